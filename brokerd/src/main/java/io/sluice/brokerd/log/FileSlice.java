@@ -1,0 +1,32 @@
+package io.sluice.brokerd.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * A run of whole record batches inside one segment file, sent to the socket without copying.
+ * The channel stays open at least {@code file.delete.delay.ms} after the segment is removed, so a
+ * slice handed to the network layer remains readable while it is written out. The slice does not own
+ * the channel: never close it.
+ *
+ * @param channel   the segment's .log file
+ * @param position  file position of the first byte
+ * @param sizeBytes number of bytes (0 when there is nothing to return)
+ */
+public record FileSlice(FileChannel channel, long position, int sizeBytes) {
+
+    /** Copies the slice into a heap buffer (tests, and paths that cannot use sendfile). */
+    public ByteBuffer readFully() throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(sizeBytes);
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("segment ended before the slice did at " + pos);
+            }
+            pos += n;
+        }
+        return buf.flip();
+    }
+}

@@ -1,0 +1,37 @@
+package io.sluice.brokerd.log;
+
+import java.util.Map;
+
+/**
+ * The effective, parsed topic configs one partition log obeys. Built from the resolved key/value map
+ * (topic override, else broker default, else {@code TopicConfigDef} default).
+ *
+ * @param segmentBytes        roll the active segment when it would grow past this, bytes
+ * @param segmentMs           roll the active segment when its first batch is this old, ms
+ * @param retentionMs         delete segments whose newest record is older than this, ms; -1 keeps for ever
+ * @param retentionBytes      delete oldest segments while the log is larger than this, bytes; -1 no limit
+ * @param maxMessageBytes     largest batch accepted (RECORD_TOO_LARGE beyond), bytes
+ * @param indexIntervalBytes  bytes between offset/time index entries
+ * @param segmentIndexBytes   preallocated size of each index file, bytes
+ * @param flushMessages       fsync after this many records (Long.MAX_VALUE: leave it to the OS)
+ * @param flushMs             fsync when unflushed data is this old, ms (Long.MAX_VALUE: leave it to the OS)
+ * @param fileDeleteDelayMs   a removed segment's files stay readable this long before deletion, ms
+ * @param logAppendTime       true when message.timestamp.type=LogAppendTime
+ * @param compact             cleanup.policy contains compact
+ * @param delete              cleanup.policy contains delete
+ */
+public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                        int maxMessageBytes, int indexIntervalBytes, int segmentIndexBytes,
+                        long flushMessages, long flushMs, long fileDeleteDelayMs,
+                        boolean logAppendTime, boolean compact, boolean delete) {
+
+    /** Parses a fully resolved topic config map (every key of {@code TopicConfigDef} present). */
+    public static LogConfig from(Map<String, String> resolved) {
+        throw new UnsupportedOperationException("storage: implement");
+    }
+
+    /** Kafka's defaults, for tests and the single-node default. */
+    public static LogConfig defaults() {
+        throw new UnsupportedOperationException("storage: implement");
+    }
+}

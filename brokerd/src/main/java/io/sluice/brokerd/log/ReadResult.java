@@ -1,0 +1,16 @@
+package io.sluice.brokerd.log;
+
+/** The outcome of {@link PartitionLog#read}. */
+public sealed interface ReadResult {
+
+    /**
+     * Whole batches starting at the batch that holds the fetch offset (clients skip the records before it).
+     * {@code slice.sizeBytes()} is 0 when the fetch offset equals the upper bound.
+     */
+    record Records(FileSlice slice, long highWatermark, long logStartOffset, long logEndOffset) implements ReadResult {
+    }
+
+    /** The fetch offset lies below the log start offset or above the log end offset. */
+    record OffsetOutOfRange(long logStartOffset, long logEndOffset) implements ReadResult {
+    }
+}

@@ -1,0 +1,19 @@
+package io.sluice.brokerd.network;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+
+import java.net.SocketAddress;
+
+/**
+ * What a handler knows about a request besides its body.
+ *
+ * @param apiKey         the API
+ * @param apiVersion     the version the client used (the response is written in the same version)
+ * @param correlationId  echoed in the response header
+ * @param clientId       client.id from the request header (may be empty, never null)
+ * @param clientAddress  remote address of the connection
+ * @param receivedTimeMs wall-clock time the frame was decoded, ms
+ */
+public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
+                             SocketAddress clientAddress, long receivedTimeMs) {
+}
