@@ -1,5 +1,7 @@
 package io.sluice.brokerd.log;
 
+import io.sluice.brokerd.config.TopicConfigDef;
+
 import java.util.Map;
 
 /**
@@ -27,11 +29,37 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
 
     /** Parses a fully resolved topic config map (every key of {@code TopicConfigDef} present). */
     public static LogConfig from(Map<String, String> resolved) {
-        throw new UnsupportedOperationException("storage: implement");
+        String policy = get(resolved, TopicConfigDef.CLEANUP_POLICY).replace(" ", "");
+        return new LogConfig(
+                (int) num(resolved, TopicConfigDef.SEGMENT_BYTES),
+                num(resolved, TopicConfigDef.SEGMENT_MS),
+                num(resolved, TopicConfigDef.RETENTION_MS),
+                num(resolved, TopicConfigDef.RETENTION_BYTES),
+                (int) num(resolved, TopicConfigDef.MAX_MESSAGE_BYTES),
+                (int) num(resolved, TopicConfigDef.INDEX_INTERVAL_BYTES),
+                (int) num(resolved, TopicConfigDef.SEGMENT_INDEX_BYTES),
+                num(resolved, TopicConfigDef.FLUSH_MESSAGES),
+                num(resolved, TopicConfigDef.FLUSH_MS),
+                num(resolved, TopicConfigDef.FILE_DELETE_DELAY_MS),
+                get(resolved, TopicConfigDef.MESSAGE_TIMESTAMP_TYPE).equals("LogAppendTime"),
+                policy.contains("compact"),
+                policy.contains("delete"));
+    }
+
+    private static String get(Map<String, String> resolved, String key) {
+        String v = resolved.get(key);
+        if (v == null) {
+            v = TopicConfigDef.entry(key).orElseThrow().defaultValue();
+        }
+        return v.trim();
+    }
+
+    private static long num(Map<String, String> resolved, String key) {
+        return Long.parseLong(get(resolved, key));
     }
 
     /** Kafka's defaults, for tests and the single-node default. */
     public static LogConfig defaults() {
-        throw new UnsupportedOperationException("storage: implement");
+        return from(Map.of());
     }
 }

@@ -1,61 +1,262 @@
 package io.sluice.brokerd.log;
 
 import io.sluice.brokerd.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * Owns the data directory: its lock file, the partition logs in it, recovery at start, the
- * recovery-point checkpoint, periodic maintenance and the clean-shutdown marker.
+ * Owns the data directory: its lock file, the partition logs in it, recovery at start, the checkpoints, periodic
+ * maintenance and the clean-shutdown marker.
  * <p>
  * Layout (Kafka's): {@code <data.dir>/<topic>-<partition>/} per partition, plus {@code .lock},
  * {@code recovery-point-offset-checkpoint}, {@code log-start-offset-checkpoint} and {@code .kafka_cleanshutdown}
- * at the top. Thread-safe.
+ * at the top. A deleted partition's directory is renamed {@code <topic>-<partition>.<uuid>-delete} and removed
+ * after the file delete delay. Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    static final String CLEAN_SHUTDOWN = ".kafka_cleanshutdown";
+    static final String RECOVERY_POINTS = "recovery-point-offset-checkpoint";
+    static final String LOG_START_OFFSETS = "log-start-offset-checkpoint";
+    private static final Pattern PARTITION_DIR = Pattern.compile("^(.+)-(\\d+)$");
+    private static final long DELETE_DELAY_MS = 60_000;
+
+    private final Path dataDir;
+    private final Clock clock;
+    private final boolean fsyncEveryAppend;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final List<PendingDirDelete> pendingDirDeletes = new ArrayList<>();
+    private volatile boolean closed;
+
+    private record PendingDirDelete(PartitionLog log, Path dir, long dueMs) {
+    }
+
+    private LogManager(Path dataDir, Clock clock, boolean fsyncEveryAppend, FileChannel lockChannel, FileLock lock) {
+        this.dataDir = dataDir;
+        this.clock = clock;
+        this.fsyncEveryAppend = fsyncEveryAppend;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /** As {@link #open(Path, Function, Clock, boolean)} with the OS deciding when to write back. */
+    public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock) {
+        return open(dataDir, configFor, clock, false);
+    }
 
     /**
-     * Locks {@code dataDir} (throws {@link DataDirLockedException} naming the dir if another process holds it)
-     * and loads every partition directory in it, recovering from the recovery point when the previous run
-     * did not shut down cleanly. {@code configFor} gives each topic's effective config.
+     * Locks {@code dataDir} (throws {@link DataDirLockedException} if another broker holds it) and loads every
+     * partition directory in it, recovering from the recovery point when the previous run did not shut down cleanly.
+     * {@code configFor} gives each topic's effective config; {@code fsyncEveryAppend} fsyncs before every ack.
      */
-    public static LogManager open(Path dataDir, java.util.function.Function<String, LogConfig> configFor,
-                                  java.time.Clock clock) {
-        throw new UnsupportedOperationException("storage: implement");
+    public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend) {
+        try {
+            Files.createDirectories(dataDir);
+            FileChannel ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock fl;
+            try {
+                fl = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                fl = null;
+            }
+            if (fl == null) {
+                ch.close();
+                throw new DataDirLockedException(dataDir);
+            }
+            LogManager lm = new LogManager(dataDir, clock, fsyncEveryAppend, ch, fl);
+            lm.loadLogs(configFor);
+            return lm;
+        } catch (IOException e) {
+            throw new UncheckedIOException("opening data directory " + dataDir, e);
+        }
+    }
+
+    private void loadLogs(Function<String, LogConfig> configFor) throws IOException {
+        Path marker = dataDir.resolve(CLEAN_SHUTDOWN);
+        boolean clean = Files.exists(marker);
+        Map<TopicPartition, Long> recoveryPoints = readCheckpoint(RECOVERY_POINTS);
+        Map<TopicPartition, Long> logStarts = readCheckpoint(LOG_START_OFFSETS);
+        List<Path> dirs = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dataDir)) {
+            list.filter(Files::isDirectory).forEach(dirs::add);
+        }
+        long nowMs = clock.millis();
+        for (Path dir : dirs) {
+            String name = dir.getFileName().toString();
+            if (name.endsWith("-delete")) {
+                deleteRecursively(dir);
+                continue;
+            }
+            Matcher m = PARTITION_DIR.matcher(name);
+            if (!m.matches()) {
+                continue;
+            }
+            TopicPartition tp = new TopicPartition(m.group(1), Integer.parseInt(m.group(2)));
+            PartitionLog pl = PartitionLog.open(tp, dir, configFor.apply(tp.topic()), !clean,
+                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L), fsyncEveryAppend, nowMs);
+            logs.put(tp, pl);
+        }
+        if (!clean && !logs.isEmpty()) {
+            log.info("Previous shutdown of {} was not clean: recovered {} partition logs", dataDir, logs.size());
+        }
+        Files.deleteIfExists(marker);
+    }
+
+    private Map<TopicPartition, Long> readCheckpoint(String name) {
+        try {
+            return Checkpoints.read(dataDir.resolve(name));
+        } catch (IOException | RuntimeException e) {
+            log.warn("Ignoring unreadable checkpoint {} ({}); logs are recovered from their start", dataDir.resolve(name), e.toString());
+            return new HashMap<>();
+        }
     }
 
     public Optional<PartitionLog> get(TopicPartition tp) {
-        throw new UnsupportedOperationException("storage: implement");
+        return Optional.ofNullable(logs.get(tp));
     }
 
     /** Returns the log, creating its directory when absent. */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
-        throw new UnsupportedOperationException("storage: implement");
+        return logs.computeIfAbsent(tp, k -> {
+            try {
+                PartitionLog pl = PartitionLog.open(tp, dataDir.resolve(tp.toString()), config, false, 0, 0,
+                        fsyncEveryAppend, clock.millis());
+                Checkpoints.fsyncDir(dataDir);
+                return pl;
+            } catch (IOException e) {
+                throw new UncheckedIOException("creating log " + tp, e);
+            }
+        });
     }
 
-    /** Removes the partition's log; its files are deleted in the background. */
+    /** Removes the partition's log; its files are deleted after a delay so in-flight reads finish. */
     public void delete(TopicPartition tp) {
-        throw new UnsupportedOperationException("storage: implement");
+        PartitionLog pl = logs.remove(tp);
+        if (pl == null) {
+            return;
+        }
+        Path renamed = dataDir.resolve(tp + "." + UUID.randomUUID().toString().replace("-", "") + "-delete");
+        try {
+            Files.move(pl.dir(), renamed);
+            Checkpoints.fsyncDir(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("deleting log " + tp, e);
+        }
+        synchronized (pendingDirDeletes) {
+            pendingDirDeletes.add(new PendingDirDelete(pl, renamed, clock.millis() + DELETE_DELAY_MS));
+        }
     }
 
     public Collection<PartitionLog> logs() {
-        throw new UnsupportedOperationException("storage: implement");
+        return logs.values();
     }
 
     public Path dataDir() {
-        throw new UnsupportedOperationException("storage: implement");
+        return dataDir;
     }
 
-    /** Roll, retention, flush and checkpoints for every log; the broker calls this every few seconds off the event loop. */
+    /** Roll, retention, flush and checkpoints for every log; the broker calls this periodically off the event loop. */
     public void maintain(long nowMs) {
-        throw new UnsupportedOperationException("storage: implement");
+        for (PartitionLog pl : logs.values()) {
+            pl.maintain(nowMs);
+        }
+        deleteDueDirs(nowMs);
+        writeCheckpoints();
     }
 
-    /** Flushes every log, writes the checkpoints and the clean-shutdown marker, releases the lock. */
+    private void deleteDueDirs(long nowMs) {
+        List<PendingDirDelete> due = new ArrayList<>();
+        synchronized (pendingDirDeletes) {
+            pendingDirDeletes.removeIf(p -> {
+                if (p.dueMs() <= nowMs) {
+                    due.add(p);
+                    return true;
+                }
+                return false;
+            });
+        }
+        for (PendingDirDelete p : due) {
+            p.log().close();
+            deleteRecursively(p.dir());
+        }
+    }
+
+    private void writeCheckpoints() {
+        Map<TopicPartition, Long> recovery = new HashMap<>();
+        Map<TopicPartition, Long> starts = new HashMap<>();
+        for (PartitionLog pl : logs.values()) {
+            recovery.put(pl.topicPartition(), pl.recoveryPoint());
+            starts.put(pl.topicPartition(), pl.logStartOffset());
+        }
+        try {
+            Checkpoints.write(dataDir.resolve(RECOVERY_POINTS), recovery);
+            Checkpoints.write(dataDir.resolve(LOG_START_OFFSETS), starts);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing checkpoints in " + dataDir, e);
+        }
+    }
+
+    /** Flushes every log, writes the checkpoints and the clean-shutdown marker, releases the lock. Idempotent. */
     @Override
-    public void close() {
-        throw new UnsupportedOperationException("storage: implement");
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean allHealthy = true;
+        for (PartitionLog pl : logs.values()) {
+            allHealthy &= !pl.isFailed();
+            pl.close();
+        }
+        deleteDueDirs(Long.MAX_VALUE);
+        try {
+            writeCheckpoints();
+            if (allHealthy) {
+                Checkpoints.writeAtomically(dataDir.resolve(CLEAN_SHUTDOWN), "");
+            }
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing data directory " + dataDir, e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Could not remove deleted log directory {}", dir, e);
+        }
     }
 }

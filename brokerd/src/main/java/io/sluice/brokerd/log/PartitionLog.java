@@ -1,102 +1,542 @@
 package io.sluice.brokerd.log;
 
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.producer.ProducerStateManager;
+import io.sluice.brokerd.producer.SequenceCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
 
 /**
- * One partition's append-only log: a sequence of segments in {@code <data.dir>/<topic>-<partition>/}.
+ * One partition's append-only log: segments in {@code <data.dir>/<topic>-<partition>/}, named by base offset.
+ * <pre>
+ *   [seg 0][seg 1000]...[active seg]      logStartOffset <= highWatermark <= logEndOffset
+ * </pre>
  * <p>
- * Thread-safety: appends, truncation and segment deletion are serialised on the log's lock; reads may run
- * concurrently with an append and only see batches that were completely written. On a single node the
- * high watermark equals the log end offset after every append (replication moves it separately later).
+ * Thread-safety: appends, truncation, roll and segment deletion are serialised on the log's monitor. Reads run
+ * concurrently with them and see only completely written batches (each segment publishes its size after the write).
+ * On a single node the high watermark equals the log end offset after every append.
+ * <p>
+ * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
+ * {@code flush.ms} have accumulated, on roll, on clean shutdown, and on every append when the broker runs with
+ * {@code fsync: always}. A process crash loses nothing acknowledged; a machine crash may lose what was not fsynced.
  */
 public final class PartitionLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
 
-    private PartitionLog() {
-        throw new UnsupportedOperationException("storage: implement");
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final boolean fsyncEveryAppend;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final ProducerStateManager producerState;
+    private final List<PendingDelete> pendingDeletes = new ArrayList<>();
+    private volatile LogConfig config;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long recoveryPoint;
+    private volatile boolean failed;
+    private long lastFlushMs;
+
+    private record PendingDelete(Segment segment, long dueMs) {
+    }
+
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, boolean fsyncEveryAppend, long producerIdExpirationMs) {
+        this.topicPartition = tp;
+        this.dir = dir;
+        this.config = config;
+        this.fsyncEveryAppend = fsyncEveryAppend;
+        this.producerState = new ProducerStateManager(producerIdExpirationMs);
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}. When {@code recover} is set (the previous run did not shut down
+     * cleanly), segments from the one holding {@code recoveryPoint} on are CRC-checked and a torn tail is cut off.
+     */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, boolean fsyncEveryAppend, long nowMs) throws IOException {
+        Files.createDirectories(dir);
+        PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000);
+        pl.load(recover, recoveryPoint, nowMs);
+        pl.logStartOffset = Math.max(checkpointedLogStart, pl.segments.firstKey());
+        if (pl.logStartOffset > pl.logEndOffset) {
+            pl.logStartOffset = pl.logEndOffset;
+        }
+        pl.recoveryPoint = pl.logEndOffset;
+        pl.lastFlushMs = nowMs;
+        pl.rebuildProducerState();
+        Path epochs = dir.resolve(LEADER_EPOCH_CHECKPOINT);
+        if (!Files.exists(epochs)) {
+            Checkpoints.writeAtomically(epochs, "0\n1\n0 0\n");
+        }
+        return pl;
+    }
+
+    private void load(boolean recover, long recoveryPoint, long nowMs) throws IOException {
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(p -> {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned") || name.endsWith(".swap")) {
+                    deleteQuietly(p);
+                } else if (name.endsWith(".log")) {
+                    bases.add(Long.parseLong(name.substring(0, name.length() - 4)));
+                }
+            });
+        }
+        bases.sort(null);
+        long[] truncated = {0};
+        boolean cut = false;
+        for (long base : bases) {
+            if (cut) {
+                // Everything after a torn batch is unreachable: drop whole later segments.
+                Segment s = Segment.open(dir, base, config.indexIntervalBytes(), false, nowMs, truncated);
+                log.warn("Removing segment {} of {}: it follows a truncated segment", base, topicPartition);
+                s.deleteFiles();
+                continue;
+            }
+            boolean check = recover && base >= floorBase(bases, recoveryPoint);
+            long before = truncated[0];
+            Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated);
+            segments.put(base, s);
+            if (truncated[0] > before) {
+                cut = true;
+            }
+        }
+        if (segments.isEmpty()) {
+            segments.put(0L, Segment.create(dir, 0L, config.indexIntervalBytes(), nowMs));
+        }
+        logEndOffset = segments.lastEntry().getValue().nextOffset();
+        if (truncated[0] > 0) {
+            log.warn("Recovered {}: {} bytes of torn or corrupt data removed, log end offset {}", topicPartition, truncated[0], logEndOffset);
+        }
+    }
+
+    private static long floorBase(List<Long> bases, long offset) {
+        long floor = bases.get(0);
+        for (long b : bases) {
+            if (b <= offset) {
+                floor = b;
+            }
+        }
+        return floor;
+    }
+
+    private void rebuildProducerState() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
+        for (Segment s : segments.values()) {
+            int size = s.committedSizeBytes();
+            int pos = 0;
+            while (pos < size) {
+                header.clear();
+                Segment.readFully(s.channel(), header, pos);
+                long pid = RecordBatchHeader.producerId(header, 0);
+                if (pid >= 0) {
+                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(header, 0),
+                            RecordBatchHeader.baseSequence(header, 0), RecordBatchHeader.lastSequence(header, 0),
+                            RecordBatchHeader.baseOffset(header, 0), RecordBatchHeader.lastOffset(header, 0),
+                            RecordBatchHeader.maxTimestamp(header, 0));
+                }
+                pos += RecordBatchHeader.totalSize(header, 0);
+            }
+        }
     }
 
     public TopicPartition topicPartition() {
-        throw new UnsupportedOperationException("storage: implement");
+        return topicPartition;
     }
 
     /**
      * Validates and appends the record batches of one produce request (a concatenation of v2 batches, exactly as
-     * produced). On success the batch headers get their baseOffset and partitionLeaderEpoch (and maxTimestamp for
-     * LogAppendTime) written in place before the bytes go to the active segment; nothing is recompressed.
+     * produced). The batch headers get their baseOffset and partitionLeaderEpoch (and for LogAppendTime the
+     * timestamp and CRC) written in place before the bytes go to the active segment; nothing is recompressed.
      * Either every batch is appended or none is.
      */
-    public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
-        throw new UnsupportedOperationException("storage: implement");
+    public synchronized AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
+        if (failed) {
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        }
+        LogConfig cfg = config;
+        BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg.maxMessageBytes());
+        if (!outcome.isOk()) {
+            return new AppendResult.Rejected(outcome.error(), outcome.message());
+        }
+        ByteBuffer buf = ByteBuffer.allocate(records.remaining());
+        buf.put(records.duplicate()).flip();
+        SequenceCheck dup = checkSequences(buf, outcome.batchCount());
+        if (dup instanceof SequenceCheck.Reject r) {
+            return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
+        }
+        if (dup instanceof SequenceCheck.Duplicate d) {
+            return new AppendResult.Appended(d.firstOffset(), d.lastOffset(), -1, logStartOffset, true);
+        }
+        long firstOffset = logEndOffset;
+        long next = firstOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            RecordBatchHeader.setBaseOffset(buf, pos, next);
+            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
+            if (cfg.logAppendTime()) {
+                RecordBatchHeader.setLogAppendTime(buf, pos, nowMs);
+            }
+            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
+        }
+        try {
+            Segment active = maybeRoll(buf.limit(), nowMs);
+            active.append(buf);
+            logEndOffset = next;
+            for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+                long pid = RecordBatchHeader.producerId(buf, pos);
+                if (pid >= 0) {
+                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
+                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
+                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
+                }
+            }
+            if (fsyncEveryAppend || active.unflushedMessages() >= cfg.flushMessages()) {
+                flushLocked(nowMs);
+            }
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error appending to {}; the log is offline until restart", topicPartition, e);
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+        }
+        return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
+    }
+
+    /** Accept (null-free) when every idempotent batch may be appended; Duplicate only for a single-batch retry. */
+    private SequenceCheck checkSequences(ByteBuffer buf, int batchCount) {
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            long pid = RecordBatchHeader.producerId(buf, pos);
+            if (pid < 0) {
+                continue;
+            }
+            SequenceCheck c = producerState.check(pid, RecordBatchHeader.producerEpoch(buf, pos),
+                    RecordBatchHeader.baseSequence(buf, pos), RecordBatchHeader.lastSequence(buf, pos));
+            if (c instanceof SequenceCheck.Reject) {
+                return c;
+            }
+            if (c instanceof SequenceCheck.Duplicate) {
+                if (batchCount == 1) {
+                    return c;
+                }
+                return new SequenceCheck.Reject(SequenceCheck.Reason.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                        "a request with several batches repeats an already appended batch");
+            }
+        }
+        return new SequenceCheck.Accept();
+    }
+
+    private Segment maybeRoll(int incomingBytes, long nowMs) throws IOException {
+        Segment active = segments.lastEntry().getValue();
+        LogConfig cfg = config;
+        boolean full = (long) active.committedSizeBytes() + incomingBytes > cfg.segmentBytes();
+        boolean old = nowMs - active.createdMs() > cfg.segmentMs();
+        if (!active.isEmpty() && (full || old || active.indexFull(cfg.segmentIndexBytes()))) {
+            return roll(nowMs);
+        }
+        return active;
+    }
+
+    private Segment roll(long nowMs) throws IOException {
+        Segment active = segments.lastEntry().getValue();
+        active.flush();
+        Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs);
+        segments.put(logEndOffset, next);
+        recoveryPoint = active.nextOffset();
+        Checkpoints.fsyncDir(dir);
+        return next;
     }
 
     /**
-     * Reads whole batches from {@code fetchOffset}, at most {@code maxBytes} unless {@code minOneBatch} and the first
-     * batch is larger (then that one batch), never past {@code maxOffsetExclusive} (the high watermark for consumers).
+     * Reads whole batches from {@code fetchOffset}: at most {@code maxBytes} unless {@code minOneBatch} and the first
+     * batch is larger (then that one batch), never past {@code maxOffsetExclusive}. The slice may end in a partial
+     * batch when maxBytes cuts one, as Kafka's does; clients drop it and fetch it again.
      */
     public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, long maxOffsetExclusive) {
-        throw new UnsupportedOperationException("storage: implement");
+        long start = logStartOffset;
+        long end = logEndOffset;
+        if (fetchOffset < start || fetchOffset > end) {
+            return new ReadResult.OffsetOutOfRange(start, end);
+        }
+        long hw = highWatermark();
+        long upper = Math.min(maxOffsetExclusive, end);
+        try {
+            for (Map.Entry<Long, Segment> e = segments.floorEntry(fetchOffset); e != null && fetchOffset < upper;
+                 e = segments.higherEntry(e.getKey())) {
+                Segment s = e.getValue();
+                int pos = s.positionOf(fetchOffset);
+                if (pos < 0) {
+                    continue;
+                }
+                int limit = upper >= s.nextOffset() ? s.committedSizeBytes() : s.positionOf(upper);
+                if (limit < 0) {
+                    limit = s.committedSizeBytes();
+                }
+                int size = Math.min(limit - pos, maxBytes);
+                if (minOneBatch && limit > pos) {
+                    size = Math.max(size, Math.min(s.batchSizeAt(pos), limit - pos));
+                }
+                if (size <= 0) {
+                    break;
+                }
+                return new ReadResult.Records(new FileSlice(s.channel(), pos, size), hw, start, end);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
+        }
+        return new ReadResult.Records(new FileSlice(activeSegment().channel(), 0, 0), hw, start, end);
+    }
+
+    private Segment activeSegment() {
+        return segments.lastEntry().getValue();
     }
 
     public long logStartOffset() {
-        throw new UnsupportedOperationException("storage: implement");
+        return logStartOffset;
     }
 
     /** The offset the next appended record will get. */
     public long logEndOffset() {
-        throw new UnsupportedOperationException("storage: implement");
+        return logEndOffset;
     }
 
+    /** On a single node every appended record is committed. */
     public long highWatermark() {
-        throw new UnsupportedOperationException("storage: implement");
+        return logEndOffset;
+    }
+
+    /** Offset up to which the log is known to be fsynced. */
+    long recoveryPoint() {
+        return recoveryPoint;
     }
 
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
-        throw new UnsupportedOperationException("storage: implement");
+        try {
+            for (Segment s : segments.values()) {
+                if (s.maxTimestampMs() < timestampMs) {
+                    continue;
+                }
+                int pos = s.positionForTimestamp(timestampMs);
+                while (pos >= 0 && pos < s.committedSizeBytes()) {
+                    ByteBuffer batch = s.readBatch(pos);
+                    TimestampOffset found = BatchRecords.firstAtOrAfter(batch, timestampMs);
+                    if (found != null && RecordBatchHeader.lastOffset(batch, 0) >= logStartOffset) {
+                        return Optional.of(new TimestampOffset(found.timestampMs(), Math.max(found.offset(), logStartOffset)));
+                    }
+                    pos += batch.limit();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("searching " + topicPartition + " by timestamp", e);
+        }
+        return Optional.empty();
     }
 
     /** The record with the largest timestamp (earliest offset among equals); empty when the log is empty. */
     public Optional<TimestampOffset> maxTimestamp() {
-        throw new UnsupportedOperationException("storage: implement");
+        Segment best = null;
+        for (Segment s : segments.values()) {
+            if (s.maxTimestampMs() >= 0 && (best == null || s.maxTimestampMs() > best.maxTimestampMs())) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        try {
+            int pos = best.positionOf(best.offsetOfMaxTimestamp());
+            TimestampOffset found = BatchRecords.firstAtOrAfter(best.readBatch(pos), best.maxTimestampMs());
+            return Optional.ofNullable(found);
+        } catch (IOException e) {
+            throw new UncheckedIOException("finding the max timestamp of " + topicPartition, e);
+        }
     }
 
     /**
      * Moves the log start offset up to {@code offset} (DeleteRecords); whole segments below it are removed.
      * Returns the new log start offset; throws IllegalArgumentException when offset > high watermark.
      */
-    public long deleteRecordsBefore(long offset) {
-        throw new UnsupportedOperationException("storage: implement");
+    public synchronized long deleteRecordsBefore(long offset) {
+        if (offset > highWatermark()) {
+            throw new IllegalArgumentException("offset " + offset + " is above the high watermark " + highWatermark());
+        }
+        if (offset > logStartOffset) {
+            logStartOffset = offset;
+            deleteSegmentsBelowStart(System.currentTimeMillis());
+        }
+        return logStartOffset;
+    }
+
+    private void deleteSegmentsBelowStart(long nowMs) {
+        try {
+            if (logStartOffset == logEndOffset && !activeSegment().isEmpty()) {
+                roll(nowMs);
+            }
+            while (segments.size() > 1) {
+                Segment first = segments.firstEntry().getValue();
+                if (first.nextOffset() > logStartOffset) {
+                    break;
+                }
+                removeSegment(first, nowMs);
+            }
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error removing segments of {}; the log is offline until restart", topicPartition, e);
+        }
+    }
+
+    private void removeSegment(Segment s, long nowMs) throws IOException {
+        segments.remove(s.baseOffset);
+        s.markDeleted();
+        pendingDeletes.add(new PendingDelete(s, nowMs + config.fileDeleteDelayMs()));
+        logStartOffset = Math.max(logStartOffset, segments.firstKey());
     }
 
     /** Size of all segments, bytes. */
     public long sizeBytes() {
-        throw new UnsupportedOperationException("storage: implement");
+        long total = 0;
+        for (Segment s : segments.values()) {
+            total += s.committedSizeBytes();
+        }
+        return total;
+    }
+
+    /** Number of segments (tests, DescribeLogDirs). */
+    public int segmentCount() {
+        return segments.size();
     }
 
     public LogConfig config() {
-        throw new UnsupportedOperationException("storage: implement");
+        return config;
     }
 
     /** Applies altered topic configs (takes effect at the next append / maintenance pass). */
     public void updateConfig(LogConfig config) {
-        throw new UnsupportedOperationException("storage: implement");
+        this.config = config;
     }
 
-    /** Time-based roll, retention, flush.ms; called periodically by LogManager. */
-    public void maintain(long nowMs) {
-        throw new UnsupportedOperationException("storage: implement");
+    /** Time-based roll, retention, flush.ms and deferred file deletion; called periodically by LogManager. */
+    public synchronized void maintain(long nowMs) {
+        if (failed) {
+            return;
+        }
+        LogConfig cfg = config;
+        try {
+            Segment active = activeSegment();
+            if (!active.isEmpty() && nowMs - active.createdMs() > cfg.segmentMs()) {
+                roll(nowMs);
+            }
+            if (cfg.delete()) {
+                applyRetention(cfg, nowMs);
+            }
+            if (nowMs - lastFlushMs >= cfg.flushMs() && recoveryPoint < logEndOffset) {
+                flushLocked(nowMs);
+            }
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
+        }
+        producerState.removeExpired(nowMs);
+        deleteDue(nowMs);
+    }
+
+    private void applyRetention(LogConfig cfg, long nowMs) throws IOException {
+        if (cfg.retentionMs() >= 0) {
+            Segment active = activeSegment();
+            boolean allExpired = segments.values().stream().allMatch(s -> isExpired(s, cfg, nowMs));
+            if (allExpired && !active.isEmpty()) {
+                roll(nowMs);
+            }
+            while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)) {
+                removeSegment(segments.firstEntry().getValue(), nowMs);
+            }
+        }
+        if (cfg.retentionBytes() >= 0) {
+            while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()) {
+                removeSegment(segments.firstEntry().getValue(), nowMs);
+            }
+        }
+    }
+
+    private static boolean isExpired(Segment s, LogConfig cfg, long nowMs) {
+        return !s.isEmpty() && s.maxTimestampMs() >= 0 && nowMs - s.maxTimestampMs() > cfg.retentionMs();
+    }
+
+    private void deleteDue(long nowMs) {
+        pendingDeletes.removeIf(p -> {
+            if (p.dueMs() > nowMs) {
+                return false;
+            }
+            try {
+                p.segment().deleteFiles();
+            } catch (IOException e) {
+                log.warn("Could not delete removed segment {} of {}", p.segment().baseOffset, topicPartition, e);
+            }
+            return true;
+        });
     }
 
     /** fsyncs everything appended so far and moves the recovery point. */
-    public void flush() {
-        throw new UnsupportedOperationException("storage: implement");
+    public synchronized void flush() {
+        try {
+            flushLocked(System.currentTimeMillis());
+        } catch (IOException e) {
+            failed = true;
+            throw new UncheckedIOException("flushing " + topicPartition, e);
+        }
+    }
+
+    private void flushLocked(long nowMs) throws IOException {
+        for (Segment s : segments.tailMap(segments.floorKey(recoveryPoint)).values()) {
+            s.flush();
+        }
+        recoveryPoint = logEndOffset;
+        lastFlushMs = nowMs;
+    }
+
+    /** Whether an I/O error took this log offline. */
+    public boolean isFailed() {
+        return failed;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     @Override
-    public void close() {
-        throw new UnsupportedOperationException("storage: implement");
+    public synchronized void close() {
+        if (!failed) {
+            flush();
+        }
+        for (Segment s : segments.values()) {
+            s.close();
+        }
+        deleteDue(Long.MAX_VALUE);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing leftover file " + p, e);
+        }
+    }
+
+    /** Reads the leader-epoch checkpoint for DescribeLogDirs/tests. */
+    String leaderEpochCheckpoint() throws IOException {
+        return Files.readString(dir.resolve(LEADER_EPOCH_CHECKPOINT), StandardCharsets.UTF_8);
     }
 }
