@@ -1,0 +1,129 @@
+package io.sluice.brokerd.network;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client listener. Pipeline per connection:
+ * <pre>
+ *   "frameDecoder" (size-prefixed frames, size checked before allocation)
+ *   -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call, in-order responses)
+ * </pre>
+ * Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection has
+ * answered the requests it already read, then closes connections and event loops.
+ */
+public final class NetworkServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
+
+    private final NetworkConfig config;
+    private final ApiRegistry registry;
+    private final Clock clock;
+    private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+
+    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock) {
+        this.config = config;
+        this.registry = registry;
+        this.clock = clock;
+        if (registry.lookup(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS).isEmpty()) {
+            ApiVersionsHandler.register(registry);
+        }
+    }
+
+    /** Binds the listener; returns the bound address (the real port when configured with port 0). */
+    public InetSocketAddress start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-accept"), io);
+        workerGroup = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("sluice-network"), io);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelType)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline()
+                                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
+                                .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
+                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection()));
+                    }
+                });
+        serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        return bound;
+    }
+
+    /** Stops accepting, lets in-flight requests be answered for up to {@code timeoutMs}, then closes everything. */
+    public void close(long timeoutMs) {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Channel ch : channels) {
+            ch.config().setAutoRead(false);
+        }
+        while (System.nanoTime() < deadline && !allIdle()) {
+            try {
+                Thread.sleep(10); // bounded drain wait during shutdown, not a test
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        channels.close().syncUninterruptibly();
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private boolean allIdle() {
+        for (Channel ch : channels) {
+            RequestDispatcher d = ch.pipeline().get(RequestDispatcher.class);
+            if (d != null && ch.isActive()) {
+                boolean[] idle = {true};
+                ch.eventLoop().submit(() -> idle[0] = d.isIdle()).syncUninterruptibly();
+                if (!idle[0]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        close(5_000);
+    }
+}
