@@ -1,0 +1,153 @@
+package io.sluice.brokerd.api;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.RequestContext;
+import io.sluice.brokerd.replica.ReplicaManager;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * The cluster family: DescribeCluster (key 60, v0-2), DescribeTopicPartitions (key 75, v0) and DescribeLogDirs
+ * (key 35, v1-5). A single node is the whole cluster and its controller; its one log dir is the data dir.
+ */
+public final class ClusterHandlers {
+    static final byte ENDPOINT_BROKERS = 1;
+
+    private final Supplier<BrokerIdentity> identity;
+    private final TopicRegistry registry;
+    private final ReplicaManager replicas;
+    private final Path dataDir;
+    private final Executor executor;
+
+    public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir,
+                           Executor executor) {
+        this.identity = identity;
+        this.registry = registry;
+        this.replicas = replicas;
+        this.dataDir = dataDir;
+        this.executor = executor;
+    }
+
+    public void register(ApiRegistry apis) {
+        apis.register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(describeCluster((DescribeClusterRequestData) r)));
+        apis.register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
+                (ctx, r) -> CompletableFuture.completedFuture(describeTopicPartitions((DescribeTopicPartitionsRequestData) r)));
+        apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), executor));
+    }
+
+    ApiMessage describeCluster(DescribeClusterRequestData req) {
+        BrokerIdentity me = identity.get();
+        DescribeClusterResponseData resp = new DescribeClusterResponseData().setClusterId(me.clusterId())
+                .setControllerId(me.nodeId()).setEndpointType(req.endpointType())
+                .setClusterAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
+        if (req.endpointType() != ENDPOINT_BROKERS) {
+            return resp.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type " + req.endpointType());
+        }
+        resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(me.nodeId())
+                .setHost(me.host()).setPort(me.port()).setRack(null).setIsFenced(false));
+        return resp;
+    }
+
+    ApiMessage describeTopicPartitions(DescribeTopicPartitionsRequestData req) {
+        int nodeId = identity.get().nodeId();
+        DescribeTopicPartitionsResponseData resp = new DescribeTopicPartitionsResponseData();
+        List<String> names = new ArrayList<>();
+        if (req.topics().isEmpty()) {
+            registry.topics().forEach(t -> names.add(t.name()));
+        } else {
+            req.topics().forEach(t -> names.add(t.name()));
+        }
+        names.sort(null);
+        String cursorTopic = req.cursor() == null ? null : req.cursor().topicName();
+        int cursorPartition = req.cursor() == null ? 0 : req.cursor().partitionIndex();
+        int budget = req.responsePartitionLimit() <= 0 ? 2000 : req.responsePartitionLimit();
+        for (String name : names) {
+            if (cursorTopic != null && name.compareTo(cursorTopic) < 0) {
+                continue;
+            }
+            Optional<TopicInfo> t = registry.topic(name);
+            DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic rt = new DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic()
+                    .setName(name).setTopicAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
+            if (t.isEmpty()) {
+                resp.topics().add(rt.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+                continue;
+            }
+            rt.setTopicId(Uuids.toKafka(t.get().topicId())).setIsInternal(t.get().isInternal());
+            int first = name.equals(cursorTopic) ? cursorPartition : 0;
+            for (int p = first; p < t.get().partitions(); p++) {
+                if (budget == 0) {
+                    resp.setNextCursor(new DescribeTopicPartitionsResponseData.Cursor().setTopicName(name).setPartitionIndex(p));
+                    resp.topics().add(rt);
+                    return resp;
+                }
+                rt.partitions().add(new DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition()
+                        .setPartitionIndex(p).setLeaderId(nodeId).setLeaderEpoch(ReplicaManager.LEADER_EPOCH)
+                        .setReplicaNodes(List.of(nodeId)).setIsrNodes(List.of(nodeId)).setEligibleLeaderReplicas(List.of())
+                        .setLastKnownElr(List.of()).setOfflineReplicas(List.of()));
+                budget--;
+            }
+            resp.topics().add(rt);
+        }
+        return resp;
+    }
+
+    ApiMessage describeLogDirs(DescribeLogDirsRequestData req) {
+        DescribeLogDirsResponseData.DescribeLogDirsResult dir = new DescribeLogDirsResponseData.DescribeLogDirsResult()
+                .setErrorCode(Errors.NONE.code()).setLogDir(dataDir.toAbsolutePath().toString());
+        try {
+            FileStore store = Files.getFileStore(dataDir);
+            dir.setTotalBytes(store.getTotalSpace()).setUsableBytes(store.getUsableSpace());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading file store of " + dataDir, e);
+        }
+        List<TopicInfo> topics = new ArrayList<>();
+        if (req.topics() == null) {
+            topics.addAll(registry.topics());
+        } else {
+            req.topics().forEach(t -> registry.topic(t.topic()).ifPresent(topics::add));
+        }
+        for (TopicInfo t : topics) {
+            DescribeLogDirsResponseData.DescribeLogDirsTopic dt = new DescribeLogDirsResponseData.DescribeLogDirsTopic().setName(t.name());
+            DescribeLogDirsRequestData.DescribableLogDirTopic wanted = req.topics() == null ? null : req.topics().find(t.name());
+            for (int p = 0; p < t.partitions(); p++) {
+                if (wanted != null && !wanted.partitions().contains(p)) {
+                    continue;
+                }
+                Optional<PartitionLog> log = replicas.log(new TopicPartition(t.name(), p));
+                if (log.isPresent()) {
+                    dt.partitions().add(new DescribeLogDirsResponseData.DescribeLogDirsPartition().setPartitionIndex(p)
+                            .setPartitionSize(log.get().sizeBytes()).setOffsetLag(0).setIsFutureKey(false));
+                }
+            }
+            dir.topics().add(dt);
+        }
+        DescribeLogDirsResponseData resp = new DescribeLogDirsResponseData().setErrorCode(Errors.NONE.code());
+        resp.results().add(dir);
+        return resp;
+    }
+}

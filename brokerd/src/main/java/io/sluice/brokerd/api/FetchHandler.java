@@ -1,0 +1,145 @@
+package io.sluice.brokerd.api;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.ReadResult;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.network.ApiHandler;
+import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.FileRegionRecords;
+import io.sluice.brokerd.network.RequestContext;
+import io.sluice.brokerd.replica.DelayedFetches;
+import io.sluice.brokerd.replica.ReplicaManager;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Fetch (key 1, v4-18) for consumers. Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
+ * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
+ * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
+ * until an append wakes it or {@code max.wait.ms} passes.
+ */
+public final class FetchHandler implements ApiHandler {
+    private static final int FINAL_EPOCH = -1;
+    private final TopicRegistry registry;
+    private final ReplicaManager replicas;
+    private final DelayedFetches delayed;
+    private final Executor executor;
+
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, Executor executor) {
+        this.registry = registry;
+        this.replicas = replicas;
+        this.delayed = delayed;
+        this.executor = executor;
+    }
+
+    public void register(ApiRegistry apis) {
+        apis.register(ApiKeys.FETCH, 4, 18, this);
+    }
+
+    /** The outcome of one pass over the requested partitions. */
+    private record Attempt(FetchResponseData response, long bytes, boolean hasError, List<TopicPartition> partitions) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
+        FetchRequestData req = (FetchRequestData) request;
+        if (req.sessionEpoch() > 0 || (req.sessionId() != 0 && req.sessionEpoch() != FINAL_EPOCH)) {
+            return CompletableFuture.completedFuture(new FetchResponseData()
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        }
+        CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                Attempt first = attempt(req, ctx.apiVersion());
+                if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {
+                    result.complete(first.response());
+                    return;
+                }
+                delayed.park(new DelayedFetches.Waiter() {
+                    @Override
+                    public boolean tryComplete() {
+                        Attempt a = attempt(req, ctx.apiVersion());
+                        if (a.bytes() >= req.minBytes() || a.hasError()) {
+                            result.complete(a.response());
+                            return true;
+                        }
+                        return false;
+                    }
+
+                    @Override
+                    public void forceComplete() {
+                        try {
+                            result.complete(attempt(req, ctx.apiVersion()).response());
+                        } catch (RuntimeException e) {
+                            result.completeExceptionally(e);
+                        }
+                    }
+                }, first.partitions(), req.maxWaitMs());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private Attempt attempt(FetchRequestData req, short version) {
+        FetchResponseData resp = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        boolean readCommitted = req.isolationLevel() == 1;
+        long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
+        long total = 0;
+        boolean hasError = false;
+        List<TopicPartition> watched = new ArrayList<>();
+        for (FetchRequestData.FetchTopic ft : req.topics()) {
+            Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
+            FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
+                    .setTopic(ft.topic()).setTopicId(ft.topicId());
+            for (FetchRequestData.FetchPartition fp : ft.partitions()) {
+                FetchResponseData.PartitionData pd = new FetchResponseData.PartitionData()
+                        .setPartitionIndex(fp.partition()).setHighWatermark(-1).setLastStableOffset(-1)
+                        .setLogStartOffset(-1).setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY)
+                        .setAbortedTransactions(readCommitted ? new ArrayList<>() : null);
+                Optional<PartitionLog> log = topic.flatMap(t -> replicas.log(new TopicPartition(t.name(), fp.partition())));
+                if (log.isEmpty()) {
+                    pd.setErrorCode((version >= 13 && topic.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    hasError = true;
+                } else if (fp.currentLeaderEpoch() > ReplicaManager.LEADER_EPOCH) {
+                    pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
+                    hasError = true;
+                } else {
+                    PartitionLog pl = log.get();
+                    watched.add(pl.topicPartition());
+                    int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
+                    ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, pl.highWatermark());
+                    if (rr instanceof ReadResult.Records r) {
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
+                                .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
+                        if (r.slice().sizeBytes() > 0) {
+                            pd.setRecords(new FileRegionRecords(r.slice()));
+                            total += r.slice().sizeBytes();
+                            remaining -= r.slice().sizeBytes();
+                        }
+                    } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
+                        pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
+                                .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());
+                        hasError = true;
+                    }
+                }
+                tr.partitions().add(pd);
+            }
+            resp.responses().add(tr);
+        }
+        return new Attempt(resp, total, hasError, watched);
+    }
+}

@@ -1,0 +1,141 @@
+package io.sluice.brokerd.api;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.TimestampOffset;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.RequestContext;
+import io.sluice.brokerd.producer.ProducerIdManager;
+import io.sluice.brokerd.replica.ReplicaManager;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The offset family: ListOffsets (key 2, v1-11), DeleteRecords (key 21, v0-2) and InitProducerId (key 22, v0-5)
+ * for idempotent producers. All run on the request executor (index lookups and segment removal do I/O).
+ */
+public final class OffsetsHandlers {
+    static final long LATEST = -1;
+    static final long EARLIEST = -2;
+    static final long MAX_TIMESTAMP = -3;
+    static final long EARLIEST_LOCAL = -4;
+
+    private final TopicRegistry registry;
+    private final ReplicaManager replicas;
+    private final ProducerIdManager producerIds;
+    private final Executor executor;
+
+    public OffsetsHandlers(TopicRegistry registry, ReplicaManager replicas, ProducerIdManager producerIds, Executor executor) {
+        this.registry = registry;
+        this.replicas = replicas;
+        this.producerIds = producerIds;
+        this.executor = executor;
+    }
+
+    public void register(ApiRegistry apis) {
+        apis.register(ApiKeys.LIST_OFFSETS, 1, 11, this::listOffsets);
+        apis.register(ApiKeys.DELETE_RECORDS, 0, 2, this::deleteRecords);
+        apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, this::initProducerId);
+    }
+
+    private Optional<PartitionLog> log(String topic, int partition) {
+        return registry.topic(topic).flatMap(t -> replicas.log(new TopicPartition(t.name(), partition)));
+    }
+
+    CompletableFuture<ApiMessage> listOffsets(RequestContext ctx, ApiMessage request) {
+        ListOffsetsRequestData req = (ListOffsetsRequestData) request;
+        return CompletableFuture.supplyAsync(() -> {
+            ListOffsetsResponseData resp = new ListOffsetsResponseData();
+            for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
+                ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
+                for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
+                    tr.partitions().add(listOffset(log(t.name(), p.partitionIndex()), p));
+                }
+                resp.topics().add(tr);
+            }
+            return resp;
+        }, executor);
+    }
+
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(Optional<PartitionLog> maybeLog,
+                                                                                  ListOffsetsRequestData.ListOffsetsPartition p) {
+        ListOffsetsResponseData.ListOffsetsPartitionResponse r = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+        if (maybeLog.isEmpty()) {
+            return r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        if (p.currentLeaderEpoch() > ReplicaManager.LEADER_EPOCH) {
+            return r.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
+        }
+        PartitionLog log = maybeLog.get();
+        r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(ReplicaManager.LEADER_EPOCH);
+        long ts = p.timestamp();
+        if (ts == LATEST) {
+            return r.setOffset(log.highWatermark());
+        }
+        if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
+            return r.setOffset(log.logStartOffset());
+        }
+        Optional<TimestampOffset> found;
+        if (ts == MAX_TIMESTAMP) {
+            found = log.maxTimestamp();
+        } else if (ts >= 0) {
+            found = log.offsetForTimestamp(ts);
+        } else {
+            // Tiered-storage specs (-5, -6): nothing is tiered here.
+            return r.setLeaderEpoch(-1);
+        }
+        return found.map(f -> r.setTimestamp(f.timestampMs()).setOffset(f.offset())).orElse(r.setLeaderEpoch(-1));
+    }
+
+    CompletableFuture<ApiMessage> deleteRecords(RequestContext ctx, ApiMessage request) {
+        DeleteRecordsRequestData req = (DeleteRecordsRequestData) request;
+        return CompletableFuture.supplyAsync(() -> {
+            DeleteRecordsResponseData resp = new DeleteRecordsResponseData();
+            for (DeleteRecordsRequestData.DeleteRecordsTopic t : req.topics()) {
+                DeleteRecordsResponseData.DeleteRecordsTopicResult tr = new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(t.name());
+                for (DeleteRecordsRequestData.DeleteRecordsPartition p : t.partitions()) {
+                    DeleteRecordsResponseData.DeleteRecordsPartitionResult pr = new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
+                            .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
+                    Optional<PartitionLog> log = log(t.name(), p.partitionIndex());
+                    if (log.isEmpty()) {
+                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    } else {
+                        long offset = p.offset() == -1 ? log.get().highWatermark() : p.offset();
+                        if (offset < 0 || offset > log.get().highWatermark()) {
+                            pr.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
+                        } else {
+                            pr.setErrorCode(Errors.NONE.code()).setLowWatermark(log.get().deleteRecordsBefore(offset));
+                        }
+                    }
+                    tr.partitions().add(pr);
+                }
+                resp.topics().add(tr);
+            }
+            return resp;
+        }, executor);
+    }
+
+    CompletableFuture<ApiMessage> initProducerId(RequestContext ctx, ApiMessage request) {
+        InitProducerIdRequestData req = (InitProducerIdRequestData) request;
+        InitProducerIdResponseData resp = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
+        if (req.transactionalId() != null) {
+            // No transaction coordinator yet: a clear, non-retriable refusal rather than endless retries.
+            return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_REQUEST.code()));
+        }
+        return CompletableFuture.supplyAsync(() -> resp.setErrorCode(Errors.NONE.code())
+                .setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0), executor);
+    }
+}

@@ -1,0 +1,180 @@
+package io.sluice.brokerd.api;
+
+import io.sluice.brokerd.config.TopicConfigDef;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The topic family: CreateTopics (key 19, v2-7), DeleteTopics (key 20, v1-6), CreatePartitions (key 37, v0-3).
+ * Changes go through the {@link TopicRegistry}, which persists them before logs are created or removed; they run on
+ * the request executor because they fsync.
+ */
+public final class TopicsHandlers {
+    private final TopicRegistry registry;
+    private final int defaultPartitions;
+    private final short defaultReplicationFactor;
+    private final Executor executor;
+
+    public TopicsHandlers(TopicRegistry registry, int defaultPartitions, short defaultReplicationFactor, Executor executor) {
+        this.registry = registry;
+        this.defaultPartitions = defaultPartitions;
+        this.defaultReplicationFactor = defaultReplicationFactor;
+        this.executor = executor;
+    }
+
+    public void register(ApiRegistry apis) {
+        apis.register(ApiKeys.CREATE_TOPICS, 2, 7, (ctx, r) -> CompletableFuture.supplyAsync(() -> createTopics(ctx, (CreateTopicsRequestData) r), executor));
+        apis.register(ApiKeys.DELETE_TOPICS, 1, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteTopics(ctx, (DeleteTopicsRequestData) r), executor));
+        apis.register(ApiKeys.CREATE_PARTITIONS, 0, 3, (ctx, r) -> CompletableFuture.supplyAsync(() -> createPartitions((CreatePartitionsRequestData) r), executor));
+    }
+
+    static Errors errorOf(TopicRegistry.Error e) {
+        return switch (e) {
+            case INVALID_TOPIC -> Errors.INVALID_TOPIC_EXCEPTION;
+            case TOPIC_EXISTS -> Errors.TOPIC_ALREADY_EXISTS;
+            case UNKNOWN_TOPIC -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
+            case INVALID_REPLICATION_FACTOR -> Errors.INVALID_REPLICATION_FACTOR;
+            case INVALID_CONFIG -> Errors.INVALID_CONFIG;
+        };
+    }
+
+    ApiMessage createTopics(RequestContext ctx, CreateTopicsRequestData req) {
+        CreateTopicsResponseData resp = new CreateTopicsResponseData();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+            if (!seen.add(t.name())) {
+                duplicated.add(t.name());
+            }
+        }
+        for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+            CreateTopicsResponseData.CreatableTopicResult r = new CreateTopicsResponseData.CreatableTopicResult()
+                    .setName(t.name()).setTopicId(Uuid.ZERO_UUID).setNumPartitions(-1).setReplicationFactor((short) -1);
+            if (resp.topics().find(t.name()) != null) {
+                continue;
+            }
+            if (duplicated.contains(t.name())) {
+                resp.topics().add(r.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Create topics request from client contains duplicate topic name " + t.name()));
+                continue;
+            }
+            int partitions = t.numPartitions() == -1 ? defaultPartitions : t.numPartitions();
+            short rf = t.replicationFactor() == -1 ? defaultReplicationFactor : t.replicationFactor();
+            if (!t.assignments().isEmpty()) {
+                if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
+                    resp.topics().add(r.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
+                            "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."));
+                    continue;
+                }
+                partitions = t.assignments().size();
+                rf = (short) t.assignments().iterator().next().brokerIds().size();
+            }
+            Map<String, String> configs = new HashMap<>();
+            for (CreateTopicsRequestData.CreatableTopicConfig c : t.configs()) {
+                configs.put(c.name(), c.value());
+            }
+            TopicRegistry.Result res = req.validateOnly()
+                    ? registry.validateCreate(t.name(), partitions, rf, configs)
+                    : registry.create(t.name(), partitions, rf, configs);
+            if (!res.isOk()) {
+                resp.topics().add(r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message()));
+                continue;
+            }
+            TopicInfo info = res.topic();
+            r.setErrorCode(Errors.NONE.code()).setNumPartitions(info.partitions()).setReplicationFactor(info.replicationFactor());
+            if (!req.validateOnly()) {
+                r.setTopicId(Uuids.toKafka(info.topicId()));
+            }
+            if (ctx.apiVersion() >= 5) {
+                Map<String, String> effective = registry.effectiveConfig(info.name());
+                for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
+                    boolean override = info.configOverrides().containsKey(e.key());
+                    r.configs().add(new CreateTopicsResponseData.CreatableTopicConfigs().setName(e.key())
+                            .setValue(override ? info.configOverrides().get(e.key()) : effective.get(e.key()))
+                            .setReadOnly(false).setIsSensitive(false)
+                            .setConfigSource((byte) (override ? 1 : ConfigsHandlers.sourceCode(registry.sourceOf(info.name(), e.key())))));
+                }
+            }
+            resp.topics().add(r);
+        }
+        return resp;
+    }
+
+    ApiMessage deleteTopics(RequestContext ctx, DeleteTopicsRequestData req) {
+        DeleteTopicsResponseData resp = new DeleteTopicsResponseData();
+        if (ctx.apiVersion() >= 6) {
+            for (DeleteTopicsRequestData.DeleteTopicState s : req.topics()) {
+                Optional<TopicInfo> t = s.name() != null ? registry.topic(s.name())
+                        : registry.topic(Uuids.fromKafka(s.topicId()));
+                DeleteTopicsResponseData.DeletableTopicResult r = new DeleteTopicsResponseData.DeletableTopicResult()
+                        .setName(s.name()).setTopicId(s.topicId());
+                if (t.isEmpty()) {
+                    Errors e = s.name() != null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.UNKNOWN_TOPIC_ID;
+                    resp.responses().add(r.setErrorCode(e.code()).setErrorMessage(e.message()));
+                } else {
+                    resp.responses().add(delete(t.get(), r));
+                }
+            }
+        } else {
+            for (String name : req.topicNames()) {
+                DeleteTopicsResponseData.DeletableTopicResult r = new DeleteTopicsResponseData.DeletableTopicResult().setName(name);
+                Optional<TopicInfo> t = registry.topic(name);
+                resp.responses().add(t.isEmpty()
+                        ? r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message())
+                        : delete(t.get(), r));
+            }
+        }
+        return resp;
+    }
+
+    private DeleteTopicsResponseData.DeletableTopicResult delete(TopicInfo t, DeleteTopicsResponseData.DeletableTopicResult r) {
+        TopicRegistry.Result res = registry.delete(t.name());
+        r.setName(t.name()).setTopicId(Uuids.toKafka(t.topicId()));
+        return res.isOk() ? r.setErrorCode(Errors.NONE.code())
+                : r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
+    }
+
+    ApiMessage createPartitions(CreatePartitionsRequestData req) {
+        CreatePartitionsResponseData resp = new CreatePartitionsResponseData();
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
+            CreatePartitionsResponseData.CreatePartitionsTopicResult r = new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
+            if (t.assignments() != null) {
+                for (CreatePartitionsRequestData.CreatePartitionsAssignment a : t.assignments()) {
+                    if (a.brokerIds().size() != 1) {
+                        r.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage("Replica assignments must name exactly one broker on a single-node cluster");
+                    }
+                }
+            }
+            if (r.errorCode() == Errors.NONE.code()) {
+                TopicRegistry.Result res = registry.addPartitions(t.name(), t.count(), req.validateOnly());
+                if (!res.isOk()) {
+                    r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
+                }
+            }
+            resp.results().add(r);
+        }
+        return resp;
+    }
+
+}
