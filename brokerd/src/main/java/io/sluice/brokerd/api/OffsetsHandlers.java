@@ -61,7 +61,7 @@ public final class OffsetsHandlers {
             for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
                 ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
                 for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                    tr.partitions().add(listOffset(log(t.name(), p.partitionIndex()), p));
+                    tr.partitions().add(listOffset(log(t.name(), p.partitionIndex()), p, ctx.apiVersion()));
                 }
                 resp.topics().add(tr);
             }
@@ -70,7 +70,15 @@ public final class OffsetsHandlers {
     }
 
     private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(Optional<PartitionLog> maybeLog,
-                                                                                  ListOffsetsRequestData.ListOffsetsPartition p) {
+                                                                                  ListOffsetsRequestData.ListOffsetsPartition p,
+                                                                                  short version) {
+        ListOffsetsResponseData.ListOffsetsPartitionResponse r = find(maybeLog, p);
+        // leaderEpoch exists from v4; older versions must carry the default.
+        return version >= 4 ? r : r.setLeaderEpoch(-1);
+    }
+
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse find(Optional<PartitionLog> maybeLog,
+                                                                             ListOffsetsRequestData.ListOffsetsPartition p) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse r = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         if (maybeLog.isEmpty()) {

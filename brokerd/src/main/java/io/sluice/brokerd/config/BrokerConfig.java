@@ -1,21 +1,218 @@
 package io.sluice.brokerd.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sluice.brokerd.network.NetworkConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * brokerd's typed, validated configuration. The YAML file (config/brokerd.yaml) holds flat Kafka-style keys
  * ({@code node.id: 1}, {@code listeners: 127.0.0.1:9092}, {@code data.dir: ...}); {@code --set key=value} overrides
- * use the same keys. Every key has a default, a unit and a description in one table that also feeds the man page.
- * An unknown key or a bad value fails start-up with {@link ConfigException} naming the key.
+ * use the same keys. Every key, its default, unit and meaning live in {@link BrokerConfigDef}. An unknown key or a
+ * bad value fails start-up with {@link ConfigException} naming the key. Immutable.
  */
 public final class BrokerConfig {
+    /** Classpath copy of config/brokerd.yaml, the embedded single-node default. */
+    public static final String EMBEDDED_DEFAULT = "/io/sluice/brokerd/brokerd.yaml";
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Map<String, String> values;
+    private final java.util.Set<String> explicit;
+    private final String source;
+
+    private BrokerConfig(Map<String, String> values, java.util.Set<String> explicit, String source) {
+        this.values = values;
+        this.explicit = explicit;
+        this.source = source;
+    }
 
     /**
-     * Loads {@code file} (null: the embedded single-node default only) and applies {@code overrides} on top.
+     * Loads {@code file} (null: the embedded single-node default) and applies {@code overrides} on top.
      * Tests use {@code load(null, Map.of("listeners", "127.0.0.1:0", "data.dir", tmp.toString()))}.
      */
     public static BrokerConfig load(Path file, Map<String, String> overrides) {
-        throw new UnsupportedOperationException("process: implement");
+        Map<String, String> values = new LinkedHashMap<>();
+        java.util.Set<String> explicit = new java.util.HashSet<>();
+        BrokerConfigDef.keys().values().forEach(k -> values.put(k.name(), k.defaultValue() == null ? "" : k.defaultValue()));
+        String source;
+        if (file == null) {
+            source = "embedded default";
+            try (InputStream in = BrokerConfig.class.getResourceAsStream(EMBEDDED_DEFAULT)) {
+                if (in == null) {
+                    throw new ConfigException("embedded default configuration " + EMBEDDED_DEFAULT + " is missing from the build");
+                }
+                merge(values, explicit, YAML.readTree(in), source);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read the embedded default configuration: " + e.getMessage());
+            }
+        } else {
+            source = file.toString();
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("config file " + file + " does not exist or is not a file");
+            }
+            try {
+                merge(values, explicit, YAML.readTree(file.toFile()), source);
+            } catch (JsonProcessingException e) {
+                throw new ConfigException("config file " + file + " is not valid YAML (line "
+                        + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            }
+        }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            put(values, explicit, o.getKey(), o.getValue(), "--set");
+        }
+        return new BrokerConfig(values, explicit, source);
+    }
+
+    private static void merge(Map<String, String> values, java.util.Set<String> explicit, JsonNode root, String source) {
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(source + ": expected a mapping of config keys to values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isContainerNode()) {
+                throw new ConfigException("config key '" + e.getKey() + "' in " + source + " must have a single value, not a "
+                        + (v.isArray() ? "list" : "mapping"));
+            }
+            put(values, explicit, e.getKey(), v.isNull() ? "" : v.asText(), source);
+        }
+    }
+
+    private static void put(Map<String, String> values, java.util.Set<String> explicit, String key, String value, String source) {
+        BrokerConfigDef.Key k = BrokerConfigDef.keys().get(key);
+        if (k == null) {
+            throw new ConfigException("unknown config key '" + key + "' in " + source);
+        }
+        String v = value.trim();
+        boolean computedAndEmpty = k.defaultValue() == null && v.isEmpty();
+        if (!computedAndEmpty && !k.valid().test(v)) {
+            throw new ConfigException("bad value '" + value + "' for config key '" + key + "' in " + source + ": expected " + k.expected());
+        }
+        values.put(key, v);
+        explicit.add(key);
+    }
+
+    /** Where the values came from (the file, or "embedded default"). */
+    public String source() {
+        return source;
+    }
+
+    public String get(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("no such config key " + key);
+        }
+        return v;
+    }
+
+    public int nodeId() {
+        return Integer.parseInt(get(BrokerConfigDef.NODE_ID));
+    }
+
+    /** Empty when the cluster id is to be generated/read from meta.properties. */
+    public String clusterId() {
+        return get(BrokerConfigDef.CLUSTER_ID);
+    }
+
+    public Path dataDir() {
+        String d = get(BrokerConfigDef.DATA_DIR);
+        if (d.equals("~") || d.startsWith("~/")) {
+            d = System.getProperty("user.home") + d.substring(1);
+        }
+        return Paths.get(d).toAbsolutePath().normalize();
+    }
+
+    public String listenerHost() {
+        String l = get(BrokerConfigDef.LISTENERS);
+        return l.substring(0, l.lastIndexOf(':'));
+    }
+
+    public int listenerPort() {
+        String l = get(BrokerConfigDef.LISTENERS);
+        return Integer.parseInt(l.substring(l.lastIndexOf(':') + 1));
+    }
+
+    /** Advertised host; the listener host when not set. Refuses a wildcard bind without an advertised host. */
+    public String advertisedHost() {
+        String a = get(BrokerConfigDef.ADVERTISED_LISTENERS);
+        if (!a.isEmpty()) {
+            return a.substring(0, a.lastIndexOf(':'));
+        }
+        String host = listenerHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            throw new ConfigException("config key 'advertised.listeners' must be set when 'listeners' binds " + host);
+        }
+        return host;
+    }
+
+    /** Advertised port, or -1 to use the bound port. */
+    public int advertisedPort() {
+        String a = get(BrokerConfigDef.ADVERTISED_LISTENERS);
+        return a.isEmpty() ? -1 : Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+    }
+
+    public boolean autoCreateTopics() {
+        return Boolean.parseBoolean(get(BrokerConfigDef.AUTO_CREATE_TOPICS));
+    }
+
+    public int numPartitions() {
+        return Integer.parseInt(get(BrokerConfigDef.NUM_PARTITIONS));
+    }
+
+    public short defaultReplicationFactor() {
+        return Short.parseShort(get(BrokerConfigDef.DEFAULT_REPLICATION_FACTOR));
+    }
+
+    public int numIoThreads() {
+        return Integer.parseInt(get(BrokerConfigDef.NUM_IO_THREADS));
+    }
+
+    public long retentionCheckIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.RETENTION_CHECK_INTERVAL_MS));
+    }
+
+    public boolean fsyncAlways() {
+        return get(BrokerConfigDef.FSYNC).equals("always");
+    }
+
+    public long shutdownTimeoutMs() {
+        return Long.parseLong(get(BrokerConfigDef.SHUTDOWN_TIMEOUT_MS));
+    }
+
+    public NetworkConfig networkConfig() {
+        return new NetworkConfig(listenerHost(), listenerPort(), Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES)),
+                Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)));
+    }
+
+    /** Topic config key to broker-wide default, for every topic config whose broker key the configuration sets. */
+    public Map<String, String> topicDefaults() {
+        Map<String, String> out = new TreeMap<>();
+        for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
+            if (e.brokerKey() != null && explicit.contains(e.brokerKey())) {
+                out.put(e.key(), values.get(e.brokerKey()));
+            }
+        }
+        return out;
+    }
+
+    /** Every key and its effective value (DescribeConfigs for the broker). */
+    public Map<String, String> all() {
+        return new TreeMap<>(values);
     }
 }

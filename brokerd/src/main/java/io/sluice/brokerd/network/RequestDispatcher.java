@@ -166,8 +166,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void complete(Slot slot, ApiMessage response) {
         slot.done = true;
-        slot.response = response == null ? null
-                : ResponseSerializer.serialize(slot.correlationId, slot.headerVersion, response, slot.version);
+        try {
+            slot.response = response == null ? null
+                    : ResponseSerializer.serialize(slot.correlationId, slot.headerVersion, response, slot.version);
+        } catch (RuntimeException e) {
+            // A handler built a response this version cannot carry: a broker bug. The client cannot be answered.
+            log.error("Cannot serialize {} v{} response (correlation id {}); closing the connection", slot.apiKey,
+                    slot.version, slot.correlationId, e);
+            slot.response = null;
+            ctx.close();
+        }
         drain();
     }
 

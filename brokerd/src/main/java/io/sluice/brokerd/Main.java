@@ -1,0 +1,150 @@
+package io.sluice.brokerd;
+
+import io.sluice.brokerd.config.BrokerConfig;
+import io.sluice.brokerd.config.ConfigException;
+import io.sluice.brokerd.log.DataDirLockedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code brokerd [--config FILE] [--set key=value]... [--help] [--version]}.
+ * Exit status: 0 after a clean shutdown, 1 when the broker fails at start or run time (e.g. the data directory is
+ * locked by another brokerd), 2 for bad usage or a bad configuration.
+ */
+public final class Main {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+    private static final String USAGE = String.join("\n",
+            "Usage: brokerd [--config FILE] [--set KEY=VALUE]... [--help] [--version]",
+            "",
+            "Runs the Sluice broker. Without --config it serves the embedded single-node default",
+            "(127.0.0.1:9092, data under ~/.local/share/sluice).",
+            "",
+            "  --config FILE      read settings from FILE (YAML, flat keys; see brokerd.yaml(5))",
+            "  --set KEY=VALUE    override one setting; repeatable; applied after --config",
+            "  --help             print this help and exit",
+            "  --version          print the version and exit",
+            "",
+            "Signals: SIGTERM or SIGINT shut down cleanly (in-flight requests answered, logs flushed).",
+            "Exit status: 0 clean shutdown, 1 runtime failure, 2 bad usage or configuration.");
+
+    /** Parsed command line. */
+    record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version) {
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != EXIT_OK) {
+            System.exit(code);
+        }
+    }
+
+    /** Parses {@code args}; throws IllegalArgumentException with a message for bad usage. */
+    static Args parse(String[] args) {
+        Path config = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        boolean help = false;
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> help = true;
+                case "--version", "-V" -> version = true;
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--config needs a file");
+                    }
+                    config = Paths.get(args[++i]);
+                }
+                case "--set" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--set needs KEY=VALUE");
+                    }
+                    String kv = args[++i];
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--set expects KEY=VALUE, got '" + kv + "'");
+                    }
+                    overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+        }
+        return new Args(config, overrides, help, version);
+    }
+
+    /** Runs brokerd until it is told to stop; returns the exit status. */
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        Args args;
+        try {
+            args = parse(argv);
+        } catch (IllegalArgumentException e) {
+            err.println("brokerd: " + e.getMessage());
+            err.println(USAGE.lines().findFirst().orElse(""));
+            return EXIT_USAGE;
+        }
+        if (args.help()) {
+            out.println(USAGE);
+            return EXIT_OK;
+        }
+        if (args.version()) {
+            out.println("brokerd " + version());
+            return EXIT_OK;
+        }
+        long startNs = System.nanoTime();
+        BrokerConfig config;
+        try {
+            config = BrokerConfig.load(args.configFile(), args.overrides());
+        } catch (ConfigException e) {
+            err.println("brokerd: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        Broker broker;
+        try {
+            broker = Broker.start(config);
+        } catch (ConfigException e) {
+            err.println("brokerd: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (DataDirLockedException e) {
+            err.println("brokerd: " + e.getMessage());
+            return EXIT_FAILURE;
+        } catch (RuntimeException e) {
+            err.println("brokerd: failed to start: " + e);
+            LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
+            return EXIT_FAILURE;
+        }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        log.info("brokerd {} node.id={} cluster.id={} listener={} data.dir={} config={}", version(), broker.nodeId(),
+                broker.clusterId(), broker.bootstrapServers(), config.dataDir(), config.source());
+        log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Shutting down");
+            broker.close();
+            log.info("Shut down cleanly");
+            stopped.countDown();
+        }, "sluice-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_OK;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,128 @@
+package io.sluice.brokerd.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Every brokerd.yaml key: name, default, unit and meaning, with its validator. Start-up validation, the embedded
+ * default, {@code man/brokerd.yaml.5} (a test checks it lists every key) and DescribeConfigs read this one table.
+ * Topic defaults ({@code log.*} and friends) come from {@link TopicConfigDef}'s broker keys.
+ */
+public final class BrokerConfigDef {
+
+    /** One key. {@code defaultValue} null means "computed" (documented in {@code doc}). */
+    public record Key(String name, String defaultValue, String unit, String doc, Predicate<String> valid, String expected) {
+    }
+
+    public static final String NODE_ID = "node.id";
+    public static final String CLUSTER_ID = "cluster.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String DATA_DIR = "data.dir";
+    public static final String AUTO_CREATE_TOPICS = "auto.create.topics.enable";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_INFLIGHT = "max.inflight.requests.per.connection";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String FSYNC = "fsync";
+    public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+    static {
+        add(NODE_ID, "1", "", "this broker's id; recorded in meta.properties on first start", BrokerConfigDef::nonNegativeInt, "an integer >= 0");
+        add(CLUSTER_ID, null, "", "cluster id; empty: generated on first start and kept in meta.properties",
+                v -> true, "a string");
+        add(LISTENERS, "127.0.0.1:9092", "host:port", "address the client listener binds; port 0 picks a free port",
+                BrokerConfigDef::hostPort, "host:port with a port 0-65535");
+        add(ADVERTISED_LISTENERS, null, "host:port",
+                "address clients are told to connect to; empty: the listener (which then must not be 0.0.0.0)",
+                v -> v.isEmpty() || hostPort(v), "host:port");
+        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; ~ is expanded",
+                v -> !v.isBlank(), "a path");
+        add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
+        add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(DEFAULT_REPLICATION_FACTOR, "1", "", "replication factor of topics created without one (1 on a single node)",
+                v -> v.equals("1"), "1 on a single node");
+        add(SOCKET_REQUEST_MAX_BYTES, "104857600", "bytes", "largest request frame accepted; larger ones close the connection",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(CONNECTIONS_MAX_IDLE_MS, "600000", "ms", "a connection with no traffic this long is closed", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(MAX_INFLIGHT, "100", "", "requests read ahead of their responses on one connection before reading pauses",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(NUM_IO_THREADS, "4", "", "threads that run appends, reads and metadata changes", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(RETENTION_CHECK_INTERVAL_MS, "300000", "ms",
+                "how often retention, time-based roll and flush.ms are checked (at most every 5 s for roll and flush)",
+                BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(FSYNC, "never", "",
+                "always: fsync every append before acknowledging it (no acknowledged record is lost even if the machine "
+                        + "crashes); never: leave write-back to the OS and log.flush.interval.* (a process crash loses nothing "
+                        + "acknowledged, a power loss may lose what was not yet written back)",
+                v -> v.equals("always") || v.equals("never"), "always or never");
+        add(SHUTDOWN_TIMEOUT_MS, "10000", "ms", "longest a SIGTERM shutdown waits for in-flight requests", BrokerConfigDef::positiveLong,
+                "an integer >= 1");
+        for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
+            if (e.brokerKey() != null && !KEYS.containsKey(e.brokerKey())) {
+                add(e.brokerKey(), e.defaultValue(), "", "default " + e.key() + " of topics: " + e.doc(),
+                        v -> TopicConfigDef.validate(e.key(), v) == null, "a valid " + e.key());
+            }
+        }
+    }
+
+    private BrokerConfigDef() {
+    }
+
+    private static void add(String name, String def, String unit, String doc, Predicate<String> valid, String expected) {
+        KEYS.put(name, new Key(name, def, unit, doc, valid, expected));
+    }
+
+    public static Map<String, Key> keys() {
+        return Collections.unmodifiableMap(KEYS);
+    }
+
+    static boolean hostPort(String v) {
+        int i = v.lastIndexOf(':');
+        if (i <= 0) {
+            return false;
+        }
+        try {
+            int port = Integer.parseInt(v.substring(i + 1));
+            return port >= 0 && port <= 65535;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean bool(String v) {
+        return v.equals("true") || v.equals("false");
+    }
+
+    private static boolean nonNegativeInt(String v) {
+        try {
+            return Integer.parseInt(v) >= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean positiveInt(String v) {
+        try {
+            return Integer.parseInt(v) >= 1;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean positiveLong(String v) {
+        try {
+            return Long.parseLong(v) >= 1;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}
