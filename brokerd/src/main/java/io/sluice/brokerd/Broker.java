@@ -88,15 +88,15 @@ public final class Broker implements AutoCloseable {
         replicas.addAppendListener(delayedFetches::onAppend);
 
         ApiRegistry apis = new ApiRegistry();
-        new ProduceHandler(registry, replicas, requestExecutor, clock).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, requestExecutor).register(apis);
-        new OffsetsHandlers(registry, replicas, new ProducerIdManager(config.dataDir()), requestExecutor).register(apis);
-        new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(), requestExecutor).register(apis);
-        new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor(), requestExecutor).register(apis);
-        new ConfigsHandlers(registry, meta.nodeId(), config.all(), requestExecutor).register(apis);
-        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), requestExecutor).register(apis);
+        new ProduceHandler(registry, replicas, clock).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches).register(apis);
+        new OffsetsHandlers(registry, replicas, new ProducerIdManager(config.dataDir())).register(apis);
+        new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions()).register(apis);
+        new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
+        new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
+        new ClusterHandlers(identity::get, registry, replicas, config.dataDir()).register(apis);
 
-        return new NetworkServer(config.networkConfig(), apis, clock);
+        return new NetworkServer(config.networkConfig(), apis, clock, requestExecutor);
     }
 
     /** The advertised identity, known once the listener is bound. */

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -41,22 +40,19 @@ public final class ClusterHandlers {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final Path dataDir;
-    private final Executor executor;
 
-    public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir,
-                           Executor executor) {
+    public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir) {
         this.identity = identity;
         this.registry = registry;
         this.replicas = replicas;
         this.dataDir = dataDir;
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
         apis.register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(describeCluster((DescribeClusterRequestData) r)));
         apis.register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                 (ctx, r) -> CompletableFuture.completedFuture(describeTopicPartitions((DescribeTopicPartitionsRequestData) r)));
-        apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), executor));
+        apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), ctx.executor()));
     }
 
     ApiMessage describeCluster(DescribeClusterRequestData req) {

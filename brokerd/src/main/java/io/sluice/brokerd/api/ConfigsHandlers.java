@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * The config family: DescribeConfigs (key 32, v1-4), IncrementalAlterConfigs (key 44, v0-1), AlterConfigs (key 33,
@@ -36,21 +35,19 @@ public final class ConfigsHandlers {
     private final TopicRegistry registry;
     private final int nodeId;
     private final Map<String, String> brokerConfigs;
-    private final Executor executor;
 
     /** {@code brokerConfigs}: the broker's effective static configuration, key to value. */
-    public ConfigsHandlers(TopicRegistry registry, int nodeId, Map<String, String> brokerConfigs, Executor executor) {
+    public ConfigsHandlers(TopicRegistry registry, int nodeId, Map<String, String> brokerConfigs) {
         this.registry = registry;
         this.nodeId = nodeId;
         this.brokerConfigs = Map.copyOf(brokerConfigs);
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
         apis.register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, (ctx, r) -> CompletableFuture.completedFuture(describe(ctx, (DescribeConfigsRequestData) r)));
         apis.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                (ctx, r) -> CompletableFuture.supplyAsync(() -> incrementalAlter((IncrementalAlterConfigsRequestData) r), executor));
-        apis.register(ApiKeys.ALTER_CONFIGS, 0, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> alter((AlterConfigsRequestData) r), executor));
+                (ctx, r) -> CompletableFuture.supplyAsync(() -> incrementalAlter((IncrementalAlterConfigsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.ALTER_CONFIGS, 0, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> alter((AlterConfigsRequestData) r), ctx.executor()));
     }
 
     static byte sourceCode(TopicRegistry.Source s) {

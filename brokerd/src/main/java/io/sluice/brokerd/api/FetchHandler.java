@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Fetch (key 1, v4-18) for consumers. Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
@@ -35,13 +34,11 @@ public final class FetchHandler implements ApiHandler {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
-    private final Executor executor;
 
-    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, Executor executor) {
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed) {
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
@@ -60,7 +57,7 @@ public final class FetchHandler implements ApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        executor.execute(() -> {
+        ctx.executor().execute(() -> {
             try {
                 Attempt first = attempt(req, ctx.apiVersion());
                 if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -33,15 +32,13 @@ public final class MetadataHandler implements ApiHandler {
     private final TopicRegistry registry;
     private final boolean autoCreate;
     private final int defaultPartitions;
-    private final Executor executor;
 
     public MetadataHandler(Supplier<BrokerIdentity> identity, TopicRegistry registry, boolean autoCreate,
-                           int defaultPartitions, Executor executor) {
+                           int defaultPartitions) {
         this.identity = identity;
         this.registry = registry;
         this.autoCreate = autoCreate;
         this.defaultPartitions = defaultPartitions;
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
@@ -51,7 +48,7 @@ public final class MetadataHandler implements ApiHandler {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         MetadataRequestData req = (MetadataRequestData) request;
-        return CompletableFuture.supplyAsync(() -> metadata(req, ctx.apiVersion()), executor);
+        return CompletableFuture.supplyAsync(() -> metadata(req, ctx.apiVersion()), ctx.executor());
     }
 
     private MetadataResponseData metadata(MetadataRequestData req, short version) {

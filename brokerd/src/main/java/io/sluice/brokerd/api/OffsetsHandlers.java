@@ -20,11 +20,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * The offset family: ListOffsets (key 2, v1-11), DeleteRecords (key 21, v0-2) and InitProducerId (key 22, v0-5)
- * for idempotent producers. All run on the request executor (index lookups and segment removal do I/O).
+ * for idempotent producers. All run on the connection's request executor (index lookups and segment removal do I/O).
  */
 public final class OffsetsHandlers {
     static final long LATEST = -1;
@@ -35,13 +34,11 @@ public final class OffsetsHandlers {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final ProducerIdManager producerIds;
-    private final Executor executor;
 
-    public OffsetsHandlers(TopicRegistry registry, ReplicaManager replicas, ProducerIdManager producerIds, Executor executor) {
+    public OffsetsHandlers(TopicRegistry registry, ReplicaManager replicas, ProducerIdManager producerIds) {
         this.registry = registry;
         this.replicas = replicas;
         this.producerIds = producerIds;
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
@@ -66,7 +63,7 @@ public final class OffsetsHandlers {
                 resp.topics().add(tr);
             }
             return resp;
-        }, executor);
+        }, ctx.executor());
     }
 
     private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(Optional<PartitionLog> maybeLog,
@@ -133,7 +130,7 @@ public final class OffsetsHandlers {
                 resp.topics().add(tr);
             }
             return resp;
-        }, executor);
+        }, ctx.executor());
     }
 
     CompletableFuture<ApiMessage> initProducerId(RequestContext ctx, ApiMessage request) {
@@ -144,6 +141,6 @@ public final class OffsetsHandlers {
             return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_REQUEST.code()));
         }
         return CompletableFuture.supplyAsync(() -> resp.setErrorCode(Errors.NONE.code())
-                .setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0), executor);
+                .setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0), ctx.executor());
     }
 }

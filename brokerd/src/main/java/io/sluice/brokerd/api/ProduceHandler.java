@@ -1,6 +1,7 @@
 package io.sluice.brokerd.api;
 
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.log.AppendError;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.metadata.TopicInfo;
@@ -22,23 +23,20 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Produce (key 0): advertised from v0 because librdkafka requires it, but frames below v3 are refused by the
- * network layer (kafka-clients cannot parse them). Appends run on the request executor, never on the event loop.
+ * network layer (kafka-clients cannot parse them). Appends run on the connection's request executor, never on the event loop.
  * On a single node acks=all is satisfied once the leader has appended; acks=0 gets no response.
  */
 public final class ProduceHandler implements ApiHandler {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
-    private final Executor executor;
     private final Clock clock;
 
-    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Executor executor, Clock clock) {
+    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock) {
         this.registry = registry;
         this.replicas = replicas;
-        this.executor = executor;
         this.clock = clock;
     }
 
@@ -60,7 +58,7 @@ public final class ProduceHandler implements ApiHandler {
         return CompletableFuture.supplyAsync(() -> {
             ProduceResponseData resp = produce(req, ctx.apiVersion());
             return req.acks() == 0 ? null : resp;
-        }, executor);
+        }, ctx.executor());
     }
 
     private ProduceResponseData produce(ProduceRequestData req, short version) {
@@ -97,8 +95,22 @@ public final class ProduceHandler implements ApiHandler {
                 replicas.onAppended(log.topicPartition());
             }
         } else if (result instanceof AppendResult.Rejected r) {
-            pr.setErrorCode(Errors.valueOf(r.error().name()).code()).setErrorMessage(r.message());
+            pr.setErrorCode(errorOf(r.error()).code()).setErrorMessage(r.message());
         }
+    }
+
+    static Errors errorOf(AppendError e) {
+        return switch (e) {
+            case CORRUPT_MESSAGE -> Errors.CORRUPT_MESSAGE;
+            case INVALID_RECORD -> Errors.INVALID_RECORD;
+            case RECORD_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
+            case OUT_OF_ORDER_SEQUENCE_NUMBER -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
+            case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
+            case UNKNOWN_PRODUCER_ID -> Errors.UNKNOWN_PRODUCER_ID;
+            case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
+            case UNSUPPORTED_FOR_MESSAGE_FORMAT -> Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+            case KAFKA_STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
+        };
     }
 
     private static ProduceResponseData errorAll(ProduceRequestData req, Errors error, String message) {

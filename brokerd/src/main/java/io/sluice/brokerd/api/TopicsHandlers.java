@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * The topic family: CreateTopics (key 19, v2-7), DeleteTopics (key 20, v1-6), CreatePartitions (key 37, v0-3).
@@ -33,19 +32,17 @@ public final class TopicsHandlers {
     private final TopicRegistry registry;
     private final int defaultPartitions;
     private final short defaultReplicationFactor;
-    private final Executor executor;
 
-    public TopicsHandlers(TopicRegistry registry, int defaultPartitions, short defaultReplicationFactor, Executor executor) {
+    public TopicsHandlers(TopicRegistry registry, int defaultPartitions, short defaultReplicationFactor) {
         this.registry = registry;
         this.defaultPartitions = defaultPartitions;
         this.defaultReplicationFactor = defaultReplicationFactor;
-        this.executor = executor;
     }
 
     public void register(ApiRegistry apis) {
-        apis.register(ApiKeys.CREATE_TOPICS, 2, 7, (ctx, r) -> CompletableFuture.supplyAsync(() -> createTopics(ctx, (CreateTopicsRequestData) r), executor));
-        apis.register(ApiKeys.DELETE_TOPICS, 1, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteTopics(ctx, (DeleteTopicsRequestData) r), executor));
-        apis.register(ApiKeys.CREATE_PARTITIONS, 0, 3, (ctx, r) -> CompletableFuture.supplyAsync(() -> createPartitions((CreatePartitionsRequestData) r), executor));
+        apis.register(ApiKeys.CREATE_TOPICS, 2, 7, (ctx, r) -> CompletableFuture.supplyAsync(() -> createTopics(ctx, (CreateTopicsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.DELETE_TOPICS, 1, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteTopics(ctx, (DeleteTopicsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.CREATE_PARTITIONS, 0, 3, (ctx, r) -> CompletableFuture.supplyAsync(() -> createPartitions((CreatePartitionsRequestData) r), ctx.executor()));
     }
 
     static Errors errorOf(TopicRegistry.Error e) {

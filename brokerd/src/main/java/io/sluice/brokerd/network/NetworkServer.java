@@ -41,13 +41,16 @@ public final class NetworkServer implements AutoCloseable {
     private final NetworkConfig config;
     private final ApiRegistry registry;
     private final Clock clock;
+    private final java.util.concurrent.Executor requestPool;
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
 
-    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock) {
+    /** {@code requestPool} runs handlers' slow work; each connection's requests run there one at a time, in order. */
+    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock, java.util.concurrent.Executor requestPool) {
         this.config = config;
+        this.requestPool = requestPool;
         this.registry = registry;
         this.clock = clock;
         if (registry.lookup(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS).isEmpty()) {
@@ -75,7 +78,7 @@ public final class NetworkServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection()));
+                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();

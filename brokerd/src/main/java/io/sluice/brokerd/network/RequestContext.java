@@ -3,6 +3,7 @@ package io.sluice.brokerd.network;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.net.SocketAddress;
+import java.util.concurrent.Executor;
 
 /**
  * What a handler knows about a request besides its body.
@@ -13,7 +14,9 @@ import java.net.SocketAddress;
  * @param clientId       client.id from the request header (may be empty, never null)
  * @param clientAddress  remote address of the connection
  * @param receivedTimeMs wall-clock time the frame was decoded, ms
+ * @param executor       where slow work of this request runs: off the event loop, and in arrival order with the
+ *                       other requests of the same connection
  */
 public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
-                             SocketAddress clientAddress, long receivedTimeMs) {
+                             SocketAddress clientAddress, long receivedTimeMs, Executor executor) {
 }

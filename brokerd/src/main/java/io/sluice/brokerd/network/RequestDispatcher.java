@@ -39,6 +39,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final Clock clock;
     private final int maxInflight;
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+    private final SerialExecutor connectionExecutor;
     private ChannelHandlerContext ctx;
 
     /** One request awaiting its turn to be answered. */
@@ -58,8 +59,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight) {
+    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool) {
         this.registry = registry;
+        this.connectionExecutor = new SerialExecutor(requestPool);
         this.clock = clock;
         this.maxInflight = maxInflight;
     }
@@ -118,7 +120,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ApiMessage body = ApiMessageType.fromApiKey(apiKeyId).newRequest();
         body.read(accessor, version);
         RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
-                header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis());
+                header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
+                connectionExecutor);
         Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey);
         CompletableFuture<ApiMessage> future;
         try {

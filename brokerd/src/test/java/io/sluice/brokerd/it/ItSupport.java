@@ -1,0 +1,99 @@
+package io.sluice.brokerd.it;
+
+import io.sluice.brokerd.Broker;
+import io.sluice.brokerd.config.BrokerConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+/** Shared helpers for integration tests: brokers on 127.0.0.1 with ephemeral ports, real Kafka clients. */
+final class ItSupport {
+    private ItSupport() {
+    }
+
+    static Broker startBroker(Path dataDir, Map<String, String> extra) {
+        Map<String, String> o = new HashMap<>();
+        o.put("listeners", "127.0.0.1:0");
+        o.put("data.dir", dataDir.toString());
+        o.put("log.retention.check.interval.ms", "200");
+        o.putAll(extra);
+        return Broker.start(BrokerConfig.load(null, o));
+    }
+
+    static Admin admin(String bootstrap) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        return Admin.create(p);
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20000);
+        p.putAll(extra);
+        return new KafkaProducer<>(p);
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.putAll(extra);
+        return new KafkaConsumer<>(p);
+    }
+
+    static void createTopic(Admin admin, String name, int partitions, Map<String, String> configs) throws Exception {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+    }
+
+    /** Reads {@code tp} from {@code fromOffset} (assign, no group) until {@code count} records arrived or the deadline. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, TopicPartition tp, long fromOffset, int count,
+                                                        Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, Map.of())) {
+            c.assign(List.of(tp));
+            c.seek(tp, fromOffset);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** Waits for {@code condition} until the deadline; fails with {@code what} otherwise. */
+    static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
