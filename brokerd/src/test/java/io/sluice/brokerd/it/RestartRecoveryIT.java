@@ -1,0 +1,242 @@
+package io.sluice.brokerd.it;
+
+import io.sluice.brokerd.Broker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Data survives clean restarts, kill -9 and damaged segment tails; retention moves the earliest offset. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class RestartRecoveryIT {
+    @TempDir
+    Path dataDir;
+
+    private static List<String> produce(String bootstrap, String topic, int from, int count, Map<String, Object> extra) throws Exception {
+        List<String> values = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(bootstrap, extra)) {
+            for (int i = from; i < from + count; i++) {
+                String v = "value-" + i;
+                values.add(v);
+                p.send(new ProducerRecord<>(topic, 0, ("k" + i).getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+        }
+        return values;
+    }
+
+    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void dataSurvivesACleanRestart() throws Exception {
+        List<String> expected;
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of()); Admin admin = ItSupport.admin(b.bootstrapServers())) {
+            ItSupport.createTopic(admin, "durable", 1, Map.of("segment.bytes", "4096"));
+            expected = produce(b.bootstrapServers(), "durable", 0, 500, Map.of());
+        }
+        assertThat(dataDir.resolve(".kafka_cleanshutdown")).exists();
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> got = ItSupport.readAll(b.bootstrapServers(), new TopicPartition("durable", 0), 0, 500, Duration.ofSeconds(30));
+            assertThat(values(got)).isEqualTo(expected);
+            // New appends continue at the right offset.
+            try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(b.bootstrapServers(), Map.of())) {
+                RecordMetadata md = p.send(new ProducerRecord<>("durable", 0, null, "after".getBytes(StandardCharsets.UTF_8))).get();
+                assertThat(md.offset()).isEqualTo(500);
+            }
+        }
+    }
+
+    @Test
+    void aSecondBrokerOnTheSameDataDirIsRefused() {
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ItSupport.startBroker(dataDir, Map.of()))
+                    .isInstanceOf(io.sluice.brokerd.log.DataDirLockedException.class)
+                    .hasMessageContaining(dataDir.toString())
+                    .hasMessageContaining("in use by another brokerd");
+        }
+    }
+
+    @Test
+    void ackedRecordsSurviveKillMinus9() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String bootstrap = "127.0.0.1:" + port;
+        Process proc = startProcess(port);
+        List<String> expected;
+        try {
+            waitForListener(port, proc);
+            try (Admin admin = ItSupport.admin(bootstrap)) {
+                ItSupport.createTopic(admin, "killed", 1, Map.of("segment.bytes", "8192"));
+            }
+            expected = produce(bootstrap, "killed", 0, 2000, Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+        } finally {
+            proc.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no clean-shutdown marker
+            proc.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(dataDir.resolve(".kafka_cleanshutdown")).doesNotExist();
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> got = ItSupport.readAll(b.bootstrapServers(), new TopicPartition("killed", 0), 0, 2000, Duration.ofSeconds(30));
+            assertThat(values(got)).isEqualTo(expected);
+        }
+    }
+
+    private Process startProcess(int port) throws IOException {
+        Path cfg = dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.yaml");
+        Files.writeString(cfg, "listeners: 127.0.0.1:" + port + "\ndata.dir: " + dataDir + "\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString())
+                .redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.log").toFile()).start();
+    }
+
+    private static void waitForListener(int port, Process proc) throws InterruptedException {
+        ItSupport.waitFor(() -> {
+            if (!proc.isAlive()) {
+                throw new AssertionError("brokerd exited with " + proc.exitValue());
+            }
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), "brokerd to listen on " + port);
+    }
+
+    private Path onlySegmentLog(String topicPartitionDir) throws IOException {
+        try (Stream<Path> files = Files.list(dataDir.resolve(topicPartitionDir))) {
+            List<Path> logs = files.filter(p -> p.toString().endsWith(".log")).sorted().toList();
+            return logs.get(logs.size() - 1);
+        }
+    }
+
+    @Test
+    void aTailCutMidBatchRecoversToTheLastValidBatch() throws Exception {
+        List<String> expected = damageAndRestart("torn", (log, lastBatchStart, size) -> {
+            try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+                f.setLength(lastBatchStart + (size - lastBatchStart) / 2);
+            }
+        });
+        assertThat(expected).hasSize(9);
+    }
+
+    @Test
+    void aTailOverwrittenWithGarbageRecoversToTheLastValidBatch() throws Exception {
+        List<String> expected = damageAndRestart("garbage", (log, lastBatchStart, size) -> {
+            try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+                f.seek(lastBatchStart + 20);
+                byte[] junk = new byte[(int) (size - lastBatchStart - 20)];
+                new java.util.Random(7).nextBytes(junk);
+                f.write(junk);
+            }
+        });
+        assertThat(expected).hasSize(9);
+    }
+
+    interface Damage {
+        void apply(Path log, long lastBatchStart, long size) throws IOException;
+    }
+
+    /** Produces ten single-record batches, damages the last one, restarts without the clean marker, checks 0-8 remain. */
+    private List<String> damageAndRestart(String topic, Damage damage) throws Exception {
+        List<String> all = new ArrayList<>();
+        long lastBatchStart;
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of()); Admin admin = ItSupport.admin(b.bootstrapServers())) {
+            ItSupport.createTopic(admin, topic, 1, Map.of());
+            try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(b.bootstrapServers(), Map.of())) {
+                for (int i = 0; i < 10; i++) {
+                    if (i == 9) {
+                        p.flush();
+                    }
+                    String v = "v" + i;
+                    all.add(v);
+                    p.send(new ProducerRecord<>(topic, 0, null, v.getBytes(StandardCharsets.UTF_8))).get();
+                }
+            }
+            lastBatchStart = -1;
+        }
+        Path log = onlySegmentLog(topic + "-0");
+        long size = Files.size(log);
+        lastBatchStart = lastBatchStart(log);
+        damage.apply(log, lastBatchStart, size);
+        Files.delete(dataDir.resolve(".kafka_cleanshutdown"));
+        List<String> expected = all.subList(0, 9);
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of()); Admin admin = ItSupport.admin(b.bootstrapServers())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset()).isEqualTo(9);
+            List<ConsumerRecord<byte[], byte[]>> got = ItSupport.readAll(b.bootstrapServers(), tp, 0, 9, Duration.ofSeconds(20));
+            assertThat(values(got)).isEqualTo(expected);
+            try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(b.bootstrapServers(), Map.of())) {
+                assertThat(p.send(new ProducerRecord<>(topic, 0, null, "new".getBytes(StandardCharsets.UTF_8))).get().offset()).isEqualTo(9);
+            }
+        }
+        return expected;
+    }
+
+    /** File position of the last batch, found by walking batch lengths. */
+    private static long lastBatchStart(Path log) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long pos = 0;
+            long last = 0;
+            while (pos < f.length()) {
+                f.seek(pos + 8);
+                int len = f.readInt();
+                last = pos;
+                pos += 12 + len;
+            }
+            return last;
+        }
+    }
+
+    @Test
+    void retentionRemovesOldSegmentsAndMovesTheEarliestOffset() throws Exception {
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of()); Admin admin = ItSupport.admin(b.bootstrapServers())) {
+            ItSupport.createTopic(admin, "retained", 1, Map.of("segment.bytes", "1024", "retention.bytes", "4096",
+                    "file.delete.delay.ms", "0"));
+            // Small producer batches so the records spread over many 1 KiB segments (the active one is never removed).
+            produce(b.bootstrapServers(), "retained", 0, 300, Map.of(ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.BATCH_SIZE_CONFIG, 200));
+            TopicPartition tp = new TopicPartition("retained", 0);
+            ItSupport.waitFor(() -> {
+                try {
+                    return admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset() > 0;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofSeconds(30), "retention to move the earliest offset");
+            long earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset();
+            List<ConsumerRecord<byte[], byte[]>> got = ItSupport.readAll(b.bootstrapServers(), tp, earliest, 1, Duration.ofSeconds(20));
+            assertThat(new String(got.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("value-" + earliest);
+            ItSupport.waitFor(() -> {
+                try (Stream<Path> files = Files.list(dataDir.resolve("retained-0"))) {
+                    return files.noneMatch(p -> p.getFileName().toString().startsWith("00000000000000000000.log"));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofSeconds(30), "the first segment's files to be deleted");
+        }
+    }
+}
