@@ -1,0 +1,62 @@
+package io.sluice.brokerd;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(20)
+class MainTest {
+    @TempDir
+    Path tmp;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: brokerd").contains("--config FILE").contains("--set KEY=VALUE");
+        out.reset();
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("brokerd ");
+    }
+
+    @Test
+    void badArgumentsExit2WithAMessage() {
+        assertThat(run("--frobnicate")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument '--frobnicate'").contains("Usage:");
+        err.reset();
+        assertThat(run("--set", "novalue")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("KEY=VALUE");
+        err.reset();
+        assertThat(run("--config")).isEqualTo(2);
+    }
+
+    @Test
+    void aBadConfigNamesTheKeyAndExits2() {
+        assertThat(run("--set", "listeners=nowhere", "--set", "data.dir=" + tmp)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'listeners'");
+        err.reset();
+        assertThat(run("--set", "no.such.key=1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown config key 'no.such.key'");
+    }
+
+    @Test
+    void aLockedDataDirExits1WithAClearMessage() {
+        try (Broker running = Broker.start(io.sluice.brokerd.config.BrokerConfig.load(null,
+                java.util.Map.of("listeners", "127.0.0.1:0", "data.dir", tmp.toString())))) {
+            assertThat(run("--set", "listeners=127.0.0.1:0", "--set", "data.dir=" + tmp)).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("in use by another brokerd");
+        }
+    }
+}

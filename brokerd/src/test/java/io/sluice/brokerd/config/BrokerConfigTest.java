@@ -1,0 +1,100 @@
+package io.sluice.brokerd.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(10)
+class BrokerConfigTest {
+    @TempDir
+    Path tmp;
+    /** Maven runs tests from the module directory. */
+    private static final Path REPO = Path.of("..");
+
+    @Test
+    void embeddedDefaultIsTheSingleNodeDefault() {
+        BrokerConfig c = BrokerConfig.load(null, Map.of());
+        assertThat(c.listenerHost()).isEqualTo("127.0.0.1");
+        assertThat(c.listenerPort()).isEqualTo(9092);
+        assertThat(c.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".local/share/sluice"));
+        assertThat(c.nodeId()).isEqualTo(1);
+        assertThat(c.fsyncAlways()).isFalse();
+        assertThat(c.topicDefaults()).isEmpty();
+    }
+
+    @Test
+    void fileThenOverrides() throws Exception {
+        Path f = tmp.resolve("b.yaml");
+        Files.writeString(f, "node.id: 7\nlisteners: 127.0.0.1:19092\nlog.retention.ms: 1000\nfsync: always\n");
+        BrokerConfig c = BrokerConfig.load(f, Map.of("listeners", "127.0.0.1:0", "data.dir", "~/x"));
+        assertThat(c.nodeId()).isEqualTo(7);
+        assertThat(c.listenerPort()).isZero();
+        assertThat(c.fsyncAlways()).isTrue();
+        assertThat(c.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), "x"));
+        assertThat(c.topicDefaults()).containsEntry("retention.ms", "1000").hasSize(1);
+    }
+
+    @Test
+    void unknownKeysAndBadValuesAreNamed() throws Exception {
+        Path f = tmp.resolve("bad.yaml");
+        Files.writeString(f, "listners: 127.0.0.1:9092\n");
+        assertThatThrownBy(() -> BrokerConfig.load(f, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown config key 'listners'").hasMessageContaining(f.toString());
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("num.partitions", "zero")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'num.partitions'").hasMessageContaining("zero");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("log.retention.ms", "-7")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'log.retention.ms'");
+        Path nested = tmp.resolve("nested.yaml");
+        Files.writeString(nested, "listeners:\n  - a\n");
+        assertThatThrownBy(() -> BrokerConfig.load(nested, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'listeners'");
+        Path broken = tmp.resolve("broken.yaml");
+        Files.writeString(broken, "node.id: 1\n  : :\n\t x");
+        assertThatThrownBy(() -> BrokerConfig.load(broken, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML").hasMessageContaining("line");
+        assertThatThrownBy(() -> BrokerConfig.load(tmp.resolve("missing.yaml"), Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aWildcardListenerNeedsAnAdvertisedHost() {
+        BrokerConfig c = BrokerConfig.load(null, Map.of("listeners", "0.0.0.0:9092"));
+        assertThatThrownBy(c::advertisedHost).isInstanceOf(ConfigException.class).hasMessageContaining("advertised.listeners");
+        assertThat(BrokerConfig.load(null, Map.of("listeners", "0.0.0.0:9092", "advertised.listeners", "host1:9092"))
+                .advertisedHost()).isEqualTo("host1");
+    }
+
+    @Test
+    void metaPropertiesKeepsTheClusterIdAndRefusesAnotherNode() {
+        BrokerConfig c = BrokerConfig.load(null, Map.of("data.dir", tmp.toString()));
+        MetaProperties first = MetaProperties.loadOrCreate(c);
+        assertThat(first.clusterId()).hasSize(22);
+        assertThat(MetaProperties.loadOrCreate(c)).isEqualTo(first);
+        BrokerConfig other = BrokerConfig.load(null, Map.of("data.dir", tmp.toString(), "node.id", "2"));
+        assertThatThrownBy(() -> MetaProperties.loadOrCreate(other)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("node.id");
+        BrokerConfig otherCluster = BrokerConfig.load(null, Map.of("data.dir", tmp.toString(), "cluster.id", "someone-else"));
+        assertThatThrownBy(() -> MetaProperties.loadOrCreate(otherCluster)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.id");
+    }
+
+    @Test
+    void shippedYamlAndManPageCoverEveryKey() throws Exception {
+        String yaml = Files.readString(REPO.resolve("config/brokerd.yaml"), StandardCharsets.UTF_8);
+        String man = Files.readString(REPO.resolve("man/brokerd.yaml.5"), StandardCharsets.UTF_8);
+        for (String key : BrokerConfigDef.keys().keySet()) {
+            assertThat(yaml).as("config/brokerd.yaml mentions %s", key).containsPattern("(?m)^#? ?" + java.util.regex.Pattern.quote(key) + ":");
+            assertThat(man).as("brokerd.yaml(5) documents %s", key).contains(".B " + key + "\n");
+        }
+        // The shipped file loads cleanly as a config file of its own.
+        assertThat(BrokerConfig.load(REPO.resolve("config/brokerd.yaml"), Map.of()).listenerPort()).isEqualTo(9092);
+    }
+}

@@ -1,0 +1,37 @@
+package io.sluice.ctl;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(10)
+class SluiceCommandTest {
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cmd = new CommandLine(new SluiceCommand());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        return cmd.execute(args);
+    }
+
+    @Test
+    void versionAndHelp() {
+        StringWriter out = new StringWriter();
+        assertThat(run(out, new StringWriter(), "--version")).isZero();
+        assertThat(out.toString()).startsWith("sluice ");
+        out = new StringWriter();
+        assertThat(run(out, new StringWriter(), "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: sluice");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageErrorNotAStackTrace() {
+        StringWriter err = new StringWriter();
+        assertThat(run(new StringWriter(), err, "--bogus")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown option: '--bogus'").doesNotContain("Exception");
+    }
+}
