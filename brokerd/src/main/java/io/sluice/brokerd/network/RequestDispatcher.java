@@ -153,7 +153,15 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             log.error("Unexpected error handling {} v{} (correlation id {}) from {}", rc.apiKey(), rc.apiVersion(),
                     rc.correlationId(), rc.clientAddress(), cause);
-            response = errorResponse(rc, body, cause);
+            try {
+                response = errorResponse(rc, body, cause);
+            } catch (RuntimeException e) {
+                log.error("Cannot build the {} v{} error response; closing the connection", rc.apiKey(), rc.apiVersion(), e);
+                slot.done = true;
+                ctx.close();
+                drain();
+                return;
+            }
         }
         complete(slot, response);
     }

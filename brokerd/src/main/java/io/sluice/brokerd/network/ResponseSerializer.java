@@ -1,6 +1,5 @@
 package io.sluice.brokerd.network;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultFileRegion;
 import io.sluice.brokerd.log.FileSlice;
@@ -145,16 +144,5 @@ final class ResponseSerializer implements Writable {
         protected void deallocate() {
             // The FileChannel belongs to the segment; it stays open for other readers.
         }
-    }
-
-    static ByteBuf concat(List<Object> parts) {
-        // Test helper: only valid when no file region is present.
-        ByteBuf out = Unpooled.buffer();
-        for (Object p : parts) {
-            ByteBuf b = (ByteBuf) p;
-            out.writeBytes(b);
-            b.release();
-        }
-        return out;
     }
 }
