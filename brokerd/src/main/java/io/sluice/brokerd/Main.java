@@ -15,8 +15,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code brokerd [--config FILE] [--set key=value]... [--help] [--version]}.
- * Exit status: 0 after a clean shutdown, 1 when the broker fails at start or run time (e.g. the data directory is
- * locked by another brokerd), 2 for bad usage or a bad configuration.
+ * Exit status: 0 for --help/--version, 1 when the broker fails at start or run time (e.g. the data directory is
+ * locked by another brokerd), 2 for bad usage or a bad configuration. After SIGTERM/SIGINT the shutdown hook closes
+ * the broker cleanly and the JVM exits with its usual 143/130.
  */
 public final class Main {
     static final int EXIT_OK = 0;
@@ -34,7 +35,7 @@ public final class Main {
             "  --version          print the version and exit",
             "",
             "Signals: SIGTERM or SIGINT shut down cleanly (in-flight requests answered, logs flushed).",
-            "Exit status: 0 clean shutdown, 1 runtime failure, 2 bad usage or configuration.");
+            "Exit status: 1 runtime failure, 2 bad usage or configuration; 143 after SIGTERM.");
 
     /** Parsed command line. */
     record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version) {

@@ -106,6 +106,33 @@ class RestartRecoveryIT {
         }
     }
 
+    @Test
+    void sigtermShutsDownCleanly() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Process proc = startProcess(port);
+        List<String> expected;
+        try {
+            waitForListener(port, proc);
+            expected = produce("127.0.0.1:" + port, "termed", 0, 100, Map.of());
+            proc.destroy(); // SIGTERM
+            assertThat(proc.waitFor(30, TimeUnit.SECONDS)).as("brokerd exits after SIGTERM").isTrue();
+        } finally {
+            proc.destroyForcibly();
+        }
+        assertThat(proc.exitValue()).as("JVM exit status after SIGTERM").isEqualTo(143);
+        String log = Files.readString(dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.log"));
+        assertThat(log).contains("ready in").contains("Shut down cleanly");
+        assertThat(dataDir.resolve(".kafka_cleanshutdown")).exists();
+        assertThat(dataDir.resolve(".lock")).exists();
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> got = ItSupport.readAll(b.bootstrapServers(), new TopicPartition("termed", 0), 0, 100, Duration.ofSeconds(20));
+            assertThat(values(got)).isEqualTo(expected);
+        }
+    }
+
     private Process startProcess(int port) throws IOException {
         Path cfg = dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.yaml");
         Files.writeString(cfg, "listeners: 127.0.0.1:" + port + "\ndata.dir: " + dataDir + "\n");

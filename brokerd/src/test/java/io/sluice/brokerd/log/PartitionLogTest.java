@@ -160,6 +160,19 @@ class PartitionLogTest {
     }
 
     @Test
+    void theActiveSegmentRollsWhenOlderThanSegmentMs() throws Exception {
+        try (PartitionLog log = PartitionLog.open(TP, dir.resolve("t-0"), config(TopicConfigDef.SEGMENT_MS, "1000"), false, 0, 0, false, 1_000)) {
+            log.appendAsLeader(batch(1000, "a"), 0, 1_000);
+            log.maintain(1_500);
+            assertThat(log.segmentCount()).isEqualTo(1);
+            log.maintain(2_001);
+            assertThat(log.segmentCount()).isEqualTo(2);
+            log.appendAsLeader(batch(3000, "b"), 0, 3_000);
+            assertThat(readValues(log, 0)).containsExactly("a", "b");
+        }
+    }
+
+    @Test
     void offsetForTimestampFindsTheFirstRecordAtOrAfter() throws Exception {
         try (PartitionLog log = open(config(TopicConfigDef.SEGMENT_BYTES, "200", TopicConfigDef.INDEX_INTERVAL_BYTES, "50"), false)) {
             for (int i = 0; i < 20; i++) {

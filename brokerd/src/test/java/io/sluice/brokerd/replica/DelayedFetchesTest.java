@@ -1,0 +1,89 @@
+package io.sluice.brokerd.replica;
+
+import io.sluice.brokerd.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(10)
+class DelayedFetchesTest {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final DelayedFetches delayed = new DelayedFetches(timer);
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+    }
+
+    /** A waiter that becomes satisfiable once {@code ready} is set; counts completions. */
+    static final class Waiter implements DelayedFetches.Waiter {
+        final AtomicBoolean ready = new AtomicBoolean();
+        final AtomicInteger answered = new AtomicInteger();
+        final AtomicInteger forced = new AtomicInteger();
+        final CountDownLatch done = new CountDownLatch(1);
+
+        @Override
+        public boolean tryComplete() {
+            if (ready.get()) {
+                answered.incrementAndGet();
+                done.countDown();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void forceComplete() {
+            forced.incrementAndGet();
+            done.countDown();
+        }
+    }
+
+    @Test
+    void anAppendWakesTheParkedFetchOnceAndItLeavesThePurgatory() {
+        Waiter w = new Waiter();
+        delayed.park(w, List.of(TP), 60_000);
+        delayed.onAppend(TP);
+        assertThat(w.answered.get()).as("not enough data yet").isZero();
+        assertThat(delayed.parkedCount()).isEqualTo(1);
+        w.ready.set(true);
+        delayed.onAppend(new TopicPartition("other", 0));
+        assertThat(w.answered.get()).as("appends elsewhere do not wake it").isZero();
+        delayed.onAppend(TP);
+        delayed.onAppend(TP);
+        assertThat(w.answered.get()).isEqualTo(1);
+        assertThat(w.forced.get()).isZero();
+        assertThat(delayed.parkedCount()).isZero();
+    }
+
+    @Test
+    void theWaitExpiresWithAForcedAnswer() throws Exception {
+        Waiter w = new Waiter();
+        delayed.park(w, List.of(TP), 50);
+        assertThat(w.done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(w.forced.get()).isEqualTo(1);
+        w.ready.set(true);
+        delayed.onAppend(TP);
+        assertThat(w.answered.get()).as("an expired fetch is not answered twice").isZero();
+    }
+
+    @Test
+    void dataThatArrivedBeforeParkingCompletesImmediately() {
+        Waiter w = new Waiter();
+        w.ready.set(true);
+        delayed.park(w, List.of(TP), 60_000);
+        assertThat(w.answered.get()).isEqualTo(1);
+        assertThat(delayed.parkedCount()).isZero();
+    }
+}
