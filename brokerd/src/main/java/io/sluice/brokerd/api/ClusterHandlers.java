@@ -31,7 +31,8 @@ import java.util.function.Supplier;
 
 /**
  * The cluster family: DescribeCluster (key 60, v0-2), DescribeTopicPartitions (key 75, v0) and DescribeLogDirs
- * (key 35, v1-5). A single node is the whole cluster and its controller; its one log dir is the data dir.
+ * (key 35, v1-4: kafka-clients 4.2 knows no v5). A single node is the whole cluster and its controller; its one
+ * log dir is the data dir.
  */
 public final class ClusterHandlers {
     static final byte ENDPOINT_BROKERS = 1;
@@ -52,7 +53,7 @@ public final class ClusterHandlers {
         apis.register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(describeCluster((DescribeClusterRequestData) r)));
         apis.register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                 (ctx, r) -> CompletableFuture.completedFuture(describeTopicPartitions((DescribeTopicPartitionsRequestData) r)));
-        apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), ctx.executor()));
     }
 
     ApiMessage describeCluster(DescribeClusterRequestData req) {

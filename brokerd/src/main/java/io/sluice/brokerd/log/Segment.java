@@ -313,7 +313,7 @@ final class Segment {
         return -1;
     }
 
-    /** Greatest indexed position whose batch ends before {@code offset}... the batch after that entry's. */
+    /** Position of the last indexed batch that ends before {@code offset}: the target lies at or after it. */
     private int startPositionFor(long offset) {
         int n = indexEntries;
         long rel = offset - baseOffset;
@@ -375,14 +375,10 @@ final class Segment {
         return -1;
     }
 
+    /** Position of the offset-index entry keyed {@code rel} (time-index entries always share their key with one). */
     private int positionOfRelativeEntry(int rel) {
-        int n = indexEntries;
-        for (int i = 0; i < n; i++) {
-            if (indexRelOffsets[i] == rel) {
-                return indexPositions[i];
-            }
-        }
-        return 0;
+        int i = Arrays.binarySearch(indexRelOffsets, 0, indexEntries, rel);
+        return i >= 0 ? indexPositions[i] : 0;
     }
 
     /** Drops every batch at or above {@code offset}: the file, the indexes and the counters. */

@@ -23,6 +23,11 @@ public final class ApiRegistry {
         if (registrations.containsKey(apiKey)) {
             throw new IllegalStateException(apiKey + " registered twice");
         }
+        short known = apiKey.messageType.highestSupportedVersion(true);
+        if (maxVersion > known) {
+            // Advertising a version kafka-clients cannot encode would break every client that picks it.
+            throw new IllegalStateException(apiKey + " v" + maxVersion + " is newer than the message classes know (v" + known + ")");
+        }
         registrations.put(apiKey, new Registration(apiKey, (short) minVersion, (short) maxVersion, handler));
         return this;
     }
