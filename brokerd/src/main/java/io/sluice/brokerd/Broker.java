@@ -3,12 +3,15 @@ package io.sluice.brokerd;
 import io.sluice.brokerd.api.ClusterHandlers;
 import io.sluice.brokerd.api.ConfigsHandlers;
 import io.sluice.brokerd.api.FetchHandler;
+import io.sluice.brokerd.api.GroupHandlers;
 import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
+import io.sluice.brokerd.group.GroupCoordinator;
+import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.metadata.BrokerIdentity;
@@ -37,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
     private static final long MAX_MAINTENANCE_INTERVAL_MS = 5_000;
+    /** Resolution of session timeouts and rebalance deadlines. */
+    private static final long GROUP_POLL_INTERVAL_MS = 100;
 
     private final BrokerConfig config;
     private final MetaProperties meta;
@@ -87,7 +92,14 @@ public final class Broker implements AutoCloseable {
         DelayedFetches delayedFetches = new DelayedFetches(scheduler);
         replicas.addAppendListener(delayedFetches::onAppend);
 
+        GroupCoordinator groups = new GroupCoordinator(config.groupConfig(),
+                new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions()));
+        groups.load(clock.millis());
+        scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
+
         ApiRegistry apis = new ApiRegistry();
+        new GroupHandlers(groups, registry, identity::get, clock).register(apis);
         new ProduceHandler(registry, replicas, clock).register(apis);
         new FetchHandler(registry, replicas, delayedFetches).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(config.dataDir())).register(apis);
@@ -109,6 +121,14 @@ public final class Broker implements AutoCloseable {
 
         void set(BrokerIdentity identity) {
             this.identity = identity;
+        }
+    }
+
+    private static void pollGroups(GroupCoordinator groups, Clock clock) {
+        try {
+            groups.poll(clock.millis());
+        } catch (RuntimeException e) {
+            log.error("Group coordinator timers failed; retrying", e);
         }
     }
 

@@ -195,6 +195,18 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.SHUTDOWN_TIMEOUT_MS));
     }
 
+    public io.sluice.brokerd.group.GroupConfig groupConfig() {
+        return new io.sluice.brokerd.group.GroupConfig(Integer.parseInt(get(BrokerConfigDef.GROUP_MIN_SESSION_TIMEOUT_MS)),
+                Integer.parseInt(get(BrokerConfigDef.GROUP_MAX_SESSION_TIMEOUT_MS)),
+                Integer.parseInt(get(BrokerConfigDef.GROUP_INITIAL_REBALANCE_DELAY_MS)),
+                Long.parseLong(get(BrokerConfigDef.OFFSETS_RETENTION_MINUTES)) * 60_000L,
+                Integer.parseInt(get(BrokerConfigDef.OFFSET_METADATA_MAX_BYTES)));
+    }
+
+    public int offsetsTopicPartitions() {
+        return Integer.parseInt(get(BrokerConfigDef.OFFSETS_TOPIC_PARTITIONS));
+    }
+
     public NetworkConfig networkConfig() {
         return new NetworkConfig(listenerHost(), listenerPort(), Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES)),
                 Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)));

@@ -31,6 +31,12 @@ public final class BrokerConfigDef {
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+    public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
@@ -66,6 +72,18 @@ public final class BrokerConfigDef {
                 v -> v.equals("always") || v.equals("never"), "always or never");
         add(SHUTDOWN_TIMEOUT_MS, "10000", "ms", "longest a SIGTERM shutdown waits for in-flight requests", BrokerConfigDef::positiveLong,
                 "an integer >= 1");
+        add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(GROUP_MIN_SESSION_TIMEOUT_MS, "6000", "ms", "shortest session timeout a group member may ask for",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(GROUP_MAX_SESSION_TIMEOUT_MS, "1800000", "ms", "longest session timeout a group member may ask for",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(GROUP_INITIAL_REBALANCE_DELAY_MS, "3000", "ms", "how long the first rebalance of an empty group waits for more members",
+                BrokerConfigDef::nonNegativeInt, "an integer >= 0");
+        add(OFFSETS_RETENTION_MINUTES, "10080", "min", "committed offsets of a group that has been empty this long are removed",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
             if (e.brokerKey() != null && !KEYS.containsKey(e.brokerKey())) {
                 add(e.brokerKey(), e.defaultValue(), "", "default " + e.key() + " of topics: " + e.doc(),

@@ -18,7 +18,7 @@ import java.util.zip.GZIPInputStream;
  * record's offset and timestamp. Record layout: length varint, attributes int8, timestampDelta varlong,
  * offsetDelta varint, key, value, headers.
  */
-final class BatchRecords {
+public final class BatchRecords {
 
     private BatchRecords() {
     }
@@ -48,6 +48,39 @@ final class BatchRecords {
             }
         }
         return null;
+    }
+
+    /** A record's offset, key and value (null for absent). */
+    public record KeyValue(long offset, byte[] key, byte[] value) {
+    }
+
+    /** Every record of the batch with its key and value (decompressing when needed). */
+    static java.util.List<KeyValue> keyValues(ByteBuffer batch) throws IOException {
+        long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
+        int count = RecordBatchHeader.recordCount(batch, 0);
+        java.util.List<KeyValue> out = new java.util.ArrayList<>(count);
+        try (DataInputStream in = new DataInputStream(recordStream(batch))) {
+            for (int i = 0; i < count; i++) {
+                byte[] body = new byte[readVarint(in)];
+                in.readFully(body);
+                DataInputStream rec = new DataInputStream(new ByteArrayInputStream(body));
+                rec.readByte();
+                readVarlong(rec);
+                int offsetDelta = readVarint(rec);
+                out.add(new KeyValue(baseOffset + offsetDelta, readBytes(rec), readBytes(rec)));
+            }
+        }
+        return out;
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int len = readVarint(in);
+        if (len < 0) {
+            return null;
+        }
+        byte[] b = new byte[len];
+        in.readFully(b);
+        return b;
     }
 
     private static InputStream recordStream(ByteBuffer batch) throws IOException {

@@ -345,6 +345,32 @@ public final class PartitionLog implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Every record from the log start to the end, in offset order (the group coordinator loads its offsets
+     * partition with this at start-up). Control batches are skipped.
+     */
+    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action) {
+        try {
+            for (Segment s : segments.values()) {
+                int size = s.committedSizeBytes();
+                for (int pos = 0; pos < size; ) {
+                    ByteBuffer batch = s.readBatch(pos);
+                    pos += batch.limit();
+                    if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
+                        continue;
+                    }
+                    for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
+                        if (kv.offset() >= logStartOffset) {
+                            action.accept(kv);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + topicPartition, e);
+        }
+    }
+
     /** The record with the largest timestamp (earliest offset among equals); empty when the log is empty. */
     public Optional<TimestampOffset> maxTimestamp() {
         Segment best = null;

@@ -1,0 +1,366 @@
+package io.sluice.brokerd.api;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.group.GroupCoordinator;
+import io.sluice.brokerd.group.GroupError;
+import io.sluice.brokerd.group.GroupTypes;
+import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
+import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The group family (classic protocol): FindCoordinator (10, v0-6), JoinGroup (11, v0-9), SyncGroup (14, v0-5),
+ * Heartbeat (12, v0-4), LeaveGroup (13, v0-5), OffsetCommit (8, v2-10), OffsetFetch (9, v1-10), ListGroups (16,
+ * v0-5), DescribeGroups (15, v0-6), DeleteGroups (42, v0-2), OffsetDelete (47, v0). Translation only: the state
+ * machine is {@link GroupCoordinator}. Offset commits and group deletes write to disk, so they run on the
+ * connection's request executor.
+ */
+public final class GroupHandlers {
+    static final byte KEY_TYPE_GROUP = 0;
+
+    private final GroupCoordinator coordinator;
+    private final TopicRegistry registry;
+    private final Supplier<BrokerIdentity> identity;
+    private final Clock clock;
+
+    public GroupHandlers(GroupCoordinator coordinator, TopicRegistry registry, Supplier<BrokerIdentity> identity, Clock clock) {
+        this.coordinator = coordinator;
+        this.registry = registry;
+        this.identity = identity;
+        this.clock = clock;
+    }
+
+    public void register(ApiRegistry apis) {
+        apis.register(ApiKeys.FIND_COORDINATOR, 0, 6, (ctx, r) -> CompletableFuture.completedFuture(findCoordinator(ctx, (FindCoordinatorRequestData) r)));
+        apis.register(ApiKeys.JOIN_GROUP, 0, 9, (ctx, r) -> joinGroup(ctx, (JoinGroupRequestData) r));
+        apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> syncGroup((SyncGroupRequestData) r));
+        apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.completedFuture(heartbeat((HeartbeatRequestData) r)));
+        apis.register(ApiKeys.LEAVE_GROUP, 0, 5, (ctx, r) -> CompletableFuture.completedFuture(leaveGroup(ctx, (LeaveGroupRequestData) r)));
+        apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetCommit(ctx, (OffsetCommitRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> CompletableFuture.completedFuture(offsetFetch(ctx, (OffsetFetchRequestData) r)));
+        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> CompletableFuture.completedFuture(listGroups((ListGroupsRequestData) r)));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> CompletableFuture.completedFuture(describeGroups(ctx, (DescribeGroupsRequestData) r)));
+        apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteGroups((DeleteGroupsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetDelete((OffsetDeleteRequestData) r), ctx.executor()));
+    }
+
+    static Errors errorOf(GroupError e) {
+        return e == GroupError.NONE ? Errors.NONE : Errors.valueOf(e.name());
+    }
+
+    ApiMessage findCoordinator(RequestContext ctx, FindCoordinatorRequestData req) {
+        BrokerIdentity me = identity.get();
+        FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
+        Errors error = req.keyType() == KEY_TYPE_GROUP ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+        String message = error == Errors.NONE ? null : "brokerd has no transaction or share coordinator yet";
+        if (ctx.apiVersion() < 4) {
+            return resp.setErrorCode(error.code()).setErrorMessage(message)
+                    .setNodeId(error == Errors.NONE ? me.nodeId() : -1).setHost(error == Errors.NONE ? me.host() : "")
+                    .setPort(error == Errors.NONE ? me.port() : -1);
+        }
+        for (String key : req.coordinatorKeys()) {
+            resp.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key).setErrorCode(error.code())
+                    .setErrorMessage(message).setNodeId(error == Errors.NONE ? me.nodeId() : -1)
+                    .setHost(error == Errors.NONE ? me.host() : "").setPort(error == Errors.NONE ? me.port() : -1));
+        }
+        return resp;
+    }
+
+    private static String clientHost(RequestContext ctx) {
+        return ctx.clientAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().toString() : String.valueOf(ctx.clientAddress());
+    }
+
+    CompletableFuture<ApiMessage> joinGroup(RequestContext ctx, JoinGroupRequestData req) {
+        List<GroupTypes.Protocol> protocols = new ArrayList<>();
+        req.protocols().forEach(p -> protocols.add(new GroupTypes.Protocol(p.name(), p.metadata())));
+        int rebalanceTimeoutMs = ctx.apiVersion() >= 1 ? req.rebalanceTimeoutMs() : req.sessionTimeoutMs();
+        GroupTypes.JoinRequest jr = new GroupTypes.JoinRequest(req.groupId(), req.memberId(), req.groupInstanceId(),
+                ctx.clientId(), clientHost(ctx), req.sessionTimeoutMs(), rebalanceTimeoutMs, req.protocolType(), protocols,
+                ctx.apiVersion() >= 4);
+        return coordinator.join(jr, clock.millis()).thenApply(res -> {
+            JoinGroupResponseData resp = new JoinGroupResponseData().setErrorCode(errorOf(res.error()).code())
+                    .setGenerationId(res.generationId()).setProtocolType(res.protocolType())
+                    .setProtocolName(ctx.apiVersion() >= 7 ? res.protocolName() : (res.protocolName() == null ? "" : res.protocolName()))
+                    .setLeader(res.leaderId() == null ? "" : res.leaderId()).setMemberId(res.memberId() == null ? "" : res.memberId());
+            for (GroupTypes.JoinedMember m : res.members()) {
+                resp.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId())
+                        .setGroupInstanceId(m.groupInstanceId()).setMetadata(m.metadata()));
+            }
+            return resp;
+        });
+    }
+
+    CompletableFuture<ApiMessage> syncGroup(SyncGroupRequestData req) {
+        List<GroupTypes.Assignment> assignments = new ArrayList<>();
+        req.assignments().forEach(a -> assignments.add(new GroupTypes.Assignment(a.memberId(), a.assignment())));
+        GroupTypes.SyncRequest sr = new GroupTypes.SyncRequest(req.groupId(), req.generationId(), req.memberId(),
+                req.groupInstanceId(), req.protocolType(), req.protocolName(), assignments);
+        return coordinator.sync(sr, clock.millis()).thenApply(res -> new SyncGroupResponseData()
+                .setErrorCode(errorOf(res.error()).code()).setProtocolType(res.protocolType())
+                .setProtocolName(res.protocolName()).setAssignment(res.assignment()));
+    }
+
+    ApiMessage heartbeat(HeartbeatRequestData req) {
+        GroupError e = coordinator.heartbeat(req.groupId(), req.memberId(), req.groupInstanceId(), req.generationId(), clock.millis());
+        return new HeartbeatResponseData().setErrorCode(errorOf(e).code());
+    }
+
+    ApiMessage leaveGroup(RequestContext ctx, LeaveGroupRequestData req) {
+        List<GroupTypes.Leaving> leaving = new ArrayList<>();
+        if (ctx.apiVersion() < 3) {
+            leaving.add(new GroupTypes.Leaving(req.memberId(), null));
+        } else {
+            req.members().forEach(m -> leaving.add(new GroupTypes.Leaving(m.memberId(), m.groupInstanceId())));
+        }
+        List<GroupTypes.LeaveResult> results = coordinator.leave(req.groupId(), leaving, clock.millis());
+        LeaveGroupResponseData resp = new LeaveGroupResponseData().setErrorCode(Errors.NONE.code());
+        if (ctx.apiVersion() < 3) {
+            return resp.setErrorCode(errorOf(results.get(0).error()).code());
+        }
+        for (GroupTypes.LeaveResult r : results) {
+            resp.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(r.memberId())
+                    .setGroupInstanceId(r.groupInstanceId()).setErrorCode(errorOf(r.error()).code()));
+        }
+        return resp;
+    }
+
+    /** Resolves a topic named in a request: by id from v10 of OffsetCommit/OffsetFetch, by name before. */
+    private Optional<TopicInfo> topic(boolean byId, String name, Uuid id) {
+        return byId ? registry.topic(Uuids.fromKafka(id)) : registry.topic(name);
+    }
+
+    ApiMessage offsetCommit(RequestContext ctx, OffsetCommitRequestData req) {
+        boolean byId = ctx.apiVersion() >= 10;
+        long now = clock.millis();
+        Map<TopicPartition, CommittedOffset> offsets = new LinkedHashMap<>();
+        Map<TopicPartition, Errors> unknown = new LinkedHashMap<>();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
+            Optional<TopicInfo> info = topic(byId, t.name(), t.topicId());
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
+                String name = info.map(TopicInfo::name).orElse(byId ? t.topicId().toString() : t.name());
+                TopicPartition tp = new TopicPartition(name, p.partitionIndex());
+                if (info.isEmpty()) {
+                    unknown.put(tp, byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else {
+                    offsets.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                }
+            }
+        }
+        Map<TopicPartition, GroupError> result = coordinator.commit(req.groupId(), req.memberId(), req.groupInstanceId(),
+                req.generationIdOrMemberEpoch(), offsets, tp -> registry.topic(tp.topic()).map(i -> tp.partition() < i.partitions()).orElse(false), now);
+        OffsetCommitResponseData resp = new OffsetCommitResponseData();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
+            Optional<TopicInfo> info = topic(byId, t.name(), t.topicId());
+            OffsetCommitResponseData.OffsetCommitResponseTopic rt = new OffsetCommitResponseData.OffsetCommitResponseTopic()
+                    .setName(t.name()).setTopicId(t.topicId());
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
+                TopicPartition tp = new TopicPartition(info.map(TopicInfo::name).orElse(byId ? t.topicId().toString() : t.name()), p.partitionIndex());
+                Errors e = unknown.containsKey(tp) ? unknown.get(tp) : errorOf(result.getOrDefault(tp, GroupError.NONE));
+                rt.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
+            }
+            resp.topics().add(rt);
+        }
+        return resp;
+    }
+
+    ApiMessage offsetFetch(RequestContext ctx, OffsetFetchRequestData req) {
+        if (ctx.apiVersion() < 8) {
+            OffsetFetchResponseData.OffsetFetchResponseGroup g = fetchGroup(req.groupId(), toGroupTopics(req.topics()), false);
+            OffsetFetchResponseData resp = new OffsetFetchResponseData().setErrorCode(g.errorCode());
+            for (OffsetFetchResponseData.OffsetFetchResponseTopics t : g.topics()) {
+                OffsetFetchResponseData.OffsetFetchResponseTopic rt = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
+                t.partitions().forEach(p -> rt.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setCommittedOffset(p.committedOffset())
+                        .setCommittedLeaderEpoch(ctx.apiVersion() >= 5 ? p.committedLeaderEpoch() : -1)
+                        .setMetadata(p.metadata()).setErrorCode(p.errorCode())));
+                resp.topics().add(rt);
+            }
+            return resp;
+        }
+        OffsetFetchResponseData resp = new OffsetFetchResponseData();
+        for (OffsetFetchRequestData.OffsetFetchRequestGroup g : req.groups()) {
+            resp.groups().add(fetchGroup(g.groupId(), g.topics(), ctx.apiVersion() >= 10));
+        }
+        return resp;
+    }
+
+    private static List<OffsetFetchRequestData.OffsetFetchRequestTopics> toGroupTopics(List<OffsetFetchRequestData.OffsetFetchRequestTopic> topics) {
+        if (topics == null) {
+            return null;
+        }
+        List<OffsetFetchRequestData.OffsetFetchRequestTopics> out = new ArrayList<>();
+        topics.forEach(t -> out.add(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes())));
+        return out;
+    }
+
+    private OffsetFetchResponseData.OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> topics, boolean byId) {
+        OffsetFetchResponseData.OffsetFetchResponseGroup out = new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                .setGroupId(groupId).setErrorCode(Errors.NONE.code());
+        if (topics == null) {
+            Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> byTopic = new LinkedHashMap<>();
+            for (GroupTypes.PartitionOffset po : coordinator.fetchOffsets(groupId, null)) {
+                Optional<TopicInfo> info = registry.topic(po.partition().topic());
+                if (byId && info.isEmpty()) {
+                    continue;
+                }
+                OffsetFetchResponseData.OffsetFetchResponseTopics rt = byTopic.computeIfAbsent(po.partition().topic(),
+                        n -> new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(n)
+                                .setTopicId(info.map(i -> Uuids.toKafka(i.topicId())).orElse(Uuid.ZERO_UUID)));
+                rt.partitions().add(partition(po.partition().partition(), po.offset(), Errors.NONE));
+            }
+            out.topics().addAll(byTopic.values());
+            return out;
+        }
+        for (OffsetFetchRequestData.OffsetFetchRequestTopics t : topics) {
+            Optional<TopicInfo> info = topic(byId, t.name(), t.topicId());
+            OffsetFetchResponseData.OffsetFetchResponseTopics rt = new OffsetFetchResponseData.OffsetFetchResponseTopics()
+                    .setName(t.name()).setTopicId(t.topicId());
+            String name = info.map(TopicInfo::name).orElse(t.name());
+            List<TopicPartition> tps = new ArrayList<>();
+            t.partitionIndexes().forEach(p -> tps.add(new TopicPartition(name == null ? "" : name, p)));
+            Map<TopicPartition, CommittedOffset> found = new LinkedHashMap<>();
+            if (info.isPresent() || !byId) {
+                coordinator.fetchOffsets(groupId, tps).forEach(po -> found.put(po.partition(), po.offset()));
+            }
+            for (TopicPartition tp : tps) {
+                Errors e = byId && info.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE;
+                rt.partitions().add(partition(tp.partition(), found.get(tp), e));
+            }
+            out.topics().add(rt);
+        }
+        return out;
+    }
+
+    private static OffsetFetchResponseData.OffsetFetchResponsePartitions partition(int index, CommittedOffset o, Errors e) {
+        return new OffsetFetchResponseData.OffsetFetchResponsePartitions().setPartitionIndex(index)
+                .setCommittedOffset(o == null ? -1 : o.offset()).setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
+                .setMetadata(o == null ? "" : o.metadata()).setErrorCode(e.code());
+    }
+
+    ApiMessage listGroups(ListGroupsRequestData req) {
+        Set<String> states = new HashSet<>(req.statesFilter());
+        ListGroupsResponseData resp = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
+        boolean classicWanted = req.typesFilter().isEmpty() || req.typesFilter().stream().anyMatch(t -> t.equalsIgnoreCase("classic"));
+        if (!classicWanted) {
+            return resp;
+        }
+        for (GroupTypes.GroupOverview g : coordinator.listGroups(states)) {
+            resp.groups().add(new ListGroupsResponseData.ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType())
+                    .setGroupState(g.state().kafkaName()).setGroupType("classic"));
+        }
+        return resp;
+    }
+
+    ApiMessage describeGroups(RequestContext ctx, DescribeGroupsRequestData req) {
+        DescribeGroupsResponseData resp = new DescribeGroupsResponseData();
+        for (String id : req.groups()) {
+            DescribeGroupsResponseData.DescribedGroup dg = new DescribeGroupsResponseData.DescribedGroup().setGroupId(id)
+                    .setAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
+            Optional<GroupTypes.GroupDescription> d = coordinator.describe(id);
+            if (d.isEmpty()) {
+                dg.setGroupState("Dead").setProtocolType("").setProtocolData("");
+                if (ctx.apiVersion() >= 6) {
+                    dg.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage("Group " + id + " not found.");
+                }
+            } else {
+                GroupTypes.GroupDescription g = d.get();
+                dg.setErrorCode(Errors.NONE.code()).setGroupState(g.state().kafkaName()).setProtocolType(g.protocolType())
+                        .setProtocolData(g.protocolName() == null ? "" : g.protocolName());
+                for (GroupTypes.MemberDescription m : g.members()) {
+                    dg.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId())
+                            .setGroupInstanceId(m.groupInstanceId()).setClientId(m.clientId()).setClientHost(m.clientHost())
+                            .setMemberMetadata(m.metadata()).setMemberAssignment(m.assignment()));
+                }
+            }
+            resp.groups().add(dg);
+        }
+        return resp;
+    }
+
+    ApiMessage deleteGroups(DeleteGroupsRequestData req) {
+        DeleteGroupsResponseData resp = new DeleteGroupsResponseData();
+        coordinator.deleteGroups(req.groupsNames(), clock.millis()).forEach((id, e) -> resp.results()
+                .add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(id).setErrorCode(errorOf(e).code())));
+        return resp;
+    }
+
+    ApiMessage offsetDelete(OffsetDeleteRequestData req) {
+        List<TopicPartition> tps = new ArrayList<>();
+        req.topics().forEach(t -> t.partitions().forEach(p -> tps.add(new TopicPartition(t.name(), p.partitionIndex()))));
+        Set<String> subscribed = subscribedTopics(req.groupId());
+        Map<TopicPartition, GroupError> result = coordinator.deleteOffsets(req.groupId(), tps, subscribed::contains, clock.millis());
+        OffsetDeleteResponseData resp = new OffsetDeleteResponseData();
+        if (result == null) {
+            return resp.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
+        }
+        for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : req.topics()) {
+            OffsetDeleteResponseData.OffsetDeleteResponseTopic rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
+            t.partitions().forEach(p -> rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                    .setPartitionIndex(p.partitionIndex())
+                    .setErrorCode(errorOf(result.get(new TopicPartition(t.name(), p.partitionIndex()))).code())));
+            resp.topics().add(rt);
+        }
+        return resp.setErrorCode(Errors.NONE.code());
+    }
+
+    /** Topics the members of a consumer group subscribe to (from their consumer-protocol metadata). */
+    private Set<String> subscribedTopics(String groupId) {
+        Set<String> topics = new HashSet<>();
+        if (!coordinator.protocolType(groupId).map("consumer"::equals).orElse(false)) {
+            return topics;
+        }
+        for (byte[] metadata : coordinator.memberMetadata(groupId)) {
+            try {
+                topics.addAll(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(metadata)).topics());
+            } catch (RuntimeException e) {
+                // Metadata that is not a consumer subscription protects nothing; the group is treated as unsubscribed.
+                org.slf4j.LoggerFactory.getLogger(GroupHandlers.class).warn("Unreadable subscription in group {}: {}", groupId, e.toString());
+            }
+        }
+        return topics;
+    }
+}

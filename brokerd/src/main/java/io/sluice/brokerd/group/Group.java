@@ -1,0 +1,41 @@
+package io.sluice.brokerd.group;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One group's membership, generation and committed offsets. Mutable; guarded by the coordinator's lock. */
+final class Group {
+    final String groupId;
+    GroupState state = GroupState.EMPTY;
+    String protocolType;
+    String protocolName;
+    int generationId;
+    String leaderId;
+    final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    /** Member ids handed out with MEMBER_ID_REQUIRED, and when they lapse if the client never rejoins. */
+    final Map<String, Long> pendingMembers = new HashMap<>();
+    /** group.instance.id -> current member id of static members. */
+    final Map<String, String> staticMembers = new HashMap<>();
+    long rebalanceDeadlineMs;
+    /** A rebalance of an empty group waits this long for more members (group.initial.rebalance.delay.ms). */
+    long initialDelayUntilMs;
+    long emptySinceMs;
+    final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+
+    Group(String groupId, long nowMs) {
+        this.groupId = groupId;
+        this.emptySinceMs = nowMs;
+    }
+
+    boolean allMembersJoined() {
+        return pendingMembers.isEmpty() && members.values().stream().allMatch(m -> m.awaitingJoin != null);
+    }
+
+    int maxRebalanceTimeoutMs() {
+        return members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
+    }
+}

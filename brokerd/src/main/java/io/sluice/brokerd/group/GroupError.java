@@ -1,0 +1,20 @@
+package io.sluice.brokerd.group;
+
+/** Why the coordinator refused a request; the api layer answers with the Kafka error of the same name. */
+public enum GroupError {
+    NONE,
+    INVALID_GROUP_ID,
+    UNKNOWN_MEMBER_ID,
+    MEMBER_ID_REQUIRED,
+    ILLEGAL_GENERATION,
+    REBALANCE_IN_PROGRESS,
+    FENCED_INSTANCE_ID,
+    INCONSISTENT_GROUP_PROTOCOL,
+    INVALID_SESSION_TIMEOUT,
+    COORDINATOR_NOT_AVAILABLE,
+    NON_EMPTY_GROUP,
+    GROUP_ID_NOT_FOUND,
+    UNKNOWN_TOPIC_OR_PARTITION,
+    OFFSET_METADATA_TOO_LARGE,
+    GROUP_SUBSCRIBED_TO_TOPIC
+}
