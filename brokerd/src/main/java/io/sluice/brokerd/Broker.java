@@ -48,6 +48,8 @@ public final class Broker implements AutoCloseable {
     private final LogManager logManager;
     private final ExecutorService requestExecutor;
     private final ScheduledExecutorService scheduler;
+    /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
+    private final ScheduledExecutorService cleaner;
     private final NetworkServer network;
     private final InetSocketAddress bound;
     private final BrokerIdentityHolder identity = new BrokerIdentityHolder();
@@ -61,6 +63,7 @@ public final class Broker implements AutoCloseable {
         TopicRegistry registry = TopicRegistry.open(config.dataDir(), config.topicDefaults());
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-scheduler", true));
+        this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         this.logManager = LogManager.open(config.dataDir(), topic -> LogConfig.from(registry.effectiveConfig(topic)), clock,
                 config.fsyncAlways());
         NetworkServer server = null;
@@ -73,6 +76,7 @@ public final class Broker implements AutoCloseable {
             }
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
+            cleaner.shutdownNow();
             logManager.close();
             throw e;
         }
@@ -82,6 +86,8 @@ public final class Broker implements AutoCloseable {
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
+                config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
     }
 
     private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry) {
@@ -182,11 +188,13 @@ public final class Broker implements AutoCloseable {
         network.close(config.shutdownTimeoutMs());
         requestExecutor.shutdown();
         scheduler.shutdown();
+        cleaner.shutdown();
         try {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
                 log.warn("Request threads still busy after {} ms; closing the logs anyway", config.shutdownTimeoutMs());
             }
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

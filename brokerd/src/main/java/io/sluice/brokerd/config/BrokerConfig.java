@@ -187,6 +187,10 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.RETENTION_CHECK_INTERVAL_MS));
     }
 
+    public long cleanerBackoffMs() {
+        return Long.parseLong(get(BrokerConfigDef.CLEANER_BACKOFF_MS));
+    }
+
     public boolean fsyncAlways() {
         return get(BrokerConfigDef.FSYNC).equals("always");
     }

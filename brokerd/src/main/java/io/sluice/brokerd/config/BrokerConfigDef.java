@@ -31,6 +31,7 @@ public final class BrokerConfigDef {
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+    public static final String CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -72,6 +73,8 @@ public final class BrokerConfigDef {
                 v -> v.equals("always") || v.equals("never"), "always or never");
         add(SHUTDOWN_TIMEOUT_MS, "10000", "ms", "longest a SIGTERM shutdown waits for in-flight requests", BrokerConfigDef::positiveLong,
                 "an integer >= 1");
+        add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
+                BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(GROUP_MIN_SESSION_TIMEOUT_MS, "6000", "ms", "shortest session timeout a group member may ask for",

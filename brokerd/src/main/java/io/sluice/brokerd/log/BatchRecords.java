@@ -73,6 +73,34 @@ public final class BatchRecords {
         return out;
     }
 
+    /** A whole record as the cleaner rewrites it: absolute offset and timestamp, key, value, encoded headers. */
+    record FullRecord(long offset, long timestampMs, byte[] key, byte[] value, byte[] headers) {
+    }
+
+    /** Every record of the batch with everything needed to write it again. */
+    static java.util.List<FullRecord> fullRecords(ByteBuffer batch) throws IOException {
+        long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
+        long baseTs = RecordBatchHeader.baseTimestamp(batch, 0);
+        int count = RecordBatchHeader.recordCount(batch, 0);
+        java.util.List<FullRecord> out = new java.util.ArrayList<>(count);
+        try (DataInputStream in = new DataInputStream(recordStream(batch))) {
+            for (int i = 0; i < count; i++) {
+                byte[] body = new byte[readVarint(in)];
+                in.readFully(body);
+                ByteArrayInputStream bin = new ByteArrayInputStream(body);
+                DataInputStream rec = new DataInputStream(bin);
+                rec.readByte();
+                long tsDelta = readVarlong(rec);
+                int offsetDelta = readVarint(rec);
+                byte[] key = readBytes(rec);
+                byte[] value = readBytes(rec);
+                byte[] headers = bin.readAllBytes();
+                out.add(new FullRecord(baseOffset + offsetDelta, baseTs + tsDelta, key, value, headers));
+            }
+        }
+        return out;
+    }
+
     private static byte[] readBytes(DataInputStream in) throws IOException {
         int len = readVarint(in);
         if (len < 0) {

@@ -21,11 +21,15 @@ import java.util.Map;
  * @param logAppendTime       true when message.timestamp.type=LogAppendTime
  * @param compact             cleanup.policy contains compact
  * @param delete              cleanup.policy contains delete
+ * @param deleteRetentionMs   tombstones older than this are dropped by compaction, ms
+ * @param minCompactionLagMs  records younger than this are not compacted, ms
+ * @param minCleanableDirtyRatio share of the cleanable log that must be dirty before a compaction pass
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, int segmentIndexBytes,
                         long flushMessages, long flushMs, long fileDeleteDelayMs,
-                        boolean logAppendTime, boolean compact, boolean delete) {
+                        boolean logAppendTime, boolean compact, boolean delete, long deleteRetentionMs,
+                        long minCompactionLagMs, double minCleanableDirtyRatio) {
 
     /** Parses a fully resolved topic config map (every key of {@code TopicConfigDef} present). */
     public static LogConfig from(Map<String, String> resolved) {
@@ -43,7 +47,10 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
                 num(resolved, TopicConfigDef.FILE_DELETE_DELAY_MS),
                 get(resolved, TopicConfigDef.MESSAGE_TIMESTAMP_TYPE).equals("LogAppendTime"),
                 policy.contains("compact"),
-                policy.contains("delete"));
+                policy.contains("delete"),
+                num(resolved, TopicConfigDef.DELETE_RETENTION_MS),
+                num(resolved, TopicConfigDef.MIN_COMPACTION_LAG_MS),
+                Double.parseDouble(get(resolved, TopicConfigDef.MIN_CLEANABLE_DIRTY_RATIO)));
     }
 
     private static String get(Map<String, String> resolved, String key) {

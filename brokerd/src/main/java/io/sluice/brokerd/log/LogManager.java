@@ -189,6 +189,17 @@ public final class LogManager implements AutoCloseable {
         writeCheckpoints();
     }
 
+    /** One compaction pass over every compacted log (the broker's cleaner thread calls this). */
+    public void clean(long nowMs) {
+        for (PartitionLog pl : logs.values()) {
+            try {
+                LogCleaner.maybeClean(pl, nowMs, LogCleaner.StepHook.NONE);
+            } catch (RuntimeException e) {
+                log.error("Compaction of {} failed; it is retried on the next pass", pl.topicPartition(), e);
+            }
+        }
+    }
+
     private void deleteDueDirs(long nowMs) {
         List<PendingDirDelete> due = new ArrayList<>();
         synchronized (pendingDirDeletes) {

@@ -48,6 +48,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long logEndOffset;
     private volatile long recoveryPoint;
     private volatile boolean failed;
+    /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
+    private volatile long cleanedUpTo;
     private long lastFlushMs;
 
     private record PendingDelete(Segment segment, long dueMs) {
@@ -85,11 +87,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void load(boolean recover, long recoveryPoint, long nowMs) throws IOException {
+        java.util.Set<Long> swapped = completeInterruptedSwaps();
         List<Long> bases = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             files.forEach(p -> {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned") || name.endsWith(".swap")) {
+                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned")) {
                     deleteQuietly(p);
                 } else if (name.endsWith(".log")) {
                     bases.add(Long.parseLong(name.substring(0, name.length() - 4)));
@@ -107,7 +110,7 @@ public final class PartitionLog implements AutoCloseable {
                 s.deleteFiles();
                 continue;
             }
-            boolean check = recover && base >= floorBase(bases, recoveryPoint);
+            boolean check = (recover && base >= floorBase(bases, recoveryPoint)) || swapped.contains(base);
             long before = truncated[0];
             Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated);
             segments.put(base, s);
@@ -122,6 +125,33 @@ public final class PartitionLog implements AutoCloseable {
         if (truncated[0] > 0) {
             log.warn("Recovered {}: {} bytes of torn or corrupt data removed, log end offset {}", topicPartition, truncated[0], logEndOffset);
         }
+    }
+
+    /**
+     * A compaction interrupted after {@code X.log.swap} was complete: the swap wins over whatever is left of the old
+     * segment. Returns the base offsets whose indexes must be rebuilt.
+     */
+    private java.util.Set<Long> completeInterruptedSwaps() throws IOException {
+        java.util.Set<Long> swapped = new java.util.HashSet<>();
+        List<Path> swaps;
+        try (Stream<Path> files = Files.list(dir)) {
+            swaps = files.filter(p -> p.getFileName().toString().endsWith(".log.swap")).toList();
+        }
+        for (Path swap : swaps) {
+            String name = swap.getFileName().toString();
+            long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
+            String prefix = Segment.fileName(base);
+            for (String ext : new String[]{".log", ".index", ".timeindex"}) {
+                Files.deleteIfExists(dir.resolve(prefix + ext));
+            }
+            Files.move(swap, dir.resolve(prefix + ".log"));
+            swapped.add(base);
+            log.warn("Completed an interrupted compaction of segment {} of {}", base, topicPartition);
+        }
+        if (!swaps.isEmpty()) {
+            Checkpoints.fsyncDir(dir);
+        }
+        return swapped;
     }
 
     private static long floorBase(List<Long> bases, long offset) {
@@ -175,6 +205,10 @@ public final class PartitionLog implements AutoCloseable {
         }
         ByteBuffer buf = ByteBuffer.allocate(records.remaining());
         buf.put(records.duplicate()).flip();
+        if (cfg.compact() && hasRecordWithoutKey(buf)) {
+            return new AppendResult.Rejected(AppendError.INVALID_RECORD,
+                    "Compacted topic cannot accept message without key in topic partition " + topicPartition + ".");
+        }
         SequenceCheck dup = checkSequences(buf, outcome.batchCount());
         if (dup instanceof SequenceCheck.Reject r) {
             return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
@@ -213,6 +247,22 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
         }
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
+    }
+
+    private static boolean hasRecordWithoutKey(ByteBuffer buf) {
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            ByteBuffer batch = buf.duplicate().position(pos).limit(pos + RecordBatchHeader.totalSize(buf, pos)).slice();
+            try {
+                for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
+                    if (kv.key() == null) {
+                        return true;
+                    }
+                }
+            } catch (IOException e) {
+                return true; // records that cannot be read cannot be compacted either
+            }
+        }
+        return false;
     }
 
     /** Accept (null-free) when every idempotent batch may be appended; Duplicate only for a single-batch retry. */
@@ -531,6 +581,53 @@ public final class PartitionLog implements AutoCloseable {
         }
         recoveryPoint = logEndOffset;
         lastFlushMs = nowMs;
+    }
+
+    /** Segments below the active one (a snapshot; the cleaner's input). */
+    List<Segment> inactiveSegments() {
+        List<Segment> out = new ArrayList<>(segments.values());
+        out.remove(out.size() - 1);
+        return out;
+    }
+
+    long cleanedUpTo() {
+        return cleanedUpTo;
+    }
+
+    void markCleanedUpTo(long offset) {
+        cleanedUpTo = Math.max(cleanedUpTo, offset);
+    }
+
+    /**
+     * Replaces {@code old} by the cleaned file (steps in {@link LogCleaner}'s javadoc). Returns false, discarding the
+     * cleaned file, when the segment left the log meanwhile (retention, DeleteRecords).
+     */
+    synchronized boolean swapIn(Segment old, Path cleaned, long nowMs, LogCleaner.StepHook hook) throws IOException {
+        if (segments.get(old.baseOffset) != old) {
+            LogCleaner.discard(cleaned);
+            return false;
+        }
+        String prefix = Segment.fileName(old.baseOffset);
+        Path swap = dir.resolve(prefix + ".log.swap");
+        Files.move(cleaned, swap);
+        Checkpoints.fsyncDir(dir);
+        hook.after("swap-renamed");
+        old.markDeleted();
+        hook.after("old-marked-deleted");
+        Files.move(swap, dir.resolve(prefix + ".log"));
+        Checkpoints.fsyncDir(dir);
+        hook.after("swapped");
+        Segment fresh = Segment.open(dir, old.baseOffset, config.indexIntervalBytes(), true, nowMs, new long[1]);
+        segments.put(old.baseOffset, fresh);
+        pendingDeletes.add(new PendingDelete(old, nowMs + config.fileDeleteDelayMs()));
+        return true;
+    }
+
+    /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
+    synchronized void abandon() {
+        for (Segment s : segments.values()) {
+            s.close();
+        }
     }
 
     /** Whether an I/O error took this log offline. */

@@ -44,6 +44,37 @@ public final class RecordBatchBuilder {
         return buf;
     }
 
+    /**
+     * Writes records that keep their original offsets and timestamps (the cleaner's output): baseOffset is the first
+     * record's offset, deltas are relative to it, headers are copied as encoded. Not idempotent (producer id -1).
+     */
+    static ByteBuffer rebuild(List<BatchRecords.FullRecord> records) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        long base = records.get(0).offset();
+        long baseTs = records.stream().mapToLong(BatchRecords.FullRecord::timestampMs).min().orElse(0);
+        long maxTs = records.stream().mapToLong(BatchRecords.FullRecord::timestampMs).max().orElse(0);
+        for (BatchRecords.FullRecord r : records) {
+            ByteArrayOutputStream rec = new ByteArrayOutputStream();
+            rec.write(0);
+            writeVarlong(rec, r.timestampMs() - baseTs);
+            writeVarlong(rec, r.offset() - base);
+            writeBytes(rec, r.key());
+            writeBytes(rec, r.value());
+            rec.write(r.headers(), 0, r.headers().length);
+            byte[] bytes = rec.toByteArray();
+            writeVarlong(body, bytes.length);
+            body.write(bytes, 0, bytes.length);
+        }
+        byte[] b = body.toByteArray();
+        ByteBuffer buf = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES + b.length);
+        buf.putLong(base).putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD).putInt(0).put((byte) 2).putInt(0)
+                .putShort((short) 0).putInt((int) (records.get(records.size() - 1).offset() - base))
+                .putLong(baseTs).putLong(maxTs).putLong(-1L).putShort((short) -1).putInt(-1).putInt(records.size()).put(b);
+        buf.flip();
+        buf.putInt(RecordBatchHeader.CRC, (int) RecordBatchHeader.computeCrc(buf, 0));
+        return buf;
+    }
+
     private static void writeRecord(ByteArrayOutputStream out, int offsetDelta, Entry e) {
         ByteArrayOutputStream r = new ByteArrayOutputStream();
         r.write(0);                 // attributes

@@ -54,6 +54,7 @@ final class Segment {
     private volatile int timeIndexEntries;
     private int bytesSinceLastIndexEntry;
     private long unflushedMessages;
+    private boolean markedDeleted;
 
     private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs) throws IOException {
         this.baseOffset = baseOffset;
@@ -412,20 +413,26 @@ final class Segment {
         }
     }
 
-    /** Renames the files to {@code *.deleted}; the channels stay open until {@link #deleteFiles()}. */
+    /**
+     * Renames the files to {@code *.deleted}; the channels stay open until {@link #deleteFiles()}, so reads in flight
+     * finish. After this the segment's own names may be reused (a compacted replacement).
+     */
     void markDeleted() throws IOException {
         for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
             if (Files.exists(p)) {
-                Files.move(p, p.resolveSibling(p.getFileName() + ".deleted"));
+                // An older generation of this segment may still sit there awaiting its delay: replacing its name is
+                // safe because readers hold open channels, not paths.
+                Files.move(p, p.resolveSibling(p.getFileName() + ".deleted"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        markedDeleted = true;
     }
 
+    /** Closes the segment and removes its files (the {@code .deleted} names once {@link #markDeleted()} ran). */
     void deleteFiles() throws IOException {
         close();
         for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
-            Files.deleteIfExists(p.resolveSibling(p.getFileName() + ".deleted"));
-            Files.deleteIfExists(p);
+            Files.deleteIfExists(markedDeleted ? p.resolveSibling(p.getFileName() + ".deleted") : p);
         }
     }
 
