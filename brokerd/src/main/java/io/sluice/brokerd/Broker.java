@@ -14,6 +14,8 @@ import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
+import io.sluice.brokerd.metrics.BrokerMetrics;
+import io.sluice.brokerd.metrics.MetricsHttpServer;
 import io.sluice.brokerd.metadata.BrokerIdentity;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
@@ -53,6 +55,9 @@ public final class Broker implements AutoCloseable {
     private final NetworkServer network;
     private final InetSocketAddress bound;
     private final BrokerIdentityHolder identity = new BrokerIdentityHolder();
+    private final BrokerMetrics metrics = new BrokerMetrics();
+    private final MetricsHttpServer metricsHttp;
+    private volatile boolean ready;
     private boolean closed;
 
     private Broker(BrokerConfig config) throws InterruptedException {
@@ -66,6 +71,8 @@ public final class Broker implements AutoCloseable {
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         this.logManager = LogManager.open(config.dataDir(), topic -> LogConfig.from(registry.effectiveConfig(topic)), clock,
                 config.fsyncAlways());
+        // After the data-dir lock, so a second brokerd is told about the lock rather than a busy metrics port.
+        this.metricsHttp = startMetricsListenerOrClose(config, logManager);
         NetworkServer server = null;
         try {
             server = wire(config, clock, registry);
@@ -78,6 +85,9 @@ public final class Broker implements AutoCloseable {
             scheduler.shutdownNow();
             cleaner.shutdownNow();
             logManager.close();
+            if (metricsHttp != null) {
+                metricsHttp.close();
+            }
             throw e;
         }
         this.network = server;
@@ -88,6 +98,30 @@ public final class Broker implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        if (metricsHttp != null) {
+            metricsHttp.serve(metrics.registry(), () -> ready,
+                    () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed));
+        }
+        ready = true;
+    }
+
+    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs) {
+        String listener = config.metricsListener();
+        if (listener.isEmpty()) {
+            return null;
+        }
+        int colon = listener.lastIndexOf(':');
+        try {
+            return new MetricsHttpServer(listener.substring(0, colon), Integer.parseInt(listener.substring(colon + 1)));
+        } catch (java.io.IOException e) {
+            logs.close();
+            throw new java.io.UncheckedIOException("cannot bind metrics.listener " + listener + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The metrics listener's bound address, or null when it is off. */
+    public InetSocketAddress metricsAddress() {
+        return metricsHttp == null ? null : metricsHttp.address();
     }
 
     private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry) {
@@ -106,15 +140,18 @@ public final class Broker implements AutoCloseable {
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, identity::get, clock).register(apis);
-        new ProduceHandler(registry, replicas, clock).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches).register(apis);
+        new ProduceHandler(registry, replicas, clock, metrics).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(config.dataDir())).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions()).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir()).register(apis);
 
-        return new NetworkServer(config.networkConfig(), apis, clock, requestExecutor);
+        NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
+        metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
+                config.metricsPerPartition());
+        return server;
     }
 
     /** The advertised identity, known once the listener is bound. */
@@ -185,6 +222,7 @@ public final class Broker implements AutoCloseable {
             return;
         }
         closed = true;
+        ready = false;
         network.close(config.shutdownTimeoutMs());
         requestExecutor.shutdown();
         scheduler.shutdown();
@@ -199,5 +237,8 @@ public final class Broker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         logManager.close();
+        if (metricsHttp != null) {
+            metricsHttp.close();
+        }
     }
 }

@@ -24,13 +24,14 @@ public final class Main {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
     private static final String USAGE = String.join("\n",
-            "Usage: brokerd [--config FILE] [--set KEY=VALUE]... [--help] [--version]",
+            "Usage: brokerd [--config FILE] [--set KEY=VALUE]... [--check-config] [--help] [--version]",
             "",
             "Runs the Sluice broker. Without --config it serves the embedded single-node default",
             "(127.0.0.1:9092, data under ~/.local/share/sluice).",
             "",
             "  --config FILE      read settings from FILE (YAML, flat keys; see brokerd.yaml(5))",
             "  --set KEY=VALUE    override one setting; repeatable; applied after --config",
+            "  --check-config     validate the configuration (file and --set) and exit: 0 valid, 2 invalid",
             "  --help             print this help and exit",
             "  --version          print the version and exit",
             "",
@@ -38,7 +39,7 @@ public final class Main {
             "Exit status: 1 runtime failure, 2 bad usage or configuration; 143 after SIGTERM.");
 
     /** Parsed command line. */
-    record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version) {
+    record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version, boolean checkOnly) {
     }
 
     private Main() {
@@ -57,11 +58,13 @@ public final class Main {
         Map<String, String> overrides = new LinkedHashMap<>();
         boolean help = false;
         boolean version = false;
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> help = true;
                 case "--version", "-V" -> version = true;
+                case "--check-config" -> check = true;
                 case "--config", "-c" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("--config needs a file");
@@ -82,7 +85,7 @@ public final class Main {
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
-        return new Args(config, overrides, help, version);
+        return new Args(config, overrides, help, version, check);
     }
 
     /** Runs brokerd until it is told to stop; returns the exit status. */
@@ -111,6 +114,17 @@ public final class Main {
             err.println("brokerd: " + e.getMessage());
             return EXIT_USAGE;
         }
+        if (args.checkOnly()) {
+            try {
+                config.advertisedHost();
+            } catch (ConfigException e) {
+                err.println("brokerd: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+            out.println("brokerd: configuration " + config.source() + " is valid");
+            return EXIT_OK;
+        }
+        LoggerFactory.getLogger(Main.class).info("Effective configuration ({}): {}", config.source(), config.describeMasked());
         Broker broker;
         try {
             broker = Broker.start(config);

@@ -52,9 +52,23 @@ class MainTest {
     }
 
     @Test
+    void checkConfigValidatesAndExits() throws Exception {
+        assertThat(run("--check-config", "--config", "../config/brokerd.yaml")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid");
+        java.nio.file.Path bad = tmp.resolve("bad.yaml");
+        java.nio.file.Files.writeString(bad, "fsync: sometimes\n");
+        assertThat(run("--check-config", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'fsync'");
+        err.reset();
+        assertThat(run("--check-config", "--set", "listeners=0.0.0.0:9092")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("advertised.listeners");
+        assertThat(tmp.resolve("meta.properties")).as("checking touches no data dir").doesNotExist();
+    }
+
+    @Test
     void aLockedDataDirExits1WithAClearMessage() {
         try (Broker running = Broker.start(io.sluice.brokerd.config.BrokerConfig.load(null,
-                java.util.Map.of("listeners", "127.0.0.1:0", "data.dir", tmp.toString())))) {
+                java.util.Map.of("listeners", "127.0.0.1:0", "data.dir", tmp.toString(), "metrics.listener", "127.0.0.1:0")))) {
             assertThat(run("--set", "listeners=127.0.0.1:0", "--set", "data.dir=" + tmp)).isEqualTo(1);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("in use by another brokerd");
         }

@@ -5,6 +5,7 @@ import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.ReadResult;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.network.ApiHandler;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.FileRegionRecords;
@@ -35,7 +36,10 @@ public final class FetchHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
 
-    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed) {
+    private final BrokerMetrics metrics;
+
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
@@ -45,8 +49,15 @@ public final class FetchHandler implements ApiHandler {
         apis.register(ApiKeys.FETCH, 4, 18, this);
     }
 
-    /** The outcome of one pass over the requested partitions. */
-    private record Attempt(FetchResponseData response, long bytes, boolean hasError, List<TopicPartition> partitions) {
+    /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
+    private record Attempt(FetchResponseData response, long bytes, boolean hasError, List<TopicPartition> partitions,
+                           java.util.Map<String, Long> bytesByTopic) {
+    }
+
+    /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
+    private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
+        a.bytesByTopic().forEach(metrics::bytesOut);
+        result.complete(a.response());
     }
 
     @Override
@@ -61,7 +72,7 @@ public final class FetchHandler implements ApiHandler {
             try {
                 Attempt first = attempt(req, ctx.apiVersion());
                 if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {
-                    result.complete(first.response());
+                    answer(result, first);
                     return;
                 }
                 delayed.park(new DelayedFetches.Waiter() {
@@ -69,7 +80,7 @@ public final class FetchHandler implements ApiHandler {
                     public boolean tryComplete() {
                         Attempt a = attempt(req, ctx.apiVersion());
                         if (a.bytes() >= req.minBytes() || a.hasError()) {
-                            result.complete(a.response());
+                            answer(result, a);
                             return true;
                         }
                         return false;
@@ -78,7 +89,7 @@ public final class FetchHandler implements ApiHandler {
                     @Override
                     public void forceComplete() {
                         try {
-                            result.complete(attempt(req, ctx.apiVersion()).response());
+                            answer(result, attempt(req, ctx.apiVersion()));
                         } catch (RuntimeException e) {
                             result.completeExceptionally(e);
                         }
@@ -98,6 +109,7 @@ public final class FetchHandler implements ApiHandler {
         long total = 0;
         boolean hasError = false;
         List<TopicPartition> watched = new ArrayList<>();
+        java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         for (FetchRequestData.FetchTopic ft : req.topics()) {
             Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
             FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
@@ -125,6 +137,7 @@ public final class FetchHandler implements ApiHandler {
                         if (r.slice().sizeBytes() > 0) {
                             pd.setRecords(new FileRegionRecords(r.slice()));
                             total += r.slice().sizeBytes();
+                            bytesByTopic.merge(pl.topicPartition().topic(), (long) r.slice().sizeBytes(), Long::sum);
                             remaining -= r.slice().sizeBytes();
                         }
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
@@ -137,6 +150,6 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, watched);
+        return new Attempt(resp, total, hasError, watched, bytesByTopic);
     }
 }

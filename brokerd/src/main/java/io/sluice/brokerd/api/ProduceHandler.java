@@ -5,6 +5,7 @@ import io.sluice.brokerd.log.AppendError;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiHandler;
 import io.sluice.brokerd.network.ApiRegistry;
@@ -34,7 +35,10 @@ public final class ProduceHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final Clock clock;
 
-    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock) {
+    private final BrokerMetrics metrics;
+
+    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock, BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.replicas = replicas;
         this.clock = clock;
@@ -92,6 +96,7 @@ public final class ProduceHandler implements ApiHandler {
             pr.setErrorCode(Errors.NONE.code()).setBaseOffset(a.firstOffset())
                     .setLogAppendTimeMs(a.logAppendTimeMs()).setLogStartOffset(a.logStartOffset());
             if (!a.duplicate()) {
+                metrics.recordsIn(log.topicPartition().topic(), a.lastOffset() - a.firstOffset() + 1, buf.remaining());
                 replicas.onAppended(log.topicPartition());
             }
         } else if (result instanceof AppendResult.Rejected r) {

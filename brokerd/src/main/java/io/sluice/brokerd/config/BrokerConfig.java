@@ -187,6 +187,15 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.RETENTION_CHECK_INTERVAL_MS));
     }
 
+    /** The metrics listener's host:port, or empty when turned off. */
+    public String metricsListener() {
+        return get(BrokerConfigDef.METRICS_LISTENER);
+    }
+
+    public boolean metricsPerPartition() {
+        return Boolean.parseBoolean(get(BrokerConfigDef.METRICS_PER_PARTITION));
+    }
+
     public long cleanerBackoffMs() {
         return Long.parseLong(get(BrokerConfigDef.CLEANER_BACKOFF_MS));
     }
@@ -225,6 +234,17 @@ public final class BrokerConfig {
             }
         }
         return out;
+    }
+
+    /** {@code key=value, ...} of every key, with values of password/secret keys masked, for the start-up log. */
+    public String describeMasked() {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(values).forEach((k, v) -> {
+            String lower = k.toLowerCase(java.util.Locale.ROOT);
+            boolean secret = lower.contains("password") || lower.contains("secret");
+            sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(secret ? "[hidden]" : v);
+        });
+        return sb.toString();
     }
 
     /** Every key and its effective value (DescribeConfigs for the broker). */

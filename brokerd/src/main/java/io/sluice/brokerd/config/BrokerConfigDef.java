@@ -31,6 +31,8 @@ public final class BrokerConfigDef {
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+    public static final String METRICS_LISTENER = "metrics.listener";
+    public static final String METRICS_PER_PARTITION = "metrics.per.partition";
     public static final String CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
@@ -73,6 +75,11 @@ public final class BrokerConfigDef {
                 v -> v.equals("always") || v.equals("never"), "always or never");
         add(SHUTDOWN_TIMEOUT_MS, "10000", "ms", "longest a SIGTERM shutdown waits for in-flight requests", BrokerConfigDef::positiveLong,
                 "an integer >= 1");
+        add(METRICS_LISTENER, "127.0.0.1:9644", "host:port",
+                "address of the HTTP listener serving /metrics, /health, /ready and /loglevel; empty turns it off; port 0 picks one",
+                v -> v.isEmpty() || hostPort(v), "host:port or empty");
+        add(METRICS_PER_PARTITION, "false", "", "also export log size and segment count per partition (one series per partition)",
+                BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
                 BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",

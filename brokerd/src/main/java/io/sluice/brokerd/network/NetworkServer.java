@@ -42,14 +42,17 @@ public final class NetworkServer implements AutoCloseable {
     private final ApiRegistry registry;
     private final Clock clock;
     private final java.util.concurrent.Executor requestPool;
+    private final RequestObserver observer;
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
 
     /** {@code requestPool} runs handlers' slow work; each connection's requests run there one at a time, in order. */
-    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock, java.util.concurrent.Executor requestPool) {
+    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock, java.util.concurrent.Executor requestPool,
+                         RequestObserver observer) {
         this.config = config;
+        this.observer = observer;
         this.requestPool = requestPool;
         this.registry = registry;
         this.clock = clock;
@@ -78,7 +81,7 @@ public final class NetworkServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool));
+                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool, observer));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
@@ -109,6 +112,11 @@ public final class NetworkServer implements AutoCloseable {
             bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Open client connections. */
+    public int connectionCount() {
+        return channels.size();
     }
 
     private boolean allIdle() {

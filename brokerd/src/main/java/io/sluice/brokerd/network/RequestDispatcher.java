@@ -40,6 +40,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final int maxInflight;
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private final SerialExecutor connectionExecutor;
+    private final RequestObserver observer;
     private ChannelHandlerContext ctx;
 
     /** One request awaiting its turn to be answered. */
@@ -48,6 +49,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         final short headerVersion;
         final short version;
         final ApiKeys apiKey;
+        final long startNanos = System.nanoTime();
         boolean done;
         List<Object> response; // null with done = no response (acks=0)
 
@@ -59,8 +61,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool) {
+    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool,
+                      RequestObserver observer) {
         this.registry = registry;
+        this.observer = observer;
         this.connectionExecutor = new SerialExecutor(requestPool);
         this.clock = clock;
         this.maxInflight = maxInflight;
@@ -177,6 +181,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void complete(Slot slot, ApiMessage response) {
         slot.done = true;
+        java.util.List<Errors> errors = new java.util.ArrayList<>();
+        if (response != null) {
+            ResponseErrors.forEach(response, errors::add);
+        }
+        observer.onResponse(slot.apiKey, System.nanoTime() - slot.startNanos, errors);
         try {
             slot.response = response == null ? null
                     : ResponseSerializer.serialize(slot.correlationId, slot.headerVersion, response, slot.version);

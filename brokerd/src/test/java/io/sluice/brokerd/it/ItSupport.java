@@ -33,6 +33,7 @@ final class ItSupport {
         o.put("listeners", "127.0.0.1:0");
         o.put("data.dir", dataDir.toString());
         o.put("log.retention.check.interval.ms", "200");
+        o.put("metrics.listener", "127.0.0.1:0");
         o.putAll(extra);
         return Broker.start(BrokerConfig.load(null, o));
     }

@@ -34,6 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RequestDispatcherTest {
     private final List<CompletableFuture<ApiMessage>> metadataFutures = new ArrayList<>();
     private final ApiRegistry registry = new ApiRegistry();
+    private final List<String> observed = new ArrayList<>();
+    private final RequestObserver observer = (api, nanos, errors) -> observed.add(api + " " + errors);
     private EmbeddedChannel channel;
 
     RequestDispatcherTest() {
@@ -53,7 +55,7 @@ class RequestDispatcherTest {
 
     private EmbeddedChannel channel(int maxFrameBytes) {
         channel = new EmbeddedChannel(new FrameDecoder(maxFrameBytes),
-                new RequestDispatcher(registry, Clock.systemUTC(), 100, Runnable::run));
+                new RequestDispatcher(registry, Clock.systemUTC(), 100, Runnable::run, observer));
         return channel;
     }
 
@@ -157,6 +159,7 @@ class RequestDispatcherTest {
         resp.read(a, (short) 9);
         assertThat(resp.responses().iterator().next().partitionResponses().get(0).errorCode())
                 .isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
+        assertThat(observed).containsExactly("PRODUCE [UNKNOWN_SERVER_ERROR]");
         assertThat(channel.isOpen()).isTrue();
     }
 

@@ -1,0 +1,163 @@
+package io.sluice.brokerd.metrics;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.group.GroupCoordinator;
+import io.sluice.brokerd.group.GroupTypes;
+import io.sluice.brokerd.log.LogManager;
+import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.network.RequestObserver;
+import io.sluice.brokerd.replica.ReplicaManager;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntSupplier;
+
+/**
+ * The broker's metrics, Prometheus-named with units: traffic per topic, requests, errors and latency per API, log
+ * sizes, long-poll waiters, connections, groups and lag, partition health and the JVM. Per-partition series only when
+ * {@code metrics.per.partition} is on, so label cardinality stays bounded by topics, APIs and error codes.
+ * Thread-safe.
+ */
+public final class BrokerMetrics implements RequestObserver {
+    static final double[] LATENCY_BUCKETS_SECONDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+    private final MetricsRegistry registry = new MetricsRegistry();
+    private final MetricsRegistry.Counter recordsIn = registry.counter("sluice_topic_records_in_total", "Records appended to the topic by producers", "topic");
+    private final MetricsRegistry.Counter bytesIn = registry.counter("sluice_topic_bytes_in_total", "Record batch bytes appended to the topic by producers", "topic");
+    private final MetricsRegistry.Counter bytesOut = registry.counter("sluice_topic_bytes_out_total", "Record batch bytes sent to consumers from the topic", "topic");
+    private final MetricsRegistry.Counter requests = registry.counter("sluice_requests_total", "Requests answered, by API", "api");
+    private final MetricsRegistry.Counter errors = registry.counter("sluice_request_errors_total", "Error codes returned, by API and error", "api", "error");
+    private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
+            "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
+
+    public BrokerMetrics() {
+        registerJvm();
+    }
+
+    public MetricsRegistry registry() {
+        return registry;
+    }
+
+    /** Records appended by a producer. */
+    public void recordsIn(String topic, long records, long bytes) {
+        recordsIn.inc(records, topic);
+        bytesIn.inc(bytes, topic);
+    }
+
+    /** Record bytes sent to a consumer. */
+    public void bytesOut(String topic, long bytes) {
+        bytesOut.inc(bytes, topic);
+    }
+
+    @Override
+    public void onResponse(ApiKeys api, long durationNanos, List<Errors> responseErrors) {
+        requests.inc(1, api.name);
+        latency.observe(durationNanos / 1e9, api.name);
+        for (Errors e : responseErrors) {
+            errors.inc(1, api.name, e.name());
+        }
+    }
+
+    /** Gauges that read the broker's state at scrape time. */
+    public void registerBroker(LogManager logs, ReplicaManager replicas, GroupCoordinator groups, IntSupplier fetchWaiters,
+                               IntSupplier connections, boolean perPartition) {
+        String[] logLabels = perPartition ? new String[]{"topic", "partition"} : new String[]{"topic"};
+        registry.gauge("sluice_log_size_bytes", "Bytes of the topic's segments on disk", e -> perTopic(logs, perPartition, e, PartitionLog::sizeBytes), logLabels);
+        registry.gauge("sluice_log_segments", "Segments of the topic", e -> perTopic(logs, perPartition, e, PartitionLog::segmentCount), logLabels);
+        registry.gauge("sluice_partitions", "Partitions hosted by this broker", e -> e.emit(logs.logs().size()));
+        registry.gauge("sluice_partitions_offline", "Partitions whose log is offline after an I/O error",
+                e -> e.emit(logs.logs().stream().filter(PartitionLog::isFailed).count()));
+        registry.gauge("sluice_partitions_under_replicated", "Partitions with fewer in-sync replicas than replicas (0 on a single node)", e -> e.emit(0));
+        registry.gauge("sluice_partitions_under_min_isr", "Partitions with fewer in-sync replicas than min.insync.replicas (0 on a single node)", e -> e.emit(0));
+        registry.gauge("sluice_fetch_long_poll_waiters", "Fetch requests parked until data arrives or max.wait.ms passes", e -> e.emit(fetchWaiters.getAsInt()));
+        registry.gauge("sluice_connections", "Open client connections", e -> e.emit(connections.getAsInt()));
+        registry.gauge("sluice_groups", "Consumer groups by state", e -> groupsByState(groups, e), "state");
+        registry.gauge("sluice_group_lag_records", "Records between each group's committed offsets and the high watermarks",
+                e -> groupLag(groups, replicas, e), "group");
+    }
+
+    private interface Size {
+        long of(PartitionLog log);
+    }
+
+    private static void perTopic(LogManager logs, boolean perPartition, MetricsRegistry.Emitter e, Size size) {
+        if (perPartition) {
+            for (PartitionLog pl : logs.logs()) {
+                e.emit(size.of(pl), pl.topicPartition().topic(), String.valueOf(pl.topicPartition().partition()));
+            }
+            return;
+        }
+        Map<String, Long> byTopic = new TreeMap<>();
+        for (PartitionLog pl : logs.logs()) {
+            byTopic.merge(pl.topicPartition().topic(), size.of(pl), Long::sum);
+        }
+        byTopic.forEach((topic, v) -> e.emit(v, topic));
+    }
+
+    private static void groupsByState(GroupCoordinator groups, MetricsRegistry.Emitter e) {
+        Map<io.sluice.brokerd.group.GroupState, Integer> counts = new EnumMap<>(io.sluice.brokerd.group.GroupState.class);
+        for (GroupTypes.GroupOverview g : groups.listGroups(Set.of())) {
+            counts.merge(g.state(), 1, Integer::sum);
+        }
+        counts.forEach((state, n) -> e.emit(n, state.kafkaName()));
+    }
+
+    private static void groupLag(GroupCoordinator groups, ReplicaManager replicas, MetricsRegistry.Emitter e) {
+        for (GroupTypes.GroupOverview g : groups.listGroups(Set.of())) {
+            long lag = 0;
+            for (GroupTypes.PartitionOffset po : groups.fetchOffsets(g.groupId(), null)) {
+                TopicPartition tp = po.partition();
+                long hw = replicas.log(tp).map(PartitionLog::highWatermark).orElse(po.offset().offset());
+                lag += Math.max(0, hw - po.offset().offset());
+            }
+            e.emit(lag, g.groupId());
+        }
+    }
+
+    private void registerJvm() {
+        registry.gauge("jvm_memory_used_bytes", "JVM memory in use", e -> {
+            e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), "heap");
+            e.emit(ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(), "nonheap");
+        }, "area");
+        registry.gauge("jvm_memory_max_bytes", "JVM heap limit", e -> e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(), "heap"), "area");
+        registry.counterCallback("jvm_gc_collections_total", "Garbage collections", e -> {
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                e.emit(Math.max(0, gc.getCollectionCount()), gc.getName());
+            }
+        }, "gc");
+        registry.counterCallback("jvm_gc_collection_seconds_total", "Time spent in garbage collection", e -> {
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                e.emit(Math.max(0, gc.getCollectionTime()) / 1000.0, gc.getName());
+            }
+        }, "gc");
+        registry.gauge("jvm_threads_current", "Live JVM threads", e -> e.emit(ManagementFactory.getThreadMXBean().getThreadCount()));
+        registry.counterCallback("process_cpu_seconds_total", "CPU time of the broker process", e -> {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                e.emit(os.getProcessCpuTime() / 1e9);
+            }
+        });
+        Path status = Path.of("/proc/self/status");
+        if (Files.isReadable(status)) {
+            registry.gauge("process_resident_memory_bytes", "Resident memory of the broker process", e -> {
+                try {
+                    for (String line : Files.readAllLines(status)) {
+                        if (line.startsWith("VmRSS:")) {
+                            e.emit(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0);
+                        }
+                    }
+                } catch (java.io.IOException ex) {
+                    throw new java.io.UncheckedIOException("reading " + status, ex);
+                }
+            });
+        }
+    }
+}

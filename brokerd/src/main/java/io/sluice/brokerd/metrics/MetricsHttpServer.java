@@ -1,0 +1,143 @@
+package io.sluice.brokerd.metrics;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The metrics and health listener (the JDK's HTTP server: a few plain endpoints do not need more):
+ * <pre>
+ *   GET /metrics                 Prometheus text exposition
+ *   GET /ready                   200 once the broker serves requests with its metadata loaded, 503 before
+ *   GET /health                  200 while no partition is offline, 503 otherwise
+ *   GET /loglevel?logger=NAME    the logger's effective level
+ *   PUT /loglevel?logger=NAME&amp;level=LEVEL   changes it at runtime (logger ROOT for the root)
+ * </pre>
+ * One thread serves all requests; scrapes are cheap. Started before the broker so /ready can say 503 meanwhile.
+ */
+public final class MetricsHttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetricsHttpServer.class);
+
+    private final HttpServer server;
+    private volatile MetricsRegistry registry;
+    private volatile BooleanSupplier ready = () -> false;
+    private volatile BooleanSupplier healthy = () -> true;
+
+    public MetricsHttpServer(String host, int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-metrics-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/metrics", ex -> handle(ex, this::metrics));
+        server.createContext("/ready", ex -> handle(ex, e -> status(e, ready.getAsBoolean(), "ready", "not ready")));
+        server.createContext("/health", ex -> handle(ex, e -> status(e, healthy.getAsBoolean(), "healthy", "unhealthy: partitions offline")));
+        server.createContext("/loglevel", ex -> handle(ex, this::logLevel));
+        server.start();
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** Called once the broker is up: from then on /metrics has content and /ready follows {@code ready}. */
+    public void serve(MetricsRegistry registry, BooleanSupplier ready, BooleanSupplier healthy) {
+        this.registry = registry;
+        this.healthy = healthy;
+        this.ready = ready;
+    }
+
+    private interface Handler {
+        void handle(HttpExchange ex) throws IOException;
+    }
+
+    private static void handle(HttpExchange ex, Handler h) throws IOException {
+        try (ex) {
+            h.handle(ex);
+        } catch (RuntimeException e) {
+            log.warn("Metrics endpoint {} failed", ex.getRequestURI(), e);
+            respond(ex, 500, "text/plain; charset=utf-8", "error: " + e.getMessage() + "\n");
+        }
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        MetricsRegistry r = registry;
+        if (r == null) {
+            respond(ex, 503, "text/plain; charset=utf-8", "not ready\n");
+            return;
+        }
+        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", r.scrape());
+    }
+
+    private static void status(HttpExchange ex, boolean ok, String good, String bad) throws IOException {
+        respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", (ok ? good : bad) + "\n");
+    }
+
+    private void logLevel(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        String name = q.getOrDefault("logger", org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            respond(ex, 501, "text/plain; charset=utf-8", "log levels can be changed only with logback\n");
+            return;
+        }
+        ch.qos.logback.classic.Logger logger = ctx.getLogger(name);
+        String method = ex.getRequestMethod();
+        if (method.equals("PUT") || method.equals("POST")) {
+            String level = q.get("level");
+            Level parsed = level == null ? null : Level.toLevel(level, null);
+            if (parsed == null) {
+                respond(ex, 400, "text/plain; charset=utf-8", "level must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF\n");
+                return;
+            }
+            logger.setLevel(parsed);
+            log.info("Log level of {} set to {} through the metrics listener", name, parsed);
+        } else if (!method.equals("GET")) {
+            respond(ex, 405, "text/plain; charset=utf-8", "use GET or PUT\n");
+            return;
+        }
+        respond(ex, 200, "text/plain; charset=utf-8", name + " " + logger.getEffectiveLevel() + "\n");
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new HashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static void respond(HttpExchange ex, int code, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
