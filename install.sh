@@ -39,9 +39,9 @@ install_libs ctl sluice
 mkdir -p "$PREFIX/bin"
 cat > "$PREFIX/bin/brokerd" <<LAUNCHER
 #!/bin/sh
-# Sluice broker launcher (installed by install.sh). JAVA_OPTS adds or overrides JVM options.
-# Defaults suit a small machine: serial GC, a heap that starts small and grows to 1 GiB.
-exec java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m \$JAVA_OPTS \\
+# Sluice broker launcher (installed by install.sh). BROKERD_OPTS (or JAVA_OPTS) adds or overrides JVM options.
+# Defaults suit a lean broker on a small machine: serial GC, a heap that starts at 32 MiB and grows to 1 GiB.
+exec java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m \$JAVA_OPTS \$BROKERD_OPTS \\
   -cp "$lib/brokerd/*" io.sluice.brokerd.Main "\$@"
 LAUNCHER
 cat > "$PREFIX/bin/sluice" <<LAUNCHER

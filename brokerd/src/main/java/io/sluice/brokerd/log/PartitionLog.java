@@ -304,6 +304,8 @@ public final class PartitionLog implements AutoCloseable {
         active.flush();
         Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs);
         segments.put(logEndOffset, next);
+        log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
+                active.committedSizeBytes());
         recoveryPoint = active.nextOffset();
         Checkpoints.fsyncDir(dir);
         return next;
@@ -466,7 +468,7 @@ public final class PartitionLog implements AutoCloseable {
                 if (first.nextOffset() > logStartOffset) {
                     break;
                 }
-                removeSegment(first, nowMs);
+                removeSegment(first, nowMs, "below the log start offset");
             }
         } catch (IOException e) {
             failed = true;
@@ -474,7 +476,9 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private void removeSegment(Segment s, long nowMs) throws IOException {
+    private void removeSegment(Segment s, long nowMs, String reason) throws IOException {
+        log.info("Removing segment {} of {} ({} bytes, offsets below {}): {}", s.baseOffset, topicPartition,
+                s.committedSizeBytes(), s.nextOffset(), reason);
         segments.remove(s.baseOffset);
         s.markDeleted();
         pendingDeletes.add(new PendingDelete(s, nowMs + config.fileDeleteDelayMs()));
@@ -537,12 +541,12 @@ public final class PartitionLog implements AutoCloseable {
                 roll(nowMs);
             }
             while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)) {
-                removeSegment(segments.firstEntry().getValue(), nowMs);
+                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.ms " + cfg.retentionMs());
             }
         }
         if (cfg.retentionBytes() >= 0) {
             while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()) {
-                removeSegment(segments.firstEntry().getValue(), nowMs);
+                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.bytes " + cfg.retentionBytes());
             }
         }
     }
