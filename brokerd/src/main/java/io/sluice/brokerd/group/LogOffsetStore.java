@@ -13,26 +13,32 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * {@link OffsetStore} over the compacted internal topic {@code __consumer_offsets}, created at start-up with
- * {@code offsets.topic.num.partitions} partitions when it does not exist yet.
+ * {@link OffsetStore} over the compacted internal topic {@code __consumer_offsets}. Like Kafka, the topic is created
+ * with {@code offsets.topic.num.partitions} partitions on first use (the first commit), which keeps start-up of a
+ * broker without groups quick. Thread-safe.
  */
 public final class LogOffsetStore implements OffsetStore {
     public static final String TOPIC = "__consumer_offsets";
 
+    private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final int partitions;
 
     public LogOffsetStore(TopicRegistry registry, ReplicaManager replicas, int configuredPartitions) {
+        this.registry = registry;
         this.replicas = replicas;
+        // An existing topic keeps its partition count: groups must keep mapping to the same partition.
+        this.partitions = registry.topic(TOPIC).map(t -> t.partitions()).orElse(configuredPartitions);
+    }
+
+    private synchronized void ensureTopic() {
         if (registry.topic(TOPIC).isEmpty()) {
-            TopicRegistry.Result r = registry.create(TOPIC, configuredPartitions, (short) 1,
+            TopicRegistry.Result r = registry.create(TOPIC, partitions, (short) 1,
                     Map.of(TopicConfigDef.CLEANUP_POLICY, "compact", TopicConfigDef.SEGMENT_BYTES, "104857600"));
             if (!r.isOk()) {
                 throw new IllegalStateException("cannot create " + TOPIC + ": " + r.message());
             }
         }
-        // An existing topic keeps its partition count: groups must keep mapping to the same partition.
-        this.partitions = registry.topic(TOPIC).orElseThrow().partitions();
     }
 
     @Override
@@ -47,6 +53,7 @@ public final class LogOffsetStore implements OffsetStore {
 
     @Override
     public void append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs) {
+        ensureTopic();
         AppendResult r = log(partition).appendAsLeader(RecordBatchBuilder.build(records, nowMs), ReplicaManager.LEADER_EPOCH, nowMs);
         if (r instanceof AppendResult.Rejected rejected) {
             throw new IllegalStateException("appending to " + TOPIC + "-" + partition + " failed: " + rejected.error() + " " + rejected.message());
@@ -56,6 +63,9 @@ public final class LogOffsetStore implements OffsetStore {
 
     @Override
     public void forEachRecord(int partition, BiConsumer<byte[], byte[]> action) {
+        if (registry.topic(TOPIC).isEmpty()) {
+            return;
+        }
         log(partition).forEachRecord(kv -> action.accept(kv.key(), kv.value()));
     }
 }
