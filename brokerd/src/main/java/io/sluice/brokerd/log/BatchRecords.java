@@ -31,20 +31,9 @@ public final class BatchRecords {
             long ts = RecordBatchHeader.maxTimestamp(batch, 0);
             return ts >= targetMs ? new TimestampOffset(ts, baseOffset) : null;
         }
-        long baseTs = RecordBatchHeader.baseTimestamp(batch, 0);
-        int count = RecordBatchHeader.recordCount(batch, 0);
-        try (DataInputStream in = new DataInputStream(recordStream(batch))) {
-            for (int i = 0; i < count; i++) {
-                int length = readVarint(in);
-                byte[] body = new byte[length];
-                in.readFully(body);
-                DataInputStream rec = new DataInputStream(new ByteArrayInputStream(body));
-                rec.readByte(); // attributes
-                long tsDelta = readVarlong(rec);
-                int offsetDelta = readVarint(rec);
-                if (baseTs + tsDelta >= targetMs) {
-                    return new TimestampOffset(baseTs + tsDelta, baseOffset + offsetDelta);
-                }
+        for (FullRecord r : fullRecords(batch)) {
+            if (r.timestampMs() >= targetMs) {
+                return new TimestampOffset(r.timestampMs(), r.offset());
             }
         }
         return null;
@@ -56,19 +45,9 @@ public final class BatchRecords {
 
     /** Every record of the batch with its key and value (decompressing when needed). */
     static java.util.List<KeyValue> keyValues(ByteBuffer batch) throws IOException {
-        long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
-        int count = RecordBatchHeader.recordCount(batch, 0);
-        java.util.List<KeyValue> out = new java.util.ArrayList<>(count);
-        try (DataInputStream in = new DataInputStream(recordStream(batch))) {
-            for (int i = 0; i < count; i++) {
-                byte[] body = new byte[readVarint(in)];
-                in.readFully(body);
-                DataInputStream rec = new DataInputStream(new ByteArrayInputStream(body));
-                rec.readByte();
-                readVarlong(rec);
-                int offsetDelta = readVarint(rec);
-                out.add(new KeyValue(baseOffset + offsetDelta, readBytes(rec), readBytes(rec)));
-            }
+        java.util.List<KeyValue> out = new java.util.ArrayList<>();
+        for (FullRecord r : fullRecords(batch)) {
+            out.add(new KeyValue(r.offset(), r.key(), r.value()));
         }
         return out;
     }

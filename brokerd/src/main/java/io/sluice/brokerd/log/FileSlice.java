@@ -19,14 +19,7 @@ public record FileSlice(FileChannel channel, long position, int sizeBytes) {
     /** Copies the slice into a heap buffer (tests, and paths that cannot use sendfile). */
     public ByteBuffer readFully() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(sizeBytes);
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("segment ended before the slice did at " + pos);
-            }
-            pos += n;
-        }
+        Segment.readFully(channel, buf, position);
         return buf.flip();
     }
 }

@@ -15,33 +15,18 @@ public final class RecordBatchBuilder {
     public record Entry(byte[] key, byte[] value) {
     }
 
+    /** The encoding of an empty header array: varint 0. */
+    private static final byte[] NO_HEADERS = {0};
+
     private RecordBatchBuilder() {
     }
 
     public static ByteBuffer build(List<Entry> entries, long timestampMs) {
-        ByteArrayOutputStream records = new ByteArrayOutputStream();
+        List<BatchRecords.FullRecord> records = new java.util.ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
-            writeRecord(records, i, entries.get(i));
+            records.add(new BatchRecords.FullRecord(i, timestampMs, entries.get(i).key(), entries.get(i).value(), NO_HEADERS));
         }
-        byte[] body = records.toByteArray();
-        ByteBuffer buf = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES + body.length);
-        buf.putLong(0L);                                    // baseOffset
-        buf.putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD);
-        buf.putInt(0);                                      // partitionLeaderEpoch
-        buf.put((byte) 2);                                  // magic
-        buf.putInt(0);                                      // crc, below
-        buf.putShort((short) 0);                            // attributes: no compression, CreateTime
-        buf.putInt(entries.size() - 1);                     // lastOffsetDelta
-        buf.putLong(timestampMs);                           // baseTimestamp
-        buf.putLong(timestampMs);                           // maxTimestamp
-        buf.putLong(-1L);                                   // producerId
-        buf.putShort((short) -1);                           // producerEpoch
-        buf.putInt(-1);                                     // baseSequence
-        buf.putInt(entries.size());
-        buf.put(body);
-        buf.flip();
-        buf.putInt(RecordBatchHeader.CRC, (int) RecordBatchHeader.computeCrc(buf, 0));
-        return buf;
+        return rebuild(records);
     }
 
     /**
@@ -73,19 +58,6 @@ public final class RecordBatchBuilder {
         buf.flip();
         buf.putInt(RecordBatchHeader.CRC, (int) RecordBatchHeader.computeCrc(buf, 0));
         return buf;
-    }
-
-    private static void writeRecord(ByteArrayOutputStream out, int offsetDelta, Entry e) {
-        ByteArrayOutputStream r = new ByteArrayOutputStream();
-        r.write(0);                 // attributes
-        writeVarlong(r, 0);         // timestampDelta
-        writeVarlong(r, offsetDelta);
-        writeBytes(r, e.key());
-        writeBytes(r, e.value());
-        writeVarlong(r, 0);         // no headers
-        byte[] rec = r.toByteArray();
-        writeVarlong(out, rec.length);
-        out.write(rec, 0, rec.length);
     }
 
     private static void writeBytes(ByteArrayOutputStream out, byte[] b) {

@@ -185,7 +185,8 @@ class ClientRoundTripIT {
         String topic = "listoffsets";
         ItSupport.createTopic(admin, topic, 1, Map.of());
         TopicPartition tp = new TopicPartition(topic, 0);
-        long t0 = 1_700_000_000_000L;
+        // Recent timestamps: older ones would be removed by retention (7 days) while the test runs.
+        long t0 = System.currentTimeMillis() - 60_000;
         try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(bootstrap, Map.of())) {
             for (int i = 0; i < 10; i++) {
                 long ts = i == 7 ? t0 + 1_000_000 : t0 + i * 1000L; // offset 7 carries the max timestamp
