@@ -1,25 +1,34 @@
 package io.sluice.ctl;
 
+import io.sluice.ops.OpsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
 /**
- * {@code sluice}: the operator CLI. The command tree (topic, group, partition, config, produce, consume, cluster,
- * top) arrives with the CLI issue; until then the root command only answers --help and --version, and says so.
+ * {@code sluice}: the operator CLI. Commands so far: {@code topic} (create, list, describe, delete) and {@code group}
+ * (list, describe). Failures print one line on stderr (stack trace with -v) and exit with the codes of
+ * {@link ExitCodes}.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
-        description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda).",
-                "", "The topic, group, partition, config, produce/consume and cluster commands are not built yet."})
+        description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
+        subcommands = {TopicCommands.class, GroupCommands.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
+                "3:not found (topic or group)", "4:unhealthy"})
 public final class SluiceCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions globals = new GlobalOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
+        return ExitCodes.OK;
     }
 
     /** Reads the version from the jar manifest. */
@@ -31,7 +40,22 @@ public final class SluiceCommand implements Callable<Integer> {
         }
     }
 
+    /** The command line with sluice's error handling: one clear line, the documented exit code. */
+    public static CommandLine commandLine() {
+        SluiceCommand root = new SluiceCommand();
+        CommandLine cmd = new CommandLine(root);
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("sluice: " + (ex instanceof OpsException ? ex.getMessage() : ex.toString()));
+            if (root.globals.verbose) {
+                ex.printStackTrace(commandLine.getErr());
+            }
+            commandLine.getErr().flush();
+            return ex instanceof OpsException o ? ExitCodes.of(o.kind()) : ExitCodes.ERROR;
+        });
+        return cmd;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SluiceCommand()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

@@ -1,0 +1,82 @@
+package io.sluice.ops;
+
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Consumer groups and their lag in the operator's terms. Lag = end offset - committed offset. Stateless. */
+public final class Groups {
+
+    public record GroupSummary(String group, String state, String protocolType) {
+    }
+
+    public record Member(String memberId, String clientId, String host, List<String> assignment) {
+    }
+
+    /** One partition the group committed or is assigned; committed -1 when nothing was committed. */
+    public record PartitionLag(String topic, int partition, long committed, long end, long lag, String memberId) {
+    }
+
+    public record GroupDetail(String group, String state, String coordinator, List<Member> members, List<PartitionLag> partitions,
+                              long totalLag) {
+    }
+
+    private Groups() {
+    }
+
+    public static List<GroupSummary> list(ClusterConnection c) {
+        List<GroupSummary> out = new ArrayList<>();
+        for (ConsumerGroupListing g : Futures.get(c.admin().listConsumerGroups().all(), c, "listing groups")) {
+            out.add(new GroupSummary(g.groupId(), g.groupState().map(Enum::toString).orElse("Unknown"),
+                    g.type().map(Enum::toString).orElse("")));
+        }
+        out.sort(Comparator.comparing(GroupSummary::group));
+        return out;
+    }
+
+    public static GroupDetail describe(ClusterConnection c, String group) {
+        ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(group)).all(), c, "describing group " + group).get(group);
+        if (d.groupState().toString().equals("Dead")) {
+            throw new OpsException(OpsException.Kind.NOT_FOUND, "group " + group + " does not exist");
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                c, "listing offsets of group " + group);
+        Map<TopicPartition, String> owner = new HashMap<>();
+        List<Member> members = new ArrayList<>();
+        for (MemberDescription m : d.members()) {
+            List<String> assigned = new ArrayList<>();
+            for (TopicPartition tp : m.assignment().topicPartitions()) {
+                owner.put(tp, m.consumerId());
+                assigned.add(tp.toString());
+            }
+            assigned.sort(null);
+            members.add(new Member(m.consumerId(), m.clientId(), m.host(), assigned));
+        }
+        Map<TopicPartition, Long> partitions = new TreeMap<>(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        committed.forEach((tp, o) -> partitions.put(tp, o == null ? -1 : o.offset()));
+        owner.keySet().forEach(tp -> partitions.putIfAbsent(tp, -1L));
+        Map<TopicPartition, Long> end = partitions.isEmpty() ? Map.of() : Topics.offsets(c, new ArrayList<>(partitions.keySet()), OffsetSpec.latest());
+        List<PartitionLag> lags = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> e : partitions.entrySet()) {
+            long endOffset = end.getOrDefault(e.getKey(), -1L);
+            long lag = e.getValue() < 0 || endOffset < 0 ? -1 : Math.max(0, endOffset - e.getValue());
+            total += Math.max(lag, 0);
+            lags.add(new PartitionLag(e.getKey().topic(), e.getKey().partition(), e.getValue(), endOffset, lag,
+                    Optional.ofNullable(owner.get(e.getKey())).orElse("")));
+        }
+        String coordinator = d.coordinator() == null ? "" : String.valueOf(d.coordinator().id());
+        return new GroupDetail(group, d.groupState().toString(), coordinator, members, lags, total);
+    }
+}
