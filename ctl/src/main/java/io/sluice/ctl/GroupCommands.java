@@ -10,7 +10,7 @@ import java.util.List;
 
 /** {@code sluice group ...}: list and describe consumer groups with their lag. */
 @Command(name = "group", description = "List consumer groups and show their members, offsets and lag.",
-        subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class})
+        subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class, GroupCommands.Seek.class})
 final class GroupCommands {
 
     @Command(name = "list", aliases = "ls", description = "List consumer groups and their state.")
@@ -58,6 +58,53 @@ final class GroupCommands {
                             String.valueOf(p.end()), p.lag() < 0 ? "-" : String.valueOf(p.lag()), p.memberId().isEmpty() ? "-" : p.memberId()));
                 }
                 out.table(List.of("TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "MEMBER"), rows);
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "seek", description = {"Move a group's committed offsets. Prints the plan; changes nothing without --execute.",
+            "Refused while the group has active members."})
+    static final class Seek extends BaseCommand {
+        @Parameters(paramLabel = "GROUP")
+        String group;
+
+        @picocli.CommandLine.Option(names = "--to", required = true, paramLabel = "WHERE",
+                description = "start, end, OFFSET, @TIMESTAMP_MS, +N (skip N) or -N (re-read N)")
+        String to;
+
+        @picocli.CommandLine.Option(names = "--topics", split = ",", paramLabel = "TOPIC[,...]",
+                description = "Topics to move (default: every topic the group has offsets for)")
+        List<String> topics = new ArrayList<>();
+
+        @picocli.CommandLine.Option(names = "--execute", description = "Apply the plan (default: dry run)")
+        boolean execute;
+
+        @picocli.CommandLine.Option(names = "--dry-run", description = "Only print the plan (the default)")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            if (execute && dryRun) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--execute and --dry-run exclude each other");
+            }
+            try (ClusterConnection c = globals().connect()) {
+                io.sluice.ops.OffsetSeek.Plan plan = io.sluice.ops.OffsetSeek.plan(c, group, topics, to);
+                if (execute) {
+                    plan = io.sluice.ops.OffsetSeek.execute(c, plan);
+                }
+                Output out = output();
+                if (out.structured()) {
+                    out.object(plan);
+                    return ExitCodes.OK;
+                }
+                List<List<String>> rows = new ArrayList<>();
+                for (io.sluice.ops.OffsetSeek.Move m : plan.moves()) {
+                    rows.add(List.of(m.topic(), String.valueOf(m.partition()), m.current() < 0 ? "-" : String.valueOf(m.current()),
+                            String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
+                }
+                out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
+                out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
                 return ExitCodes.OK;
             }
         }

@@ -8,13 +8,13 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 /**
- * {@code sluice}: the operator CLI. Commands so far: {@code topic} (create, list, describe, delete) and {@code group}
- * (list, describe). Failures print one line on stderr (stack trace with -v) and exit with the codes of
+ * {@code sluice}: the operator CLI. Commands so far: {@code cluster} (info, health), {@code topic} (create, list,
+ * describe, delete) and {@code group} (list, describe, seek). Failures print one line on stderr (stack trace with -v) and exit with the codes of
  * {@link ExitCodes}.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
-        subcommands = {TopicCommands.class, GroupCommands.class},
+        subcommands = {ClusterCommands.class, TopicCommands.class, GroupCommands.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
                 "3:not found (topic or group)", "4:unhealthy"})

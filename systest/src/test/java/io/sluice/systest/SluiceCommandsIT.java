@@ -160,6 +160,74 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void groupSeekPlansByDefaultExecutesOnRequestAndRefusesActiveGroups() throws Exception {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("seeking", 2, (short) 1))).all().get();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 40; i++) {
+                p.send(new ProducerRecord<>("seeking", i % 2, null, new byte[10])).get();
+            }
+        }
+        TopicPartition p0 = new TopicPartition("seeking", 0);
+        TopicPartition p1 = new TopicPartition("seeking", 1);
+        admin.alterConsumerGroupOffsets("seekers", Map.of(p0, new OffsetAndMetadata(15), p1, new OffsetAndMetadata(5))).all().get();
+
+        Run dry = sluice("group", "seek", "seekers", "--to", "-5", "-o", "json");
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        JsonNode plan = JSON.readTree(dry.out());
+        assertThat(plan.get("executed").asBoolean()).isFalse();
+        assertThat(plan.get("moves").get(0).get("current").asLong()).isEqualTo(15);
+        assertThat(plan.get("moves").get(0).get("target").asLong()).isEqualTo(10);
+        assertThat(plan.get("moves").get(0).get("delta").asLong()).isEqualTo(-5);
+        assertThat(plan.get("moves").get(1).get("target").asLong()).isZero();
+        Map<TopicPartition, OffsetAndMetadata> unchanged = admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get();
+        assertThat(unchanged.get(p0).offset()).as("a dry run changes nothing").isEqualTo(15);
+        assertThat(unchanged.get(p1).offset()).isEqualTo(5);
+        assertThat(sluice("group", "seek", "seekers", "--to", "-5").out()).contains("re-read 5").contains("dry run: nothing changed");
+
+        Run exec = sluice("group", "seek", "seekers", "--to", "end", "--execute", "-o", "json");
+        assertThat(exec.exit()).as(exec.err()).isZero();
+        JsonNode done = JSON.readTree(exec.out());
+        assertThat(done.get("executed").asBoolean()).isTrue();
+        Map<TopicPartition, OffsetAndMetadata> moved = admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get();
+        for (JsonNode m : done.get("moves")) {
+            TopicPartition tp = new TopicPartition(m.get("topic").asText(), m.get("partition").asInt());
+            assertThat(moved.get(tp).offset()).as("moved exactly as planned").isEqualTo(m.get("target").asLong()).isEqualTo(20);
+        }
+
+        try (KafkaConsumer<byte[], byte[]> active = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "group.id", "seekers"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            active.subscribe(List.of("seeking"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (active.assignment().isEmpty() && System.nanoTime() < deadline) {
+                active.poll(java.time.Duration.ofMillis(100));
+            }
+            Run refused = sluice("group", "seek", "seekers", "--to", "start", "--execute");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("active member").doesNotContain("\tat ");
+        }
+        assertThat(admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get().get(p0).offset()).isEqualTo(20);
+        assertThat(sluice("group", "seek", "seekers", "--to", "soon").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void clusterInfoAndHealth() throws Exception {
+        Run info = sluice("cluster", "info", "-o", "json");
+        assertThat(info.exit()).as(info.err()).isZero();
+        JsonNode i = JSON.readTree(info.out());
+        assertThat(i.get("clusterId").asText()).isEqualTo(broker.clusterId());
+        assertThat(i.get("controller").asInt()).isEqualTo(broker.nodeId());
+        assertThat(i.get("brokers")).hasSize(1);
+        assertThat(i.get("brokers").get(0).get("port").asInt()).isEqualTo(broker.boundAddress().getPort());
+        assertThat(i.get("healthy").asBoolean()).isTrue();
+        assertThat(i.get("partitions").asInt()).isEqualTo(admin.describeTopics(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
+                .listInternal(true)).names().get()).allTopicNames().get().values().stream().mapToInt(t -> t.partitions().size()).sum());
+        Run health = sluice("cluster", "health");
+        assertThat(health.exit()).isZero();
+        assertThat(health.out()).contains("HEALTHY      true");
+    }
+
+    @Test
     void badInputGivesOneLineAndTheDocumentedExitCode() throws Exception {
         Run badFlag = sluice("topic", "list", "--frobnicate");
         assertThat(badFlag.exit()).isEqualTo(2);

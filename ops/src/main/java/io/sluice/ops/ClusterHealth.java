@@ -1,0 +1,76 @@
+package io.sluice.ops;
+
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The cluster at a glance: brokers, controller, partition counts and the partitions that need attention. Stateless. */
+public final class ClusterHealth {
+
+    public record Broker(int id, String host, int port, String rack) {
+    }
+
+    /** A partition needing attention: offline (no leader), under-replicated (ISR < replicas) or under min ISR. */
+    public record Problem(String topic, int partition, String problem) {
+    }
+
+    public record Info(String clusterId, int controller, List<Broker> brokers, int topics, int partitions,
+                       int offlinePartitions, int underReplicatedPartitions, int underMinIsrPartitions,
+                       List<Problem> problems, boolean healthy) {
+    }
+
+    private ClusterHealth() {
+    }
+
+    public static Info info(ClusterConnection c) {
+        DescribeClusterResult dc = c.admin().describeCluster();
+        String id = Futures.get(dc.clusterId(), c, "describing the cluster");
+        Node controller = Futures.get(dc.controller(), c, "describing the cluster");
+        List<Broker> brokers = new ArrayList<>();
+        for (Node n : Futures.get(dc.nodes(), c, "describing the cluster")) {
+            brokers.add(new Broker(n.id(), n.host(), n.port(), n.rack()));
+        }
+        brokers.sort(Comparator.comparingInt(Broker::id));
+        Set<String> names = Futures.get(c.admin().listTopics(new ListTopicsOptions().listInternal(true)).names(), c, "listing topics");
+        Map<String, TopicDescription> topics = names.isEmpty() ? Map.of()
+                : Futures.get(c.admin().describeTopics(names).allTopicNames(), c, "describing topics");
+        Map<ConfigResource, Config> configs = names.isEmpty() ? Map.of() : Futures.get(c.admin().describeConfigs(
+                names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all(), c, "describing topic configs");
+        int partitions = 0;
+        int offline = 0;
+        int under = 0;
+        int underMin = 0;
+        List<Problem> problems = new ArrayList<>();
+        for (TopicDescription t : topics.values()) {
+            Config cfg = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
+            int minIsr = cfg == null || cfg.get("min.insync.replicas") == null ? 1 : Integer.parseInt(cfg.get("min.insync.replicas").value());
+            for (TopicPartitionInfo p : t.partitions()) {
+                partitions++;
+                if (p.leader() == null || p.leader().isEmpty()) {
+                    offline++;
+                    problems.add(new Problem(t.name(), p.partition(), "offline"));
+                } else if (p.isr().size() < p.replicas().size()) {
+                    under++;
+                    problems.add(new Problem(t.name(), p.partition(), "under-replicated"));
+                }
+                if (p.isr().size() < minIsr) {
+                    underMin++;
+                    problems.add(new Problem(t.name(), p.partition(), "under-min-isr"));
+                }
+            }
+        }
+        problems.sort(Comparator.comparing(Problem::topic).thenComparingInt(Problem::partition));
+        return new Info(id, controller == null ? -1 : controller.id(), brokers, names.size(), partitions, offline, under, underMin,
+                problems, problems.isEmpty());
+    }
+}

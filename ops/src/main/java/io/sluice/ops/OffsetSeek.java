@@ -1,0 +1,135 @@
+package io.sluice.ops;
+
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Offset-reset plans for a consumer group: where each partition's committed offset would move, shown before anything
+ * is changed, and executed only on request and only while the group has no active members (a running consumer would
+ * overwrite the new offsets with its next commit). Stateless.
+ */
+public final class OffsetSeek {
+
+    /** Where to: start, end, an absolute offset, a timestamp, or a shift relative to the committed offset. */
+    public sealed interface Target {
+        record Start() implements Target {
+        }
+
+        record End() implements Target {
+        }
+
+        record Offset(long offset) implements Target {
+        }
+
+        record Timestamp(long timestampMs) implements Target {
+        }
+
+        record Shift(long by) implements Target {
+        }
+
+        /** Parses start, end, 42, @1700000000000, +10, -10. */
+        static Target parse(String s) {
+            try {
+                if (s.equals("start") || s.equals("earliest")) {
+                    return new Start();
+                }
+                if (s.equals("end") || s.equals("latest")) {
+                    return new End();
+                }
+                if (s.startsWith("@")) {
+                    return new Timestamp(Long.parseLong(s.substring(1)));
+                }
+                if (s.startsWith("+") || s.startsWith("-")) {
+                    return new Shift(Long.parseLong(s));
+                }
+                return new Offset(Long.parseLong(s));
+            } catch (NumberFormatException e) {
+                throw new OpsException(OpsException.Kind.USAGE, "--to " + s + ": expected start, end, OFFSET, @TIMESTAMP_MS, +N or -N", e);
+            }
+        }
+    }
+
+    /** One partition of a plan: committed now (-1 if none), where it goes, and the records that skips (+) or re-reads (-). */
+    public record Move(String topic, int partition, long current, long target, long delta) {
+    }
+
+    public record Plan(String group, String to, boolean executed, List<Move> moves) {
+    }
+
+    private OffsetSeek() {
+    }
+
+    public static Target parseTarget(String s) {
+        return Target.parse(s);
+    }
+
+    /** Plans the move of {@code group} on {@code topics} (all topics it has offsets for when empty). */
+    public static Plan plan(ClusterConnection c, String group, List<String> topics, String to) {
+        Target target = Target.parse(to);
+        Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                c, "listing offsets of group " + group);
+        List<TopicPartition> tps = new ArrayList<>();
+        if (topics.isEmpty()) {
+            tps.addAll(committed.keySet());
+        } else {
+            Map<String, TopicDescription> d = Futures.get(c.admin().describeTopics(topics).allTopicNames(), c, "describing " + String.join(", ", topics));
+            d.values().forEach(t -> t.partitions().forEach(p -> tps.add(new TopicPartition(t.name(), p.partition()))));
+        }
+        if (tps.isEmpty()) {
+            throw new OpsException(OpsException.Kind.NOT_FOUND, "group " + group + " has no committed offsets; name the topics with --topics");
+        }
+        tps.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        Map<TopicPartition, Long> start = Topics.offsets(c, tps, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = Topics.offsets(c, tps, OffsetSpec.latest());
+        Map<TopicPartition, Long> byTime = target instanceof Target.Timestamp t ? Topics.offsets(c, tps, OffsetSpec.forTimestamp(t.timestampMs())) : Map.of();
+        List<Move> moves = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            long cur = committed.containsKey(tp) && committed.get(tp) != null ? committed.get(tp).offset() : -1;
+            long lo = start.get(tp);
+            long hi = end.get(tp);
+            long to2 = resolve(target, cur, lo, hi, byTime.getOrDefault(tp, -1L));
+            long clamped = Math.max(lo, Math.min(hi, to2));
+            moves.add(new Move(tp.topic(), tp.partition(), cur, clamped, cur < 0 ? 0 : clamped - cur));
+        }
+        return new Plan(group, to, false, moves);
+    }
+
+    private static long resolve(Target target, long current, long start, long end, long forTimestamp) {
+        if (target instanceof Target.Start) {
+            return start;
+        }
+        if (target instanceof Target.End) {
+            return end;
+        }
+        if (target instanceof Target.Offset o) {
+            return o.offset();
+        }
+        if (target instanceof Target.Timestamp) {
+            return forTimestamp < 0 ? end : forTimestamp;
+        }
+        return (current < 0 ? start : current) + ((Target.Shift) target).by();
+    }
+
+    /** Applies a plan; refuses while the group has members. */
+    public static Plan execute(ClusterConnection c, Plan plan) {
+        ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(plan.group())).all(), c,
+                "describing group " + plan.group()).get(plan.group());
+        if (!d.members().isEmpty()) {
+            throw new OpsException(OpsException.Kind.ERROR, "group " + plan.group() + " has " + d.members().size()
+                    + " active member(s); stop its consumers before moving its offsets");
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        plan.moves().forEach(m -> offsets.put(new TopicPartition(m.topic(), m.partition()), new OffsetAndMetadata(m.target())));
+        Futures.get(c.admin().alterConsumerGroupOffsets(plan.group(), offsets).all(), c, "moving offsets of group " + plan.group());
+        return new Plan(plan.group(), plan.to(), true, plan.moves());
+    }
+}
