@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code sluice topic ...}: create, list, describe, delete. */
-@Command(name = "topic", description = "Create, list, describe and delete topics.",
-        subcommands = {TopicCommands.Create.class, TopicCommands.ListTopics.class, TopicCommands.Describe.class, TopicCommands.Delete.class})
+@Command(name = "topic", description = "Create, list, describe, alter and delete topics; show their offsets.",
+        subcommands = {TopicCommands.Create.class, TopicCommands.ListTopics.class, TopicCommands.Describe.class, TopicCommands.Delete.class,
+                TopicCommands.AddPartitions.class, TopicCommands.AlterConfig.class, TopicCommands.Offsets.class})
 final class TopicCommands {
 
     @Command(name = "create", description = "Create a topic.")
@@ -132,6 +133,87 @@ final class TopicCommands {
                 } else {
                     topics.forEach(t -> out.line("topic " + t + " deleted"));
                 }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "add-partitions", description = "Raise a topic's partition count.")
+    static final class AddPartitions extends BaseCommand {
+        @Parameters(paramLabel = "TOPIC")
+        String topic;
+
+        @Option(names = {"-p", "--partitions"}, required = true, description = "New total number of partitions")
+        int partitions;
+
+        @Override
+        public Integer call() {
+            try (ClusterConnection c = globals().connect()) {
+                Topics.addPartitions(c, topic, partitions);
+                Output out = output();
+                if (out.structured()) {
+                    out.object(Map.of("topic", topic, "partitions", partitions));
+                } else {
+                    out.line("topic " + topic + " now has " + partitions + " partitions");
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "alter-config", description = "Set or remove topic configs (validated by the broker; all or nothing).")
+    static final class AlterConfig extends BaseCommand {
+        @Parameters(paramLabel = "TOPIC")
+        String topic;
+
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Config to set; repeatable")
+        Map<String, String> set = new LinkedHashMap<>();
+
+        @Option(names = {"-d", "--delete"}, paramLabel = "KEY", description = "Config to reset to its default; repeatable")
+        List<String> delete = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            try (ClusterConnection c = globals().connect()) {
+                Topics.alterConfig(c, topic, set, delete);
+                Output out = output();
+                if (out.structured()) {
+                    out.object(Map.of("topic", topic, "set", set, "deleted", delete));
+                } else {
+                    set.forEach((k, v) -> out.line(topic + ": " + k + " = " + v));
+                    delete.forEach(k -> out.line(topic + ": " + k + " reset to default"));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "offsets", description = "Earliest and latest offset per partition, and optionally the offset for a timestamp.")
+    static final class Offsets extends BaseCommand {
+        @Parameters(paramLabel = "TOPIC")
+        String topic;
+
+        @Option(names = "--at", paramLabel = "TIMESTAMP_MS", description = "Also show the first offset at or after this time")
+        Long at;
+
+        @Override
+        public Integer call() {
+            try (ClusterConnection c = globals().connect()) {
+                List<Topics.PartitionOffsets> offsets = Topics.offsets(c, topic, at);
+                Output out = output();
+                if (out.structured()) {
+                    out.object(offsets);
+                    return ExitCodes.OK;
+                }
+                List<List<String>> rows = new ArrayList<>();
+                for (Topics.PartitionOffsets o : offsets) {
+                    List<String> row = new ArrayList<>(List.of(String.valueOf(o.partition()), String.valueOf(o.earliest()), String.valueOf(o.latest())));
+                    if (at != null) {
+                        row.add(String.valueOf(o.atTimestamp()));
+                    }
+                    rows.add(row);
+                }
+                out.table(at == null ? List.of("PARTITION", "EARLIEST", "LATEST") : List.of("PARTITION", "EARLIEST", "LATEST", "AT"), rows);
                 return ExitCodes.OK;
             }
         }

@@ -143,4 +143,59 @@ public final class Topics {
     public static void delete(ClusterConnection c, List<String> names) {
         Futures.get(c.admin().deleteTopics(names).all(), c, "deleting " + String.join(", ", names));
     }
+
+    /** Raises the partition count. */
+    public static void addPartitions(ClusterConnection c, String topic, int total) {
+        Futures.get(c.admin().createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(total))).all(),
+                c, "adding partitions to " + topic);
+    }
+
+    /** Sets and removes topic configs in one request; every change is validated by the broker first. */
+    public static void alterConfig(ClusterConnection c, String topic, Map<String, String> set, List<String> delete) {
+        List<org.apache.kafka.clients.admin.AlterConfigOp> ops = new ArrayList<>();
+        set.forEach((k, v) -> ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new org.apache.kafka.clients.admin.ConfigEntry(k, v), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)));
+        delete.forEach(k -> ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new org.apache.kafka.clients.admin.ConfigEntry(k, ""), org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)));
+        if (ops.isEmpty()) {
+            throw new OpsException(OpsException.Kind.USAGE, "nothing to change: give --set KEY=VALUE or --delete KEY");
+        }
+        Futures.get(c.admin().incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all(),
+                c, "altering configs of " + topic);
+    }
+
+    /** Earliest and latest offset per partition, and the first offset at or after {@code timestampMs} when given. */
+    public record PartitionOffsets(int partition, long earliest, long latest, Long atTimestamp) {
+    }
+
+    public static List<PartitionOffsets> offsets(ClusterConnection c, String topic, Long timestampMs) {
+        TopicDescription t = Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic).get(topic);
+        List<TopicPartition> tps = t.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> start = offsets(c, tps, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = offsets(c, tps, OffsetSpec.latest());
+        Map<TopicPartition, Long> at = timestampMs == null ? Map.of() : offsets(c, tps, OffsetSpec.forTimestamp(timestampMs));
+        List<PartitionOffsets> out = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            out.add(new PartitionOffsets(tp.partition(), start.get(tp), end.get(tp), timestampMs == null ? null : at.get(tp)));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes records below {@code offset} in each partition, at most up to that partition's end (-1: everything up to
+     * the end); returns the new log start offsets.
+     */
+    public static Map<Integer, Long> deleteRecordsBefore(ClusterConnection c, String topic, long offset) {
+        TopicDescription t = Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic).get(topic);
+        List<TopicPartition> tps = t.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> end = offsets(c, tps, OffsetSpec.latest());
+        Map<TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> req = new HashMap<>();
+        tps.forEach(tp -> req.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset < 0 ? end.get(tp) : Math.min(offset, end.get(tp)))));
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        var lows = c.admin().deleteRecords(req).lowWatermarks();
+        for (var e : lows.entrySet()) {
+            out.put(e.getKey().partition(), Futures.get(e.getValue(), c, "deleting records of " + e.getKey()).lowWatermark());
+        }
+        return out;
+    }
 }

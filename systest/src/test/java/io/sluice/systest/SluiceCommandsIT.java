@@ -211,6 +211,47 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void addPartitionsAlterConfigOffsetsAndDeleteRecords() throws Exception {
+        assertThat(sluice("topic", "create", "tuned", "-p", "1").exit()).isZero();
+        long t0 = System.currentTimeMillis() - 60_000;
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 10; i++) {
+                p.send(new ProducerRecord<>("tuned", 0, t0 + i * 1000L, null, new byte[10])).get();
+            }
+        }
+        Run grow = sluice("topic", "add-partitions", "tuned", "-p", "3");
+        assertThat(grow.exit()).as(grow.err()).isZero();
+        assertThat(admin.describeTopics(List.of("tuned")).allTopicNames().get().get("tuned").partitions()).hasSize(3);
+        assertThat(sluice("topic", "add-partitions", "tuned", "-p", "2").exit()).isEqualTo(2);
+
+        assertThat(sluice("topic", "alter-config", "tuned", "--set", "retention.ms=7200000", "--set", "max.message.bytes=4096").exit()).isZero();
+        org.apache.kafka.common.config.ConfigResource res = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "tuned");
+        assertThat(admin.describeConfigs(List.of(res)).all().get().get(res).get("retention.ms").value()).isEqualTo("7200000");
+        assertThat(sluice("topic", "alter-config", "tuned", "--delete", "retention.ms").exit()).isZero();
+        assertThat(admin.describeConfigs(List.of(res)).all().get().get(res).get("retention.ms").value()).isEqualTo("604800000");
+        Run bad = sluice("topic", "alter-config", "tuned", "--set", "retention.ms=soon");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("retention.ms");
+
+        JsonNode offsets = JSON.readTree(sluice("topic", "offsets", "tuned", "--at", String.valueOf(t0 + 3500), "-o", "json").out());
+        assertThat(offsets.get(0).get("earliest").asLong()).isZero();
+        assertThat(offsets.get(0).get("latest").asLong()).isEqualTo(10);
+        assertThat(offsets.get(0).get("atTimestamp").asLong()).isEqualTo(4);
+
+        Run unconfirmed = sluice("records", "delete", "tuned", "--before", "6");
+        assertThat(unconfirmed.exit()).isEqualTo(2);
+        assertThat(unconfirmed.err()).contains("--yes");
+        TopicPartition p0 = new TopicPartition("tuned", 0);
+        assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).partitionResult(p0).get().offset()).isZero();
+        Run del = sluice("records", "delete", "tuned", "--before", "6", "--yes", "-o", "json");
+        assertThat(del.exit()).as(del.err()).isZero();
+        assertThat(JSON.readTree(del.out()).get("logStartOffsets").get("0").asLong()).isEqualTo(6);
+        assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).partitionResult(p0).get().offset()).isEqualTo(6);
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();
