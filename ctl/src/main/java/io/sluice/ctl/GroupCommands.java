@@ -10,7 +10,8 @@ import java.util.List;
 
 /** {@code sluice group ...}: list and describe consumer groups with their lag. */
 @Command(name = "group", description = "List consumer groups and show their members, offsets and lag.",
-        subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class, GroupCommands.Seek.class})
+        subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class, GroupCommands.Seek.class,
+                GroupCommands.Delete.class, GroupCommands.DeleteOffsets.class})
 final class GroupCommands {
 
     @Command(name = "list", aliases = "ls", description = "List consumer groups and their state.")
@@ -105,6 +106,50 @@ final class GroupCommands {
                 }
                 out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
                 out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "delete", description = "Delete groups without members, with their committed offsets.")
+    static final class Delete extends BaseCommand {
+        @Parameters(paramLabel = "GROUP", arity = "1..*")
+        List<String> groups;
+
+        @Override
+        public Integer call() {
+            try (ClusterConnection c = globals().connect()) {
+                Groups.delete(c, groups);
+                Output out = output();
+                if (out.structured()) {
+                    out.object(java.util.Map.of("deleted", groups));
+                } else {
+                    groups.forEach(g -> out.line("group " + g + " deleted"));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "delete-offsets", description = "Delete a group's committed offsets for one topic (the group must not consume it).")
+    static final class DeleteOffsets extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "GROUP")
+        String group;
+
+        @picocli.CommandLine.Option(names = "--topic", required = true)
+        String topic;
+
+        @Override
+        public Integer call() {
+            try (ClusterConnection c = globals().connect()) {
+                List<org.apache.kafka.common.TopicPartition> deleted = Groups.deleteOffsets(c, group, topic);
+                Output out = output();
+                List<Integer> partitions = deleted.stream().map(org.apache.kafka.common.TopicPartition::partition).toList();
+                if (out.structured()) {
+                    out.object(java.util.Map.of("group", group, "topic", topic, "partitions", partitions));
+                } else {
+                    out.line("deleted offsets of group " + group + " for " + topic + " partitions " + partitions);
+                }
                 return ExitCodes.OK;
             }
         }

@@ -36,6 +36,10 @@ final class Futures {
         if (cause instanceof UnknownTopicOrPartitionException || cause instanceof GroupIdNotFoundException) {
             return new OpsException(OpsException.Kind.NOT_FOUND, what + ": " + cause.getMessage(), cause);
         }
+        if (cause instanceof org.apache.kafka.common.errors.GroupNotEmptyException
+                || cause instanceof org.apache.kafka.common.errors.GroupSubscribedToTopicException) {
+            return new OpsException(OpsException.Kind.ERROR, what + ": " + cause.getMessage() + " (stop its consumers first)", cause);
+        }
         if (cause instanceof InvalidConfigurationException || cause instanceof InvalidTopicException
                 || cause instanceof InvalidPartitionsException || cause instanceof InvalidReplicationFactorException
                 || cause instanceof TopicExistsException) {

@@ -79,4 +79,23 @@ public final class Groups {
         String coordinator = d.coordinator() == null ? "" : String.valueOf(d.coordinator().id());
         return new GroupDetail(group, d.groupState().toString(), coordinator, members, lags, total);
     }
+
+    /** Deletes groups that have no members (their committed offsets go with them). */
+    public static void delete(ClusterConnection c, List<String> groups) {
+        Futures.get(c.admin().deleteConsumerGroups(groups).all(), c, "deleting " + String.join(", ", groups));
+    }
+
+    /** Deletes the group's committed offsets of a topic's partitions (all partitions it has offsets for). */
+    public static List<TopicPartition> deleteOffsets(ClusterConnection c, String group, String topic) {
+        Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                c, "listing offsets of group " + group);
+        List<TopicPartition> tps = committed.keySet().stream().filter(tp -> tp.topic().equals(topic))
+                .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+        if (tps.isEmpty()) {
+            throw new OpsException(OpsException.Kind.NOT_FOUND, "group " + group + " has no committed offsets for topic " + topic);
+        }
+        Futures.get(c.admin().deleteConsumerGroupOffsets(group, new java.util.HashSet<>(tps)).all(), c,
+                "deleting offsets of group " + group);
+        return tps;
+    }
 }

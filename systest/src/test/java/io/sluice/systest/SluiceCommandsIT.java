@@ -157,6 +157,16 @@ class SluiceCommandsIT {
         Run yaml = sluice("group", "describe", "readers", "-o", "yaml");
         assertThat(yaml.out()).contains("totalLag: 6");
         assertThat(sluice("group", "describe", "nobody").exit()).isEqualTo(3);
+
+        Run delOffsets = sluice("group", "delete-offsets", "readers", "--topic", "events", "-o", "json");
+        assertThat(delOffsets.exit()).as(delOffsets.err()).isZero();
+        assertThat(JSON.readTree(delOffsets.out()).get("partitions")).hasSize(2);
+        assertThat(admin.listConsumerGroupOffsets("readers").partitionsToOffsetAndMetadata().get()).isEmpty();
+        assertThat(sluice("group", "delete-offsets", "readers", "--topic", "events").exit()).isEqualTo(3);
+        admin.alterConsumerGroupOffsets("readers", Map.of(new TopicPartition("events", 0), new OffsetAndMetadata(1))).all().get();
+        assertThat(sluice("group", "delete", "readers").exit()).isZero();
+        assertThat(admin.listConsumerGroups().all().get()).noneMatch(g -> g.groupId().equals("readers"));
+        assertThat(sluice("group", "delete", "readers").exit()).isEqualTo(3);
     }
 
     @Test
