@@ -262,6 +262,40 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void produceThenConsumeRoundTripsTextAndBinary(@TempDir Path tmp) throws Exception {
+        assertThat(sluice("topic", "create", "lines", "-p", "1").exit()).isZero();
+        Path text = tmp.resolve("lines.txt");
+        java.nio.file.Files.writeString(text, "k1:hello world\nk2:second line\nno key here\n");
+        Run produced = sluice("produce", "lines", text.toString(), "-k", ":", "-H", "source=test", "-o", "json");
+        assertThat(produced.exit()).as(produced.err()).isZero();
+        assertThat(JSON.readTree(produced.out()).get("records").asInt()).isEqualTo(3);
+        Run consumed = sluice("consume", "lines", "--format", "%p/%o %k=%v [%h]\\n");
+        assertThat(consumed.exit()).as(consumed.err()).isZero();
+        assertThat(consumed.out()).isEqualTo("0/0 k1=hello world [source=test]\n0/1 k2=second line [source=test]\n0/2 =no key here [source=test]\n");
+        assertThat(sluice("consume", "lines", "--from", "-1").out()).isEqualTo("no key here\n");
+        assertThat(sluice("consume", "lines", "--from", "1", "-n", "1").out()).isEqualTo("second line\n");
+
+        byte[] binary = new byte[256];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        Path bin = tmp.resolve("binary.b64");
+        java.nio.file.Files.writeString(bin, java.util.Base64.getEncoder().encodeToString(binary) + "\n");
+        assertThat(sluice("produce", "lines", bin.toString(), "--base64").exit()).isZero();
+        JsonNode rec = JSON.readTree(sluice("consume", "lines", "--from", "3", "-o", "json").out().trim());
+        assertThat(rec.get("offset").asLong()).isEqualTo(3);
+        assertThat(rec.get("valueEncoding").asText()).isEqualTo("base64");
+        assertThat(java.util.Base64.getDecoder().decode(rec.get("value").asText())).isEqualTo(binary);
+        assertThat(rec.get("key").isNull()).isTrue();
+
+        Run grouped = sluice("consume", "lines", "--group", "tail", "-n", "2");
+        assertThat(grouped.out()).isEqualTo("hello world\nsecond line\n");
+        assertThat(sluice("consume", "lines", "--group", "tail", "-n", "1").out()).as("resumes at the committed offset").isEqualTo("no key here\n");
+        assertThat(sluice("consume", "lines", "--from", "soon").exit()).isEqualTo(2);
+        assertThat(sluice("produce", "lines", bin.toString().replace("binary", "missing")).exit()).isEqualTo(3);
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();
