@@ -51,12 +51,19 @@ public final class FetchHandler implements ApiHandler {
 
     /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
     private record Attempt(FetchResponseData response, long bytes, boolean hasError, List<TopicPartition> partitions,
-                           java.util.Map<String, Long> bytesByTopic) {
+                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices) {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
     private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
         a.bytesByTopic().forEach(metrics::bytesOut);
+        for (java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice> e : a.slices()) {
+            try {
+                metrics.recordsOut(e.getKey(), e.getValue().recordCount());
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException("counting records sent from " + e.getKey(), ex);
+            }
+        }
         result.complete(a.response());
     }
 
@@ -110,6 +117,7 @@ public final class FetchHandler implements ApiHandler {
         boolean hasError = false;
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
+        List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
         for (FetchRequestData.FetchTopic ft : req.topics()) {
             Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
             FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
@@ -138,6 +146,7 @@ public final class FetchHandler implements ApiHandler {
                             pd.setRecords(new FileRegionRecords(r.slice()));
                             total += r.slice().sizeBytes();
                             bytesByTopic.merge(pl.topicPartition().topic(), (long) r.slice().sizeBytes(), Long::sum);
+                            slices.add(java.util.Map.entry(pl.topicPartition().topic(), r.slice()));
                             remaining -= r.slice().sizeBytes();
                         }
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
@@ -150,6 +159,6 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, watched, bytesByTopic);
+        return new Attempt(resp, total, hasError, watched, bytesByTopic, slices);
     }
 }

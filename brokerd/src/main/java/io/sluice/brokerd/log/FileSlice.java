@@ -16,6 +16,28 @@ import java.nio.channels.FileChannel;
  */
 public record FileSlice(FileChannel channel, long position, int sizeBytes) {
 
+    /**
+     * Records in the whole batches of the slice (a trailing partial batch is not counted): one read of the record
+     * count field per batch, for the records-out metric.
+     */
+    public long recordCount() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
+        long pos = position;
+        long end = position + sizeBytes;
+        long records = 0;
+        while (end - pos >= RecordBatchHeader.HEADER_BYTES) {
+            header.clear();
+            Segment.readFully(channel, header, pos);
+            int size = RecordBatchHeader.totalSize(header, 0);
+            if (size < RecordBatchHeader.HEADER_BYTES || pos + size > end) {
+                break;
+            }
+            records += RecordBatchHeader.recordCount(header, 0);
+            pos += size;
+        }
+        return records;
+    }
+
     /** Copies the slice into a heap buffer (tests, and paths that cannot use sendfile). */
     public ByteBuffer readFully() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(sizeBytes);

@@ -33,6 +33,7 @@ public final class BrokerMetrics implements RequestObserver {
     private final MetricsRegistry registry = new MetricsRegistry();
     private final MetricsRegistry.Counter recordsIn = registry.counter("sluice_topic_records_in_total", "Records appended to the topic by producers", "topic");
     private final MetricsRegistry.Counter bytesIn = registry.counter("sluice_topic_bytes_in_total", "Record batch bytes appended to the topic by producers", "topic");
+    private final MetricsRegistry.Counter recordsOut = registry.counter("sluice_topic_records_out_total", "Records in the whole batches sent to consumers from the topic", "topic");
     private final MetricsRegistry.Counter bytesOut = registry.counter("sluice_topic_bytes_out_total", "Record batch bytes sent to consumers from the topic", "topic");
     private final MetricsRegistry.Counter requests = registry.counter("sluice_requests_total", "Requests answered, by API", "api");
     private final MetricsRegistry.Counter errors = registry.counter("sluice_request_errors_total", "Error codes returned, by API and error", "api", "error");
@@ -51,6 +52,11 @@ public final class BrokerMetrics implements RequestObserver {
     public void recordsIn(String topic, long records, long bytes) {
         recordsIn.inc(records, topic);
         bytesIn.inc(bytes, topic);
+    }
+
+    /** Records (in whole batches) sent to a consumer. */
+    public void recordsOut(String topic, long records) {
+        recordsOut.inc(records, topic);
     }
 
     /** Record bytes sent to a consumer. */

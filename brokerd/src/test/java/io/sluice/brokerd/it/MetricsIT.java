@@ -59,6 +59,7 @@ class MetricsIT {
             assertThat(m).containsEntry("sluice_topic_records_in_total{topic=\"metered\"}", 123.0);
             assertThat(m.get("sluice_topic_bytes_in_total{topic=\"metered\"}")).isGreaterThan(123.0 * 50);
             assertThat(m.get("sluice_topic_bytes_out_total{topic=\"metered\"}")).isGreaterThanOrEqualTo(m.get("sluice_topic_bytes_in_total{topic=\"metered\"}"));
+            assertThat(m).as("each record was fetched exactly once").containsEntry("sluice_topic_records_out_total{topic=\"metered\"}", 123.0);
             assertThat(m).containsEntry("sluice_request_errors_total{api=\"Produce\",error=\"MESSAGE_TOO_LARGE\"}", 1.0);
             assertThat(m.get("sluice_requests_total{api=\"Produce\"}")).isGreaterThanOrEqualTo(124.0);
             assertThat(m.get("sluice_request_duration_seconds_count{api=\"Produce\"}")).isEqualTo(m.get("sluice_requests_total{api=\"Produce\"}"));
