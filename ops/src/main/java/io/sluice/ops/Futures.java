@@ -40,6 +40,9 @@ final class Futures {
                 || cause instanceof org.apache.kafka.common.errors.GroupSubscribedToTopicException) {
             return new OpsException(OpsException.Kind.ERROR, what + ": " + cause.getMessage() + " (stop its consumers first)", cause);
         }
+        if (cause instanceof org.apache.kafka.common.errors.InvalidRequestException) {
+            return new OpsException(OpsException.Kind.USAGE, what + ": " + cause.getMessage(), cause);
+        }
         if (cause instanceof InvalidConfigurationException || cause instanceof InvalidTopicException
                 || cause instanceof InvalidPartitionsException || cause instanceof InvalidReplicationFactorException
                 || cause instanceof TopicExistsException) {

@@ -152,16 +152,7 @@ public final class Topics {
 
     /** Sets and removes topic configs in one request; every change is validated by the broker first. */
     public static void alterConfig(ClusterConnection c, String topic, Map<String, String> set, List<String> delete) {
-        List<org.apache.kafka.clients.admin.AlterConfigOp> ops = new ArrayList<>();
-        set.forEach((k, v) -> ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(
-                new org.apache.kafka.clients.admin.ConfigEntry(k, v), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)));
-        delete.forEach(k -> ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(
-                new org.apache.kafka.clients.admin.ConfigEntry(k, ""), org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)));
-        if (ops.isEmpty()) {
-            throw new OpsException(OpsException.Kind.USAGE, "nothing to change: give --set KEY=VALUE or --delete KEY");
-        }
-        Futures.get(c.admin().incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all(),
-                c, "altering configs of " + topic);
+        Configs.alter(c, new ConfigResource(ConfigResource.Type.TOPIC, topic), set, delete);
     }
 
     /** Earliest and latest offset per partition, and the first offset at or after {@code timestampMs} when given. */

@@ -296,6 +296,32 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void configGetSetDeleteForTopicsAndBrokers() throws Exception {
+        assertThat(sluice("topic", "create", "configured", "-p", "1").exit()).isZero();
+        Run set = sluice("config", "set", "topic:configured", "retention.ms=1000000", "cleanup.policy=compact");
+        assertThat(set.exit()).as(set.err()).isZero();
+        JsonNode got = JSON.readTree(sluice("config", "get", "topic:configured", "retention.ms", "cleanup.policy", "-o", "json").out());
+        assertThat(got).hasSize(2);
+        assertThat(got.get(0).get("name").asText()).isEqualTo("cleanup.policy");
+        assertThat(got.get(0).get("value").asText()).isEqualTo("compact");
+        assertThat(got.get(1).get("value").asText()).isEqualTo("1000000");
+        assertThat(got.get(1).get("source").asText()).isEqualTo("DYNAMIC_TOPIC_CONFIG");
+        assertThat(sluice("config", "delete", "topic:configured", "retention.ms").exit()).isZero();
+        JsonNode after = JSON.readTree(sluice("config", "get", "topic:configured", "retention.ms", "-o", "json").out());
+        assertThat(after.get(0).get("source").asText()).isEqualTo("DEFAULT_CONFIG");
+
+        JsonNode broker1 = JSON.readTree(sluice("config", "get", "broker:" + broker.nodeId(), "num.partitions", "-o", "json").out());
+        assertThat(broker1.get(0).get("value").asText()).isEqualTo("1");
+        assertThat(broker1.get(0).get("readOnly").asBoolean()).isTrue();
+        Run brokerSet = sluice("config", "set", "broker:" + broker.nodeId(), "num.partitions=3");
+        assertThat(brokerSet.exit()).isEqualTo(2);
+        assertThat(brokerSet.err()).contains("not supported");
+        assertThat(sluice("config", "get", "cluster:x").exit()).isEqualTo(2);
+        assertThat(sluice("config", "set", "topic:configured", "noequals").exit()).isEqualTo(2);
+        assertThat(sluice("config", "get", "topic:absent").exit()).isEqualTo(3);
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();
