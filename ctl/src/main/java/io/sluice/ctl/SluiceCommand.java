@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
-        subcommands = {ClusterCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class,
-                ProduceCommand.class, ConsumeCommand.class},
+        subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class,
+                ProduceCommand.class, ConsumeCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
                 "3:not found (topic or group)", "4:unhealthy"})

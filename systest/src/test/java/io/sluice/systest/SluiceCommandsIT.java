@@ -322,6 +322,28 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void brokerListDescribeAndCompletion(@TempDir Path tmp) throws Exception {
+        JsonNode brokers = JSON.readTree(sluice("broker", "list", "-o", "json").out());
+        assertThat(brokers).hasSize(1);
+        assertThat(brokers.get(0).get("id").asInt()).isEqualTo(broker.nodeId());
+        assertThat(sluice("broker", "list").out()).contains("controller");
+        JsonNode d = JSON.readTree(sluice("broker", "describe", String.valueOf(broker.nodeId()), "-o", "json").out());
+        assertThat(d.get("controller").asBoolean()).isTrue();
+        assertThat(d.get("configs")).anySatisfy(c -> assertThat(c.get("name").asText()).isEqualTo("listeners"));
+        assertThat(sluice("broker", "describe", "42").exit()).isEqualTo(3);
+
+        Run completion = sluice("completion", "bash");
+        assertThat(completion.exit()).isZero();
+        Path script = tmp.resolve("sluice-completion.bash");
+        java.nio.file.Files.writeString(script, completion.out());
+        Process p = new ProcessBuilder("bash", "-c", "source " + script + " && complete -p sluice").redirectErrorStream(true).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(p.getInputStream().readAllBytes())).contains("sluice");
+        assertThat(p.exitValue()).isZero();
+        assertThat(sluice("completion", "fish").exit()).isEqualTo(2);
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();
