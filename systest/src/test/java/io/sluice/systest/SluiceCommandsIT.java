@@ -344,6 +344,39 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void logDumpAndVerifyReadBrokerdSegmentsAndFindDamage(@TempDir Path tmp) throws Exception {
+        assertThat(sluice("topic", "create", "dumped", "-p", "1").exit()).isZero();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "compression.type", "lz4"),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>("dumped", 0, null, ("v" + i).getBytes())).get();
+            }
+        }
+        Path segment = dataDir.resolve("dumped-0").resolve("00000000000000000000.log");
+        Path copy = tmp.resolve("00000000000000000000.log");
+        java.nio.file.Files.copy(segment, copy);
+        JsonNode dump = JSON.readTree(sluice("log", "dump", copy.toString(), "-o", "json").out());
+        JsonNode batches = dump.get(0).get("batches");
+        assertThat(batches).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(batches.get(i).get("baseOffset").asLong()).isEqualTo(i);
+            assertThat(batches.get(i).get("crcValid").asBoolean()).isTrue();
+            assertThat(batches.get(i).get("compression").asText()).isEqualTo("lz4");
+        }
+        assertThat(sluice("log", "verify", copy.toString()).exit()).isZero();
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(copy.toFile(), "rw")) {
+            long lastStart = batches.get(4).get("position").asLong();
+            f.seek(lastStart + 30);
+            f.write(new byte[]{1, 2, 3, 4});
+        }
+        Run damaged = sluice("log", "verify", copy.toString());
+        assertThat(damaged.exit()).isEqualTo(1);
+        assertThat(damaged.out()).contains("DAMAGED");
+        assertThat(sluice("log", "dump", copy.toString()).out()).contains("BAD");
+        assertThat(sluice("log", "verify", tmp.resolve("missing.log").toString()).exit()).isEqualTo(3);
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();
