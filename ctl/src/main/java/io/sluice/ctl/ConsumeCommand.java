@@ -51,7 +51,7 @@ final class ConsumeCommand extends BaseCommand {
         Output out = output();
         String start = from != null ? from : group != null ? "committed" : "start";
         try (ClusterConnection c = globals().connect()) {
-            Records.consume(c, globals().clientProperties, topic, partition, start, group, count, follow, r -> {
+            Records.consume(c, globals().properties(), topic, partition, start, group, count, follow, r -> {
                 if (out.structured()) {
                     out.line(json(r));
                 } else {

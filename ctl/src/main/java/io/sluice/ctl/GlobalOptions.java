@@ -16,6 +16,10 @@ final class GlobalOptions {
             description = "Bootstrap servers (default: $SLUICE_BROKERS or " + DEFAULT_BROKERS + ")")
     String brokers;
 
+    @Option(names = {"-P", "--profile"}, scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "Use this profile instead of the current one (sluice profile list)")
+    String profile;
+
     @Option(names = "-X", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
             description = "Kafka client property, e.g. -X security.protocol=SSL; repeatable")
     Map<String, String> clientProperties = new LinkedHashMap<>();
@@ -34,15 +38,48 @@ final class GlobalOptions {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces of failures")
     boolean verbose;
 
+    /** --brokers, else $SLUICE_BROKERS, else the profile (--profile or current), else 127.0.0.1:9092. */
     String bootstrap() {
         if (brokers != null && !brokers.isBlank()) {
             return brokers;
         }
         String env = System.getenv("SLUICE_BROKERS");
-        return env != null && !env.isBlank() ? env : DEFAULT_BROKERS;
+        if (profile == null && env != null && !env.isBlank()) {
+            return env;
+        }
+        Profiles.Profile p = activeProfile();
+        return p != null && p.brokers != null ? p.brokers : DEFAULT_BROKERS;
+    }
+
+    /**
+     * -X over the profile's client properties. The profile counts only when it also gave the brokers (or was named with
+     * --profile): credentials of one cluster must not travel to another named with --brokers.
+     */
+    Map<String, String> properties() {
+        Map<String, String> out = new LinkedHashMap<>();
+        boolean brokersGiven = (brokers != null && !brokers.isBlank()) || (System.getenv("SLUICE_BROKERS") != null && !System.getenv("SLUICE_BROKERS").isBlank());
+        Profiles.Profile p = profile != null || !brokersGiven ? activeProfile() : null;
+        if (p != null && p.properties != null) {
+            out.putAll(p.properties);
+        }
+        out.putAll(clientProperties);
+        return out;
+    }
+
+    private Profiles.Profile activeProfile() {
+        Profiles.File f = Profiles.load();
+        String name = profile != null ? profile : f.current;
+        if (name == null) {
+            return null;
+        }
+        Profiles.Profile p = f.profiles.get(name);
+        if (p == null && profile != null) {
+            throw new io.sluice.ops.OpsException(io.sluice.ops.OpsException.Kind.NOT_FOUND, "no profile named " + profile + " (sluice profile list)");
+        }
+        return p;
     }
 
     ClusterConnection connect() {
-        return new ClusterConnection(bootstrap(), clientProperties, Duration.ofSeconds(timeoutSeconds));
+        return new ClusterConnection(bootstrap(), properties(), Duration.ofSeconds(timeoutSeconds));
     }
 }

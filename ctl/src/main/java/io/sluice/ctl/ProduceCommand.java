@@ -61,7 +61,7 @@ final class ProduceCommand extends BaseCommand {
                 }
             }
         }
-        long n = Records.produce(globals().bootstrap(), globals().clientProperties, topic, records, acks, compression);
+        long n = Records.produce(globals().bootstrap(), globals().properties(), topic, records, acks, compression);
         Output out = output();
         if (out.structured()) {
             out.object(Map.of("topic", topic, "records", n));

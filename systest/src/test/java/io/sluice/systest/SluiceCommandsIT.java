@@ -377,6 +377,44 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void profilesRememberClusters(@TempDir Path tmp) throws Exception {
+        System.setProperty("sluice.config", tmp.resolve("config.yaml").toString());
+        try {
+            Run noCluster = bare("--timeout", "2", "topic", "list", "--brokers", "127.0.0.1:1");
+            assertThat(noCluster.exit()).isEqualTo(1);
+            Run create = bare("profile", "create", "local", "--set-brokers", broker.bootstrapServers(), "--property", "client.id=from-profile");
+            assertThat(create.exit()).as(create.err()).isZero();
+            assertThat(create.out()).contains("(current)");
+            assertThat(java.nio.file.Files.readString(tmp.resolve("config.yaml"))).contains("current: \"local\"").contains(broker.bootstrapServers());
+            Run list = bare("topic", "list");
+            assertThat(list.exit()).as("the current profile supplies the brokers: " + list.err()).isZero();
+            assertThat(bare("profile", "create", "elsewhere", "--set-brokers", "127.0.0.1:1").exit()).isZero();
+            JsonNode profiles = JSON.readTree(bare("profile", "list", "-o", "json").out());
+            assertThat(profiles).hasSize(2);
+            assertThat(profiles.get(1).get("name").asText()).isEqualTo("local");
+            assertThat(profiles.get(1).get("current").asBoolean()).isTrue();
+            assertThat(bare("--timeout", "2", "--profile", "elsewhere", "topic", "list").exit()).isEqualTo(1);
+            assertThat(bare("--profile", "nope", "topic", "list").exit()).isEqualTo(3);
+            assertThat(bare("profile", "use", "elsewhere").exit()).isZero();
+            assertThat(bare("--timeout", "2", "topic", "list").exit()).isEqualTo(1);
+            assertThat(bare("profile", "delete", "elsewhere").exit()).isZero();
+            assertThat(bare("profile", "use", "elsewhere").exit()).isEqualTo(3);
+        } finally {
+            System.clearProperty("sluice.config");
+        }
+    }
+
+    /** sluice without the default --brokers of {@link #sluice}. */
+    static Run bare(String... args) {
+        CommandLine cmd = SluiceCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        return new Run(cmd.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
     void clusterInfoAndHealth() throws Exception {
         Run info = sluice("cluster", "info", "-o", "json");
         assertThat(info.exit()).as(info.err()).isZero();

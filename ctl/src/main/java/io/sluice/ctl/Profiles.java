@@ -1,0 +1,86 @@
+package io.sluice.ctl;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sluice.ops.OpsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Named connection profiles in {@code ~/.config/sluice/config.yaml} ($SLUICE_CONFIG, or $XDG_CONFIG_HOME/sluice/,
+ * overrides the location):
+ * <pre>
+ * current: prod
+ * profiles:
+ *   prod:
+ *     brokers: kafka-1:9092,kafka-2:9092
+ *     properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN}
+ * </pre>
+ * Written atomically (tmp + rename). Not thread-safe.
+ */
+final class Profiles {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** The file's shape (public fields for Jackson). */
+    public static final class File {
+        public String current;
+        public Map<String, Profile> profiles = new TreeMap<>();
+    }
+
+    /** One profile. */
+    public static final class Profile {
+        public String brokers;
+        public Map<String, String> properties = new TreeMap<>();
+    }
+
+    private Profiles() {
+    }
+
+    static Path location() {
+        String prop = System.getProperty("sluice.config");
+        if (prop != null) {
+            return Path.of(prop);
+        }
+        String env = System.getenv("SLUICE_CONFIG");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String xdg = System.getenv("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("sluice").resolve("config.yaml");
+    }
+
+    static File load() {
+        Path p = location();
+        if (!Files.exists(p)) {
+            return new File();
+        }
+        try {
+            File f = YAML.readValue(p.toFile(), File.class);
+            if (f.profiles == null) {
+                f.profiles = new TreeMap<>();
+            }
+            return f;
+        } catch (IOException e) {
+            throw new OpsException(OpsException.Kind.USAGE, "cannot read profiles from " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void save(File f) {
+        Path p = location();
+        try {
+            Files.createDirectories(p.toAbsolutePath().getParent());
+            Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+            YAML.writeValue(tmp.toFile(), f);
+            Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + p, e);
+        }
+    }
+}
