@@ -70,9 +70,12 @@ final class GroupCommands {
         @Parameters(paramLabel = "GROUP")
         String group;
 
-        @picocli.CommandLine.Option(names = "--to", required = true, paramLabel = "WHERE",
+        @picocli.CommandLine.Option(names = "--to", paramLabel = "WHERE",
                 description = "start, end, OFFSET, @TIMESTAMP_MS, +N (skip N) or -N (re-read N)")
         String to;
+
+        @picocli.CommandLine.Option(names = "--to-file", paramLabel = "FILE", description = "topic,partition,offset lines")
+        java.nio.file.Path toFile;
 
         @picocli.CommandLine.Option(names = "--topics", split = ",", paramLabel = "TOPIC[,...]",
                 description = "Topics to move (default: every topic the group has offsets for)")
@@ -89,8 +92,12 @@ final class GroupCommands {
             if (execute && dryRun) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--execute and --dry-run exclude each other");
             }
+            if ((to == null) == (toFile == null)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to and --to-file");
+            }
             try (ClusterConnection c = globals().connect()) {
-                io.sluice.ops.OffsetSeek.Plan plan = io.sluice.ops.OffsetSeek.plan(c, group, topics, to);
+                io.sluice.ops.OffsetSeek.Plan plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile)
+                        : io.sluice.ops.OffsetSeek.plan(c, group, topics, to);
                 if (execute) {
                     plan = io.sluice.ops.OffsetSeek.execute(c, plan);
                 }

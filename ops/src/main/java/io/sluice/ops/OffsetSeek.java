@@ -119,6 +119,47 @@ public final class OffsetSeek {
         return (current < 0 ? start : current) + ((Target.Shift) target).by();
     }
 
+    /**
+     * Plans from a file of {@code topic,partition,offset} lines (as written by {@code group describe} users or other
+     * tools); blank lines and lines starting with # are skipped. Offsets are clamped to each partition's range.
+     */
+    public static Plan planFromFile(ClusterConnection c, String group, java.nio.file.Path file) {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            throw new OpsException(OpsException.Kind.NOT_FOUND, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+        Map<TopicPartition, Long> wanted = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).trim();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split(",");
+            try {
+                if (f.length != 3) {
+                    throw new NumberFormatException("expected 3 fields");
+                }
+                wanted.put(new TopicPartition(f[0].trim(), Integer.parseInt(f[1].trim())), Long.parseLong(f[2].trim()));
+            } catch (NumberFormatException e) {
+                throw new OpsException(OpsException.Kind.USAGE, file + " line " + (i + 1) + ": expected topic,partition,offset", e);
+            }
+        }
+        List<TopicPartition> tps = new ArrayList<>(wanted.keySet());
+        Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                c, "listing offsets of group " + group);
+        Map<TopicPartition, Long> start = Topics.offsets(c, tps, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = Topics.offsets(c, tps, OffsetSpec.latest());
+        List<Move> moves = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            long cur = committed.get(tp) == null ? -1 : committed.get(tp).offset();
+            long target = Math.max(start.get(tp), Math.min(end.get(tp), wanted.get(tp)));
+            moves.add(new Move(tp.topic(), tp.partition(), cur, target, cur < 0 ? 0 : target - cur));
+        }
+        return new Plan(group, "file:" + file, false, moves);
+    }
+
     /** Applies a plan; refuses while the group has members. */
     public static Plan execute(ClusterConnection c, Plan plan) {
         ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(plan.group())).all(), c,

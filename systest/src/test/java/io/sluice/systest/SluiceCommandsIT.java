@@ -218,6 +218,15 @@ class SluiceCommandsIT {
         }
         assertThat(admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get().get(p0).offset()).isEqualTo(20);
         assertThat(sluice("group", "seek", "seekers", "--to", "soon").exit()).isEqualTo(2);
+        assertThat(sluice("group", "seek", "seekers").exit()).as("needs --to or --to-file").isEqualTo(2);
+        Path file = dataDir.resolveSibling("seek-" + System.nanoTime() + ".csv");
+        java.nio.file.Files.writeString(file, "# topic,partition,offset\nseeking,0,7\nseeking,1,99\n");
+        JsonNode fromFile = JSON.readTree(sluice("group", "seek", "seekers", "--to-file", file.toString(), "--execute", "-o", "json").out());
+        assertThat(fromFile.get("moves").get(0).get("target").asLong()).isEqualTo(7);
+        assertThat(fromFile.get("moves").get(1).get("target").asLong()).as("clamped to the end").isEqualTo(20);
+        assertThat(admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get().get(p0).offset()).isEqualTo(7);
+        java.nio.file.Files.writeString(file, "seeking;0;7\n");
+        assertThat(sluice("group", "seek", "seekers", "--to-file", file.toString()).exit()).isEqualTo(2);
     }
 
     @Test
