@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -660,10 +659,5 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("removing leftover file " + p, e);
         }
-    }
-
-    /** Reads the leader-epoch checkpoint for DescribeLogDirs/tests. */
-    String leaderEpochCheckpoint() throws IOException {
-        return Files.readString(dir.resolve(LEADER_EPOCH_CHECKPOINT), StandardCharsets.UTF_8);
     }
 }

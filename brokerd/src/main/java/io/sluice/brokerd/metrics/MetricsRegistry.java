@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * A small Prometheus registry: labelled counters and histograms updated on hot paths with adders, and gauges
@@ -192,10 +191,5 @@ public final class MetricsRegistry {
             return Long.toString((long) v);
         }
         return String.format(Locale.ROOT, "%s", v);
-    }
-
-    /** Visits each family name (tests). */
-    void forEachName(Consumer<String> action) {
-        families.keySet().forEach(action);
     }
 }
