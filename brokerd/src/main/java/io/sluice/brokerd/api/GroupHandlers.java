@@ -55,8 +55,8 @@ import java.util.function.Supplier;
  * The group family (classic protocol): FindCoordinator (10, v0-6), JoinGroup (11, v0-9), SyncGroup (14, v0-5),
  * Heartbeat (12, v0-4), LeaveGroup (13, v0-5), OffsetCommit (8, v2-10), OffsetFetch (9, v1-10), ListGroups (16,
  * v0-5), DescribeGroups (15, v0-6), DeleteGroups (42, v0-2), OffsetDelete (47, v0). Translation only: the state
- * machine is {@link GroupCoordinator}. Offset commits and group deletes write to disk, so they run on the
- * connection's request executor.
+ * machine is {@link GroupCoordinator}. All but FindCoordinator run on the connection's request executor (see
+ * {@link #register}).
  */
 public final class GroupHandlers {
     static final byte KEY_TYPE_GROUP = 0;
@@ -74,17 +74,24 @@ public final class GroupHandlers {
     }
 
     public void register(ApiRegistry apis) {
+        // Everything runs on the connection's request executor: the coordinator's lock may be held by an offset
+        // commit that is writing (and with fsync: always, syncing) to __consumer_offsets, and event loops must not wait.
         apis.register(ApiKeys.FIND_COORDINATOR, 0, 6, (ctx, r) -> CompletableFuture.completedFuture(findCoordinator(ctx, (FindCoordinatorRequestData) r)));
-        apis.register(ApiKeys.JOIN_GROUP, 0, 9, (ctx, r) -> joinGroup(ctx, (JoinGroupRequestData) r));
-        apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> syncGroup((SyncGroupRequestData) r));
-        apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.completedFuture(heartbeat((HeartbeatRequestData) r)));
-        apis.register(ApiKeys.LEAVE_GROUP, 0, 5, (ctx, r) -> CompletableFuture.completedFuture(leaveGroup(ctx, (LeaveGroupRequestData) r)));
+        apis.register(ApiKeys.JOIN_GROUP, 0, 9, (ctx, r) -> onExecutor(ctx, () -> joinGroup(ctx, (JoinGroupRequestData) r)));
+        apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> onExecutor(ctx, () -> syncGroup((SyncGroupRequestData) r)));
+        apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> heartbeat((HeartbeatRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.LEAVE_GROUP, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> leaveGroup(ctx, (LeaveGroupRequestData) r), ctx.executor()));
         apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetCommit(ctx, (OffsetCommitRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> CompletableFuture.completedFuture(offsetFetch(ctx, (OffsetFetchRequestData) r)));
-        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> CompletableFuture.completedFuture(listGroups((ListGroupsRequestData) r)));
-        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> CompletableFuture.completedFuture(describeGroups(ctx, (DescribeGroupsRequestData) r)));
+        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetFetch(ctx, (OffsetFetchRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> listGroups((ListGroupsRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeGroups(ctx, (DescribeGroupsRequestData) r), ctx.executor()));
         apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteGroups((DeleteGroupsRequestData) r), ctx.executor()));
         apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetDelete((OffsetDeleteRequestData) r), ctx.executor()));
+    }
+
+    /** Starts {@code call} on the request executor; its own future (a parked join or sync) completes later. */
+    private static CompletableFuture<ApiMessage> onExecutor(RequestContext ctx, Supplier<CompletableFuture<ApiMessage>> call) {
+        return CompletableFuture.supplyAsync(call, ctx.executor()).thenCompose(f -> f);
     }
 
     static Errors errorOf(GroupError e) {
