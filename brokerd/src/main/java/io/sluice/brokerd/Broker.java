@@ -10,6 +10,8 @@ import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
+import io.sluice.brokerd.controller.LegacyMetadataImport;
+import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogConfig;
@@ -29,15 +31,19 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Wires one broker together (config, logs, metadata, handlers, network) and owns its lifecycle. All wiring lives
- * here; logic lives in the packages. Start order: meta.properties, logs (recovery), topic registry, handlers,
- * listener; shutdown runs it backwards so in-flight requests are answered before the logs close.
+ * Wires one broker together (config, logs, controller, metadata, handlers, network) and owns its lifecycle. All
+ * wiring lives here; logic lives in the packages. Start order: meta.properties, logs (recovery), controller quorum
+ * (waits until this broker's metadata image is current), logs reconciled with it, group offsets loaded, handlers,
+ * listener, broker registration. Shutdown first fences this broker (its leaderships move), then runs the start
+ * order backwards so in-flight requests are answered before the logs close.
  */
 public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
@@ -52,6 +58,8 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
+    private final QuorumController controller;
+    private final String clusterId;
     private final NetworkServer network;
     private final InetSocketAddress bound;
     private final BrokerIdentityHolder identity = new BrokerIdentityHolder();
@@ -64,19 +72,31 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         Clock clock = Clock.systemUTC();
         String advertisedHost = config.advertisedHost();
+        boolean freshDataDir = !java.nio.file.Files.exists(config.dataDir().resolve("meta.properties"));
         this.meta = MetaProperties.loadOrCreate(config);
-        TopicRegistry registry = TopicRegistry.open(config.dataDir(), config.topicDefaults());
+        AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-scheduler", true));
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
-        this.logManager = LogManager.open(config.dataDir(), topic -> LogConfig.from(registry.effectiveConfig(topic)), clock,
-                config.fsyncAlways());
-        // After the data-dir lock, so a second brokerd is told about the lock rather than a busy metrics port.
+        // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
+        // before retention or compaction first runs.
+        this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
+                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways());
+        // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         this.metricsHttp = startMetricsListenerOrClose(config, logManager);
+        QuorumController quorum = null;
         NetworkServer server = null;
         try {
-            server = wire(config, clock, registry);
+            quorum = QuorumController.start(config.controllerConfig(), clock);
+            TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
+            registryRef.set(registry);
+            this.clusterId = joinCluster(quorum, config, meta, freshDataDir);
+            LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
+            server = wire(config, clock, registry, quorum);
             this.bound = server.start();
+            int port = config.advertisedPort() >= 0 ? config.advertisedPort() : bound.getPort();
+            identity.set(new BrokerIdentity(meta.nodeId(), clusterId, advertisedHost, port));
+            quorum.register(advertisedHost, port, config.rack(), config.controllerConfig().requestTimeoutMs());
         } catch (RuntimeException | InterruptedException e) {
             if (server != null) {
                 server.close(0);
@@ -84,15 +104,17 @@ public final class Broker implements AutoCloseable {
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
             cleaner.shutdownNow();
+            if (quorum != null) {
+                quorum.close();
+            }
             logManager.close();
             if (metricsHttp != null) {
                 metricsHttp.close();
             }
             throw e;
         }
+        this.controller = quorum;
         this.network = server;
-        int port = config.advertisedPort() >= 0 ? config.advertisedPort() : bound.getPort();
-        identity.set(new BrokerIdentity(meta.nodeId(), meta.clusterId(), advertisedHost, port));
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
@@ -103,6 +125,33 @@ public final class Broker implements AutoCloseable {
                     () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed));
         }
         ready = true;
+    }
+
+    /**
+     * Waits for the controller quorum (as long as it takes: a broker of a cluster started one by one waits for the
+     * others) and returns the cluster id. A fresh data dir adopts the quorum's id; an existing one must match it.
+     */
+    private static String joinCluster(QuorumController quorum, BrokerConfig config, MetaProperties meta, boolean fresh)
+            throws InterruptedException {
+        long timeoutMs = config.controllerConfig().requestTimeoutMs();
+        while (true) {
+            try {
+                String id = quorum.initCluster(meta.clusterId(), timeoutMs);
+                if (!id.equals(meta.clusterId())) {
+                    if (!fresh || !config.clusterId().isEmpty()) {
+                        throw new io.sluice.brokerd.config.ConfigException("data dir " + config.dataDir() + " belongs to cluster "
+                                + meta.clusterId() + " but the controller quorum's cluster is " + id);
+                    }
+                    MetaProperties.rewrite(config, id);
+                }
+                return id;
+            } catch (IllegalStateException e) {
+                log.warn("Waiting for the controller quorum {}: {}", config.controllerConfig().voters(), e.getMessage());
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for the controller quorum");
+            }
+        }
     }
 
     private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs) {
@@ -124,9 +173,11 @@ public final class Broker implements AutoCloseable {
         return metricsHttp == null ? null : metricsHttp.address();
     }
 
-    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry) {
-        ReplicaManager replicas = new ReplicaManager(logManager, registry);
+    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum) {
+        ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId());
         registry.addListener(replicas);
+        // Publish first, then reconcile: both run under the replica manager's lock, so no committed change is missed.
+        quorum.setPublisher(registry::publish);
         replicas.reconcile();
 
         DelayedFetches delayedFetches = new DelayedFetches(scheduler);
@@ -142,11 +193,12 @@ public final class Broker implements AutoCloseable {
         new GroupHandlers(groups, registry, identity::get, clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics).register(apis);
         new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
-        new OffsetsHandlers(registry, replicas, new ProducerIdManager(config.dataDir())).register(apis);
-        new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions()).register(apis);
+        new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
+        new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
+                config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
-        new ClusterHandlers(identity::get, registry, replicas, config.dataDir()).register(apis);
+        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
 
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
@@ -208,7 +260,7 @@ public final class Broker implements AutoCloseable {
     }
 
     public String clusterId() {
-        return meta.clusterId();
+        return clusterId;
     }
 
     public BrokerConfig config() {
@@ -223,6 +275,7 @@ public final class Broker implements AutoCloseable {
         }
         closed = true;
         ready = false;
+        controller.shutdownGracefully();
         network.close(config.shutdownTimeoutMs());
         requestExecutor.shutdown();
         scheduler.shutdown();
@@ -236,6 +289,7 @@ public final class Broker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        controller.close();
         logManager.close();
         if (metricsHttp != null) {
             metricsHttp.close();

@@ -3,6 +3,9 @@ package io.sluice.brokerd.api;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
+import io.sluice.brokerd.metadata.PartitionState;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
@@ -27,12 +30,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
  * The cluster family: DescribeCluster (key 60, v0-2), DescribeTopicPartitions (key 75, v0) and DescribeLogDirs
- * (key 35, v1-4: kafka-clients 4.2 knows no v5). A single node is the whole cluster and its controller; its one
- * log dir is the data dir.
+ * (key 35, v1-4: kafka-clients 4.2 knows no v5), from the committed image; the controller is the quorum leader.
+ * DescribeLogDirs reports this broker's one log dir, the data dir, and the partitions it holds.
  */
 public final class ClusterHandlers {
     static final byte ENDPOINT_BROKERS = 1;
@@ -41,9 +45,12 @@ public final class ClusterHandlers {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final Path dataDir;
+    private final IntSupplier controllerId;
 
-    public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir) {
+    public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir,
+                           IntSupplier controllerId) {
         this.identity = identity;
+        this.controllerId = controllerId;
         this.registry = registry;
         this.replicas = replicas;
         this.dataDir = dataDir;
@@ -59,19 +66,24 @@ public final class ClusterHandlers {
     ApiMessage describeCluster(DescribeClusterRequestData req) {
         BrokerIdentity me = identity.get();
         DescribeClusterResponseData resp = new DescribeClusterResponseData().setClusterId(me.clusterId())
-                .setControllerId(me.nodeId()).setEndpointType(req.endpointType())
+                .setControllerId(controllerId.getAsInt() < 0 ? me.nodeId() : controllerId.getAsInt()).setEndpointType(req.endpointType())
                 .setClusterAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
         if (req.endpointType() != ENDPOINT_BROKERS) {
             return resp.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type " + req.endpointType());
         }
-        resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(me.nodeId())
-                .setHost(me.host()).setPort(me.port()).setRack(null).setIsFenced(false));
+        MetadataImage image = registry.image();
+        List<BrokerRegistration> brokers = req.includeFencedBrokers() ? new ArrayList<>(image.brokers().values())
+                : ClusterView.liveBrokers(image, me);
+        for (BrokerRegistration b : brokers) {
+            resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(b.nodeId())
+                    .setHost(b.host()).setPort(b.port()).setRack(ClusterView.rackOrNull(b)).setIsFenced(b.fenced()));
+        }
         return resp;
     }
 
     ApiMessage describeTopicPartitions(DescribeTopicPartitionsRequestData req) {
-        int nodeId = identity.get().nodeId();
+        MetadataImage image = registry.image();
         DescribeTopicPartitionsResponseData resp = new DescribeTopicPartitionsResponseData();
         List<String> names = new ArrayList<>();
         if (req.topics().isEmpty()) {
@@ -87,7 +99,7 @@ public final class ClusterHandlers {
             if (cursorTopic != null && name.compareTo(cursorTopic) < 0) {
                 continue;
             }
-            Optional<TopicInfo> t = registry.topic(name);
+            Optional<TopicInfo> t = image.topic(name);
             DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic rt = new DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic()
                     .setName(name).setTopicAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
             if (t.isEmpty()) {
@@ -102,10 +114,12 @@ public final class ClusterHandlers {
                     resp.topics().add(rt);
                     return resp;
                 }
+                PartitionState ps = t.get().partition(p);
                 rt.partitions().add(new DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition()
-                        .setPartitionIndex(p).setLeaderId(nodeId).setLeaderEpoch(ReplicaManager.LEADER_EPOCH)
-                        .setReplicaNodes(List.of(nodeId)).setIsrNodes(List.of(nodeId)).setEligibleLeaderReplicas(List.of())
-                        .setLastKnownElr(List.of()).setOfflineReplicas(List.of()));
+                        .setPartitionIndex(p).setErrorCode(ClusterView.partitionError(ps).code()).setLeaderId(ps.leader())
+                        .setLeaderEpoch(ps.leaderEpoch()).setReplicaNodes(ps.replicas()).setIsrNodes(ps.isr())
+                        .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of())
+                        .setOfflineReplicas(ClusterView.offlineReplicas(image, ps)));
                 budget--;
             }
             resp.topics().add(rt);

@@ -127,15 +127,12 @@ public final class FetchHandler implements ApiHandler {
                         .setPartitionIndex(fp.partition()).setHighWatermark(-1).setLastStableOffset(-1)
                         .setLogStartOffset(-1).setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY)
                         .setAbortedTransactions(readCommitted ? new ArrayList<>() : null);
-                Optional<PartitionLog> log = topic.flatMap(t -> replicas.log(new TopicPartition(t.name(), fp.partition())));
-                if (log.isEmpty()) {
-                    pd.setErrorCode((version >= 13 && topic.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    hasError = true;
-                } else if (fp.currentLeaderEpoch() > ReplicaManager.LEADER_EPOCH) {
-                    pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
+                LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, fp.partition(), fp.currentLeaderEpoch());
+                if (!leader.ok()) {
+                    pd.setErrorCode(leader.error().code());
                     hasError = true;
                 } else {
-                    PartitionLog pl = log.get();
+                    PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, pl.highWatermark());

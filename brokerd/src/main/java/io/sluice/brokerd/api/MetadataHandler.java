@@ -1,12 +1,14 @@
 package io.sluice.brokerd.api;
 
 import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
+import io.sluice.brokerd.metadata.PartitionState;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiHandler;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
-import io.sluice.brokerd.replica.ReplicaManager;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -14,16 +16,17 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * Metadata (key 3, v0-13): this node is every partition's leader and only replica, and the controller. Missing
- * topics are created when the request allows it and {@code auto.create.topics.enable} is on (runs on the request
- * executor since creation fsyncs).
+ * Metadata (key 3, v0-13), answered from the committed image: live brokers, each partition's leader, leader epoch,
+ * replicas, ISR and offline replicas; the controller is the quorum leader. Missing topics are created when the
+ * request allows it and {@code auto.create.topics.enable} is on (runs on the request executor since creation waits
+ * for the controller).
  */
 public final class MetadataHandler implements ApiHandler {
     static final int AUTHORIZED_OPERATIONS_OMITTED = Integer.MIN_VALUE;
@@ -32,10 +35,14 @@ public final class MetadataHandler implements ApiHandler {
     private final TopicRegistry registry;
     private final boolean autoCreate;
     private final int defaultPartitions;
+    private final short defaultReplicationFactor;
+    private final IntSupplier controllerId;
 
     public MetadataHandler(Supplier<BrokerIdentity> identity, TopicRegistry registry, boolean autoCreate,
-                           int defaultPartitions) {
+                           int defaultPartitions, short defaultReplicationFactor, IntSupplier controllerId) {
         this.identity = identity;
+        this.defaultReplicationFactor = defaultReplicationFactor;
+        this.controllerId = controllerId;
         this.registry = registry;
         this.autoCreate = autoCreate;
         this.defaultPartitions = defaultPartitions;
@@ -53,30 +60,34 @@ public final class MetadataHandler implements ApiHandler {
 
     private MetadataResponseData metadata(MetadataRequestData req, short version) {
         BrokerIdentity me = identity.get();
+        MetadataImage image = registry.image();
+        int controller = controllerId.getAsInt();
         MetadataResponseData resp = new MetadataResponseData()
-                .setClusterId(me.clusterId()).setControllerId(me.nodeId())
+                .setClusterId(me.clusterId()).setControllerId(controller < 0 ? me.nodeId() : controller)
                 .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
-        resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                .setNodeId(me.nodeId()).setHost(me.host()).setPort(me.port()).setRack(null));
+        for (BrokerRegistration b : ClusterView.liveBrokers(image, me)) {
+            resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                    .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(ClusterView.rackOrNull(b)));
+        }
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         if (all) {
             for (TopicInfo t : registry.topics()) {
-                resp.topics().add(describe(t, me.nodeId()));
+                resp.topics().add(describe(t, image));
             }
             return resp;
         }
         boolean mayCreate = autoCreate && (version < 4 || req.allowAutoTopicCreation());
         for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
-            resp.topics().add(lookup(rt, mayCreate, me.nodeId()));
+            resp.topics().add(lookup(rt, mayCreate));
         }
         return resp;
     }
 
-    private MetadataResponseData.MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic rt, boolean mayCreate, int nodeId) {
+    private MetadataResponseData.MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic rt, boolean mayCreate) {
         if (rt.name() == null) {
             Uuid id = rt.topicId();
             Optional<TopicInfo> t = id == null || id.equals(Uuid.ZERO_UUID) ? Optional.empty() : registry.topic(Uuids.fromKafka(id));
-            return t.map(info -> describe(info, nodeId)).orElseGet(() -> new MetadataResponseData.MetadataResponseTopic()
+            return t.map(info -> describe(info, registry.image())).orElseGet(() -> new MetadataResponseData.MetadataResponseTopic()
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicId(id).setName(null)
                     .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED));
         }
@@ -86,10 +97,10 @@ public final class MetadataHandler implements ApiHandler {
             if (invalid != null) {
                 return error(rt.name(), Errors.INVALID_TOPIC_EXCEPTION);
             }
-            TopicRegistry.Result r = registry.create(rt.name(), defaultPartitions, (short) 1, Map.of());
+            TopicRegistry.Result r = registry.create(rt.name(), defaultPartitions, defaultReplicationFactor, Map.of());
             t = r.isOk() ? Optional.of(r.topic()) : registry.topic(rt.name());
         }
-        return t.map(info -> describe(info, nodeId)).orElseGet(() -> error(rt.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION));
+        return t.map(info -> describe(info, registry.image())).orElseGet(() -> error(rt.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
 
     private static MetadataResponseData.MetadataResponseTopic error(String name, Errors error) {
@@ -97,15 +108,15 @@ public final class MetadataHandler implements ApiHandler {
                 .setTopicId(Uuid.ZERO_UUID).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
     }
 
-    static MetadataResponseData.MetadataResponseTopic describe(TopicInfo t, int nodeId) {
+    static MetadataResponseData.MetadataResponseTopic describe(TopicInfo t, MetadataImage image) {
         MetadataResponseData.MetadataResponseTopic rt = new MetadataResponseData.MetadataResponseTopic()
                 .setName(t.name()).setTopicId(Uuids.toKafka(t.topicId())).setIsInternal(t.isInternal())
                 .setErrorCode(Errors.NONE.code()).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
-        for (int p = 0; p < t.partitions(); p++) {
+        for (PartitionState p : t.partitionStates()) {
             rt.partitions().add(new MetadataResponseData.MetadataResponsePartition()
-                    .setPartitionIndex(p).setErrorCode(Errors.NONE.code()).setLeaderId(nodeId)
-                    .setLeaderEpoch(ReplicaManager.LEADER_EPOCH).setReplicaNodes(List.of(nodeId))
-                    .setIsrNodes(List.of(nodeId)).setOfflineReplicas(List.of()));
+                    .setPartitionIndex(p.partition()).setErrorCode(ClusterView.partitionError(p).code()).setLeaderId(p.leader())
+                    .setLeaderEpoch(p.leaderEpoch()).setReplicaNodes(p.replicas())
+                    .setIsrNodes(p.isr()).setOfflineReplicas(ClusterView.offlineReplicas(image, p)));
         }
         return rt;
     }

@@ -18,6 +18,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * for idempotent producers. All run on the connection's request executor (index lookups and segment removal do I/O).
  */
 public final class OffsetsHandlers {
+    private static final Logger log = LoggerFactory.getLogger(OffsetsHandlers.class);
     static final long LATEST = -1;
     static final long EARLIEST = -2;
     static final long MAX_TIMESTAMP = -3;
@@ -47,8 +51,8 @@ public final class OffsetsHandlers {
         apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, this::initProducerId);
     }
 
-    private Optional<PartitionLog> log(String topic, int partition) {
-        return registry.topic(topic).flatMap(t -> replicas.log(new TopicPartition(t.name(), partition)));
+    private LeaderCheck leader(String topic, int partition, int currentLeaderEpoch) {
+        return LeaderCheck.of(replicas, registry.topic(topic), false, partition, currentLeaderEpoch);
     }
 
     CompletableFuture<ApiMessage> listOffsets(RequestContext ctx, ApiMessage request) {
@@ -58,7 +62,7 @@ public final class OffsetsHandlers {
             for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
                 ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
                 for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                    tr.partitions().add(listOffset(log(t.name(), p.partitionIndex()), p, ctx.apiVersion()));
+                    tr.partitions().add(listOffset(leader(t.name(), p.partitionIndex(), p.currentLeaderEpoch()), p, ctx.apiVersion()));
                 }
                 resp.topics().add(tr);
             }
@@ -66,26 +70,23 @@ public final class OffsetsHandlers {
         }, ctx.executor());
     }
 
-    private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(Optional<PartitionLog> maybeLog,
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(LeaderCheck leader,
                                                                                   ListOffsetsRequestData.ListOffsetsPartition p,
                                                                                   short version) {
-        ListOffsetsResponseData.ListOffsetsPartitionResponse r = find(maybeLog, p);
+        ListOffsetsResponseData.ListOffsetsPartitionResponse r = find(leader, p);
         // leaderEpoch exists from v4; older versions must carry the default.
         return version >= 4 ? r : r.setLeaderEpoch(-1);
     }
 
-    private static ListOffsetsResponseData.ListOffsetsPartitionResponse find(Optional<PartitionLog> maybeLog,
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse find(LeaderCheck leader,
                                                                              ListOffsetsRequestData.ListOffsetsPartition p) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse r = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
-        if (maybeLog.isEmpty()) {
-            return r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        if (!leader.ok()) {
+            return r.setErrorCode(leader.error().code());
         }
-        if (p.currentLeaderEpoch() > ReplicaManager.LEADER_EPOCH) {
-            return r.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
-        }
-        PartitionLog log = maybeLog.get();
-        r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(ReplicaManager.LEADER_EPOCH);
+        PartitionLog log = leader.log();
+        r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(leader.state().leaderEpoch());
         long ts = p.timestamp();
         if (ts == LATEST) {
             return r.setOffset(log.highWatermark());
@@ -114,15 +115,16 @@ public final class OffsetsHandlers {
                 for (DeleteRecordsRequestData.DeleteRecordsPartition p : t.partitions()) {
                     DeleteRecordsResponseData.DeleteRecordsPartitionResult pr = new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
                             .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
-                    Optional<PartitionLog> log = log(t.name(), p.partitionIndex());
-                    if (log.isEmpty()) {
-                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    LeaderCheck leader = leader(t.name(), p.partitionIndex(), -1);
+                    if (!leader.ok()) {
+                        pr.setErrorCode(leader.error().code());
                     } else {
-                        long offset = p.offset() == -1 ? log.get().highWatermark() : p.offset();
-                        if (offset < 0 || offset > log.get().highWatermark()) {
+                        PartitionLog log = leader.log();
+                        long offset = p.offset() == -1 ? log.highWatermark() : p.offset();
+                        if (offset < 0 || offset > log.highWatermark()) {
                             pr.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
                         } else {
-                            pr.setErrorCode(Errors.NONE.code()).setLowWatermark(log.get().deleteRecordsBefore(offset));
+                            pr.setErrorCode(Errors.NONE.code()).setLowWatermark(log.deleteRecordsBefore(offset));
                         }
                     }
                     tr.partitions().add(pr);
@@ -140,7 +142,14 @@ public final class OffsetsHandlers {
             // No transaction coordinator yet: a clear, non-retriable refusal rather than endless retries.
             return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_REQUEST.code()));
         }
-        return CompletableFuture.supplyAsync(() -> resp.setErrorCode(Errors.NONE.code())
-                .setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0), ctx.executor());
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return resp.setErrorCode(Errors.NONE.code()).setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
+            } catch (IllegalStateException e) {
+                // The controller could not hand out a block in time: retriable for the client.
+                log.warn("InitProducerId: {}", e.getMessage());
+                return resp.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+            }
+        }, ctx.executor());
     }
 }

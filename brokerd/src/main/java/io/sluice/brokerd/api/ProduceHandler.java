@@ -75,12 +75,11 @@ public final class ProduceHandler implements ApiHandler {
             for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
                 ProduceResponseData.PartitionProduceResponse pr = new ProduceResponseData.PartitionProduceResponse()
                         .setIndex(pd.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
-                Optional<PartitionLog> log = topic.flatMap(t -> replicas.log(new TopicPartition(t.name(), pd.index())));
-                if (log.isEmpty()) {
-                    Errors e = version >= 13 && topic.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                    pr.setErrorCode(e.code());
+                LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, pd.index(), -1);
+                if (!leader.ok()) {
+                    pr.setErrorCode(leader.error().code());
                 } else {
-                    append(log.get(), pd.records(), nowMs, pr);
+                    append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr);
                 }
                 tr.partitionResponses().add(pr);
             }
@@ -89,9 +88,9 @@ public final class ProduceHandler implements ApiHandler {
         return resp;
     }
 
-    private void append(PartitionLog log, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
+    private void append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
         ByteBuffer buf = records instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
-        AppendResult result = log.appendAsLeader(buf, ReplicaManager.LEADER_EPOCH, nowMs);
+        AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs);
         if (result instanceof AppendResult.Appended a) {
             pr.setErrorCode(Errors.NONE.code()).setBaseOffset(a.firstOffset())
                     .setLogAppendTimeMs(a.logAppendTimeMs()).setLogStartOffset(a.logStartOffset());

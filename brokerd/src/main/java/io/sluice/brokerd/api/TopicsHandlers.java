@@ -53,6 +53,7 @@ public final class TopicsHandlers {
             case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
             case INVALID_REPLICATION_FACTOR -> Errors.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> Errors.INVALID_CONFIG;
+            case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
         };
     }
 

@@ -73,7 +73,20 @@ public final class BrokerConfig {
         for (Map.Entry<String, String> o : overrides.entrySet()) {
             put(values, explicit, o.getKey(), o.getValue(), "--set");
         }
-        return new BrokerConfig(values, explicit, source);
+        BrokerConfig config = new BrokerConfig(values, explicit, source);
+        config.checkQuorum();
+        return config;
+    }
+
+    private void checkQuorum() {
+        Map<Integer, String> voters = BrokerConfigDef.parseVoters(get(BrokerConfigDef.CONTROLLER_QUORUM_VOTERS));
+        if (!voters.isEmpty() && !voters.containsKey(nodeId())) {
+            throw new ConfigException("config key 'controller.quorum.voters' must list this broker's node.id " + nodeId()
+                    + " (every broker is a controller voter); it lists " + voters.keySet());
+        }
+        if (voters.size() > 1 && get(BrokerConfigDef.CONTROLLER_LISTENER).endsWith(":0")) {
+            throw new ConfigException("config key 'controller.listener' needs a fixed port in a multi-voter quorum");
+        }
     }
 
     private static void merge(Map<String, String> values, java.util.Set<String> explicit, JsonNode root, String source) {
@@ -218,6 +231,31 @@ public final class BrokerConfig {
 
     public int offsetsTopicPartitions() {
         return Integer.parseInt(get(BrokerConfigDef.OFFSETS_TOPIC_PARTITIONS));
+    }
+
+    /** The controller quorum settings; storage under {@code <data.dir>/__controller}. */
+    public io.sluice.brokerd.controller.ControllerConfig controllerConfig() {
+        Map<Integer, String> voters = new TreeMap<>(BrokerConfigDef.parseVoters(get(BrokerConfigDef.CONTROLLER_QUORUM_VOTERS)));
+        String bind = get(BrokerConfigDef.CONTROLLER_LISTENER);
+        if (voters.isEmpty()) {
+            if (bind.isEmpty()) {
+                bind = "127.0.0.1:0";
+            }
+            voters.put(nodeId(), bind);
+        } else if (bind.isEmpty()) {
+            bind = voters.get(nodeId());
+        }
+        int colon = bind.lastIndexOf(':');
+        return new io.sluice.brokerd.controller.ControllerConfig(nodeId(), voters, bind.substring(0, colon),
+                Integer.parseInt(bind.substring(colon + 1)), dataDir().resolve("__controller"),
+                Long.parseLong(get(BrokerConfigDef.BROKER_SESSION_TIMEOUT_MS)),
+                Long.parseLong(get(BrokerConfigDef.BROKER_HEARTBEAT_INTERVAL_MS)),
+                Long.parseLong(get(BrokerConfigDef.CONTROLLER_REQUEST_TIMEOUT_MS)),
+                Long.parseLong(get(BrokerConfigDef.CONTROLLER_SNAPSHOT_ENTRIES)));
+    }
+
+    public String rack() {
+        return get(BrokerConfigDef.BROKER_RACK);
     }
 
     public NetworkConfig networkConfig() {

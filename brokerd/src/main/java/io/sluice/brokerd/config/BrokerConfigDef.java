@@ -40,6 +40,13 @@ public final class BrokerConfigDef {
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_LISTENER = "controller.listener";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
+    public static final String CONTROLLER_SNAPSHOT_ENTRIES = "controller.snapshot.entries";
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
@@ -57,8 +64,8 @@ public final class BrokerConfigDef {
         add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
         add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
-        add(DEFAULT_REPLICATION_FACTOR, "1", "", "replication factor of topics created without one (1 on a single node)",
-                v -> v.equals("1"), "1 on a single node");
+        add(DEFAULT_REPLICATION_FACTOR, "1", "", "replication factor of topics created without one (at most the live brokers)",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
         add(SOCKET_REQUEST_MAX_BYTES, "104857600", "bytes", "largest request frame accepted; larger ones close the connection",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(CONNECTIONS_MAX_IDLE_MS, "600000", "ms", "a connection with no traffic this long is closed", BrokerConfigDef::positiveLong, "an integer >= 1");
@@ -94,6 +101,22 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(CONTROLLER_QUORUM_VOTERS, "", "id@host:port,...",
+                "the controller quorum: every broker's node id and Raft address, the same list on every broker; "
+                        + "empty: a single node that is its own one-voter quorum", BrokerConfigDef::voters,
+                "empty or a comma-separated list of id@host:port");
+        add(CONTROLLER_LISTENER, "", "host:port",
+                "address the controller's Raft server binds; empty: this node's entry in controller.quorum.voters, "
+                        + "or 127.0.0.1 with a free port on a single node", v -> v.isEmpty() || hostPort(v), "host:port or empty");
+        add(BROKER_RACK, "", "", "rack (or zone) of this broker; replicas of a partition are spread across racks", v -> true, "a string");
+        add(BROKER_SESSION_TIMEOUT_MS, "9000", "ms", "a broker the controller has not heard from this long is fenced: its "
+                + "leaderships move to other in-sync replicas", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(BROKER_HEARTBEAT_INTERVAL_MS, "1000", "ms", "how often a broker heartbeats the controller (well below "
+                + "broker.session.timeout.ms)", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(CONTROLLER_REQUEST_TIMEOUT_MS, "30000", "ms", "longest a metadata change (topic create, ISR change...) waits for "
+                + "the controller quorum to commit it", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(CONTROLLER_SNAPSHOT_ENTRIES, "10000", "", "committed metadata changes between controller snapshots (older log "
+                + "entries are then purged)", BrokerConfigDef::positiveLong, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
             if (e.brokerKey() != null && !KEYS.containsKey(e.brokerKey())) {
                 add(e.brokerKey(), e.defaultValue(), "", "default " + e.key() + " of topics: " + e.doc(),
@@ -122,6 +145,34 @@ public final class BrokerConfigDef {
             int port = Integer.parseInt(v.substring(i + 1));
             return port >= 0 && port <= 65535;
         } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Parses {@code id@host:port,...}; throws IllegalArgumentException when malformed. */
+    public static java.util.Map<Integer, String> parseVoters(String v) {
+        java.util.Map<Integer, String> out = new java.util.TreeMap<>();
+        if (v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            int at = p.indexOf('@');
+            if (at <= 0 || !hostPort(p.substring(at + 1)) || !nonNegativeInt(p.substring(0, at))) {
+                throw new IllegalArgumentException("'" + p + "' is not id@host:port");
+            }
+            if (out.put(Integer.parseInt(p.substring(0, at)), p.substring(at + 1)) != null) {
+                throw new IllegalArgumentException("node id " + p.substring(0, at) + " appears twice");
+            }
+        }
+        return out;
+    }
+
+    private static boolean voters(String v) {
+        try {
+            parseVoters(v);
+            return true;
+        } catch (IllegalArgumentException e) {
             return false;
         }
     }

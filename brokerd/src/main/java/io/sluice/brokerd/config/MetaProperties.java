@@ -58,6 +58,18 @@ public record MetaProperties(int nodeId, String clusterId) {
         }
     }
 
+    /** Replaces the cluster id of a data dir that has just been created (it joins an existing cluster). */
+    public static MetaProperties rewrite(BrokerConfig config, String clusterId) {
+        MetaProperties m = new MetaProperties(config.nodeId(), clusterId);
+        try {
+            Checkpoints.writeAtomically(config.dataDir().resolve(FILE), "#Written by brokerd\nversion=1\nnode.id=" + m.nodeId()
+                    + "\ncluster.id=" + m.clusterId() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + config.dataDir().resolve(FILE), e);
+        }
+        return m;
+    }
+
     static String newClusterId() {
         UUID u = UUID.randomUUID();
         ByteBuffer b = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());

@@ -54,7 +54,8 @@ public final class LogOffsetStore implements OffsetStore {
     @Override
     public void append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs) {
         ensureTopic();
-        AppendResult r = log(partition).appendAsLeader(RecordBatchBuilder.build(records, nowMs), ReplicaManager.LEADER_EPOCH, nowMs);
+        TopicPartition tp = new TopicPartition(TOPIC, partition);
+        AppendResult r = log(partition).appendAsLeader(RecordBatchBuilder.build(records, nowMs), Math.max(0, replicas.leaderEpoch(tp)), nowMs);
         if (r instanceof AppendResult.Rejected rejected) {
             throw new IllegalStateException("appending to " + TOPIC + "-" + partition + " failed: " + rejected.error() + " " + rejected.message());
         }

@@ -73,9 +73,12 @@ class ProducerStateManagerTest {
     }
 
     @Test
-    void producerIdsAreUniqueAcrossReopenAndThreads(@TempDir Path dir) throws Exception {
+    void producerIdsAreUniqueAcrossManagersAndThreads() throws Exception {
+        // Stands in for the controller, which commits each block before handing it out.
+        java.util.concurrent.atomic.AtomicLong nextBlock = new java.util.concurrent.atomic.AtomicLong();
+        ProducerIdManager.BlockSource controller = count -> nextBlock.getAndAdd(count);
         Set<Long> ids = ConcurrentHashMap.newKeySet();
-        ProducerIdManager first = new ProducerIdManager(dir);
+        ProducerIdManager first = new ProducerIdManager(controller);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         for (int i = 0; i < 2000; i++) {
             pool.execute(() -> ids.add(first.nextProducerId()));
@@ -83,8 +86,8 @@ class ProducerStateManagerTest {
         pool.shutdown();
         assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         assertThat(ids).hasSize(2000);
-        // A new instance on the same dir (as after a crash) never hands out an id already given.
-        ProducerIdManager reopened = new ProducerIdManager(dir);
+        // Another broker (or this one after a restart) never hands out an id already given.
+        ProducerIdManager reopened = new ProducerIdManager(controller);
         Set<Long> more = new HashSet<>();
         for (int i = 0; i < 100; i++) {
             more.add(reopened.nextProducerId());

@@ -1,0 +1,286 @@
+package io.sluice.brokerd.controller;
+
+import io.sluice.brokerd.config.TopicConfigDef;
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
+import io.sluice.brokerd.metadata.PartitionState;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.metadata.TopicValidation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The controller's state transition: given the committed image and the next committed command, the next image and
+ * the command's result. Pure and deterministic (no clock, no randomness, no I/O), so every replica of the quorum
+ * computes the same image, and tests drive it directly.
+ * <p>
+ * Leader rules: a partition's leader is always in its ISR. When a broker is fenced it leaves every ISR it is in,
+ * unless it is the last member (then the ISR keeps it and the partition goes offline with leader -1 until that
+ * broker returns, as Kafka does); partitions it led elect the first live ISR member in replica order, raising the
+ * leader epoch. Unclean election (a live replica outside the ISR) happens only for topics with
+ * {@code unclean.leader.election.enable=true}. A registering broker leads the offline partitions whose ISR names it.
+ */
+public final class MetadataApplier {
+    private MetadataApplier() {
+    }
+
+    /** The image after a command, and what the command returned. */
+    public record Applied(MetadataImage image, CommandResult result) {
+    }
+
+    public static Applied apply(MetadataImage image, MetadataCommand command) {
+        if (command instanceof MetadataCommand.InitCluster c) {
+            return initCluster(image, c);
+        } else if (command instanceof MetadataCommand.RegisterBroker c) {
+            return registerBroker(image, c);
+        } else if (command instanceof MetadataCommand.FenceBroker c) {
+            return fenceBroker(image, c);
+        } else if (command instanceof MetadataCommand.CreateTopic c) {
+            return createTopic(image, c);
+        } else if (command instanceof MetadataCommand.DeleteTopic c) {
+            return deleteTopic(image, c);
+        } else if (command instanceof MetadataCommand.CreatePartitions c) {
+            return createPartitions(image, c);
+        } else if (command instanceof MetadataCommand.SetTopicConfigs c) {
+            return setTopicConfigs(image, c);
+        } else if (command instanceof MetadataCommand.AlterPartition c) {
+            return alterPartition(image, c);
+        } else if (command instanceof MetadataCommand.AllocateProducerIds c) {
+            return allocateProducerIds(image, c);
+        }
+        throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
+    }
+
+    private static Applied initCluster(MetadataImage image, MetadataCommand.InitCluster c) {
+        if (!image.clusterId().isEmpty()) {
+            return new Applied(image, CommandResult.okText(image.clusterId()));
+        }
+        return new Applied(image.withClusterId(c.clusterId()), CommandResult.okText(c.clusterId()));
+    }
+
+    private static Applied registerBroker(MetadataImage image, MetadataCommand.RegisterBroker c) {
+        BrokerRegistration previous = image.brokers().get(c.nodeId());
+        if (previous != null && !previous.fenced() && !previous.incarnation().equals(c.incarnation())) {
+            // Restarted before its lease ran out: the old process's leaderships and ISR places go first, since the
+            // new one may have lost what the old one had not flushed.
+            image = fenceBroker(image, new MetadataCommand.FenceBroker(c.nodeId(), previous.incarnation(), "re-registered")).image();
+        }
+        Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
+        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false));
+        MetadataImage withBroker = image.withBrokers(brokers);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        for (TopicInfo t : image.topics().values()) {
+            List<PartitionState> states = new ArrayList<>(t.partitionStates());
+            boolean changed = false;
+            for (int i = 0; i < states.size(); i++) {
+                PartitionState p = states.get(i);
+                if (!p.isOnline() && p.isr().contains(c.nodeId())) {
+                    states.set(i, new PartitionState(p.partition(), p.replicas(), p.isr(), c.nodeId(), p.leaderEpoch() + 1,
+                            p.partitionEpoch() + 1));
+                    changed = true;
+                }
+            }
+            if (changed) {
+                topics.put(t.name(), t.withPartitions(states));
+            }
+        }
+        return new Applied(withBroker.withTopics(topics), CommandResult.ok());
+    }
+
+    private static Applied fenceBroker(MetadataImage image, MetadataCommand.FenceBroker c) {
+        BrokerRegistration b = image.brokers().get(c.nodeId());
+        if (b == null || (c.incarnation() != null && !c.incarnation().equals(b.incarnation()))) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_BROKER,
+                    "broker " + c.nodeId() + " is not registered by that process"));
+        }
+        if (b.fenced()) {
+            return new Applied(image, CommandResult.ok());
+        }
+        Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
+        brokers.put(c.nodeId(), b.withFenced(true));
+        MetadataImage fenced = image.withBrokers(brokers);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        for (TopicInfo t : image.topics().values()) {
+            boolean unclean = Boolean.parseBoolean(t.configOverrides().getOrDefault(TopicConfigDef.UNCLEAN_LEADER_ELECTION_ENABLE, "false"));
+            List<PartitionState> states = new ArrayList<>(t.partitionStates());
+            boolean changed = false;
+            for (int i = 0; i < states.size(); i++) {
+                PartitionState p = states.get(i);
+                if (!p.hasReplica(c.nodeId())) {
+                    continue;
+                }
+                PartitionState next = withoutBroker(fenced, p, c.nodeId(), unclean);
+                if (!next.equals(p)) {
+                    states.set(i, next);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                topics.put(t.name(), t.withPartitions(states));
+            }
+        }
+        return new Applied(fenced.withTopics(topics), CommandResult.ok());
+    }
+
+    /** {@code p} once broker {@code gone} is fenced in {@code image}. */
+    static PartitionState withoutBroker(MetadataImage image, PartitionState p, int gone, boolean unclean) {
+        List<Integer> isr = new ArrayList<>(p.isr());
+        if (isr.size() > 1) {
+            isr.remove(Integer.valueOf(gone));
+        }
+        int leader = p.leader();
+        if (leader == gone) {
+            leader = electLeader(image, p.replicas(), isr, gone, unclean);
+            if (leader != PartitionState.NO_LEADER && !isr.contains(leader)) {
+                isr = new ArrayList<>(List.of(leader));
+            }
+        }
+        boolean leaderChanged = leader != p.leader();
+        if (!leaderChanged && isr.equals(p.isr())) {
+            return p;
+        }
+        return new PartitionState(p.partition(), p.replicas(), isr, leader, p.leaderEpoch() + (leaderChanged ? 1 : 0),
+                p.partitionEpoch() + 1);
+    }
+
+    /** First live ISR member in replica order other than {@code excluded}; with {@code unclean}, any live replica. */
+    static int electLeader(MetadataImage image, List<Integer> replicas, List<Integer> isr, int excluded, boolean unclean) {
+        for (int r : replicas) {
+            if (r != excluded && isr.contains(r) && isLive(image, r)) {
+                return r;
+            }
+        }
+        if (unclean) {
+            for (int r : replicas) {
+                if (r != excluded && isLive(image, r)) {
+                    return r;
+                }
+            }
+        }
+        return PartitionState.NO_LEADER;
+    }
+
+    private static boolean isLive(MetadataImage image, int nodeId) {
+        BrokerRegistration b = image.brokers().get(nodeId);
+        return b != null && !b.fenced();
+    }
+
+    private static Applied createTopic(MetadataImage image, MetadataCommand.CreateTopic c) {
+        TopicRegistry.Result bad = TopicValidation.validateCreate(image, c.name(), c.partitions(), c.replicationFactor(), c.configs());
+        if (bad != null) {
+            return new Applied(image, CommandResult.fail(ControllerError.valueOf(bad.error().name()), bad.message()));
+        }
+        if (image.topic(c.topicId()).isPresent()) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_TOPIC, "topic id " + c.topicId() + " is taken"));
+        }
+        List<PartitionState> states = newPartitions(image, 0, c.partitions(), c.replicationFactor());
+        TopicInfo t = new TopicInfo(c.name(), c.topicId(), c.replicationFactor(), c.configs(), states);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t);
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    private static List<PartitionState> newPartitions(MetadataImage image, int first, int count, int replicationFactor) {
+        int existing = 0;
+        for (TopicInfo t : image.topics().values()) {
+            existing += t.partitions();
+        }
+        List<List<Integer>> replicas = Placement.assign(image.liveBrokers(), existing, first, count, replicationFactor);
+        List<PartitionState> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            List<Integer> r = replicas.get(i);
+            out.add(new PartitionState(first + i, r, r, r.get(0), 0, 0));
+        }
+        return out;
+    }
+
+    private static Applied deleteTopic(MetadataImage image, MetadataCommand.DeleteTopic c) {
+        if (!image.topics().containsKey(c.name())) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, "This server does not host this topic-partition."));
+        }
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.remove(c.name());
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    private static Applied createPartitions(MetadataImage image, MetadataCommand.CreatePartitions c) {
+        TopicInfo t = image.topics().get(c.name());
+        if (t == null) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, "The topic '" + c.name() + "' does not exist."));
+        }
+        if (c.count() <= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_PARTITIONS,
+                    "The topic " + c.name() + " currently has " + t.partitions() + " partition(s); " + c.count()
+                            + " would not be an increase."));
+        }
+        if (t.replicationFactor() > image.liveBrokers().size()) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
+                    "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));
+        }
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.addAll(newPartitions(image, t.partitions(), c.count() - t.partitions(), t.replicationFactor()));
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    private static Applied setTopicConfigs(MetadataImage image, MetadataCommand.SetTopicConfigs c) {
+        TopicInfo t = image.topics().get(c.name());
+        if (t == null) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, "The topic '" + c.name() + "' does not exist."));
+        }
+        for (Map.Entry<String, String> e : c.overrides().entrySet()) {
+            String err = TopicConfigDef.validate(e.getKey(), e.getValue());
+            if (err != null) {
+                return new Applied(image, CommandResult.fail(ControllerError.INVALID_CONFIG, err));
+            }
+        }
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withConfigs(c.overrides()));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    private static Applied alterPartition(MetadataImage image, MetadataCommand.AlterPartition c) {
+        TopicInfo t = image.topics().get(c.topic());
+        if (t == null || c.partition() < 0 || c.partition() >= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, c.topic() + "-" + c.partition() + " does not exist"));
+        }
+        PartitionState p = t.partition(c.partition());
+        if (p.leader() != c.leader() || p.leaderEpoch() != c.leaderEpoch()) {
+            return new Applied(image, CommandResult.fail(ControllerError.FENCED_LEADER_EPOCH, "leader " + c.leader() + " epoch "
+                    + c.leaderEpoch() + " is not the current leader " + p.leader() + " epoch " + p.leaderEpoch()));
+        }
+        if (p.partitionEpoch() != c.partitionEpoch()) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_UPDATE_VERSION, "partition epoch "
+                    + c.partitionEpoch() + " is not the current " + p.partitionEpoch()));
+        }
+        List<Integer> isr = c.isr();
+        if (!isr.contains(c.leader()) || !p.replicas().containsAll(isr) || isr.stream().distinct().count() != isr.size()) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_REQUEST, "ISR " + isr + " must be distinct replicas of "
+                    + p.replicas() + " including the leader"));
+        }
+        for (int r : isr) {
+            if (!p.isr().contains(r) && !isLive(image, r)) {
+                return new Applied(image, CommandResult.fail(ControllerError.INVALID_REQUEST, "broker " + r + " is fenced and cannot join the ISR"));
+            }
+        }
+        PartitionState next = new PartitionState(p.partition(), p.replicas(), isr, p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1);
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.set(c.partition(), next);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok(next.partitionEpoch()));
+    }
+
+    private static Applied allocateProducerIds(MetadataImage image, MetadataCommand.AllocateProducerIds c) {
+        if (c.count() < 1) {
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_REQUEST, "a producer id block needs at least one id"));
+        }
+        long first = image.nextProducerId();
+        return new Applied(image.withNextProducerId(first + c.count()), CommandResult.ok(first));
+    }
+}

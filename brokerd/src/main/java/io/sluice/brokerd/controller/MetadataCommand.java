@@ -1,0 +1,63 @@
+package io.sluice.brokerd.controller;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A change to cluster metadata, as it is written to the controller's Raft log (JSON, one object per entry, the
+ * {@code type} field naming the record). Every broker applies the committed entries in log order with
+ * {@link MetadataApplier}, so each record must carry everything the change depends on: nothing random or
+ * time-dependent is computed while applying.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = MetadataCommand.InitCluster.class, name = "InitCluster"),
+        @JsonSubTypes.Type(value = MetadataCommand.RegisterBroker.class, name = "RegisterBroker"),
+        @JsonSubTypes.Type(value = MetadataCommand.FenceBroker.class, name = "FenceBroker"),
+        @JsonSubTypes.Type(value = MetadataCommand.CreateTopic.class, name = "CreateTopic"),
+        @JsonSubTypes.Type(value = MetadataCommand.DeleteTopic.class, name = "DeleteTopic"),
+        @JsonSubTypes.Type(value = MetadataCommand.CreatePartitions.class, name = "CreatePartitions"),
+        @JsonSubTypes.Type(value = MetadataCommand.SetTopicConfigs.class, name = "SetTopicConfigs"),
+        @JsonSubTypes.Type(value = MetadataCommand.AlterPartition.class, name = "AlterPartition"),
+        @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
+})
+public sealed interface MetadataCommand {
+    /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
+    record InitCluster(String clusterId) implements MetadataCommand {
+    }
+
+    /** A broker process announces itself (on start and after it was fenced); it becomes live. */
+    record RegisterBroker(int nodeId, String host, int port, String rack, String incarnation) implements MetadataCommand {
+    }
+
+    /** The broker's lease expired or it shut down: it leaves the ISRs and its leaderships move. */
+    record FenceBroker(int nodeId, String incarnation, String reason) implements MetadataCommand {
+    }
+
+    record CreateTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs)
+            implements MetadataCommand {
+    }
+
+    record DeleteTopic(String name) implements MetadataCommand {
+    }
+
+    record CreatePartitions(String name, int count) implements MetadataCommand {
+    }
+
+    /** Replaces the topic's whole set of config overrides. */
+    record SetTopicConfigs(String name, Map<String, String> overrides) implements MetadataCommand {
+    }
+
+    /** A partition leader changes the ISR; refused unless leader, leader epoch and partition epoch are current. */
+    record AlterPartition(String topic, int partition, int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr)
+            implements MetadataCommand {
+    }
+
+    /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */
+    record AllocateProducerIds(int nodeId, int count) implements MetadataCommand {
+    }
+}

@@ -1,0 +1,432 @@
+package io.sluice.brokerd.controller;
+
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
+import io.sluice.brokerd.metadata.MetadataWriter;
+import io.sluice.brokerd.metadata.TopicInfo;
+import io.sluice.brokerd.metadata.TopicRegistry;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * This broker's member of the controller quorum: an embedded Ratis server holding the metadata
+ * {@link ControllerStateMachine}, and a Ratis client through which this broker proposes changes and heartbeats.
+ * Every broker is a voter (combined mode, like Kafka's KRaft with {@code process.roles=broker,controller}); a single
+ * node is a one-voter quorum.
+ * <p>
+ * Leases: each broker heartbeats the quorum leader every {@code heartbeatIntervalMs}; the leader's controller fences
+ * a live broker it has not heard from for {@code sessionTimeoutMs} (a new leader first grants everyone a full
+ * session). A fenced broker that heartbeats again is told so and registers again. Leases are leader-local soft
+ * state; only fencing and registration are committed.
+ * <p>
+ * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
+ * network event loops.
+ */
+public final class QuorumController implements MetadataWriter, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
+
+    private final ControllerConfig config;
+    private final Clock clock;
+    private final RaftGroupId groupId;
+    private final ControllerStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final ScheduledExecutorService timer;
+    private final String incarnation = UUID.randomUUID().toString();
+    private final Map<Integer, Long> lastHeartbeatMs = new ConcurrentHashMap<>();
+    private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean registering = new AtomicBoolean();
+    private volatile boolean wasLeader;
+    private volatile Registration registration;
+    private volatile boolean closed;
+
+    /** How this broker registers (again after being fenced). */
+    private record Registration(String host, int port, String rack) {
+    }
+
+    private QuorumController(ControllerConfig config, Clock clock) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
+                .getBytes(StandardCharsets.UTF_8)));
+        this.stateMachine = new ControllerStateMachine(this::onQuery);
+        RaftProperties props = properties(config);
+        RaftPeerId self = RaftPeerId.valueOf(String.valueOf(config.nodeId()));
+        boolean fresh = !Files.exists(config.storageDir().resolve(groupId.getUuid().toString()));
+        this.server = RaftServer.newBuilder()
+                .setServerId(self)
+                .setGroup(group(config.voters()))
+                .setStateMachine(stateMachine)
+                .setProperties(props)
+                .setParameters(new Parameters())
+                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+        Map<Integer, String> clientView = new TreeMap<>(config.voters());
+        if (config.isSingleVoter()) {
+            // The one voter bound an ephemeral port; the client must dial the real one.
+            InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
+            clientView.put(config.nodeId(), bound.getHostString() + ":" + bound.getPort());
+        }
+        this.client = RaftClient.newBuilder()
+                .setProperties(props)
+                .setParameters(new Parameters())
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group(clientView))
+                .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-controller-timer", true));
+    }
+
+    /** Starts this node's Raft server (replaying its log and snapshot) and returns; the quorum may not have a leader yet. */
+    public static QuorumController start(ControllerConfig config, Clock clock) {
+        try {
+            Files.createDirectories(config.storageDir());
+            return new QuorumController(config, clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting the controller in " + config.storageDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private RaftGroup group(Map<Integer, String> voters) {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Map.Entry<Integer, String> v : voters.entrySet()) {
+            peers.add(RaftPeer.newBuilder().setId(String.valueOf(v.getKey())).setAddress(v.getValue()).build());
+        }
+        return RaftGroup.valueOf(groupId, peers);
+    }
+
+    private static RaftProperties properties(ControllerConfig config) {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(p, config.bindHost());
+        NettyConfigKeys.Server.setPort(p, config.bindPort());
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+        if (config.isSingleVoter()) {
+            // Nobody to wait for: elect ourselves at once, so a single node is ready quickly.
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(5, TimeUnit.MILLISECONDS));
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
+        }
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        return p;
+    }
+
+    @Override
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    /** The node id of the current quorum leader, or -1 when none is known here. */
+    public int leaderId() {
+        try {
+            RaftPeerId leader = server.getDivision(groupId).getInfo().getLeaderId();
+            return leader == null ? -1 : Integer.parseInt(leader.toString());
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Proposes {@code proposedClusterId} and returns the cluster's id (the first one ever committed); on return this
+     * broker has applied everything the quorum committed before, so its image is current.
+     */
+    public String initCluster(String proposedClusterId, long timeoutMs) {
+        awaitLeaderReady(timeoutMs);
+        CommandResult r = submit(new MetadataCommand.InitCluster(proposedClusterId), timeoutMs);
+        if (!r.isOk()) {
+            throw new IllegalStateException("the controller quorum did not answer within " + timeoutMs + " ms ("
+                    + r.message() + "); are a majority of controller.quorum.voters running?");
+        }
+        return r.text();
+    }
+
+    /**
+     * Waits (bounded) until this node knows a quorum leader that is ready to take writes, so the first proposal is
+     * not bounced by Ratis as "leader not ready". Polls: Ratis offers no leader-ready notification to wait on.
+     */
+    private void awaitLeaderReady(long timeoutMs) {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            RaftServer.Division division = server.getDivision(groupId);
+            while (System.nanoTime() < deadlineNs && !closed) {
+                RaftPeerId leader = division.getInfo().getLeaderId();
+                if (leader != null && (!division.getInfo().isLeader() || division.getInfo().isLeaderReady())) {
+                    return;
+                }
+                Thread.sleep(5);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Registers this broker, then keeps it live with heartbeats until {@link #close}. */
+    public void register(String host, int port, String rack, long timeoutMs) {
+        registration = new Registration(host, port, rack);
+        CommandResult r = submit(registerCommand(), timeoutMs);
+        if (!r.isOk()) {
+            throw new IllegalStateException("registering broker " + config.nodeId() + " failed: " + r.message());
+        }
+        long periodMs = config.heartbeatIntervalMs();
+        timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        if (!config.isSingleVoter()) {
+            timer.scheduleWithFixedDelay(this::checkLeases, periodMs, Math.max(1, periodMs / 2), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private MetadataCommand.RegisterBroker registerCommand() {
+        Registration reg = registration;
+        return new MetadataCommand.RegisterBroker(config.nodeId(), reg.host(), reg.port(), reg.rack(), incarnation);
+    }
+
+    /** Publishes every committed change from now on (old image, new image), on the apply thread, in commit order. */
+    public void setPublisher(java.util.function.BiConsumer<MetadataImage, MetadataImage> publisher) {
+        stateMachine.setPublisher(publisher);
+    }
+
+    /**
+     * Proposes {@code command} and waits until it is committed and applied here. Errors (including no answer in
+     * time: {@link ControllerError#TIMED_OUT}) come back as values.
+     */
+    public CommandResult submit(MetadataCommand command, long timeoutMs) {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            RaftClientReply reply = client.async().send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))))
+                    .get(timeoutMs, TimeUnit.MILLISECONDS);
+            if (!reply.isSuccess()) {
+                return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
+            }
+            if (!stateMachine.awaitApplied(reply.getLogIndex(), deadlineNs)) {
+                return CommandResult.fail(ControllerError.TIMED_OUT, "committed but not yet applied on this broker");
+            }
+            return MetadataCodec.result(reply.getMessage().getContent().toByteArray());
+        } catch (TimeoutException e) {
+            return CommandResult.fail(ControllerError.TIMED_OUT, "no controller quorum answered within " + timeoutMs + " ms");
+        } catch (ExecutionException e) {
+            return CommandResult.fail(ControllerError.TIMED_OUT, "the controller quorum failed the change: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CommandResult.fail(ControllerError.TIMED_OUT, "interrupted while waiting for the controller");
+        }
+    }
+
+    // ---- heartbeats and leases
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        byte[] hb = MetadataCodec.encode(new Heartbeat(config.nodeId(), incarnation));
+        client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(hb))).whenComplete((reply, error) -> {
+            if (error != null || reply == null || !reply.isSuccess()) {
+                log.debug("Heartbeat to the controller failed: {}", error != null ? error.toString() : reply);
+                return;
+            }
+            HeartbeatReply r = MetadataCodec.read(reply.getMessage().getContent().toByteArray(), HeartbeatReply.class);
+            if (!r.live()) {
+                maybeRegisterAgain();
+            }
+        });
+    }
+
+    private void maybeRegisterAgain() {
+        if (closed || !registering.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                log.info("The controller fenced this broker; registering again");
+                CommandResult r = submit(registerCommand(), config.requestTimeoutMs());
+                if (!r.isOk()) {
+                    log.warn("Registering again failed: {}", r.message());
+                }
+            } finally {
+                registering.set(false);
+            }
+        }, timer);
+    }
+
+    /** A broker's heartbeat, answered by the quorum leader. */
+    record Heartbeat(int nodeId, String incarnation) {
+    }
+
+    /** {@code live}: the broker is registered by this process and not fenced. */
+    record HeartbeatReply(boolean live) {
+    }
+
+    private byte[] onQuery(byte[] request) {
+        Heartbeat hb = MetadataCodec.read(request, Heartbeat.class);
+        lastHeartbeatMs.put(hb.nodeId(), clock.millis());
+        BrokerRegistration b = stateMachine.image().brokers().get(hb.nodeId());
+        boolean live = b != null && !b.fenced() && b.incarnation().equals(hb.incarnation());
+        return MetadataCodec.encode(new HeartbeatReply(live));
+    }
+
+    /** On the quorum leader: fences live brokers whose lease expired. */
+    private void checkLeases() {
+        try {
+            RaftServer.Division division = server.getDivision(groupId);
+            boolean leader = division.getInfo().isLeader() && division.getInfo().isLeaderReady();
+            long nowMs = clock.millis();
+            if (!leader) {
+                wasLeader = false;
+                return;
+            }
+            if (!wasLeader) {
+                wasLeader = true;
+                lastHeartbeatMs.clear();
+                log.info("This broker's controller leads the quorum; granting every broker a fresh session");
+            }
+            for (BrokerRegistration b : stateMachine.image().liveBrokers()) {
+                long last = lastHeartbeatMs.computeIfAbsent(b.nodeId(), id -> nowMs);
+                if (nowMs - last > config.sessionTimeoutMs() && fencing.add(b.nodeId())) {
+                    String reason = "no heartbeat for " + (nowMs - last) + " ms";
+                    log.warn("Fencing broker {}: {}", b.nodeId(), reason);
+                    CompletableFuture.runAsync(() -> {
+                        try {
+                            submit(new MetadataCommand.FenceBroker(b.nodeId(), b.incarnation(), reason), config.requestTimeoutMs());
+                        } finally {
+                            fencing.remove(b.nodeId());
+                        }
+                    });
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("Checking broker leases failed; retrying", e);
+        }
+    }
+
+    /** Reserves {@code count} producer ids for this broker; the first id of the block. */
+    public long allocateProducerIds(int count) {
+        CommandResult r = submit(new MetadataCommand.AllocateProducerIds(config.nodeId(), count), config.requestTimeoutMs());
+        if (!r.isOk()) {
+            throw new IllegalStateException("no producer id block from the controller: " + r.message());
+        }
+        return r.value();
+    }
+
+    // ---- MetadataWriter
+
+    @Override
+    public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs) {
+        return topicResult(submit(new MetadataCommand.CreateTopic(name, topicId, partitions, replicationFactor, configs),
+                config.requestTimeoutMs()), name);
+    }
+
+    @Override
+    public TopicRegistry.Result deleteTopic(String name) {
+        TopicInfo before = image().topics().get(name);
+        CommandResult r = submit(new MetadataCommand.DeleteTopic(name), config.requestTimeoutMs());
+        return r.isOk() ? TopicRegistry.Result.ok(before) : fail(r);
+    }
+
+    @Override
+    public TopicRegistry.Result createPartitions(String name, int count) {
+        return topicResult(submit(new MetadataCommand.CreatePartitions(name, count), config.requestTimeoutMs()), name);
+    }
+
+    @Override
+    public TopicRegistry.Result setTopicConfigs(String name, Map<String, String> overrides) {
+        return topicResult(submit(new MetadataCommand.SetTopicConfigs(name, overrides), config.requestTimeoutMs()), name);
+    }
+
+    private TopicRegistry.Result topicResult(CommandResult r, String name) {
+        return r.isOk() ? TopicRegistry.Result.ok(image().topics().get(name)) : fail(r);
+    }
+
+    private static TopicRegistry.Result fail(CommandResult r) {
+        TopicRegistry.Error e = switch (r.error()) {
+            case INVALID_TOPIC -> TopicRegistry.Error.INVALID_TOPIC;
+            case TOPIC_EXISTS -> TopicRegistry.Error.TOPIC_EXISTS;
+            case UNKNOWN_TOPIC -> TopicRegistry.Error.UNKNOWN_TOPIC;
+            case INVALID_PARTITIONS -> TopicRegistry.Error.INVALID_PARTITIONS;
+            case INVALID_REPLICATION_FACTOR -> TopicRegistry.Error.INVALID_REPLICATION_FACTOR;
+            case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
+            case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT -> TopicRegistry.Error.TIMED_OUT;
+        };
+        return TopicRegistry.Result.fail(e, r.message());
+    }
+
+    /**
+     * Controlled shutdown, first step: stops heartbeats and, in a multi-voter cluster, fences this broker so its
+     * leaderships move to other ISR members before it stops serving.
+     */
+    public void shutdownGracefully() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        if (!config.isSingleVoter() && registration != null) {
+            CommandResult r = submit(new MetadataCommand.FenceBroker(config.nodeId(), incarnation, "controlled shutdown"),
+                    Math.min(config.requestTimeoutMs(), 5_000));
+            if (!r.isOk()) {
+                log.warn("Controlled shutdown could not fence this broker first: {}", r.message());
+            }
+        }
+    }
+
+    /** Stops the Raft client and server (after {@link #shutdownGracefully} when the broker was serving). */
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        try {
+            client.close();
+        } catch (IOException e) {
+            log.warn("Closing the controller client failed: {}", e.toString());
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.warn("Closing the controller server failed: {}", e.toString());
+        }
+    }
+}

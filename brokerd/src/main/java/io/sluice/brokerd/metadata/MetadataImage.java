@@ -1,0 +1,75 @@
+package io.sluice.brokerd.metadata;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The cluster metadata a broker acts on: what the controller quorum has committed and this broker has applied
+ * (immutable; a change makes a new image). Brokers answer Metadata, place logs and choose leader or follower roles
+ * from it and from nothing else.
+ *
+ * @param clusterId      the cluster's id, fixed by the first broker that initialised the quorum; empty before
+ * @param brokers        registered brokers by node id, fenced ones included
+ * @param topics         topics by name
+ * @param nextProducerId the first producer id not yet handed out to a broker
+ */
+public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                            SortedMap<String, TopicInfo> topics, long nextProducerId) {
+    public static final MetadataImage EMPTY = new MetadataImage("", new TreeMap<>(), new TreeMap<>(), 0);
+
+    public MetadataImage {
+        brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
+        topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+    }
+
+    public Optional<TopicInfo> topic(String name) {
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    /** Linear in the topic count; callers on hot paths resolve ids once per request. */
+    public Optional<TopicInfo> topic(UUID topicId) {
+        for (TopicInfo t : topics.values()) {
+            if (t.topicId().equals(topicId)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<BrokerRegistration> broker(int nodeId) {
+        return Optional.ofNullable(brokers.get(nodeId));
+    }
+
+    /** Registered brokers that are not fenced, by node id. */
+    public List<BrokerRegistration> liveBrokers() {
+        List<BrokerRegistration> out = new ArrayList<>();
+        for (BrokerRegistration b : brokers.values()) {
+            if (!b.fenced()) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    public MetadataImage withClusterId(String id) {
+        return new MetadataImage(id, brokers, topics, nextProducerId);
+    }
+
+    public MetadataImage withBrokers(Map<Integer, BrokerRegistration> b) {
+        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId);
+    }
+
+    public MetadataImage withTopics(Map<String, TopicInfo> t) {
+        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId);
+    }
+
+    public MetadataImage withNextProducerId(long next) {
+        return new MetadataImage(clusterId, brokers, topics, next);
+    }
+}

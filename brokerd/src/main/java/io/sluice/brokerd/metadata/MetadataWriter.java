@@ -1,0 +1,22 @@
+package io.sluice.brokerd.metadata;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Where a broker reads committed metadata and sends changes: the controller quorum. Each change returns once it is
+ * committed and applied to this broker's image (so the caller reads its own write), or with an error as a value.
+ * Changes block the calling thread: call them from the request executor, never from an event loop.
+ */
+public interface MetadataWriter {
+    /** The latest image applied on this broker. */
+    MetadataImage image();
+
+    TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs);
+
+    TopicRegistry.Result deleteTopic(String name);
+
+    TopicRegistry.Result createPartitions(String name, int count);
+
+    TopicRegistry.Result setTopicConfigs(String name, Map<String, String> overrides);
+}

@@ -1,0 +1,230 @@
+package io.sluice.brokerd.controller;
+
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
+import io.sluice.brokerd.metadata.PartitionState;
+import io.sluice.brokerd.metadata.TopicInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The controller's transition rules: placement, fencing, elections and ISR changes, without Raft. */
+@Timeout(30)
+class MetadataApplierTest {
+
+    private static MetadataImage apply(MetadataImage image, MetadataCommand c) {
+        return MetadataApplier.apply(image, c).image();
+    }
+
+    private static MetadataImage cluster(int brokers, String... racks) {
+        MetadataImage image = MetadataImage.EMPTY;
+        for (int id = 1; id <= brokers; id++) {
+            String rack = racks.length == 0 ? "" : racks[(id - 1) % racks.length];
+            image = apply(image, new MetadataCommand.RegisterBroker(id, "127.0.0.1", 9000 + id, rack, "inc-" + id));
+        }
+        return image;
+    }
+
+    @Test
+    void placementSpreadsLeadersAndReplicasEvenlyAndAcrossRacks() {
+        MetadataImage image = apply(cluster(6, "a", "b", "c"),
+                new MetadataCommand.CreateTopic("orders", UUID.randomUUID(), 12, (short) 3, Map.of()));
+        TopicInfo t = image.topic("orders").orElseThrow();
+        Map<Integer, Integer> leaders = new HashMap<>();
+        Map<Integer, Integer> replicas = new HashMap<>();
+        for (PartitionState p : t.partitionStates()) {
+            assertThat(p.replicas()).doesNotHaveDuplicates().hasSize(3);
+            assertThat(p.isr()).isEqualTo(p.replicas());
+            assertThat(p.leader()).isEqualTo(p.replicas().get(0));
+            List<String> racks = p.replicas().stream().map(r -> image.broker(r).orElseThrow().rack()).toList();
+            assertThat(racks).doesNotHaveDuplicates();
+            leaders.merge(p.leader(), 1, Integer::sum);
+            p.replicas().forEach(r -> replicas.merge(r, 1, Integer::sum));
+        }
+        assertThat(leaders.values()).containsOnly(2);
+        assertThat(replicas.values()).containsOnly(6);
+
+        MetadataImage grown = apply(image, new MetadataCommand.CreatePartitions("orders", 18));
+        assertThat(grown.topic("orders").orElseThrow().partitionStates().subList(0, 12)).isEqualTo(t.partitionStates());
+        assertThat(grown.topic("orders").orElseThrow().partitions()).isEqualTo(18);
+    }
+
+    @Test
+    void refusesWhatKafkaRefuses() {
+        MetadataImage image = cluster(2);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2, Map.of()));
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 1, Map.of()))
+                .result().error()).isEqualTo(ControllerError.TOPIC_EXISTS);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.CreateTopic("u", UUID.randomUUID(), 1, (short) 3, Map.of()))
+                .result().error()).isEqualTo(ControllerError.INVALID_REPLICATION_FACTOR);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.CreatePartitions("t", 1)).result().error())
+                .isEqualTo(ControllerError.INVALID_PARTITIONS);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.DeleteTopic("nope")).result().error())
+                .isEqualTo(ControllerError.UNKNOWN_TOPIC);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.FenceBroker(1, "another-process", "x")).result().error())
+                .isEqualTo(ControllerError.UNKNOWN_BROKER);
+        MetadataApplier.Applied init = MetadataApplier.apply(image, new MetadataCommand.InitCluster("first"));
+        assertThat(MetadataApplier.apply(init.image(), new MetadataCommand.InitCluster("second")).result().text()).isEqualTo("first");
+    }
+
+    @Test
+    void fencingMovesLeadershipWithinTheIsrAndRegistrationRestoresOfflinePartitions() {
+        MetadataImage image = cluster(3);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
+        PartitionState p0 = image.topic("t").orElseThrow().partition(0);
+        int first = p0.leader();
+
+        image = apply(image, new MetadataCommand.FenceBroker(first, "inc-" + first, "test"));
+        PartitionState p1 = image.topic("t").orElseThrow().partition(0);
+        assertThat(p1.leader()).isNotEqualTo(first).isIn(p0.isr());
+        assertThat(p1.isr()).doesNotContain(first).hasSize(2);
+        assertThat(p1.leaderEpoch()).isEqualTo(p0.leaderEpoch() + 1);
+
+        int second = p1.leader();
+        image = apply(image, new MetadataCommand.FenceBroker(second, "inc-" + second, "test"));
+        int third = image.topic("t").orElseThrow().partition(0).leader();
+        image = apply(image, new MetadataCommand.FenceBroker(third, "inc-" + third, "test"));
+        PartitionState offline = image.topic("t").orElseThrow().partition(0);
+        assertThat(offline.leader()).isEqualTo(PartitionState.NO_LEADER);
+        assertThat(offline.isr()).containsExactly(third);
+
+        // The first broker back is out of the ISR: no unclean election without the topic's opt-in.
+        image = apply(image, new MetadataCommand.RegisterBroker(first, "127.0.0.1", 1, "", "inc-again"));
+        assertThat(image.topic("t").orElseThrow().partition(0).leader()).isEqualTo(PartitionState.NO_LEADER);
+        // The last ISR member back leads again.
+        image = apply(image, new MetadataCommand.RegisterBroker(third, "127.0.0.1", 1, "", "inc-again"));
+        assertThat(image.topic("t").orElseThrow().partition(0).leader()).isEqualTo(third);
+    }
+
+    @Test
+    void uncleanElectionOnlyWhereTheTopicOptsIn() {
+        MetadataImage image = cluster(2);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2,
+                Map.of("unclean.leader.election.enable", "true")));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        int follower = p.replicas().get(1);
+        image = apply(image, new MetadataCommand.AlterPartition("t", 0, p.leader(), p.leaderEpoch(), p.partitionEpoch(), List.of(p.leader())));
+        image = apply(image, new MetadataCommand.FenceBroker(p.leader(), "inc-" + p.leader(), "test"));
+        PartitionState after = image.topic("t").orElseThrow().partition(0);
+        assertThat(after.leader()).isEqualTo(follower);
+        assertThat(after.isr()).containsExactly(follower);
+    }
+
+    @Test
+    void alterPartitionIsFencedByLeaderAndPartitionEpochs() {
+        MetadataImage image = cluster(3);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        List<Integer> shrunk = List.of(p.leader(), p.replicas().get(1));
+        MetadataApplier.Applied ok = MetadataApplier.apply(image, new MetadataCommand.AlterPartition("t", 0, p.leader(),
+                p.leaderEpoch(), p.partitionEpoch(), shrunk));
+        assertThat(ok.result().isOk()).isTrue();
+        assertThat(ok.image().topic("t").orElseThrow().partition(0).isr()).isEqualTo(shrunk);
+        // The same request again names an old partition epoch.
+        assertThat(MetadataApplier.apply(ok.image(), new MetadataCommand.AlterPartition("t", 0, p.leader(), p.leaderEpoch(),
+                p.partitionEpoch(), p.replicas())).result().error()).isEqualTo(ControllerError.INVALID_UPDATE_VERSION);
+        assertThat(MetadataApplier.apply(ok.image(), new MetadataCommand.AlterPartition("t", 0, p.replicas().get(1), p.leaderEpoch(),
+                p.partitionEpoch() + 1, shrunk)).result().error()).isEqualTo(ControllerError.FENCED_LEADER_EPOCH);
+        assertThat(MetadataApplier.apply(ok.image(), new MetadataCommand.AlterPartition("t", 0, p.leader(), p.leaderEpoch(),
+                p.partitionEpoch() + 1, List.of(p.replicas().get(1)))).result().error()).isEqualTo(ControllerError.INVALID_REQUEST);
+    }
+
+    /**
+     * Seeded random runs of registrations, fencings, topic creations and ISR changes over five brokers; after every
+     * step: a leader is a live member of its ISR, the ISR is a non-empty subset of the replicas, an ISR of more
+     * than one holds only live brokers, an offline partition has no live ISR member, epochs never go back, every
+     * leader change raises the leader epoch, and (no topic opts into unclean election) every new leader was in
+     * the previous ISR.
+     */
+    @Test
+    void electionAndIsrInvariantsHoldUnderRandomHistories() {
+        for (long seed = 1; seed <= 100; seed++) {
+            Random rnd = new Random(seed);
+            MetadataImage image = MetadataImage.EMPTY;
+            Map<Integer, String> incarnations = new HashMap<>();
+            int topics = 0;
+            for (int step = 0; step < 120; step++) {
+                MetadataCommand c = randomCommand(rnd, image, incarnations, topics);
+                if (c instanceof MetadataCommand.CreateTopic) {
+                    topics++;
+                }
+                if (c instanceof MetadataCommand.RegisterBroker r) {
+                    incarnations.put(r.nodeId(), r.incarnation());
+                }
+                MetadataImage next = MetadataApplier.apply(image, c).image();
+                checkInvariants(seed, step, c, image, next);
+                image = next;
+            }
+        }
+    }
+
+    private static MetadataCommand randomCommand(Random rnd, MetadataImage image, Map<Integer, String> incarnations, int topics) {
+        int kind = rnd.nextInt(10);
+        int broker = 1 + rnd.nextInt(5);
+        if (kind < 3 || image.brokers().isEmpty()) {
+            return new MetadataCommand.RegisterBroker(broker, "127.0.0.1", 9000 + broker, "", "inc-" + rnd.nextInt(1_000_000));
+        }
+        if (kind < 5) {
+            return new MetadataCommand.FenceBroker(broker, incarnations.get(broker), "test");
+        }
+        if (kind < 7 || image.topics().isEmpty()) {
+            return new MetadataCommand.CreateTopic("t" + topics, UUID.randomUUID(), 1 + rnd.nextInt(4), (short) (1 + rnd.nextInt(3)), Map.of());
+        }
+        List<TopicInfo> all = new ArrayList<>(image.topics().values());
+        TopicInfo t = all.get(rnd.nextInt(all.size()));
+        PartitionState p = t.partition(rnd.nextInt(t.partitions()));
+        List<Integer> isr = new ArrayList<>(p.replicas());
+        Collections.shuffle(isr, rnd);
+        isr = new ArrayList<>(isr.subList(0, 1 + rnd.nextInt(isr.size())));
+        if (p.leader() >= 0 && !isr.contains(p.leader())) {
+            isr.add(p.leader());
+        }
+        int epochSkew = rnd.nextInt(4) == 0 ? -1 : 0;
+        return new MetadataCommand.AlterPartition(t.name(), p.partition(), p.leader(), p.leaderEpoch() + epochSkew, p.partitionEpoch(), isr);
+    }
+
+    private static void checkInvariants(long seed, int step, MetadataCommand c, MetadataImage before, MetadataImage after) {
+        String where = "seed " + seed + " step " + step + " after " + c;
+        for (TopicInfo t : after.topics().values()) {
+            TopicInfo old = before.topics().get(t.name());
+            for (PartitionState p : t.partitionStates()) {
+                assertThat(p.isr()).as(where).isNotEmpty().doesNotHaveDuplicates();
+                assertThat(p.replicas()).as(where).containsAll(p.isr());
+                if (p.isOnline()) {
+                    assertThat(p.isr()).as(where).contains(p.leader());
+                    assertThat(live(after, p.leader())).as(where + ": leader " + p.leader() + " is live").isTrue();
+                } else {
+                    assertThat(p.isr()).as(where + ": offline only when no ISR member is live").noneMatch(r -> live(after, r));
+                }
+                if (p.isr().size() > 1) {
+                    assertThat(p.isr()).as(where + ": a multi-member ISR holds live brokers only").allMatch(r -> live(after, r));
+                }
+                if (old != null && p.partition() < old.partitions()) {
+                    PartitionState was = old.partition(p.partition());
+                    assertThat(p.leaderEpoch()).as(where).isGreaterThanOrEqualTo(was.leaderEpoch());
+                    assertThat(p.partitionEpoch()).as(where).isGreaterThanOrEqualTo(was.partitionEpoch());
+                    if (p.leader() != was.leader()) {
+                        assertThat(p.leaderEpoch()).as(where + ": leader change raises the epoch").isGreaterThan(was.leaderEpoch());
+                        if (p.isOnline()) {
+                            assertThat(was.isr()).as(where + ": clean election").contains(p.leader());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean live(MetadataImage image, int id) {
+        BrokerRegistration b = image.brokers().get(id);
+        return b != null && !b.fenced();
+    }
+}
