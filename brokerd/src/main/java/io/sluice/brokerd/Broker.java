@@ -72,8 +72,8 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         Clock clock = Clock.systemUTC();
         String advertisedHost = config.advertisedHost();
-        boolean freshDataDir = !java.nio.file.Files.exists(config.dataDir().resolve("meta.properties"));
-        this.meta = MetaProperties.loadOrCreate(config);
+        // meta.properties is written once the quorum has told this broker its cluster id.
+        java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-scheduler", true));
@@ -90,7 +90,8 @@ public final class Broker implements AutoCloseable {
             quorum = QuorumController.start(config.controllerConfig(), clock);
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
-            this.clusterId = joinCluster(quorum, config, meta, freshDataDir);
+            this.clusterId = joinCluster(quorum, config, existingMeta);
+            this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
             server = wire(config, clock, registry, quorum);
             this.bound = server.start();
@@ -131,18 +132,21 @@ public final class Broker implements AutoCloseable {
      * Waits for the controller quorum (as long as it takes: a broker of a cluster started one by one waits for the
      * others) and returns the cluster id. A fresh data dir adopts the quorum's id; an existing one must match it.
      */
-    private static String joinCluster(QuorumController quorum, BrokerConfig config, MetaProperties meta, boolean fresh)
+    private static String joinCluster(QuorumController quorum, BrokerConfig config, java.util.Optional<MetaProperties> meta)
             throws InterruptedException {
         long timeoutMs = config.controllerConfig().requestTimeoutMs();
+        String proposed = meta.map(MetaProperties::clusterId)
+                .orElse(config.clusterId().isEmpty() ? MetaProperties.newClusterId() : config.clusterId());
         while (true) {
             try {
-                String id = quorum.initCluster(meta.clusterId(), timeoutMs);
-                if (!id.equals(meta.clusterId())) {
-                    if (!fresh || !config.clusterId().isEmpty()) {
-                        throw new io.sluice.brokerd.config.ConfigException("data dir " + config.dataDir() + " belongs to cluster "
-                                + meta.clusterId() + " but the controller quorum's cluster is " + id);
-                    }
-                    MetaProperties.rewrite(config, id);
+                String id = quorum.initCluster(proposed, timeoutMs);
+                if (meta.isPresent() && !id.equals(meta.get().clusterId())) {
+                    throw new io.sluice.brokerd.config.ConfigException("data dir " + config.dataDir() + " belongs to cluster "
+                            + meta.get().clusterId() + " but the controller quorum's cluster is " + id);
+                }
+                if (!config.clusterId().isEmpty() && !id.equals(config.clusterId())) {
+                    throw new io.sluice.brokerd.config.ConfigException("config key 'cluster.id' is " + config.clusterId()
+                            + " but the controller quorum's cluster is " + id);
                 }
                 return id;
             } catch (IllegalStateException e) {

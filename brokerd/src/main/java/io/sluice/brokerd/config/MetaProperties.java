@@ -26,16 +26,19 @@ public record MetaProperties(int nodeId, String clusterId) {
 
     /** Reads or creates meta.properties for {@code config}; throws ConfigException on a mismatch. */
     public static MetaProperties loadOrCreate(BrokerConfig config) {
+        return loadExisting(config).orElseGet(() -> write(config, config.clusterId().isEmpty() ? newClusterId() : config.clusterId()));
+    }
+
+    /**
+     * Reads meta.properties when the data dir has one; throws ConfigException when it belongs to another node, or
+     * to another cluster than a configured {@code cluster.id}.
+     */
+    public static java.util.Optional<MetaProperties> loadExisting(BrokerConfig config) {
         Path file = config.dataDir().resolve(FILE);
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
         try {
-            Files.createDirectories(config.dataDir());
-            if (!Files.exists(file)) {
-                String clusterId = config.clusterId().isEmpty() ? newClusterId() : config.clusterId();
-                MetaProperties created = new MetaProperties(config.nodeId(), clusterId);
-                Checkpoints.writeAtomically(file, "#Written by brokerd\nversion=1\nnode.id=" + created.nodeId()
-                        + "\ncluster.id=" + created.clusterId() + "\n");
-                return created;
-            }
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
@@ -50,27 +53,30 @@ public record MetaProperties(int nodeId, String clusterId) {
                 throw new ConfigException("config key 'cluster.id' is " + config.clusterId() + " but " + file
                         + " belongs to cluster " + stored.clusterId());
             }
-            return stored;
+            return java.util.Optional.of(stored);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading or writing " + file, e);
+            throw new UncheckedIOException("reading " + file, e);
         } catch (NumberFormatException e) {
             throw new ConfigException(file + " has a malformed node.id: " + e.getMessage());
         }
     }
 
-    /** Replaces the cluster id of a data dir that has just been created (it joins an existing cluster). */
-    public static MetaProperties rewrite(BrokerConfig config, String clusterId) {
+    /** Writes meta.properties for this node in cluster {@code clusterId} (atomically). */
+    public static MetaProperties write(BrokerConfig config, String clusterId) {
         MetaProperties m = new MetaProperties(config.nodeId(), clusterId);
+        Path file = config.dataDir().resolve(FILE);
         try {
-            Checkpoints.writeAtomically(config.dataDir().resolve(FILE), "#Written by brokerd\nversion=1\nnode.id=" + m.nodeId()
+            Files.createDirectories(config.dataDir());
+            Checkpoints.writeAtomically(file, "#Written by brokerd\nversion=1\nnode.id=" + m.nodeId()
                     + "\ncluster.id=" + m.clusterId() + "\n");
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + config.dataDir().resolve(FILE), e);
+            throw new UncheckedIOException("writing " + file, e);
         }
         return m;
     }
 
-    static String newClusterId() {
+    /** A new cluster id: 22-character URL-safe base64 of a random UUID, like Kafka's. */
+    public static String newClusterId() {
         UUID u = UUID.randomUUID();
         ByteBuffer b = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());

@@ -97,4 +97,33 @@ class BrokerConfigTest {
         // The shipped file loads cleanly as a config file of its own.
         assertThat(BrokerConfig.load(REPO.resolve("config/brokerd.yaml"), Map.of()).listenerPort()).isEqualTo(9092);
     }
+
+    @Test
+    void shippedThreeBrokerClusterConfigsFormOneQuorum() {
+        for (int n = 1; n <= 3; n++) {
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3/broker-" + n + ".yaml"), Map.of());
+            io.sluice.brokerd.controller.ControllerConfig q = c.controllerConfig();
+            assertThat(c.nodeId()).isEqualTo(n);
+            assertThat(c.listenerPort()).isEqualTo(9091 + n);
+            assertThat(q.voters()).containsOnlyKeys(1, 2, 3);
+            assertThat(q.bindPort()).isEqualTo(9191 + n);
+            assertThat(c.dataDir().toString()).endsWith("cluster-3/broker-" + n);
+        }
+    }
+
+    @Test
+    void quorumSettingsAreCheckedAtStartUp() {
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("controller.quorum.voters", "1@127.0.0.1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("controller.quorum.voters");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("controller.quorum.voters", "1@h:1,1@h:2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("controller.quorum.voters");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("controller.quorum.voters", "2@h:1,3@h:2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("node.id 1");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("controller.quorum.voters", "1@h:1,2@h:2", "controller.listener", "h:0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("fixed port");
+        // A single node is its own one-voter quorum on a free port.
+        io.sluice.brokerd.controller.ControllerConfig single = BrokerConfig.load(null, Map.of()).controllerConfig();
+        assertThat(single.isSingleVoter()).isTrue();
+        assertThat(single.bindPort()).isZero();
+    }
 }

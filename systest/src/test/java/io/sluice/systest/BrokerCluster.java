@@ -1,0 +1,189 @@
+package io.sluice.systest;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A cluster of brokerd processes on 127.0.0.1 for fault tests: each broker is its own JVM (so it can be killed with
+ * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
+ * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
+ */
+final class BrokerCluster implements AutoCloseable {
+    private final Path root;
+    private final Map<Integer, Integer> clientPorts = new TreeMap<>();
+    private final Map<Integer, Integer> raftPorts = new TreeMap<>();
+    private final Map<Integer, Process> processes = new TreeMap<>();
+    /** How many "ready in" lines each broker's log held when it was last started. */
+    private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
+    private final Map<String, String> extraConfig;
+
+    BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
+        this.root = root;
+        this.extraConfig = extraConfig;
+        for (int id = 1; id <= size; id++) {
+            clientPorts.put(id, freePort());
+            raftPorts.put(id, freePort());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    List<Integer> ids() {
+        return new ArrayList<>(clientPorts.keySet());
+    }
+
+    String bootstrap() {
+        StringBuilder sb = new StringBuilder();
+        for (int port : clientPorts.values()) {
+            sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(port);
+        }
+        return sb.toString();
+    }
+
+    String bootstrap(int id) {
+        return "127.0.0.1:" + clientPorts.get(id);
+    }
+
+    int clientPort(int id) {
+        return clientPorts.get(id);
+    }
+
+    Path logFile(int id) {
+        return root.resolve("broker-" + id + ".log");
+    }
+
+    Path dataDir(int id) {
+        return root.resolve("broker-" + id);
+    }
+
+    /** Starts every broker; returns once each has logged that it is ready. */
+    void startAll() throws Exception {
+        for (int id : ids()) {
+            start(id);
+        }
+        for (int id : ids()) {
+            awaitReady(id);
+        }
+    }
+
+    /** Launches broker {@code id} (appending to its log); does not wait. */
+    void start(int id) throws IOException {
+        StringBuilder voters = new StringBuilder();
+        raftPorts.forEach((n, port) -> voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
+        StringBuilder yaml = new StringBuilder()
+                .append("node.id: ").append(id).append('\n')
+                .append("listeners: 127.0.0.1:").append(clientPorts.get(id)).append('\n')
+                .append("controller.quorum.voters: ").append(voters).append('\n')
+                .append("data.dir: ").append(dataDir(id)).append('\n')
+                .append("metrics.listener: 127.0.0.1:0\n");
+        extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
+        readyLinesAtStart.put(id, readyCount(id));
+        Path cfg = root.resolve("broker-" + id + ".yaml");
+        Files.writeString(cfg, yaml.toString());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "io.sluice.brokerd.Main", "--config", cfg.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
+                .start();
+        processes.put(id, p);
+    }
+
+    /** Waits until broker {@code id}'s latest start logged "ready in". */
+    void awaitReady(int id) throws Exception {
+        long before = readyLinesAtStart.get(id);
+        Process p = processes.get(id);
+        waitFor(() -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("broker " + id + " exited with " + p.exitValue() + "; log:\n" + tail(id));
+            }
+            return readyCount(id) > before;
+        }, Duration.ofSeconds(60), "broker " + id + " to be ready");
+    }
+
+    private long readyCount(int id) {
+        return countIn(id, "ready in ");
+    }
+
+    private long countIn(int id, String needle) {
+        String log = read(id);
+        long n = 0;
+        for (int i = log.indexOf(needle); i >= 0; i = log.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    String read(int id) {
+        try {
+            return Files.exists(logFile(id)) ? Files.readString(logFile(id), StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    String tail(int id) {
+        String log = read(id);
+        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no controlled shutdown. */
+    void kill(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        p.destroyForcibly();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("broker " + id + " survived SIGKILL");
+        }
+    }
+
+    /** SIGTERM and wait: a clean, controlled shutdown. */
+    int stop(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("broker " + id + " did not stop within 60 s after SIGTERM; log:\n" + tail(id));
+        }
+        return p.exitValue();
+    }
+
+    boolean isRunning(int id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes.values()) {
+            p.destroyForcibly();
+        }
+        for (Process p : processes.values()) {
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        processes.clear();
+    }
+}
