@@ -10,7 +10,9 @@ import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
+import io.sluice.brokerd.api.FollowerFetchClient;
 import io.sluice.brokerd.controller.LegacyMetadataImport;
+import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.LogOffsetStore;
@@ -21,6 +23,7 @@ import io.sluice.brokerd.metrics.MetricsHttpServer;
 import io.sluice.brokerd.metadata.BrokerIdentity;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.InterBrokerClient;
 import io.sluice.brokerd.network.NetworkServer;
 import io.sluice.brokerd.producer.ProducerIdManager;
 import io.sluice.brokerd.replica.DelayedFetches;
@@ -59,6 +62,12 @@ public final class Broker implements AutoCloseable {
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
     private final QuorumController controller;
+    /** ISR proposals wait for the controller: never on the scheduler or a request thread. */
+    private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
+    /** Loads and unloads groups as __consumer_offsets leadership moves. */
+    private final ExecutorService groupLoader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-group-loader", true));
+    private ReplicaManager replicaManager;
+    private InterBrokerClient interBroker;
     private final String clusterId;
     private final NetworkServer network;
     private final InetSocketAddress bound;
@@ -102,6 +111,14 @@ public final class Broker implements AutoCloseable {
             if (server != null) {
                 server.close(0);
             }
+            if (replicaManager != null) {
+                replicaManager.close();
+            }
+            if (interBroker != null) {
+                interBroker.close();
+            }
+            isrExecutor.shutdownNow();
+            groupLoader.shutdownNow();
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
             cleaner.shutdownNow();
@@ -178,24 +195,42 @@ public final class Broker implements AutoCloseable {
     }
 
     private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum) {
-        ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId());
+        ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId(), config.replicationConfig());
+        this.replicaManager = replicas;
+        this.interBroker = new InterBrokerClient(meta.nodeId());
+        replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
+                (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
+                        tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),
+                isrExecutor);
+        DelayedFetches delayedFetches = new DelayedFetches(scheduler);
+        replicas.addAppendListener(delayedFetches::onAppend);
+        DelayedFetches delayedProduces = new DelayedFetches(scheduler);
+        replicas.addAppendListener(delayedProduces::onAppend);
+
+        // The coordinator serves the groups of the __consumer_offsets partitions this broker leads, loading a
+        // partition's groups when it becomes leader (on its own thread: loading reads the log).
+        LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions());
+        GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets);
+        groups.claimNone();
+        replicas.addLeadershipListener((tp, leader) -> {
+            if (tp.topic().equals(LogOffsetStore.TOPIC)) {
+                groupLoader.execute(() -> followOffsetsLeadership(groups, tp.partition(), leader, clock));
+            }
+        });
+
         registry.addListener(replicas);
         // Publish first, then reconcile: both run under the replica manager's lock, so no committed change is missed.
         quorum.setPublisher(registry::publish);
         replicas.reconcile();
 
-        DelayedFetches delayedFetches = new DelayedFetches(scheduler);
-        replicas.addAppendListener(delayedFetches::onAppend);
-
-        GroupCoordinator groups = new GroupCoordinator(config.groupConfig(),
-                new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions()));
-        groups.load(clock.millis());
+        long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
+        scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
-        new GroupHandlers(groups, registry, identity::get, clock).register(apis);
-        new ProduceHandler(registry, replicas, clock, metrics).register(apis);
+        new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
+        new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
         new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
@@ -228,6 +263,49 @@ public final class Broker implements AutoCloseable {
             groups.poll(clock.millis());
         } catch (RuntimeException e) {
             log.error("Group coordinator timers failed; retrying", e);
+        }
+    }
+
+    private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
+        try {
+            if (leader) {
+                groups.becomeCoordinator(partition, clock.millis());
+            } else {
+                groups.resign(partition);
+            }
+        } catch (RuntimeException e) {
+            log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
+        }
+    }
+
+    /** The broker leading the group's offsets partition (the topic is created on first use); empty while none does. */
+    private java.util.Optional<io.sluice.brokerd.metadata.BrokerRegistration> coordinatorOf(String groupId, GroupCoordinator groups,
+            LogOffsetStore offsets, ReplicaManager replicas, TopicRegistry registry) {
+        try {
+            offsets.ensureTopic();
+        } catch (RuntimeException e) {
+            log.warn("Cannot create {} yet: {}", LogOffsetStore.TOPIC, e.getMessage());
+            return java.util.Optional.empty();
+        }
+        io.sluice.brokerd.common.TopicPartition tp = new io.sluice.brokerd.common.TopicPartition(LogOffsetStore.TOPIC,
+                groups.partitionFor(groupId));
+        java.util.Optional<io.sluice.brokerd.metadata.PartitionState> state = replicas.state(tp);
+        if (state.isEmpty() || !state.get().isOnline()) {
+            return java.util.Optional.empty();
+        }
+        int leader = state.get().leader();
+        BrokerIdentity me = identity.get();
+        if (leader == me.nodeId()) {
+            return java.util.Optional.of(new io.sluice.brokerd.metadata.BrokerRegistration(me.nodeId(), me.host(), me.port(), "", "", false));
+        }
+        return registry.image().broker(leader).filter(b -> !b.fenced());
+    }
+
+    private static void checkIsr(ReplicaManager replicas) {
+        try {
+            replicas.checkIsr(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            log.error("ISR check failed; retrying", e);
         }
     }
 
@@ -281,6 +359,10 @@ public final class Broker implements AutoCloseable {
         ready = false;
         controller.shutdownGracefully();
         network.close(config.shutdownTimeoutMs());
+        replicaManager.close();
+        interBroker.close();
+        isrExecutor.shutdownNow();
+        groupLoader.shutdownNow();
         requestExecutor.shutdown();
         scheduler.shutdown();
         cleaner.shutdown();

@@ -36,10 +36,24 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
+    private static final java.util.Random PORTS = new java.util.Random();
+
+    /**
+     * A free port below Linux's ephemeral range (32768+), so no other process's outgoing connections or port-0
+     * listeners take it between this check and the broker's bind.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + PORTS.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException busy) {
+                // taken: try another
+            }
         }
+        throw new IOException("no free port found in 20000-32000");
     }
 
     List<Integer> ids() {
@@ -112,7 +126,7 @@ final class BrokerCluster implements AutoCloseable {
                 throw new AssertionError("broker " + id + " exited with " + p.exitValue() + "; log:\n" + tail(id));
             }
             return readyCount(id) > before;
-        }, Duration.ofSeconds(60), "broker " + id + " to be ready");
+        }, Duration.ofSeconds(90), () -> "broker " + id + " to be ready; its log ends:\n" + tail(id));
     }
 
     private long readyCount(int id) {
@@ -167,10 +181,15 @@ final class BrokerCluster implements AutoCloseable {
     }
 
     static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        waitFor(condition, timeout, () -> what);
+    }
+
+    /** Polls {@code condition} until it holds; fails with {@code what} (computed then) after {@code timeout}. */
+    static void waitFor(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what.get());
             }
             Thread.sleep(50);
         }

@@ -25,7 +25,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Fetch (key 1, v4-18) for consumers. Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
+ * Fetch (key 1, v4-18) for consumers and followers. A consumer reads below the high watermark; a follower (replica
+ * id set) reads up to the log end offset, and its fetch offset is its log end offset, which the leader records
+ * (advancing the high watermark and the ISR). A follower whose {@code lastFetchedEpoch} ends earlier in the
+ * leader's log (or is not there) gets the diverging epoch and its end offset instead of records, and truncates.
+ * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
  * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
  * until an append wakes it or {@code max.wait.ms} passes.
@@ -50,12 +54,16 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
-    private record Attempt(FetchResponseData response, long bytes, boolean hasError, List<TopicPartition> partitions,
+    private record Attempt(FetchResponseData response, long bytes, boolean hasError, boolean fromFollower, List<TopicPartition> partitions,
                            java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices) {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
     private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
+        if (a.fromFollower()) {
+            result.complete(a.response());
+            return;
+        }
         a.bytesByTopic().forEach(metrics::bytesOut);
         for (java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice> e : a.slices()) {
             try {
@@ -115,6 +123,9 @@ public final class FetchHandler implements ApiHandler {
         long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
         long total = 0;
         boolean hasError = false;
+        int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
+        boolean follower = replicaId >= 0;
+        long nowMs = System.currentTimeMillis();
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
@@ -131,11 +142,17 @@ public final class FetchHandler implements ApiHandler {
                 if (!leader.ok()) {
                     pd.setErrorCode(leader.error().code());
                     hasError = true;
+                } else if (follower && divergence(leader.log(), fp, version, pd)) {
+                    hasError = true;
+                } else if (follower && !replicas.onFollowerFetch(leader.log().topicPartition(), replicaId, fp.fetchOffset(), nowMs)) {
+                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                    hasError = true;
                 } else {
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
-                    ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, pl.highWatermark());
+                    long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
+                    ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
                     if (rr instanceof ReadResult.Records r) {
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
                                 .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
@@ -156,6 +173,25 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, watched, bytesByTopic, slices);
+        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices);
+    }
+
+    /**
+     * For a follower's fetch: true (and the diverging epoch set in {@code pd}) when its last fetched epoch ends
+     * before its fetch offset in this leader's log, or is not in it.
+     */
+    private static boolean divergence(PartitionLog pl, FetchRequestData.FetchPartition fp, short version,
+                                      FetchResponseData.PartitionData pd) {
+        if (version < 12 || fp.lastFetchedEpoch() < 0) {
+            return false;
+        }
+        PartitionLog.EpochEndOffset eo = pl.endOffsetForEpoch(fp.lastFetchedEpoch());
+        if (eo.epoch() == fp.lastFetchedEpoch() && eo.endOffset() >= fp.fetchOffset()) {
+            return false;
+        }
+        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+                .setLogStartOffset(pl.logStartOffset())
+                .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(eo.epoch()).setEndOffset(eo.endOffset()));
+        return true;
     }
 }

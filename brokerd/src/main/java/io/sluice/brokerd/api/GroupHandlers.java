@@ -5,7 +5,7 @@ import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.GroupError;
 import io.sluice.brokerd.group.GroupTypes;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
-import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.BrokerRegistration;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
@@ -63,20 +63,22 @@ public final class GroupHandlers {
 
     private final GroupCoordinator coordinator;
     private final TopicRegistry registry;
-    private final Supplier<BrokerIdentity> identity;
+    private final java.util.function.Function<String, Optional<BrokerRegistration>> locator;
     private final Clock clock;
 
-    public GroupHandlers(GroupCoordinator coordinator, TopicRegistry registry, Supplier<BrokerIdentity> identity, Clock clock) {
+    /** {@code locator} gives the broker coordinating a group id (creating the offsets topic on first use). */
+    public GroupHandlers(GroupCoordinator coordinator, TopicRegistry registry,
+                         java.util.function.Function<String, Optional<BrokerRegistration>> locator, Clock clock) {
         this.coordinator = coordinator;
         this.registry = registry;
-        this.identity = identity;
+        this.locator = locator;
         this.clock = clock;
     }
 
     public void register(ApiRegistry apis) {
         // Everything runs on the connection's request executor: the coordinator's lock may be held by an offset
         // commit that is writing (and with fsync: always, syncing) to __consumer_offsets, and event loops must not wait.
-        apis.register(ApiKeys.FIND_COORDINATOR, 0, 6, (ctx, r) -> CompletableFuture.completedFuture(findCoordinator(ctx, (FindCoordinatorRequestData) r)));
+        apis.register(ApiKeys.FIND_COORDINATOR, 0, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> findCoordinator(ctx, (FindCoordinatorRequestData) r), ctx.executor()));
         apis.register(ApiKeys.JOIN_GROUP, 0, 9, (ctx, r) -> onExecutor(ctx, () -> joinGroup(ctx, (JoinGroupRequestData) r)));
         apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> onExecutor(ctx, () -> syncGroup((SyncGroupRequestData) r)));
         apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> heartbeat((HeartbeatRequestData) r), ctx.executor()));
@@ -98,20 +100,32 @@ public final class GroupHandlers {
         return e == GroupError.NONE ? Errors.NONE : Errors.valueOf(e.name());
     }
 
+    /**
+     * FindCoordinator: a group's coordinator is the leader of its {@code __consumer_offsets} partition (the topic
+     * is created on the first lookup); COORDINATOR_NOT_AVAILABLE while that partition has no leader. Runs on the
+     * request executor since the first lookup waits for the controller.
+     */
     ApiMessage findCoordinator(RequestContext ctx, FindCoordinatorRequestData req) {
-        BrokerIdentity me = identity.get();
         FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
-        Errors error = req.keyType() == KEY_TYPE_GROUP ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
-        String message = error == Errors.NONE ? null : "brokerd has no transaction or share coordinator yet";
-        if (ctx.apiVersion() < 4) {
-            return resp.setErrorCode(error.code()).setErrorMessage(message)
-                    .setNodeId(error == Errors.NONE ? me.nodeId() : -1).setHost(error == Errors.NONE ? me.host() : "")
-                    .setPort(error == Errors.NONE ? me.port() : -1);
-        }
-        for (String key : req.coordinatorKeys()) {
-            resp.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key).setErrorCode(error.code())
-                    .setErrorMessage(message).setNodeId(error == Errors.NONE ? me.nodeId() : -1)
-                    .setHost(error == Errors.NONE ? me.host() : "").setPort(error == Errors.NONE ? me.port() : -1));
+        List<String> keys = ctx.apiVersion() < 4 ? List.of(req.key()) : req.coordinatorKeys();
+        for (String key : keys) {
+            FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key)
+                    .setNodeId(-1).setHost("").setPort(-1);
+            if (req.keyType() != KEY_TYPE_GROUP) {
+                c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("brokerd has no transaction or share coordinator yet");
+            } else {
+                Optional<BrokerRegistration> node = locator.apply(key);
+                if (node.isEmpty()) {
+                    c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(Errors.COORDINATOR_NOT_AVAILABLE.message());
+                } else {
+                    c.setErrorCode(Errors.NONE.code()).setNodeId(node.get().nodeId()).setHost(node.get().host()).setPort(node.get().port());
+                }
+            }
+            if (ctx.apiVersion() < 4) {
+                return resp.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage()).setNodeId(c.nodeId())
+                        .setHost(c.host()).setPort(c.port());
+            }
+            resp.coordinators().add(c);
         }
         return resp;
     }
@@ -247,6 +261,10 @@ public final class GroupHandlers {
     private OffsetFetchResponseData.OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> topics, boolean byId) {
         OffsetFetchResponseData.OffsetFetchResponseGroup out = new OffsetFetchResponseData.OffsetFetchResponseGroup()
                 .setGroupId(groupId).setErrorCode(Errors.NONE.code());
+        GroupError owner = coordinator.coordinatorError(groupId);
+        if (owner != GroupError.NONE) {
+            return out.setErrorCode(errorOf(owner).code());
+        }
         if (topics == null) {
             Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> byTopic = new LinkedHashMap<>();
             for (GroupTypes.PartitionOffset po : coordinator.fetchOffsets(groupId, null)) {
@@ -307,6 +325,11 @@ public final class GroupHandlers {
         for (String id : req.groups()) {
             DescribeGroupsResponseData.DescribedGroup dg = new DescribeGroupsResponseData.DescribedGroup().setGroupId(id)
                     .setAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED);
+            GroupError owner = coordinator.coordinatorError(id);
+            if (owner != GroupError.NONE) {
+                resp.groups().add(dg.setErrorCode(errorOf(owner).code()).setGroupState("").setProtocolType("").setProtocolData(""));
+                continue;
+            }
             Optional<GroupTypes.GroupDescription> d = coordinator.describe(id);
             if (d.isEmpty()) {
                 dg.setGroupState("Dead").setProtocolType("").setProtocolData("");

@@ -10,6 +10,7 @@ import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiHandler;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
+import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -22,13 +23,18 @@ import org.apache.kafka.common.record.MemoryRecords;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce (key 0): advertised from v0 because librdkafka requires it, but frames below v3 are refused by the
  * network layer (kafka-clients cannot parse them). Appends run on the connection's request executor, never on the event loop.
- * On a single node acks=all is satisfied once the leader has appended; acks=0 gets no response.
+ * acks=all is refused with NOT_ENOUGH_REPLICAS while the ISR is smaller than {@code min.insync.replicas}; after the
+ * append it waits (in the produce purgatory, woken when the high watermark moves) until every in-sync replica has
+ * the records, answering NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile and
+ * REQUEST_TIMED_OUT after the request's timeout. With an ISR of one the answer is immediate. acks=0 gets no response.
  */
 public final class ProduceHandler implements ApiHandler {
     private final TopicRegistry registry;
@@ -36,9 +42,12 @@ public final class ProduceHandler implements ApiHandler {
     private final Clock clock;
 
     private final BrokerMetrics metrics;
+    private final DelayedFetches delayedProduces;
 
-    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock, BrokerMetrics metrics) {
+    public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock, BrokerMetrics metrics,
+                          DelayedFetches delayedProduces) {
         this.metrics = metrics;
+        this.delayedProduces = delayedProduces;
         this.registry = registry;
         this.replicas = replicas;
         this.clock = clock;
@@ -59,13 +68,72 @@ public final class ProduceHandler implements ApiHandler {
             return CompletableFuture.completedFuture(errorAll(req, Errors.INVALID_REQUIRED_ACKS,
                     "acks must be -1, 0 or 1, not " + req.acks()));
         }
-        return CompletableFuture.supplyAsync(() -> {
-            ProduceResponseData resp = produce(req, ctx.apiVersion());
-            return req.acks() == 0 ? null : resp;
-        }, ctx.executor());
+        CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        ctx.executor().execute(() -> {
+            try {
+                List<Replicating> waiting = new ArrayList<>();
+                ProduceResponseData resp = produce(req, ctx.apiVersion(), waiting);
+                if (req.acks() == 0) {
+                    result.complete(null);
+                } else if (waiting.isEmpty()) {
+                    result.complete(resp);
+                } else {
+                    awaitReplication(resp, waiting, req.timeoutMs(), result);
+                }
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
-    private ProduceResponseData produce(ProduceRequestData req, short version) {
+    /** An acks=all append waiting for the high watermark to pass {@code requiredOffset}. */
+    private record Replicating(TopicPartition tp, long requiredOffset, int minInsync, ProduceResponseData.PartitionProduceResponse response) {
+    }
+
+    private void awaitReplication(ProduceResponseData resp, List<Replicating> waiting, int timeoutMs, CompletableFuture<ApiMessage> result) {
+        List<TopicPartition> tps = waiting.stream().map(Replicating::tp).distinct().toList();
+        delayedProduces.park(new DelayedFetches.Waiter() {
+            @Override
+            public boolean tryComplete() {
+                waiting.removeIf(this::settled);
+                if (waiting.isEmpty()) {
+                    result.complete(resp);
+                    return true;
+                }
+                return false;
+            }
+
+            private boolean settled(Replicating w) {
+                Optional<PartitionLog> log = replicas.leaderLog(w.tp());
+                if (log.isEmpty()) {
+                    fail(w, Errors.NOT_LEADER_OR_FOLLOWER);
+                    return true;
+                }
+                if (log.get().highWatermark() >= w.requiredOffset()) {
+                    return true;
+                }
+                if (replicas.availableInSyncReplicas(w.tp()) < w.minInsync()) {
+                    fail(w, Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+                    return true;
+                }
+                return false;
+            }
+
+            @Override
+            public void forceComplete() {
+                waiting.removeIf(this::settled);
+                waiting.forEach(w -> fail(w, Errors.REQUEST_TIMED_OUT));
+                result.complete(resp);
+            }
+        }, tps, Math.max(timeoutMs, 0));
+    }
+
+    private static void fail(Replicating w, Errors error) {
+        w.response().setErrorCode(error.code()).setErrorMessage(error.message()).setBaseOffset(-1);
+    }
+
+    private ProduceResponseData produce(ProduceRequestData req, short version, List<Replicating> waiting) {
         ProduceResponseData resp = new ProduceResponseData();
         long nowMs = clock.millis();
         for (ProduceRequestData.TopicProduceData td : req.topicData()) {
@@ -78,8 +146,16 @@ public final class ProduceHandler implements ApiHandler {
                 LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, pd.index(), -1);
                 if (!leader.ok()) {
                     pr.setErrorCode(leader.error().code());
+                } else if (req.acks() == -1 && replicas.availableInSyncReplicas(leader.log().topicPartition()) < leader.log().config().minInsyncReplicas()) {
+                    pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("The in-sync replicas of "
+                            + leader.log().topicPartition() + " are fewer than min.insync.replicas "
+                            + leader.log().config().minInsyncReplicas());
                 } else {
-                    append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr);
+                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr);
+                    if (req.acks() == -1 && required >= 0 && leader.log().highWatermark() < required) {
+                        waiting.add(new Replicating(leader.log().topicPartition(), required,
+                                leader.log().config().minInsyncReplicas(), pr));
+                    }
                 }
                 tr.partitionResponses().add(pr);
             }
@@ -88,7 +164,8 @@ public final class ProduceHandler implements ApiHandler {
         return resp;
     }
 
-    private void append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
+    /** Appends and fills {@code pr}; returns the offset the high watermark must reach for acks=all, or -1 on error. */
+    private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
         ByteBuffer buf = records instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
         AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs);
         if (result instanceof AppendResult.Appended a) {
@@ -98,9 +175,11 @@ public final class ProduceHandler implements ApiHandler {
                 metrics.recordsIn(log.topicPartition().topic(), a.lastOffset() - a.firstOffset() + 1, buf.remaining());
                 replicas.onAppended(log.topicPartition());
             }
+            return a.lastOffset() + 1;
         } else if (result instanceof AppendResult.Rejected r) {
             pr.setErrorCode(errorOf(r.error()).code()).setErrorMessage(r.message());
         }
+        return -1;
     }
 
     static Errors errorOf(AppendError e) {

@@ -254,6 +254,13 @@ public final class BrokerConfig {
                 Long.parseLong(get(BrokerConfigDef.CONTROLLER_SNAPSHOT_ENTRIES)));
     }
 
+    public io.sluice.brokerd.replica.ReplicaManager.ReplicationConfig replicationConfig() {
+        return new io.sluice.brokerd.replica.ReplicaManager.ReplicationConfig(
+                Long.parseLong(get(BrokerConfigDef.REPLICA_LAG_TIME_MAX_MS)),
+                Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_WAIT_MAX_MS)),
+                Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_MAX_BYTES)));
+    }
+
     public String rack() {
         return get(BrokerConfigDef.BROKER_RACK);
     }

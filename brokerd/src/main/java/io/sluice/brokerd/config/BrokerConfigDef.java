@@ -47,6 +47,9 @@ public final class BrokerConfigDef {
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
     public static final String CONTROLLER_SNAPSHOT_ENTRIES = "controller.snapshot.entries";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
@@ -117,6 +120,12 @@ public final class BrokerConfigDef {
                 + "the controller quorum to commit it", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(CONTROLLER_SNAPSHOT_ENTRIES, "10000", "", "committed metadata changes between controller snapshots (older log "
                 + "entries are then purged)", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(REPLICA_LAG_TIME_MAX_MS, "30000", "ms", "a follower that has not caught up with its leader for this long leaves "
+                + "the ISR; it rejoins once it has caught up", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(REPLICA_FETCH_WAIT_MAX_MS, "500", "ms", "longest a follower's fetch waits at the leader for new records "
+                + "(below replica.lag.time.max.ms)", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(REPLICA_FETCH_MAX_BYTES, "1048576", "bytes", "bytes a follower asks for per partition and fetch (at least one "
+                + "batch is always sent)", BrokerConfigDef::positiveInt, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
             if (e.brokerKey() != null && !KEYS.containsKey(e.brokerKey())) {
                 add(e.brokerKey(), e.defaultValue(), "", "default " + e.key() + " of topics: " + e.doc(),

@@ -59,10 +59,81 @@ public final class GroupCoordinator {
     }
 
     /** Rebuilds groups and committed offsets from the store (start-up). */
+    /**
+     * Partitions of {@code __consumer_offsets} this coordinator serves; null after {@link #load} (all of them, as on
+     * a single node and in tests). In a cluster, {@link #becomeCoordinator} and {@link #resign} follow the
+     * partitions' leadership; groups of other partitions get NOT_COORDINATOR.
+     */
+    private java.util.Set<Integer> ownedPartitions;
+
+    /** NONE when this coordinator serves {@code groupId}, else NOT_COORDINATOR. */
+    public synchronized GroupError coordinatorError(String groupId) {
+        if (ownedPartitions == null || groupId == null) {
+            return GroupError.NONE;
+        }
+        return ownedPartitions.contains(partitionFor(groupId)) ? GroupError.NONE : GroupError.NOT_COORDINATOR;
+    }
+
+    /** From now on this coordinator serves only partitions it is told it leads ({@link #becomeCoordinator}). */
+    public synchronized void claimNone() {
+        ownedPartitions = new java.util.HashSet<>();
+        groups.clear();
+    }
+
+    /** This broker now leads {@code partition} of the offsets topic: loads its groups and serves them. */
+    public synchronized void becomeCoordinator(int partition, long nowMs) {
+        if (ownedPartitions == null) {
+            ownedPartitions = new java.util.HashSet<>();
+        }
+        if (ownedPartitions.contains(partition)) {
+            return;
+        }
+        groups.keySet().removeIf(id -> partitionFor(id) == partition);
+        int records = loadPartition(partition, nowMs);
+        ownedPartitions.add(partition);
+        log.info("Coordinating the groups of {}-{}: loaded {} offset records", OFFSETS_TOPIC, partition, records);
+    }
+
+    /** Another broker leads {@code partition} now: its groups are dropped here (members rejoin the new coordinator). */
+    public synchronized void resign(int partition) {
+        if (ownedPartitions == null) {
+            ownedPartitions = new java.util.HashSet<>();
+            for (int p = 0; p < store.partitionCount(); p++) {
+                ownedPartitions.add(p);
+            }
+        }
+        if (!ownedPartitions.remove(partition)) {
+            return;
+        }
+        groups.values().removeIf(g -> {
+            if (partitionFor(g.groupId) != partition) {
+                return false;
+            }
+            g.members.values().forEach(m -> {
+                if (m.awaitingJoin != null) {
+                    m.awaitingJoin.complete(JoinResult.error(GroupError.NOT_COORDINATOR, m.memberId));
+                }
+            });
+            return true;
+        });
+        log.info("No longer coordinating the groups of {}-{}", OFFSETS_TOPIC, partition);
+    }
+
+    private static final String OFFSETS_TOPIC = "__consumer_offsets";
+
     public synchronized void load(long nowMs) {
         groups.clear();
+        ownedPartitions = null;
         int records = 0;
         for (int p = 0; p < store.partitionCount(); p++) {
+            records += loadPartition(p, nowMs);
+        }
+        log.info("Loaded {} groups from {} offset records", groups.size(), records);
+    }
+
+    private int loadPartition(int p, long nowMs) {
+        int records = 0;
+        {
             int[] n = {0};
             store.forEachRecord(p, (key, value) -> {
                 OffsetRecords.Key k = OffsetRecords.decodeKey(key);
@@ -84,7 +155,7 @@ public final class GroupCoordinator {
             });
             records += n[0];
         }
-        log.info("Loaded {} groups from {} offset records", groups.size(), records);
+        return records;
     }
 
     // ---------------------------------------------------------------- JoinGroup
@@ -92,6 +163,9 @@ public final class GroupCoordinator {
     public synchronized CompletableFuture<JoinResult> join(JoinRequest req, long nowMs) {
         if (req.groupId() == null || req.groupId().isEmpty()) {
             return done(JoinResult.error(GroupError.INVALID_GROUP_ID, req.memberId()));
+        }
+        if (coordinatorError(req.groupId()) != GroupError.NONE) {
+            return done(JoinResult.error(GroupError.NOT_COORDINATOR, req.memberId()));
         }
         if (req.sessionTimeoutMs() < config.minSessionTimeoutMs() || req.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
             return done(JoinResult.error(GroupError.INVALID_SESSION_TIMEOUT, req.memberId()));
@@ -308,6 +382,9 @@ public final class GroupCoordinator {
     // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
 
     public synchronized CompletableFuture<SyncResult> sync(SyncRequest req, long nowMs) {
+        if (coordinatorError(req.groupId()) != GroupError.NONE) {
+            return done(SyncResult.error(GroupError.NOT_COORDINATOR));
+        }
         Group g = groups.get(req.groupId());
         Member m = g == null ? null : g.members.get(req.memberId());
         if (m == null) {
@@ -356,6 +433,9 @@ public final class GroupCoordinator {
     }
 
     public synchronized GroupError heartbeat(String groupId, String memberId, String groupInstanceId, int generationId, long nowMs) {
+        if (coordinatorError(groupId) != GroupError.NONE) {
+            return GroupError.NOT_COORDINATOR;
+        }
         Group g = groups.get(groupId);
         Member m = g == null ? null : g.members.get(memberId);
         if (m == null) {
@@ -372,8 +452,12 @@ public final class GroupCoordinator {
     }
 
     public synchronized List<LeaveResult> leave(String groupId, List<Leaving> leaving, long nowMs) {
-        Group g = groups.get(groupId);
         List<LeaveResult> results = new ArrayList<>();
+        if (coordinatorError(groupId) != GroupError.NONE) {
+            leaving.forEach(l -> results.add(new LeaveResult(l.memberId(), l.groupInstanceId(), GroupError.NOT_COORDINATOR)));
+            return results;
+        }
+        Group g = groups.get(groupId);
         boolean removed = false;
         for (Leaving l : leaving) {
             GroupError e;
@@ -461,7 +545,8 @@ public final class GroupCoordinator {
     public synchronized Map<TopicPartition, GroupError> commit(String groupId, String memberId, String groupInstanceId,
                                                                int generationId, Map<TopicPartition, CommittedOffset> offsets,
                                                                Predicate<TopicPartition> partitionExists, long nowMs) {
-        GroupError top = validateCommit(groupId, memberId, groupInstanceId, generationId);
+        GroupError top = coordinatorError(groupId) != GroupError.NONE ? GroupError.NOT_COORDINATOR
+                : validateCommit(groupId, memberId, groupInstanceId, generationId);
         Map<TopicPartition, GroupError> result = new LinkedHashMap<>();
         if (top != GroupError.NONE) {
             offsets.keySet().forEach(tp -> result.put(tp, top));
@@ -592,6 +677,10 @@ public final class GroupCoordinator {
     public synchronized Map<String, GroupError> deleteGroups(List<String> groupIds, long nowMs) {
         Map<String, GroupError> out = new LinkedHashMap<>();
         for (String id : groupIds) {
+            if (coordinatorError(id) != GroupError.NONE) {
+                out.put(id, GroupError.NOT_COORDINATOR);
+                continue;
+            }
             Group g = groups.get(id);
             if (g == null) {
                 out.put(id, GroupError.GROUP_ID_NOT_FOUND);
@@ -619,8 +708,12 @@ public final class GroupCoordinator {
      */
     public synchronized Map<TopicPartition, GroupError> deleteOffsets(String groupId, List<TopicPartition> partitions,
                                                                       Predicate<String> subscribedTopic, long nowMs) {
-        Group g = groups.get(groupId);
         Map<TopicPartition, GroupError> out = new LinkedHashMap<>();
+        if (coordinatorError(groupId) != GroupError.NONE) {
+            partitions.forEach(tp -> out.put(tp, GroupError.NOT_COORDINATOR));
+            return out;
+        }
+        Group g = groups.get(groupId);
         if (g == null) {
             return null;
         }

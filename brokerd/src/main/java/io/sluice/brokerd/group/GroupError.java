@@ -12,6 +12,10 @@ public enum GroupError {
     INCONSISTENT_GROUP_PROTOCOL,
     INVALID_SESSION_TIMEOUT,
     COORDINATOR_NOT_AVAILABLE,
+    /** This broker does not lead the group's __consumer_offsets partition; the client looks the coordinator up again. */
+    NOT_COORDINATOR,
+    /** This broker is loading the group's partition after becoming its leader. */
+    COORDINATOR_LOAD_IN_PROGRESS,
     NON_EMPTY_GROUP,
     GROUP_ID_NOT_FOUND,
     UNKNOWN_TOPIC_OR_PARTITION,

@@ -14,8 +14,10 @@ import java.util.function.BiConsumer;
 
 /**
  * {@link OffsetStore} over the compacted internal topic {@code __consumer_offsets}. Like Kafka, the topic is created
- * with {@code offsets.topic.num.partitions} partitions on first use (the first commit), which keeps start-up of a
- * broker without groups quick. Thread-safe.
+ * with {@code offsets.topic.num.partitions} partitions and a replication factor of up to 3 (fewer while fewer
+ * brokers are live) on first use (the first FindCoordinator for a group), which keeps start-up of a broker without
+ * groups quick. Only the partition's leader writes; a commit returns once every in-sync replica has it, so a
+ * coordinator failover loses no acknowledged commit. Thread-safe.
  */
 public final class LogOffsetStore implements OffsetStore {
     public static final String TOPIC = "__consumer_offsets";
@@ -31,11 +33,17 @@ public final class LogOffsetStore implements OffsetStore {
         this.partitions = registry.topic(TOPIC).map(t -> t.partitions()).orElse(configuredPartitions);
     }
 
-    private synchronized void ensureTopic() {
+    /** How long a commit waits for the in-sync replicas. */
+    private static final long REPLICATION_TIMEOUT_MS = 10_000;
+    private static final int MAX_REPLICATION_FACTOR = 3;
+
+    /** Creates the topic when it does not exist yet (blocks on the controller). */
+    public synchronized void ensureTopic() {
         if (registry.topic(TOPIC).isEmpty()) {
-            TopicRegistry.Result r = registry.create(TOPIC, partitions, (short) 1,
+            short rf = (short) Math.max(1, Math.min(MAX_REPLICATION_FACTOR, registry.image().liveBrokers().size()));
+            TopicRegistry.Result r = registry.create(TOPIC, partitions, rf,
                     Map.of(TopicConfigDef.CLEANUP_POLICY, "compact", TopicConfigDef.SEGMENT_BYTES, "104857600"));
-            if (!r.isOk()) {
+            if (!r.isOk() && registry.topic(TOPIC).isEmpty()) {
                 throw new IllegalStateException("cannot create " + TOPIC + ": " + r.message());
             }
         }
@@ -47,8 +55,8 @@ public final class LogOffsetStore implements OffsetStore {
     }
 
     private PartitionLog log(int partition) {
-        return replicas.log(new TopicPartition(TOPIC, partition))
-                .orElseThrow(() -> new IllegalStateException(TOPIC + "-" + partition + " has no log"));
+        return replicas.leaderLog(new TopicPartition(TOPIC, partition))
+                .orElseThrow(() -> new IllegalStateException("this broker does not lead " + TOPIC + "-" + partition));
     }
 
     @Override
@@ -59,7 +67,12 @@ public final class LogOffsetStore implements OffsetStore {
         if (r instanceof AppendResult.Rejected rejected) {
             throw new IllegalStateException("appending to " + TOPIC + "-" + partition + " failed: " + rejected.error() + " " + rejected.message());
         }
-        replicas.onAppended(new TopicPartition(TOPIC, partition));
+        replicas.onAppended(tp);
+        long end = ((AppendResult.Appended) r).lastOffset() + 1;
+        if (!replicas.awaitHighWatermark(tp, end, REPLICATION_TIMEOUT_MS)) {
+            throw new IllegalStateException("offsets appended to " + tp + " did not reach the in-sync replicas within "
+                    + REPLICATION_TIMEOUT_MS + " ms");
+        }
     }
 
     @Override

@@ -23,13 +23,14 @@ import java.util.Map;
  * @param delete              cleanup.policy contains delete
  * @param deleteRetentionMs   tombstones older than this are dropped by compaction, ms
  * @param minCompactionLagMs  records younger than this are not compacted, ms
+ * @param minInsyncReplicas   acks=all needs at least this many in-sync replicas
  * @param minCleanableDirtyRatio share of the cleanable log that must be dirty before a compaction pass
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, int segmentIndexBytes,
                         long flushMessages, long flushMs, long fileDeleteDelayMs,
                         boolean logAppendTime, boolean compact, boolean delete, long deleteRetentionMs,
-                        long minCompactionLagMs, double minCleanableDirtyRatio) {
+                        long minCompactionLagMs, double minCleanableDirtyRatio, int minInsyncReplicas) {
 
     /** Parses a fully resolved topic config map (every key of {@code TopicConfigDef} present). */
     public static LogConfig from(Map<String, String> resolved) {
@@ -50,7 +51,8 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
                 policy.contains("delete"),
                 num(resolved, TopicConfigDef.DELETE_RETENTION_MS),
                 num(resolved, TopicConfigDef.MIN_COMPACTION_LAG_MS),
-                Double.parseDouble(get(resolved, TopicConfigDef.MIN_CLEANABLE_DIRTY_RATIO)));
+                Double.parseDouble(get(resolved, TopicConfigDef.MIN_CLEANABLE_DIRTY_RATIO)),
+                (int) num(resolved, TopicConfigDef.MIN_INSYNC_REPLICAS));
     }
 
     private static String get(Map<String, String> resolved, String key) {

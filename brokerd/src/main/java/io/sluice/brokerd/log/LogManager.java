@@ -41,6 +41,7 @@ public final class LogManager implements AutoCloseable {
     static final String CLEAN_SHUTDOWN = ".kafka_cleanshutdown";
     static final String RECOVERY_POINTS = "recovery-point-offset-checkpoint";
     static final String LOG_START_OFFSETS = "log-start-offset-checkpoint";
+    static final String HIGH_WATERMARKS = "replication-offset-checkpoint";
     private static final Pattern PARTITION_DIR = Pattern.compile("^(.+)-(\\d+)$");
     private static final long DELETE_DELAY_MS = 60_000;
 
@@ -101,6 +102,7 @@ public final class LogManager implements AutoCloseable {
         boolean clean = Files.exists(marker);
         Map<TopicPartition, Long> recoveryPoints = readCheckpoint(RECOVERY_POINTS);
         Map<TopicPartition, Long> logStarts = readCheckpoint(LOG_START_OFFSETS);
+        Map<TopicPartition, Long> highWatermarks = readCheckpoint(HIGH_WATERMARKS);
         List<Path> dirs = new ArrayList<>();
         try (Stream<Path> list = Files.list(dataDir)) {
             list.filter(Files::isDirectory).forEach(dirs::add);
@@ -118,7 +120,8 @@ public final class LogManager implements AutoCloseable {
             }
             TopicPartition tp = new TopicPartition(m.group(1), Integer.parseInt(m.group(2)));
             PartitionLog pl = PartitionLog.open(tp, dir, configFor.apply(tp.topic()), !clean,
-                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L), fsyncEveryAppend, nowMs);
+                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L), highWatermarks.getOrDefault(tp, -1L),
+                    fsyncEveryAppend, nowMs);
             logs.put(tp, pl);
         }
         if (!clean && !logs.isEmpty()) {
@@ -220,13 +223,16 @@ public final class LogManager implements AutoCloseable {
     private void writeCheckpoints() {
         Map<TopicPartition, Long> recovery = new HashMap<>();
         Map<TopicPartition, Long> starts = new HashMap<>();
+        Map<TopicPartition, Long> highWatermarks = new HashMap<>();
         for (PartitionLog pl : logs.values()) {
             recovery.put(pl.topicPartition(), pl.recoveryPoint());
             starts.put(pl.topicPartition(), pl.logStartOffset());
+            highWatermarks.put(pl.topicPartition(), pl.highWatermark());
         }
         try {
             Checkpoints.write(dataDir.resolve(RECOVERY_POINTS), recovery);
             Checkpoints.write(dataDir.resolve(LOG_START_OFFSETS), starts);
+            Checkpoints.write(dataDir.resolve(HIGH_WATERMARKS), highWatermarks);
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoints in " + dataDir, e);
         }

@@ -26,7 +26,14 @@ import java.util.stream.Stream;
  * <p>
  * Thread-safety: appends, truncation, roll and segment deletion are serialised on the log's monitor. Reads run
  * concurrently with them and see only completely written batches (each segment publishes its size after the write).
- * On a single node the high watermark equals the log end offset after every append.
+ * <p>
+ * Replication: a leader appends with {@link #appendAsLeader}; its high watermark is the smaller of its log end
+ * offset and the <em>replicated floor</em>, the lowest log end offset among the other in-sync replicas (unbounded
+ * while the leader is the only one, so on a single node every append is committed at once). A follower appends the
+ * leader's batches unchanged with {@link #appendAsFollower}, takes the leader's high watermark with
+ * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}. The leader epoch cache
+ * (first offset of every leader epoch in the log) is rebuilt from the batch headers when the log opens and kept up
+ * by appends and truncation; {@code leader-epoch-checkpoint} is written in Kafka's format for its tools.
  * <p>
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
  * {@code flush.ms} have accumulated, on roll, on clean shutdown, and on every append when the broker runs with
@@ -50,6 +57,11 @@ public final class PartitionLog implements AutoCloseable {
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
     private long lastFlushMs;
+    private volatile long highWatermark;
+    /** Lowest log end offset of the other in-sync replicas while leading; MAX_VALUE when there are none. */
+    private volatile long replicatedFloor = Long.MAX_VALUE;
+    /** Leader epoch -> first offset written in it; guarded by the log's monitor. */
+    private final java.util.TreeMap<Integer, Long> epochStarts = new java.util.TreeMap<>();
 
     private record PendingDelete(Segment segment, long dueMs) {
     }
@@ -68,6 +80,13 @@ public final class PartitionLog implements AutoCloseable {
      */
     static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
                              long checkpointedLogStart, boolean fsyncEveryAppend, long nowMs) throws IOException {
+        return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, -1, fsyncEveryAppend, nowMs);
+    }
+
+    /** As above with the checkpointed high watermark ({@code -1}: none, the log end offset is taken). */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
+                             long nowMs) throws IOException {
         Files.createDirectories(dir);
         PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000);
         pl.load(recover, recoveryPoint, nowMs);
@@ -78,10 +97,9 @@ public final class PartitionLog implements AutoCloseable {
         pl.recoveryPoint = pl.logEndOffset;
         pl.lastFlushMs = nowMs;
         pl.rebuildProducerState();
-        Path epochs = dir.resolve(LEADER_EPOCH_CHECKPOINT);
-        if (!Files.exists(epochs)) {
-            Checkpoints.writeAtomically(epochs, "0\n1\n0 0\n");
-        }
+        long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
+        pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
+        pl.writeEpochCheckpoint();
         return pl;
     }
 
@@ -171,6 +189,7 @@ public final class PartitionLog implements AutoCloseable {
             while (pos < size) {
                 header.clear();
                 Segment.readFully(s.channel(), header, pos);
+                noteEpoch(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
                 long pid = RecordBatchHeader.producerId(header, 0);
                 if (pid >= 0) {
                     producerState.onAppended(pid, RecordBatchHeader.producerEpoch(header, 0),
@@ -228,7 +247,9 @@ public final class PartitionLog implements AutoCloseable {
         try {
             Segment active = maybeRoll(buf.limit(), nowMs);
             active.append(buf);
+            noteEpoch(leaderEpoch, firstOffset);
             logEndOffset = next;
+            advanceHighWatermark();
             for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
                 long pid = RecordBatchHeader.producerId(buf, pos);
                 if (pid >= 0) {
@@ -363,9 +384,205 @@ public final class PartitionLog implements AutoCloseable {
         return logEndOffset;
     }
 
-    /** On a single node every appended record is committed. */
+    /** The offset below which records are committed (replicated to every in-sync replica); consumers read below it. */
     public long highWatermark() {
-        return logEndOffset;
+        return highWatermark;
+    }
+
+    /**
+     * Leader: the lowest log end offset among the other in-sync replicas ({@code Long.MAX_VALUE} when there are
+     * none); the high watermark moves up to it (never down). Returns the high watermark.
+     */
+    public synchronized long updateReplicatedFloor(long floorOffset) {
+        replicatedFloor = floorOffset;
+        advanceHighWatermark();
+        return highWatermark;
+    }
+
+    private void advanceHighWatermark() {
+        long candidate = Math.min(logEndOffset, replicatedFloor);
+        if (candidate > highWatermark) {
+            highWatermark = candidate;
+        }
+    }
+
+    /** Follower: the leader's high watermark, bounded by what this replica has. */
+    public synchronized void updateFollowerHighWatermark(long leaderHighWatermark) {
+        highWatermark = Math.max(logStartOffset, Math.min(leaderHighWatermark, logEndOffset));
+    }
+
+    /**
+     * Follower: appends the leader's batches exactly as the leader stored them (offsets and leader epochs kept).
+     * They must start at this log's end offset. Returns the new log end offset.
+     */
+    public synchronized AppendResult appendAsFollower(ByteBuffer records, long nowMs) {
+        if (failed) {
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        }
+        if (!records.hasRemaining()) {
+            return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
+        }
+        BatchValidator.Outcome outcome = BatchValidator.validate(records, Integer.MAX_VALUE);
+        if (!outcome.isOk()) {
+            return new AppendResult.Rejected(outcome.error(), outcome.message());
+        }
+        ByteBuffer buf = ByteBuffer.allocate(records.remaining());
+        buf.put(records.duplicate()).flip();
+        long first = RecordBatchHeader.baseOffset(buf, 0);
+        if (first != logEndOffset) {
+            return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + first
+                    + " but the log of " + topicPartition + " ends at " + logEndOffset);
+        }
+        long next = first;
+        try {
+            Segment active = maybeRoll(buf.limit(), nowMs);
+            active.append(buf);
+            for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+                noteEpoch(RecordBatchHeader.leaderEpoch(buf, pos), RecordBatchHeader.baseOffset(buf, pos));
+                long pid = RecordBatchHeader.producerId(buf, pos);
+                if (pid >= 0) {
+                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
+                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
+                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
+                }
+                next = RecordBatchHeader.lastOffset(buf, pos) + 1;
+            }
+            logEndOffset = next;
+            if (fsyncEveryAppend || active.unflushedMessages() >= config.flushMessages()) {
+                flushLocked(nowMs);
+            }
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error appending replicated data to {}; the log is offline until restart", topicPartition, e);
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+        }
+        return new AppendResult.Appended(first, next - 1, -1, logStartOffset, false);
+    }
+
+    /**
+     * Drops every record at or above {@code offset} (a follower cutting a tail the new leader does not have).
+     * The high watermark, recovery point, epoch cache and producer state follow.
+     */
+    public synchronized void truncateTo(long offset) {
+        if (offset >= logEndOffset) {
+            return;
+        }
+        long target = Math.max(offset, logStartOffset);
+        try {
+            while (segments.size() > 1 && segments.lastKey() >= target) {
+                Segment last = segments.pollLastEntry().getValue();
+                last.deleteFiles();
+            }
+            Segment remaining = segments.lastEntry().getValue();
+            if (remaining.baseOffset >= target) {
+                segments.remove(remaining.baseOffset);
+                remaining.deleteFiles();
+                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), System.currentTimeMillis()));
+            } else {
+                remaining.truncateTo(target);
+            }
+            long oldEnd = logEndOffset;
+            logEndOffset = segments.lastEntry().getValue().nextOffset();
+            highWatermark = Math.min(highWatermark, logEndOffset);
+            recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+            epochStarts.entrySet().removeIf(e -> e.getValue() >= logEndOffset);
+            producerState.truncateTo(logEndOffset);
+            writeEpochCheckpoint();
+            Checkpoints.fsyncDir(dir);
+            log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+        }
+    }
+
+    /** Empties the log and restarts it at {@code offset} (a follower far behind a leader's log start). */
+    public synchronized void truncateFullyAndStartAt(long offset) {
+        try {
+            for (Segment s : segments.values()) {
+                s.deleteFiles();
+            }
+            segments.clear();
+            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), System.currentTimeMillis()));
+            logStartOffset = offset;
+            logEndOffset = offset;
+            highWatermark = offset;
+            recoveryPoint = offset;
+            epochStarts.clear();
+            producerState.truncateTo(Long.MIN_VALUE);
+            writeEpochCheckpoint();
+            Checkpoints.fsyncDir(dir);
+            log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
+        } catch (IOException e) {
+            failed = true;
+            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+        }
+    }
+
+    private void noteEpoch(int epoch, long startOffset) {
+        if (epoch < 0) {
+            return;
+        }
+        Map.Entry<Integer, Long> last = epochStarts.lastEntry();
+        if (last == null || epoch > last.getKey()) {
+            epochStarts.put(epoch, startOffset);
+            if (last != null) {
+                writeEpochCheckpointQuietly();
+            }
+        }
+    }
+
+    /**
+     * A new leader records its epoch as starting at its log end offset before it appends anything in it, so a
+     * follower that fetched a newer tail from an older leader learns where to truncate.
+     */
+    public synchronized void assignEpochStart(int epoch) {
+        noteEpoch(epoch, logEndOffset);
+        writeEpochCheckpointQuietly();
+    }
+
+    /** The newest leader epoch in the log, or -1 when the log holds no batch. */
+    public synchronized int latestEpoch() {
+        return epochStarts.isEmpty() ? -1 : epochStarts.lastKey();
+    }
+
+    /** A leader epoch and the offset where the log moved past it (Kafka's OffsetForLeaderEpoch answer). */
+    public record EpochEndOffset(int epoch, long endOffset) {
+        public static final EpochEndOffset UNDEFINED = new EpochEndOffset(-1, -1);
+    }
+
+    /**
+     * For {@code epoch}: the largest epoch in the log not above it, and the first offset of the next higher epoch
+     * (the log end offset when {@code epoch} is the latest); UNDEFINED when {@code epoch} is newer than the log.
+     */
+    public synchronized EpochEndOffset endOffsetForEpoch(int epoch) {
+        if (epoch < 0) {
+            return EpochEndOffset.UNDEFINED;
+        }
+        if (!epochStarts.isEmpty() && epoch == epochStarts.lastKey()) {
+            return new EpochEndOffset(epoch, logEndOffset);
+        }
+        Map.Entry<Integer, Long> higher = epochStarts.higherEntry(epoch);
+        if (higher == null) {
+            return epochStarts.isEmpty() ? new EpochEndOffset(epoch, logEndOffset) : EpochEndOffset.UNDEFINED;
+        }
+        Map.Entry<Integer, Long> floor = epochStarts.floorEntry(epoch);
+        return new EpochEndOffset(floor == null ? epoch : floor.getKey(), higher.getValue());
+    }
+
+    private void writeEpochCheckpointQuietly() {
+        try {
+            writeEpochCheckpoint();
+        } catch (IOException e) {
+            log.warn("Could not write {} of {}: {}", LEADER_EPOCH_CHECKPOINT, topicPartition, e.toString());
+        }
+    }
+
+    /** Kafka's leader-epoch-checkpoint: version 0, entry count, then "epoch startOffset" lines (read by its tools). */
+    private void writeEpochCheckpoint() throws IOException {
+        StringBuilder sb = new StringBuilder("0\n").append(epochStarts.size()).append('\n');
+        epochStarts.forEach((e, o) -> sb.append(e).append(' ').append(o).append('\n'));
+        Checkpoints.writeAtomically(dir.resolve(LEADER_EPOCH_CHECKPOINT), sb.toString());
     }
 
     /** Offset up to which the log is known to be fsynced. */
@@ -539,12 +756,14 @@ public final class PartitionLog implements AutoCloseable {
             if (allExpired && !active.isEmpty()) {
                 roll(nowMs);
             }
-            while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)) {
+            while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)
+                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
                 removeSegment(segments.firstEntry().getValue(), nowMs, "retention.ms " + cfg.retentionMs());
             }
         }
         if (cfg.retentionBytes() >= 0) {
-            while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()) {
+            while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()
+                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
                 removeSegment(segments.firstEntry().getValue(), nowMs, "retention.bytes " + cfg.retentionBytes());
             }
         }

@@ -126,6 +126,10 @@ public final class RecordBatchHeader {
         buf.putLong(pos + BASE_OFFSET, offset);
     }
 
+    public static int leaderEpoch(ByteBuffer buf, int pos) {
+        return buf.getInt(pos + LEADER_EPOCH);
+    }
+
     public static void setLeaderEpoch(ByteBuffer buf, int pos, int epoch) {
         buf.putInt(pos + LEADER_EPOCH, epoch);
     }

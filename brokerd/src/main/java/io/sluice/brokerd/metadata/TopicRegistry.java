@@ -162,9 +162,6 @@ public final class TopicRegistry {
      */
     public Result validateCreate(String name, int partitions, short replicationFactor, Map<String, String> configs) {
         Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs);
-        if (bad == null) {
-            bad = TopicValidation.checkReplicationSupported(replicationFactor);
-        }
         if (bad != null) {
             return bad;
         }
@@ -177,9 +174,6 @@ public final class TopicRegistry {
 
     public Result create(String name, int partitions, short replicationFactor, Map<String, String> configs) {
         Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs);
-        if (bad == null) {
-            bad = TopicValidation.checkReplicationSupported(replicationFactor);
-        }
         if (bad != null) {
             return bad;
         }

@@ -11,13 +11,6 @@ import java.util.Map;
  */
 public final class TopicValidation {
     private static final int MAX_NAME_LENGTH = 249;
-    /**
-     * Highest replication factor brokers ask the controller for. Followers do not replicate yet: a second replica
-     * would be an empty log the controller could elect after a failure, losing acknowledged records. The controller's
-     * own rules (placement, ISR, elections) handle any factor; this gate goes when replication lands.
-     */
-    public static final int MAX_REPLICATION_FACTOR = 1;
-
     private TopicValidation() {
     }
 
@@ -77,16 +70,6 @@ public final class TopicValidation {
         int live = image.liveBrokers().size();
         if (replicationFactor > live) {
             return "Replication factor: " + replicationFactor + " larger than available brokers: " + live + ".";
-        }
-        return null;
-    }
-
-    /** Null when brokers may create topics with this factor, else why not (see {@link #MAX_REPLICATION_FACTOR}). */
-    public static TopicRegistry.Result checkReplicationSupported(short replicationFactor) {
-        if (replicationFactor > MAX_REPLICATION_FACTOR) {
-            return TopicRegistry.Result.fail(TopicRegistry.Error.INVALID_REPLICATION_FACTOR, "Replication factor: "
-                    + replicationFactor + " is not supported yet: this brokerd does not replicate partitions (at most "
-                    + MAX_REPLICATION_FACTOR + ").");
         }
         return null;
     }

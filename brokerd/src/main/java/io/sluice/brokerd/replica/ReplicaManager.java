@@ -4,39 +4,66 @@ import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.metadata.BrokerRegistration;
+import io.sluice.brokerd.metadata.MetadataImage;
 import io.sluice.brokerd.metadata.PartitionState;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 /**
- * The partitions this broker holds a replica of, and their logs, as committed metadata places them: it keeps the logs
- * in step with the registry (as its listener) and tells append listeners (the delayed-fetch purgatory) about new
- * data. Only the partition's leader (per the committed image) takes appends and serves consumers; followers do not
- * replicate yet, so the controller admits replication factor 1 only. Thread-safe.
+ * The partitions this broker holds a replica of, as committed metadata places them. For each it keeps the log and a
+ * {@link Partition} in the role the image gives it: leader (appends, serves consumers, tracks followers, advances the
+ * high watermark, proposes ISR changes) or follower (a {@link ReplicaFetcher} per leader broker copies the leader's
+ * log). It keeps the logs in step with the registry (as its listener) and tells append listeners (the fetch and
+ * produce purgatories) when a partition's data or high watermark moved. Thread-safe: role changes are serialised on
+ * this object's monitor; per-partition state on each {@link Partition}.
  */
 public final class ReplicaManager implements TopicRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
+    /** Follower fetch settings and ISR timing. */
+    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes) {
+    }
+
     private final LogManager logManager;
     private final TopicRegistry registry;
     private final int nodeId;
+    private final ReplicationConfig replication;
     private final CopyOnWriteArrayList<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
+    private ReplicaFetchClient fetchClient;
+    private IsrChanger isrChanger;
+    private ExecutorService isrExecutor;
 
-    public ReplicaManager(LogManager logManager, TopicRegistry registry, int nodeId) {
+    public ReplicaManager(LogManager logManager, TopicRegistry registry, int nodeId, ReplicationConfig replication) {
         this.logManager = logManager;
         this.registry = registry;
         this.nodeId = nodeId;
+        this.replication = replication;
+    }
+
+    /** Wires replication: followers fetch through {@code client}; ISR changes go through {@code changer}. */
+    public synchronized void startReplication(ReplicaFetchClient client, IsrChanger changer, ExecutorService isrExecutor) {
+        this.fetchClient = client;
+        this.isrChanger = changer;
+        this.isrExecutor = isrExecutor;
     }
 
     /**
-     * Start-up, once the image is current: creates logs missing for partitions placed here and removes logs of
-     * partitions that no longer exist or are no longer placed here (deleted or moved while this broker was down).
+     * Start-up, once the image is current: creates logs missing for partitions placed here, takes each partition's
+     * role, and removes logs of partitions that no longer exist or are no longer placed here (deleted or moved while
+     * this broker was down).
      */
     public synchronized void reconcile() {
         for (TopicInfo t : registry.topics()) {
@@ -49,7 +76,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             if (state.isEmpty() || !state.get().hasReplica(nodeId)) {
                 log.info("Removing log {}: the committed metadata {}", tp,
                         state.isEmpty() ? "has no such partition" : "places it on brokers " + state.get().replicas());
-                logManager.delete(tp);
+                removePartition(tp);
             }
         }
     }
@@ -67,16 +94,22 @@ public final class ReplicaManager implements TopicRegistry.Listener {
 
     /** The log of {@code tp} when this broker is its leader. */
     public Optional<PartitionLog> leaderLog(TopicPartition tp) {
-        Optional<PartitionState> s = state(tp);
-        if (s.isEmpty() || s.get().leader() != nodeId) {
-            return Optional.empty();
-        }
-        return logManager.get(tp);
+        Partition p = partitions.get(tp);
+        return p != null && p.isLeader() ? Optional.of(p.log()) : Optional.empty();
     }
 
     /** The current leader epoch of {@code tp}, or -1 when it does not exist. */
     public int leaderEpoch(TopicPartition tp) {
         return state(tp).map(PartitionState::leaderEpoch).orElse(-1);
+    }
+
+    /**
+     * In-sync replicas of {@code tp} able to acknowledge now (this leader and the ISR followers caught up within
+     * {@code replica.lag.time.max.ms}); 0 when this broker does not lead it. acks=all needs min.insync.replicas.
+     */
+    public int availableInSyncReplicas(TopicPartition tp) {
+        Partition p = partitions.get(tp);
+        return p == null ? 0 : p.availableInSyncReplicas(System.currentTimeMillis(), replication.replicaLagTimeMaxMs());
     }
 
     public int nodeId() {
@@ -87,10 +120,106 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         appendListeners.add(listener);
     }
 
-    /** Called after records were appended to {@code tp}. */
+    /** Called after records were appended to {@code tp} as leader: the high watermark may move; waiters wake. */
     public void onAppended(TopicPartition tp) {
+        Partition p = partitions.get(tp);
+        if (p != null) {
+            p.onLeaderAppend();
+        }
+        notifyListeners(tp);
+    }
+
+    private void notifyListeners(TopicPartition tp) {
         for (Consumer<TopicPartition> l : appendListeners) {
             l.accept(tp);
+        }
+        synchronized (hwMonitor) {
+            hwMonitor.notifyAll();
+        }
+    }
+
+    private final Object hwMonitor = new Object();
+
+    /**
+     * Blocks until this broker, as leader, has a high watermark of at least {@code offset} on {@code tp}; false
+     * when it stops leading or {@code timeoutMs} passes first. For internal writes (offset commits) only.
+     */
+    public boolean awaitHighWatermark(TopicPartition tp, long offset, long timeoutMs) {
+        long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
+        synchronized (hwMonitor) {
+            while (true) {
+                Optional<PartitionLog> log = leaderLog(tp);
+                if (log.isEmpty()) {
+                    return false;
+                }
+                if (log.get().highWatermark() >= offset) {
+                    return true;
+                }
+                long waitMs = (deadlineNs - System.nanoTime()) / 1_000_000;
+                if (waitMs <= 0) {
+                    return false;
+                }
+                try {
+                    hwMonitor.wait(Math.min(waitMs, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+    }
+
+    /** Told when this broker starts or stops leading a partition (the group coordinator follows __consumer_offsets). */
+    public interface LeadershipListener {
+        void onLeadershipChange(TopicPartition tp, boolean leader);
+    }
+
+    private final CopyOnWriteArrayList<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+
+    public void addLeadershipListener(LeadershipListener l) {
+        leadershipListeners.add(l);
+    }
+
+    /**
+     * A follower fetched {@code tp} at {@code fetchOffset}; returns false when this broker does not lead it or
+     * {@code replicaId} holds no replica of it.
+     */
+    public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long nowMs) {
+        Partition p = partitions.get(tp);
+        if (p == null || !p.isLeader() || p.state() == null || !p.state().hasReplica(replicaId) || replicaId == nodeId) {
+            return false;
+        }
+        if (p.onFollowerFetch(replicaId, fetchOffset, nowMs)) {
+            notifyListeners(tp);
+        }
+        return true;
+    }
+
+    /** Leader duty, called periodically: proposes the ISR changes that are due (one in flight per partition). */
+    public void checkIsr(long nowMs) {
+        IsrChanger changer;
+        ExecutorService executor;
+        synchronized (this) {
+            changer = isrChanger;
+            executor = isrExecutor;
+        }
+        if (changer == null) {
+            return;
+        }
+        for (Partition p : partitions.values()) {
+            Partition.IsrChange change = p.maybeChangeIsr(nowMs, replication.replicaLagTimeMaxMs());
+            if (change == null) {
+                continue;
+            }
+            PartitionState base = change.base();
+            log.info("{} ISR change proposed: {} -> {} ({})", change.tp(), base.isr(), change.isr(), change.reason());
+            executor.execute(() -> {
+                boolean ok = changer.alterIsr(change.tp(), base.leader(), base.leaderEpoch(), base.partitionEpoch(), change.isr());
+                if (!ok) {
+                    log.warn("{} ISR change {} -> {} was not committed; it will be proposed again", change.tp(), base.isr(), change.isr());
+                    p.isrChangeFailed();
+                }
+            });
         }
     }
 
@@ -103,7 +232,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         LogConfig cfg = configOf(topic.name());
         for (PartitionState p : topic.partitionStates()) {
             if (p.hasReplica(nodeId)) {
-                logManager.getOrCreate(new TopicPartition(topic.name(), p.partition()), cfg);
+                TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+                logManager.getOrCreate(tp, cfg);
+                applyState(tp, p);
             }
         }
     }
@@ -116,10 +247,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     @Override
     public synchronized void onTopicDeleted(TopicInfo topic) {
         for (int p = 0; p < topic.partitions(); p++) {
-            TopicPartition tp = new TopicPartition(topic.name(), p);
-            if (logManager.get(tp).isPresent()) {
-                logManager.delete(tp);
-            }
+            removePartition(new TopicPartition(topic.name(), p));
         }
     }
 
@@ -129,5 +257,108 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (int p = 0; p < topic.partitions(); p++) {
             logManager.get(new TopicPartition(topic.name(), p)).ifPresent(l -> l.updateConfig(cfg));
         }
+    }
+
+    @Override
+    public synchronized void onPartitionsChanged(TopicInfo before, TopicInfo after) {
+        for (PartitionState p : after.partitionStates()) {
+            TopicPartition tp = new TopicPartition(after.name(), p.partition());
+            if (p.hasReplica(nodeId)) {
+                logManager.getOrCreate(tp, configOf(after.name()));
+                applyState(tp, p);
+            } else if (partitions.containsKey(tp)) {
+                removePartition(tp);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void onBrokersChanged(MetadataImage image) {
+        for (Map.Entry<Integer, ReplicaFetcher> e : fetchers.entrySet()) {
+            BrokerRegistration b = image.brokers().get(e.getKey());
+            if (b != null) {
+                e.getValue().updateEndpoint(b.host(), b.port());
+            }
+        }
+    }
+
+    /** Puts {@code tp}'s replica in the role {@code s} gives it. Caller holds this object's monitor. */
+    private void applyState(TopicPartition tp, PartitionState s) {
+        Optional<PartitionLog> pl = logManager.get(tp);
+        if (pl.isEmpty()) {
+            return;
+        }
+        Partition p = partitions.computeIfAbsent(tp, k -> new Partition(k, nodeId, pl.get()));
+        PartitionState old = p.state();
+        if (s.leader() == nodeId) {
+            stopFollowing(tp);
+            if (old == null || !p.isLeader() || old.leaderEpoch() != s.leaderEpoch()) {
+                log.info("{} leader at epoch {}, ISR {}, log end offset {}, high watermark {}", tp, s.leaderEpoch(), s.isr(),
+                        p.log().logEndOffset(), p.log().highWatermark());
+            } else if (!old.isr().equals(s.isr())) {
+                log.info("{} ISR is now {} (was {})", tp, s.isr(), old.isr());
+            }
+            boolean wasLeader = p.isLeader();
+            if (p.makeLeader(s, System.currentTimeMillis())) {
+                notifyListeners(tp);
+            }
+            if (!wasLeader) {
+                leadershipListeners.forEach(l -> l.onLeadershipChange(tp, true));
+            }
+            return;
+        }
+        boolean sameRole = old != null && !p.isLeader() && old.leader() == s.leader() && old.leaderEpoch() == s.leaderEpoch();
+        boolean wasLeader = p.isLeader();
+        p.makeFollower(s);
+        if (wasLeader || old == null) {
+            leadershipListeners.forEach(l -> l.onLeadershipChange(tp, false));
+        }
+        notifyListeners(tp); // parked fetches and produces on a former leader answer NOT_LEADER_OR_FOLLOWER now
+        if (sameRole) {
+            return;
+        }
+        stopFollowing(tp);
+        if (s.leader() == PartitionState.NO_LEADER) {
+            log.info("{} has no leader at epoch {} (ISR {}); not fetching", tp, s.leaderEpoch(), s.isr());
+            return;
+        }
+        Optional<BrokerRegistration> leader = registry.image().broker(s.leader());
+        if (leader.isEmpty() || fetchClient == null) {
+            log.warn("{} follows broker {}, which is not registered; not fetching yet", tp, s.leader());
+            return;
+        }
+        log.info("{} follower of broker {} at epoch {} from offset {}", tp, s.leader(), s.leaderEpoch(), p.log().logEndOffset());
+        ReplicaFetcher f = fetchers.computeIfAbsent(s.leader(), id -> {
+            ReplicaFetcher created = new ReplicaFetcher(id, leader.get().host(), leader.get().port(), fetchClient,
+                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes());
+            created.start();
+            return created;
+        });
+        f.follow(p, s.leaderEpoch());
+    }
+
+    private void stopFollowing(TopicPartition tp) {
+        for (ReplicaFetcher f : fetchers.values()) {
+            f.unfollow(tp);
+        }
+    }
+
+    private void removePartition(TopicPartition tp) {
+        stopFollowing(tp);
+        Partition removed = partitions.remove(tp);
+        if (removed != null && removed.isLeader()) {
+            leadershipListeners.forEach(l -> l.onLeadershipChange(tp, false));
+        }
+        if (logManager.get(tp).isPresent()) {
+            logManager.delete(tp);
+        }
+    }
+
+    /** Stops every fetcher thread (shutdown). */
+    public synchronized void close() {
+        for (ReplicaFetcher f : fetchers.values()) {
+            f.shutdown();
+        }
+        fetchers.clear();
     }
 }

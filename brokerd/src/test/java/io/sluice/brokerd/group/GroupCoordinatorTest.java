@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
@@ -205,5 +206,33 @@ class GroupCoordinatorTest {
         GroupCoordinator reloaded = new GroupCoordinator(CONFIG, store);
         reloaded.load(now);
         assertThat(reloaded.fetchOffsets("g", null)).as("the expiry was written as a tombstone").isEmpty();
+    }
+
+    @Test
+    void servesOnlyTheGroupsOfThePartitionsItLeadsAndReloadsThemWhenItLeadsAgain() {
+        int p = gc.partitionFor("g");
+        gc.claimNone();
+        assertThat(gc.join(join("", null, 3000), now).join().error()).isEqualTo(GroupError.NOT_COORDINATOR);
+        assertThat(gc.heartbeat("g", "m", null, 1, now)).isEqualTo(GroupError.NOT_COORDINATOR);
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now))
+                .containsEntry(TP, GroupError.NOT_COORDINATOR);
+
+        gc.becomeCoordinator(p, now);
+        assertThat(gc.coordinatorError("g")).isEqualTo(GroupError.NONE);
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now))
+                .containsEntry(TP, GroupError.NONE);
+        String a = newMember();
+        CompletableFuture<JoinResult> pending = gc.join(join(a, null, 3000), now);
+        assertThat(pending.join().error()).isEqualTo(GroupError.NONE);
+
+        // Leadership moves away: the group is dropped here and its members are told to find the new coordinator.
+        gc.resign(p);
+        assertThat(gc.coordinatorError("g")).isEqualTo(GroupError.NOT_COORDINATOR);
+        assertThat(gc.describe("g")).isEmpty();
+        assertThat(gc.listGroups(Set.of())).isEmpty();
+
+        // Back as leader: the committed offset is reloaded from the log.
+        gc.becomeCoordinator(p, now);
+        assertThat(gc.fetchOffsets("g", List.of(TP))).extracting(po -> po.offset().offset()).containsExactly(5L);
     }
 }

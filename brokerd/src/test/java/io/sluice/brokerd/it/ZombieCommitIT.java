@@ -37,7 +37,21 @@ class ZombieCommitIT {
 
     /** Two-step join (v5); returns the completed response. */
     private static JoinGroupResponseData joinFully(RawClient c) throws Exception {
-        JoinGroupResponseData first = (JoinGroupResponseData) c.call(ApiKeys.JOIN_GROUP, (short) 5, join(""));
+        // As a client does: find the coordinator (which creates __consumer_offsets), then join once it serves the group.
+        c.call(ApiKeys.FIND_COORDINATOR, (short) 3, new org.apache.kafka.common.message.FindCoordinatorRequestData().setKey("zombies"));
+        JoinGroupResponseData[] first = new JoinGroupResponseData[1];
+        ItSupport.waitFor(() -> {
+            try {
+                first[0] = (JoinGroupResponseData) c.call(ApiKeys.JOIN_GROUP, (short) 5, join(""));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return first[0].errorCode() != Errors.NOT_COORDINATOR.code();
+        }, java.time.Duration.ofSeconds(20), "the coordinator to serve the group");
+        return joinSecondStep(c, first[0]);
+    }
+
+    private static JoinGroupResponseData joinSecondStep(RawClient c, JoinGroupResponseData first) throws Exception {
         assertThat(first.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
         return (JoinGroupResponseData) c.call(ApiKeys.JOIN_GROUP, (short) 5, join(first.memberId()));
     }

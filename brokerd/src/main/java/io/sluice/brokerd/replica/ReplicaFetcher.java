@@ -1,0 +1,212 @@
+package io.sluice.brokerd.replica;
+
+import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.log.AppendResult;
+import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.RecordBatchHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies the partitions this broker follows from one leader broker: a thread that sends one Fetch (replica id set)
+ * for all of them, appends what comes back with {@link PartitionLog#appendAsFollower}, takes the leader's high
+ * watermark, and truncates when the leader reports a diverging epoch or the follower fell below its log start.
+ * Results are applied under the partition's monitor and only while the partition still follows this leader in the
+ * same epoch, so a leadership change never races a late answer.
+ */
+final class ReplicaFetcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    private static final long ERROR_BACKOFF_MS = 200;
+
+    /** A followed partition: the epoch it follows in and when it may be fetched again after an error. */
+    private record Followed(Partition partition, int leaderEpoch, long retryAtMs) {
+    }
+
+    private final int leaderId;
+    private final ReplicaFetchClient client;
+    private final int maxWaitMs;
+    private final int maxBytes;
+    private final Map<TopicPartition, Followed> followed = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile String host;
+    private volatile int port;
+    private volatile boolean running = true;
+
+    ReplicaFetcher(int leaderId, String host, int port, ReplicaFetchClient client, int maxWaitMs, int maxBytes) {
+        this.leaderId = leaderId;
+        this.host = host;
+        this.port = port;
+        this.client = client;
+        this.maxWaitMs = maxWaitMs;
+        this.maxBytes = maxBytes;
+        this.thread = new Thread(this, "sluice-replica-fetcher-" + leaderId);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void updateEndpoint(String h, int p) {
+        this.host = h;
+        this.port = p;
+    }
+
+    void follow(Partition p, int leaderEpoch) {
+        followed.put(p.log().topicPartition(), new Followed(p, leaderEpoch, 0));
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    void unfollow(TopicPartition tp) {
+        followed.remove(tp);
+    }
+
+    boolean isIdle() {
+        return followed.isEmpty();
+    }
+
+    void shutdown() {
+        running = false;
+        synchronized (this) {
+            notifyAll();
+        }
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                fetchOnce();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Fetching from broker {} failed: {}", leaderId, e.toString());
+                pause(ERROR_BACKOFF_MS);
+            }
+        }
+    }
+
+    private void pause(long ms) {
+        synchronized (this) {
+            try {
+                wait(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private void fetchOnce() throws InterruptedException {
+        long nowMs = System.currentTimeMillis();
+        List<ReplicaFetchClient.Position> positions = new ArrayList<>();
+        for (Followed f : followed.values()) {
+            if (f.retryAtMs() <= nowMs) {
+                PartitionLog pl = f.partition().log();
+                positions.add(new ReplicaFetchClient.Position(pl.topicPartition(), f.leaderEpoch(), pl.logEndOffset(),
+                        pl.latestEpoch(), pl.logStartOffset()));
+            }
+        }
+        if (positions.isEmpty()) {
+            pause(followed.isEmpty() ? 1_000 : ERROR_BACKOFF_MS);
+            return;
+        }
+        List<ReplicaFetchClient.Fetched> results;
+        try {
+            results = client.fetch(host, port, maxWaitMs, maxBytes, positions).get(maxWaitMs + 30_000L, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("Fetch from broker {} at {}:{} failed: {}", leaderId, host, port, e.toString());
+            pause(ERROR_BACKOFF_MS);
+            return;
+        }
+        for (ReplicaFetchClient.Fetched r : results) {
+            Followed f = followed.get(r.tp());
+            if (f != null) {
+                apply(f, r);
+            }
+        }
+    }
+
+    private void apply(Followed f, ReplicaFetchClient.Fetched r) {
+        Partition p = f.partition();
+        PartitionLog pl = p.log();
+        synchronized (p) {
+            if (!p.isFollowerOf(leaderId, f.leaderEpoch())) {
+                return;
+            }
+            switch (r.error()) {
+                case NONE -> {
+                    if (r.divergingEpoch() >= 0) {
+                        long to = Math.min(r.divergingEndOffset(), pl.logEndOffset());
+                        log.info("Truncating {} to offset {}: its log diverges from leader {} after epoch {}",
+                                pl.topicPartition(), to, leaderId, r.divergingEpoch());
+                        pl.truncateTo(to);
+                        return;
+                    }
+                    ByteBuffer whole = wholeBatches(r.records());
+                    if (whole.hasRemaining()) {
+                        AppendResult a = pl.appendAsFollower(whole, System.currentTimeMillis());
+                        if (a instanceof AppendResult.Rejected rej) {
+                            log.warn("Could not append data replicated from broker {} to {}: {}", leaderId, pl.topicPartition(), rej.message());
+                            backOff(f);
+                            return;
+                        }
+                    }
+                    pl.updateFollowerHighWatermark(r.highWatermark());
+                }
+                case OFFSET_OUT_OF_RANGE -> {
+                    if (pl.logEndOffset() < r.logStartOffset()) {
+                        log.info("{} is below leader {}'s log start offset {}; starting over there", pl.topicPartition(),
+                                leaderId, r.logStartOffset());
+                        pl.truncateFullyAndStartAt(r.logStartOffset());
+                    } else if (r.highWatermark() >= 0 && pl.logEndOffset() > r.highWatermark()) {
+                        log.info("Truncating {} to leader {}'s high watermark {}: its log end offset {} is out of range",
+                                pl.topicPartition(), leaderId, r.highWatermark(), pl.logEndOffset());
+                        pl.truncateTo(r.highWatermark());
+                    } else {
+                        backOff(f);
+                    }
+                }
+                default -> backOff(f);
+            }
+        }
+    }
+
+    private void backOff(Followed f) {
+        followed.computeIfPresent(f.partition().log().topicPartition(),
+                (tp, cur) -> cur == f ? new Followed(cur.partition(), cur.leaderEpoch(), System.currentTimeMillis() + ERROR_BACKOFF_MS) : cur);
+    }
+
+    /** The complete batches at the start of {@code records}; a trailing partial batch (cut by max bytes) is dropped. */
+    static ByteBuffer wholeBatches(ByteBuffer records) {
+        if (records == null) {
+            return ByteBuffer.allocate(0);
+        }
+        ByteBuffer buf = records.duplicate();
+        int start = buf.position();
+        int pos = start;
+        while (buf.limit() - pos >= RecordBatchHeader.HEADER_BYTES) {
+            int size = RecordBatchHeader.totalSize(buf, pos);
+            if (size <= 0 || pos + size > buf.limit()) {
+                break;
+            }
+            pos += size;
+        }
+        return buf.limit(pos).slice();
+    }
+}
