@@ -47,6 +47,9 @@ class InstalledLaunchersIT {
         assertThat(prefix.resolve("share/man/man1/sluice.1")).exists();
 
         assertThat(run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--version").out()).startsWith("brokerd ");
+        Result version = run(tmp, Map.of(), prefix.resolve("bin/sluice").toString(), "version", "--client");
+        assertThat(version.exit()).as(version.out()).isZero();
+        assertThat(version.out()).as("the version comes from the installed jar's manifest").containsPattern("(?m)^SLUICE +\\d+\\.\\d+\\.\\d+");
         Result check = run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--check-config", "--config", REPO.resolve("config/brokerd.yaml").toString());
         assertThat(check.exit()).as(check.out()).isZero();
 

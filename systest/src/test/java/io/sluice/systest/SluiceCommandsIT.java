@@ -441,6 +441,30 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void versionShowsTheClusterItTalksTo() throws Exception {
+        Run json = sluice("version", "-o", "json");
+        assertThat(json.exit()).as(json.err()).isZero();
+        JsonNode v = JSON.readTree(json.out());
+        assertThat(v.get("version").asText()).isNotEmpty();
+        assertThat(v.get("kafkaClients").asText()).isEqualTo(org.apache.kafka.common.utils.AppInfoParser.getVersion());
+        assertThat(v.get("cluster").get("clusterId").asText()).isEqualTo(broker.clusterId());
+        assertThat(v.get("cluster").get("controller").asInt()).isEqualTo(broker.nodeId());
+        assertThat(v.get("cluster").get("brokers")).hasSize(1);
+        assertThat(v.get("cluster").get("brokers").get(0).get("port").asInt()).isEqualTo(broker.boundAddress().getPort());
+        assertThat(sluice("version").out()).contains("CLUSTER-ID     " + broker.clusterId())
+                .contains("BROKERS        " + broker.nodeId() + "@");
+
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Run unreachable = bare("--brokers", "127.0.0.1:" + port, "--timeout", "2", "version", "-o", "json");
+        assertThat(unreachable.exit()).isEqualTo(1);
+        assertThat(JSON.readTree(unreachable.out()).get("cluster").isNull()).as("the client part is still printed").isTrue();
+        assertThat(unreachable.err()).contains("no answer from 127.0.0.1:" + port).hasLineCount(1);
+    }
+
+    @Test
     void badInputGivesOneLineAndTheDocumentedExitCode() throws Exception {
         Run badFlag = sluice("topic", "list", "--frobnicate");
         assertThat(badFlag.exit()).isEqualTo(2);
