@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
  * describe, delete) and {@code group} (list, describe, seek). Failures print one line on stderr (stack trace with -v) and exit with the codes of
  * {@link ExitCodes}.
  */
-@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
+@Command(name = "sluice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
         subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class, LogCommands.class,
                 ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class,

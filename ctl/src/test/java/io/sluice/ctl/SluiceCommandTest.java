@@ -45,6 +45,17 @@ class SluiceCommandTest {
     }
 
     @Test
+    void everySubcommandTakesHelp() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(run(out, err, "topic", "describe", "--help")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("Usage: sluice topic describe");
+        out = new StringWriter();
+        assertThat(run(out, new StringWriter(), "group", "seek", "-h")).isZero();
+        assertThat(out.toString()).startsWith("Usage: sluice group seek").contains("--execute");
+    }
+
+    @Test
     void anUnknownOptionIsAUsageErrorNotAStackTrace() {
         StringWriter err = new StringWriter();
         assertThat(run(new StringWriter(), err, "--bogus")).isEqualTo(2);
