@@ -23,11 +23,18 @@ class InstalledLaunchersIT {
     }
 
     static Result run(Path dir, Map<String, String> env, String... cmd) throws Exception {
+        return runWithInput(dir, env, "", cmd);
+    }
+
+    /** Runs {@code cmd} with {@code input} on its standard input (a pipe, not a terminal). */
+    static Result runWithInput(Path dir, Map<String, String> env, String input, String... cmd) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         if (!p.waitFor(150, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError(List.of(cmd) + " did not finish: " + Files.readString(out));
@@ -66,6 +73,15 @@ class InstalledLaunchersIT {
                     "topic", "describe", "absent");
             assertThat(missing.exit()).isEqualTo(3);
             assertThat(missing.out().lines().count()).as("one line, no stack trace: " + missing.out()).isEqualTo(1);
+
+            Map<String, String> shellEnv = Map.of("SLUICE_BROKERS", broker.bootstrapServers(), "XDG_CONFIG_HOME", tmp.resolve("config").toString());
+            Result shell = runWithInput(tmp, shellEnv, "topic list --no-headers\ntopic describe absent\ntopic list -o json\n",
+                    prefix.resolve("bin/sluice").toString(), "shell");
+            assertThat(shell.exit()).as("Ctrl-D (end of input) returns the last command's code: " + shell.out()).isZero();
+            assertThat(shell.out()).as("no prompt on a pipe, commands after a failing one still run")
+                    .startsWith("installed  2  1\n").contains("sluice: describing topic absent:").contains("\"name\" : \"installed\"")
+                    .doesNotContain("sluice>").doesNotContain("WARN").doesNotContain("dumb terminal");
+            assertThat(tmp.resolve("config/sluice/history")).content().contains("topic describe absent");
         }
     }
 }
