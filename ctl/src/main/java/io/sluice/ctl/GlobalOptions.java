@@ -37,6 +37,10 @@ final class GlobalOptions {
             description = "Give up on an unreachable cluster after this long (default: 10)")
     int timeoutSeconds = 10;
 
+    @Option(names = "--progress", scope = ScopeType.INHERIT, paramLabel = "WHEN",
+            description = "Progress line on stderr for long operations: ${COMPLETION-CANDIDATES} (default: auto = when stderr is a terminal)")
+    Progress.When progress = Progress.When.auto;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces of failures")
     boolean verbose;
 
@@ -98,6 +102,9 @@ final class GlobalOptions {
             args.add("--no-headers");
         }
         args.addAll(List.of("--timeout", String.valueOf(timeoutSeconds)));
+        if (progress != Progress.When.auto) {
+            args.addAll(List.of("--progress", progress.name()));
+        }
         if (verbose) {
             args.add("--verbose");
         }

@@ -95,26 +95,28 @@ final class GroupCommands {
             if ((to == null) == (toFile == null)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to and --to-file");
             }
-            try (ClusterConnection c = globals().connect()) {
-                io.sluice.ops.OffsetSeek.Plan plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile)
-                        : io.sluice.ops.OffsetSeek.plan(c, group, topics, to);
+            io.sluice.ops.OffsetSeek.Plan plan;
+            try (ClusterConnection c = globals().connect(); Progress progress = progress()) {
+                java.util.function.Consumer<String> step = s -> progress.show("seek " + group + ": " + s);
+                plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile, step)
+                        : io.sluice.ops.OffsetSeek.plan(c, group, topics, to, step);
                 if (execute) {
-                    plan = io.sluice.ops.OffsetSeek.execute(c, plan);
+                    plan = io.sluice.ops.OffsetSeek.execute(c, plan, step);
                 }
-                Output out = output();
-                if (out.structured()) {
-                    out.object(plan);
-                    return ExitCodes.OK;
-                }
-                List<List<String>> rows = new ArrayList<>();
-                for (io.sluice.ops.OffsetSeek.Move m : plan.moves()) {
-                    rows.add(List.of(m.topic(), String.valueOf(m.partition()), m.current() < 0 ? "-" : String.valueOf(m.current()),
-                            String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
-                }
-                out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
-                out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+            }
+            Output out = output();
+            if (out.structured()) {
+                out.object(plan);
                 return ExitCodes.OK;
             }
+            List<List<String>> rows = new ArrayList<>();
+            for (io.sluice.ops.OffsetSeek.Move m : plan.moves()) {
+                rows.add(List.of(m.topic(), String.valueOf(m.partition()), m.current() < 0 ? "-" : String.valueOf(m.current()),
+                        String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
+            }
+            out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
+            out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+            return ExitCodes.OK;
         }
     }
 

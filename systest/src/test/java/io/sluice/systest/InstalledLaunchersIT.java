@@ -74,6 +74,11 @@ class InstalledLaunchersIT {
             assertThat(missing.exit()).isEqualTo(3);
             assertThat(missing.out().lines().count()).as("one line, no stack trace: " + missing.out()).isEqualTo(1);
 
+            Result produced = runWithInput(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), "a\nb\n",
+                    prefix.resolve("bin/sluice").toString(), "produce", "installed");
+            assertThat(produced.exit()).as(produced.out()).isZero();
+            assertThat(produced.out()).as("piped: no progress line, no summary").isEmpty();
+
             Map<String, String> shellEnv = Map.of("SLUICE_BROKERS", broker.bootstrapServers(), "XDG_CONFIG_HOME", tmp.resolve("config").toString());
             Result shell = runWithInput(tmp, shellEnv, "topic list --no-headers\ntopic describe absent\ntopic list -o json\n",
                     prefix.resolve("bin/sluice").toString(), "shell");

@@ -441,6 +441,52 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void producingABigFileShowsProgressOnlyWhenAsked(@TempDir Path tmp) throws Exception {
+        assertThat(sluice("topic", "create", "big", "-p", "3").exit()).isZero();
+        Path file = tmp.resolve("big.txt");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) {
+            sb.append("key-").append(i).append(':').append("value-").append(i).append('\n');
+        }
+        java.nio.file.Files.writeString(file, sb);
+
+        Run piped = sluice("produce", "big", file.toString(), "-k", ":", "-o", "json");
+        assertThat(piped.exit()).as(piped.err()).isZero();
+        assertThat(JSON.readTree(piped.out()).get("records").asLong()).isEqualTo(50_000);
+        assertThat(piped.err()).as("stderr is not a terminal here: no progress").isEmpty();
+
+        Run forced = sluice("--progress", "always", "produce", "big", file.toString(), "-k", ":", "-o", "json");
+        assertThat(forced.exit()).as(forced.err()).isZero();
+        assertThat(JSON.readTree(forced.out()).get("records").asLong()).isEqualTo(50_000);
+        assertThat(forced.err()).startsWith("\rproducing to big: 1 sent, ").contains("acknowledged (").contains("% read)")
+                .as("the line is erased at the end").endsWith("\r").doesNotContain("\n");
+        TopicPartition p0 = new TopicPartition("big", 0);
+        TopicPartition p1 = new TopicPartition("big", 1);
+        TopicPartition p2 = new TopicPartition("big", 2);
+        assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.latest(), p1, OffsetSpec.latest(), p2, OffsetSpec.latest())).all().get()
+                .values().stream().mapToLong(o -> o.offset()).sum()).isEqualTo(100_000);
+
+        java.nio.file.Files.writeString(tmp.resolve("bad.b64"), "aGVsbG8=\nnot base64!\n");
+        Run bad = sluice("produce", "big", tmp.resolve("bad.b64").toString(), "--base64");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("bad.b64 line 2 is not base64").hasLineCount(1);
+    }
+
+    @Test
+    void seekShowsItsStepsOnlyWhenAsked() throws Exception {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("stepped", 4, (short) 1))).all().get();
+        admin.alterConsumerGroupOffsets("steppers", Map.of(new TopicPartition("stepped", 0), new OffsetAndMetadata(0))).all().get();
+        Run quiet = sluice("group", "seek", "steppers", "--to", "start", "--topics", "stepped", "--execute");
+        assertThat(quiet.exit()).as(quiet.err()).isZero();
+        assertThat(quiet.err()).isEmpty();
+        Run forced = sluice("--progress", "always", "group", "seek", "steppers", "--to", "end", "--topics", "stepped", "--execute");
+        assertThat(forced.exit()).as(forced.err()).isZero();
+        assertThat(forced.err()).contains("\rseek steppers: reading the end offsets of 4 partition(s)")
+                .contains("\rseek steppers: committing the new offsets of 4 partition(s)").endsWith("\r");
+        assertThat(forced.out()).contains("offsets of group steppers moved");
+    }
+
+    @Test
     void versionShowsTheClusterItTalksTo() throws Exception {
         Run json = sluice("version", "-o", "json");
         assertThat(json.exit()).as(json.err()).isZero();
