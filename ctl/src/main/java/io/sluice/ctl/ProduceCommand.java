@@ -1,5 +1,6 @@
 package io.sluice.ctl;
 
+import io.sluice.ops.ClusterConnection;
 import io.sluice.ops.OpsException;
 import io.sluice.ops.Records;
 import org.apache.kafka.common.header.Header;
@@ -65,7 +66,7 @@ final class ProduceCommand extends BaseCommand {
             totalBytes += Files.size(f);
         }
         long total = totalBytes;
-        try (LineInput input = new LineInput(files); Progress progress = progress()) {
+        try (LineInput input = new LineInput(files); ClusterConnection c = globals().connect(); Progress progress = progress()) {
             Iterable<Records.Outgoing> records = () -> new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -77,7 +78,7 @@ final class ProduceCommand extends BaseCommand {
                     return record(input.next(), input, hs);
                 }
             };
-            long n = Records.produce(globals().bootstrap(), globals().properties(), topic, records, acks, compression,
+            long n = Records.produce(c, globals().properties(), topic, records, acks, compression,
                     (sent, acked) -> progress.update(() -> status(sent, acked, input.bytesRead(), total)));
             progress.close();
             Output out = output();

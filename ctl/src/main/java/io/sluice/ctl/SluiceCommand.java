@@ -5,6 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
@@ -53,7 +54,25 @@ public final class SluiceCommand implements Callable<Integer> {
             commandLine.getErr().flush();
             return ex instanceof OpsException o ? ExitCodes.of(o.kind()) : ExitCodes.ERROR;
         });
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("sluice: " + ex.getMessage() + " (" + usageHint(ex) + ")");
+            if (root.globals.verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return ExitCodes.USAGE;
+        });
         return cmd;
+    }
+
+    /** "did you mean --from? see 'sluice consume --help'": the usage error's hint, on the same line as the error. */
+    private static String usageHint(CommandLine.ParameterException ex) {
+        String hint = "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            return "did you mean " + String.join(" or ", u.getSuggestions()) + "? " + hint;
+        }
+        return hint;
     }
 
     public static void main(String[] args) {

@@ -40,6 +40,7 @@ final class TopicCommands {
 
         @Override
         public Integer call() {
+            requireKeys(spec, "--config", configs);
             try (ClusterConnection c = globals().connect()) {
                 boolean created = Topics.create(c, topic, Optional.ofNullable(partitions), Optional.ofNullable(replicas), configs, ifNotExists, dryRun);
                 Output out = output();
@@ -174,6 +175,7 @@ final class TopicCommands {
 
         @Override
         public Integer call() {
+            requireKeys(spec, "--set", set);
             try (ClusterConnection c = globals().connect()) {
                 Topics.alterConfig(c, topic, set, delete);
                 Output out = output();
@@ -215,6 +217,16 @@ final class TopicCommands {
                 }
                 out.table(at == null ? List.of("PARTITION", "EARLIEST", "LATEST") : List.of("PARTITION", "EARLIEST", "LATEST", "AT"), rows);
                 return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** KEY=VALUE options: picocli splits at '=', so "=5" arrives as an empty key; refuse it here, not at the broker. */
+    static void requireKeys(picocli.CommandLine.Model.CommandSpec spec, String option, Map<String, String> values) {
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (e.getKey().isBlank()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        option + " '" + e.getKey() + "=" + e.getValue() + "': expected KEY=VALUE with a config name as KEY");
             }
         }
     }

@@ -182,6 +182,20 @@ public final class OffsetSeek {
         return new Plan(group, "file:" + file, false, moves);
     }
 
+    /** Members of the group; 0 for a group the coordinator does not know yet (seeking it creates its offsets). */
+    private static int activeMembers(ClusterConnection c, String group) {
+        try {
+            ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(group)).all(), c,
+                    "describing group " + group).get(group);
+            return d.members().size();
+        } catch (OpsException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
     /** Applies a plan; refuses while the group has members. */
     public static Plan execute(ClusterConnection c, Plan plan) {
         return execute(c, plan, step -> { });
@@ -190,10 +204,9 @@ public final class OffsetSeek {
     /** As {@link #execute(ClusterConnection, Plan)}, telling {@code step} what it asks the cluster next. */
     public static Plan execute(ClusterConnection c, Plan plan, Consumer<String> step) {
         step.accept("checking that group " + plan.group() + " has no active members");
-        ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(plan.group())).all(), c,
-                "describing group " + plan.group()).get(plan.group());
-        if (!d.members().isEmpty()) {
-            throw new OpsException(OpsException.Kind.ERROR, "group " + plan.group() + " has " + d.members().size()
+        int members = activeMembers(c, plan.group());
+        if (members > 0) {
+            throw new OpsException(OpsException.Kind.ERROR, "group " + plan.group() + " has " + members
                     + " active member(s); stop its consumers before moving its offsets");
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();

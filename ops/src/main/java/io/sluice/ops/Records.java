@@ -41,27 +41,25 @@ public final class Records {
         void progress(long sent, long acked);
     }
 
-    /** Sends all records and waits for every ack; returns how many were acknowledged. */
-    public static long produce(String bootstrap, Map<String, String> props, String topic, Iterable<Outgoing> records,
-                               String acks, String compression) {
-        return produce(bootstrap, props, topic, records, acks, compression, (sent, acked) -> { });
-    }
-
     /**
      * Sends the records as {@code records} yields them (so a big input is streamed, never held whole) and waits for
      * every ack; returns how many were acknowledged. {@code listener} is called on this thread after each send and once
-     * at the end. The first failed send stops the sending and is thrown, naming the topic.
+     * at the end. The first failed send stops the sending and is thrown, naming the topic. The producer waits for the
+     * cluster no longer than the connection's timeout; a topic that does not exist is produced to only if the cluster
+     * creates it on first use (auto.create.topics.enable), else the failure says it does not exist.
      */
-    public static long produce(String bootstrap, Map<String, String> props, String topic, Iterable<Outgoing> records,
+    public static long produce(ClusterConnection c, Map<String, String> props, String topic, Iterable<Outgoing> records,
                                String acks, String compression, ProduceListener listener) {
+        boolean exists = Topics.exists(c, topic);
+        String timeoutMs = String.valueOf(c.timeout().toMillis());
         Map<String, Object> p = new HashMap<>(props);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, acks);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(30_000, c.timeout().toMillis() + 5_000)));
         AtomicLong acked = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         long sent = 0;
@@ -83,8 +81,13 @@ public final class Records {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new OpsException(OpsException.Kind.ERROR, "producing to " + topic + ": " + e.getMessage(), e);
         }
-        if (failure.get() != null) {
-            throw new OpsException(OpsException.Kind.ERROR, "producing to " + topic + ": " + failure.get().getMessage(), failure.get());
+        Exception failed = failure.get();
+        if (failed instanceof org.apache.kafka.common.errors.TimeoutException && !exists) {
+            throw new OpsException(OpsException.Kind.NOT_FOUND, "producing to " + topic + ": topic " + topic
+                    + " does not exist and the cluster did not create it (sluice topic create " + topic + ")", failed);
+        }
+        if (failed != null) {
+            throw Futures.translate(failed, c, "producing to " + topic);
         }
         listener.progress(sent, acked.get());
         return acked.get();

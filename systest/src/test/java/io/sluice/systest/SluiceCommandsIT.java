@@ -214,7 +214,7 @@ class SluiceCommandsIT {
             }
             Run refused = sluice("group", "seek", "seekers", "--to", "start", "--execute");
             assertThat(refused.exit()).isEqualTo(1);
-            assertThat(refused.err()).contains("active member").doesNotContain("\tat ");
+            assertThat(refused.err()).contains("active member").hasLineCount(1);
         }
         assertThat(admin.listConsumerGroupOffsets("seekers").partitionsToOffsetAndMetadata().get().get(p0).offset()).isEqualTo(20);
         assertThat(sluice("group", "seek", "seekers", "--to", "soon").exit()).isEqualTo(2);
@@ -515,9 +515,33 @@ class SluiceCommandsIT {
         Run badFlag = sluice("topic", "list", "--frobnicate");
         assertThat(badFlag.exit()).isEqualTo(2);
         assertThat(badFlag.err()).contains("Unknown option: '--frobnicate'");
+        assertThat(badFlag.err()).as("one line with a hint, not the whole usage").hasLineCount(1)
+                .contains("see 'sluice topic list --help'").doesNotContain("Usage:");
+        assertThat(sluice("topic", "list", "--interna").err()).contains("did you mean --internal?").hasLineCount(1);
         Run badConfig = sluice("topic", "create", "cfg", "-c", "retention.ms=soon");
         assertThat(badConfig.exit()).isEqualTo(2);
-        assertThat(badConfig.err()).contains("retention.ms").doesNotContain("\tat ");
+        assertThat(badConfig.err()).contains("retention.ms").hasLineCount(1);
+        for (String malformed : List.of("retention.ms", "=5", "nosuch.config=1")) {
+            Run bad = sluice("topic", "create", "cfg", "-c", malformed);
+            assertThat(bad.exit()).as(malformed).isEqualTo(2);
+            assertThat(bad.err()).as(malformed).startsWith("sluice: ").hasLineCount(1);
+        }
+        assertThat(sluice("topic", "create", "cfg", "-c", "=5").err()).contains("expected KEY=VALUE with a config name as KEY");
+        assertThat(sluice("topic", "alter-config", "cfg", "--set", "=5").exit()).isEqualTo(2);
+        Run notANumber = sluice("topic", "create", "cfg", "-p", "many");
+        assertThat(notANumber.exit()).isEqualTo(2);
+        assertThat(notANumber.err()).contains("'many' is not an int").hasLineCount(1);
+        assertThat(admin.listTopics().names().get()).doesNotContain("cfg");
+
+        Run missing = sluice("topic", "describe", "nope");
+        assertThat(missing.err()).isEqualTo("sluice: describing topic nope: no such topic or partition (sluice topic list shows the topics)\n");
+        for (List<String> cmd : List.of(List.of("topic", "delete", "nope"), List.of("topic", "offsets", "nope"), List.of("consume", "nope"),
+                List.of("topic", "add-partitions", "nope", "-p", "2"), List.of("records", "delete", "nope", "--before", "1", "--yes"),
+                List.of("group", "seek", "g", "--to", "start", "--topics", "nope"), List.of("config", "get", "topic:nope"))) {
+            Run r = sluice(cmd.toArray(String[]::new));
+            assertThat(r.exit()).as(cmd + ": " + r.err()).isEqualTo(3);
+            assertThat(r.err()).as(cmd.toString()).contains("nope").hasLineCount(1);
+        }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -532,5 +556,48 @@ class SluiceCommandsIT {
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString()).contains("no answer from 127.0.0.1:" + port + " within 3 s");
         assertThat(tookMs).isLessThan(15_000);
+
+        Path input = dataDir.resolveSibling("produce-" + System.nanoTime() + ".txt");
+        java.nio.file.Files.writeString(input, "a\nb\n");
+        long produceStart = System.nanoTime();
+        Run produce = bare("--brokers", "127.0.0.1:" + port, "--timeout", "3", "produce", "t", input.toString());
+        assertThat(produce.exit()).isEqualTo(1);
+        assertThat(produce.err()).contains("no answer from 127.0.0.1:" + port + " within 3 s").hasLineCount(1);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produceStart)).isLessThan(15_000);
+    }
+
+    @Test
+    void producingToAMissingTopicWithoutAutoCreateSaysSoWithinTheTimeout(@TempDir Path tmp) throws Exception {
+        try (Broker strict = Broker.start(BrokerConfig.load(null, Map.of("listeners", "127.0.0.1:0", "data.dir", tmp.resolve("data").toString(),
+                "metrics.listener", "", "auto.create.topics.enable", "false")))) {
+            Path input = tmp.resolve("in.txt");
+            java.nio.file.Files.writeString(input, "a\n");
+            long start = System.nanoTime();
+            Run r = bare("--brokers", strict.bootstrapServers(), "--timeout", "3", "produce", "absent", input.toString());
+            assertThat(r.exit()).as(r.err()).isEqualTo(3);
+            assertThat(r.err()).isEqualTo("sluice: producing to absent: topic absent does not exist and the cluster did not create it"
+                    + " (sluice topic create absent)\n");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(15_000);
+        }
+        Path input = tmp.resolve("auto.txt");
+        java.nio.file.Files.writeString(input, "a\n");
+        assertThat(sluice("produce", "auto-created", input.toString()).exit()).as("brokerd's default creates it").isZero();
+        assertThat(admin.listTopics().names().get()).contains("auto-created");
+    }
+
+    @Test
+    void seekCanStartAGroupThatDoesNotExistYet() throws Exception {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("fresh", 2, (short) 1))).all().get();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 6; i++) {
+                p.send(new ProducerRecord<>("fresh", i % 2, null, new byte[1])).get();
+            }
+        }
+        Run r = sluice("group", "seek", "newcomers", "--to", "end", "--topics", "fresh", "--execute");
+        assertThat(r.exit()).as(r.err()).isZero();
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("newcomers").partitionsToOffsetAndMetadata().get();
+        assertThat(offsets.get(new TopicPartition("fresh", 0)).offset()).isEqualTo(3);
+        assertThat(offsets.get(new TopicPartition("fresh", 1)).offset()).isEqualTo(3);
     }
 }
