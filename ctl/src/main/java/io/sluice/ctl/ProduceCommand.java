@@ -29,7 +29,9 @@ import java.util.NoSuchElementException;
  * {@code sluice produce TOPIC}: one record per input line (stdin or files), optional key separator and headers. The
  * input is streamed to the producer line by line, with a progress line on a terminal (see {@link Progress}).
  */
-@Command(name = "produce", description = "Produce one record per line of stdin (or of the given files).")
+@Command(name = "produce", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"records\"}: the records acknowledged.",
+        description = "Produce one record per line of stdin (or of the given files).")
 final class ProduceCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;

@@ -15,7 +15,11 @@ import java.util.stream.Collectors;
  * reports a broker's software version, so the cluster part is its id, controller and brokers. When the cluster cannot
  * be reached the client part is still printed (cluster null in JSON) and the command fails with the usual one line.
  */
-@Command(name = "version", description = {"Print the sluice, kafka-clients and Java versions and the cluster id and brokers.",
+@Command(name = "version", footerHeading = Output.JSON_HEADING,
+        footer = "{\"version\", \"kafkaClients\", \"java\", \"cluster\": {\"clusterId\", \"controller\", \"brokers\": "
+                + "[{\"id\", \"host\", \"port\", \"rack\"}]}}; cluster is null with --client or when the cluster cannot "
+                + "be reached.",
+        description = {"Print the sluice, kafka-clients and Java versions and the cluster id and brokers.",
         "With --client the cluster is not contacted."})
 final class VersionCommand extends BaseCommand {
     /** The JSON shape (stable): cluster is null with --client or when the cluster cannot be reached. */

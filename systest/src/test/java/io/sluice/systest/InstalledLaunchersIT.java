@@ -52,6 +52,15 @@ class InstalledLaunchersIT {
         assertThat(prefix.resolve("share/man/man8/brokerd.8")).exists();
         assertThat(prefix.resolve("share/man/man5/brokerd.yaml.5")).exists();
         assertThat(prefix.resolve("share/man/man1/sluice.1")).exists();
+        List<String> sluicePages;
+        try (var files = Files.list(REPO.resolve("man"))) {
+            sluicePages = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("sluice") && n.endsWith(".1")).toList();
+        }
+        assertThat(sluicePages).as("one generated page per command").contains("sluice-topic-create.1", "sluice-group-seek.1", "sluice-shell.1");
+        for (String page : sluicePages) {
+            assertThat(prefix.resolve("share/man/man1").resolve(page)).as(page).exists();
+        }
+        assertThat(prefix.resolve("share/man/man1/sluice.1.in")).as("the hand-written source of sluice.1 is not a page").doesNotExist();
 
         assertThat(run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--version").out()).startsWith("brokerd ");
         Result version = run(tmp, Map.of(), prefix.resolve("bin/sluice").toString(), "version", "--client");
