@@ -18,4 +18,9 @@ abstract class BaseCommand implements Callable<Integer> {
         GlobalOptions g = globals();
         return new Output(spec.commandLine().getOut(), g.format, !g.noHeaders);
     }
+
+    /** A progress line on this command's stderr, shown as --progress says. */
+    Progress progress() {
+        return Progress.of(spec.commandLine().getErr(), globals().progress, Progress::stderrIsTerminal);
+    }
 }

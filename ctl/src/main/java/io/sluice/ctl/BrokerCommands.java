@@ -18,7 +18,9 @@ import java.util.Map;
         subcommands = {BrokerCommands.ListBrokers.class, BrokerCommands.Describe.class})
 final class BrokerCommands {
 
-    @Command(name = "list", aliases = "ls", description = "Brokers with their address and rack; the controller is marked.")
+    @Command(name = "list", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"id\", \"host\", \"port\", \"rack\"}.",
+        aliases = "ls", description = "Brokers with their address and rack; the controller is marked.")
     static final class ListBrokers extends BaseCommand {
         @Override
         public Integer call() {
@@ -38,7 +40,10 @@ final class BrokerCommands {
         }
     }
 
-    @Command(name = "describe", description = "A broker's address and its configuration with sources.")
+    @Command(name = "describe", footerHeading = Output.JSON_HEADING,
+        footer = "{\"broker\": {\"id\", \"host\", \"port\", \"rack\"}, \"controller\", \"configs\": [{\"name\", "
+                + "\"value\", \"source\", \"readOnly\", \"sensitive\"}]}",
+        description = "A broker's address and its configuration with sources.")
     static final class Describe extends BaseCommand {
         @Parameters(paramLabel = "ID")
         int id;

@@ -35,7 +35,11 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "info", description = "Brokers, controller, cluster id and partition counts.")
+    @Command(name = "info", footerHeading = Output.JSON_HEADING,
+        footer = "{\"clusterId\", \"controller\", \"brokers\": [{\"id\", \"host\", \"port\", \"rack\"}], \"topics\", "
+                + "\"partitions\", \"offlinePartitions\", \"underReplicatedPartitions\", \"underMinIsrPartitions\", "
+                + "\"problems\": [{\"topic\", \"partition\", \"problem\"}], \"healthy\"}",
+        description = "Brokers, controller, cluster id and partition counts.")
     static final class Info extends BaseCommand {
         @Override
         public Integer call() {
@@ -46,7 +50,9 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "health", description = "Like info; exits 4 when a partition is offline, under-replicated or under min ISR (for monitoring).")
+    @Command(name = "health", footerHeading = Output.JSON_HEADING,
+        footer = "As cluster info.",
+        description = "Like info; exits 4 when a partition is offline, under-replicated or under min ISR (for monitoring).")
     static final class Health extends BaseCommand {
         @Override
         public Integer call() {

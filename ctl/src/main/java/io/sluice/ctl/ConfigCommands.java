@@ -16,7 +16,10 @@ import java.util.Map;
         subcommands = {ConfigCommands.Get.class, ConfigCommands.Set.class, ConfigCommands.Delete.class})
 final class ConfigCommands {
 
-    @Command(name = "get", description = "Show configs with their source (DEFAULT_CONFIG, DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, ...).")
+    @Command(name = "get", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"name\", \"value\", \"source\", \"readOnly\", \"sensitive\"}; value is null when "
+                + "sensitive.",
+        description = "Show configs with their source (DEFAULT_CONFIG, DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, ...).")
     static final class Get extends BaseCommand {
         @Parameters(index = "0", paramLabel = "RESOURCE")
         String resource;
@@ -43,7 +46,10 @@ final class ConfigCommands {
         }
     }
 
-    @Command(name = "set", description = "Set configs (validated by the broker; all or nothing).")
+    @Command(name = "set", footerHeading = Output.JSON_HEADING,
+        footer = "{\"resource\", \"set\": {KEY: VALUE}}",
+        description = {"Set configs (validated by the broker; all or nothing).",
+                "brokerd's broker configs are static: edit brokerd.yaml and restart."})
     static final class Set extends BaseCommand {
         @Parameters(index = "0", paramLabel = "RESOURCE")
         String resource;
@@ -75,7 +81,9 @@ final class ConfigCommands {
         }
     }
 
-    @Command(name = "delete", description = "Remove config overrides (back to the default).")
+    @Command(name = "delete", footerHeading = Output.JSON_HEADING,
+        footer = "{\"resource\", \"deleted\": [KEY...]}",
+        description = "Remove config overrides (back to the default).")
     static final class Delete extends BaseCommand {
         @Parameters(index = "0", paramLabel = "RESOURCE")
         String resource;

@@ -22,7 +22,11 @@ import java.util.Map;
  * with {@code -o json} (key and value as text, or base64 with {@code keyEncoding/valueEncoding: "base64"} when they are
  * not UTF-8).
  */
-@Command(name = "consume", description = "Print records from a topic; stops at the end unless --follow.")
+@Command(name = "consume", footerHeading = Output.JSON_HEADING,
+        footer = "One object per line: {\"topic\", \"partition\", \"offset\", \"timestamp\", \"key\", \"keyEncoding\", "
+                + "\"value\", \"valueEncoding\", \"headers\": [{\"key\", \"value\", \"valueEncoding\"}]}; an encoding "
+                + "is \"utf8\", or \"base64\" for bytes that are not UTF-8, and null with a null key or value.",
+        description = "Print records from a topic; stops at the end unless --follow.")
 final class ConsumeCommand extends BaseCommand {
     @Parameters(paramLabel = "TOPIC")
     String topic;

@@ -5,7 +5,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Options every command takes: where the cluster is, client properties, output format, verbosity. */
@@ -34,6 +36,10 @@ final class GlobalOptions {
     @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "SECONDS",
             description = "Give up on an unreachable cluster after this long (default: 10)")
     int timeoutSeconds = 10;
+
+    @Option(names = "--progress", scope = ScopeType.INHERIT, paramLabel = "WHEN",
+            description = "Progress line on stderr for long operations: ${COMPLETION-CANDIDATES} (default: auto = when stderr is a terminal)")
+    Progress.When progress = Progress.When.auto;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces of failures")
     boolean verbose;
@@ -77,6 +83,32 @@ final class GlobalOptions {
             throw new io.sluice.ops.OpsException(io.sluice.ops.OpsException.Kind.NOT_FOUND, "no profile named " + profile + " (sluice profile list)");
         }
         return p;
+    }
+
+    /** These options as arguments, for running further commands with the same settings (sluice shell). */
+    List<String> asArgs() {
+        List<String> args = new ArrayList<>();
+        if (brokers != null) {
+            args.addAll(List.of("--brokers", brokers));
+        }
+        if (profile != null) {
+            args.addAll(List.of("--profile", profile));
+        }
+        clientProperties.forEach((k, v) -> args.addAll(List.of("-X", k + "=" + v)));
+        if (format != Output.Format.table) {
+            args.addAll(List.of("--output", format.name()));
+        }
+        if (noHeaders) {
+            args.add("--no-headers");
+        }
+        args.addAll(List.of("--timeout", String.valueOf(timeoutSeconds)));
+        if (progress != Progress.When.auto) {
+            args.addAll(List.of("--progress", progress.name()));
+        }
+        if (verbose) {
+            args.add("--verbose");
+        }
+        return args;
     }
 
     ClusterConnection connect() {

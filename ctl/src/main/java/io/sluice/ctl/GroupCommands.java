@@ -14,7 +14,9 @@ import java.util.List;
                 GroupCommands.Delete.class, GroupCommands.DeleteOffsets.class})
 final class GroupCommands {
 
-    @Command(name = "list", aliases = "ls", description = "List consumer groups and their state.")
+    @Command(name = "list", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"group\", \"state\", \"protocolType\"}.",
+        aliases = "ls", description = "List consumer groups and their state.")
     static final class ListGroups extends BaseCommand {
         @Override
         public Integer call() {
@@ -33,7 +35,12 @@ final class GroupCommands {
         }
     }
 
-    @Command(name = "describe", description = "Show a group's state, members and per-partition committed offset, end offset and lag.")
+    @Command(name = "describe", footerHeading = Output.JSON_HEADING,
+        footer = "{\"group\", \"state\", \"coordinator\", \"members\": [{\"memberId\", \"clientId\", \"host\", "
+                + "\"assignment\"}], \"partitions\": [{\"topic\", \"partition\", \"committed\", \"end\", \"lag\", "
+                + "\"memberId\"}], \"totalLag\"}; lag is the end offset minus the committed offset, -1 when nothing is "
+                + "committed.",
+        description = "Show a group's state, members and per-partition committed offset, end offset and lag.")
     static final class Describe extends BaseCommand {
         @Parameters(paramLabel = "GROUP")
         String group;
@@ -64,7 +71,11 @@ final class GroupCommands {
         }
     }
 
-    @Command(name = "seek", description = {"Move a group's committed offsets. Prints the plan; changes nothing without --execute.",
+    @Command(name = "seek", footerHeading = Output.JSON_HEADING,
+        footer = "{\"group\", \"to\", \"executed\", \"moves\": [{\"topic\", \"partition\", \"current\", \"target\", "
+                + "\"delta\"}]}; current is -1 when nothing was committed; delta is the records skipped (+) or re-read "
+                + "(-).",
+        description = {"Move a group's committed offsets. Prints the plan; changes nothing without --execute.",
             "Refused while the group has active members."})
     static final class Seek extends BaseCommand {
         @Parameters(paramLabel = "GROUP")
@@ -95,30 +106,34 @@ final class GroupCommands {
             if ((to == null) == (toFile == null)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to and --to-file");
             }
-            try (ClusterConnection c = globals().connect()) {
-                io.sluice.ops.OffsetSeek.Plan plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile)
-                        : io.sluice.ops.OffsetSeek.plan(c, group, topics, to);
+            io.sluice.ops.OffsetSeek.Plan plan;
+            try (ClusterConnection c = globals().connect(); Progress progress = progress()) {
+                java.util.function.Consumer<String> step = s -> progress.show("seek " + group + ": " + s);
+                plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile, step)
+                        : io.sluice.ops.OffsetSeek.plan(c, group, topics, to, step);
                 if (execute) {
-                    plan = io.sluice.ops.OffsetSeek.execute(c, plan);
+                    plan = io.sluice.ops.OffsetSeek.execute(c, plan, step);
                 }
-                Output out = output();
-                if (out.structured()) {
-                    out.object(plan);
-                    return ExitCodes.OK;
-                }
-                List<List<String>> rows = new ArrayList<>();
-                for (io.sluice.ops.OffsetSeek.Move m : plan.moves()) {
-                    rows.add(List.of(m.topic(), String.valueOf(m.partition()), m.current() < 0 ? "-" : String.valueOf(m.current()),
-                            String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
-                }
-                out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
-                out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+            }
+            Output out = output();
+            if (out.structured()) {
+                out.object(plan);
                 return ExitCodes.OK;
             }
+            List<List<String>> rows = new ArrayList<>();
+            for (io.sluice.ops.OffsetSeek.Move m : plan.moves()) {
+                rows.add(List.of(m.topic(), String.valueOf(m.partition()), m.current() < 0 ? "-" : String.valueOf(m.current()),
+                        String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
+            }
+            out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
+            out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+            return ExitCodes.OK;
         }
     }
 
-    @Command(name = "delete", description = "Delete groups without members, with their committed offsets.")
+    @Command(name = "delete", footerHeading = Output.JSON_HEADING,
+        footer = "{\"deleted\": [GROUP...]}",
+        description = "Delete groups without members, with their committed offsets.")
     static final class Delete extends BaseCommand {
         @Parameters(paramLabel = "GROUP", arity = "1..*")
         List<String> groups;
@@ -138,7 +153,9 @@ final class GroupCommands {
         }
     }
 
-    @Command(name = "delete-offsets", description = "Delete a group's committed offsets for one topic (the group must not consume it).")
+    @Command(name = "delete-offsets", footerHeading = Output.JSON_HEADING,
+        footer = "{\"group\", \"topic\", \"partitions\": [PARTITION...]}",
+        description = "Delete a group's committed offsets for one topic (the group must not consume it).")
     static final class DeleteOffsets extends BaseCommand {
         @Parameters(index = "0", paramLabel = "GROUP")
         String group;

@@ -14,7 +14,11 @@ import java.util.Map;
         subcommands = {LogCommands.Dump.class, LogCommands.Verify.class})
 final class LogCommands {
 
-    @Command(name = "dump", description = "Every batch: offsets, record count, position, size, CRC, codec, max timestamp, producer id.")
+    @Command(name = "dump", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"file\", \"batches\": [{\"baseOffset\", \"lastOffset\", \"records\", \"position\", "
+                + "\"sizeBytes\", \"crcValid\", \"compression\", \"maxTimestamp\", \"producerId\"}], \"trailingBytes\", "
+                + "\"valid\"}.",
+        description = "Every batch: offsets, record count, position, size, CRC, codec, max timestamp, producer id.")
     static final class Dump extends BaseCommand {
         @Parameters(paramLabel = "PATH")
         Path path;
@@ -44,7 +48,9 @@ final class LogCommands {
         }
     }
 
-    @Command(name = "verify", description = "Check every batch's CRC and framing; exits 1 when a segment is damaged.")
+    @Command(name = "verify", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"file\", \"batches\", \"trailingBytes\", \"valid\"}.",
+        description = "Check every batch's CRC and framing; exits 1 when a segment is damaged.")
     static final class Verify extends BaseCommand {
         @Parameters(paramLabel = "PATH")
         Path path;

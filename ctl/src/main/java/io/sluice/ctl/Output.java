@@ -17,6 +17,9 @@ import java.util.List;
 final class Output {
     enum Format { table, wide, json, yaml }
 
+    /** Heading of the help/man section that lists a command's JSON fields (its picocli footer). */
+    static final String JSON_HEADING = "%nJSON output (-o json; -o yaml has the same fields):%n";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
 

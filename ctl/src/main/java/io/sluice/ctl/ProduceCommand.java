@@ -1,5 +1,6 @@
 package io.sluice.ctl;
 
+import io.sluice.ops.ClusterConnection;
 import io.sluice.ops.OpsException;
 import io.sluice.ops.Records;
 import org.apache.kafka.common.header.Header;
@@ -8,18 +9,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 
-/** {@code sluice produce TOPIC}: one record per input line (stdin or files), optional key separator and headers. */
-@Command(name = "produce", description = "Produce one record per line of stdin (or of the given files).")
+/**
+ * {@code sluice produce TOPIC}: one record per input line (stdin or files), optional key separator and headers. The
+ * input is streamed to the producer line by line, with a progress line on a terminal (see {@link Progress}).
+ */
+@Command(name = "produce", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"records\"}: the records acknowledged.",
+        description = "Produce one record per line of stdin (or of the given files).")
 final class ProduceCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
@@ -48,56 +60,189 @@ final class ProduceCommand extends BaseCommand {
     @Override
     public Integer call() throws IOException {
         List<Header> hs = headers.stream().map(Records::header).toList();
-        List<Records.Outgoing> records = new ArrayList<>();
-        if (files.isEmpty()) {
-            read(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), hs, records);
-        } else {
-            for (Path f : files) {
-                if (!Files.isReadable(f)) {
-                    throw new OpsException(OpsException.Kind.NOT_FOUND, "cannot read " + f);
-                }
-                try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                    read(r, hs, records);
-                }
+        long totalBytes = files.isEmpty() ? -1 : 0;
+        for (Path f : files) {
+            if (!Files.isReadable(f)) {
+                throw new OpsException(OpsException.Kind.NOT_FOUND, "cannot read " + f);
             }
+            totalBytes += Files.size(f);
         }
-        long n = Records.produce(globals().bootstrap(), globals().properties(), topic, records, acks, compression);
-        Output out = output();
-        if (out.structured()) {
-            out.object(Map.of("topic", topic, "records", n));
-        } else if (System.console() != null) {
-            out.line("produced " + n + " records to " + topic);
+        long total = totalBytes;
+        try (LineInput input = new LineInput(files); ClusterConnection c = globals().connect(); Progress progress = progress()) {
+            Iterable<Records.Outgoing> records = () -> new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return input.hasNext();
+                }
+
+                @Override
+                public Records.Outgoing next() {
+                    return record(input.next(), input, hs);
+                }
+            };
+            long n = Records.produce(c, globals().properties(), topic, records, acks, compression,
+                    (sent, acked) -> progress.update(() -> status(sent, acked, input.bytesRead(), total)));
+            progress.close();
+            Output out = output();
+            if (out.structured()) {
+                out.object(Map.of("topic", topic, "records", n));
+            } else if (System.console() != null) {
+                out.line("produced " + n + " records to " + topic);
+            }
         }
         return ExitCodes.OK;
     }
 
-    private byte[] bytes(String text) {
+    private String status(long sent, long acked, long bytesRead, long totalBytes) {
+        String s = "producing to " + topic + ": " + sent + " sent, " + acked + " acknowledged";
+        return totalBytes > 0 ? s + " (" + Math.min(100, bytesRead * 100 / totalBytes) + "% read)" : s;
+    }
+
+    private Records.Outgoing record(String line, LineInput at, List<Header> hs) {
+        String key = null;
+        String value = line;
+        if (keySeparator != null) {
+            int i = line.indexOf(keySeparator);
+            if (i >= 0) {
+                key = line.substring(0, i);
+                value = line.substring(i + keySeparator.length());
+            }
+        }
+        return new Records.Outgoing(key == null ? null : bytes(key, at), bytes(value, at), partition, hs);
+    }
+
+    private byte[] bytes(String text, LineInput at) {
         if (!base64) {
             return text.getBytes(StandardCharsets.UTF_8);
         }
         try {
             return java.util.Base64.getDecoder().decode(text.trim());
         } catch (IllegalArgumentException e) {
-            throw new OpsException(OpsException.Kind.USAGE, "--base64: not base64: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text), e);
+            throw new OpsException(OpsException.Kind.USAGE, "--base64: " + at.where() + " is not base64: "
+                    + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + " (the lines before it were produced)", e);
         }
     }
 
-    private void read(BufferedReader in, List<Header> hs, List<Records.Outgoing> out) {
-        try {
-            for (String line; (line = in.readLine()) != null; ) {
-                String key = null;
-                String value = line;
-                if (keySeparator != null) {
-                    int i = line.indexOf(keySeparator);
-                    if (i >= 0) {
-                        key = line.substring(0, i);
-                        value = line.substring(i + keySeparator.length());
+    /**
+     * The lines of the files in order, or of stdin, read one at a time (a big file is never held whole), with the
+     * bytes read so far for progress and the current file and line number for error messages.
+     */
+    private static final class LineInput implements Iterator<String>, AutoCloseable {
+        private final Deque<Path> files;
+        private final boolean stdin;
+        private long bytesBefore;
+        private CountingStream counting;
+        private BufferedReader reader;
+        private String source;
+        private long lineNumber;
+        private String next;
+
+        LineInput(List<Path> files) {
+            this.files = new ArrayDeque<>(files);
+            this.stdin = files.isEmpty();
+        }
+
+        @Override
+        public boolean hasNext() {
+            try {
+                while (next == null) {
+                    if (reader == null && !open()) {
+                        return false;
+                    }
+                    next = reader.readLine();
+                    if (next == null) {
+                        closeReader();
+                    } else {
+                        lineNumber++;
                     }
                 }
-                out.add(new Records.Outgoing(key == null ? null : bytes(key), bytes(value), partition, hs));
+                return true;
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + source, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+
+        @Override
+        public String next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            String line = next;
+            next = null;
+            return line;
+        }
+
+        long bytesRead() {
+            return bytesBefore + (counting == null ? 0 : counting.count);
+        }
+
+        String where() {
+            return source + " line " + lineNumber;
+        }
+
+        private boolean open() throws IOException {
+            InputStream in;
+            if (stdin) {
+                if (source != null) {
+                    return false;
+                }
+                in = System.in;
+                source = "stdin";
+            } else {
+                if (files.isEmpty()) {
+                    return false;
+                }
+                Path f = files.poll();
+                in = Files.newInputStream(f);
+                source = f.toString();
+            }
+            counting = new CountingStream(in);
+            reader = new BufferedReader(new InputStreamReader(counting, StandardCharsets.UTF_8));
+            lineNumber = 0;
+            return true;
+        }
+
+        private void closeReader() throws IOException {
+            bytesBefore += counting.count;
+            counting = null;
+            if (!stdin) {
+                reader.close();
+            }
+            reader = null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (reader != null) {
+                closeReader();
+            }
+        }
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class CountingStream extends FilterInputStream {
+        long count;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
         }
     }
 }

@@ -64,7 +64,10 @@ final class ProfileCommands {
         }
     }
 
-    @Command(name = "list", aliases = "ls", description = "Profiles; the current one is marked.")
+    @Command(name = "list", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"name\", \"brokers\", \"current\"} (client properties are left out: they may hold "
+                + "credentials).",
+        aliases = "ls", description = "Profiles; the current one is marked.")
     static final class ListProfiles extends BaseCommand {
         /** A profile in a listing (properties omitted: they may hold credentials). */
         record Row(String name, String brokers, boolean current) {

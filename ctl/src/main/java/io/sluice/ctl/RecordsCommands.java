@@ -15,7 +15,9 @@ import java.util.Map;
 @Command(name = "records", description = "Delete records at the head of a topic.", subcommands = RecordsCommands.Delete.class)
 final class RecordsCommands {
 
-    @Command(name = "delete", description = "Move every partition's log start offset to OFFSET (records below it are gone).")
+    @Command(name = "delete", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"logStartOffsets\": {PARTITION: OFFSET}}",
+        description = "Move every partition's log start offset to OFFSET (records below it are gone).")
     static final class Delete extends BaseCommand {
         @Parameters(paramLabel = "TOPIC")
         String topic;

@@ -5,6 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
@@ -12,10 +13,11 @@ import java.util.concurrent.Callable;
  * describe, delete) and {@code group} (list, describe, seek). Failures print one line on stderr (stack trace with -v) and exit with the codes of
  * {@link ExitCodes}.
  */
-@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
+@Command(name = "sluice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
         subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class, LogCommands.class,
-                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class},
+                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class,
+                VersionCommand.class, ShellCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
                 "3:not found (topic or group)", "4:unhealthy"})
@@ -36,8 +38,7 @@ public final class SluiceCommand implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = SluiceCommand.class.getPackage().getImplementationVersion();
-            return new String[]{"sluice " + (v == null ? "dev" : v)};
+            return new String[]{"sluice " + VersionCommand.cliVersion()};
         }
     }
 
@@ -53,7 +54,25 @@ public final class SluiceCommand implements Callable<Integer> {
             commandLine.getErr().flush();
             return ex instanceof OpsException o ? ExitCodes.of(o.kind()) : ExitCodes.ERROR;
         });
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("sluice: " + ex.getMessage() + " (" + usageHint(ex) + ")");
+            if (root.globals.verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return ExitCodes.USAGE;
+        });
         return cmd;
+    }
+
+    /** "did you mean --from? see 'sluice consume --help'": the usage error's hint, on the same line as the error. */
+    private static String usageHint(CommandLine.ParameterException ex) {
+        String hint = "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            return "did you mean " + String.join(" or ", u.getSuggestions()) + "? " + hint;
+        }
+        return hint;
     }
 
     public static void main(String[] args) {

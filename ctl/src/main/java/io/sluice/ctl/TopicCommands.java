@@ -18,7 +18,9 @@ import java.util.Optional;
                 TopicCommands.AddPartitions.class, TopicCommands.AlterConfig.class, TopicCommands.Offsets.class})
 final class TopicCommands {
 
-    @Command(name = "create", description = "Create a topic.")
+    @Command(name = "create", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"status\"}; status is created, exists (with --if-not-exists) or valid (with --dry-run).",
+        description = "Create a topic.")
     static final class Create extends BaseCommand {
         @Parameters(paramLabel = "TOPIC", description = "Topic name")
         String topic;
@@ -40,6 +42,7 @@ final class TopicCommands {
 
         @Override
         public Integer call() {
+            requireKeys(spec, "--config", configs);
             try (ClusterConnection c = globals().connect()) {
                 boolean created = Topics.create(c, topic, Optional.ofNullable(partitions), Optional.ofNullable(replicas), configs, ifNotExists, dryRun);
                 Output out = output();
@@ -54,7 +57,9 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "list", aliases = "ls", description = "List topics, optionally those matching a glob (orders-*).")
+    @Command(name = "list", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"name\", \"partitions\", \"replicationFactor\", \"internal\"}.",
+        aliases = "ls", description = "List topics, optionally those matching a glob (orders-*).")
     static final class ListTopics extends BaseCommand {
         @Parameters(paramLabel = "GLOB", arity = "0..1", description = "Only topics matching this glob")
         String glob;
@@ -79,7 +84,11 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "describe", description = "Show a topic's partitions (leader, replicas, ISR, offsets, size) and configs.")
+    @Command(name = "describe", footerHeading = Output.JSON_HEADING,
+        footer = "{\"name\", \"topicId\", \"internal\", \"partitions\": [{\"partition\", \"leader\", \"replicas\", "
+                + "\"isr\", \"logStartOffset\", \"logEndOffset\", \"sizeBytes\"}], \"configs\": [{\"name\", \"value\", "
+                + "\"source\"}]}. The table shows configs that are not defaults (all with -o wide).",
+        description = "Show a topic's partitions (leader, replicas, ISR, offsets, size) and configs.")
     static final class Describe extends BaseCommand {
         @Parameters(paramLabel = "TOPIC")
         String topic;
@@ -118,7 +127,9 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "delete", description = "Delete topics.")
+    @Command(name = "delete", footerHeading = Output.JSON_HEADING,
+        footer = "{\"deleted\": [TOPIC...]}",
+        description = "Delete topics.")
     static final class Delete extends BaseCommand {
         @Parameters(paramLabel = "TOPIC", arity = "1..*")
         List<String> topics;
@@ -138,7 +149,9 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "add-partitions", description = "Raise a topic's partition count.")
+    @Command(name = "add-partitions", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"partitions\"}",
+        description = "Raise a topic's partition count.")
     static final class AddPartitions extends BaseCommand {
         @Parameters(paramLabel = "TOPIC")
         String topic;
@@ -161,7 +174,9 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "alter-config", description = "Set or remove topic configs (validated by the broker; all or nothing).")
+    @Command(name = "alter-config", footerHeading = Output.JSON_HEADING,
+        footer = "{\"topic\", \"set\": {KEY: VALUE}, \"deleted\": [KEY...]}",
+        description = "Set or remove topic configs (validated by the broker; all or nothing).")
     static final class AlterConfig extends BaseCommand {
         @Parameters(paramLabel = "TOPIC")
         String topic;
@@ -174,6 +189,7 @@ final class TopicCommands {
 
         @Override
         public Integer call() {
+            requireKeys(spec, "--set", set);
             try (ClusterConnection c = globals().connect()) {
                 Topics.alterConfig(c, topic, set, delete);
                 Output out = output();
@@ -188,7 +204,10 @@ final class TopicCommands {
         }
     }
 
-    @Command(name = "offsets", description = "Earliest and latest offset per partition, and optionally the offset for a timestamp.")
+    @Command(name = "offsets", footerHeading = Output.JSON_HEADING,
+        footer = "An array of {\"partition\", \"earliest\", \"latest\", \"atTimestamp\"}; atTimestamp is null without "
+                + "--at and -1 when no record is that new.",
+        description = "Earliest and latest offset per partition, and optionally the offset for a timestamp.")
     static final class Offsets extends BaseCommand {
         @Parameters(paramLabel = "TOPIC")
         String topic;
@@ -215,6 +234,16 @@ final class TopicCommands {
                 }
                 out.table(at == null ? List.of("PARTITION", "EARLIEST", "LATEST") : List.of("PARTITION", "EARLIEST", "LATEST", "AT"), rows);
                 return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** KEY=VALUE options: picocli splits at '=', so "=5" arrives as an empty key; refuse it here, not at the broker. */
+    static void requireKeys(picocli.CommandLine.Model.CommandSpec spec, String option, Map<String, String> values) {
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (e.getKey().isBlank()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        option + " '" + e.getKey() + "=" + e.getValue() + "': expected KEY=VALUE with a config name as KEY");
             }
         }
     }

@@ -29,6 +29,33 @@ class SluiceCommandTest {
     }
 
     @Test
+    void versionClientOnlyNeedsNoClusterAndHasStableJsonFields() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(run(out, err, "version", "--client", "-o", "json")).as(err.toString()).isZero();
+        com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+        assertThat(v.get("version").asText()).isEqualTo(VersionCommand.cliVersion());
+        assertThat(v.get("kafkaClients").asText()).isEqualTo(org.apache.kafka.common.utils.AppInfoParser.getVersion());
+        assertThat(v.get("java").asText()).isEqualTo(System.getProperty("java.version"));
+        assertThat(v.has("cluster")).isTrue();
+        assertThat(v.get("cluster").isNull()).isTrue();
+        out = new StringWriter();
+        assertThat(run(out, new StringWriter(), "version", "--client")).isZero();
+        assertThat(out.toString()).startsWith("SLUICE         " + VersionCommand.cliVersion() + "\n").doesNotContain("CLUSTER-ID");
+    }
+
+    @Test
+    void everySubcommandTakesHelp() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(run(out, err, "topic", "describe", "--help")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("Usage: sluice topic describe");
+        out = new StringWriter();
+        assertThat(run(out, new StringWriter(), "group", "seek", "-h")).isZero();
+        assertThat(out.toString()).startsWith("Usage: sluice group seek").contains("--execute");
+    }
+
+    @Test
     void anUnknownOptionIsAUsageErrorNotAStackTrace() {
         StringWriter err = new StringWriter();
         assertThat(run(new StringWriter(), err, "--bogus")).isEqualTo(2);

@@ -29,10 +29,15 @@ public final class ClusterHealth {
                        List<Problem> problems, boolean healthy) {
     }
 
+    /** Who the cluster is, without looking at topics: one DescribeCluster round trip. */
+    public record Identity(String clusterId, int controller, List<Broker> brokers) {
+    }
+
     private ClusterHealth() {
     }
 
-    public static Info info(ClusterConnection c) {
+    /** The cluster id, controller and brokers; cheaper than {@link #info} (no topic or config requests). */
+    public static Identity identity(ClusterConnection c) {
         DescribeClusterResult dc = c.admin().describeCluster();
         String id = Futures.get(dc.clusterId(), c, "describing the cluster");
         Node controller = Futures.get(dc.controller(), c, "describing the cluster");
@@ -41,6 +46,11 @@ public final class ClusterHealth {
             brokers.add(new Broker(n.id(), n.host(), n.port(), n.rack()));
         }
         brokers.sort(Comparator.comparingInt(Broker::id));
+        return new Identity(id, controller == null ? -1 : controller.id(), brokers);
+    }
+
+    public static Info info(ClusterConnection c) {
+        Identity identity = identity(c);
         Set<String> names = Futures.get(c.admin().listTopics(new ListTopicsOptions().listInternal(true)).names(), c, "listing topics");
         Map<String, TopicDescription> topics = names.isEmpty() ? Map.of()
                 : Futures.get(c.admin().describeTopics(names).allTopicNames(), c, "describing topics");
@@ -70,7 +80,7 @@ public final class ClusterHealth {
             }
         }
         problems.sort(Comparator.comparing(Problem::topic).thenComparingInt(Problem::partition));
-        return new Info(id, controller == null ? -1 : controller.id(), brokers, names.size(), partitions, offline, under, underMin,
+        return new Info(identity.clusterId(), identity.controller(), identity.brokers(), names.size(), partitions, offline, under, underMin,
                 problems, problems.isEmpty());
     }
 }

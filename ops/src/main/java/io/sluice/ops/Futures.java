@@ -33,6 +33,11 @@ final class Futures {
             return new OpsException(OpsException.Kind.ERROR, what + ": no answer from " + c.bootstrap() + " within "
                     + c.timeout().toSeconds() + " s (is a broker running there? check --brokers)", cause);
         }
+        if (cause instanceof UnknownTopicOrPartitionException
+                && org.apache.kafka.common.protocol.Errors.UNKNOWN_TOPIC_OR_PARTITION.message().equals(cause.getMessage())) {
+            // The protocol's stock text ("This server does not host this topic-partition") reads like a placement problem.
+            return new OpsException(OpsException.Kind.NOT_FOUND, what + ": no such topic or partition (sluice topic list shows the topics)", cause);
+        }
         if (cause instanceof UnknownTopicOrPartitionException || cause instanceof GroupIdNotFoundException) {
             return new OpsException(OpsException.Kind.NOT_FOUND, what + ": " + cause.getMessage(), cause);
         }

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Offset-reset plans for a consumer group: where each partition's committed offset would move, shown before anything
@@ -74,13 +75,20 @@ public final class OffsetSeek {
 
     /** Plans the move of {@code group} on {@code topics} (all topics it has offsets for when empty). */
     public static Plan plan(ClusterConnection c, String group, List<String> topics, String to) {
+        return plan(c, group, topics, to, step -> { });
+    }
+
+    /** As {@link #plan(ClusterConnection, String, List, String)}, telling {@code step} what it asks the cluster next. */
+    public static Plan plan(ClusterConnection c, String group, List<String> topics, String to, Consumer<String> step) {
         Target target = Target.parse(to);
+        step.accept("reading the committed offsets of group " + group);
         Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 c, "listing offsets of group " + group);
         List<TopicPartition> tps = new ArrayList<>();
         if (topics.isEmpty()) {
             tps.addAll(committed.keySet());
         } else {
+            step.accept("describing " + topics.size() + " topic(s)");
             Map<String, TopicDescription> d = Futures.get(c.admin().describeTopics(topics).allTopicNames(), c, "describing " + String.join(", ", topics));
             d.values().forEach(t -> t.partitions().forEach(p -> tps.add(new TopicPartition(t.name(), p.partition()))));
         }
@@ -88,9 +96,15 @@ public final class OffsetSeek {
             throw new OpsException(OpsException.Kind.NOT_FOUND, "group " + group + " has no committed offsets; name the topics with --topics");
         }
         tps.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        step.accept("reading the start offsets of " + tps.size() + " partition(s)");
         Map<TopicPartition, Long> start = Topics.offsets(c, tps, OffsetSpec.earliest());
+        step.accept("reading the end offsets of " + tps.size() + " partition(s)");
         Map<TopicPartition, Long> end = Topics.offsets(c, tps, OffsetSpec.latest());
-        Map<TopicPartition, Long> byTime = target instanceof Target.Timestamp t ? Topics.offsets(c, tps, OffsetSpec.forTimestamp(t.timestampMs())) : Map.of();
+        Map<TopicPartition, Long> byTime = Map.of();
+        if (target instanceof Target.Timestamp t) {
+            step.accept("finding the offsets at " + t.timestampMs() + " in " + tps.size() + " partition(s)");
+            byTime = Topics.offsets(c, tps, OffsetSpec.forTimestamp(t.timestampMs()));
+        }
         List<Move> moves = new ArrayList<>();
         for (TopicPartition tp : tps) {
             long cur = committed.containsKey(tp) && committed.get(tp) != null ? committed.get(tp).offset() : -1;
@@ -124,6 +138,11 @@ public final class OffsetSeek {
      * tools); blank lines and lines starting with # are skipped. Offsets are clamped to each partition's range.
      */
     public static Plan planFromFile(ClusterConnection c, String group, java.nio.file.Path file) {
+        return planFromFile(c, group, file, step -> { });
+    }
+
+    /** As {@link #planFromFile(ClusterConnection, String, java.nio.file.Path)}, telling {@code step} what it asks next. */
+    public static Plan planFromFile(ClusterConnection c, String group, java.nio.file.Path file, Consumer<String> step) {
         List<String> lines;
         try {
             lines = java.nio.file.Files.readAllLines(file);
@@ -147,9 +166,12 @@ public final class OffsetSeek {
             }
         }
         List<TopicPartition> tps = new ArrayList<>(wanted.keySet());
+        step.accept("reading the committed offsets of group " + group);
         Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 c, "listing offsets of group " + group);
+        step.accept("reading the start offsets of " + tps.size() + " partition(s)");
         Map<TopicPartition, Long> start = Topics.offsets(c, tps, OffsetSpec.earliest());
+        step.accept("reading the end offsets of " + tps.size() + " partition(s)");
         Map<TopicPartition, Long> end = Topics.offsets(c, tps, OffsetSpec.latest());
         List<Move> moves = new ArrayList<>();
         for (TopicPartition tp : tps) {
@@ -160,16 +182,36 @@ public final class OffsetSeek {
         return new Plan(group, "file:" + file, false, moves);
     }
 
+    /** Members of the group; 0 for a group the coordinator does not know yet (seeking it creates its offsets). */
+    private static int activeMembers(ClusterConnection c, String group) {
+        try {
+            ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(group)).all(), c,
+                    "describing group " + group).get(group);
+            return d.members().size();
+        } catch (OpsException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
     /** Applies a plan; refuses while the group has members. */
     public static Plan execute(ClusterConnection c, Plan plan) {
-        ConsumerGroupDescription d = Futures.get(c.admin().describeConsumerGroups(List.of(plan.group())).all(), c,
-                "describing group " + plan.group()).get(plan.group());
-        if (!d.members().isEmpty()) {
-            throw new OpsException(OpsException.Kind.ERROR, "group " + plan.group() + " has " + d.members().size()
+        return execute(c, plan, step -> { });
+    }
+
+    /** As {@link #execute(ClusterConnection, Plan)}, telling {@code step} what it asks the cluster next. */
+    public static Plan execute(ClusterConnection c, Plan plan, Consumer<String> step) {
+        step.accept("checking that group " + plan.group() + " has no active members");
+        int members = activeMembers(c, plan.group());
+        if (members > 0) {
+            throw new OpsException(OpsException.Kind.ERROR, "group " + plan.group() + " has " + members
                     + " active member(s); stop its consumers before moving its offsets");
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         plan.moves().forEach(m -> offsets.put(new TopicPartition(m.topic(), m.partition()), new OffsetAndMetadata(m.target())));
+        step.accept("committing the new offsets of " + offsets.size() + " partition(s)");
         Futures.get(c.admin().alterConsumerGroupOffsets(plan.group(), offsets).all(), c, "moving offsets of group " + plan.group());
         return new Plan(plan.group(), plan.to(), true, plan.moves());
     }

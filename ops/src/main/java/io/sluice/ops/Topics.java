@@ -76,6 +76,19 @@ public final class Topics {
         return Pattern.compile(re.toString());
     }
 
+    /** Whether the topic exists; fails like any other request when the cluster does not answer. */
+    public static boolean exists(ClusterConnection c, String topic) {
+        try {
+            Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic);
+            return true;
+        } catch (OpsException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public static TopicDetail describe(ClusterConnection c, String topic) {
         TopicDescription t = Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic).get(topic);
         List<TopicPartition> tps = t.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -23,11 +23,18 @@ class InstalledLaunchersIT {
     }
 
     static Result run(Path dir, Map<String, String> env, String... cmd) throws Exception {
+        return runWithInput(dir, env, "", cmd);
+    }
+
+    /** Runs {@code cmd} with {@code input} on its standard input (a pipe, not a terminal). */
+    static Result runWithInput(Path dir, Map<String, String> env, String input, String... cmd) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         if (!p.waitFor(150, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError(List.of(cmd) + " did not finish: " + Files.readString(out));
@@ -45,8 +52,20 @@ class InstalledLaunchersIT {
         assertThat(prefix.resolve("share/man/man8/brokerd.8")).exists();
         assertThat(prefix.resolve("share/man/man5/brokerd.yaml.5")).exists();
         assertThat(prefix.resolve("share/man/man1/sluice.1")).exists();
+        List<String> sluicePages;
+        try (var files = Files.list(REPO.resolve("man"))) {
+            sluicePages = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("sluice") && n.endsWith(".1")).toList();
+        }
+        assertThat(sluicePages).as("one generated page per command").contains("sluice-topic-create.1", "sluice-group-seek.1", "sluice-shell.1");
+        for (String page : sluicePages) {
+            assertThat(prefix.resolve("share/man/man1").resolve(page)).as(page).exists();
+        }
+        assertThat(prefix.resolve("share/man/man1/sluice.1.in")).as("the hand-written source of sluice.1 is not a page").doesNotExist();
 
         assertThat(run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--version").out()).startsWith("brokerd ");
+        Result version = run(tmp, Map.of(), prefix.resolve("bin/sluice").toString(), "version", "--client");
+        assertThat(version.exit()).as(version.out()).isZero();
+        assertThat(version.out()).as("the version comes from the installed jar's manifest").containsPattern("(?m)^SLUICE +\\d+\\.\\d+\\.\\d+");
         Result check = run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--check-config", "--config", REPO.resolve("config/brokerd.yaml").toString());
         assertThat(check.exit()).as(check.out()).isZero();
 
@@ -63,6 +82,20 @@ class InstalledLaunchersIT {
                     "topic", "describe", "absent");
             assertThat(missing.exit()).isEqualTo(3);
             assertThat(missing.out().lines().count()).as("one line, no stack trace: " + missing.out()).isEqualTo(1);
+
+            Result produced = runWithInput(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), "a\nb\n",
+                    prefix.resolve("bin/sluice").toString(), "produce", "installed");
+            assertThat(produced.exit()).as(produced.out()).isZero();
+            assertThat(produced.out()).as("piped: no progress line, no summary").isEmpty();
+
+            Map<String, String> shellEnv = Map.of("SLUICE_BROKERS", broker.bootstrapServers(), "XDG_CONFIG_HOME", tmp.resolve("config").toString());
+            Result shell = runWithInput(tmp, shellEnv, "topic list --no-headers\ntopic describe absent\ntopic list -o json\n",
+                    prefix.resolve("bin/sluice").toString(), "shell");
+            assertThat(shell.exit()).as("Ctrl-D (end of input) returns the last command's code: " + shell.out()).isZero();
+            assertThat(shell.out()).as("no prompt on a pipe, commands after a failing one still run")
+                    .startsWith("installed  2  1\n").contains("sluice: describing topic absent:").contains("\"name\" : \"installed\"")
+                    .doesNotContain("sluice>").doesNotContain("WARN").doesNotContain("dumb terminal");
+            assertThat(tmp.resolve("config/sluice/history")).content().contains("topic describe absent");
         }
     }
 }
