@@ -50,7 +50,8 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
 
     /**
      * One partition. {@code outOfSync} lists the replicas not in the ISR (in replica order); {@code offline} means no
-     * leader; {@code underReplicated} means ISR smaller than the replica set; {@code underMinIsr} means ISR smaller
+     * leader; {@code underReplicated} means a leader but an ISR smaller than the replica set (an offline partition
+     * counts as offline only, as in {@link ClusterHealth}); {@code underMinIsr} means ISR smaller
      * than the topic's min.insync.replicas. {@code sizeBytes} is the leader replica's size.
      */
     public record Partition(int partition, int leader, List<Integer> replicas, List<Integer> isr, List<Integer> outOfSync,
@@ -65,7 +66,7 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
         public static Partition of(int partition, int leader, List<Integer> replicas, List<Integer> isr, int minInsyncReplicas,
                                    long logStartOffset, long logEndOffset, long sizeBytes) {
             List<Integer> outOfSync = replicas.stream().filter(r -> !isr.contains(r)).toList();
-            return new Partition(partition, leader, replicas, isr, outOfSync, leader < 0, isr.size() < replicas.size(),
+            return new Partition(partition, leader, replicas, isr, outOfSync, leader < 0, leader >= 0 && isr.size() < replicas.size(),
                     isr.size() < minInsyncReplicas, logStartOffset, logEndOffset, sizeBytes);
         }
 

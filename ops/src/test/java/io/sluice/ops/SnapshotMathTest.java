@@ -48,6 +48,7 @@ class SnapshotMathTest {
     void offlineWhenNoLeader() {
         ClusterSnapshot.Partition p = ClusterSnapshot.Partition.of(0, -1, List.of(1, 2), List.of(), 1, -1, -1, -1);
         assertThat(p.offline()).isTrue();
+        assertThat(p.underReplicated()).isFalse();
         assertThat(p.underMinIsr()).isTrue();
         assertThat(p.outOfSync()).containsExactly(1, 2);
         assertThat(p.records()).isEqualTo(-1);
