@@ -15,7 +15,8 @@ import java.util.List;
  * or YAML for scripts. The JSON field names are the record component names of the ops types: a stable interface.
  */
 final class Output {
-    enum Format { table, wide, json, yaml }
+    /** {@code text}: plain text where a command has a text report (sluice top --once); elsewhere the same as table. */
+    enum Format { table, wide, json, yaml, text }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
