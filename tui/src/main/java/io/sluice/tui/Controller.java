@@ -72,6 +72,9 @@ final class Controller {
         if (ui.page != Page.TAIL) {
             return;
         }
+        if (a == Action.VIEW || a == Action.TAIL || a == Action.NEXT_VIEW || a == Action.PREV_VIEW) {
+            ui.position().follow = true;
+        }
         if (ui.tailTopic == null) {
             chooseTailFromTopics(st);
         }
@@ -89,6 +92,7 @@ final class Controller {
 
     private void move(int delta) {
         ScreenState.Position pos = ui.position();
+        pos.follow = ui.page == Page.TAIL && delta == Integer.MAX_VALUE / 2;
         long next = (long) pos.selected + delta;
         pos.selected = (int) Math.max(0, Math.min(Integer.MAX_VALUE / 2, next));
         pos.selectedKey = null;

@@ -57,6 +57,10 @@ final class Dashboard {
         } else if (ui.page == Page.OVERVIEW) {
             OverviewView.draw(g, theme, st.observation(), BODY_TOP, 0, w, bodyHeight);
         } else {
+            if (ui.position().follow) {
+                ui.position().selected = Integer.MAX_VALUE / 2;
+                ui.position().selectedKey = null;
+            }
             TableRenderer.draw(g, theme, table(st, ui), ui.position(), BODY_TOP, 0, w, bodyHeight, true);
         }
         keyLine(g, ui, w, h - 1);

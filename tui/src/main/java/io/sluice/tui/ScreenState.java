@@ -40,6 +40,8 @@ final class ScreenState {
         String selectedKey;
         int sortColumn = -1;
         String filter = "";
+        /** Keep the last row selected as rows arrive (the tail's newest record) until the operator moves up. */
+        boolean follow;
     }
 
     Page page = Page.OVERVIEW;

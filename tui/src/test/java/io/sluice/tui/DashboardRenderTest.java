@@ -290,7 +290,13 @@ class DashboardRenderTest {
         vs.ui.page = ScreenState.Page.TAIL;
         vs.ui.tailTopic = "orders";
         vs.ui.tailPartition = 0;
+        vs.ui.position().follow = true;
         vs.render(st, NOW).save("tail-80x24");
+        assertThat(vs.at(0, vs.rowOf(" 42 ")).getBackgroundColor()).as("the newest record is selected").isEqualTo(TextColor.ANSI.CYAN);
+        controller(vs).onKey(key('k'), st, 10);
+        assertThat(vs.ui.position().follow).isFalse();
+        vs.render(st, NOW);
+        assertThat(vs.at(0, vs.rowOf("k1")).getBackgroundColor()).isEqualTo(TextColor.ANSI.CYAN);
         assertThat(vs.text()).contains("Tail orders partition 0");
         assertThat(vs.lines().get(vs.rowOf("k1"))).containsPattern("0 +41 22:13:20 k1 +\\{\"id\":1\\} +trace=abc");
         assertThat(vs.lines().get(vs.rowOf(" 42 "))).containsPattern("0 +42 22:13:21 null +0x00ff +-");
