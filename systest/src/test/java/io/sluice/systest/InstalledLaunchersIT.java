@@ -45,6 +45,7 @@ class InstalledLaunchersIT {
         assertThat(prefix.resolve("share/man/man8/brokerd.8")).exists();
         assertThat(prefix.resolve("share/man/man5/brokerd.yaml.5")).exists();
         assertThat(prefix.resolve("share/man/man1/sluice.1")).exists();
+        assertThat(prefix.resolve("share/man/man1/sluice-top.1")).exists();
 
         assertThat(run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--version").out()).startsWith("brokerd ");
         Result check = run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--check-config", "--config", REPO.resolve("config/brokerd.yaml").toString());
@@ -59,6 +60,13 @@ class InstalledLaunchersIT {
                     "topic", "list", "-o", "json");
             assertThat(list.exit()).as(list.out()).isZero();
             assertThat(list.out()).contains("\"name\" : \"installed\"").contains("\"partitions\" : 2").doesNotContain("WARN").doesNotContain("INFO");
+            Result top = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(),
+                    "top", "--once", "-o", "json");
+            assertThat(top.exit()).as(top.out()).isZero();
+            assertThat(top.out()).contains("\"name\" : \"installed\"").contains("\"brokersUp\" : 1").doesNotContain("WARN");
+            Result noTerminal = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(), "top");
+            assertThat(noTerminal.exit()).isEqualTo(2);
+            assertThat(noTerminal.out()).isEqualTo("sluice: sluice top needs a terminal; for scripts use sluice top --once -o json\n");
             Result missing = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(),
                     "topic", "describe", "absent");
             assertThat(missing.exit()).isEqualTo(3);

@@ -189,6 +189,18 @@ class SluiceTopTmuxIT {
     }
 
     @Test
+    void sigtermRestoresTheTerminal() throws Exception {
+        startTop();
+        await("sigterm-01-overview", t -> t.contains("1 Overview") && t.contains("smokers"), "the overview");
+        long shell = Long.parseLong(tmux("display-message", "-p", "-t", "top", "#{pane_pid}").trim());
+        ProcessHandle java = ProcessHandle.of(shell).orElseThrow().children()
+                .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst().orElseThrow();
+        assertThat(java.destroy()).as("SIGTERM sent to sluice top, pid " + java.pid()).isTrue();
+        await("sigterm-02-after", t -> t.contains("top exited 143"), "sluice top to exit on SIGTERM");
+        assertTerminalRestored("sigterm-03-terminal");
+    }
+
+    @Test
     void ctrlCQuitsAndRestoresTheTerminal() throws Exception {
         startTop();
         await("ctrl-c-01-overview", s -> s.contains("1 Overview") && s.contains("smokers"), "the overview");

@@ -14,7 +14,6 @@ import io.sluice.ops.RecordProbe;
 import io.sluice.ops.SnapshotPoller;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.time.ZoneId;
 import java.util.Map;
@@ -62,7 +61,7 @@ public final class TopApp {
                 poller.close();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("terminal: " + e.getMessage(), e);
+            throw new OpsException(OpsException.Kind.ERROR, "terminal: " + e.getMessage(), e);
         }
     }
 
@@ -156,7 +155,7 @@ public final class TopApp {
             try {
                 screen.stopScreen();
             } catch (IOException e) {
-                throw new UncheckedIOException("restoring the terminal: " + e.getMessage(), e);
+                throw new OpsException(OpsException.Kind.ERROR, "restoring the terminal: " + e.getMessage(), e);
             }
         }
     }
