@@ -13,7 +13,7 @@ enum Action {
     FILTER("/", "filter rows by name (Enter keeps, Esc clears)"),
     SORT("s", "sort by the next column (then back to natural order)"),
     TAIL("t", "tail the selected topic or partition"),
-    PAUSE("p", "pause / resume refreshing"),
+    PAUSE("p, Space", "pause / resume refreshing"),
     SLOWER("+", "refresh less often (up to 30 s)"),
     FASTER("-", "refresh more often (down to 0.5 s)"),
     QUIT("q, Ctrl-C", "quit"),

@@ -76,18 +76,30 @@ final class Fmt {
         return CLOCK.format(Instant.ofEpochMilli(epochMs).atZone(zone));
     }
 
-    /** Printable UTF-8 text as is (control characters shown as '.'), anything else as hex; "null" for null. */
+    /** Bytes of a payload looked at: a preview needs no more than a wide terminal line. */
+    static final int PREVIEW_BYTES = 1024;
+
+    /**
+     * Printable UTF-8 text as is (control characters shown as '.'), anything else as hex; "null" for null. Only the
+     * first {@link #PREVIEW_BYTES} are decoded ("..." follows when there is more).
+     */
     static String payload(byte[] bytes) {
         if (bytes == null) {
             return "null";
         }
+        boolean cut = bytes.length > PREVIEW_BYTES;
+        ByteBuffer head = ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, PREVIEW_BYTES));
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(head).toString();
             StringBuilder sb = new StringBuilder(s.length());
             s.codePoints().forEach(cp -> sb.appendCodePoint(Character.isISOControl(cp) ? '.' : cp));
-            return sb.toString();
+            return sb + (cut ? "..." : "");
         } catch (CharacterCodingException e) {
+            if (cut && e instanceof java.nio.charset.MalformedInputException m && head.position() + m.getInputLength() >= PREVIEW_BYTES - 3) {
+                // a character split by the preview limit: show the text before it
+                return payload(java.util.Arrays.copyOf(bytes, head.position())) + "...";
+            }
             return "0x" + HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 32)) + (bytes.length > 32 ? ".." : "");
         }
     }

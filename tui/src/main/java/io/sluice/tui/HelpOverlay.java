@@ -17,7 +17,7 @@ final class HelpOverlay {
         out.add("");
         for (Action a : Action.values()) {
             if (!a.keys.isEmpty()) {
-                out.add(String.format("%-10s %s", a.keys, a.help));
+                out.add(String.format(java.util.Locale.ROOT, "%-10s %s", a.keys, a.help));
             }
         }
         out.add("");

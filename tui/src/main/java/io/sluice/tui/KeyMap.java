@@ -34,14 +34,14 @@ final class KeyMap {
             return Action.VIEW;
         }
         return switch (c) {
-            case '?', 'h' -> Action.HELP;
+            case '?' -> Action.HELP;
             case 'k' -> Action.UP;
             case 'j' -> Action.DOWN;
             case '/' -> Action.FILTER;
             case 's' -> Action.SORT;
             case 't' -> Action.TAIL;
             case 'p', ' ' -> Action.PAUSE;
-            case '+', '=' -> Action.SLOWER;
+            case '+' -> Action.SLOWER;
             case '-' -> Action.FASTER;
             case 'q', 'Q' -> Action.QUIT;
             default -> null;

@@ -115,7 +115,7 @@ final class OverviewView {
     }
 
     private static Span label(String text) {
-        return new Span(String.format("%-12s", text), Style.TITLE);
+        return new Span(String.format(java.util.Locale.ROOT, "%-12s", text), Style.TITLE);
     }
 
     private static void line(TextGraphics g, Theme theme, int row, int left, int width, List<Span> spans) {
