@@ -134,8 +134,16 @@ class SluiceTopTmuxIT {
     }
 
     private void startTop() throws Exception {
-        type("'" + launcher + "' -b " + broker.bootstrapServers() + " top --interval 0.5; echo \"top exited $?\"");
+        startTop("");
     }
+
+    private void startTop(String env) throws Exception {
+        type(env + "'" + launcher + "' -b " + broker.bootstrapServers() + " top --interval 0.5; echo \"top exited $?\"");
+    }
+
+    /** An SGR sequence that sets a foreground or background colour, as capture-pane -e writes them. */
+    private static final java.util.regex.Pattern COLOUR = java.util.regex.Pattern.compile(
+            "\u001b\\[(?:[0-9]+;)*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)(?:;[0-9]+)*m");
 
     private void assertTerminalRestored(String name) throws Exception {
         Path script = dir.resolve("modes.sh");
@@ -152,6 +160,13 @@ class SluiceTopTmuxIT {
         startTop();
         String overview = await("01-overview", s -> s.contains("1 Overview") && s.contains("Lag ") && s.contains("smokers"), "the overview");
         assertThat(overview).contains("Brokers     1 up, 0 down").contains("0 offline, 0 under-replicated").contains("updated");
+        assertThat(COLOUR.matcher(tmux("capture-pane", "-p", "-e", "-t", "top")).find()).as("colours by default").isTrue();
+        tmux("resize-window", "-t", "top", "-x", "80", "-y", "24");
+        String small = await("01-overview-80x24", s -> s.lines().count() == 24 && s.lines().anyMatch(l -> l.startsWith("jk move")),
+                "the overview redrawn at 80x24");
+        assertThat(small.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+        assertThat(small.lines().toList().get(23)).startsWith("jk move").contains("q quit");
+        assertThat(small).contains("Partitions  0 offline, 0 under-replicated, 0 under min ISR");
         keys("2");
         await("02-brokers", s -> s.contains("LEADERS") && s.contains(" up "), "the brokers view");
         keys("3");
@@ -201,9 +216,12 @@ class SluiceTopTmuxIT {
     }
 
     @Test
-    void ctrlCQuitsAndRestoresTheTerminal() throws Exception {
-        startTop();
+    void ctrlCQuitsAndRestoresTheTerminalAndNoColorMeansNoColours() throws Exception {
+        startTop("NO_COLOR=1 ");
         await("ctrl-c-01-overview", s -> s.contains("1 Overview") && s.contains("smokers"), "the overview");
+        String escapes = tmux("capture-pane", "-p", "-e", "-t", "top");
+        assertThat(COLOUR.matcher(escapes).find()).as("NO_COLOR: no colour escapes in\n" + escapes).isFalse();
+        assertThat(escapes).as("bars in reverse video").contains("\u001b[7m");
         keys("C-c");
         await("ctrl-c-02-after", s -> s.contains("top exited 0"), "sluice top to exit on Ctrl-C");
         assertTerminalRestored("ctrl-c-03-terminal");
