@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.brokerd.Broker;
 import io.sluice.brokerd.config.BrokerConfig;
-import io.sluice.ctl.SluiceCommand;
 import io.sluice.ops.ClusterConnection;
 import io.sluice.ops.ClusterRates;
 import io.sluice.ops.ClusterSnapshot;
@@ -25,10 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -206,18 +202,8 @@ class SluiceTopIT {
         }
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run sluice(String... args) {
-        CommandLine cmd = SluiceCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of("--brokers", broker.bootstrapServers()));
-        all.addAll(List.of(args));
-        return new Run(cmd.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    static SluiceCommandsIT.Run sluice(String... args) {
+        return SluiceCommandsIT.sluiceAt(broker.bootstrapServers(), args);
     }
 
     @Test
@@ -225,7 +211,7 @@ class SluiceTopIT {
         admin.createTopics(List.of(new NewTopic("views", 1, (short) 1))).all().get();
         produce(broker.bootstrapServers(), "views", 7, 0);
         admin.alterConsumerGroupOffsets("viewers", Map.of(new TopicPartition("views", 0), new OffsetAndMetadata(2))).all().get();
-        Run run = sluice("top", "--once", "-o", "json");
+        SluiceCommandsIT.Run run = sluice("top", "--once", "-o", "json");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode s = JSON.readTree(run.out());
         assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups");
@@ -265,7 +251,7 @@ class SluiceTopIT {
         assertThat(gp.get("lag").asLong()).isEqualTo(5);
         assertThat(gp.get("timeLagMs").asLong()).isNotNegative();
 
-        Run text = sluice("top", "--once", "-o", "text");
+        SluiceCommandsIT.Run text = sluice("top", "--once", "-o", "text");
         assertThat(text.exit()).as(text.err()).isZero();
         assertThat(text.out()).contains("cluster " + s.get("clusterId").asText()).contains("Partitions  0 offline, 0 under-replicated")
                 .contains("Brokers  1 up, 0 down").contains("PARTITION").contains("Group viewers").containsPattern("views +0 +2 +7 +5 ");

@@ -62,7 +62,11 @@ final class Controller {
             case END -> move(Integer.MAX_VALUE / 2);
             case ENTER -> drillIn(st);
             case BACK -> back();
-            case FILTER -> ui.filterInput = new StringBuilder(ui.position().filter);
+            case FILTER -> {
+                if (ui.page != Page.OVERVIEW) {
+                    ui.filterInput = new StringBuilder(ui.position().filter);
+                }
+            }
             case SORT -> sort(st);
             case TAIL -> tail(st);
             case PAUSE -> poller.paused(!st.paused());
