@@ -34,6 +34,9 @@ final class TopCommand extends BaseCommand {
             throw new OpsException(OpsException.Kind.USAGE, "--interval " + intervalSeconds + ": expected 0.5 to 30 seconds");
         }
         GlobalOptions g = globals();
+        if (!once && (g.format == Output.Format.json || g.format == Output.Format.yaml)) {
+            throw new OpsException(OpsException.Kind.USAGE, "-o " + g.format + " prints a snapshot: add --once");
+        }
         if (!once) {
             return TopApp.run(new TopApp.Options(g.bootstrap(), g.properties(), Duration.ofSeconds(g.timeoutSeconds),
                     Math.round(intervalSeconds * 1000), System.getenv()));

@@ -73,13 +73,16 @@ public final class RecordProbe implements AutoCloseable {
 
     /**
      * The last {@code count} records (by offset within each partition, merged by timestamp, oldest first) of the given
-     * partitions whose log start and end offsets are passed in. Stops at {@code timeoutMs} with what it has.
+     * partitions whose log start and end offsets are passed in. Stops at {@code timeoutMs} with what it has. Reads at
+     * most {@code count} records from each partition and about {@link #MAX_TAIL_READ} in all, so a topic with many
+     * partitions shows the latest few of each.
      */
     public List<Records.Incoming> latest(Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> endOffsets,
                                          int count, long timeoutMs) {
+        long perPartition = perPartition(count, endOffsets.size());
         Map<TopicPartition, Long> from = new HashMap<>();
         endOffsets.forEach((tp, end) -> {
-            long start = Math.max(startOffsets.getOrDefault(tp, 0L), end - count);
+            long start = Math.max(startOffsets.getOrDefault(tp, 0L), end - perPartition);
             if (start < end) {
                 from.put(tp, start);
             }
@@ -110,6 +113,13 @@ public final class RecordProbe implements AutoCloseable {
         got.sort(Comparator.comparingLong(Records.Incoming::timestampMs).thenComparing(Records.Incoming::partition)
                 .thenComparingLong(Records.Incoming::offset));
         return got.size() <= count ? got : List.copyOf(got.subList(got.size() - count, got.size()));
+    }
+
+    static final int MAX_TAIL_READ = 500;
+
+    /** Records to read from each of {@code partitions} partitions: {@code count}, fewer when that would pass MAX_TAIL_READ, at least 1. */
+    static long perPartition(int count, int partitions) {
+        return Math.max(1, Math.min(count, MAX_TAIL_READ / Math.max(1, partitions)));
     }
 
     @Override

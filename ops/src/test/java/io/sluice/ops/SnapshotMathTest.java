@@ -111,6 +111,14 @@ class SnapshotMathTest {
     }
 
     @Test
+    void tailReadsAtMostCountPerPartitionAndAboutFiveHundredInAll() {
+        assertThat(RecordProbe.perPartition(50, 1)).isEqualTo(50);
+        assertThat(RecordProbe.perPartition(50, 10)).isEqualTo(50);
+        assertThat(RecordProbe.perPartition(50, 100)).isEqualTo(5);
+        assertThat(RecordProbe.perPartition(50, 5000)).isEqualTo(1);
+    }
+
+    @Test
     void intervalSteps() {
         assertThat(SnapshotPoller.nextInterval(2000, +1)).isEqualTo(5000);
         assertThat(SnapshotPoller.nextInterval(2000, -1)).isEqualTo(1000);

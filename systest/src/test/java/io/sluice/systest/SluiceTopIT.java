@@ -256,6 +256,9 @@ class SluiceTopIT {
         assertThat(text.out()).contains("cluster " + s.get("clusterId").asText()).contains("Partitions  0 offline, 0 under-replicated")
                 .contains("Brokers  1 up, 0 down").contains("PARTITION").contains("Group viewers").containsPattern("views +0 +2 +7 +5 ");
         assertThat(sluice("top", "--once", "--interval", "0.1").exit()).isEqualTo(2);
+        SluiceCommandsIT.Run jsonWithoutOnce = sluice("top", "-o", "json");
+        assertThat(jsonWithoutOnce.exit()).isEqualTo(2);
+        assertThat(jsonWithoutOnce.err()).isEqualTo("sluice: -o json prints a snapshot: add --once\n");
     }
 
     static List<String> fields(JsonNode n) {
