@@ -158,6 +158,7 @@ final class Controller {
         if (t == null) {
             return;
         }
+        selectedKey(st); // pin the selected row by its key, so it stays selected in the new order
         ScreenState.Position pos = ui.position();
         pos.sortColumn = pos.sortColumn + 1 >= t.columns().size() ? -1 : pos.sortColumn + 1;
     }

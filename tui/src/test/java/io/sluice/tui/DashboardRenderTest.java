@@ -302,4 +302,42 @@ class DashboardRenderTest {
         assertThat(vs.lines().get(vs.rowOf(" 42 "))).containsPattern("0 +42 22:13:21 null +0x00ff +-");
         assertThat(vs.rowOf("k1")).isLessThan(vs.rowOf(" 42 "));
     }
+
+    @Test
+    void pagingScrollsLongTablesAndKeepsTheSelectionVisible() {
+        List<io.sluice.ops.ClusterSnapshot.Topic> topics = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            topics.add(io.sluice.ops.ClusterSnapshot.Topic.of(String.format(java.util.Locale.ROOT, "topic-%02d", i), false, 1,
+                    List.of(io.sluice.ops.ClusterSnapshot.Partition.of(0, 1, List.of(1), List.of(1), 1, 0, i, i * 100L))));
+        }
+        io.sluice.ops.ClusterSnapshot s = io.sluice.ops.ClusterSnapshot.of(Fixtures.T0, "c", 1,
+                List.of(new io.sluice.ops.ClusterSnapshot.Node(1, "h", 9092, null)), java.util.Map.of(), topics, List.of());
+        SnapshotPoller.State st = new SnapshotPoller.State(new SnapshotPoller.Observation(s, io.sluice.ops.ClusterRates.NONE,
+                new io.sluice.ops.LagTrend(2, 1000).with(s)), Fixtures.T0, Fixtures.T0, null, null, 2000, false, null);
+        VirtualScreen vs = new VirtualScreen(80, 24, new Theme(true, true));
+        Controller c = controller(vs);
+        c.onKey(key('3'), st, 18);
+        vs.render(st, Fixtures.T0);
+        assertThat(vs.text()).contains("1-18/40").contains("topic-00").doesNotContain("topic-18");
+        c.onKey(key(KeyType.PageDown), st, 18);
+        vs.render(st, Fixtures.T0);
+        assertThat(vs.text()).contains("2-19/40").contains("topic-18");
+        assertThat(vs.at(0, vs.rowOf("topic-18")).getBackgroundColor()).isEqualTo(TextColor.ANSI.CYAN);
+        c.onKey(key(KeyType.End), st, 18);
+        vs.render(st, Fixtures.T0);
+        assertThat(vs.text()).contains("23-40/40").contains("topic-39");
+        c.onKey(key(KeyType.Home), st, 18);
+        vs.render(st, Fixtures.T0);
+        assertThat(vs.text()).contains("1-18/40");
+        assertThat(vs.at(0, vs.rowOf("topic-00")).getBackgroundColor()).isEqualTo(TextColor.ANSI.CYAN);
+        // sorting by size (largest first) keeps the selected topic selected
+        c.onKey(key(KeyType.End), st, 18);
+        for (int i = 0; i < 6; i++) {
+            c.onKey(key('s'), st, 18);
+        }
+        vs.render(st, Fixtures.T0);
+        assertThat(vs.text()).contains("SIZE*");
+        assertThat(vs.lines().get(Dashboard.BODY_TOP + 2)).startsWith("topic-39");
+        assertThat(vs.at(0, Dashboard.BODY_TOP + 2).getBackgroundColor()).isEqualTo(TextColor.ANSI.CYAN);
+    }
 }
