@@ -16,14 +16,24 @@ import java.util.TreeMap;
  *
  * <p>Record component names are the JSON field names of {@code sluice top --once -o json}: a stable interface,
  * listed in sluice-top(1). Offsets and sizes the cluster did not report are -1; a broker id -1 means none.
+ * {@code warnings} are the parts that could not be read this time (a broker's log dirs, some partitions' offsets, a
+ * group), one line each: the rest of the snapshot is still good, as when one broker of several is dying.
  */
 public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId, Summary summary, List<Broker> brokers,
-                              List<Topic> topics, List<Group> groups) {
+                              List<Topic> topics, List<Group> groups, List<String> warnings) {
 
     public ClusterSnapshot {
         brokers = List.copyOf(brokers);
         topics = List.copyOf(topics);
         groups = List.copyOf(groups);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** This snapshot with {@code more} warnings added. */
+    public ClusterSnapshot withWarnings(List<String> more) {
+        List<String> all = new ArrayList<>(warnings);
+        all.addAll(more);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, all);
     }
 
     /** Counts for the overview. */
@@ -176,7 +186,7 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
         long totalLag = groups.stream().mapToLong(Group::totalLag).sum();
         int down = (int) brokers.stream().filter(b -> !b.up()).count();
         Summary s = new Summary(brokers.size() - down, down, topics.size(), partitions, offline, under, underMin, totalLag);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups, List.of());
     }
 
     /** The topic named {@code name}, or null. */

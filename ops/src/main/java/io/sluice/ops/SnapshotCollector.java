@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -28,8 +29,11 @@ import java.util.Set;
  * live brokers, ListGroups, DescribeGroups and OffsetFetch; then, when a {@link RecordProbe} is given, the timestamps
  * of the next record each lagging group would read (time lag), at most {@link #MAX_TIME_LAG_PROBES} per snapshot.
  *
- * <p>A failed call fails the whole snapshot with an {@link OpsException} (one line); the poller shows it and tries
- * again next round. Not thread-safe: one poller thread uses it.
+ * <p>A failed cluster-wide call (DescribeCluster, Metadata, DescribeConfigs, ListGroups) fails the whole snapshot
+ * with an {@link OpsException} (one line); the poller shows it and tries again next round. Calls that go to one broker
+ * (log dirs, a partition leader's offsets, a group coordinator) fail alone: the snapshot leaves that part out (-1 or no
+ * group) and says so in its warnings, so a dying broker among live ones does not blank the dashboard.
+ * Not thread-safe: one poller thread uses it.
  */
 public final class SnapshotCollector {
     static final int MAX_TIME_LAG_PROBES = 64;
@@ -63,12 +67,13 @@ public final class SnapshotCollector {
         List<TopicPartition> led = new ArrayList<>();
         described.values().forEach(t -> t.partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty())
                 .forEach(p -> led.add(new TopicPartition(t.name(), p.partition()))));
-        Map<TopicPartition, Long> start = led.isEmpty() ? Map.of() : Topics.offsets(c, led, OffsetSpec.earliest());
-        Map<TopicPartition, Long> end = led.isEmpty() ? Map.of() : Topics.offsets(c, led, OffsetSpec.latest());
+        List<String> warnings = new ArrayList<>();
+        Map<TopicPartition, Long> start = offsets(led, OffsetSpec.earliest(), "log start", warnings);
+        Map<TopicPartition, Long> end = offsets(led, OffsetSpec.latest(), "log end", warnings);
 
         Map<Integer, ClusterSnapshot.LogDirUsage> usage = new HashMap<>();
         Map<TopicPartition, Map<Integer, Long>> replicaSizes = new HashMap<>();
-        logDirs(nodes, usage, replicaSizes);
+        logDirs(nodes, usage, replicaSizes, warnings);
 
         List<ClusterSnapshot.Topic> topics = new ArrayList<>();
         for (TopicDescription t : described.values()) {
@@ -83,9 +88,34 @@ public final class SnapshotCollector {
             }
             topics.add(ClusterSnapshot.Topic.of(t.name(), t.isInternal(), min, parts));
         }
-        List<ClusterSnapshot.Group> groups = groups(Futures.get(groupListing, c, "listing groups"), end, nowMs);
+        List<ClusterSnapshot.Group> groups = groups(Futures.get(groupListing, c, "listing groups"), end, nowMs, warnings);
         int controllerId = controller == null || controller.isEmpty() ? -1 : controller.id();
-        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups);
+        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups).withWarnings(warnings);
+    }
+
+    /** Offsets per partition; partitions whose leader did not answer are left out, with one warning for all of them. */
+    private Map<TopicPartition, Long> offsets(List<TopicPartition> tps, OffsetSpec spec, String what, List<String> warnings) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        if (tps.isEmpty()) {
+            return out;
+        }
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        tps.forEach(tp -> request.put(tp, spec));
+        ListOffsetsResult result = connection.admin().listOffsets(request);
+        List<TopicPartition> failed = new ArrayList<>();
+        OpsException last = null;
+        for (TopicPartition tp : tps) {
+            try {
+                out.put(tp, Futures.get(result.partitionResult(tp), connection, "listing " + what + " offsets").offset());
+            } catch (OpsException e) {
+                failed.add(tp);
+                last = e;
+            }
+        }
+        if (last != null) {
+            warnings.add(failed.size() + " partition(s) without " + what + " offsets (first " + failed.get(0) + "): " + last.getMessage());
+        }
+        return out;
     }
 
     private Map<String, Integer> minInsyncReplicas(Set<String> topicNames) {
@@ -106,12 +136,20 @@ public final class SnapshotCollector {
 
     /** Fills per-broker usage and per-replica sizes from the live brokers' log dirs. */
     private void logDirs(List<ClusterSnapshot.Node> nodes, Map<Integer, ClusterSnapshot.LogDirUsage> usage,
-                         Map<TopicPartition, Map<Integer, Long>> replicaSizes) {
+                         Map<TopicPartition, Map<Integer, Long>> replicaSizes, List<String> warnings) {
         if (nodes.isEmpty()) {
             return;
         }
-        Map<Integer, Map<String, LogDirDescription>> dirs = Futures.get(connection.admin()
-                .describeLogDirs(nodes.stream().map(ClusterSnapshot.Node::id).toList()).allDescriptions(), connection, "describing log dirs");
+        Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> pending = connection.admin()
+                .describeLogDirs(nodes.stream().map(ClusterSnapshot.Node::id).toList()).descriptions();
+        Map<Integer, Map<String, LogDirDescription>> dirs = new HashMap<>();
+        for (Map.Entry<Integer, KafkaFuture<Map<String, LogDirDescription>>> e : pending.entrySet()) {
+            try {
+                dirs.put(e.getKey(), Futures.get(e.getValue(), connection, "describing the log dirs of broker " + e.getKey()));
+            } catch (OpsException failed) {
+                warnings.add(failed.getMessage());
+            }
+        }
         dirs.forEach((broker, byDir) -> {
             int partitions = 0;
             long bytes = 0;
@@ -126,19 +164,28 @@ public final class SnapshotCollector {
         });
     }
 
-    private List<ClusterSnapshot.Group> groups(java.util.Collection<ConsumerGroupListing> listing, Map<TopicPartition, Long> end, long nowMs) {
+    private List<ClusterSnapshot.Group> groups(java.util.Collection<ConsumerGroupListing> listing, Map<TopicPartition, Long> end, long nowMs,
+                                               List<String> warnings) {
         ClusterConnection c = connection;
         List<String> ids = listing.stream().map(ConsumerGroupListing::groupId).sorted().toList();
         if (ids.isEmpty()) {
             return List.of();
         }
-        Map<String, ConsumerGroupDescription> descriptions = Futures.get(c.admin().describeConsumerGroups(ids).all(), c, "describing groups");
+        Map<String, KafkaFuture<ConsumerGroupDescription>> described = c.admin().describeConsumerGroups(ids).describedGroups();
         Map<String, KafkaFuture<Map<TopicPartition, OffsetAndMetadata>>> pending = new HashMap<>();
         ids.forEach(g -> pending.put(g, c.admin().listConsumerGroupOffsets(g).partitionsToOffsetAndMetadata()));
+        Map<String, ConsumerGroupDescription> descriptions = new HashMap<>();
         Map<String, List<Groups.PartitionLag>> lags = new HashMap<>();
         Map<TopicPartition, Long> probeAt = new HashMap<>();
         for (String g : ids) {
-            Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(pending.get(g), c, "listing offsets of group " + g);
+            Map<TopicPartition, OffsetAndMetadata> committed;
+            try {
+                descriptions.put(g, Futures.get(described.get(g), c, "describing group " + g));
+                committed = Futures.get(pending.get(g), c, "listing offsets of group " + g);
+            } catch (OpsException failed) {
+                warnings.add(failed.getMessage() + " (group not shown)");
+                continue;
+            }
             List<Groups.PartitionLag> lag = Groups.lag(committed, Groups.owners(descriptions.get(g)), end);
             lags.put(g, lag);
             for (Groups.PartitionLag l : lag) {
@@ -151,7 +198,7 @@ public final class SnapshotCollector {
         }
         Map<TopicPartition, Long> timestamps = probe == null ? Map.of() : probe.timestampsAt(probeAt, PROBE_TIMEOUT_MS);
         List<ClusterSnapshot.Group> out = new ArrayList<>();
-        for (String g : ids) {
+        for (String g : lags.keySet().stream().sorted().toList()) {
             ConsumerGroupDescription d = descriptions.get(g);
             List<ClusterSnapshot.GroupPartition> parts = new ArrayList<>();
             for (Groups.PartitionLag l : lags.get(g)) {

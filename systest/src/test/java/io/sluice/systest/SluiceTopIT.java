@@ -96,6 +96,7 @@ class SluiceTopIT {
             assertThat(dashBefore.state()).isEqualTo("Empty");
             assertThat(dashBefore.totalLag()).isZero();
             assertThat(dashBefore.maxTimeLagMs()).isZero();
+            assertThat(before.warnings()).isEmpty();
 
             long producedAtMs = System.currentTimeMillis();
             produce(broker.bootstrapServers(), "clicks", 15, 10);
@@ -214,7 +215,8 @@ class SluiceTopIT {
         SluiceCommandsIT.Run run = sluice("top", "--once", "-o", "json");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode s = JSON.readTree(run.out());
-        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups");
+        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups", "warnings");
+        assertThat(s.get("warnings")).isEmpty();
         assertThat(fields(s.get("summary"))).containsExactly("brokersUp", "brokersDown", "topics", "partitions", "offlinePartitions",
                 "underReplicatedPartitions", "underMinIsrPartitions", "totalLag");
         assertThat(fields(s.get("brokers").get(0))).containsExactly("id", "host", "port", "rack", "up", "leaders", "replicas",

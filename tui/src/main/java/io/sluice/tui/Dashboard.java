@@ -134,6 +134,9 @@ final class Dashboard {
             spans.add(new Span("PAUSED", Style.WARN));
             spans.add(Span.of(age < 0 ? "  (p resumes)" : "  data from " + Fmt.clock(st.lastSuccessMs(), zone)
                     + ", " + Fmt.duration(age) + " old (p resumes)"));
+        } else if (age >= 0 && !st.observation().snapshot().warnings().isEmpty()) {
+            List<String> warnings = st.observation().snapshot().warnings();
+            spans.add(new Span("! " + (warnings.size() == 1 ? "" : warnings.size() + " parts missing, first: ") + warnings.get(0), Style.WARN));
         } else if (age >= 0) {
             boolean stale = age > 3 * st.intervalMs() + 1000;
             spans.add(new Span("updated " + Fmt.duration(age) + " ago", stale ? Style.WARN : Style.DIM));

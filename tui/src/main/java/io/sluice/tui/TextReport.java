@@ -28,7 +28,9 @@ public final class TextReport {
         Dashboard dashboard = new Dashboard(bootstrap, theme, ZoneId.systemDefault());
         StringBuilder out = new StringBuilder();
         out.append("sluice top  ").append(bootstrap).append("  cluster ").append(snapshot.clusterId()).append("  at ")
-                .append(java.time.Instant.ofEpochMilli(snapshot.takenAtMs())).append("\n\n");
+                .append(java.time.Instant.ofEpochMilli(snapshot.takenAtMs())).append("\n");
+        snapshot.warnings().forEach(w -> out.append("warning: ").append(w).append('\n'));
+        out.append('\n');
         int overviewRows = 12 + (int) snapshot.topics().stream().flatMap(t -> t.partitions().stream())
                 .filter(ClusterSnapshot.Partition::needsAttention).count()
                 + 2 * Math.max(snapshot.topics().size(), snapshot.groups().size());

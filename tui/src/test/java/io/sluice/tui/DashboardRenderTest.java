@@ -236,6 +236,12 @@ class DashboardRenderTest {
         SnapshotPoller.State first = new SnapshotPoller.State(null, -1, -1, null, null, 2000, false, null);
         assertThat(new VirtualScreen(80, 24, new Theme(true, true)).render(first, NOW).text())
                 .contains("connecting to 127.0.0.1:9092").contains("waiting for the first snapshot");
+        SnapshotPoller.Observation partial = new SnapshotPoller.Observation(ok.observation().snapshot().withWarnings(List.of(
+                "describing the log dirs of broker 3: no answer from 127.0.0.1:9092 within 10 s")), ok.observation().rates(), ok.observation().trend());
+        VirtualScreen warned = new VirtualScreen(80, 24, new Theme(true, true))
+                .render(new SnapshotPoller.State(partial, NOW, NOW, null, null, 2000, false, null), NOW);
+        assertThat(warned.lines().get(2)).startsWith("! describing the log dirs of broker 3: no answer");
+        assertThat(warned.at(0, 2).getForegroundColor()).isEqualTo(YELLOW);
         SnapshotPoller.State paused = new SnapshotPoller.State(ok.observation(), ok.lastAttemptMs(), ok.lastSuccessMs(), null, null, 2000, true, null);
         assertThat(new VirtualScreen(80, 24, new Theme(true, true)).render(paused, NOW).lines().get(2)).startsWith("PAUSED  data from");
     }

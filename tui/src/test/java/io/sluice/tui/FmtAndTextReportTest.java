@@ -61,6 +61,8 @@ class FmtAndTextReportTest {
                 .contains("Topics  2 topics, 5 partitions").contains("1 OFFLINE")
                 .contains("leader skew").contains("Groups  2 groups").contains("Group billing").contains("Group audit")
                 .containsPattern("orders-0 +L +F +!");
+        assertThat(TextReport.render(Fixtures.snapshot(Fixtures.T0, 1, 1).withWarnings(List.of("group g: timed out (group not shown)")),
+                "b:1", 100)).contains("Z\nwarning: group g: timed out (group not shown)\n\n");
         assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(100));
         assertThat(text).doesNotContain("jk move");
     }
