@@ -72,7 +72,7 @@ class SluiceTopTmuxIT {
         Files.writeString(launcher, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
                 + "' -XX:TieredStopAtLevel=1 -cp '" + classpath + "' io.sluice.ctl.SluiceCommand \"$@\"\n");
         assertThat(launcher.toFile().setExecutable(true)).isTrue();
-        socket = "sluice-top-it-" + ProcessHandle.current().pid();
+        socket = dir.resolve("tmux.sock").toString(); // a private server whose socket goes with the temp dir
         tmux("-f", "/dev/null", "new-session", "-d", "-s", "top", "-x", "100", "-y", "30", "env LANG=C.UTF-8 PS1='$ ' sh");
         Files.createDirectories(SCREENS);
     }
@@ -88,7 +88,7 @@ class SluiceTopTmuxIT {
     }
 
     private String tmux(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(TMUX.toString(), "-L", socket));
+        List<String> cmd = new ArrayList<>(List.of(TMUX.toString(), "-S", socket));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "tmux", ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
