@@ -15,7 +15,8 @@ import java.util.List;
  * or YAML for scripts. The JSON field names are the record component names of the ops types: a stable interface.
  */
 final class Output {
-    enum Format { table, wide, json, yaml }
+    /** {@code text}: plain text where a command has a text report (sluice top --once); elsewhere the same as table. */
+    enum Format { table, wide, json, yaml, text }
 
     /** Heading of the help/man section that lists a command's JSON fields (its picocli footer). */
     static final String JSON_HEADING = "%nJSON output (-o json; -o yaml has the same fields):%n";

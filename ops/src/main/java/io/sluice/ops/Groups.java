@@ -52,32 +52,55 @@ public final class Groups {
         }
         Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(c.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
                 c, "listing offsets of group " + group);
-        Map<TopicPartition, String> owner = new HashMap<>();
+        Map<TopicPartition, String> owner = owners(d);
         List<Member> members = new ArrayList<>();
         for (MemberDescription m : d.members()) {
             List<String> assigned = new ArrayList<>();
-            for (TopicPartition tp : m.assignment().topicPartitions()) {
-                owner.put(tp, m.consumerId());
-                assigned.add(tp.toString());
-            }
+            m.assignment().topicPartitions().forEach(tp -> assigned.add(tp.toString()));
             assigned.sort(null);
             members.add(new Member(m.consumerId(), m.clientId(), m.host(), assigned));
         }
+        java.util.Set<TopicPartition> partitions = partitionsOf(committed, owner);
+        Map<TopicPartition, Long> end = partitions.isEmpty() ? Map.of() : Topics.offsets(c, new ArrayList<>(partitions), OffsetSpec.latest());
+        List<PartitionLag> lags = lag(committed, owner, end);
+        long total = lags.stream().mapToLong(PartitionLag::lag).filter(l -> l > 0).sum();
+        String coordinator = d.coordinator() == null ? "" : String.valueOf(d.coordinator().id());
+        return new GroupDetail(group, d.groupState().toString(), coordinator, members, lags, total);
+    }
+
+    /** Which member owns each assigned partition. */
+    static Map<TopicPartition, String> owners(ConsumerGroupDescription d) {
+        Map<TopicPartition, String> owner = new HashMap<>();
+        for (MemberDescription m : d.members()) {
+            m.assignment().topicPartitions().forEach(tp -> owner.put(tp, m.consumerId()));
+        }
+        return owner;
+    }
+
+    /** The partitions a group has a committed offset for or is assigned. */
+    static java.util.Set<TopicPartition> partitionsOf(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, String> owner) {
+        java.util.Set<TopicPartition> all = new java.util.HashSet<>(committed.keySet());
+        all.addAll(owner.keySet());
+        return all;
+    }
+
+    /**
+     * Lag per partition the group committed or is assigned, sorted by topic and partition: end - committed (never
+     * below 0); -1 when nothing was committed or the end offset is unknown.
+     */
+    static List<PartitionLag> lag(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, String> owner,
+                                  Map<TopicPartition, Long> end) {
         Map<TopicPartition, Long> partitions = new TreeMap<>(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
         committed.forEach((tp, o) -> partitions.put(tp, o == null ? -1 : o.offset()));
         owner.keySet().forEach(tp -> partitions.putIfAbsent(tp, -1L));
-        Map<TopicPartition, Long> end = partitions.isEmpty() ? Map.of() : Topics.offsets(c, new ArrayList<>(partitions.keySet()), OffsetSpec.latest());
         List<PartitionLag> lags = new ArrayList<>();
-        long total = 0;
         for (Map.Entry<TopicPartition, Long> e : partitions.entrySet()) {
             long endOffset = end.getOrDefault(e.getKey(), -1L);
             long lag = e.getValue() < 0 || endOffset < 0 ? -1 : Math.max(0, endOffset - e.getValue());
-            total += Math.max(lag, 0);
             lags.add(new PartitionLag(e.getKey().topic(), e.getKey().partition(), e.getValue(), endOffset, lag,
                     Optional.ofNullable(owner.get(e.getKey())).orElse("")));
         }
-        String coordinator = d.coordinator() == null ? "" : String.valueOf(d.coordinator().id());
-        return new GroupDetail(group, d.groupState().toString(), coordinator, members, lags, total);
+        return lags;
     }
 
     /** Deletes groups that have no members (their committed offsets go with them). */

@@ -61,6 +61,7 @@ class InstalledLaunchersIT {
             assertThat(prefix.resolve("share/man/man1").resolve(page)).as(page).exists();
         }
         assertThat(prefix.resolve("share/man/man1/sluice.1.in")).as("the hand-written source of sluice.1 is not a page").doesNotExist();
+        assertThat(prefix.resolve("share/man/man1/sluice-top.1")).exists();
 
         assertThat(run(tmp, Map.of(), prefix.resolve("bin/brokerd").toString(), "--version").out()).startsWith("brokerd ");
         Result version = run(tmp, Map.of(), prefix.resolve("bin/sluice").toString(), "version", "--client");
@@ -78,6 +79,13 @@ class InstalledLaunchersIT {
                     "topic", "list", "-o", "json");
             assertThat(list.exit()).as(list.out()).isZero();
             assertThat(list.out()).contains("\"name\" : \"installed\"").contains("\"partitions\" : 2").doesNotContain("WARN").doesNotContain("INFO");
+            Result top = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(),
+                    "top", "--once", "-o", "json");
+            assertThat(top.exit()).as(top.out()).isZero();
+            assertThat(top.out()).contains("\"name\" : \"installed\"").contains("\"brokersUp\" : 1").doesNotContain("WARN");
+            Result noTerminal = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(), "top");
+            assertThat(noTerminal.exit()).isEqualTo(2);
+            assertThat(noTerminal.out()).isEqualTo("sluice: sluice top needs a terminal; for scripts use sluice top --once -o json\n");
             Result missing = run(tmp, Map.of("SLUICE_BROKERS", broker.bootstrapServers()), prefix.resolve("bin/sluice").toString(),
                     "topic", "describe", "absent");
             assertThat(missing.exit()).isEqualTo(3);

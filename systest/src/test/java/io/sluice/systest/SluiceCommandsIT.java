@@ -60,6 +60,11 @@ class SluiceCommandsIT {
     }
 
     static Run sluice(String... args) {
+        return sluiceAt(broker.bootstrapServers(), args);
+    }
+
+    /** Runs sluice in-process against {@code bootstrap}, capturing its output (other ITs use it too). */
+    static Run sluiceAt(String bootstrap, String... args) {
         CommandLine cmd = SluiceCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -67,7 +72,7 @@ class SluiceCommandsIT {
         cmd.setErr(new PrintWriter(err));
         String[] all = new String[args.length + 2];
         all[0] = "--brokers";
-        all[1] = broker.bootstrapServers();
+        all[1] = bootstrap;
         System.arraycopy(args, 0, all, 2, args.length);
         int exit = cmd.execute(all);
         return new Run(exit, out.toString(), err.toString());

@@ -1,0 +1,225 @@
+package io.sluice.tui;
+
+import com.googlecode.lanterna.input.KeyStroke;
+import io.sluice.ops.SnapshotPoller;
+import io.sluice.tui.ScreenState.Page;
+
+import java.util.List;
+
+/**
+ * Turns keys into screen-state changes and poller commands. Screen thread only; the poller is reached through
+ * {@link PollerControls}, whose calls return at once.
+ */
+final class Controller {
+    static final int TAIL_RECORDS = 50;
+
+    /** What the screen may ask of the poller. */
+    interface PollerControls {
+        void paused(boolean paused);
+
+        void stepInterval(int direction);
+
+        void tail(SnapshotPoller.TailRequest request);
+    }
+
+    private final ScreenState ui;
+    private final Dashboard dashboard;
+    private final PollerControls poller;
+
+    Controller(ScreenState ui, Dashboard dashboard, PollerControls poller) {
+        this.ui = ui;
+        this.dashboard = dashboard;
+        this.poller = poller;
+    }
+
+    /** Applies one key against the state on show ({@code st}); page height in rows for paging. */
+    void onKey(KeyStroke k, SnapshotPoller.State st, int pageRows) {
+        if (ui.filterInput != null) {
+            editFilter(k);
+            return;
+        }
+        Action a = KeyMap.action(k);
+        if (ui.help) {
+            ui.help = false;
+            if (a != Action.QUIT) {
+                return;
+            }
+        }
+        if (a == null) {
+            return;
+        }
+        switch (a) {
+            case HELP -> ui.help = true;
+            case QUIT -> ui.quit = true;
+            case NEXT_VIEW -> show(Page.ofTab(ui.page.tab % Page.TABS + 1));
+            case PREV_VIEW -> show(Page.ofTab((ui.page.tab + Page.TABS - 2) % Page.TABS + 1));
+            case VIEW -> show(Page.ofTab(k.getCharacter() - '0'));
+            case UP -> move(-1);
+            case DOWN -> move(1);
+            case PAGE_UP -> move(-Math.max(1, pageRows));
+            case PAGE_DOWN -> move(Math.max(1, pageRows));
+            case HOME -> move(Integer.MIN_VALUE / 2);
+            case END -> move(Integer.MAX_VALUE / 2);
+            case ENTER -> drillIn(st);
+            case BACK -> back();
+            case FILTER -> {
+                if (ui.page != Page.OVERVIEW) {
+                    ui.filterInput = new StringBuilder(ui.position().filter);
+                }
+            }
+            case SORT -> sort(st);
+            case TAIL -> tail(st);
+            case PAUSE -> poller.paused(!st.paused());
+            case SLOWER -> poller.stepInterval(1);
+            case FASTER -> poller.stepInterval(-1);
+        }
+        if (ui.page != Page.TAIL) {
+            return;
+        }
+        if (a == Action.VIEW || a == Action.TAIL || a == Action.NEXT_VIEW || a == Action.PREV_VIEW) {
+            ui.position().follow = true;
+        }
+        if (ui.tailTopic == null) {
+            chooseTailFromTopics(st);
+        }
+        if (ui.tailTopic != null) {
+            poller.tail(new SnapshotPoller.TailRequest(ui.tailTopic, ui.tailPartition, TAIL_RECORDS));
+        }
+    }
+
+    private void show(Page p) {
+        ui.page = p;
+        if (p != Page.TAIL) {
+            poller.tail(null);
+        }
+    }
+
+    private void move(int delta) {
+        ScreenState.Position pos = ui.position();
+        pos.follow = ui.page == Page.TAIL && delta == Integer.MAX_VALUE / 2;
+        long next = (long) pos.selected + delta;
+        pos.selected = (int) Math.max(0, Math.min(Integer.MAX_VALUE / 2, next));
+        pos.selectedKey = null;
+    }
+
+    private String selectedKey(SnapshotPoller.State st) {
+        Table t = dashboard.table(st, ui);
+        if (t == null) {
+            return null;
+        }
+        List<Table.Row> rows = t.visibleRows(ui.position().filter, ui.position().sortColumn);
+        if (rows.isEmpty()) {
+            return null;
+        }
+        return rows.get(TableRenderer.resolveSelection(rows, ui.position())).key();
+    }
+
+    private void drillIn(SnapshotPoller.State st) {
+        String key = selectedKey(st);
+        if (key == null) {
+            return;
+        }
+        if (ui.page == Page.TOPICS) {
+            if (!key.equals(ui.topic)) {
+                ui.position(Page.PARTITIONS).selected = 0;
+                ui.position(Page.PARTITIONS).selectedKey = null;
+            }
+            ui.topic = key;
+            ui.page = Page.PARTITIONS;
+        } else if (ui.page == Page.GROUPS) {
+            if (!key.equals(ui.group)) {
+                ui.position(Page.GROUP).selected = 0;
+                ui.position(Page.GROUP).selectedKey = null;
+            }
+            ui.group = key;
+            ui.page = Page.GROUP;
+        }
+    }
+
+    private void back() {
+        ScreenState.Position pos = ui.position();
+        if (!pos.filter.isEmpty()) {
+            pos.filter = "";
+            return;
+        }
+        switch (ui.page) {
+            case PARTITIONS -> ui.page = Page.TOPICS;
+            case GROUP -> ui.page = Page.GROUPS;
+            case TAIL -> {
+                poller.tail(null);
+                ui.page = Page.TOPICS;
+            }
+            default -> ui.page = Page.OVERVIEW;
+        }
+    }
+
+    private void sort(SnapshotPoller.State st) {
+        Table t = dashboard.table(st, ui);
+        if (t == null) {
+            return;
+        }
+        selectedKey(st); // pin the selected row by its key, so it stays selected in the new order
+        ScreenState.Position pos = ui.position();
+        pos.sortColumn = pos.sortColumn + 1 >= t.columns().size() ? -1 : pos.sortColumn + 1;
+    }
+
+    private void tail(SnapshotPoller.State st) {
+        String key = selectedKey(st);
+        if (ui.page == Page.TOPICS && key != null) {
+            ui.tailTopic = key;
+            ui.tailPartition = -1;
+        } else if (ui.page == Page.PARTITIONS && key != null) {
+            ui.tailTopic = ui.topic;
+            ui.tailPartition = Integer.parseInt(key);
+        } else {
+            return;
+        }
+        ui.page = Page.TAIL;
+    }
+
+    /** Tail defaults to the topic selected in the Topics view (the first non-internal one if none was chosen). */
+    private void chooseTailFromTopics(SnapshotPoller.State st) {
+        if (st.observation() == null) {
+            return;
+        }
+        ScreenState.Position topics = ui.position(Page.TOPICS);
+        if (topics.selectedKey != null) {
+            ui.tailTopic = topics.selectedKey;
+            return;
+        }
+        st.observation().snapshot().topics().stream().filter(t -> !t.internal()).findFirst().ifPresent(t -> ui.tailTopic = t.name());
+    }
+
+    private void editFilter(KeyStroke k) {
+        ScreenState.Position pos = ui.position();
+        switch (k.getKeyType()) {
+            case Enter -> {
+                pos.filter = ui.filterInput.toString();
+                ui.filterInput = null;
+            }
+            case Escape -> {
+                pos.filter = "";
+                ui.filterInput = null;
+            }
+            case Backspace -> {
+                if (ui.filterInput.length() > 0) {
+                    ui.filterInput.setLength(ui.filterInput.length() - 1);
+                }
+            }
+            case Character -> {
+                if (k.isCtrlDown() && (k.getCharacter() == 'c' || k.getCharacter() == 'C')) {
+                    ui.quit = true;
+                } else if (!k.isCtrlDown()) {
+                    ui.filterInput.append(k.getCharacter());
+                }
+            }
+            case EOF -> ui.quit = true;
+            default -> { }
+        }
+        if (ui.filterInput != null) {
+            pos.filter = ui.filterInput.toString();
+        }
+        pos.selected = 0;
+        pos.selectedKey = null;
+    }
+}

@@ -1,0 +1,124 @@
+package io.sluice.tui;
+
+import com.googlecode.lanterna.graphics.TextGraphics;
+import io.sluice.ops.ClusterRates;
+import io.sluice.ops.ClusterSnapshot;
+import io.sluice.ops.LagTrend;
+import io.sluice.ops.SnapshotPoller;
+import io.sluice.tui.Table.Span;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The overview page: cluster counts with problems coloured, produce and consume rates, the busiest topics and the
+ * most-lagging groups side by side, then the partitions that need attention. Stateless.
+ */
+final class OverviewView {
+    private OverviewView() {
+    }
+
+    static void draw(TextGraphics g, Theme theme, SnapshotPoller.Observation o, int top, int left, int width, int height) {
+        ClusterSnapshot s = o.snapshot();
+        ClusterSnapshot.Summary sum = s.summary();
+        ClusterRates r = o.rates();
+        int half = (width - 1) / 2;
+        int row = top;
+        line(g, theme, row, left, half, List.of(label("Cluster"), Span.of(s.clusterId() == null ? "-" : s.clusterId())));
+        line(g, theme, row++, left + half + 1, width - half - 1, List.of(label("Controller"),
+                Span.of(s.controllerId() < 0 ? "none" : "broker " + s.controllerId())));
+        line(g, theme, row, left, half, List.of(label("Brokers"), new Span(sum.brokersUp() + " up", Style.GOOD), Span.of(", "),
+                new Span(sum.brokersDown() + " down", sum.brokersDown() > 0 ? Style.BAD : Style.NORMAL)));
+        line(g, theme, row++, left + half + 1, width - half - 1, List.of(label("Topics"),
+                Span.of(sum.topics() + " (" + Fmt.count(sum.partitions()) + " partitions)")));
+        line(g, theme, row++, left, width, List.of(label("Partitions"),
+                new Span(sum.offlinePartitions() + " offline", sum.offlinePartitions() > 0 ? Style.BAD : Style.GOOD), Span.of(", "),
+                new Span(sum.underReplicatedPartitions() + " under-replicated", sum.underReplicatedPartitions() > 0 ? Style.WARN : Style.GOOD),
+                Span.of(", "),
+                new Span(sum.underMinIsrPartitions() + " under min ISR", sum.underMinIsrPartitions() > 0 ? Style.WARN : Style.GOOD)));
+        line(g, theme, row, left, half, List.of(label("Produce"), Span.of(r.known() ? Fmt.rate(r.inPerSec()) + " rec/s" : "-")));
+        line(g, theme, row++, left + half + 1, width - half - 1, List.of(label("Consume"),
+                Span.of(r.known() ? Fmt.rate(r.outPerSec()) + " rec/s" : "-")));
+        line(g, theme, row++, left, width, List.of(label("Lag"), Span.of(Fmt.count(sum.totalLag()) + " records in "
+                + s.groups().size() + " groups")));
+        row++;
+        List<ClusterSnapshot.Partition> problems = new ArrayList<>();
+        List<String> problemNames = new ArrayList<>();
+        for (ClusterSnapshot.Topic t : s.topics()) {
+            for (ClusterSnapshot.Partition p : t.partitions()) {
+                if (p.needsAttention()) {
+                    problems.add(p);
+                    problemNames.add(t.name() + "-" + p.partition());
+                }
+            }
+        }
+        int remaining = top + height - row;
+        int wanted = Math.max(1, Math.max((int) s.topics().stream().filter(t -> !t.internal()).count(), s.groups().size()));
+        int listRows = Math.min(wanted, problems.isEmpty() ? remaining - 2 : Math.max(1, Math.min(remaining / 2 - 2, 8)));
+        if (listRows < 1) {
+            return;
+        }
+        ScreenState.Position unused = new ScreenState.Position();
+        TableRenderer.draw(g, theme, busiest(s, r), unused, row, left, half, listRows + 2, false);
+        TableRenderer.draw(g, theme, lagging(s, o.trend()), unused, row, left + half + 1, width - half - 1, listRows + 2, false);
+        row += listRows + 3;
+        if (!problems.isEmpty() && row < top + height) {
+            line(g, theme, row++, left, width, List.of(new Span("Needs attention", Style.TITLE),
+                    Span.of("  " + problems.size() + " partitions")));
+            for (int i = 0; i < problems.size() && row < top + height; i++) {
+                line(g, theme, row++, left, width, attention(problemNames.get(i), problems.get(i)));
+            }
+        }
+    }
+
+    private static Table busiest(ClusterSnapshot s, ClusterRates r) {
+        List<ClusterSnapshot.Topic> topics = new ArrayList<>(s.topics().stream().filter(t -> !t.internal()).toList());
+        topics.sort(Comparator.comparingDouble((ClusterSnapshot.Topic t) -> -(r.topicIn(t.name()) + r.topicOut(t.name())))
+                .thenComparing(t -> -t.sizeBytes()));
+        List<Table.Row> rows = new ArrayList<>();
+        topics.forEach(t -> rows.add(new Table.Row(t.name(), List.of(Table.Cell.of(t.name()),
+                ClusterViews.rateCell(r, r.topicIn(t.name())), ClusterViews.rateCell(r, r.topicOut(t.name()))))));
+        return new Table(List.of(new Span("Busiest topics", Style.TITLE)), List.of(Table.Column.flex("TOPIC", 8),
+                Table.Column.number("IN/s", 7), Table.Column.number("OUT/s", 7)), rows, List.of(), "no topics");
+    }
+
+    private static Table lagging(ClusterSnapshot s, LagTrend trend) {
+        List<ClusterSnapshot.Group> groups = new ArrayList<>(s.groups());
+        groups.sort(Comparator.comparingLong((ClusterSnapshot.Group g) -> -g.totalLag()).thenComparing(ClusterSnapshot.Group::group));
+        List<Table.Row> rows = new ArrayList<>();
+        for (ClusterSnapshot.Group g : groups) {
+            LagTrend.Eta eta = trend.eta(g.group());
+            rows.add(new Table.Row(g.group(), List.of(Table.Cell.of(g.group()),
+                    Table.Cell.num(Fmt.count(g.totalLag()), g.totalLag(), GroupViews.lagStyle(eta)), GroupViews.etaCell(eta))));
+        }
+        return new Table(List.of(new Span("Most lagging groups", Style.TITLE)), List.of(Table.Column.flex("GROUP", 8),
+                Table.Column.number("LAG", 9), Table.Column.text("ETA", 14)), rows, List.of(), "no groups");
+    }
+
+    private static List<Span> attention(String name, ClusterSnapshot.Partition p) {
+        List<Span> spans = new ArrayList<>();
+        spans.add(Span.of(name + "  "));
+        if (p.offline()) {
+            spans.add(new Span("offline", Style.BAD));
+        } else if (p.underReplicated()) {
+            spans.add(new Span("under-replicated", Style.WARN));
+        } else {
+            spans.add(new Span("under min ISR", Style.WARN));
+        }
+        spans.add(Span.of("  leader " + (p.leader() < 0 ? "none" : p.leader()) + "  replicas " + ClusterViews.join(p.replicas())));
+        if (!p.outOfSync().isEmpty()) {
+            spans.add(Span.of("  out of ISR "));
+            spans.add(new Span("!" + ClusterViews.join(p.outOfSync()), Style.BAD));
+        }
+        return spans;
+    }
+
+    private static Span label(String text) {
+        return new Span(String.format(java.util.Locale.ROOT, "%-12s", text), Style.TITLE);
+    }
+
+    private static void line(TextGraphics g, Theme theme, int row, int left, int width, List<Span> spans) {
+        TableRenderer.drawSpans(g, theme, spans, row, left, width, false);
+    }
+}
