@@ -10,6 +10,7 @@ import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
+import io.sluice.brokerd.api.ElectLeadersHandler;
 import io.sluice.brokerd.api.FollowerFetchClient;
 import io.sluice.brokerd.controller.LegacyMetadataImport;
 import io.sluice.brokerd.controller.MetadataCommand;
@@ -107,6 +108,9 @@ public final class Broker implements AutoCloseable {
             int port = config.advertisedPort() >= 0 ? config.advertisedPort() : bound.getPort();
             identity.set(new BrokerIdentity(meta.nodeId(), clusterId, advertisedHost, port));
             quorum.register(advertisedHost, port, config.rack(), config.controllerConfig().requestTimeoutMs());
+            if (config.leaderRebalanceIntervalMs() > 0) {
+                quorum.startPreferredLeaderRebalance(config.leaderRebalanceIntervalMs());
+            }
         } catch (RuntimeException | InterruptedException e) {
             if (server != null) {
                 server.close(0);
@@ -139,8 +143,10 @@ public final class Broker implements AutoCloseable {
         cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
+            TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready,
-                    () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed));
+                    () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed)
+                            && leaderlessPartitions(registry) == 0);
         }
         ready = true;
     }
@@ -238,10 +244,11 @@ public final class Broker implements AutoCloseable {
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
+        new ElectLeadersHandler(registry, quorum).register(apis);
 
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
-                config.metricsPerPartition());
+                config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
         return server;
     }
 
@@ -299,6 +306,15 @@ public final class Broker implements AutoCloseable {
             return java.util.Optional.of(new io.sluice.brokerd.metadata.BrokerRegistration(me.nodeId(), me.host(), me.port(), "", "", false));
         }
         return registry.image().broker(leader).filter(b -> !b.fenced());
+    }
+
+    /** Partitions of the committed image that have no leader (offline). */
+    private static long leaderlessPartitions(TopicRegistry registry) {
+        long n = 0;
+        for (io.sluice.brokerd.metadata.TopicInfo t : registry.image().topics().values()) {
+            n += t.partitionStates().stream().filter(p -> !p.isOnline()).count();
+        }
+        return n;
     }
 
     private static void checkIsr(ReplicaManager replicas) {

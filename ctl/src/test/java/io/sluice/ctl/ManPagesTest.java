@@ -56,6 +56,11 @@ class ManPagesTest {
         collect(SluiceCommand.commandLine().getCommandSpec(), all);
         assertThat(all).hasSizeGreaterThan(30);
         for (CommandSpec spec : all) {
+            if (spec.qualifiedName().equals("sluice top")) {
+                // sluice top has a hand-written page (tui's), with its key map and snapshot format.
+                assertThat(MAN.resolve("sluice-top.1")).exists();
+                continue;
+            }
             String page = pages.get(ManPages.pageName(spec) + ".1");
             assertThat(page).as(spec.qualifiedName()).isNotNull().contains(".SH SYNOPSIS").contains(".SH DESCRIPTION");
             for (OptionSpec o : spec.options()) {

@@ -22,6 +22,7 @@ final class BrokerCluster implements AutoCloseable {
     private final Path root;
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, Integer> raftPorts = new TreeMap<>();
+    private final Map<Integer, Integer> metricsPorts = new TreeMap<>();
     private final Map<Integer, Process> processes = new TreeMap<>();
     /** How many "ready in" lines each broker's log held when it was last started. */
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
@@ -33,6 +34,7 @@ final class BrokerCluster implements AutoCloseable {
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
             raftPorts.put(id, freePort());
+            metricsPorts.put(id, freePort());
         }
     }
 
@@ -76,6 +78,26 @@ final class BrokerCluster implements AutoCloseable {
         return clientPorts.get(id);
     }
 
+    /** GET {@code path} from broker {@code id}'s metrics listener: status code and body. */
+    HttpResult http(int id, String path) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + path))
+                        .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return new HttpResult(r.statusCode(), r.body());
+    }
+
+    record HttpResult(int status, String body) {
+        /** The value of an unlabelled metric sample, or -1 when absent. */
+        double sample(String name) {
+            for (String line : body.split("\n")) {
+                if (line.startsWith(name + " ")) {
+                    return Double.parseDouble(line.substring(name.length() + 1).trim());
+                }
+            }
+            return -1;
+        }
+    }
+
     Path logFile(int id) {
         return root.resolve("broker-" + id + ".log");
     }
@@ -103,7 +125,7 @@ final class BrokerCluster implements AutoCloseable {
                 .append("listeners: 127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
-                .append("metrics.listener: 127.0.0.1:0\n");
+                .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
         readyLinesAtStart.put(id, readyCount(id));
         Path cfg = root.resolve("broker-" + id + ".yaml");

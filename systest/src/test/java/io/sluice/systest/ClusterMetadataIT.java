@@ -186,6 +186,19 @@ class ClusterMetadataIT {
         }, Duration.ofSeconds(30), "broker " + victim + " to be fenced");
         Map<Integer, Integer> during = leaders(admin, "spread");
         before.forEach((p, leader) -> assertThat(during.get(p)).as("partition %s", p).isEqualTo(leader == victim ? -1 : leader));
+        // Offline partitions make every broker unhealthy; the quorum leader counts them.
+        for (int id : cluster.ids()) {
+            if (id != victim) {
+                assertThat(cluster.http(id, "/health").status()).as("broker %s /health", id).isEqualTo(503);
+            }
+        }
+        double offline = 0;
+        for (int id : cluster.ids()) {
+            if (id != victim) {
+                offline += cluster.http(id, "/metrics").sample("sluice_partitions_offline");
+            }
+        }
+        assertThat(offline).as("offline partitions summed over brokers").isEqualTo(2);
 
         // The partitions of the live brokers keep taking writes.
         int livePartition = before.entrySet().stream().filter(e -> e.getValue() != victim).findFirst().orElseThrow().getKey();
@@ -203,6 +216,13 @@ class ClusterMetadataIT {
                 return false;
             }
         }, Duration.ofSeconds(30), "broker " + victim + " to lead its partitions again");
+        BrokerCluster.waitFor(() -> {
+            try {
+                return cluster.http(1, "/health").status() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(10), "broker 1 to be healthy again");
         Map<Integer, List<String>> got = readAll("spread", 6, 6 * 20 + 1);
         for (int p = 0; p < 6; p++) {
             assertThat(got.get(p)).as("partition %s after the restart", p).startsWith("a-" + p + "-0").hasSize(p == livePartition ? 21 : 20);

@@ -40,7 +40,8 @@ class ReplicationIT {
     @BeforeEach
     void start() throws Exception {
         cluster = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
-                "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3"));
+                "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3",
+                "auto.leader.rebalance.enable", "false"));
         cluster.startAll();
         admin = ClusterMetadataIT.admin(cluster.bootstrap());
         BrokerCluster.waitFor(() -> liveNodes() == 3, Duration.ofSeconds(30), "three registered brokers");
@@ -103,6 +104,17 @@ class ReplicationIT {
             BrokerCluster.waitFor(() -> isrSizesAre(3), Duration.ofSeconds(60), "the restarted broker to rejoin every ISR");
             long read = producer.verify(cluster.bootstrap());
             assertThat(read).isGreaterThanOrEqualTo(producer.ackedCount());
+            // A preferred election (ElectLeaders) moves leadership back to each partition's first replica.
+            SluiceCommandsIT.Run elect = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "elect-leader", "-o", "json");
+            assertThat(elect.exit()).as(elect.out() + elect.err()).isZero();
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(elect.out()).findValuesAsText("topic")).contains(TOPIC);
+            BrokerCluster.waitFor(() -> {
+                try {
+                    return describe().partitions().stream().allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(30), "every partition to be led by its preferred replica");
         }
     }
 
@@ -115,6 +127,38 @@ class ReplicationIT {
         before.awaitMoreAcked(1_000, Duration.ofSeconds(60));
         cluster.kill(followers.get(0));
         BrokerCluster.waitFor(() -> isrSizesAre(2), Duration.ofSeconds(60), "every ISR to shrink to 2");
+        BrokerCluster.HttpResult metrics = cluster.http(leader, "/metrics");
+        assertThat(metrics.sample("sluice_partitions_under_replicated")).as("partitions led by %s under-replicated", leader).isGreaterThanOrEqualTo(1);
+        assertThat(metrics.sample("sluice_isr_shrinks_total")).isGreaterThanOrEqualTo(1);
+        assertThat(metrics.sample("sluice_partitions_under_min_isr")).isZero();
+        // sluice's health check exits 4 (unhealthy) with under-replicated partitions.
+        SluiceCommandsIT.Run health = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "cluster", "health");
+        assertThat(health.exit()).as(health.out() + health.err()).isEqualTo(4);
+        SluiceCommandsIT.Run problems = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "list", TOPIC, "--problems", "-o", "json");
+        assertThat(problems.exit()).as(problems.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(problems.out());
+        assertThat(rows.size()).isEqualTo(6);
+        rows.forEach(r -> {
+            assertThat(r.path("underReplicated").asBoolean()).isTrue();
+            assertThat(r.path("outOfSync").toString()).isEqualTo("[" + followers.get(0) + "]");
+        });
+        // sluice top shows the stopped broker down and its replicas out of sync.
+        SluiceCommandsIT.Run top = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "top", "--once", "-o", "json");
+        assertThat(top.exit()).as(top.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode snap = new com.fasterxml.jackson.databind.ObjectMapper().readTree(top.out());
+        assertThat(snap.path("summary").path("underReplicatedPartitions").asInt()).as(top.out()).isGreaterThanOrEqualTo(6);
+        assertThat(snap.path("summary").path("brokersDown").asInt()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode orders = null;
+        for (com.fasterxml.jackson.databind.JsonNode t : snap.path("topics")) {
+            if (t.path("name").asText().equals(TOPIC)) {
+                orders = t;
+            }
+        }
+        assertThat(orders).isNotNull();
+        for (com.fasterxml.jackson.databind.JsonNode part : orders.path("partitions")) {
+            assertThat(part.path("outOfSync").toString()).as("partition %s", part.path("partition")).contains(String.valueOf(followers.get(0)));
+            assertThat(part.path("underReplicated").asBoolean()).isTrue();
+        }
         before.awaitMoreAcked(1_000, Duration.ofSeconds(60));
         before.close();
         // With two of three brokers gone the controller quorum is gone too, so the ISR cannot shrink in metadata;

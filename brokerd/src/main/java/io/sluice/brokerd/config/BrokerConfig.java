@@ -261,6 +261,12 @@ public final class BrokerConfig {
                 Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_MAX_BYTES)));
     }
 
+    /** Interval of the automatic preferred-leader rebalance, ms; -1 when it is off. */
+    public long leaderRebalanceIntervalMs() {
+        return Boolean.parseBoolean(get(BrokerConfigDef.AUTO_LEADER_REBALANCE))
+                ? Long.parseLong(get(BrokerConfigDef.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)) * 1000 : -1;
+    }
+
     public String rack() {
         return get(BrokerConfigDef.BROKER_RACK);
     }

@@ -48,6 +48,8 @@ public final class BrokerConfigDef {
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
     public static final String CONTROLLER_SNAPSHOT_ENTRIES = "controller.snapshot.entries";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String AUTO_LEADER_REBALANCE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
 
@@ -122,6 +124,10 @@ public final class BrokerConfigDef {
                 + "entries are then purged)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(REPLICA_LAG_TIME_MAX_MS, "30000", "ms", "a follower that has not caught up with its leader for this long leaves "
                 + "the ISR; it rejoins once it has caught up", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(AUTO_LEADER_REBALANCE, "true", "", "move leadership back to each partition's preferred (first) replica when it is "
+                + "live and in sync, checked every leader.imbalance.check.interval.seconds", BrokerConfigDef::bool, "true or false");
+        add(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, "300", "s", "how often the controller looks for partitions not led by "
+                + "their preferred replica", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(REPLICA_FETCH_WAIT_MAX_MS, "500", "ms", "longest a follower's fetch waits at the leader for new records "
                 + "(below replica.lag.time.max.ms)", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(REPLICA_FETCH_MAX_BYTES, "1048576", "bytes", "bytes a follower asks for per partition and fetch (at least one "

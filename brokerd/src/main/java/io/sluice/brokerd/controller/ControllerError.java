@@ -11,6 +11,12 @@ public enum ControllerError {
     INVALID_UPDATE_VERSION,
     /** AlterPartition with an ISR that is not a set of live replicas including the leader. */
     INVALID_REQUEST,
+    /** The partition already has the leader the election would pick. */
+    ELECTION_NOT_NEEDED,
+    /** The preferred replica is fenced or out of the ISR. */
+    PREFERRED_LEADER_NOT_AVAILABLE,
+    /** No live replica can lead. */
+    ELIGIBLE_LEADERS_NOT_AVAILABLE,
     /** Not committed in time (the quorum may be unavailable); the change may still take effect. */
     TIMED_OUT
 }

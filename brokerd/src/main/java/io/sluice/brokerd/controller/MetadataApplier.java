@@ -51,6 +51,8 @@ public final class MetadataApplier {
             return alterPartition(image, c);
         } else if (command instanceof MetadataCommand.AllocateProducerIds c) {
             return allocateProducerIds(image, c);
+        } else if (command instanceof MetadataCommand.ElectLeader c) {
+            return electLeader(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
     }
@@ -274,6 +276,58 @@ public final class MetadataApplier {
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t.withPartitions(states));
         return new Applied(image.withTopics(topics), CommandResult.ok(next.partitionEpoch()));
+    }
+
+    private static Applied electLeader(MetadataImage image, MetadataCommand.ElectLeader c) {
+        TopicInfo t = image.topics().get(c.topic());
+        if (t == null || c.partition() < 0 || c.partition() >= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, c.topic() + "-" + c.partition() + " does not exist"));
+        }
+        PartitionState p = t.partition(c.partition());
+        int leader;
+        List<Integer> isr = p.isr();
+        if (!c.unclean()) {
+            leader = p.replicas().get(0);
+            if (p.leader() == leader) {
+                return new Applied(image, CommandResult.fail(ControllerError.ELECTION_NOT_NEEDED, "broker " + leader + " already leads"));
+            }
+            if (!isLive(image, leader) || !p.isr().contains(leader)) {
+                return new Applied(image, CommandResult.fail(ControllerError.PREFERRED_LEADER_NOT_AVAILABLE,
+                        "preferred replica " + leader + " is not live and in the ISR " + p.isr()));
+            }
+        } else {
+            if (p.isOnline()) {
+                return new Applied(image, CommandResult.fail(ControllerError.ELECTION_NOT_NEEDED, "broker " + p.leader() + " leads"));
+            }
+            leader = electLeader(image, p.replicas(), p.isr(), PartitionState.NO_LEADER, true);
+            if (leader == PartitionState.NO_LEADER) {
+                return new Applied(image, CommandResult.fail(ControllerError.ELIGIBLE_LEADERS_NOT_AVAILABLE, "no replica of "
+                        + p.replicas() + " is live"));
+            }
+            if (!isr.contains(leader)) {
+                isr = List.of(leader);
+            }
+        }
+        PartitionState next = new PartitionState(p.partition(), p.replicas(), isr, leader, p.leaderEpoch() + 1, p.partitionEpoch() + 1);
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.set(c.partition(), next);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    /** Partitions whose preferred replica is live and in sync but does not lead: the automatic rebalance's work. */
+    public static List<MetadataCommand.ElectLeader> preferredElectionsDue(MetadataImage image) {
+        List<MetadataCommand.ElectLeader> out = new ArrayList<>();
+        for (TopicInfo t : image.topics().values()) {
+            for (PartitionState p : t.partitionStates()) {
+                int preferred = p.replicas().get(0);
+                if (p.leader() != preferred && p.isr().contains(preferred) && isLive(image, preferred)) {
+                    out.add(new MetadataCommand.ElectLeader(t.name(), p.partition(), false));
+                }
+            }
+        }
+        return out;
     }
 
     private static Applied allocateProducerIds(MetadataImage image, MetadataCommand.AllocateProducerIds c) {

@@ -24,6 +24,7 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.SetTopicConfigs.class, name = "SetTopicConfigs"),
         @JsonSubTypes.Type(value = MetadataCommand.AlterPartition.class, name = "AlterPartition"),
         @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
+        @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -55,6 +56,13 @@ public sealed interface MetadataCommand {
     /** A partition leader changes the ISR; refused unless leader, leader epoch and partition epoch are current. */
     record AlterPartition(String topic, int partition, int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr)
             implements MetadataCommand {
+    }
+
+    /**
+     * Preferred election (the first replica leads again, if it is live and in sync) or, with {@code unclean}, a
+     * leader for an offline partition from any live replica (may lose records the old ISR had).
+     */
+    record ElectLeader(String topic, int partition, boolean unclean) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

@@ -352,6 +352,35 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return r.value();
     }
 
+    @Override
+    public MetadataWriter.Outcome electLeader(String topic, int partition, boolean unclean) {
+        CommandResult r = submit(new MetadataCommand.ElectLeader(topic, partition, unclean), config.requestTimeoutMs());
+        return r.isOk() ? MetadataWriter.Outcome.OK : new MetadataWriter.Outcome(r.error().name(), r.message());
+    }
+
+    /**
+     * On the quorum leader, every {@code intervalMs}: moves leadership back to each partition's preferred replica
+     * where that replica is live and in sync (Kafka's auto.leader.rebalance.enable).
+     */
+    public void startPreferredLeaderRebalance(long intervalMs) {
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                RaftServer.Division division = server.getDivision(groupId);
+                if (!division.getInfo().isLeader()) {
+                    return;
+                }
+                for (MetadataCommand.ElectLeader e : MetadataApplier.preferredElectionsDue(image())) {
+                    CommandResult r = submit(e, config.requestTimeoutMs());
+                    if (r.isOk()) {
+                        log.info("Preferred leader rebalance: {}-{} led by its preferred replica again", e.topic(), e.partition());
+                    }
+                }
+            } catch (IOException | RuntimeException ex) {
+                log.error("Preferred leader rebalance failed; retrying", ex);
+            }
+        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
     // ---- MetadataWriter
 
     @Override
@@ -389,7 +418,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             case INVALID_PARTITIONS -> TopicRegistry.Error.INVALID_PARTITIONS;
             case INVALID_REPLICATION_FACTOR -> TopicRegistry.Error.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
-            case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT -> TopicRegistry.Error.TIMED_OUT;
+            case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT, ELECTION_NOT_NEEDED,
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE -> TopicRegistry.Error.TIMED_OUT;
         };
         return TopicRegistry.Result.fail(e, r.message());
     }

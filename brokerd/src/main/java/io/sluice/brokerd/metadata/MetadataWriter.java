@@ -19,4 +19,12 @@ public interface MetadataWriter {
     TopicRegistry.Result createPartitions(String name, int count);
 
     TopicRegistry.Result setTopicConfigs(String name, Map<String, String> overrides);
+
+    /** What an election returned: {@code error} null on success, else the Kafka error name. */
+    record Outcome(String error, String message) {
+        public static final Outcome OK = new Outcome(null, null);
+    }
+
+    /** Preferred or (with {@code unclean}) unclean leader election for one partition. */
+    Outcome electLeader(String topic, int partition, boolean unclean);
 }

@@ -75,15 +75,22 @@ public final class BrokerMetrics implements RequestObserver {
 
     /** Gauges that read the broker's state at scrape time. */
     public void registerBroker(LogManager logs, ReplicaManager replicas, GroupCoordinator groups, IntSupplier fetchWaiters,
-                               IntSupplier connections, boolean perPartition) {
+                               IntSupplier connections, boolean perPartition, java.util.function.LongSupplier leaderless) {
         String[] logLabels = perPartition ? new String[]{"topic", "partition"} : new String[]{"topic"};
         registry.gauge("sluice_log_size_bytes", "Bytes of the topic's segments on disk", e -> perTopic(logs, perPartition, e, PartitionLog::sizeBytes), logLabels);
         registry.gauge("sluice_log_segments", "Segments of the topic", e -> perTopic(logs, perPartition, e, PartitionLog::segmentCount), logLabels);
         registry.gauge("sluice_partitions", "Partitions hosted by this broker", e -> e.emit(logs.logs().size()));
-        registry.gauge("sluice_partitions_offline", "Partitions whose log is offline after an I/O error",
-                e -> e.emit(logs.logs().stream().filter(PartitionLog::isFailed).count()));
-        registry.gauge("sluice_partitions_under_replicated", "Partitions with fewer in-sync replicas than replicas (0 on a single node)", e -> e.emit(0));
-        registry.gauge("sluice_partitions_under_min_isr", "Partitions with fewer in-sync replicas than min.insync.replicas (0 on a single node)", e -> e.emit(0));
+        registry.gauge("sluice_partitions_offline", "Partitions without a leader (counted by the controller quorum leader only, "
+                        + "so a sum over brokers is the cluster's count) plus local logs offline after an I/O error",
+                e -> e.emit(leaderless.getAsLong() + logs.logs().stream().filter(PartitionLog::isFailed).count()));
+        registry.gauge("sluice_partitions_under_replicated", "Partitions led here with fewer in-sync replicas than replicas",
+                e -> e.emit(replicas.underReplicatedCount()));
+        registry.gauge("sluice_partitions_under_min_isr", "Partitions led here with fewer in-sync replicas than min.insync.replicas",
+                e -> e.emit(replicas.underMinIsrCount()));
+        registry.counterCallback("sluice_isr_shrinks_total", "ISR shrinks of partitions led by this broker", e -> e.emit(replicas.isrShrinks()));
+        registry.counterCallback("sluice_isr_expands_total", "ISR expansions of partitions led by this broker", e -> e.emit(replicas.isrExpands()));
+        registry.counterCallback("sluice_leader_elections_total", "Times this broker became a partition's leader in a new leader epoch",
+                e -> e.emit(replicas.leaderElections()));
         registry.gauge("sluice_fetch_long_poll_waiters", "Fetch requests parked until data arrives or max.wait.ms passes", e -> e.emit(fetchWaiters.getAsInt()));
         registry.gauge("sluice_connections", "Open client connections", e -> e.emit(connections.getAsInt()));
         registry.gauge("sluice_groups", "Consumer groups by state", e -> groupsByState(groups, e), "state");

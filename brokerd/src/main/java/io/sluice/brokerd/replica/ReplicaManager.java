@@ -42,6 +42,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     private final CopyOnWriteArrayList<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong isrShrinks = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong isrExpands = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong leaderElections = new java.util.concurrent.atomic.AtomicLong();
     private ReplicaFetchClient fetchClient;
     private IsrChanger isrChanger;
     private ExecutorService isrExecutor;
@@ -114,6 +117,32 @@ public final class ReplicaManager implements TopicRegistry.Listener {
 
     public int nodeId() {
         return nodeId;
+    }
+
+    /** Partitions this broker leads whose ISR is smaller than their replica set. */
+    public long underReplicatedCount() {
+        return partitions.values().stream().filter(p -> p.isLeader() && p.state() != null && p.state().isUnderReplicated()).count();
+    }
+
+    /** Partitions this broker leads whose ISR is smaller than min.insync.replicas (acks=all is refused). */
+    public long underMinIsrCount() {
+        return partitions.values().stream().filter(p -> p.isLeader() && p.state() != null
+                && p.state().isr().size() < p.log().config().minInsyncReplicas()).count();
+    }
+
+    /** ISR shrinks of partitions led here (by this leader's proposal or by the controller fencing a broker). */
+    public long isrShrinks() {
+        return isrShrinks.get();
+    }
+
+    /** ISR expansions of partitions led here. */
+    public long isrExpands() {
+        return isrExpands.get();
+    }
+
+    /** Times this broker became a partition's leader (in a new leader epoch). */
+    public long leaderElections() {
+        return leaderElections.get();
     }
 
     public void addAppendListener(Consumer<TopicPartition> listener) {
@@ -293,10 +322,16 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         if (s.leader() == nodeId) {
             stopFollowing(tp);
             if (old == null || !p.isLeader() || old.leaderEpoch() != s.leaderEpoch()) {
+                leaderElections.incrementAndGet();
                 log.info("{} leader at epoch {}, ISR {}, log end offset {}, high watermark {}", tp, s.leaderEpoch(), s.isr(),
                         p.log().logEndOffset(), p.log().highWatermark());
             } else if (!old.isr().equals(s.isr())) {
                 log.info("{} ISR is now {} (was {})", tp, s.isr(), old.isr());
+                if (s.isr().size() < old.isr().size()) {
+                    isrShrinks.incrementAndGet();
+                } else if (s.isr().size() > old.isr().size()) {
+                    isrExpands.incrementAndGet();
+                }
             }
             boolean wasLeader = p.isLeader();
             if (p.makeLeader(s, System.currentTimeMillis())) {

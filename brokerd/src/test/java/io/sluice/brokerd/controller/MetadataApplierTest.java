@@ -120,6 +120,43 @@ class MetadataApplierTest {
     }
 
     @Test
+    void preferredAndUncleanElections() {
+        MetadataImage image = cluster(3);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        int preferred = p.replicas().get(0);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.ElectLeader("t", 0, false)).result().error())
+                .isEqualTo(ControllerError.ELECTION_NOT_NEEDED);
+        image = apply(image, new MetadataCommand.FenceBroker(preferred, "inc-" + preferred, "test"));
+        assertThat(MetadataApplier.preferredElectionsDue(image)).isEmpty();
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.ElectLeader("t", 0, false)).result().error())
+                .isEqualTo(ControllerError.PREFERRED_LEADER_NOT_AVAILABLE);
+        // Back, and (after catching up) in the ISR again: the rebalance moves leadership home.
+        image = apply(image, new MetadataCommand.RegisterBroker(preferred, "127.0.0.1", 1, "", "inc-" + preferred));
+        PartitionState away = image.topic("t").orElseThrow().partition(0);
+        List<Integer> full = new ArrayList<>(away.isr());
+        full.add(preferred);
+        image = apply(image, new MetadataCommand.AlterPartition("t", 0, away.leader(), away.leaderEpoch(), away.partitionEpoch(), full));
+        assertThat(MetadataApplier.preferredElectionsDue(image)).containsExactly(new MetadataCommand.ElectLeader("t", 0, false));
+        MetadataImage home = apply(image, new MetadataCommand.ElectLeader("t", 0, false));
+        assertThat(home.topic("t").orElseThrow().partition(0).leader()).isEqualTo(preferred);
+        assertThat(home.topic("t").orElseThrow().partition(0).leaderEpoch()).isEqualTo(away.leaderEpoch() + 1);
+
+        // Unclean: an offline partition takes any live replica, with an ISR of just that replica.
+        MetadataImage offline = cluster(2);
+        offline = apply(offline, new MetadataCommand.CreateTopic("u", UUID.randomUUID(), 1, (short) 2, Map.of()));
+        PartitionState u = offline.topic("u").orElseThrow().partition(0);
+        int first = u.leader();
+        int second = u.replicas().get(1);
+        offline = apply(offline, new MetadataCommand.AlterPartition("u", 0, first, u.leaderEpoch(), u.partitionEpoch(), List.of(first)));
+        offline = apply(offline, new MetadataCommand.FenceBroker(first, "inc-" + first, "test"));
+        assertThat(offline.topic("u").orElseThrow().partition(0).isOnline()).isFalse();
+        MetadataImage forced = apply(offline, new MetadataCommand.ElectLeader("u", 0, true));
+        assertThat(forced.topic("u").orElseThrow().partition(0).leader()).isEqualTo(second);
+        assertThat(forced.topic("u").orElseThrow().partition(0).isr()).containsExactly(second);
+    }
+
+    @Test
     void alterPartitionIsFencedByLeaderAndPartitionEpochs() {
         MetadataImage image = cluster(3);
         image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
