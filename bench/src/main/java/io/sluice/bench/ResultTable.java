@@ -1,0 +1,87 @@
+package io.sluice.bench;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Figures of two systems side by side, in the order they were first defined, with the ratio second/first
+ * (Sluice/Kafka) and which direction is better. A figure a system could not produce carries a reason instead of a
+ * number. Not thread-safe.
+ */
+final class ResultTable {
+    enum Better { HIGHER, LOWER }
+
+    private record Figure(String id, String label, Better better) {
+    }
+
+    private final String first;
+    private final String firstLabel;
+    private final String second;
+    private final String secondLabel;
+    private final List<Figure> figures = new ArrayList<>();
+    private final Map<String, Map<String, Double>> values = new HashMap<>();
+    private final Map<String, Map<String, String>> reasons = new HashMap<>();
+
+    /** Systems are keyed by {@code first} and {@code second}; the labels head their columns. */
+    ResultTable(String first, String firstLabel, String second, String secondLabel) {
+        this.first = first;
+        this.firstLabel = firstLabel;
+        this.second = second;
+        this.secondLabel = secondLabel;
+    }
+
+    void define(String id, String label, Better better) {
+        if (figures.stream().noneMatch(f -> f.id().equals(id))) {
+            figures.add(new Figure(id, label, better));
+        }
+    }
+
+    void put(String system, String id, double value) {
+        values.computeIfAbsent(system, k -> new HashMap<>()).put(id, value);
+    }
+
+    void notAvailable(String system, String id, String reason) {
+        reasons.computeIfAbsent(system, k -> new HashMap<>()).putIfAbsent(id, reason);
+    }
+
+    Double value(String system, String id) {
+        return values.getOrDefault(system, Map.of()).get(id);
+    }
+
+    /** A Markdown table: figure, better, first, second, second/first. */
+    String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| figure | better | ").append(firstLabel).append(" | ").append(secondLabel).append(" | ")
+                .append(second).append('/').append(first).append(" |\n");
+        sb.append("| --- | --- | ---: | ---: | ---: |\n");
+        for (Figure f : figures) {
+            Double a = value(first, f.id());
+            Double b = value(second, f.id());
+            String ratio = a != null && b != null && a != 0 ? String.format(Locale.ROOT, "%.2fx", b / a) : "";
+            sb.append("| ").append(f.label()).append(" | ").append(f.better() == Better.HIGHER ? "higher" : "lower")
+                    .append(" | ").append(cell(first, f.id(), a)).append(" | ").append(cell(second, f.id(), b))
+                    .append(" | ").append(ratio).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private String cell(String system, String id, Double v) {
+        if (v != null) {
+            return format(v);
+        }
+        return reasons.getOrDefault(system, Map.of()).getOrDefault(id, "n/a");
+    }
+
+    static String format(double v) {
+        if (Math.abs(v) >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (Math.abs(v) >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}
