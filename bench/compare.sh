@@ -15,8 +15,12 @@ fi
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 PREFIX="$prefix" SKIP_BUILD=1 ./install.sh >/dev/null
+# run from copies, so that a rebuild during the run cannot change a jar under a running JVM
+mkdir -p "$prefix/bench/lib" "$prefix/kafka-lib"
+cp bench/target/bench-0.1.0-SNAPSHOT.jar bench/target/lib/*.jar "$prefix/bench/lib/"
+cp bench/target/kafka-lib/*.jar "$prefix/kafka-lib/"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || commit="$commit+dirty"
-java -Xmx2g -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" io.sluice.bench.CompareHarness \
-  --kafka-lib bench/target/kafka-lib --brokerd "$prefix/bin/brokerd" --results bench/RESULTS.md \
+java -Xmx2g -cp "$prefix/bench/lib/*" io.sluice.bench.CompareHarness \
+  --kafka-lib "$prefix/kafka-lib" --brokerd "$prefix/bin/brokerd" --results bench/RESULTS.md \
   --commit "$commit" --command "bench/compare.sh${*:+ $*}" "$@"
