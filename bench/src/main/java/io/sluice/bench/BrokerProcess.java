@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * One broker the harness launched as a child process, its output going to a log file. The harness stops it by its
  * own PID only: SIGTERM, a bounded wait, then SIGKILL. Not thread-safe.
  */
-final class BrokerProcess implements AutoCloseable {
+final class BrokerProcess {
     private final String name;
     private final Process process;
     private final long launchNs;
@@ -86,10 +86,5 @@ final class BrokerProcess implements AutoCloseable {
             }
         }
         return process.isAlive() ? -1 : process.exitValue();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        stop(Duration.ofSeconds(30));
     }
 }
