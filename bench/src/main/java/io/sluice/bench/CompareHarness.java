@@ -48,7 +48,7 @@ public final class CompareHarness {
     record Options(Path kafkaLib, Path brokerd, Path results, String commit, long records, long warmupRecords,
                    int recordSize, double e2eRate, long e2eRecords, long clusterRecords, int widePartitions,
                    int idleConnections, int metadataRequests, boolean runKafka, boolean runSluice, boolean cluster,
-                   String command) {
+                   int rounds, Path jfrDir, String command) {
     }
 
     private final Options o;
@@ -83,6 +83,7 @@ public final class CompareHarness {
                 "--cluster-records", "1000000", "--wide-partitions", "1000", "--idle-connections", "1000",
                 "--metadata-requests", "200", "--systems", "kafka,sluice"));
         m.put("--cluster", "true");
+        m.put("--rounds", "1");
         m.put("--commit", "unknown");
         m.put("--command", "bench/compare.sh");
         for (int i = 0; i < args.length; i++) {
@@ -104,7 +105,8 @@ public final class CompareHarness {
                 Long.parseLong(m.get("--e2e-records")), Long.parseLong(m.get("--cluster-records")),
                 Integer.parseInt(m.get("--wide-partitions")), Integer.parseInt(m.get("--idle-connections")),
                 Integer.parseInt(m.get("--metadata-requests")), systems.contains("kafka"), systems.contains("sluice"),
-                Boolean.parseBoolean(m.get("--cluster")), m.get("--command"));
+                Boolean.parseBoolean(m.get("--cluster")), Integer.parseInt(m.get("--rounds")),
+                m.containsKey("--jfr") ? Path.of(m.get("--jfr")).toAbsolutePath() : null, m.get("--command"));
     }
 
     static String kafkaVersion(Path kafkaLib) throws IOException {
@@ -122,11 +124,16 @@ public final class CompareHarness {
         long startNs = System.nanoTime();
         Path work = Files.createTempDirectory("sluice-compare-");
         try {
-            if (o.runKafka()) {
-                guarded(KAFKA, "single node", () -> runSingleNode(KAFKA, work.resolve("kafka")));
-            }
-            if (o.runSluice()) {
-                guarded(SLUICE, "single node", () -> runSingleNode(SLUICE, work.resolve("sluice")));
+            for (int round = 1; round <= o.rounds(); round++) {
+                // alternate which system goes first, so that neither always meets the other's aftermath
+                List<String> order = round % 2 == 1 ? List.of(KAFKA, SLUICE) : List.of(SLUICE, KAFKA);
+                for (String system : order) {
+                    if (system.equals(KAFKA) ? o.runKafka() : o.runSluice()) {
+                        Path dir = work.resolve(system.toLowerCase(Locale.ROOT) + "-" + round);
+                        System.out.printf("== round %d of %d: %s%n", round, o.rounds(), system);
+                        guarded(system, "single node, round " + round, () -> runSingleNode(system, dir));
+                    }
+                }
             }
             if (o.cluster() && o.runKafka()) {
                 guarded(KAFKA, "3 nodes", () -> runKafkaCluster(work.resolve("kafka-cluster")));
@@ -224,7 +231,7 @@ public final class CompareHarness {
     private String start(String system, Path dir, List<BrokerProcess> brokers) throws Exception {
         String bootstrap;
         if (system.equals(KAFKA)) {
-            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir);
+            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir, jfrOptions(dir));
             KafkaLauncher.Ports ports = kafka.allocate(1);
             kafka.prepare(ports);
             bootstrap = ports.bootstrap();
@@ -236,13 +243,23 @@ public final class CompareHarness {
             int port = FreePorts.take(1)[0];
             bootstrap = "127.0.0.1:" + port;
             try (ReadinessProbe probe = new ReadinessProbe(bootstrap)) {
-                brokers.add(new SluiceLauncher(o.brokerd(), dir).launch(port));
+                brokers.add(new SluiceLauncher(o.brokerd(), dir, jfrOptions(dir)).launch(port));
                 recordReady(system, probe, brokers);
             }
         }
         System.out.printf("%s: pid %d, ready on %s in %.0f ms%n", system, brokers.get(0).pid(), bootstrap,
                 table.value(system, "start.first_produce_ms"));
         return bootstrap;
+    }
+
+    /** With --jfr, a flight recording of the broker's whole run, written when it stops. */
+    private List<String> jfrOptions(Path dir) throws IOException {
+        if (o.jfrDir() == null) {
+            return List.of();
+        }
+        Files.createDirectories(o.jfrDir());
+        Path file = o.jfrDir().resolve(dir.getFileName() + ".jfr");
+        return List.of("-XX:StartFlightRecording=filename=" + file + ",settings=profile,dumponexit=true");
     }
 
     private void recordReady(String system, ReadinessProbe probe, List<BrokerProcess> brokers) throws Exception {
@@ -367,7 +384,7 @@ public final class CompareHarness {
         Files.createDirectories(dir);
         List<BrokerProcess> brokers = new ArrayList<>();
         try {
-            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir);
+            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir, List.of());
             KafkaLauncher.Ports ports = kafka.allocate(3);
             kafka.prepare(ports);
             String bootstrap = ports.bootstrap();
@@ -413,6 +430,14 @@ public final class CompareHarness {
         sb.append("- machine: ").append(machine()).append('\n');
         sb.append("- load average (1/5/15 min) before: ").append(loadBefore).append(", after: ").append(loadAfter)
                 .append(" (the machine is shared with other builds: figures may be disturbed)\n");
+        if (o.rounds() > 1) {
+            sb.append("- ").append(o.rounds()).append(" rounds of the single-node scenarios, alternating which system "
+                    + "goes first; each figure is the median of its rounds (the 3-broker scenario ran once)\n");
+        }
+        if (o.jfrDir() != null) {
+            sb.append("- profiled with JFR (settings=profile) into ").append(o.jfrDir())
+                    .append(": figures carry the recording's overhead\n");
+        }
         sb.append("- command: `").append(o.command()).append("`, ").append(String.format(Locale.ROOT, "%.0f s", seconds))
                 .append('\n');
         sb.append(String.format(Locale.ROOT, "- workload: %,d records of %d bytes per produce scenario, %d partitions, "

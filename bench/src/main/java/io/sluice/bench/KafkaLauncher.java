@@ -26,10 +26,13 @@ final class KafkaLauncher {
 
     private final Path kafkaLib;
     private final Path workDir;
+    private final List<String> extraJvmOptions;
 
-    KafkaLauncher(Path kafkaLib, Path workDir) {
+    /** {@code extraJvmOptions} go after Kafka's own (e.g. a flight recording). */
+    KafkaLauncher(Path kafkaLib, Path workDir, List<String> extraJvmOptions) {
         this.kafkaLib = kafkaLib;
         this.workDir = workDir;
+        this.extraJvmOptions = extraJvmOptions;
     }
 
     /** One client and one controller port per node. */
@@ -74,7 +77,7 @@ final class KafkaLauncher {
                     "share.coordinator.state.topic.replication.factor=" + rf,
                     "share.coordinator.state.topic.min.isr=" + Math.min(2, nodes),
                     ""));
-            List<String> cmd = java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
+            List<String> cmd = java(List.of(), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
             Path log = workDir.resolve("format-" + (i + 1) + ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -91,17 +94,18 @@ final class KafkaLauncher {
         List<BrokerProcess> brokers = new ArrayList<>();
         for (int i = 0; i < ports.client().length; i++) {
             Path props = workDir.resolve("server-" + (i + 1) + ".properties");
-            brokers.add(BrokerProcess.launch("kafka-" + (i + 1), java("kafka.Kafka", props.toString()),
+            brokers.add(BrokerProcess.launch("kafka-" + (i + 1), java(extraJvmOptions, "kafka.Kafka", props.toString()),
                     Map.of("KAFKA_OPTS", "", "JAVA_TOOL_OPTIONS", ""),
                     workDir.resolve("kafka-" + (i + 1) + ".log")));
         }
         return brokers;
     }
 
-    private List<String> java(String mainClass, String... args) {
+    private List<String> java(List<String> extra, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_OPTIONS);
+        cmd.addAll(extra);
         cmd.add("-Dlog4j2.configurationFile=" + workDir.resolve("log4j2.properties"));
         cmd.add("-cp");
         cmd.add(kafkaLib.toAbsolutePath() + "/*");

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Figures of two systems side by side, in the order they were first defined, with the ratio second/first
- * (Sluice/Kafka) and which direction is better. A figure a system could not produce carries a reason instead of a
- * number. Not thread-safe.
+ * (Sluice/Kafka) and which direction is better. A figure measured in several rounds shows the median of its
+ * samples. A figure a system could not produce carries a reason instead of a number. Not thread-safe.
  */
 final class ResultTable {
     enum Better { HIGHER, LOWER }
@@ -22,7 +22,7 @@ final class ResultTable {
     private final String second;
     private final String secondLabel;
     private final List<Figure> figures = new ArrayList<>();
-    private final Map<String, Map<String, Double>> values = new HashMap<>();
+    private final Map<String, Map<String, List<Double>>> samples = new HashMap<>();
     private final Map<String, Map<String, String>> reasons = new HashMap<>();
 
     /** Systems are keyed by {@code first} and {@code second}; the labels head their columns. */
@@ -39,16 +39,24 @@ final class ResultTable {
         }
     }
 
+    /** Adds one sample of a figure (one per round). */
     void put(String system, String id, double value) {
-        values.computeIfAbsent(system, k -> new HashMap<>()).put(id, value);
+        samples.computeIfAbsent(system, k -> new HashMap<>()).computeIfAbsent(id, k -> new ArrayList<>()).add(value);
     }
 
     void notAvailable(String system, String id, String reason) {
         reasons.computeIfAbsent(system, k -> new HashMap<>()).putIfAbsent(id, reason);
     }
 
+    /** The median of the samples (the mean of the middle two for an even count), or null without any. */
     Double value(String system, String id) {
-        return values.getOrDefault(system, Map.of()).get(id);
+        List<Double> v = samples.getOrDefault(system, Map.of()).get(id);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        List<Double> sorted = v.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** A Markdown table: figure, better, first, second, second/first. */

@@ -13,10 +13,13 @@ import java.util.Map;
 final class SluiceLauncher {
     private final Path brokerdLauncher;
     private final Path workDir;
+    private final List<String> extraJvmOptions;
 
-    SluiceLauncher(Path brokerdLauncher, Path workDir) {
+    /** {@code extraJvmOptions} go after the launcher's own, through BROKERD_OPTS (e.g. a flight recording). */
+    SluiceLauncher(Path brokerdLauncher, Path workDir, List<String> extraJvmOptions) {
         this.brokerdLauncher = brokerdLauncher;
         this.workDir = workDir;
+        this.extraJvmOptions = extraJvmOptions;
     }
 
     BrokerProcess launch(int port) throws IOException {
@@ -25,7 +28,8 @@ final class SluiceLauncher {
                 "--set", "data.dir=" + workDir.resolve("data"),
                 "--set", "metrics.listener=");
         // the launcher's own JVM options only, whatever the caller's environment holds
-        Map<String, String> env = Map.of("JAVA_OPTS", "", "BROKERD_OPTS", "", "JAVA_TOOL_OPTIONS", "");
+        Map<String, String> env = Map.of("JAVA_OPTS", "", "BROKERD_OPTS", String.join(" ", extraJvmOptions),
+                "JAVA_TOOL_OPTIONS", "");
         return BrokerProcess.launch("brokerd", cmd, env, workDir.resolve("brokerd.log"));
     }
 }

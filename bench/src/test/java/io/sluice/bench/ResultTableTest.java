@@ -28,6 +28,20 @@ class ResultTableTest {
     }
 
     @Test
+    void severalRoundsShowTheMedian() {
+        ResultTable t = new ResultTable("Kafka", "K", "Sluice", "S");
+        t.define("rps", "records/s", ResultTable.Better.HIGHER);
+        for (double v : new double[]{300, 100, 200}) {
+            t.put("Kafka", "rps", v);
+        }
+        t.put("Sluice", "rps", 10);
+        t.put("Sluice", "rps", 20);
+        assertThat(t.value("Kafka", "rps")).isEqualTo(200.0);
+        assertThat(t.value("Sluice", "rps")).isEqualTo(15.0);
+        assertThat(t.value("Sluice", "other")).isNull();
+    }
+
+    @Test
     void smallValuesKeepThreeDecimals() {
         assertThat(ResultTable.format(0.52)).isEqualTo("0.520");
         assertThat(ResultTable.format(12.345)).isEqualTo("12.3");
