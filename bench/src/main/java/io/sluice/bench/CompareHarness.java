@@ -131,6 +131,7 @@ public final class CompareHarness {
                     if (system.equals(KAFKA) ? o.runKafka() : o.runSluice()) {
                         Path dir = work.resolve(system.toLowerCase(Locale.ROOT) + "-" + round);
                         System.out.printf("== round %d of %d: %s%n", round, o.rounds(), system);
+                        notes.add("round " + round + ", " + system + ": load average " + loadAverage() + " at start");
                         guarded(system, "single node, round " + round, () -> runSingleNode(system, dir));
                     }
                 }

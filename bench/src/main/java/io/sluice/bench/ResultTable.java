@@ -59,7 +59,7 @@ final class ResultTable {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    /** A Markdown table: figure, better, first, second, second/first. */
+    /** A Markdown table: figure, better, first, second, second/first; several samples show "median (min-max)". */
     String render() {
         StringBuilder sb = new StringBuilder();
         sb.append("| figure | better | ").append(firstLabel).append(" | ").append(secondLabel).append(" | ")
@@ -78,7 +78,13 @@ final class ResultTable {
 
     private String cell(String system, String id, Double v) {
         if (v != null) {
-            return format(v);
+            List<Double> all = samples.get(system).get(id);
+            if (all.size() == 1) {
+                return format(v);
+            }
+            double min = all.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            double max = all.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+            return format(v) + " (" + format(min) + "-" + format(max) + ")";
         }
         return reasons.getOrDefault(system, Map.of()).getOrDefault(id, "n/a");
     }

@@ -39,6 +39,7 @@ class ResultTableTest {
         assertThat(t.value("Kafka", "rps")).isEqualTo(200.0);
         assertThat(t.value("Sluice", "rps")).isEqualTo(15.0);
         assertThat(t.value("Sluice", "other")).isNull();
+        assertThat(t.render()).contains("| records/s | higher | 200.0 (100.0-300.0) | 15.0 (10.0-20.0) | 0.08x |");
     }
 
     @Test
