@@ -81,21 +81,25 @@ public final class Workloads {
     public record EndToEndResult(long records, double targetPerSec, Histogram latencyNs) {
     }
 
+    /** Longest a client may take to close; their close() without a timeout can wait for ever. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
     private Workloads() {
     }
 
     public static void createTopic(String bootstrap, String topic, int partitions, short replicationFactor,
                                    Map<String, String> configs, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(configs)))
-                        .all().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(configs)))
+                    .all().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
             }
+        } finally {
+            admin.close(CLOSE_TIMEOUT);
         }
     }
 
@@ -136,7 +140,8 @@ public final class Workloads {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         long start = System.nanoTime();
         long sent = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap, acks, batching))) {
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap, acks, batching));
+        try {
             for (; sent < records && failure.get() == null; sent++) {
                 if ((sent & 0xfff) == 0 && System.nanoTime() > deadlineNs) {
                     throw new TimeoutException("produce: only " + sent + " of " + records + " sent within " + timeout);
@@ -155,6 +160,8 @@ public final class Workloads {
                 });
             }
             awaitCount(acked, sent, deadlineNs, "produce acknowledgements");
+        } finally {
+            producer.close(CLOSE_TIMEOUT); // close() alone would wait without bound for a hung broker
         }
         if (failure.get() != null) {
             throw new IllegalStateException("produce failed", failure.get());
@@ -209,9 +216,9 @@ public final class Workloads {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         Histogram latency = new Histogram(60_000_000_000L, 3);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                     producerConfig(bootstrap, "1", new Batching(16384, 0)))) {
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                producerConfig(bootstrap, "1", new Batching(16384, 0)));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
             List<TopicPartition> tps = partitions(topic, partitions);
             consumer.assign(tps);
             consumer.seekToEnd(tps);
@@ -235,6 +242,8 @@ public final class Workloads {
                 }
             }
             sender.join(Math.max(1, (deadlineNs - System.nanoTime()) / 1_000_000));
+        } finally {
+            producer.close(CLOSE_TIMEOUT);
         }
         if (failure.get() != null) {
             throw new IllegalStateException("end-to-end produce failed", failure.get());
@@ -255,11 +264,16 @@ public final class Workloads {
             }
             byte[] value = new byte[Math.max(8, recordSizeBytes)];
             ByteBuffer.wrap(value).putLong(0, System.nanoTime());
-            producer.send(new ProducerRecord<>(topic, value), (md, e) -> {
-                if (e != null) {
-                    failure.compareAndSet(null, e);
-                }
-            });
+            try {
+                producer.send(new ProducerRecord<>(topic, value), (md, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+            } catch (RuntimeException e) { // e.g. the producer was closed after the consumer gave up
+                failure.compareAndSet(null, e);
+                return;
+            }
         }
     }
 
