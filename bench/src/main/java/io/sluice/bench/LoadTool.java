@@ -16,8 +16,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,9 +40,6 @@ public final class LoadTool {
 
     record Options(String bootstrap, String topic, long records, int recordSize, int partitions, String acks,
                    int lingerMs, int batchSize, String compression, long brokerPid, boolean json) {
-    }
-
-    record ProcStats(double cpuSeconds, long rssBytes) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -173,19 +168,7 @@ public final class LoadTool {
     }
 
     static ProcStats procStats(long pid) throws IOException {
-        if (pid <= 0) {
-            return null;
-        }
-        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, fields 14 and 15
-        long rssKb = 0;
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                rssKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return new ProcStats(ticks / 100.0, rssKb * 1024);
+        return pid <= 0 ? null : ProcStats.of(pid);
     }
 
     private static void report(Options o, long produceNs, Histogram pl, long consumeNs, Histogram e2e,

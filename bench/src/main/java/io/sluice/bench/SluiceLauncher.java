@@ -1,0 +1,35 @@
+package io.sluice.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts brokerd through its installed launcher ({@code PREFIX/bin/brokerd} from {@code install.sh}), so it runs
+ * with the JVM options it ships with, on 127.0.0.1 with a temporary data directory and the metrics listener off
+ * (Kafka serves no HTTP either). Everything else is brokerd's default configuration.
+ */
+final class SluiceLauncher {
+    private final Path brokerdLauncher;
+    private final Path workDir;
+    private final List<String> extraJvmOptions;
+
+    /** {@code extraJvmOptions} go after the launcher's own, through BROKERD_OPTS (e.g. a flight recording). */
+    SluiceLauncher(Path brokerdLauncher, Path workDir, List<String> extraJvmOptions) {
+        this.brokerdLauncher = brokerdLauncher;
+        this.workDir = workDir;
+        this.extraJvmOptions = extraJvmOptions;
+    }
+
+    BrokerProcess launch(int port) throws IOException {
+        List<String> cmd = List.of(brokerdLauncher.toAbsolutePath().toString(),
+                "--set", "listeners=127.0.0.1:" + port,
+                "--set", "data.dir=" + workDir.resolve("data"),
+                "--set", "metrics.listener=");
+        // the launcher's own JVM options only, whatever the caller's environment holds
+        Map<String, String> env = Map.of("JAVA_OPTS", "", "BROKERD_OPTS", String.join(" ", extraJvmOptions),
+                "JAVA_TOOL_OPTIONS", "");
+        return BrokerProcess.launch("brokerd", cmd, env, workDir.resolve("brokerd.log"));
+    }
+}
