@@ -12,6 +12,7 @@ import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
 import io.sluice.brokerd.api.FollowerFetchClient;
+import io.sluice.brokerd.api.ReassignmentHandlers;
 import io.sluice.brokerd.controller.LegacyMetadataImport;
 import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
@@ -245,6 +246,7 @@ public final class Broker implements AutoCloseable {
         new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
+        new ReassignmentHandlers(registry, quorum).register(apis);
 
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,

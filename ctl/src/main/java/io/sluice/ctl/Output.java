@@ -77,6 +77,11 @@ final class Output {
         out.flush();
     }
 
+    /** False with --no-headers: print only rows, no summary lines (for awk). */
+    boolean headers() {
+        return headers;
+    }
+
     void line(String s) {
         out.println(s);
         out.flush();

@@ -1,5 +1,7 @@
 package io.sluice.ops;
 
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
@@ -8,6 +10,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,5 +72,55 @@ public final class Partitions {
                 e instanceof ElectionNotNeededException ? "not needed" : e.getMessage()).orElse(null))));
         out.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
         return out;
+    }
+
+    /**
+     * Starts moving each partition to its replica list (first: preferred leader), or cancels its reassignment when
+     * the list is empty. Returns, per partition, null when accepted or the refusal.
+     */
+    public static Map<TopicPartition, String> reassign(ClusterConnection c, Map<TopicPartition, List<Integer>> targets) {
+        Map<TopicPartition, Optional<NewPartitionReassignment>> req = new HashMap<>();
+        targets.forEach((tp, r) -> req.put(tp, r.isEmpty() ? Optional.empty() : Optional.of(new NewPartitionReassignment(r))));
+        Map<TopicPartition, String> out = new HashMap<>();
+        c.admin().alterPartitionReassignments(req).values().forEach((tp, f) -> {
+            try {
+                f.get(c.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                out.put(tp, null);
+            } catch (java.util.concurrent.ExecutionException e) {
+                out.put(tp, e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new OpsException(OpsException.Kind.ERROR, "no answer from " + c.bootstrap() + " within " + c.timeout().toSeconds()
+                        + " s while reassigning partitions", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OpsException(OpsException.Kind.ERROR, "interrupted while reassigning partitions", e);
+            }
+        });
+        return out;
+    }
+
+    /** A reassignment in progress: the full replica set and the replicas being added and removed. */
+    public record Reassignment(String topic, int partition, List<Integer> replicas, List<Integer> adding, List<Integer> removing) {
+    }
+
+    /** The reassignments in progress, by topic and partition. */
+    public static List<Reassignment> reassignments(ClusterConnection c) {
+        Map<TopicPartition, PartitionReassignment> r = Futures.get(c.admin().listPartitionReassignments().reassignments(), c,
+                "listing partition reassignments");
+        List<Reassignment> out = new ArrayList<>();
+        r.forEach((tp, pr) -> out.add(new Reassignment(tp.topic(), tp.partition(), pr.replicas(), pr.addingReplicas(), pr.removingReplicas())));
+        out.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+        return out;
+    }
+
+    /** The balancer's plan for the topics matching {@code glob} (all, internal ones included, when null) over the live brokers. */
+    public static List<PartitionBalancer.Move> balancePlan(ClusterConnection c, String glob) {
+        List<Integer> brokers = Futures.get(c.admin().describeCluster().nodes(), c, "describing the cluster").stream()
+                .map(Node::id).sorted().toList();
+        List<PartitionBalancer.Assignment> current = new ArrayList<>();
+        for (PartitionRow r : list(c, glob, glob == null, false)) {
+            current.add(new PartitionBalancer.Assignment(r.topic(), r.partition(), r.replicas()));
+        }
+        return PartitionBalancer.plan(brokers, current);
     }
 }

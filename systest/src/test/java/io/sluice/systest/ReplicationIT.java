@@ -159,6 +159,10 @@ class ReplicationIT {
             assertThat(part.path("outOfSync").toString()).as("partition %s", part.path("partition")).contains(String.valueOf(followers.get(0)));
             assertThat(part.path("underReplicated").asBoolean()).isTrue();
         }
+        // The same snapshot as the dashboard's pages: the overview counts them, the placement marks the missing replica.
+        SluiceCommandsIT.Run pages = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "top", "--once", "-o", "text");
+        assertThat(pages.exit()).as(pages.err()).isZero();
+        assertThat(pages.out()).contains("6 under-replicated").contains("!");
         before.awaitMoreAcked(1_000, Duration.ofSeconds(60));
         before.close();
         // With two of three brokers gone the controller quorum is gone too, so the ISR cannot shrink in metadata;

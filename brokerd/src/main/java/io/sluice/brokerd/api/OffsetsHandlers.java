@@ -49,6 +49,7 @@ public final class OffsetsHandlers {
         apis.register(ApiKeys.LIST_OFFSETS, 1, 11, this::listOffsets);
         apis.register(ApiKeys.DELETE_RECORDS, 0, 2, this::deleteRecords);
         apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, this::initProducerId);
+        apis.register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, this::offsetForLeaderEpoch);
     }
 
     private LeaderCheck leader(String topic, int partition, int currentLeaderEpoch) {
@@ -128,6 +129,37 @@ public final class OffsetsHandlers {
                         }
                     }
                     tr.partitions().add(pr);
+                }
+                resp.topics().add(tr);
+            }
+            return resp;
+        }, ctx.executor());
+    }
+
+    /**
+     * OffsetForLeaderEpoch (key 23, v2-4): for each partition led here, the largest leader epoch in its log not above
+     * the requested one and the offset where the log moved past it (the log end offset for the current epoch), as
+     * Kafka's epoch cache answers; consumers use it to detect truncated positions after a leader change (KIP-320).
+     */
+    CompletableFuture<ApiMessage> offsetForLeaderEpoch(RequestContext ctx, ApiMessage request) {
+        org.apache.kafka.common.message.OffsetForLeaderEpochRequestData req = (org.apache.kafka.common.message.OffsetForLeaderEpochRequestData) request;
+        return CompletableFuture.supplyAsync(() -> {
+            org.apache.kafka.common.message.OffsetForLeaderEpochResponseData resp = new org.apache.kafka.common.message.OffsetForLeaderEpochResponseData();
+            for (org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic t : req.topics()) {
+                org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult tr =
+                        new org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult().setTopic(t.topic());
+                for (org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition p : t.partitions()) {
+                    org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset r =
+                            new org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset()
+                                    .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
+                    LeaderCheck leader = leader(t.topic(), p.partition(), p.currentLeaderEpoch());
+                    if (!leader.ok()) {
+                        r.setErrorCode(leader.error().code());
+                    } else {
+                        PartitionLog.EpochEndOffset eo = leader.log().endOffsetForEpoch(p.leaderEpoch());
+                        r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(eo.epoch()).setEndOffset(eo.endOffset());
+                    }
+                    tr.partitions().add(r);
                 }
                 resp.topics().add(tr);
             }

@@ -17,6 +17,10 @@ public enum ControllerError {
     PREFERRED_LEADER_NOT_AVAILABLE,
     /** No live replica can lead. */
     ELIGIBLE_LEADERS_NOT_AVAILABLE,
+    /** Cancelling a reassignment of a partition that has none. */
+    NO_REASSIGNMENT_IN_PROGRESS,
+    /** A reassignment target that is empty, repeats a broker or names an unknown one. */
+    INVALID_REPLICA_ASSIGNMENT,
     /** Not committed in time (the quorum may be unavailable); the change may still take effect. */
     TIMED_OUT
 }

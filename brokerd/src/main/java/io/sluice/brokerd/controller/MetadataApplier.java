@@ -53,6 +53,8 @@ public final class MetadataApplier {
             return allocateProducerIds(image, c);
         } else if (command instanceof MetadataCommand.ElectLeader c) {
             return electLeader(image, c);
+        } else if (command instanceof MetadataCommand.ReassignPartition c) {
+            return reassign(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
     }
@@ -81,7 +83,7 @@ public final class MetadataApplier {
             for (int i = 0; i < states.size(); i++) {
                 PartitionState p = states.get(i);
                 if (!p.isOnline() && p.isr().contains(c.nodeId())) {
-                    states.set(i, new PartitionState(p.partition(), p.replicas(), p.isr(), c.nodeId(), p.leaderEpoch() + 1,
+                    states.set(i, p.withLeaderAndIsr(c.nodeId(), p.isr(), p.leaderEpoch() + 1,
                             p.partitionEpoch() + 1));
                     changed = true;
                 }
@@ -145,7 +147,7 @@ public final class MetadataApplier {
         if (!leaderChanged && isr.equals(p.isr())) {
             return p;
         }
-        return new PartitionState(p.partition(), p.replicas(), isr, leader, p.leaderEpoch() + (leaderChanged ? 1 : 0),
+        return p.withLeaderAndIsr(leader, isr, p.leaderEpoch() + (leaderChanged ? 1 : 0),
                 p.partitionEpoch() + 1);
     }
 
@@ -270,7 +272,7 @@ public final class MetadataApplier {
                 return new Applied(image, CommandResult.fail(ControllerError.INVALID_REQUEST, "broker " + r + " is fenced and cannot join the ISR"));
             }
         }
-        PartitionState next = new PartitionState(p.partition(), p.replicas(), isr, p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1);
+        PartitionState next = maybeCompleteReassignment(image, p.withLeaderAndIsr(p.leader(), isr, p.leaderEpoch(), p.partitionEpoch() + 1));
         List<PartitionState> states = new ArrayList<>(t.partitionStates());
         states.set(c.partition(), next);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
@@ -308,12 +310,92 @@ public final class MetadataApplier {
                 isr = List.of(leader);
             }
         }
-        PartitionState next = new PartitionState(p.partition(), p.replicas(), isr, leader, p.leaderEpoch() + 1, p.partitionEpoch() + 1);
+        PartitionState next = p.withLeaderAndIsr(leader, isr, p.leaderEpoch() + 1, p.partitionEpoch() + 1);
         List<PartitionState> states = new ArrayList<>(t.partitionStates());
         states.set(c.partition(), next);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t.withPartitions(states));
         return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    private static Applied reassign(MetadataImage image, MetadataCommand.ReassignPartition c) {
+        TopicInfo t = image.topics().get(c.topic());
+        if (t == null || c.partition() < 0 || c.partition() >= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, c.topic() + "-" + c.partition() + " does not exist"));
+        }
+        PartitionState p = t.partition(c.partition());
+        PartitionState next;
+        if (c.target() == null) {
+            if (!p.isReassigning()) {
+                return new Applied(image, CommandResult.fail(ControllerError.NO_REASSIGNMENT_IN_PROGRESS,
+                        c.topic() + "-" + c.partition() + " is not being reassigned"));
+            }
+            next = cancelReassignment(image, p);
+        } else {
+            List<Integer> target = c.target();
+            if (target.isEmpty() || target.stream().distinct().count() != target.size()
+                    || !target.stream().allMatch(image.brokers()::containsKey)) {
+                return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICA_ASSIGNMENT, "replicas " + target
+                        + " must be distinct registered brokers " + image.brokers().keySet()));
+            }
+            List<Integer> original = p.isReassigning() ? originalReplicas(p) : p.replicas();
+            if (target.equals(original) && !p.isReassigning()) {
+                return new Applied(image, CommandResult.ok());
+            }
+            List<Integer> full = new ArrayList<>(target);
+            original.stream().filter(r -> !target.contains(r)).forEach(full::add);
+            List<Integer> adding = target.stream().filter(r -> !original.contains(r)).toList();
+            List<Integer> removing = original.stream().filter(r -> !target.contains(r)).toList();
+            List<Integer> isr = p.isr().stream().filter(full::contains).toList();
+            next = maybeCompleteReassignment(image, new PartitionState(p.partition(), full, isr.isEmpty() ? p.isr() : isr, p.leader(),
+                    p.leaderEpoch(), p.partitionEpoch() + 1, adding, removing));
+        }
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.set(c.partition(), next);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
+    }
+
+    /** The replica set before the reassignment in progress started (current replicas minus those being added). */
+    private static List<Integer> originalReplicas(PartitionState p) {
+        return p.replicas().stream().filter(r -> !p.addingReplicas().contains(r)).toList();
+    }
+
+    private static PartitionState cancelReassignment(MetadataImage image, PartitionState p) {
+        List<Integer> original = originalReplicas(p);
+        List<Integer> isr = p.isr().stream().filter(original::contains).toList();
+        int leader = p.leader();
+        int leaderEpoch = p.leaderEpoch();
+        if (leader != PartitionState.NO_LEADER && !original.contains(leader)) {
+            leader = electLeader(image, original, isr, PartitionState.NO_LEADER, false);
+            leaderEpoch++;
+        }
+        return new PartitionState(p.partition(), original, isr.isEmpty() ? List.of(original.get(0)) : isr, leader, leaderEpoch,
+                p.partitionEpoch() + 1, List.of(), List.of());
+    }
+
+    /**
+     * Completes a reassignment whose adding replicas are all in the ISR: the replicas become the target, removed
+     * replicas leave the ISR, and a leader being removed hands over to the first live in-sync target replica.
+     */
+    static PartitionState maybeCompleteReassignment(MetadataImage image, PartitionState p) {
+        if (!p.isReassigning() || !p.isr().containsAll(p.addingReplicas())) {
+            return p;
+        }
+        List<Integer> target = p.targetReplicas();
+        List<Integer> isr = p.isr().stream().filter(target::contains).toList();
+        int leader = p.leader();
+        int leaderEpoch = p.leaderEpoch();
+        if (!target.contains(leader)) {
+            leader = electLeader(image, target, isr, PartitionState.NO_LEADER, false);
+            leaderEpoch++;
+        }
+        if (isr.isEmpty()) {
+            // No target replica is in sync: keep the reassignment pending rather than lose the ISR.
+            return p;
+        }
+        return new PartitionState(p.partition(), target, isr, leader, leaderEpoch, p.partitionEpoch() + 1, List.of(), List.of());
     }
 
     /** Partitions whose preferred replica is live and in sync but does not lead: the automatic rebalance's work. */

@@ -25,6 +25,7 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.AlterPartition.class, name = "AlterPartition"),
         @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
+        @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -63,6 +64,14 @@ public sealed interface MetadataCommand {
      * leader for an offline partition from any live replica (may lose records the old ISR had).
      */
     record ElectLeader(String topic, int partition, boolean unclean) implements MetadataCommand {
+    }
+
+    /**
+     * Moves a partition to the replica set {@code target} (first: preferred leader), or with {@code target} null
+     * cancels a reassignment in progress. New replicas join as followers; once all are in the ISR the old ones
+     * not in the target are removed (and a leader among them hands over to an in-sync target replica).
+     */
+    record ReassignPartition(String topic, int partition, List<Integer> target) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

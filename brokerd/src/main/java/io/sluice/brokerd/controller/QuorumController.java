@@ -358,6 +358,12 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return r.isOk() ? MetadataWriter.Outcome.OK : new MetadataWriter.Outcome(r.error().name(), r.message());
     }
 
+    @Override
+    public MetadataWriter.Outcome reassign(String topic, int partition, List<Integer> target) {
+        CommandResult r = submit(new MetadataCommand.ReassignPartition(topic, partition, target), config.requestTimeoutMs());
+        return r.isOk() ? MetadataWriter.Outcome.OK : new MetadataWriter.Outcome(r.error().name(), r.message());
+    }
+
     /**
      * On the quorum leader, every {@code intervalMs}: moves leadership back to each partition's preferred replica
      * where that replica is live and in sync (Kafka's auto.leader.rebalance.enable).
@@ -419,7 +425,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             case INVALID_REPLICATION_FACTOR -> TopicRegistry.Error.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
             case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT, ELECTION_NOT_NEEDED,
-                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE -> TopicRegistry.Error.TIMED_OUT;
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS,
+                 INVALID_REPLICA_ASSIGNMENT -> TopicRegistry.Error.TIMED_OUT;
         };
         return TopicRegistry.Result.fail(e, r.message());
     }

@@ -27,4 +27,7 @@ public interface MetadataWriter {
 
     /** Preferred or (with {@code unclean}) unclean leader election for one partition. */
     Outcome electLeader(String topic, int partition, boolean unclean);
+
+    /** Starts moving a partition to {@code target} replicas, or cancels its reassignment when {@code target} is null. */
+    Outcome reassign(String topic, int partition, java.util.List<Integer> target);
 }

@@ -157,6 +157,64 @@ class MetadataApplierTest {
     }
 
     @Test
+    void reassignmentAddsReplicasAndCompletesWhenTheyAreInSync() {
+        MetadataImage image = cluster(4);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        List<Integer> target = new ArrayList<>(List.of(1, 2, 3, 4));
+        target.removeAll(p.replicas());
+        // Move to the two brokers that hold no replica yet.
+        image = apply(image, new MetadataCommand.ReassignPartition("t", 0, target));
+        PartitionState moving = image.topic("t").orElseThrow().partition(0);
+        assertThat(moving.isReassigning()).isTrue();
+        assertThat(moving.replicas()).containsExactly(target.get(0), target.get(1), p.replicas().get(0), p.replicas().get(1));
+        assertThat(moving.addingReplicas()).containsExactlyElementsOf(target);
+        assertThat(moving.removingReplicas()).containsExactlyElementsOf(p.replicas());
+        assertThat(moving.leader()).isEqualTo(p.leader());
+        assertThat(moving.targetReplicas()).containsExactlyElementsOf(target);
+
+        // One new replica catches up: still moving.
+        List<Integer> isr1 = new ArrayList<>(moving.isr());
+        isr1.add(target.get(0));
+        image = apply(image, new MetadataCommand.AlterPartition("t", 0, moving.leader(), moving.leaderEpoch(), moving.partitionEpoch(), isr1));
+        PartitionState half = image.topic("t").orElseThrow().partition(0);
+        assertThat(half.isReassigning()).isTrue();
+        // The second catches up: the move completes, the old replicas leave and leadership moves to the target.
+        List<Integer> isr2 = new ArrayList<>(half.isr());
+        isr2.add(target.get(1));
+        image = apply(image, new MetadataCommand.AlterPartition("t", 0, half.leader(), half.leaderEpoch(), half.partitionEpoch(), isr2));
+        PartitionState done = image.topic("t").orElseThrow().partition(0);
+        assertThat(done.isReassigning()).isFalse();
+        assertThat(done.replicas()).containsExactlyElementsOf(target);
+        assertThat(done.isr()).containsExactlyInAnyOrderElementsOf(target);
+        assertThat(done.leader()).isEqualTo(target.get(0));
+        assertThat(done.leaderEpoch()).isEqualTo(p.leaderEpoch() + 1);
+
+        // Refusals: unknown brokers, repeats, cancelling nothing.
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.ReassignPartition("t", 0, List.of(1, 9))).result().error())
+                .isEqualTo(ControllerError.INVALID_REPLICA_ASSIGNMENT);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.ReassignPartition("t", 0, List.of(1, 1))).result().error())
+                .isEqualTo(ControllerError.INVALID_REPLICA_ASSIGNMENT);
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.ReassignPartition("t", 0, null)).result().error())
+                .isEqualTo(ControllerError.NO_REASSIGNMENT_IN_PROGRESS);
+    }
+
+    @Test
+    void cancellingAReassignmentRestoresTheOriginalReplicas() {
+        MetadataImage image = cluster(3);
+        image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        int spare = List.of(1, 2, 3).stream().filter(b -> !p.replicas().contains(b)).findFirst().orElseThrow();
+        image = apply(image, new MetadataCommand.ReassignPartition("t", 0, List.of(spare, p.replicas().get(0))));
+        assertThat(image.topic("t").orElseThrow().partition(0).isReassigning()).isTrue();
+        image = apply(image, new MetadataCommand.ReassignPartition("t", 0, null));
+        PartitionState back = image.topic("t").orElseThrow().partition(0);
+        assertThat(back.isReassigning()).isFalse();
+        assertThat(back.replicas()).containsExactlyElementsOf(p.replicas());
+        assertThat(back.leader()).isEqualTo(p.leader());
+    }
+
+    @Test
     void alterPartitionIsFencedByLeaderAndPartitionEpochs() {
         MetadataImage image = cluster(3);
         image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));

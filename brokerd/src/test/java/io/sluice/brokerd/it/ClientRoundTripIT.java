@@ -17,6 +17,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -371,5 +373,34 @@ class ClientRoundTripIT {
         var dir = dirs.values().iterator().next();
         assertThat(dir.replicaInfos()).containsKey(new TopicPartition("auto-created", 0));
         assertThat(dir.replicaInfos().get(new TopicPartition("auto-created", 0)).size()).isGreaterThan(0);
+    }
+
+    @Test
+    void offsetForLeaderEpochAnswersFromTheEpochCache() throws Exception {
+        ItSupport.createTopic(admin, "epochs", 1, Map.of());
+        try (KafkaProducer<byte[], byte[]> p = ItSupport.producer(bootstrap, Map.of())) {
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>("epochs", 0, null, new byte[]{(byte) i})).get();
+            }
+        }
+        try (RawClient c = new RawClient("127.0.0.1", broker.boundAddress().getPort())) {
+            org.apache.kafka.common.message.OffsetForLeaderEpochRequestData req = new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData()
+                    .setReplicaId(-1);
+            org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic t =
+                    new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic("epochs");
+            t.partitions().add(new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                    .setPartition(0).setCurrentLeaderEpoch(0).setLeaderEpoch(0));
+            req.topics().add(t);
+            org.apache.kafka.common.message.OffsetForLeaderEpochResponseData resp = (org.apache.kafka.common.message.OffsetForLeaderEpochResponseData)
+                    c.call(ApiKeys.OFFSET_FOR_LEADER_EPOCH, (short) 4, req);
+            org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset r = resp.topics().iterator().next().partitions().get(0);
+            assertThat(r.errorCode()).isZero();
+            assertThat(r.leaderEpoch()).isZero();
+            assertThat(r.endOffset()).as("the current epoch ends at the log end offset").isEqualTo(5);
+            // A newer current epoch than the broker knows is UNKNOWN_LEADER_EPOCH.
+            t.partitions().get(0).setCurrentLeaderEpoch(7);
+            resp = (org.apache.kafka.common.message.OffsetForLeaderEpochResponseData) c.call(ApiKeys.OFFSET_FOR_LEADER_EPOCH, (short) 4, req);
+            assertThat(resp.topics().iterator().next().partitions().get(0).errorCode()).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH.code());
+        }
     }
 }
