@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  *   <li>the same with acks=all;</li>
  *   <li>consume what (a) produced with batch.size=65536;</li>
  *   <li>end-to-end latency at a fixed rate (10,000 records/s);</li>
- *   <li>3 brokers, RF=3, min.insync.replicas=2, acks=all (Kafka only until brokerd has a cluster);</li>
+ *   <li>3 brokers, RF=3, min.insync.replicas=2, acks=all;</li>
  *   <li>a 1,000-partition topic and 1,000 idle connections: broker RSS and Metadata latency.</li>
  * </ol>
  * Broker CPU is utime+stime of the broker PIDs from /proc before and after each scenario. Prints a Markdown table
@@ -141,7 +141,11 @@ public final class CompareHarness {
             } else {
                 notAvailable(KAFKA, "e.", "not run");
             }
-            notAvailable(SLUICE, "e.", "n/a (no cluster yet)");
+            if (o.cluster() && o.runSluice()) {
+                guarded(SLUICE, "3 nodes", () -> runSluiceCluster(work.resolve("sluice-cluster")));
+            } else {
+                notAvailable(SLUICE, "e.", "not run");
+            }
         } finally {
             deleteTree(work);
         }
@@ -405,6 +409,45 @@ public final class CompareHarness {
                         Workloads.produce(bootstrap, "e", o.clusterRecords(), o.recordSize(), "all",
                                 Batching.CLIENT_DEFAULT, Duration.ofMinutes(5)));
                 putProduce(KAFKA, "e", r);
+            });
+        } finally {
+            stopAll(brokers);
+        }
+    }
+
+    // --- brokerd on three nodes (scenario e) -----------------------------------------------------------------
+
+    private void runSluiceCluster(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        List<BrokerProcess> brokers = new ArrayList<>();
+        try {
+            int[] ports = FreePorts.take(6);
+            StringBuilder voters = new StringBuilder();
+            StringBuilder bootstrapBuilder = new StringBuilder();
+            for (int n = 1; n <= 3; n++) {
+                voters.append(n == 1 ? "" : ",").append(n).append("@127.0.0.1:").append(ports[2 + n]);
+                bootstrapBuilder.append(n == 1 ? "" : ",").append("127.0.0.1:").append(ports[n - 1]);
+            }
+            String bootstrap = bootstrapBuilder.toString();
+            SluiceLauncher sluice = new SluiceLauncher(o.brokerd(), dir, List.of());
+            try (ReadinessProbe probe = new ReadinessProbe(bootstrap)) {
+                for (int n = 1; n <= 3; n++) {
+                    brokers.add(sluice.launchClusterNode(n, ports[n - 1], voters.toString()));
+                }
+                probe.awaitFirstProduce(brokers.get(0).launchNs(), brokers, Duration.ofSeconds(180));
+            }
+            System.out.printf("brokerd cluster: pids %s ready on %s%n",
+                    brokers.stream().map(b -> String.valueOf(b.pid())).toList(), bootstrap);
+            scenario(SLUICE, "e", () -> {
+                Map<String, String> cfg = Map.of("min.insync.replicas", "2");
+                Workloads.createTopic(bootstrap, "warmup3", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
+                Workloads.createTopic(bootstrap, "e", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
+                Workloads.produce(bootstrap, "warmup3", o.warmupRecords() / 2, o.recordSize(), "all",
+                        Batching.CLIENT_DEFAULT, Duration.ofMinutes(5));
+                Workloads.ProduceResult r = withCpu(SLUICE, "e", brokers, o.clusterRecords(), () ->
+                        Workloads.produce(bootstrap, "e", o.clusterRecords(), o.recordSize(), "all",
+                                Batching.CLIENT_DEFAULT, Duration.ofMinutes(5)));
+                putProduce(SLUICE, "e", r);
             });
         } finally {
             stopAll(brokers);

@@ -22,6 +22,22 @@ final class SluiceLauncher {
         this.extraJvmOptions = extraJvmOptions;
     }
 
+    /**
+     * Node {@code nodeId} of a cluster whose controller quorum is {@code voters} ({@code id@host:port,...}); its data
+     * directory and log are {@code node-N} under the work directory.
+     */
+    BrokerProcess launchClusterNode(int nodeId, int port, String voters) throws IOException {
+        List<String> cmd = List.of(brokerdLauncher.toAbsolutePath().toString(),
+                "--set", "node.id=" + nodeId,
+                "--set", "listeners=127.0.0.1:" + port,
+                "--set", "controller.quorum.voters=" + voters,
+                "--set", "data.dir=" + workDir.resolve("node-" + nodeId),
+                "--set", "metrics.listener=");
+        Map<String, String> env = Map.of("JAVA_OPTS", "", "BROKERD_OPTS", String.join(" ", extraJvmOptions),
+                "JAVA_TOOL_OPTIONS", "");
+        return BrokerProcess.launch("brokerd-" + nodeId, cmd, env, workDir.resolve("brokerd-" + nodeId + ".log"));
+    }
+
     BrokerProcess launch(int port) throws IOException {
         List<String> cmd = List.of(brokerdLauncher.toAbsolutePath().toString(),
                 "--set", "listeners=127.0.0.1:" + port,
