@@ -54,6 +54,9 @@ class MainTest {
     @Test
     void checkConfigValidatesAndExits() throws Exception {
         assertThat(run("--check-config", "--config", "../config/brokerd.yaml")).isZero();
+        for (int n = 1; n <= 3; n++) {
+            assertThat(run("--check-config", "--config", "../config/cluster-3/broker-" + n + ".yaml")).as("shipped broker-%s.yaml", n).isZero();
+        }
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid");
         java.nio.file.Path bad = tmp.resolve("bad.yaml");
         java.nio.file.Files.writeString(bad, "fsync: sometimes\n");
