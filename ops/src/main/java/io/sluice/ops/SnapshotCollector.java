@@ -164,6 +164,24 @@ public final class SnapshotCollector {
         });
     }
 
+    /** Record timestamps by partition and offset, bounded (oldest entries go first); only the collector's thread uses it. */
+    private final java.util.LinkedHashMap<String, Long> timestampCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 10_000;
+        }
+    };
+
+    private Long cachedTimestamp(Groups.PartitionLag l) {
+        return timestampCache.get(l.topic() + "\u0000" + l.partition() + "\u0000" + l.committed());
+    }
+
+    private void rememberTimestamp(TopicPartition tp, long offset, long timestampMs) {
+        timestampCache.put(tp.topic() + "\u0000" + tp.partition() + "\u0000" + offset, timestampMs);
+    }
+
     private List<ClusterSnapshot.Group> groups(java.util.Collection<ConsumerGroupListing> listing, Map<TopicPartition, Long> end, long nowMs,
                                                List<String> warnings) {
         ClusterConnection c = connection;
@@ -177,6 +195,7 @@ public final class SnapshotCollector {
         Map<String, ConsumerGroupDescription> descriptions = new HashMap<>();
         Map<String, List<Groups.PartitionLag>> lags = new HashMap<>();
         Map<TopicPartition, Long> probeAt = new HashMap<>();
+        List<Groups.PartitionLag> unknown = new ArrayList<>();
         for (String g : ids) {
             Map<TopicPartition, OffsetAndMetadata> committed;
             try {
@@ -189,22 +208,30 @@ public final class SnapshotCollector {
             List<Groups.PartitionLag> lag = Groups.lag(committed, Groups.owners(descriptions.get(g)), end);
             lags.put(g, lag);
             for (Groups.PartitionLag l : lag) {
-                TopicPartition tp = new TopicPartition(l.topic(), l.partition());
-                // One offset per partition per probe round: the furthest-behind group's position is the one operators act on.
-                if (l.lag() > 0 && (probeAt.size() < MAX_TIME_LAG_PROBES || probeAt.containsKey(tp))) {
-                    probeAt.merge(tp, l.committed(), Math::min);
+                if (l.lag() > 0 && cachedTimestamp(l) == null) {
+                    unknown.add(l);
                 }
             }
         }
-        Map<TopicPartition, Long> timestamps = probe == null ? Map.of() : probe.timestampsAt(probeAt, PROBE_TIMEOUT_MS);
+        // At most one offset per partition and MAX_TIME_LAG_PROBES partitions per round, the furthest-behind first;
+        // timestamps are cached (the record at an offset never changes), so every group's positions fill in over rounds.
+        unknown.sort(java.util.Comparator.comparingLong(Groups.PartitionLag::lag).reversed());
+        for (Groups.PartitionLag l : unknown) {
+            TopicPartition tp = new TopicPartition(l.topic(), l.partition());
+            if (probeAt.size() >= MAX_TIME_LAG_PROBES && !probeAt.containsKey(tp)) {
+                break;
+            }
+            probeAt.putIfAbsent(tp, l.committed());
+        }
+        Map<TopicPartition, Long> probed = probe == null || probeAt.isEmpty() ? Map.of() : probe.timestampsAt(probeAt, PROBE_TIMEOUT_MS);
+        probed.forEach((tp, ts) -> rememberTimestamp(tp, probeAt.get(tp), ts));
         List<ClusterSnapshot.Group> out = new ArrayList<>();
         for (String g : lags.keySet().stream().sorted().toList()) {
             ConsumerGroupDescription d = descriptions.get(g);
             List<ClusterSnapshot.GroupPartition> parts = new ArrayList<>();
             for (Groups.PartitionLag l : lags.get(g)) {
-                TopicPartition tp = new TopicPartition(l.topic(), l.partition());
-                Long ts = timestamps.get(tp);
-                long timeLag = l.lag() == 0 ? 0 : ts == null || probeAt.get(tp) != l.committed() ? -1 : Math.max(0, nowMs - ts);
+                Long ts = cachedTimestamp(l);
+                long timeLag = l.lag() == 0 ? 0 : ts == null ? -1 : Math.max(0, nowMs - ts);
                 parts.add(ClusterSnapshot.GroupPartition.of(l, timeLag));
             }
             out.add(ClusterSnapshot.Group.of(g, d.groupState().toString(), d.members().size(), parts));

@@ -86,6 +86,22 @@ class SluiceTopIT {
     }
 
     @Test
+    void everyGroupsTimeLagIsMeasuredEvenWhenGroupsShareAPartition() throws Exception {
+        admin.createTopics(List.of(new NewTopic("shared", 1, (short) 1))).all().get();
+        produce(broker.bootstrapServers(), "shared", 10, 0);
+        admin.alterConsumerGroupOffsets("early", Map.of(new TopicPartition("shared", 0), new OffsetAndMetadata(2))).all().get();
+        admin.alterConsumerGroupOffsets("late", Map.of(new TopicPartition("shared", 0), new OffsetAndMetadata(7))).all().get();
+        try (ClusterConnection c = connect(broker.bootstrapServers()); RecordProbe probe = new RecordProbe(broker.bootstrapServers(), Map.of())) {
+            SnapshotCollector collector = new SnapshotCollector(c, probe);
+            // One position per partition is read per snapshot; the other fills in at the next one.
+            collector.collect(System.currentTimeMillis());
+            ClusterSnapshot second = collector.collect(System.currentTimeMillis());
+            assertThat(second.group("early").partitions().get(0).timeLagMs()).isNotNegative();
+            assertThat(second.group("late").partitions().get(0).timeLagMs()).isNotNegative();
+        }
+    }
+
+    @Test
     void lagGrowsByExactlyTheRecordsProducedAndRatesFollowOffsets() throws Exception {
         try (ClusterConnection c = connect(broker.bootstrapServers()); RecordProbe probe = new RecordProbe(broker.bootstrapServers(), Map.of())) {
             SnapshotCollector collector = new SnapshotCollector(c, probe);
