@@ -71,7 +71,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private final RaftGroupId groupId;
     private final ControllerStateMachine stateMachine;
     private final RaftServer server;
+    /** Null on a single voter (proposals go to the local server). */
     private final RaftClient client;
+    private final RaftPeerId self;
+    private final ClientId localClientId = ClientId.randomId();
+    private final java.util.concurrent.atomic.AtomicLong localCallIds = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService timer;
     private final String incarnation = UUID.randomUUID().toString();
     private final Map<Integer, Long> lastHeartbeatMs = new ConcurrentHashMap<>();
@@ -103,17 +107,15 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
-        Map<Integer, String> clientView = new TreeMap<>(config.voters());
-        if (config.isSingleVoter()) {
-            // The one voter bound an ephemeral port; the client must dial the real one.
-            InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
-            clientView.put(config.nodeId(), bound.getHostString() + ":" + bound.getPort());
-        }
-        this.client = RaftClient.newBuilder()
+        this.self = self;
+        // A single voter is always its own leader: proposals go straight to the local server, with no client
+        // connection (which also keeps a single node's start-up quick). A cluster proposes through a Ratis client,
+        // which finds the leader and retries.
+        this.client = config.isSingleVoter() ? null : RaftClient.newBuilder()
                 .setProperties(props)
                 .setParameters(new Parameters())
                 .setClientId(ClientId.randomId())
-                .setRaftGroup(group(clientView))
+                .setRaftGroup(group(config.voters()))
                 .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
         this.timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-controller-timer", true));
@@ -215,8 +217,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             throw new IllegalStateException("registering broker " + config.nodeId() + " failed: " + r.message());
         }
         long periodMs = config.heartbeatIntervalMs();
-        timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
         if (!config.isSingleVoter()) {
+            // A single node is its own controller: there is no one to miss its heartbeats.
+            timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(this::checkLeases, periodMs, Math.max(1, periodMs / 2), TimeUnit.MILLISECONDS);
         }
     }
@@ -238,7 +241,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     public CommandResult submit(MetadataCommand command, long timeoutMs) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            RaftClientReply reply = client.async().send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))))
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))), false)
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
@@ -257,6 +260,23 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
     }
 
+    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly) {
+        if (client != null) {
+            return readOnly ? client.async().sendReadOnly(message) : client.async().send(message);
+        }
+        org.apache.ratis.protocol.RaftClientRequest request = org.apache.ratis.protocol.RaftClientRequest.newBuilder()
+                .setClientId(localClientId).setServerId(self).setGroupId(groupId).setCallId(localCallIds.incrementAndGet())
+                .setMessage(message)
+                .setType(readOnly ? org.apache.ratis.protocol.RaftClientRequest.readRequestType()
+                        : org.apache.ratis.protocol.RaftClientRequest.writeRequestType())
+                .build();
+        try {
+            return server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     // ---- heartbeats and leases
 
     private void heartbeat() {
@@ -264,7 +284,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             return;
         }
         byte[] hb = MetadataCodec.encode(new Heartbeat(config.nodeId(), incarnation));
-        client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(hb))).whenComplete((reply, error) -> {
+        send(Message.valueOf(ByteString.copyFrom(hb)), true).whenComplete((reply, error) -> {
             if (error != null || reply == null || !reply.isSuccess()) {
                 log.debug("Heartbeat to the controller failed: {}", error != null ? error.toString() : reply);
                 return;
@@ -455,10 +475,12 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     public void close() {
         closed = true;
         timer.shutdownNow();
-        try {
-            client.close();
-        } catch (IOException e) {
-            log.warn("Closing the controller client failed: {}", e.toString());
+        if (client != null) {
+            try {
+                client.close();
+            } catch (IOException e) {
+                log.warn("Closing the controller client failed: {}", e.toString());
+            }
         }
         try {
             server.close();
