@@ -48,6 +48,11 @@ final class ProduceCommand extends BaseCommand {
     @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "Header added to every record; repeatable")
     List<String> headers = new ArrayList<>();
 
+    @Option(names = {"-f", "--format"}, paramLabel = "TEMPLATE", description = {"Parse each line with a template: %%k key, %%v value, "
+            + "%%p partition, %%T timestamp (ms), %%h headers k=v,k=v, %%%% a percent sign; \\t \\n escapes. E.g. '%%k\\t%%v' or '%%p %%k=%%v'.",
+            "Not with --key-separator."})
+    String format;
+
     @Option(names = "--base64", description = "Keys and values in the input are base64 (for binary data)")
     boolean base64;
 
@@ -59,6 +64,10 @@ final class ProduceCommand extends BaseCommand {
 
     @Override
     public Integer call() throws IOException {
+        if (format != null && keySeparator != null) {
+            throw new OpsException(OpsException.Kind.USAGE, "give either --format or --key-separator, not both");
+        }
+        InputFormat template = format == null ? null : InputFormat.parse(format);
         List<Header> hs = headers.stream().map(Records::header).toList();
         long totalBytes = files.isEmpty() ? -1 : 0;
         for (Path f : files) {
@@ -77,7 +86,7 @@ final class ProduceCommand extends BaseCommand {
 
                 @Override
                 public Records.Outgoing next() {
-                    return record(input.next(), input, hs);
+                    return template == null ? record(input.next(), input, hs) : record(template, input.next(), input, hs);
                 }
             };
             long n = Records.produce(c, globals().properties(), topic, records, acks, compression,
@@ -109,6 +118,14 @@ final class ProduceCommand extends BaseCommand {
             }
         }
         return new Records.Outgoing(key == null ? null : bytes(key, at), bytes(value, at), partition, hs);
+    }
+
+    private Records.Outgoing record(InputFormat template, String line, LineInput at, List<Header> hs) {
+        InputFormat.Parsed p = template.read(line, at.where());
+        List<Header> all = new ArrayList<>(hs);
+        p.headers().forEach(h -> all.add(Records.header(h)));
+        Integer toPartition = p.partition() != null ? p.partition() : partition;
+        return new Records.Outgoing(p.key() == null ? null : bytes(p.key(), at), bytes(p.value(), at), toPartition, all, p.timestampMs());
     }
 
     private byte[] bytes(String text, LineInput at) {

@@ -24,8 +24,11 @@ import java.util.function.Consumer;
 /** Producing and consuming for operators (sluice produce/consume), with the Java client. */
 public final class Records {
 
-    /** A record to send; key, partition may be null. */
-    public record Outgoing(byte[] key, byte[] value, Integer partition, List<Header> headers) {
+    /** A record to send; key, partition and timestamp may be null (the producer then chooses). */
+    public record Outgoing(byte[] key, byte[] value, Integer partition, List<Header> headers, Long timestampMs) {
+        public Outgoing(byte[] key, byte[] value, Integer partition, List<Header> headers) {
+            this(key, value, partition, headers, null);
+        }
     }
 
     /** A consumed record. */
@@ -68,7 +71,7 @@ public final class Records {
                 if (failure.get() != null) {
                     break;
                 }
-                producer.send(new ProducerRecord<>(topic, r.partition(), null, r.key(), r.value(), r.headers()), (metadata, e) -> {
+                producer.send(new ProducerRecord<>(topic, r.partition(), r.timestampMs(), r.key(), r.value(), r.headers()), (metadata, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {

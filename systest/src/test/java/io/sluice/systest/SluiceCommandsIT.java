@@ -310,6 +310,23 @@ class SluiceCommandsIT {
     }
 
     @Test
+    void produceFormatTemplatesSetPartitionTimestampKeyAndHeaders(@TempDir Path tmp) throws Exception {
+        assertThat(sluice("topic", "create", "templated", "-p", "2").exit()).isZero();
+        Path input = tmp.resolve("templated.txt");
+        java.nio.file.Files.writeString(input, "1 1700000000000 user-1=clicked|via=web\n0 1700000000500 user-2=left|via=app,try=2\n");
+        Run produced = sluice("produce", "templated", input.toString(), "--format", "%p %T %k=%v|%h", "-o", "json");
+        assertThat(produced.exit()).as(produced.err()).isZero();
+        Run back = sluice("consume", "templated", "-n", "2", "--format", "%p %T %k=%v [%h]\\n");
+        assertThat(back.exit()).as(back.err()).isZero();
+        assertThat(back.out().lines().sorted().toList()).containsExactly("0 1700000000500 user-2=left [via=app,try=2]",
+                "1 1700000000000 user-1=clicked [via=web]");
+        java.nio.file.Files.writeString(input, "not a partition\n");
+        Run bad = sluice("produce", "templated", input.toString(), "--format", "%p %v");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("line 1").contains("does not match --format");
+    }
+
+    @Test
     void configGetSetDeleteForTopicsAndBrokers() throws Exception {
         assertThat(sluice("topic", "create", "configured", "-p", "1").exit()).isZero();
         Run set = sluice("config", "set", "topic:configured", "retention.ms=1000000", "cleanup.policy=compact");
