@@ -42,8 +42,8 @@ class ShellCompleterTest {
 
     @Test
     void fixedValuesOfEnumOptions() {
-        assertThat(complete("", "topic", "list", "-o")).containsExactly("table", "wide", "json", "yaml");
-        assertThat(complete("", "-o")).containsExactly("table", "wide", "json", "yaml");
+        assertThat(complete("", "topic", "list", "-o")).containsExactly("table", "wide", "json", "yaml", "text");
+        assertThat(complete("", "-o")).containsExactly("table", "wide", "json", "yaml", "text");
     }
 
     @Test
