@@ -63,9 +63,10 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * sluice's read commands against Apache Kafka (issue 5): one KRaft node started by {@link KafkaLauncher} from
- * {@code target/kafka-lib}, a topic and three consumer groups (no member, a classic member, a KIP-848 member) made with kafka-clients, then every read command run
- * in-process with {@code -o json} and its output compared, field by field, with what the Admin API reports. The
- * expected JSON is built from Admin answers and compared as a whole tree, so a missing, extra or wrong field fails.
+ * {@code target/kafka-lib}, a topic and three consumer groups (no member, a classic member, a KIP-848 member) made
+ * with kafka-clients, then every read command run in-process with {@code -o json} and its output compared, field by
+ * field, with what the Admin API reports. The expected JSON is built from Admin answers and compared as a whole tree,
+ * so a missing, extra or wrong field fails. {@code log dump|verify} read Kafka's own segment files.
  *
  * <p>Runs only with {@code -Pkafka-compare} (the profile fills target/kafka-lib and lifts the failsafe exclude):
  * {@code mvn -B verify -Pkafka-compare -pl brokerd,ops,tui,ctl,bench -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
@@ -571,6 +572,38 @@ class SluiceAgainstKafkaIT {
                 .thenComparingLong(r -> (Long) r.get("offset"))).toList();
     }
 
+    /**
+     * {@code sluice log dump|verify} read Kafka's own segment files (KafkaLauncher puts node 1's log in data-1): one
+     * batch per acknowledged send, offsets and timestamps as the producer was told, the producer id the broker reports
+     * through DescribeProducers, batches packed back to back up to the size DescribeLogDirs reports.
+     */
+    @Test
+    void logDumpReadsKafkasSegments() throws Exception {
+        Path partitionDir = workDir.resolve("data-1").resolve(TOPIC + "-0");
+        long producerId = admin.describeProducers(List.of(tp(0))).partitionResult(tp(0)).get().activeProducers().get(0).producerId();
+        JsonNode dump = sluiceJson("log", "dump", partitionDir.toString());
+        assertThat(dump).hasSize(1);
+        JsonNode segment = dump.get(0);
+        assertThat(segment.get("file").asText()).isEqualTo(partitionDir.resolve("00000000000000000000.log").toString());
+        assertThat(segment.get("trailingBytes").asLong()).isZero();
+        assertThat(segment.get("valid").asBoolean()).isTrue();
+        List<Map<String, Object>> expected = new ArrayList<>();
+        long position = 0;
+        for (int offset = 0; offset < RECORDS / PARTITIONS; offset++) {
+            JsonNode b = segment.get("batches").get(offset);
+            int size = b == null ? 0 : b.get("sizeBytes").asInt();
+            expected.add(obj("baseOffset", offset, "lastOffset", offset, "records", 1, "position", position, "sizeBytes", size,
+                    "crcValid", true, "compression", "none", "maxTimestamp", produced.get("0/" + offset).get("timestamp"),
+                    "producerId", producerId));
+            position += size;
+        }
+        assertJson(segment.get("batches"), expected);
+        assertThat(position).as("batches fill the segment").isEqualTo(adminReplicaSizes().get(tp(0)));
+
+        assertJson(sluiceJson("log", "verify", partitionDir.toString()), List.of(obj("file", segment.get("file").asText(),
+                "batches", RECORDS / PARTITIONS, "trailingBytes", 0, "valid", true)));
+    }
+
     // ---- version and top ----------------------------------------------------------------------------------------
 
     @Test
@@ -683,7 +716,7 @@ class SluiceAgainstKafkaIT {
                 List.of("broker", "describe", "1"), List.of("topic", "list"), List.of("topic", "describe", TOPIC),
                 List.of("topic", "offsets", TOPIC), List.of("group", "list"), List.of("group", "describe", IDLE_GROUP),
                 List.of("group", "describe", LIVE_GROUP), List.of("group", "describe", KIP848_GROUP), List.of("partition", "list"), List.of("config", "get", "topic:" + TOPIC, "retention.ms"),
-                List.of("version"), List.of("top", "--once"));
+                List.of("version"), List.of("top", "--once"), List.of("log", "dump", workDir.resolve("data-1").resolve(TOPIC + "-1").toString()));
         for (List<String> args : commands) {
             Run r = sluice(args.toArray(String[]::new));
             assertThat(r.exit()).as("sluice %s: %s", args, r.err()).isZero();
