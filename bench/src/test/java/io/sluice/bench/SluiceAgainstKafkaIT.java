@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -79,6 +80,8 @@ class SluiceAgainstKafkaIT {
     static final int PARTITIONS = 3;
     static final int RECORDS = 30;
     static final String RETENTION_MS = "3600000";
+    /** One partition, five records, the first two deleted (DeleteRecords): its log starts at offset 2. */
+    static final String TRIMMED = "trimmed";
     /** Committed with no member: p0 at 4 (lag 6), p1 at the end (lag 0), nothing for p2. */
     static final String IDLE_GROUP = "readers";
     /** One live member owning all partitions: p0 at the end, p1 at 2 (lag 8), nothing for p2. */
@@ -122,6 +125,7 @@ class SluiceAgainstKafkaIT {
         admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1).configs(Map.of("retention.ms", RETENTION_MS))))
                 .all().get(60, TimeUnit.SECONDS);
         produce();
+        trim();
         commitWithoutMembers();
         liveMember = joinLiveMember(LIVE_GROUP, "classic", Map.of(tp(0), RECORDS / PARTITIONS, tp(1), 2));
         kip848Member = joinLiveMember(KIP848_GROUP, "consumer", Map.of(tp(0), RECORDS / PARTITIONS, tp(2), 5));
@@ -154,6 +158,18 @@ class SluiceAgainstKafkaIT {
                 produced.put(m.partition() + "/" + m.offset(), r);
             }
         }
+    }
+
+    private static void trim() throws Exception {
+        TopicPartition t = new TopicPartition(TRIMMED, 0);
+        admin.createTopics(List.of(new NewTopic(TRIMMED, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(TRIMMED, 0, null, ("t" + i).getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
+            }
+        }
+        admin.deleteRecords(Map.of(t, RecordsToDelete.beforeOffset(2))).all().get(60, TimeUnit.SECONDS);
     }
 
     private static Map<String, Object> consumerConfig(String group, String protocol) {
@@ -413,6 +429,23 @@ class SluiceAgainstKafkaIT {
     }
 
     @Test
+    void aTrimmedTopicStartsWhereKafkaSays() throws Exception {
+        TopicPartition t = new TopicPartition(TRIMMED, 0);
+        long start = adminOffsets(List.of(t), OffsetSpec.earliest()).get(t);
+        long end = adminOffsets(List.of(t), OffsetSpec.latest()).get(t);
+        assertThat(start).isEqualTo(2);
+        assertJson(sluiceJson("topic", "offsets", TRIMMED), List.of(obj("partition", 0, "earliest", start, "latest", end, "atTimestamp", null)));
+        JsonNode d = sluiceJson("topic", "describe", TRIMMED);
+        assertThat(d.get("partitions").get(0).get("logStartOffset").asLong()).isEqualTo(start);
+        assertThat(d.get("partitions").get(0).get("logEndOffset").asLong()).isEqualTo(end);
+        Run consumed = sluice("consume", TRIMMED, "--format", "%o:%v\\n");
+        assertThat(consumed.exit()).as(consumed.err()).isZero();
+        assertThat(consumed.out()).isEqualTo("2:t2\n3:t3\n4:t4\n");
+        Run fromDeleted = sluice("consume", TRIMMED, "--from", "0", "--format", "%o\\n");
+        assertThat(fromDeleted.out()).as("an offset below the log start reads from the log start").isEqualTo("2\n3\n4\n");
+    }
+
+    @Test
     void topicOffsetsMatchTheAdminApi() throws Exception {
         List<TopicPartition> tps = List.of(tp(0), tp(1), tp(2));
         Map<TopicPartition, Long> start = adminOffsets(tps, OffsetSpec.earliest());
@@ -565,6 +598,20 @@ class SluiceAgainstKafkaIT {
         Run tail = sluice("consume", TOPIC, "-p", "1", "--from", "7", "-o", "json");
         assertThat(tail.exit()).as(tail.err()).isZero();
         assertJson(JSON.valueToTree(lines(tail.out())), List.of(produced.get("1/7"), produced.get("1/8"), produced.get("1/9")));
+
+        Run last = sluice("consume", TOPIC, "-p", "0", "--from", "-2", "-o", "json");
+        assertThat(last.exit()).as(last.err()).isZero();
+        assertJson(JSON.valueToTree(lines(last.out())), List.of(produced.get("0/8"), produced.get("0/9")));
+
+        long at = (Long) produced.get("2/4").get("timestamp");
+        long firstAt = adminOffsets(List.of(tp(2)), OffsetSpec.forTimestamp(at)).get(tp(2));
+        Run byTime = sluice("consume", TOPIC, "-p", "2", "--from", "@" + at, "-o", "json");
+        assertThat(byTime.exit()).as(byTime.err()).isZero();
+        List<Map<String, Object>> expected = new ArrayList<>();
+        for (long o = firstAt; o < RECORDS / PARTITIONS; o++) {
+            expected.add(produced.get("2/" + o));
+        }
+        assertJson(JSON.valueToTree(lines(byTime.out())), expected);
     }
 
     static List<Map<String, Object>> sortedProduced() {
