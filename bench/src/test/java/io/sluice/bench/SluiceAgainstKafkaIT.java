@@ -502,7 +502,7 @@ class SluiceAgainstKafkaIT {
         List<Map<String, Object>> expected = new ArrayList<>();
         admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream().sorted(Comparator.comparing(GroupListing::groupId))
                 .forEach(g -> expected.add(obj("group", g.groupId(), "state", g.groupState().map(Enum::toString).orElse("Unknown"),
-                        "protocolType", g.type().map(Enum::toString).orElse(""))));
+                        "type", g.type().map(Enum::toString).orElse(""), "protocolType", g.protocol())));
         JsonNode list = sluiceJson("group", "list");
         assertJson(list, expected);
         assertThat(list.findValuesAsText("group")).contains(IDLE_GROUP, LIVE_GROUP, KIP848_GROUP);
@@ -512,7 +512,7 @@ class SluiceAgainstKafkaIT {
 
     static Map<String, String> types(JsonNode groups) {
         Map<String, String> out = new TreeMap<>();
-        groups.forEach(g -> out.put(g.get("group").asText(), g.get("protocolType").asText()));
+        groups.forEach(g -> out.put(g.get("group").asText(), g.get("type").asText()));
         return out;
     }
 

@@ -15,7 +15,7 @@ import java.util.List;
 final class GroupCommands {
 
     @Command(name = "list", footerHeading = Output.JSON_HEADING,
-        footer = "An array of {\"group\", \"state\", \"protocolType\"}.",
+        footer = "An array of {\"group\", \"state\", \"type\" (Classic or Consumer), \"protocolType\" (e.g. consumer)}.",
         aliases = "ls", description = "List consumer groups and their state.")
     static final class ListGroups extends BaseCommand {
         @Override
@@ -27,8 +27,8 @@ final class GroupCommands {
                     out.object(groups);
                 } else {
                     List<List<String>> rows = new ArrayList<>();
-                    groups.forEach(g -> rows.add(List.of(g.group(), g.state(), g.protocolType())));
-                    out.table(List.of("GROUP", "STATE", "TYPE"), rows);
+                    groups.forEach(g -> rows.add(List.of(g.group(), g.state(), g.type(), g.protocolType() == null ? "" : g.protocolType())));
+                    out.table(List.of("GROUP", "STATE", "TYPE", "PROTOCOL"), rows);
                 }
                 return ExitCodes.OK;
             }

@@ -18,7 +18,8 @@ import java.util.TreeMap;
 /** Consumer groups and their lag in the operator's terms. Lag = end offset - committed offset. Stateless. */
 public final class Groups {
 
-    public record GroupSummary(String group, String state, String protocolType) {
+    /** {@code type}: Classic or Consumer (KIP-848); {@code protocolType}: the classic protocol type, e.g. "consumer". */
+    public record GroupSummary(String group, String state, String type, String protocolType) {
     }
 
     public record Member(String memberId, String clientId, String host, List<String> assignment) {
@@ -37,9 +38,10 @@ public final class Groups {
 
     public static List<GroupSummary> list(ClusterConnection c) {
         List<GroupSummary> out = new ArrayList<>();
-        for (ConsumerGroupListing g : Futures.get(c.admin().listConsumerGroups().all(), c, "listing groups")) {
+        for (org.apache.kafka.clients.admin.GroupListing g : Futures.get(c.admin().listGroups(
+                org.apache.kafka.clients.admin.ListGroupsOptions.forConsumerGroups()).all(), c, "listing groups")) {
             out.add(new GroupSummary(g.groupId(), g.groupState().map(Enum::toString).orElse("Unknown"),
-                    g.type().map(Enum::toString).orElse("")));
+                    g.type().map(Enum::toString).orElse(""), g.protocol()));
         }
         out.sort(Comparator.comparing(GroupSummary::group));
         return out;

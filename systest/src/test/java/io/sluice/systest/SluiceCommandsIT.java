@@ -150,6 +150,8 @@ class SluiceCommandsIT {
         assertThat(groups).anySatisfy(g -> {
             assertThat(g.get("group").asText()).isEqualTo("readers");
             assertThat(g.get("state").asText()).isEqualTo("Empty");
+            assertThat(g.get("type").asText()).isEqualTo("Classic");
+            assertThat(g.has("protocolType")).isTrue();
         });
         JsonNode d = JSON.readTree(sluice("group", "describe", "readers", "-o", "json").out());
         assertThat(d.get("totalLag").asLong()).isEqualTo(6);
