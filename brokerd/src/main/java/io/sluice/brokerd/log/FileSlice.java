@@ -17,23 +17,20 @@ import java.nio.channels.FileChannel;
 public record FileSlice(FileChannel channel, long position, int sizeBytes) {
 
     /**
-     * Records in the whole batches of the slice (a trailing partial batch is not counted): one read of the record
-     * count field per batch, for the records-out metric.
+     * Records in the whole batches of the slice (a trailing partial batch is not counted): read a block of headers
+     * at a time, for the records-out metric.
      */
     public long recordCount() throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
-        long pos = position;
         long end = position + sizeBytes;
+        BatchHeaderScanner scan = new BatchHeaderScanner(channel, position, end);
         long records = 0;
-        while (end - pos >= RecordBatchHeader.HEADER_BYTES) {
-            header.clear();
-            Segment.readFully(channel, header, pos);
-            int size = RecordBatchHeader.totalSize(header, 0);
-            if (size < RecordBatchHeader.HEADER_BYTES || pos + size > end) {
+        while (scan.load(RecordBatchHeader.HEADER_BYTES)) {
+            int size = RecordBatchHeader.totalSize(scan.buffer(), scan.offset());
+            if (size < RecordBatchHeader.HEADER_BYTES || scan.position() + size > end) {
                 break;
             }
-            records += RecordBatchHeader.recordCount(header, 0);
-            pos += size;
+            records += RecordBatchHeader.recordCount(scan.buffer(), scan.offset());
+            scan.advance(size);
         }
         return records;
     }

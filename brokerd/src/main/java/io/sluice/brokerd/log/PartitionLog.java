@@ -42,6 +42,9 @@ import java.util.stream.Stream;
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
+    /** Largest append copied into the per-thread direct buffer (see {@link #appendCopy}); the buffer grows to it. */
+    static final int APPEND_SCRATCH_MAX_BYTES = 1 << 20;
+    private static final ThreadLocal<ByteBuffer[]> APPEND_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -221,8 +224,7 @@ public final class PartitionLog implements AutoCloseable {
         if (!outcome.isOk()) {
             return new AppendResult.Rejected(outcome.error(), outcome.message());
         }
-        ByteBuffer buf = ByteBuffer.allocate(records.remaining());
-        buf.put(records.duplicate()).flip();
+        ByteBuffer buf = appendCopy(records);
         if (cfg.compact() && hasRecordWithoutKey(buf)) {
             return new AppendResult.Rejected(AppendError.INVALID_RECORD,
                     "Compacted topic cannot accept message without key in topic partition " + topicPartition + ".");
@@ -267,6 +269,31 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
         }
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
+    }
+
+    /**
+     * The bytes an append patches and writes, copied out of the caller's buffer, which stays untouched: a produce
+     * request's records are a view of the network layer's frame, which it may parse again (an error response), and
+     * a follower's come from a fetch response. The copy goes into a direct buffer kept per thread, so
+     * {@code FileChannel.write} hands it to the kernel as it is; a heap buffer would be copied once more into the
+     * JDK's temporary direct buffer. Appends larger than {@link #APPEND_SCRATCH_MAX_BYTES} (rare: the producer's
+     * batch size is 16 KiB by default) take a heap copy as before. The returned buffer (position 0) is valid until
+     * this thread's next append and must not escape the append.
+     */
+    private static ByteBuffer appendCopy(ByteBuffer records) {
+        int size = records.remaining();
+        if (size > APPEND_SCRATCH_MAX_BYTES) {
+            return ByteBuffer.allocate(size).put(records.duplicate()).flip();
+        }
+        ByteBuffer[] holder = APPEND_SCRATCH.get();
+        ByteBuffer scratch = holder[0];
+        if (scratch == null || scratch.capacity() < size) {
+            int capacity = Math.min(APPEND_SCRATCH_MAX_BYTES, Math.max(64 * 1024, Integer.highestOneBit(size - 1) << 1));
+            scratch = ByteBuffer.allocateDirect(capacity);
+            holder[0] = scratch;
+        }
+        scratch.clear().limit(size);
+        return scratch.put(records.duplicate()).flip();
     }
 
     private static boolean hasRecordWithoutKey(ByteBuffer buf) {
@@ -426,8 +453,7 @@ public final class PartitionLog implements AutoCloseable {
         if (!outcome.isOk()) {
             return new AppendResult.Rejected(outcome.error(), outcome.message());
         }
-        ByteBuffer buf = ByteBuffer.allocate(records.remaining());
-        buf.put(records.duplicate()).flip();
+        ByteBuffer buf = appendCopy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);
         if (first != logEndOffset) {
             return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + first

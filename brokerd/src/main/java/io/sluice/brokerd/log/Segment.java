@@ -297,19 +297,15 @@ final class Segment {
 
     /**
      * File position of the batch containing {@code offset}, or of the first batch after it; -1 when the offset is at
-     * or past the end. Uses the index to find a start point, then walks batch headers.
+     * or past the end. Uses the index to find a start point, then walks batch headers, a block of them per read.
      */
     int positionOf(long offset) throws IOException {
-        int size = committedSizeBytes;
-        int pos = startPositionFor(offset);
-        ByteBuffer header = ByteBuffer.allocate(SCAN_HEADER_BYTES);
-        while (pos < size) {
-            header.clear();
-            readFully(logChannel, header, pos);
-            if (RecordBatchHeader.lastOffset(header, 0) >= offset) {
-                return pos;
+        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, startPositionFor(offset), committedSizeBytes);
+        while (scan.load(SCAN_HEADER_BYTES)) {
+            if (RecordBatchHeader.lastOffset(scan.buffer(), scan.offset()) >= offset) {
+                return (int) scan.position();
             }
-            pos += RecordBatchHeader.totalSize(header, 0);
+            scan.advance(RecordBatchHeader.totalSize(scan.buffer(), scan.offset()));
         }
         return -1;
     }
@@ -362,16 +358,12 @@ final class Segment {
                 break;
             }
         }
-        int size = committedSizeBytes;
-        int pos = start;
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
-        while (pos < size) {
-            header.clear();
-            readFully(logChannel, header, pos);
-            if (RecordBatchHeader.maxTimestamp(header, 0) >= timestampMs) {
-                return pos;
+        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, start, committedSizeBytes);
+        while (scan.load(RecordBatchHeader.HEADER_BYTES)) {
+            if (RecordBatchHeader.maxTimestamp(scan.buffer(), scan.offset()) >= timestampMs) {
+                return (int) scan.position();
             }
-            pos += RecordBatchHeader.totalSize(header, 0);
+            scan.advance(RecordBatchHeader.totalSize(scan.buffer(), scan.offset()));
         }
         return -1;
     }

@@ -187,8 +187,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         observer.onResponse(slot.apiKey, System.nanoTime() - slot.startNanos, errors);
         try {
-            slot.response = response == null ? null
-                    : ResponseSerializer.serialize(slot.correlationId, slot.headerVersion, response, slot.version);
+            // Serialized buffers come from the channel's (pooled) allocator; a closed connection gets none, so no
+            // buffer can wait for a write that will never happen.
+            slot.response = response == null || !ctx.channel().isActive() ? null
+                    : ResponseSerializer.serialize(ctx.alloc(), slot.correlationId, slot.headerVersion, response, slot.version);
         } catch (RuntimeException e) {
             // A handler built a response this version cannot carry: a broker bug. The client cannot be answered.
             log.error("Cannot serialize {} v{} response (correlation id {}); closing the connection", slot.apiKey,
@@ -220,6 +222,21 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (pending.size() < maxInflight && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /**
+     * Releases the serialized responses that wait behind an unanswered request: the connection is gone, so nobody
+     * will write them. Requests still being handled release theirs in {@link #drain()} when they complete.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (Slot s : pending) {
+            if (s.response != null) {
+                s.response.forEach(io.netty.util.ReferenceCountUtil::release);
+                s.response = null;
+            }
+        }
+        ctx.fireChannelInactive();
     }
 
     @Override

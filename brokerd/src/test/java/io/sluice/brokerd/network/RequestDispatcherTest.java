@@ -129,6 +129,28 @@ class RequestDispatcherTest {
     }
 
     @Test
+    void responsesWaitingBehindAnUnansweredRequestAreReleasedWhenTheConnectionCloses() {
+        channel(1 << 20);
+        RecordingAllocator alloc = new RecordingAllocator();
+        channel.config().setAllocator(alloc);
+        for (int i = 1; i <= 3; i++) {
+            channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, i, new MetadataRequestData()));
+        }
+        metadataFutures.get(1).complete(new MetadataResponseData().setClusterId("second"));
+        channel.runPendingTasks();
+        assertThat(alloc.allocated).hasSize(1);
+
+        channel.close();
+        channel.runPendingTasks();
+        assertThat(alloc.unreleased()).isEmpty();
+        metadataFutures.get(2).complete(new MetadataResponseData().setClusterId("third"));
+        metadataFutures.get(0).complete(new MetadataResponseData().setClusterId("first"));
+        channel.runPendingTasks();
+        assertThat(alloc.allocated).as("nothing is serialized for a closed connection").hasSize(1);
+        assertThat(observed).hasSize(3);
+    }
+
+    @Test
     void acksZeroGetsNoResponseAndKeepsTheOrderOfTheOthers() {
         channel(1 << 20);
         channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, 1, new MetadataRequestData()));
