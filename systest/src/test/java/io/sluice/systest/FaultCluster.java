@@ -144,6 +144,18 @@ final class FaultCluster implements AutoCloseable {
         return read;
     }
 
+    /** Copies the brokers' logs to {@code target/fault-logs/<name>/} (the cluster's own directory is temporary). */
+    void keepLogs(String name) throws java.io.IOException {
+        Path dir = Path.of("target", "fault-logs", name);
+        java.nio.file.Files.createDirectories(dir);
+        for (int id : brokers.ids()) {
+            if (java.nio.file.Files.exists(brokers.logFile(id))) {
+                java.nio.file.Files.copy(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
         admin.close(Duration.ofSeconds(5));

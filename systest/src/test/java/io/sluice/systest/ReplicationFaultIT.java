@@ -3,6 +3,7 @@ package io.sluice.systest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,11 +39,12 @@ class ReplicationFaultIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop(TestInfo test) throws Exception {
         if (producer != null) {
             producer.close();
         }
         if (cluster != null) {
+            cluster.keepLogs(getClass().getSimpleName() + "." + test.getTestMethod().map(m -> m.getName()).orElse("unknown"));
             cluster.close();
         }
     }
