@@ -36,6 +36,7 @@ final class FaultCluster implements AutoCloseable {
         try {
             brokers.startAll();
         } catch (Exception | AssertionError e) {
+            keepLogs("startup-failure-" + System.currentTimeMillis());
             brokers.close();
             throw e;
         }
@@ -46,6 +47,7 @@ final class FaultCluster implements AutoCloseable {
                     .all().get(60, TimeUnit.SECONDS);
             awaitFullIsr(Duration.ofSeconds(60));
         } catch (Exception | AssertionError e) {
+            keepLogs("startup-failure-" + System.currentTimeMillis());
             close();
             throw e;
         }
@@ -144,14 +146,25 @@ final class FaultCluster implements AutoCloseable {
         return read;
     }
 
-    /** Copies the brokers' logs to {@code target/fault-logs/<name>/} (the cluster's own directory is temporary). */
-    void keepLogs(String name) throws java.io.IOException {
-        Path dir = Path.of("target", "fault-logs", name);
+    /**
+     * Copies the brokers' logs to {@code target/fault-logs/<name>-<hhmmss>/} (the cluster's own directory is temporary),
+     * with a thread dump ({@code broker-N.jstack}) of each broker still running, for stalls seen only at the end.
+     */
+    void keepLogs(String name) throws java.io.IOException, InterruptedException {
+        Path dir = Path.of("target", "fault-logs", name + "-" + java.time.LocalTime.now().withNano(0).toString().replace(":", ""));
         java.nio.file.Files.createDirectories(dir);
         for (int id : brokers.ids()) {
             if (java.nio.file.Files.exists(brokers.logFile(id))) {
                 java.nio.file.Files.copy(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()),
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (brokers.isRunning(id)) {
+                Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                        Long.toString(brokers.pid(id))).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("broker-" + id + ".jstack").toFile()).start();
+                if (!jstack.waitFor(30, TimeUnit.SECONDS)) {
+                    jstack.destroyForcibly();
+                }
             }
         }
     }

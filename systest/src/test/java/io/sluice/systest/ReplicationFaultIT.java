@@ -131,6 +131,88 @@ class ReplicationFaultIT {
                 + " ms; " + verified(producer.ackedCount(), read));
     }
 
+    /**
+     * Beyond issue 4's list: a pause longer than the broker session (3 s) but shorter than the client's request
+     * timeout (15 s), so the producer is still waiting on the frozen leader when it wakes up as a stale leader with
+     * produce requests in its socket buffer. It must not acknowledge them without the new leader having them.
+     */
+    @Test
+    void pausePartitionLeaderShorterThanTheRequestTimeout() throws Exception {
+        Duration pause = Duration.ofSeconds(8);
+        loadFor("short-pause");
+        int victim = cluster.leaderOf(0);
+        Set<Integer> affected = affectedBy(victim);
+        long faultMs = System.currentTimeMillis();
+        cluster.brokers.pause(victim);
+        try {
+            // The fault's duration (timed park to its own deadline), not a wait for a condition.
+            long resumeAtNs = System.nanoTime() + pause.toNanos();
+            for (long left = pause.toNanos(); left > 0; left = resumeAtNs - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        } finally {
+            cluster.brokers.resume(victim);
+        }
+        VerifyingProducer.Recovery recovery = producer.awaitRecovery(faultMs, affected, RECOVERY_TIMEOUT);
+        producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
+        long read = cluster.stopAndVerify(producer);
+        FaultReport.add("3b short SIGSTOP", "SIGSTOP of broker " + victim + " (leader of partition 0) for " + pause.toSeconds()
+                + " s, then SIGCONT", affected.toString(), recovery, verified(producer.ackedCount(), read));
+    }
+
+    /**
+     * Beyond issue 4's list: the controller quorum leader (also a partition leader) frozen for 8 s, longer than the
+     * broker session but shorter than the client's request timeout, as in {@link #pausePartitionLeaderShorterThanTheRequestTimeout}.
+     */
+    @Test
+    void pauseControllerQuorumLeader() throws Exception {
+        Duration pause = Duration.ofSeconds(8);
+        loadFor("pause-controller");
+        BrokerCluster.waitFor(() -> cluster.controller() > 0, Duration.ofSeconds(30), "DescribeCluster to name the controller");
+        int victim = cluster.controller();
+        Set<Integer> affected = affectedBy(victim);
+        long faultMs = System.currentTimeMillis();
+        cluster.brokers.pause(victim);
+        try {
+            // The fault's duration (timed park to its own deadline), not a wait for a condition.
+            long resumeAtNs = System.nanoTime() + pause.toNanos();
+            for (long left = pause.toNanos(); left > 0; left = resumeAtNs - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        } finally {
+            cluster.brokers.resume(victim);
+        }
+        VerifyingProducer.Recovery recovery = producer.awaitRecovery(faultMs, affected, RECOVERY_TIMEOUT);
+        producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
+        long read = cluster.stopAndVerify(producer);
+        FaultReport.add("3c SIGSTOP controller", "SIGSTOP of broker " + victim + " (controller quorum leader) for " + pause.toSeconds()
+                + " s, then SIGCONT", affected.toString(), recovery, verified(producer.ackedCount(), read));
+    }
+
+    /**
+     * Beyond issue 4's list: all three brokers killed at once (a power cut without losing the page cache) and
+     * restarted; every acknowledged record was on at least two of them, so none may be lost however they elect.
+     */
+    @Test
+    void killAllThreeAtOnceAndRestart() throws Exception {
+        loadFor("kill-all");
+        long faultMs = System.currentTimeMillis();
+        for (int id : cluster.brokers.ids()) {
+            cluster.brokers.kill(id);
+        }
+        for (int id : cluster.brokers.ids()) {
+            cluster.brokers.start(id);
+        }
+        for (int id : cluster.brokers.ids()) {
+            cluster.brokers.awaitReady(id);
+        }
+        VerifyingProducer.Recovery recovery = producer.awaitRecovery(faultMs, FaultCluster.allPartitions(), RECOVERY_TIMEOUT);
+        producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
+        long read = cluster.stopAndVerify(producer);
+        FaultReport.add("7 kill all", "kill -9 of all three brokers, restart", FaultCluster.allPartitions().toString(), recovery,
+                verified(producer.ackedCount(), read));
+    }
+
     @Test
     void rollingRestartUnderLoad() throws Exception {
         loadFor("rolling");
