@@ -197,6 +197,36 @@ final class BrokerCluster implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** The OS process id of broker {@code id}, which this cluster started. */
+    long pid(int id) {
+        Process p = processes.get(id);
+        if (p == null) {
+            throw new IllegalStateException("broker " + id + " is not running");
+        }
+        return p.pid();
+    }
+
+    /** SIGSTOP: the broker's JVM freezes with its sockets open, as in a long GC pause or a hung host. */
+    void pause(int id) throws IOException, InterruptedException {
+        signal(id, "STOP");
+    }
+
+    /** SIGCONT: resumes a broker frozen by {@link #pause}. */
+    void resume(int id) throws IOException, InterruptedException {
+        signal(id, "CONT");
+    }
+
+    /** Sends {@code kill -<signal>} to the PID of a process this cluster started, never to any other. */
+    private void signal(int id, String signal) throws IOException, InterruptedException {
+        long pid = pid(id);
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            kill.destroyForcibly();
+            throw new AssertionError("kill -" + signal + " " + pid + " failed: " + new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+        }
+    }
+
     boolean isRunning(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();

@@ -31,7 +31,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class VerifyingProducer implements AutoCloseable {
     /** An acknowledged record. */
-    record Acked(int partition, long offset, String value, long ackedAtMs) {
+    record Acked(int partition, long offset, String value, long sentAtMs, long ackedAtMs) {
+    }
+
+    /**
+     * How long after a fault acks=all produce worked again, counting only records handed to the producer at or after
+     * the fault: {@code firstMs} until the first of them was acknowledged on any of the watched partitions,
+     * {@code allMs} until each watched partition had acknowledged one.
+     */
+    record Recovery(long firstMs, long allMs) {
     }
 
     private final String topic;
@@ -39,6 +47,8 @@ final class VerifyingProducer implements AutoCloseable {
     private final int partitions;
     private final KafkaProducer<String, String> producer;
     private final Map<String, Acked> acked = new ConcurrentHashMap<>();
+    /** Per partition: send time (epoch ms) -> earliest acknowledgement time of a record sent then, for {@link #awaitRecovery}. */
+    private final Map<Integer, java.util.concurrent.ConcurrentSkipListMap<Long, Long>> ackTimesBySendTime = new ConcurrentHashMap<>();
     private final AtomicLong failed = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
@@ -64,10 +74,14 @@ final class VerifyingProducer implements AutoCloseable {
         while (running) {
             int partition = (int) (seq % partitions);
             String value = tag + "-" + seq++;
+            long sentAtMs = System.currentTimeMillis();
             try {
                 producer.send(new ProducerRecord<>(topic, partition, null, value), (md, e) -> {
                     if (e == null) {
-                        acked.put(value, new Acked(md.partition(), md.offset(), value, System.currentTimeMillis()));
+                        long ackedAtMs = System.currentTimeMillis();
+                        acked.put(value, new Acked(md.partition(), md.offset(), value, sentAtMs, ackedAtMs));
+                        ackTimesBySendTime.computeIfAbsent(md.partition(), k -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                                .merge(sentAtMs, ackedAtMs, Math::min);
                     } else {
                         failed.incrementAndGet();
                         lastError = e.toString();
@@ -87,6 +101,11 @@ final class VerifyingProducer implements AutoCloseable {
         return acked.size();
     }
 
+    /** The values of every acknowledged record so far. */
+    Set<String> ackedValues() {
+        return new HashSet<>(acked.keySet());
+    }
+
     long failedCount() {
         return failed.get();
     }
@@ -103,6 +122,30 @@ final class VerifyingProducer implements AutoCloseable {
                 + " so far, last error " + lastError + ")");
         long firstAck = acked.values().stream().mapToLong(Acked::ackedAtMs).filter(t -> t >= start).min().orElse(start);
         return firstAck - start;
+    }
+
+    /**
+     * Waits until every partition in {@code partitions} has acknowledged a record sent at or after {@code faultMs}
+     * (epoch ms) and returns how long that took, measured from {@code faultMs}.
+     */
+    Recovery awaitRecovery(long faultMs, java.util.Collection<Integer> partitions, Duration timeout) throws InterruptedException {
+        Map<Integer, Long> firstAckByPartition = new HashMap<>();
+        BrokerCluster.waitFor(() -> {
+            firstAckByPartition.clear();
+            for (int partition : partitions) {
+                var times = ackTimesBySendTime.get(partition);
+                if (times != null) {
+                    times.tailMap(faultMs).values().stream().mapToLong(Long::longValue).min()
+                            .ifPresent(t -> firstAckByPartition.put(partition, t));
+                }
+            }
+            return firstAckByPartition.keySet().containsAll(partitions);
+        }, timeout, () -> "an acks=all produce sent after the fault to succeed on each of partitions " + partitions + " (so far "
+                + firstAckByPartition.keySet() + ", " + ackedCount() + " acknowledged in all, " + failedCount() + " failed, last error "
+                + lastError + ")");
+        long first = firstAckByPartition.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        long all = firstAckByPartition.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        return new Recovery(first - faultMs, all - faultMs);
     }
 
     /** Stops sending and waits for the outstanding sends to be answered. */

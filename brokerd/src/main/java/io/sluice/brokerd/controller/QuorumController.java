@@ -82,6 +82,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean registering = new AtomicBoolean();
     private volatile boolean wasLeader;
+    /** When {@link #checkLeases} last ran (clock ms), or -1. */
+    private volatile long lastLeaseCheckMs = -1;
     private volatile Registration registration;
     private volatile boolean closed;
 
@@ -329,12 +331,24 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return MetadataCodec.encode(new HeartbeatReply(live));
     }
 
+    /**
+     * True when lease checks did not run for longer than a broker session: this process was frozen (SIGSTOP, a long
+     * GC or host pause), so it saw no heartbeats meanwhile, and it may still believe it leads the quorum before
+     * Ratis notices a newer term. Expiring sessions then would fence live brokers (the fence would even commit, sent
+     * on to the real leader); they get a fresh session instead, as under a new leader.
+     */
+    static boolean leaseChecksStalled(long lastCheckMs, long nowMs, long sessionTimeoutMs) {
+        return lastCheckMs >= 0 && nowMs - lastCheckMs > sessionTimeoutMs;
+    }
+
     /** On the quorum leader: fences live brokers whose lease expired. */
     private void checkLeases() {
         try {
             RaftServer.Division division = server.getDivision(groupId);
             boolean leader = division.getInfo().isLeader() && division.getInfo().isLeaderReady();
             long nowMs = clock.millis();
+            long lastCheck = lastLeaseCheckMs;
+            lastLeaseCheckMs = nowMs;
             if (!leader) {
                 wasLeader = false;
                 return;
@@ -343,6 +357,10 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                 wasLeader = true;
                 lastHeartbeatMs.clear();
                 log.info("This broker's controller leads the quorum; granting every broker a fresh session");
+            } else if (leaseChecksStalled(lastCheck, nowMs, config.sessionTimeoutMs())) {
+                lastHeartbeatMs.clear();
+                log.warn("Lease checks stalled for {} ms (was this process paused?); granting every broker a fresh session",
+                        nowMs - lastCheck);
             }
             for (BrokerRegistration b : stateMachine.image().liveBrokers()) {
                 long last = lastHeartbeatMs.computeIfAbsent(b.nodeId(), id -> nowMs);

@@ -1,0 +1,177 @@
+package io.sluice.systest;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The fixture of the fault suite: three brokerd processes (short broker session and replica lag timeouts so faults
+ * are detected in seconds), an Admin client over all of them, and the 6-partition topic {@value #TOPIC} with
+ * replication factor 3 and min.insync.replicas=2. Queries answer "unknown" (empty, -1, false) while the cluster
+ * cannot, so they can sit inside {@link BrokerCluster#waitFor} conditions.
+ */
+final class FaultCluster implements AutoCloseable {
+    static final String TOPIC = "faults";
+    static final int PARTITIONS = 6;
+
+    final BrokerCluster brokers;
+    final Admin admin;
+
+    FaultCluster(Path root) throws Exception {
+        brokers = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
+                "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3",
+                "auto.leader.rebalance.enable", "false"));
+        try {
+            brokers.startAll();
+        } catch (Exception | AssertionError e) {
+            keepLogs("startup-failure-" + System.currentTimeMillis());
+            brokers.close();
+            throw e;
+        }
+        admin = ClusterMetadataIT.admin(brokers.bootstrap());
+        try {
+            BrokerCluster.waitFor(() -> liveBrokers() == 3, Duration.ofSeconds(60), "three registered brokers");
+            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+                    .all().get(60, TimeUnit.SECONDS);
+            awaitFullIsr(Duration.ofSeconds(60));
+        } catch (Exception | AssertionError e) {
+            keepLogs("startup-failure-" + System.currentTimeMillis());
+            close();
+            throw e;
+        }
+    }
+
+    String bootstrap() {
+        return brokers.bootstrap();
+    }
+
+    int liveBrokers() {
+        try {
+            return admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The controller quorum (Ratis) leader as DescribeCluster reports it, or -1. */
+    int controller() {
+        try {
+            return admin.describeCluster().controller().get(10, TimeUnit.SECONDS).id();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    TopicDescription describe() throws Exception {
+        return admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC);
+    }
+
+    int leaderOf(int partition) throws Exception {
+        TopicPartitionInfo p = describe().partitions().get(partition);
+        return p.leader() == null ? -1 : p.leader().id();
+    }
+
+    /** The partitions of {@value #TOPIC} broker {@code id} leads. */
+    Set<Integer> ledBy(int id) throws Exception {
+        return describe().partitions().stream().filter(p -> p.leader() != null && p.leader().id() == id)
+                .map(TopicPartitionInfo::partition).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static Set<Integer> allPartitions() {
+        Set<Integer> all = new TreeSet<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            all.add(p);
+        }
+        return all;
+    }
+
+    boolean isrFull() {
+        try {
+            return describe().partitions().stream().allMatch(p -> p.leader() != null && p.isr().size() == 3);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    void awaitFullIsr(Duration timeout) throws InterruptedException {
+        BrokerCluster.waitFor(this::isrFull, timeout, () -> {
+            try {
+                return "every partition to have a leader and an ISR of 3: " + describe().partitions();
+            } catch (Exception e) {
+                return "every partition to have a leader and an ISR of 3 (describe failed: " + e + ")";
+            }
+        });
+    }
+
+    /** Moves leadership of every partition back to its first (preferred) replica and waits until it has. */
+    void electPreferredLeaders(Duration timeout) throws Exception {
+        Set<TopicPartition> tps = allPartitions().stream().map(p -> new TopicPartition(TOPIC, p)).collect(Collectors.toSet());
+        BrokerCluster.waitFor(() -> {
+            try {
+                // Partitions already led by their preferred replica answer ELECTION_NOT_NEEDED: checked below instead.
+                admin.electLeaders(ElectionType.PREFERRED, tps).partitions().get(30, TimeUnit.SECONDS);
+                return describe().partitions().stream().allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+            } catch (Exception e) {
+                return false;
+            }
+        }, timeout, "every partition of " + TOPIC + " to be led by its preferred replica");
+    }
+
+    /** Restarts broker {@code id} and waits until it is ready and back in every ISR. */
+    void restartAndRejoin(int id) throws Exception {
+        brokers.start(id);
+        brokers.awaitReady(id);
+        awaitFullIsr(Duration.ofSeconds(120));
+    }
+
+    /** Stops the producer, waits for a full ISR everywhere, reads the topic back and checks every acknowledged record. */
+    long stopAndVerify(VerifyingProducer producer) throws Exception {
+        producer.stop();
+        awaitFullIsr(Duration.ofSeconds(120));
+        long read = producer.verify(bootstrap());
+        System.out.printf("verified %d acknowledged records (%d read, %d sends failed, last error %s)%n", producer.ackedCount(), read,
+                producer.failedCount(), producer.lastError());
+        return read;
+    }
+
+    /**
+     * Copies the brokers' logs to {@code target/fault-logs/<name>-<hhmmss>/} (the cluster's own directory is temporary),
+     * with a thread dump ({@code broker-N.jstack}) of each broker still running, for stalls seen only at the end.
+     */
+    void keepLogs(String name) throws java.io.IOException, InterruptedException {
+        Path dir = Path.of("target", "fault-logs", name + "-" + java.time.LocalTime.now().withNano(0).toString().replace(":", ""));
+        java.nio.file.Files.createDirectories(dir);
+        for (int id : brokers.ids()) {
+            if (java.nio.file.Files.exists(brokers.logFile(id))) {
+                java.nio.file.Files.copy(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (brokers.isRunning(id)) {
+                Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                        Long.toString(brokers.pid(id))).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("broker-" + id + ".jstack").toFile()).start();
+                if (!jstack.waitFor(30, TimeUnit.SECONDS)) {
+                    jstack.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        admin.close(Duration.ofSeconds(5));
+        brokers.close();
+    }
+}
