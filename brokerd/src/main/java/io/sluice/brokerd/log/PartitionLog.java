@@ -491,6 +491,12 @@ public final class PartitionLog implements AutoCloseable {
      */
     public synchronized void truncateTo(long offset) {
         if (offset >= logEndOffset) {
+            // No record to drop, but maybe an empty epoch: a leader that noted its epoch start (assignEpochStart)
+            // and was replaced before appending anything. The new leader never had that epoch, so keeping it would
+            // make every fetch diverge at this same offset again, forever (Kafka truncates its epoch cache here too).
+            if (epochStarts.values().removeIf(start -> start >= logEndOffset)) {
+                writeEpochCheckpointQuietly();
+            }
             return;
         }
         long target = Math.max(offset, logStartOffset);

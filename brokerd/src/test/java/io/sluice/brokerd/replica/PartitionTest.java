@@ -109,6 +109,24 @@ class PartitionTest {
         assertThat(p.maybeChangeIsr(13_100, LAG_MS).isr()).containsExactlyInAnyOrder(1, 2, 3);
     }
 
+    /**
+     * A leader notes its epoch's start before appending; replaced before it appended anything, it holds an empty
+     * epoch at its log end that the new leader never had. Truncating to its own log end offset must drop it, or
+     * the next fetch (with that epoch as the last fetched one) diverges at the same offset again, forever
+     * (seen in systest ReplicationFaultIT.hardBounceOfTheSameBrokerFiveTimes: "Truncating faults-0 to offset 2400"
+     * tens of thousands of times).
+     */
+    @Test
+    void truncatingToTheLogEndDropsAnEmptyEpochAtTheEnd() {
+        append(5, 1);
+        log.assignEpochStart(2);
+        assertThat(log.latestEpoch()).isEqualTo(2);
+        log.truncateTo(5);
+        assertThat(log.logEndOffset()).isEqualTo(5);
+        assertThat(log.latestEpoch()).as("epoch 2 held no record").isEqualTo(1);
+        assertThat(log.endOffsetForEpoch(1)).isEqualTo(new PartitionLog.EpochEndOffset(1, 5));
+    }
+
     @Test
     void followersTakeTheLeadersHighWatermarkAndTruncateToTheEpochBoundary() {
         append(5, 1);
