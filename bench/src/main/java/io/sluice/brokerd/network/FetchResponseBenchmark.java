@@ -1,6 +1,6 @@
 package io.sluice.brokerd.network;
 
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.brokerd.log.FileSlice;
 import org.apache.kafka.common.Uuid;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Fetch response assembly as brokerd's network layer does it: a {@link FetchResponseData} whose partitions carry
- * {@link FileRegionRecords} (file slices) is serialized by {@link ResponseSerializer} into buffers of the channel default allocator for the
+ * {@link FileRegionRecords} (file slices) is serialized by {@link ResponseSerializer} into one exact-size heap buffer (as RequestDispatcher does) for the
  * header and fields plus one sendfile region per partition; every part is then released, as Netty does once
  * written. 6 partitions (the load tool's topic) or 1,000 (a wide topic), each slice {@code sliceBytes} long.
  */
@@ -76,7 +76,7 @@ public class FetchResponseBenchmark {
 
     @Benchmark
     public int serialize() {
-        List<Object> parts = ResponseSerializer.serialize(ByteBufAllocator.DEFAULT, 42, (short) 1, response, version);
+        List<Object> parts = ResponseSerializer.serialize(UnpooledByteBufAllocator.DEFAULT, 42, (short) 1, response, version);
         int n = parts.size();
         for (Object part : parts) {
             ReferenceCountUtil.release(part);

@@ -1,5 +1,7 @@
 package io.sluice.brokerd.network;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -41,6 +43,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private final SerialExecutor connectionExecutor;
     private final RequestObserver observer;
+    private final ByteBufAllocator responseAllocator;
     private ChannelHandlerContext ctx;
 
     /** One request awaiting its turn to be answered. */
@@ -63,6 +66,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool,
                       RequestObserver observer) {
+        this(registry, clock, maxInflight, requestPool, observer, UnpooledByteBufAllocator.DEFAULT);
+    }
+
+    /** {@code responseAllocator} gives the heap buffers responses are serialized into (see {@link ResponseSerializer}). */
+    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool,
+                      RequestObserver observer, ByteBufAllocator responseAllocator) {
+        this.responseAllocator = responseAllocator;
         this.registry = registry;
         this.observer = observer;
         this.connectionExecutor = new SerialExecutor(requestPool);
@@ -187,10 +197,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         observer.onResponse(slot.apiKey, System.nanoTime() - slot.startNanos, errors);
         try {
-            // Serialized buffers come from the channel's (pooled) allocator; a closed connection gets none, so no
-            // buffer can wait for a write that will never happen.
+            // A closed connection gets no serialized buffers, so none can wait for a write that will never happen.
             slot.response = response == null || !ctx.channel().isActive() ? null
-                    : ResponseSerializer.serialize(ctx.alloc(), slot.correlationId, slot.headerVersion, response, slot.version);
+                    : ResponseSerializer.serialize(responseAllocator, slot.correlationId, slot.headerVersion, response, slot.version);
         } catch (RuntimeException e) {
             // A handler built a response this version cannot carry: a broker bug. The client cannot be answered.
             log.error("Cannot serialize {} v{} response (correlation id {}); closing the connection", slot.apiKey,

@@ -7,7 +7,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A pooled direct allocator, as a channel's, that remembers every buffer it hands out so tests can check releases. */
+/** A pooled allocator that remembers every buffer it hands out, so tests can check each is released. */
 final class RecordingAllocator extends AbstractByteBufAllocator {
     private final PooledByteBufAllocator delegate = new PooledByteBufAllocator(true);
     final List<ByteBuf> allocated = new ArrayList<>();

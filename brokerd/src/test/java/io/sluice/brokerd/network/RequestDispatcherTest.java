@@ -130,9 +130,9 @@ class RequestDispatcherTest {
 
     @Test
     void responsesWaitingBehindAnUnansweredRequestAreReleasedWhenTheConnectionCloses() {
-        channel(1 << 20);
         RecordingAllocator alloc = new RecordingAllocator();
-        channel.config().setAllocator(alloc);
+        channel = new EmbeddedChannel(new FrameDecoder(1 << 20),
+                new RequestDispatcher(registry, Clock.systemUTC(), 100, Runnable::run, observer, alloc));
         for (int i = 1; i <= 3; i++) {
             channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, i, new MetadataRequestData()));
         }

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Record bytes in a Fetch response leave as a file region (sendfile), framed together with the serialized parts,
- * which come from the channel's pooled allocator in one exact-size buffer and are each released exactly once
+ * which come from the given allocator in one exact-size heap buffer and are each released exactly once
  * (surefire runs with the leak detector at PARANOID; the recording allocator checks reference counts directly).
  */
 @Timeout(10)
