@@ -399,17 +399,7 @@ public final class CompareHarness {
             }
             System.out.printf("kafka cluster: pids %s ready on %s%n",
                     brokers.stream().map(b -> String.valueOf(b.pid())).toList(), bootstrap);
-            scenario(KAFKA, "e", () -> {
-                Map<String, String> cfg = Map.of("min.insync.replicas", "2");
-                Workloads.createTopic(bootstrap, "warmup3", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
-                Workloads.createTopic(bootstrap, "e", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
-                Workloads.produce(bootstrap, "warmup3", o.warmupRecords() / 2, o.recordSize(), "all",
-                        Batching.CLIENT_DEFAULT, Duration.ofMinutes(5));
-                Workloads.ProduceResult r = withCpu(KAFKA, "e", brokers, o.clusterRecords(), () ->
-                        Workloads.produce(bootstrap, "e", o.clusterRecords(), o.recordSize(), "all",
-                                Batching.CLIENT_DEFAULT, Duration.ofMinutes(5)));
-                putProduce(KAFKA, "e", r);
-            });
+            clusterScenario(KAFKA, bootstrap, brokers);
         } finally {
             stopAll(brokers);
         }
@@ -438,20 +428,25 @@ public final class CompareHarness {
             }
             System.out.printf("brokerd cluster: pids %s ready on %s%n",
                     brokers.stream().map(b -> String.valueOf(b.pid())).toList(), bootstrap);
-            scenario(SLUICE, "e", () -> {
-                Map<String, String> cfg = Map.of("min.insync.replicas", "2");
-                Workloads.createTopic(bootstrap, "warmup3", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
-                Workloads.createTopic(bootstrap, "e", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
-                Workloads.produce(bootstrap, "warmup3", o.warmupRecords() / 2, o.recordSize(), "all",
-                        Batching.CLIENT_DEFAULT, Duration.ofMinutes(5));
-                Workloads.ProduceResult r = withCpu(SLUICE, "e", brokers, o.clusterRecords(), () ->
-                        Workloads.produce(bootstrap, "e", o.clusterRecords(), o.recordSize(), "all",
-                                Batching.CLIENT_DEFAULT, Duration.ofMinutes(5)));
-                putProduce(SLUICE, "e", r);
-            });
+            clusterScenario(SLUICE, bootstrap, brokers);
         } finally {
             stopAll(brokers);
         }
+    }
+
+    /** Scenario e on a running 3-node cluster of {@code system}: RF=3, min.insync.replicas=2, acks=all, after a warm-up. */
+    private void clusterScenario(String system, String bootstrap, List<BrokerProcess> brokers) {
+        scenario(system, "e", () -> {
+            Map<String, String> cfg = Map.of("min.insync.replicas", "2");
+            Workloads.createTopic(bootstrap, "warmup3", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
+            Workloads.createTopic(bootstrap, "e", PARTITIONS, (short) 3, cfg, Duration.ofMinutes(2));
+            Workloads.produce(bootstrap, "warmup3", o.warmupRecords() / 2, o.recordSize(), "all",
+                    Batching.CLIENT_DEFAULT, Duration.ofMinutes(5));
+            Workloads.ProduceResult r = withCpu(system, "e", brokers, o.clusterRecords(), () ->
+                    Workloads.produce(bootstrap, "e", o.clusterRecords(), o.recordSize(), "all",
+                            Batching.CLIENT_DEFAULT, Duration.ofMinutes(5)));
+            putProduce(system, "e", r);
+        });
     }
 
     /** SIGTERM to every broker first (a Kafka node waits for its peers while they run), then bounded waits. */

@@ -66,6 +66,22 @@ class ReplicationFaultIT {
         return acked + " acked, " + read + " read back";
     }
 
+    /**
+     * SIGSTOP of {@code victim} for {@code pause}, then SIGCONT. The fault's duration is a timed park to its own
+     * deadline, not a wait for a condition.
+     */
+    private void pauseFor(int victim, Duration pause) throws java.io.IOException, InterruptedException {
+        cluster.brokers.pause(victim);
+        try {
+            long resumeAtNs = System.nanoTime() + pause.toNanos();
+            for (long left = pause.toNanos(); left > 0; left = resumeAtNs - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        } finally {
+            cluster.brokers.resume(victim);
+        }
+    }
+
     @Test
     void killPartitionLeader() throws Exception {
         loadFor("kill-leader");
@@ -144,16 +160,7 @@ class ReplicationFaultIT {
         int victim = cluster.leaderOf(0);
         Set<Integer> affected = affectedBy(victim);
         long faultMs = System.currentTimeMillis();
-        cluster.brokers.pause(victim);
-        try {
-            // The fault's duration (timed park to its own deadline), not a wait for a condition.
-            long resumeAtNs = System.nanoTime() + pause.toNanos();
-            for (long left = pause.toNanos(); left > 0; left = resumeAtNs - System.nanoTime()) {
-                LockSupport.parkNanos(left);
-            }
-        } finally {
-            cluster.brokers.resume(victim);
-        }
+        pauseFor(victim, pause);
         VerifyingProducer.Recovery recovery = producer.awaitRecovery(faultMs, affected, RECOVERY_TIMEOUT);
         producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
         long read = cluster.stopAndVerify(producer);
@@ -177,16 +184,7 @@ class ReplicationFaultIT {
         int victim = cluster.controller();
         Set<Integer> affected = affectedBy(victim);
         long faultMs = System.currentTimeMillis();
-        cluster.brokers.pause(victim);
-        try {
-            // The fault's duration (timed park to its own deadline), not a wait for a condition.
-            long resumeAtNs = System.nanoTime() + pause.toNanos();
-            for (long left = pause.toNanos(); left > 0; left = resumeAtNs - System.nanoTime()) {
-                LockSupport.parkNanos(left);
-            }
-        } finally {
-            cluster.brokers.resume(victim);
-        }
+        pauseFor(victim, pause);
         VerifyingProducer.Recovery recovery = producer.awaitRecovery(faultMs, affected, RECOVERY_TIMEOUT);
         producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
         long read = cluster.stopAndVerify(producer);
