@@ -2,7 +2,6 @@ package io.sluice.systest;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -173,10 +172,6 @@ class ReplicationFaultIT {
      * broker session but shorter than the client's request timeout, as in {@link #pausePartitionLeaderShorterThanTheRequestTimeout}.
      */
     @Test
-    @Disabled("Ratis 3.2.0 deadlock, often hit here: the resumed ex-leader handles a requestVote holding the RaftServerImpl "
-            + "monitor and joins LeaderStateImpl.stepDown, whose event processor and log appenders wait for that monitor; "
-            + "the broker then never applies metadata again and keeps leading its partitions stale (NOT_ENOUGH_REPLICAS "
-            + "forever). Passed 2 of 3 runs; its logs show the lease-stall fix at work (see the faults branch report)")
     void pauseControllerQuorumLeader() throws Exception {
         Duration pause = Duration.ofSeconds(8);
         loadFor("pause-controller");
@@ -197,10 +192,6 @@ class ReplicationFaultIT {
      * restarted; every acknowledged record was on at least two of them, so none may be lost however they elect.
      */
     @Test
-    @Disabled("brokerd bug: a controller quorum member that loses Raft leadership soon after an election can stop answering "
-            + "appendEntries and stop applying committed entries; restarting all three at once makes such elections likely, "
-            + "and the wedged broker exits with 'registering broker N failed: committed but not yet applied on this broker', "
-            + "leaving partitions whose ISR it alone held offline (see the faults branch report)")
     void killAllThreeAtOnceAndRestart() throws Exception {
         loadFor("kill-all");
         long faultMs = System.currentTimeMillis();

@@ -211,10 +211,21 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
     }
 
-    /** Registers this broker, then keeps it live with heartbeats until {@link #close}. */
-    public void register(String host, int port, String rack, long timeoutMs) {
+    /**
+     * Registers this broker, then keeps it live with heartbeats until {@link #close}. A registration the quorum does
+     * not commit and apply here in time (an election under way, this member still catching up) is retried until it
+     * is, as Kafka's brokers do: giving up would take the broker down just when the cluster needs it. A refusal fails.
+     */
+    public void register(String host, int port, String rack, long timeoutMs) throws InterruptedException {
         registration = new Registration(host, port, rack);
         CommandResult r = submit(registerCommand(), timeoutMs);
+        while (r.error() == ControllerError.TIMED_OUT && !closed) {
+            log.warn("Registering broker {} with the controller quorum {}: {}; retrying", config.nodeId(), config.voters(), r.message());
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while registering with the controller quorum");
+            }
+            r = submit(registerCommand(), timeoutMs);
+        }
         if (!r.isOk()) {
             throw new IllegalStateException("registering broker " + config.nodeId() + " failed: " + r.message());
         }

@@ -28,7 +28,7 @@ class TopicRegistryTest {
     }
 
     @Test
-    void createsValidatesCommitsAndNotifiesAfterCommitting() {
+    void createsValidatesCommitsAndNotifiesAfterCommitting() throws InterruptedException {
         QuorumController quorum = startQuorum();
         quorum.register("127.0.0.1", 9092, "", 20_000);
         TopicRegistry r = new TopicRegistry(quorum, Map.of("retention.ms", "1000"));
