@@ -602,6 +602,23 @@ public final class PartitionLog implements AutoCloseable {
         return new EpochEndOffset(floor == null ? epoch : floor.getKey(), higher.getValue());
     }
 
+    /**
+     * A follower told by its leader that its log diverges after {@code leaderEpoch}, which ends at
+     * {@code leaderEndOffset} in the leader's log: the offset to truncate to (Kafka's rule). Where this log holds
+     * {@code leaderEpoch} too, the divergence starts where either log leaves it; where this log's largest epoch
+     * below it is an older one, at the end of that one, and the next fetch narrows it further. Using the leader's
+     * end offset alone is wrong when this log moved to a newer epoch earlier than the leader did: records of that
+     * newer epoch below the leader's end offset would stay, and every fetch would diverge at the same place again.
+     */
+    public synchronized long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
+        EpochEndOffset mine = endOffsetForEpoch(leaderEpoch);
+        if (mine.endOffset() < 0) {
+            return Math.min(leaderEndOffset, logEndOffset);
+        }
+        long end = Math.min(mine.endOffset(), logEndOffset);
+        return mine.epoch() == leaderEpoch ? Math.min(leaderEndOffset, end) : end;
+    }
+
     private void writeEpochCheckpointQuietly() {
         try {
             writeEpochCheckpoint();

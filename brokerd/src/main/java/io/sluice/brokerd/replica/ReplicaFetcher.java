@@ -152,7 +152,7 @@ final class ReplicaFetcher implements Runnable {
             switch (r.error()) {
                 case NONE -> {
                     if (r.divergingEpoch() >= 0) {
-                        long to = Math.min(r.divergingEndOffset(), pl.logEndOffset());
+                        long to = pl.divergenceTruncationOffset(r.divergingEpoch(), r.divergingEndOffset());
                         log.info("Truncating {} to offset {}: its log diverges from leader {} after epoch {}",
                                 pl.topicPartition(), to, leaderId, r.divergingEpoch());
                         pl.truncateTo(to);
