@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * This broker's replica of one partition and its role, driven by committed metadata:
@@ -137,6 +138,14 @@ final class Partition {
 
     /** The ISR change this leader should propose now, or null. */
     synchronized IsrChange maybeChangeIsr(long nowMs, long replicaLagMaxMs) {
+        return maybeChangeIsr(nowMs, replicaLagMaxMs, broker -> true);
+    }
+
+    /**
+     * As above, adding only caught-up followers that {@code mayJoin} (registered and not fenced, as the controller
+     * requires): one fenced follower must not hold every other caught-up follower out of the ISR with it.
+     */
+    synchronized IsrChange maybeChangeIsr(long nowMs, long replicaLagMaxMs, IntPredicate mayJoin) {
         if (!leader || isrChangeInFlight) {
             return null;
         }
@@ -154,7 +163,7 @@ final class Partition {
         for (Map.Entry<Integer, Follower> e : followers.entrySet()) {
             Follower f = e.getValue();
             if (!isr.contains(e.getKey()) && !state.isr().contains(e.getKey()) && f.logEndOffset >= hw
-                    && f.logEndOffset >= leaderEpochStartOffset) {
+                    && f.logEndOffset >= leaderEpochStartOffset && mayJoin.test(e.getKey())) {
                 isr.add(e.getKey());
                 why.add("broker " + e.getKey() + " caught up to offset " + f.logEndOffset);
             }

@@ -235,8 +235,10 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         if (changer == null) {
             return;
         }
+        java.util.Set<Integer> live = new java.util.HashSet<>();
+        registry.image().liveBrokers().forEach(b -> live.add(b.nodeId()));
         for (Partition p : partitions.values()) {
-            Partition.IsrChange change = p.maybeChangeIsr(nowMs, replication.replicaLagTimeMaxMs());
+            Partition.IsrChange change = p.maybeChangeIsr(nowMs, replication.replicaLagTimeMaxMs(), live::contains);
             if (change == null) {
                 continue;
             }

@@ -110,6 +110,45 @@ class PartitionTest {
     }
 
     /**
+     * From the fault suite: a follower (at 10, behind leader A's 15 in epoch 3) became leader in epoch 4, appended
+     * 10..12 and died; a follower of it got those; A, which never saw epoch 4, leads again in epoch 5. Asked about
+     * epoch 4, A answers "epoch 3, ends at 15". Truncating the epoch-4 follower to 15 (its log end is 13) kept
+     * 10..12 of epoch 4, so every fetch diverged again, hundreds of thousands of times; it must go back to 10.
+     */
+    @Test
+    void aFollowerThatMovedToANewerEpochEarlierThanTheLeaderTruncatesToWhereItLeftTheOlderOne() {
+        append(10, 3);
+        log.assignEpochStart(4);
+        append(3, 4);
+        assertThat(log.divergenceTruncationOffset(3, 15)).isEqualTo(10);
+        log.truncateTo(10);
+        assertThat(log.latestEpoch()).isEqualTo(3);
+        assertThat(log.divergenceTruncationOffset(3, 15)).as("the leader's end of epoch 3 is past ours: nothing to cut")
+                .isEqualTo(10);
+    }
+
+    @Test
+    void aFollowerAheadInTheSameEpochTruncatesToTheLeadersEndOfIt() {
+        append(10, 3);
+        append(5, 3);
+        assertThat(log.divergenceTruncationOffset(3, 12)).isEqualTo(12);
+        assertThat(log.divergenceTruncationOffset(2, 7)).as("an epoch older than any here").isEqualTo(0);
+    }
+
+    @Test
+    void aFencedFollowerDoesNotKeepOtherCaughtUpFollowersOutOfTheIsr() {
+        Partition p = new Partition(TP, 1, log);
+        p.makeLeader(state(List.of(1), 0), 0);
+        append(10, 5);
+        p.onFollowerFetch(2, 10, 1_000);
+        p.onFollowerFetch(3, 10, 1_000);
+        Partition.IsrChange change = p.maybeChangeIsr(1_100, LAG_MS, broker -> broker != 2);
+        assertThat(change.isr()).as("broker 2 is fenced: the controller would refuse it").containsExactly(1, 3);
+        p.isrChangeFailed();
+        assertThat(p.maybeChangeIsr(1_200, LAG_MS, broker -> false)).as("no follower may join").isNull();
+    }
+
+    /**
      * A leader notes its epoch's start before appending; replaced before it appended anything, it holds an empty
      * epoch at its log end that the new leader never had. Truncating to its own log end offset must drop it, or
      * the next fetch (with that epoch as the last fetched one) diverges at the same offset again, forever
