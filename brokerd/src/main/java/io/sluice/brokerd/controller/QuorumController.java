@@ -18,7 +18,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -42,7 +42,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +73,10 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private final RaftGroupId groupId;
     private final ControllerStateMachine stateMachine;
     private final RaftServer server;
-    /** Null on a single voter (proposals go to the local server). */
+    /** Null on a single voter (proposals go to the local server). Used through its blocking API only, see {@link #send}. */
     private final RaftClient client;
+    /** Runs the client's blocking calls; null on a single voter. */
+    private final ExecutorService clientCalls;
     private final RaftPeerId self;
     private final ClientId localClientId = ClientId.randomId();
     private final java.util.concurrent.atomic.AtomicLong localCallIds = new java.util.concurrent.atomic.AtomicLong();
@@ -81,6 +85,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private final Map<Integer, Long> lastHeartbeatMs = new ConcurrentHashMap<>();
     private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean registering = new AtomicBoolean();
+    private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
     private volatile boolean wasLeader;
     /** When {@link #checkLeases} last ran (clock ms), or -1. */
     private volatile long lastLeaseCheckMs = -1;
@@ -118,8 +123,10 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                 .setParameters(new Parameters())
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(group(config.voters()))
-                .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .setRetryPolicy(UNTIL_CALL_DEADLINE)
                 .build();
+        this.clientCalls = config.isSingleVoter() ? null
+                : Executors.newCachedThreadPool(new DefaultThreadFactory("sluice-controller-client", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-controller-timer", true));
     }
 
@@ -254,7 +261,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     public CommandResult submit(MetadataCommand command, long timeoutMs) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))), false)
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))), false, deadlineNs)
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
@@ -273,9 +280,38 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
     }
 
-    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly) {
+    /**
+     * Deadline (System.nanoTime) of the blocking client call running on this thread, for {@link #UNTIL_CALL_DEADLINE}.
+     */
+    private static final ThreadLocal<Long> CALL_DEADLINE_NS = new ThreadLocal<>();
+    private static final RetryPolicy.Action RETRY_AFTER_100_MS = () -> TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+    /** The client retries (another voter, a new leader) every 100 ms until its call's deadline. */
+    private static final RetryPolicy UNTIL_CALL_DEADLINE = event -> {
+        Long deadlineNs = CALL_DEADLINE_NS.get();
+        return deadlineNs != null && System.nanoTime() - deadlineNs < 0 ? RETRY_AFTER_100_MS : RetryPolicy.NO_RETRY_ACTION;
+    };
+
+    /**
+     * Sends to the quorum leader and completes with its reply, or fails once {@code deadlineNs} has passed.
+     * <p>
+     * Through the client's blocking API on {@link #clientCalls}, never its async API: Ratis' ordered async client
+     * deadlocks when a connection fails while another request is being sent (the Netty thread fails the outstanding
+     * replies holding the connection's lock and, in their callbacks, takes the sliding window's; a sender holds the
+     * sliding window's and waits for the connection's). The fault suite hit it in a rolling restart: the broker's
+     * heartbeats and ISR changes stopped for good, so it stayed fenced. Blocking calls take neither lock in a callback.
+     */
+    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs) {
         if (client != null) {
-            return readOnly ? client.async().sendReadOnly(message) : client.async().send(message);
+            return CompletableFuture.supplyAsync(() -> {
+                CALL_DEADLINE_NS.set(deadlineNs);
+                try {
+                    return readOnly ? client.io().sendReadOnly(message) : client.io().send(message);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                } finally {
+                    CALL_DEADLINE_NS.remove();
+                }
+            }, clientCalls);
         }
         org.apache.ratis.protocol.RaftClientRequest request = org.apache.ratis.protocol.RaftClientRequest.newBuilder()
                 .setClientId(localClientId).setServerId(self).setGroupId(groupId).setCallId(localCallIds.incrementAndGet())
@@ -296,8 +332,13 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         if (closed) {
             return;
         }
+        if (!heartbeatInFlight.compareAndSet(false, true)) {
+            return;
+        }
         byte[] hb = MetadataCodec.encode(new Heartbeat(config.nodeId(), incarnation));
-        send(Message.valueOf(ByteString.copyFrom(hb)), true).whenComplete((reply, error) -> {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.sessionTimeoutMs());
+        send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs).whenComplete((reply, error) -> {
+            heartbeatInFlight.set(false);
             if (error != null || reply == null || !reply.isSuccess()) {
                 log.debug("Heartbeat to the controller failed: {}", error != null ? error.toString() : reply);
                 return;
@@ -323,7 +364,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             } finally {
                 registering.set(false);
             }
-        }, timer);
+        }, clientCalls != null ? clientCalls : timer);
     }
 
     /** A broker's heartbeat, answered by the quorum leader. */
@@ -504,6 +545,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     public void close() {
         closed = true;
         timer.shutdownNow();
+        if (clientCalls != null) {
+            clientCalls.shutdownNow();
+        }
         if (client != null) {
             try {
                 client.close();
