@@ -38,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of it that is not the controller is SIGSTOPped, so it stays in the ISR (replica.lag.time.max.ms, the broker
  * session and offsets.commit.timeout.ms are all a minute) and the high watermark cannot pass a new commit. While
  * that commit waits, a member of another group heartbeats past its session timeout, a new group is joined, and
- * OffsetFetch still reads the previous offset; after SIGCONT the commit is answered and visible. Requests go over
+ * OffsetFetch from another connection still reads the previous offset; after SIGCONT the commit is answered and
+ * visible, and an OffsetFetch pipelined behind it on its own connection reads it. Requests go over
  * raw connections to the coordinator, so no client picks the frozen broker by chance.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -97,6 +98,8 @@ class GroupCommitWaitIT {
             cluster.pause(follower);
             paused = follower;
             int pending = committer.send(ApiKeys.OFFSET_COMMIT, (short) 8, commitRequest("busy", 10));
+            // Pipelined on the same connection, as Kafka clients may: it must read that commit, not the one before.
+            int ownRead = committer.send(ApiKeys.OFFSET_FETCH, (short) 5, fetchRequest("busy"));
 
             // Heartbeat as a client would, for longer than the session timeout; every one is answered while the
             // commit still waits (its response has not started to arrive).
@@ -122,6 +125,9 @@ class GroupCommitWaitIT {
             OffsetCommitResponseData answered = (OffsetCommitResponseData) committer.receive(ApiKeys.OFFSET_COMMIT, (short) 8,
                     pending, Duration.ofSeconds(60));
             long answeredNs = System.nanoTime();
+            OffsetFetchResponseData readBack = (OffsetFetchResponseData) committer.receive(ApiKeys.OFFSET_FETCH, (short) 5, ownRead,
+                    Duration.ofSeconds(10));
+            assertThat(readBack.topics().get(0).partitions().get(0).committedOffset()).as("read-your-commit on one connection").isEqualTo(10);
             assertThat(Errors.forCode(answered.topics().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
             assertThat(fetchCommitted(probe, "busy")).isEqualTo(10);
             assertThat(heartbeat(member, "live", joined)).isEqualTo(Errors.NONE);
@@ -195,10 +201,13 @@ class GroupCommitWaitIT {
         return Errors.forCode(r.topics().get(0).partitions().get(0).errorCode());
     }
 
+    private static OffsetFetchRequestData fetchRequest(String group) {
+        return new OffsetFetchRequestData().setGroupId(group).setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopic()
+                .setName(TOPIC).setPartitionIndexes(List.of(0))));
+    }
+
     private static long fetchCommitted(RawKafkaClient c, String group) throws Exception {
-        OffsetFetchResponseData r = (OffsetFetchResponseData) c.call(ApiKeys.OFFSET_FETCH, (short) 5, new OffsetFetchRequestData()
-                .setGroupId(group).setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopic().setName(TOPIC)
-                        .setPartitionIndexes(List.of(0)))));
+        OffsetFetchResponseData r = (OffsetFetchResponseData) c.call(ApiKeys.OFFSET_FETCH, (short) 5, fetchRequest(group));
         assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.NONE);
         return r.topics().get(0).partitions().get(0).committedOffset();
     }

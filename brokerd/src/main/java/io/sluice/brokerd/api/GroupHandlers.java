@@ -49,6 +49,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -85,12 +87,40 @@ public final class GroupHandlers {
         apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> onExecutor(ctx, () -> syncGroup((SyncGroupRequestData) r)));
         apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> heartbeat((HeartbeatRequestData) r), ctx.executor()));
         apis.register(ApiKeys.LEAVE_GROUP, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> leaveGroup(ctx, (LeaveGroupRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> onExecutor(ctx, () -> offsetCommit(ctx, (OffsetCommitRequestData) r)));
-        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetFetch(ctx, (OffsetFetchRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> listGroups((ListGroupsRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeGroups(ctx, (DescribeGroupsRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> onExecutor(ctx, () -> deleteGroups((DeleteGroupsRequestData) r)));
-        apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> onExecutor(ctx, () -> offsetDelete((OffsetDeleteRequestData) r)));
+        apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> onExecutor(ctx, () -> write(ctx, offsetCommit(ctx, (OffsetCommitRequestData) r))));
+        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> offsetFetch(ctx, (OffsetFetchRequestData) r))));
+        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> listGroups((ListGroupsRequestData) r))));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> describeGroups(ctx, (DescribeGroupsRequestData) r))));
+        apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> onExecutor(ctx, () -> write(ctx, deleteGroups((DeleteGroupsRequestData) r))));
+        apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> onExecutor(ctx, () -> write(ctx, offsetDelete((OffsetDeleteRequestData) r))));
+    }
+
+    /**
+     * Per connection (keyed by its request executor), the offset writes it sent that are not answered yet; an entry
+     * is removed when they are, and every write is answered within offsets.commit.timeout.ms. Kafka handles one request per connection at a time, so a client that
+     * pipelines OffsetCommit and OffsetFetch on one connection reads its own commit. Here the connection's next
+     * request starts as soon as the commit is appended, so reads of group state ({@link #afterWrites}) wait for the
+     * connection's writes first; other connections read the last replicated state at once.
+     */
+    private final Map<Executor, CompletableFuture<?>> writesInFlight = new ConcurrentHashMap<>();
+
+    /** Registers {@code answer}, a write's response, as in flight on the connection. Runs on its request executor. */
+    private CompletableFuture<ApiMessage> write(RequestContext ctx, CompletableFuture<ApiMessage> answer) {
+        if (!answer.isDone()) {
+            writesInFlight.merge(ctx.executor(), answer, (earlier, later) -> CompletableFuture.allOf(earlier, later));
+            CompletableFuture<?> registered = writesInFlight.get(ctx.executor());
+            registered.whenComplete((r, e) -> writesInFlight.remove(ctx.executor(), registered));
+        }
+        return answer;
+    }
+
+    /** Runs {@code read} once the connection's writes in flight are answered (at once without any). */
+    private CompletableFuture<ApiMessage> afterWrites(RequestContext ctx, Supplier<ApiMessage> read) {
+        CompletableFuture<?> writes = writesInFlight.get(ctx.executor());
+        if (writes == null || writes.isDone()) {
+            return CompletableFuture.completedFuture(read.get());
+        }
+        return writes.handle((r, e) -> null).thenApplyAsync(ignored -> read.get(), ctx.executor());
     }
 
     /** Starts {@code call} on the request executor; its own future (a parked join or sync, a write) completes later. */
