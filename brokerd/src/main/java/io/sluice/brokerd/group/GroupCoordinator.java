@@ -44,13 +44,14 @@ import java.util.function.Predicate;
  * expiry appends its records (tombstones for deletions) under the lock and returns; the store's future tells when
  * every in-sync replica has them. Until then the write is <i>pending</i>: it is kept per {@code __consumer_offsets}
  * partition in append order, OffsetFetch still reads the last <i>materialised</i> offsets (classic groups have no
- * "require stable" wait; that is for transactional offsets), and every other request is served meanwhile. A write
- * that is replicated is materialised, together with every write appended before it on its partition (the high
- * watermark only moves forward), and then answered. A failed write is answered with the error Kafka's coordinator
- * gives ({@link PendingWrites#writeError}); one that timed out (or lost min.insync.replicas) is still in the log, so it stays
- * pending and is materialised, unanswered a second time, when a later write of its partition is replicated — the
- * state a reload of the log would produce. A write whose leadership was lost is never materialised here; the next
- * leader loads whatever the log kept. Answers for one partition leave in append order.
+ * "require stable" wait; that is for transactional offsets; GroupHandlers makes a connection's own reads wait for
+ * its writes), and every other request is served meanwhile. A write that is replicated is materialised, together
+ * with every write appended before it on its partition (the high watermark only moves forward), and then answered.
+ * A failed write is answered with the error Kafka's coordinator gives ({@link PendingWrites#writeError}). One that
+ * timed out (or lost min.insync.replicas) is still in the log, so it stays pending and is materialised, without a
+ * second answer, when a later write of its partition is replicated: the state a reload of the log would produce. A
+ * write whose leadership was lost is never materialised here; the next leader loads whatever the log kept. Answers
+ * for one partition leave in append order.
  * <p>
  * Thread-safe: state is guarded by the coordinator's monitor. Futures of offset writes are completed after it is
  * released, in order, by whichever thread drains the answer queue. Futures returned by join/sync are completed

@@ -3,7 +3,7 @@ package io.sluice.brokerd.group;
 /**
  * A write to {@code __consumer_offsets} that did not become durable, and why. The store throws it when nothing was
  * appended, or fails the write's future with it when the appended records did not reach the in-sync replicas; the
- * coordinator turns the reason into the error the client sees ({@link GroupCoordinator#writeError}).
+ * coordinator turns the reason into the error the client sees ({@link PendingWrites#writeError}).
  */
 public final class OffsetWriteException extends RuntimeException {
     private static final long serialVersionUID = 1L;
