@@ -68,6 +68,8 @@ public final class Broker implements AutoCloseable {
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
     /** Loads and unloads groups as __consumer_offsets leadership moves. */
     private final ExecutorService groupLoader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-group-loader", true));
+    /** Completes offset writes once replicated (outside the purgatory's locks; see LogOffsetStore). */
+    private final ExecutorService offsetWrites = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-offset-writes", true));
     private ReplicaManager replicaManager;
     private InterBrokerClient interBroker;
     private final String clusterId;
@@ -124,6 +126,7 @@ public final class Broker implements AutoCloseable {
             }
             isrExecutor.shutdownNow();
             groupLoader.shutdownNow();
+            offsetWrites.shutdownNow();
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
             cleaner.shutdownNow();
@@ -216,7 +219,8 @@ public final class Broker implements AutoCloseable {
 
         // The coordinator serves the groups of the __consumer_offsets partitions this broker leads, loading a
         // partition's groups when it becomes leader (on its own thread: loading reads the log).
-        LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions());
+        LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions(), delayedProduces,
+                config.offsetsCommitTimeoutMs(), offsetWrites);
         GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets);
         groups.claimNone();
         replicas.addLeadershipListener((tp, leader) -> {
@@ -381,6 +385,7 @@ public final class Broker implements AutoCloseable {
         interBroker.close();
         isrExecutor.shutdownNow();
         groupLoader.shutdownNow();
+        offsetWrites.shutdownNow();
         requestExecutor.shutdown();
         scheduler.shutdown();
         cleaner.shutdown();

@@ -49,6 +49,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -77,21 +79,51 @@ public final class GroupHandlers {
 
     public void register(ApiRegistry apis) {
         // Everything runs on the connection's request executor: the coordinator's lock may be held by an offset
-        // commit that is writing (and with fsync: always, syncing) to __consumer_offsets, and event loops must not wait.
+        // commit that is appending (and with fsync: always, syncing) to __consumer_offsets, and event loops must not
+        // wait. OffsetCommit, DeleteGroups and OffsetDelete then answer when their records are replicated, from
+        // whichever thread completes them; the request thread is free as soon as the records are appended.
         apis.register(ApiKeys.FIND_COORDINATOR, 0, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> findCoordinator(ctx, (FindCoordinatorRequestData) r), ctx.executor()));
         apis.register(ApiKeys.JOIN_GROUP, 0, 9, (ctx, r) -> onExecutor(ctx, () -> joinGroup(ctx, (JoinGroupRequestData) r)));
         apis.register(ApiKeys.SYNC_GROUP, 0, 5, (ctx, r) -> onExecutor(ctx, () -> syncGroup((SyncGroupRequestData) r)));
         apis.register(ApiKeys.HEARTBEAT, 0, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> heartbeat((HeartbeatRequestData) r), ctx.executor()));
         apis.register(ApiKeys.LEAVE_GROUP, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> leaveGroup(ctx, (LeaveGroupRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetCommit(ctx, (OffsetCommitRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetFetch(ctx, (OffsetFetchRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> CompletableFuture.supplyAsync(() -> listGroups((ListGroupsRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeGroups(ctx, (DescribeGroupsRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> deleteGroups((DeleteGroupsRequestData) r), ctx.executor()));
-        apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> CompletableFuture.supplyAsync(() -> offsetDelete((OffsetDeleteRequestData) r), ctx.executor()));
+        apis.register(ApiKeys.OFFSET_COMMIT, 2, 10, (ctx, r) -> onExecutor(ctx, () -> write(ctx, offsetCommit(ctx, (OffsetCommitRequestData) r))));
+        apis.register(ApiKeys.OFFSET_FETCH, 1, 10, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> offsetFetch(ctx, (OffsetFetchRequestData) r))));
+        apis.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> listGroups((ListGroupsRequestData) r))));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, 0, 6, (ctx, r) -> onExecutor(ctx, () -> afterWrites(ctx, () -> describeGroups(ctx, (DescribeGroupsRequestData) r))));
+        apis.register(ApiKeys.DELETE_GROUPS, 0, 2, (ctx, r) -> onExecutor(ctx, () -> write(ctx, deleteGroups((DeleteGroupsRequestData) r))));
+        apis.register(ApiKeys.OFFSET_DELETE, 0, 0, (ctx, r) -> onExecutor(ctx, () -> write(ctx, offsetDelete((OffsetDeleteRequestData) r))));
     }
 
-    /** Starts {@code call} on the request executor; its own future (a parked join or sync) completes later. */
+    /**
+     * Per connection (keyed by its request executor), the offset writes it sent that are not answered yet; an entry
+     * is removed when they are, and every write is answered within offsets.commit.timeout.ms. Kafka handles one request per connection at a time, so a client that
+     * pipelines OffsetCommit and OffsetFetch on one connection reads its own commit. Here the connection's next
+     * request starts as soon as the commit is appended, so reads of group state ({@link #afterWrites}) wait for the
+     * connection's writes first; other connections read the last replicated state at once.
+     */
+    private final Map<Executor, CompletableFuture<?>> writesInFlight = new ConcurrentHashMap<>();
+
+    /** Registers {@code answer}, a write's response, as in flight on the connection. Runs on its request executor. */
+    private CompletableFuture<ApiMessage> write(RequestContext ctx, CompletableFuture<ApiMessage> answer) {
+        if (!answer.isDone()) {
+            writesInFlight.merge(ctx.executor(), answer, (earlier, later) -> CompletableFuture.allOf(earlier, later));
+            CompletableFuture<?> registered = writesInFlight.get(ctx.executor());
+            registered.whenComplete((r, e) -> writesInFlight.remove(ctx.executor(), registered));
+        }
+        return answer;
+    }
+
+    /** Runs {@code read} once the connection's writes in flight are answered (at once without any). */
+    private CompletableFuture<ApiMessage> afterWrites(RequestContext ctx, Supplier<ApiMessage> read) {
+        CompletableFuture<?> writes = writesInFlight.get(ctx.executor());
+        if (writes == null || writes.isDone()) {
+            return CompletableFuture.completedFuture(read.get());
+        }
+        return writes.handle((r, e) -> null).thenApplyAsync(ignored -> read.get(), ctx.executor());
+    }
+
+    /** Starts {@code call} on the request executor; its own future (a parked join or sync, a write) completes later. */
     private static CompletableFuture<ApiMessage> onExecutor(RequestContext ctx, Supplier<CompletableFuture<ApiMessage>> call) {
         return CompletableFuture.supplyAsync(call, ctx.executor()).thenCompose(f -> f);
     }
@@ -194,7 +226,7 @@ public final class GroupHandlers {
         return byId ? registry.topic(Uuids.fromKafka(id)) : registry.topic(name);
     }
 
-    ApiMessage offsetCommit(RequestContext ctx, OffsetCommitRequestData req) {
+    CompletableFuture<ApiMessage> offsetCommit(RequestContext ctx, OffsetCommitRequestData req) {
         boolean byId = ctx.apiVersion() >= 10;
         long now = clock.millis();
         Map<TopicPartition, CommittedOffset> offsets = new LinkedHashMap<>();
@@ -211,8 +243,13 @@ public final class GroupHandlers {
                 }
             }
         }
-        Map<TopicPartition, GroupError> result = coordinator.commit(req.groupId(), req.memberId(), req.groupInstanceId(),
-                req.generationIdOrMemberEpoch(), offsets, tp -> registry.topic(tp.topic()).map(i -> tp.partition() < i.partitions()).orElse(false), now);
+        return coordinator.commit(req.groupId(), req.memberId(), req.groupInstanceId(), req.generationIdOrMemberEpoch(), offsets,
+                        tp -> registry.topic(tp.topic()).map(i -> tp.partition() < i.partitions()).orElse(false), now)
+                .thenApply(result -> offsetCommitResponse(req, byId, unknown, result));
+    }
+
+    private OffsetCommitResponseData offsetCommitResponse(OffsetCommitRequestData req, boolean byId, Map<TopicPartition, Errors> unknown,
+                                                          Map<TopicPartition, GroupError> result) {
         OffsetCommitResponseData resp = new OffsetCommitResponseData();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
             Optional<TopicInfo> info = topic(byId, t.name(), t.topicId());
@@ -351,22 +388,29 @@ public final class GroupHandlers {
         return resp;
     }
 
-    ApiMessage deleteGroups(DeleteGroupsRequestData req) {
-        DeleteGroupsResponseData resp = new DeleteGroupsResponseData();
-        coordinator.deleteGroups(req.groupsNames(), clock.millis()).forEach((id, e) -> resp.results()
-                .add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(id).setErrorCode(errorOf(e).code())));
-        return resp;
+    CompletableFuture<ApiMessage> deleteGroups(DeleteGroupsRequestData req) {
+        return coordinator.deleteGroups(req.groupsNames(), clock.millis()).thenApply(results -> {
+            DeleteGroupsResponseData resp = new DeleteGroupsResponseData();
+            results.forEach((id, e) -> resp.results()
+                    .add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(id).setErrorCode(errorOf(e).code())));
+            return resp;
+        });
     }
 
-    ApiMessage offsetDelete(OffsetDeleteRequestData req) {
+    CompletableFuture<ApiMessage> offsetDelete(OffsetDeleteRequestData req) {
         List<TopicPartition> tps = new ArrayList<>();
         req.topics().forEach(t -> t.partitions().forEach(p -> tps.add(new TopicPartition(t.name(), p.partitionIndex()))));
         Set<String> subscribed = subscribedTopics(req.groupId());
-        Map<TopicPartition, GroupError> result = coordinator.deleteOffsets(req.groupId(), tps, subscribed::contains, clock.millis());
+        return coordinator.deleteOffsets(req.groupId(), tps, subscribed::contains, clock.millis())
+                .thenApply(r -> offsetDeleteResponse(req, r));
+    }
+
+    private static OffsetDeleteResponseData offsetDeleteResponse(OffsetDeleteRequestData req, GroupTypes.OffsetDeleteResult r) {
         OffsetDeleteResponseData resp = new OffsetDeleteResponseData();
-        if (result == null) {
-            return resp.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
+        if (r.error() != GroupError.NONE) {
+            return resp.setErrorCode(errorOf(r.error()).code());
         }
+        Map<TopicPartition, GroupError> result = r.partitions();
         for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : req.topics()) {
             OffsetDeleteResponseData.OffsetDeleteResponseTopic rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
             t.partitions().forEach(p -> rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()

@@ -229,6 +229,10 @@ public final class BrokerConfig {
                 Integer.parseInt(get(BrokerConfigDef.OFFSET_METADATA_MAX_BYTES)));
     }
 
+    public long offsetsCommitTimeoutMs() {
+        return Long.parseLong(get(BrokerConfigDef.OFFSETS_COMMIT_TIMEOUT_MS));
+    }
+
     public int offsetsTopicPartitions() {
         return Integer.parseInt(get(BrokerConfigDef.OFFSETS_TOPIC_PARTITIONS));
     }

@@ -40,6 +40,7 @@ public final class BrokerConfigDef {
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_LISTENER = "controller.listener";
     public static final String BROKER_RACK = "broker.rack";
@@ -106,6 +107,9 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(OFFSETS_COMMIT_TIMEOUT_MS, "10000", "ms", "longest an offset commit (or offset deletion) waits for every in-sync "
+                + "replica of __consumer_offsets; then it is answered COORDINATOR_NOT_AVAILABLE (the records stay in the log)",
+                BrokerConfigDef::positiveLong, "an integer >= 1");
         add(CONTROLLER_QUORUM_VOTERS, "", "id@host:port,...",
                 "the controller quorum: every broker's node id and Raft address, the same list on every broker; "
                         + "empty: a single node that is its own one-voter quorum", BrokerConfigDef::voters,

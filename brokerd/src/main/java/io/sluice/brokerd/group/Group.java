@@ -24,7 +24,13 @@ final class Group {
     /** A rebalance of an empty group waits this long for more members (group.initial.rebalance.delay.ms). */
     long initialDelayUntilMs;
     long emptySinceMs;
+    /** Committed offsets as of the last replicated write to __consumer_offsets (what OffsetFetch reads). */
     final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+    /**
+     * Partitions with writes (commits or tombstones) appended to __consumer_offsets but not yet applied to
+     * {@link #offsets}, and how many. A group with pending writes is kept, and their partitions do not expire.
+     */
+    final Map<TopicPartition, Integer> pendingWrites = new HashMap<>();
 
     Group(String groupId, long nowMs) {
         this.groupId = groupId;
@@ -33,6 +39,11 @@ final class Group {
 
     boolean allMembersJoined() {
         return pendingMembers.isEmpty() && members.values().stream().allMatch(m -> m.awaitingJoin != null);
+    }
+
+    /** Nothing left to keep: no members, no offsets, no writes in flight. */
+    boolean isRemovable() {
+        return members.isEmpty() && pendingMembers.isEmpty() && offsets.isEmpty() && pendingWrites.isEmpty();
     }
 
     int maxRebalanceTimeoutMs() {

@@ -11,6 +11,7 @@ import io.sluice.brokerd.group.GroupTypes.JoinedMember;
 import io.sluice.brokerd.group.GroupTypes.LeaveResult;
 import io.sluice.brokerd.group.GroupTypes.Leaving;
 import io.sluice.brokerd.group.GroupTypes.MemberDescription;
+import io.sluice.brokerd.group.GroupTypes.OffsetDeleteResult;
 import io.sluice.brokerd.group.GroupTypes.PartitionOffset;
 import io.sluice.brokerd.group.GroupTypes.Protocol;
 import io.sluice.brokerd.group.GroupTypes.SyncRequest;
@@ -29,17 +30,32 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * The classic-protocol group coordinator (JoinGroup/SyncGroup/Heartbeat/LeaveGroup, offsets) of a single node.
  * States and transitions are drawn in {@link GroupState}. Protocol types (consumer, connect, ...) and member
  * metadata are opaque. Time is passed in: {@link #poll(long)} expires silent members, ends rebalances at their
- * timeout and expires offsets, so tests drive it without sleeping. Committed offsets are written to the
- * {@link OffsetStore} before they are acknowledged and rebuilt from it by {@link #load(long)}.
+ * timeout and expires offsets, so tests drive it without sleeping. Committed offsets are rebuilt from the
+ * {@link OffsetStore} by {@link #load(long)}.
  * <p>
- * Thread-safe: every method holds the coordinator's monitor. Futures returned by join/sync are completed under it,
- * so their continuations must only hand off (the network layer hops to the connection's event loop).
+ * <b>Offset writes do not hold the coordinator.</b> As in Kafka, a commit, an OffsetDelete, a DeleteGroups or an
+ * expiry appends its records (tombstones for deletions) under the lock and returns; the store's future tells when
+ * every in-sync replica has them. Until then the write is <i>pending</i>: it is kept per {@code __consumer_offsets}
+ * partition in append order, OffsetFetch still reads the last <i>materialised</i> offsets (classic groups have no
+ * "require stable" wait; that is for transactional offsets; GroupHandlers makes a connection's own reads wait for
+ * its writes), and every other request is served meanwhile. A write that is replicated is materialised, together
+ * with every write appended before it on its partition (the high watermark only moves forward), and then answered.
+ * A failed write is answered with the error Kafka's coordinator gives ({@link PendingWrites#writeError}). One that
+ * timed out (or lost min.insync.replicas) is still in the log, so it stays pending and is materialised, without a
+ * second answer, when a later write of its partition is replicated: the state a reload of the log would produce. A
+ * write whose leadership was lost is never materialised here; the next leader loads whatever the log kept. Answers
+ * for one partition leave in append order.
+ * <p>
+ * Thread-safe: state is guarded by the coordinator's monitor. Futures of offset writes are completed after it is
+ * released, in order, by whichever thread drains the answer queue. Futures returned by join/sync are completed
+ * under it, so their continuations must only hand off (the network layer hops to the connection's event loop).
  */
 public final class GroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -47,6 +63,8 @@ public final class GroupCoordinator {
     private final GroupConfig config;
     private final OffsetStore store;
     private final Map<String, Group> groups = new HashMap<>();
+    /** Writes to __consumer_offsets waiting for their replication, and the answers they owe. Guarded by this. */
+    private final PendingWrites pending = new PendingWrites();
 
     public GroupCoordinator(GroupConfig config, OffsetStore store) {
         this.config = config;
@@ -58,7 +76,6 @@ public final class GroupCoordinator {
         return (groupId.hashCode() & 0x7fffffff) % store.partitionCount();
     }
 
-    /** Rebuilds groups and committed offsets from the store (start-up). */
     /**
      * Partitions of {@code __consumer_offsets} this coordinator serves; null after {@link #load} (all of them, as on
      * a single node and in tests). In a cluster, {@link #becomeCoordinator} and {@link #resign} follow the
@@ -75,27 +92,42 @@ public final class GroupCoordinator {
     }
 
     /** From now on this coordinator serves only partitions it is told it leads ({@link #becomeCoordinator}). */
-    public synchronized void claimNone() {
-        ownedPartitions = new java.util.HashSet<>();
-        groups.clear();
+    public void claimNone() {
+        synchronized (this) {
+            ownedPartitions = new java.util.HashSet<>();
+            groups.clear();
+            pending.dropAll();
+        }
+        pending.drainAnswers();
     }
 
     /** This broker now leads {@code partition} of the offsets topic: loads its groups and serves them. */
-    public synchronized void becomeCoordinator(int partition, long nowMs) {
-        if (ownedPartitions == null) {
-            ownedPartitions = new java.util.HashSet<>();
+    public void becomeCoordinator(int partition, long nowMs) {
+        synchronized (this) {
+            if (ownedPartitions == null) {
+                ownedPartitions = new java.util.HashSet<>();
+            }
+            if (ownedPartitions.contains(partition)) {
+                return;
+            }
+            groups.keySet().removeIf(id -> partitionFor(id) == partition);
+            pending.drop(partition);
+            int records = loadPartition(partition, nowMs);
+            ownedPartitions.add(partition);
+            log.info("Coordinating the groups of {}-{}: loaded {} offset records", OFFSETS_TOPIC, partition, records);
         }
-        if (ownedPartitions.contains(partition)) {
-            return;
-        }
-        groups.keySet().removeIf(id -> partitionFor(id) == partition);
-        int records = loadPartition(partition, nowMs);
-        ownedPartitions.add(partition);
-        log.info("Coordinating the groups of {}-{}: loaded {} offset records", OFFSETS_TOPIC, partition, records);
+        pending.drainAnswers();
     }
 
     /** Another broker leads {@code partition} now: its groups are dropped here (members rejoin the new coordinator). */
-    public synchronized void resign(int partition) {
+    public void resign(int partition) {
+        synchronized (this) {
+            resignLocked(partition);
+        }
+        pending.drainAnswers();
+    }
+
+    private void resignLocked(int partition) {
         if (ownedPartitions == null) {
             ownedPartitions = new java.util.HashSet<>();
             for (int p = 0; p < store.partitionCount(); p++) {
@@ -116,13 +148,23 @@ public final class GroupCoordinator {
             });
             return true;
         });
+        pending.drop(partition);
         log.info("No longer coordinating the groups of {}-{}", OFFSETS_TOPIC, partition);
     }
 
     private static final String OFFSETS_TOPIC = "__consumer_offsets";
 
-    public synchronized void load(long nowMs) {
+    /** Rebuilds groups and committed offsets from the store (start-up); writes still pending are dropped. */
+    public void load(long nowMs) {
+        synchronized (this) {
+            loadAll(nowMs);
+        }
+        pending.drainAnswers();
+    }
+
+    private void loadAll(long nowMs) {
         groups.clear();
+        pending.dropAll();
         ownedPartitions = null;
         int records = 0;
         for (int p = 0; p < store.partitionCount(); p++) {
@@ -494,44 +536,61 @@ public final class GroupCoordinator {
     // ---------------------------------------------------------------- time
 
     /** Expires silent members and lapsed pending ids, ends overdue rebalances, expires offsets of empty groups. */
-    public synchronized void poll(long nowMs) {
-        for (Group g : new ArrayList<>(groups.values())) {
-            g.pendingMembers.values().removeIf(deadline -> deadline < nowMs);
-            boolean removed = false;
-            for (Member m : new ArrayList<>(g.members.values())) {
-                if (m.isExpired(nowMs)) {
-                    log.info("Member {} of group {} missed its session timeout of {} ms; removing it", m.memberId,
-                            g.groupId, m.sessionTimeoutMs);
-                    removeMember(g, m, GroupError.UNKNOWN_MEMBER_ID);
-                    removed = true;
-                }
+    public void poll(long nowMs) {
+        List<PendingWrites.Write> expiries = new ArrayList<>();
+        synchronized (this) {
+            for (Group g : new ArrayList<>(groups.values())) {
+                pollGroup(g, nowMs, expiries);
             }
-            if (removed) {
-                onMembersRemoved(g, nowMs, "session timeout");
+        }
+        expiries.forEach(this::settleWhenReplicated);
+        pending.drainAnswers();
+    }
+
+    private void pollGroup(Group g, long nowMs, List<PendingWrites.Write> expiries) {
+        g.pendingMembers.values().removeIf(deadline -> deadline < nowMs);
+        boolean removed = false;
+        for (Member m : new ArrayList<>(g.members.values())) {
+            if (m.isExpired(nowMs)) {
+                log.info("Member {} of group {} missed its session timeout of {} ms; removing it", m.memberId,
+                        g.groupId, m.sessionTimeoutMs);
+                removeMember(g, m, GroupError.UNKNOWN_MEMBER_ID);
+                removed = true;
             }
-            if (g.state == GroupState.PREPARING_REBALANCE && nowMs >= Math.max(g.rebalanceDeadlineMs, g.initialDelayUntilMs)) {
-                completeJoin(g, nowMs);
-            } else {
-                maybeCompleteJoin(g, nowMs);
-            }
-            if (g.state == GroupState.EMPTY) {
-                expireOffsets(g, nowMs);
-            }
+        }
+        if (removed) {
+            onMembersRemoved(g, nowMs, "session timeout");
+        }
+        if (g.state == GroupState.PREPARING_REBALANCE && nowMs >= Math.max(g.rebalanceDeadlineMs, g.initialDelayUntilMs)) {
+            completeJoin(g, nowMs);
+        } else {
+            maybeCompleteJoin(g, nowMs);
+        }
+        if (g.state == GroupState.EMPTY) {
+            maybeExpireOffsets(g, nowMs, expiries);
         }
     }
 
-    private void expireOffsets(Group g, long nowMs) {
+    /** Writes tombstones for the offsets past retention; partitions with a write in flight wait for it (as Kafka). */
+    private void maybeExpireOffsets(Group g, long nowMs, List<PendingWrites.Write> expiries) {
         List<TopicPartition> expired = new ArrayList<>();
         g.offsets.forEach((tp, o) -> {
-            if (nowMs - Math.max(o.commitTimestampMs(), g.emptySinceMs) > config.offsetsRetentionMs()) {
+            if (!g.pendingWrites.containsKey(tp) && nowMs - Math.max(o.commitTimestampMs(), g.emptySinceMs) > config.offsetsRetentionMs()) {
                 expired.add(tp);
             }
         });
         if (!expired.isEmpty()) {
             log.info("Expiring {} offsets of empty group {} (offsets.retention.minutes)", expired.size(), g.groupId);
-            removeOffsets(g, expired, nowMs);
+            PendingWrites.Write w = appendLocked(tombstones(g.groupId, expired, e -> {
+                if (e != GroupError.NONE) {
+                    log.warn("Expiring offsets of group {} failed: {}", g.groupId, e);
+                }
+            }), nowMs);
+            if (w != null) {
+                expiries.add(w);
+            }
         }
-        if (g.offsets.isEmpty() && g.members.isEmpty() && g.pendingMembers.isEmpty()) {
+        if (g.isRemovable()) {
             groups.remove(g.groupId);
         }
     }
@@ -540,24 +599,40 @@ public final class GroupCoordinator {
 
     /**
      * OffsetCommit. A commit with generation -1 and no member id (standalone consumers, Admin) is accepted only
-     * while the group has no members. Returns the error for each partition.
+     * while the group has no members. The records are appended at once; the future completes with the error for
+     * each partition once they are replicated (or failed), and the offsets become visible to {@link #fetchOffsets}
+     * at that moment, not before.
      */
-    public synchronized Map<TopicPartition, GroupError> commit(String groupId, String memberId, String groupInstanceId,
-                                                               int generationId, Map<TopicPartition, CommittedOffset> offsets,
-                                                               Predicate<TopicPartition> partitionExists, long nowMs) {
+    public CompletableFuture<Map<TopicPartition, GroupError>> commit(String groupId, String memberId, String groupInstanceId,
+                                                                     int generationId, Map<TopicPartition, CommittedOffset> offsets,
+                                                                     Predicate<TopicPartition> partitionExists, long nowMs) {
+        CompletableFuture<Map<TopicPartition, GroupError>> answer = new CompletableFuture<>();
+        PendingWrites.Write w;
+        synchronized (this) {
+            w = appendCommitLocked(groupId, memberId, groupInstanceId, generationId, offsets, partitionExists, nowMs, answer);
+        }
+        settleWhenReplicated(w);
+        pending.drainAnswers();
+        return answer;
+    }
+
+    /** Validates and appends a commit; returns the write in flight, or null when the answer is already queued. */
+    private PendingWrites.Write appendCommitLocked(String groupId, String memberId, String groupInstanceId, int generationId,
+                                            Map<TopicPartition, CommittedOffset> offsets, Predicate<TopicPartition> partitionExists,
+                                            long nowMs, CompletableFuture<Map<TopicPartition, GroupError>> answer) {
         GroupError top = coordinatorError(groupId) != GroupError.NONE ? GroupError.NOT_COORDINATOR
                 : validateCommit(groupId, memberId, groupInstanceId, generationId);
         Map<TopicPartition, GroupError> result = new LinkedHashMap<>();
         if (top != GroupError.NONE) {
             offsets.keySet().forEach(tp -> result.put(tp, top));
-            return result;
+            pending.queueAnswer(() -> answer.complete(result));
+            return null;
         }
         Group g = groups.computeIfAbsent(groupId, id -> new Group(id, nowMs));
         Member m = g.members.get(memberId);
         if (m != null) {
             m.lastHeartbeatMs = nowMs;
         }
-        List<RecordBatchBuilder.Entry> records = new ArrayList<>();
         Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
         offsets.forEach((tp, o) -> {
             if (!partitionExists.test(tp)) {
@@ -566,24 +641,22 @@ public final class GroupCoordinator {
                 result.put(tp, GroupError.OFFSET_METADATA_TOO_LARGE);
             } else {
                 accepted.put(tp, o);
-                records.add(new RecordBatchBuilder.Entry(OffsetRecords.key(groupId, tp), OffsetRecords.value(o)));
+                result.put(tp, GroupError.NONE); // keeps the request's order; the write's outcome replaces it
             }
         });
-        if (!records.isEmpty()) {
-            try {
-                store.append(partitionFor(groupId), records, nowMs);
-            } catch (RuntimeException e) {
-                log.error("Could not write offsets of group {}", groupId, e);
-                accepted.keySet().forEach(tp -> result.put(tp, GroupError.COORDINATOR_NOT_AVAILABLE));
-                return result;
-            }
-            g.offsets.putAll(accepted);
-            accepted.keySet().forEach(tp -> result.put(tp, GroupError.NONE));
+        PendingWrites.Write w = null;
+        if (accepted.isEmpty()) {
+            pending.queueAnswer(() -> answer.complete(result));
+        } else {
+            w = appendLocked(new PendingWrites.Write(partitionFor(groupId), groupId, accepted, e -> {
+                accepted.keySet().forEach(tp -> result.put(tp, e));
+                answer.complete(result);
+            }), nowMs);
         }
-        if (g.members.isEmpty() && g.offsets.isEmpty() && g.pendingMembers.isEmpty()) {
+        if (g.isRemovable()) {
             groups.remove(groupId);
         }
-        return result;
+        return w;
     }
 
     private GroupError validateCommit(String groupId, String memberId, String groupInstanceId, int generationId) {
@@ -610,7 +683,10 @@ public final class GroupCoordinator {
         return GroupError.NONE;
     }
 
-    /** Committed offsets of the group; {@code partitions} null means all it has. Unknown partitions are absent. */
+    /**
+     * Committed offsets of the group; {@code partitions} null means all it has. Unknown partitions are absent.
+     * Only materialised offsets are read: a commit still waiting for its replication is not visible yet.
+     */
     public synchronized List<PartitionOffset> fetchOffsets(String groupId, List<TopicPartition> partitions) {
         Group g = groups.get(groupId);
         List<PartitionOffset> out = new ArrayList<>();
@@ -636,13 +712,65 @@ public final class GroupCoordinator {
         return m;
     }
 
-    private void removeOffsets(Group g, List<TopicPartition> partitions, long nowMs) {
-        List<RecordBatchBuilder.Entry> tombstones = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            tombstones.add(new RecordBatchBuilder.Entry(OffsetRecords.key(g.groupId, tp), null));
+    // ---------------------------------------------------------------- writes in flight
+
+    /** A write of tombstones: {@code tps} of the group lose their offsets. */
+    private PendingWrites.Write tombstones(String groupId, List<TopicPartition> tps, Consumer<GroupError> onAnswer) {
+        Map<TopicPartition, CommittedOffset> changes = new LinkedHashMap<>();
+        tps.forEach(tp -> changes.put(tp, null));
+        return new PendingWrites.Write(partitionFor(groupId), groupId, changes, onAnswer);
+    }
+
+    /**
+     * Appends {@code w}'s records and queues it behind the earlier writes of its partition; returns it, or null when
+     * nothing was appended (its failure is answered). Caller holds the monitor and then calls
+     * {@link #settleWhenReplicated} after releasing it.
+     */
+    private PendingWrites.Write appendLocked(PendingWrites.Write w, long nowMs) {
+        List<RecordBatchBuilder.Entry> records = new ArrayList<>();
+        w.changes.forEach((tp, o) -> records.add(new RecordBatchBuilder.Entry(OffsetRecords.key(w.groupId, tp),
+                o == null ? null : OffsetRecords.value(o))));
+        try {
+            w.replicated = store.append(w.partition, records, nowMs);
+        } catch (RuntimeException e) {
+            pending.refused(w, e);
+            return null;
         }
-        store.append(partitionFor(g.groupId), tombstones, nowMs);
-        partitions.forEach(g.offsets::remove);
+        Group g = groups.computeIfAbsent(w.groupId, id -> new Group(id, nowMs));
+        w.changes.keySet().forEach(tp -> g.pendingWrites.merge(tp, 1, Integer::sum));
+        pending.add(w);
+        return w;
+    }
+
+    /** Outside the monitor: settles {@code w} when its replication completes (now, if it already has). */
+    private void settleWhenReplicated(PendingWrites.Write w) {
+        if (w != null) {
+            w.replicated.whenComplete((ignored, error) -> {
+                synchronized (this) {
+                    pending.settle(w, error, this::materialise);
+                }
+                pending.drainAnswers();
+            });
+        }
+    }
+
+    /** Applies a replicated write to its group's offsets (in log order, as {@link #loadPartition} would). */
+    private void materialise(PendingWrites.Write w) {
+        Group g = groups.computeIfAbsent(w.groupId, id -> new Group(id, 0));
+        w.changes.forEach((tp, o) -> {
+            g.pendingWrites.computeIfPresent(tp, (k, n) -> n == 1 ? null : n - 1);
+            if (w.lost) {
+                return;
+            }
+            if (o == null) {
+                g.offsets.remove(tp);
+            } else {
+                g.offsets.put(tp, o);
+            }
+        });
+        if (g.isRemovable()) {
+            groups.remove(w.groupId);
+        }
     }
 
     // ---------------------------------------------------------------- admin
@@ -673,65 +801,98 @@ public final class GroupCoordinator {
                 g.state == GroupState.STABLE || g.state == GroupState.COMPLETING_REBALANCE ? g.protocolName : "", members));
     }
 
-    /** DeleteGroups: only groups without members; their offsets are removed from the store. */
-    public synchronized Map<String, GroupError> deleteGroups(List<String> groupIds, long nowMs) {
-        Map<String, GroupError> out = new LinkedHashMap<>();
-        for (String id : groupIds) {
-            if (coordinatorError(id) != GroupError.NONE) {
-                out.put(id, GroupError.NOT_COORDINATOR);
-                continue;
-            }
-            Group g = groups.get(id);
-            if (g == null) {
-                out.put(id, GroupError.GROUP_ID_NOT_FOUND);
-            } else if (!g.members.isEmpty() || g.state != GroupState.EMPTY) {
-                out.put(id, GroupError.NON_EMPTY_GROUP);
-            } else {
-                try {
-                    removeOffsets(g, new ArrayList<>(g.offsets.keySet()), nowMs);
-                } catch (RuntimeException e) {
-                    log.error("Could not delete group {}", id, e);
-                    out.put(id, GroupError.COORDINATOR_NOT_AVAILABLE);
-                    continue;
+    /**
+     * DeleteGroups: only groups without members. Tombstones for every offset the group has (materialised or in
+     * flight) are appended; the group is gone, and its error NONE, once they are replicated.
+     */
+    public CompletableFuture<Map<String, GroupError>> deleteGroups(List<String> groupIds, long nowMs) {
+        Map<String, CompletableFuture<GroupError>> perGroup = new LinkedHashMap<>();
+        List<PendingWrites.Write> writes = new ArrayList<>();
+        synchronized (this) {
+            for (String id : groupIds) {
+                if (!perGroup.containsKey(id)) {
+                    CompletableFuture<GroupError> f = new CompletableFuture<>();
+                    perGroup.put(id, f);
+                    PendingWrites.Write w = deleteGroupLocked(id, nowMs, f);
+                    if (w != null) {
+                        writes.add(w);
+                    }
                 }
-                groups.remove(id);
-                out.put(id, GroupError.NONE);
             }
         }
-        return out;
+        writes.forEach(this::settleWhenReplicated);
+        pending.drainAnswers();
+        return CompletableFuture.allOf(perGroup.values().toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            Map<String, GroupError> out = new LinkedHashMap<>();
+            perGroup.forEach((id, f) -> out.put(id, f.join()));
+            return out;
+        });
+    }
+
+    private PendingWrites.Write deleteGroupLocked(String id, long nowMs, CompletableFuture<GroupError> answer) {
+        Group g = groups.get(id);
+        GroupError refused = coordinatorError(id) != GroupError.NONE ? GroupError.NOT_COORDINATOR
+                : g == null ? GroupError.GROUP_ID_NOT_FOUND
+                : !g.members.isEmpty() || g.state != GroupState.EMPTY ? GroupError.NON_EMPTY_GROUP
+                : GroupError.NONE;
+        if (refused != GroupError.NONE) {
+            pending.queueAnswer(() -> answer.complete(refused));
+            return null;
+        }
+        java.util.Set<TopicPartition> written = new java.util.LinkedHashSet<>(g.offsets.keySet());
+        written.addAll(g.pendingWrites.keySet());
+        if (written.isEmpty()) {
+            groups.remove(id);
+            pending.queueAnswer(() -> answer.complete(GroupError.NONE));
+            return null;
+        }
+        return appendLocked(tombstones(id, new ArrayList<>(written), answer::complete), nowMs);
     }
 
     /**
      * OffsetDelete: removes the group's offsets of {@code partitions}, except those of topics the group's members
-     * are subscribed to ({@code subscribed} is told the group's member metadata to decide; null when not a consumer
-     * group). Returns the group error (GROUP_ID_NOT_FOUND) or per-partition errors.
+     * are subscribed to ({@code subscribedTopic} decides from the group's member metadata). The answer comes once
+     * the tombstones are replicated.
      */
-    public synchronized Map<TopicPartition, GroupError> deleteOffsets(String groupId, List<TopicPartition> partitions,
-                                                                      Predicate<String> subscribedTopic, long nowMs) {
-        Map<TopicPartition, GroupError> out = new LinkedHashMap<>();
-        if (coordinatorError(groupId) != GroupError.NONE) {
-            partitions.forEach(tp -> out.put(tp, GroupError.NOT_COORDINATOR));
-            return out;
+    public CompletableFuture<OffsetDeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions,
+                                                              Predicate<String> subscribedTopic, long nowMs) {
+        CompletableFuture<OffsetDeleteResult> answer = new CompletableFuture<>();
+        PendingWrites.Write w;
+        synchronized (this) {
+            w = deleteOffsetsLocked(groupId, partitions, subscribedTopic, nowMs, answer);
         }
+        settleWhenReplicated(w);
+        pending.drainAnswers();
+        return answer;
+    }
+
+    private PendingWrites.Write deleteOffsetsLocked(String groupId, List<TopicPartition> partitions, Predicate<String> subscribedTopic,
+                                             long nowMs, CompletableFuture<OffsetDeleteResult> answer) {
         Group g = groups.get(groupId);
-        if (g == null) {
+        GroupError refused = coordinatorError(groupId) != GroupError.NONE ? GroupError.NOT_COORDINATOR
+                : g == null ? GroupError.GROUP_ID_NOT_FOUND : GroupError.NONE;
+        if (refused != GroupError.NONE) {
+            pending.queueAnswer(() -> answer.complete(new OffsetDeleteResult(refused, Map.of())));
             return null;
         }
+        Map<TopicPartition, GroupError> out = new LinkedHashMap<>();
         List<TopicPartition> removable = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             if (g.state != GroupState.EMPTY && subscribedTopic.test(tp.topic())) {
                 out.put(tp, GroupError.GROUP_SUBSCRIBED_TO_TOPIC);
             } else {
                 out.put(tp, GroupError.NONE);
-                if (g.offsets.containsKey(tp)) {
+                if (g.offsets.containsKey(tp) || g.pendingWrites.containsKey(tp)) {
                     removable.add(tp);
                 }
             }
         }
-        if (!removable.isEmpty()) {
-            removeOffsets(g, removable, nowMs);
+        if (removable.isEmpty()) {
+            pending.queueAnswer(() -> answer.complete(new OffsetDeleteResult(GroupError.NONE, out)));
+            return null;
         }
-        return out;
+        return appendLocked(tombstones(groupId, removable, e -> answer.complete(
+                e == GroupError.NONE ? new OffsetDeleteResult(GroupError.NONE, out) : new OffsetDeleteResult(e, Map.of()))), nowMs);
     }
 
     /** The member metadata of the group's current members under the chosen protocol (OffsetDelete's subscription check). */

@@ -20,5 +20,7 @@ public enum GroupError {
     GROUP_ID_NOT_FOUND,
     UNKNOWN_TOPIC_OR_PARTITION,
     OFFSET_METADATA_TOO_LARGE,
-    GROUP_SUBSCRIBED_TO_TOPIC
+    GROUP_SUBSCRIBED_TO_TOPIC,
+    /** A write to __consumer_offsets failed in a way the client cannot fix by retrying (Kafka answers the same). */
+    UNKNOWN_SERVER_ERROR
 }

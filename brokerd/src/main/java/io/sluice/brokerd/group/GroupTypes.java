@@ -62,6 +62,13 @@ public final class GroupTypes {
     public record PartitionOffset(TopicPartition partition, CommittedOffset offset) {
     }
 
+    /**
+     * OffsetDelete outcome: {@code error} for the whole group (GROUP_ID_NOT_FOUND, NOT_COORDINATOR, or the mapped
+     * failure of the tombstones' write, then {@code partitions} is empty), else NONE and an error per partition.
+     */
+    public record OffsetDeleteResult(GroupError error, java.util.Map<TopicPartition, GroupError> partitions) {
+    }
+
     public record GroupOverview(String groupId, String protocolType, GroupState state) {
     }
 

@@ -3,6 +3,7 @@ package io.sluice.brokerd.group;
 import io.sluice.brokerd.log.RecordBatchBuilder;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
 /**
@@ -12,8 +13,17 @@ import java.util.function.BiConsumer;
 public interface OffsetStore {
     int partitionCount();
 
-    /** Appends records to {@code partition} before returning; throws when they could not be written. */
-    void append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs);
+    /**
+     * Appends {@code records} to {@code partition} (this broker's log, as its leader) and returns without waiting for
+     * the followers. Throws {@link OffsetWriteException} (or another RuntimeException for a fault) when nothing was
+     * appended. The returned future completes once every in-sync replica has the records, or exceptionally with an
+     * {@link OffsetWriteException} when they do not get there in time or this broker stops leading the partition;
+     * it always completes, within the store's timeout. Appends to one partition land in call order.
+     * <p>
+     * The future must not be completed by a thread holding a lock that {@code append} may wait for: the coordinator
+     * appends under its own lock and takes that lock when the future completes.
+     */
+    CompletableFuture<Void> append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs);
 
     /** Replays every record of {@code partition} in offset order (value null for tombstones). */
     void forEachRecord(int partition, BiConsumer<byte[], byte[]> action);

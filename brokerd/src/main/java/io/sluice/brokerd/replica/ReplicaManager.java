@@ -162,40 +162,6 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (Consumer<TopicPartition> l : appendListeners) {
             l.accept(tp);
         }
-        synchronized (hwMonitor) {
-            hwMonitor.notifyAll();
-        }
-    }
-
-    private final Object hwMonitor = new Object();
-
-    /**
-     * Blocks until this broker, as leader, has a high watermark of at least {@code offset} on {@code tp}; false
-     * when it stops leading or {@code timeoutMs} passes first. For internal writes (offset commits) only.
-     */
-    public boolean awaitHighWatermark(TopicPartition tp, long offset, long timeoutMs) {
-        long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
-        synchronized (hwMonitor) {
-            while (true) {
-                Optional<PartitionLog> log = leaderLog(tp);
-                if (log.isEmpty()) {
-                    return false;
-                }
-                if (log.get().highWatermark() >= offset) {
-                    return true;
-                }
-                long waitMs = (deadlineNs - System.nanoTime()) / 1_000_000;
-                if (waitMs <= 0) {
-                    return false;
-                }
-                try {
-                    hwMonitor.wait(Math.min(waitMs, 100));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
     }
 
     /** Told when this broker starts or stops leading a partition (the group coordinator follows __consumer_offsets). */

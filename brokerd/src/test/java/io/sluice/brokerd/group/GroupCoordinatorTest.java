@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,10 +28,20 @@ class GroupCoordinatorTest {
     static final GroupConfig CONFIG = new GroupConfig(1000, 60_000, 0, 10_000, 100);
     static final TopicPartition TP = new TopicPartition("t", 0);
 
-    /** In-memory OffsetStore that can be told to fail. */
+    /**
+     * In-memory OffsetStore: {@link #records} is the log (every append, replicated or not, as a reload reads it).
+     * Replication completes at once unless {@link #manual}; then the test completes each write's future by hand.
+     */
     static final class MemoryStore implements OffsetStore {
+        /** One append and its replication. */
+        record Write(int partition, List<RecordBatchBuilder.Entry> entries, CompletableFuture<Void> replicated) {
+        }
+
         final Map<Integer, List<RecordBatchBuilder.Entry>> records = new HashMap<>();
-        boolean failing;
+        final List<Write> writes = new ArrayList<>();
+        /** Thrown by the next appends, which then append nothing. */
+        RuntimeException failing;
+        boolean manual;
 
         @Override
         public int partitionCount() {
@@ -38,16 +49,27 @@ class GroupCoordinatorTest {
         }
 
         @Override
-        public void append(int partition, List<RecordBatchBuilder.Entry> entries, long nowMs) {
-            if (failing) {
-                throw new IllegalStateException("disk on fire");
+        public CompletableFuture<Void> append(int partition, List<RecordBatchBuilder.Entry> entries, long nowMs) {
+            if (failing != null) {
+                throw failing;
             }
             records.computeIfAbsent(partition, p -> new ArrayList<>()).addAll(entries);
+            CompletableFuture<Void> replicated = manual ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
+            writes.add(new Write(partition, List.copyOf(entries), replicated));
+            return replicated;
         }
 
         @Override
         public void forEachRecord(int partition, BiConsumer<byte[], byte[]> action) {
             records.getOrDefault(partition, List.of()).forEach(e -> action.accept(e.key(), e.value()));
+        }
+
+        CompletableFuture<Void> write(int i) {
+            return writes.get(i).replicated();
+        }
+
+        void fail(int i, OffsetWriteException.Reason reason) {
+            write(i).completeExceptionally(new OffsetWriteException(reason, "test says " + reason));
         }
     }
 
@@ -129,20 +151,20 @@ class GroupCoordinatorTest {
         String a = newMember();
         gc.join(join(a, null, 3000), now).join();
         sync(a, 1, Map.of());
-        Map<TopicPartition, GroupError> ok = gc.commit("g", a, null, 1, Map.of(TP, new CommittedOffset(5, -1, "m", now)), tp -> true, now);
+        Map<TopicPartition, GroupError> ok = gc.commit("g", a, null, 1, Map.of(TP, new CommittedOffset(5, -1, "m", now)), tp -> true, now).join();
         assertThat(ok).containsEntry(TP, GroupError.NONE);
         String b = newMember();
         CompletableFuture<JoinResult> jb = gc.join(join(b, null, 3000), now);
         gc.join(join(a, null, 3000), now).join();
         jb.join();
         // a still thinks it is in generation 1.
-        assertThat(gc.commit("g", a, null, 1, Map.of(TP, new CommittedOffset(99, -1, null, now)), tp -> true, now))
+        assertThat(gc.commit("g", a, null, 1, Map.of(TP, new CommittedOffset(99, -1, null, now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.ILLEGAL_GENERATION);
-        assertThat(gc.commit("g", "stranger", null, 2, Map.of(TP, new CommittedOffset(99, -1, null, now)), tp -> true, now))
+        assertThat(gc.commit("g", "stranger", null, 2, Map.of(TP, new CommittedOffset(99, -1, null, now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.UNKNOWN_MEMBER_ID);
         assertThat(gc.fetchOffsets("g", List.of(TP)).get(0).offset().offset()).isEqualTo(5);
         // Standalone (generation -1) commits are refused while the group has members.
-        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(7, -1, null, now)), tp -> true, now))
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(7, -1, null, now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.UNKNOWN_MEMBER_ID);
     }
 
@@ -178,27 +200,27 @@ class GroupCoordinatorTest {
 
     @Test
     void offsetsSurviveAReloadAndDeletedGroupsStayDeleted() {
-        gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(42, 3, "meta", now)), tp -> true, now);
-        gc.commit("h", "", null, -1, Map.of(TP, new CommittedOffset(7, -1, null, now)), tp -> true, now);
+        gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(42, 3, "meta", now)), tp -> true, now).join();
+        gc.commit("h", "", null, -1, Map.of(TP, new CommittedOffset(7, -1, null, now)), tp -> true, now).join();
         assertThat(gc.commit("g", "", null, -1, Map.of(new TopicPartition("gone", 0), new CommittedOffset(1, -1, null, now)),
-                tp -> tp.topic().equals("t"), now)).containsEntry(new TopicPartition("gone", 0), GroupError.UNKNOWN_TOPIC_OR_PARTITION);
-        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(1, -1, "x".repeat(101), now)), tp -> true, now))
+                tp -> tp.topic().equals("t"), now).join()).containsEntry(new TopicPartition("gone", 0), GroupError.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(1, -1, "x".repeat(101), now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.OFFSET_METADATA_TOO_LARGE);
-        assertThat(gc.deleteGroups(List.of("h", "nope"), now)).containsEntry("h", GroupError.NONE).containsEntry("nope", GroupError.GROUP_ID_NOT_FOUND);
+        assertThat(gc.deleteGroups(List.of("h", "nope"), now).join()).containsEntry("h", GroupError.NONE).containsEntry("nope", GroupError.GROUP_ID_NOT_FOUND);
         GroupCoordinator reloaded = new GroupCoordinator(CONFIG, store);
         reloaded.load(now);
         assertThat(reloaded.fetchOffsets("g", List.of(TP))).containsExactly(
                 new GroupTypes.PartitionOffset(TP, new CommittedOffset(42, 3, "meta", now)));
         assertThat(reloaded.listGroups(java.util.Set.of())).extracting(GroupTypes.GroupOverview::groupId).containsExactly("g");
-        store.failing = true;
-        assertThat(reloaded.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(43, -1, null, now)), tp -> true, now))
+        store.failing = new IllegalStateException("disk on fire");
+        assertThat(reloaded.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(43, -1, null, now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
         assertThat(reloaded.fetchOffsets("g", List.of(TP)).get(0).offset().offset()).as("a failed write does not land").isEqualTo(42);
     }
 
     @Test
     void offsetsOfAGroupEmptyLongerThanRetentionExpire() {
-        gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(1, -1, null, now)), tp -> true, now);
+        gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(1, -1, null, now)), tp -> true, now).join();
         gc.poll(now + 5_000);
         assertThat(gc.fetchOffsets("g", null)).hasSize(1);
         gc.poll(now + 10_001);
@@ -214,12 +236,12 @@ class GroupCoordinatorTest {
         gc.claimNone();
         assertThat(gc.join(join("", null, 3000), now).join().error()).isEqualTo(GroupError.NOT_COORDINATOR);
         assertThat(gc.heartbeat("g", "m", null, 1, now)).isEqualTo(GroupError.NOT_COORDINATOR);
-        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now))
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.NOT_COORDINATOR);
 
         gc.becomeCoordinator(p, now);
         assertThat(gc.coordinatorError("g")).isEqualTo(GroupError.NONE);
-        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now))
+        assertThat(gc.commit("g", "", null, -1, Map.of(TP, new CommittedOffset(5, 0, "", now)), tp -> true, now).join())
                 .containsEntry(TP, GroupError.NONE);
         String a = newMember();
         CompletableFuture<JoinResult> pending = gc.join(join(a, null, 3000), now);
@@ -234,5 +256,210 @@ class GroupCoordinatorTest {
         // Back as leader: the committed offset is reloaded from the log.
         gc.becomeCoordinator(p, now);
         assertThat(gc.fetchOffsets("g", List.of(TP))).extracting(po -> po.offset().offset()).containsExactly(5L);
+    }
+
+    // ---------------------------------------------------------------- offset writes wait for replication, nobody else does
+
+    /** The value of a future the coordinator must have completed by now (never waits: join() ignores @Timeout). */
+    static <T> T answered(CompletableFuture<T> f) {
+        assertThat(f).as("answered").isDone();
+        return f.join();
+    }
+
+    CompletableFuture<Map<TopicPartition, GroupError>> commit(String group, TopicPartition tp, long offset) {
+        return gc.commit(group, "", null, -1, Map.of(tp, new CommittedOffset(offset, -1, null, now)), t -> true, now);
+    }
+
+    Long committed(String group, TopicPartition tp) {
+        return gc.fetchOffsets(group, List.of(tp)).stream().map(po -> po.offset().offset()).findFirst().orElse(null);
+    }
+
+    /** Another group id whose offsets live in the same __consumer_offsets partition as {@code group} (or not). */
+    String groupIn(String group, boolean samePartition) {
+        for (int i = 0; ; i++) {
+            String id = "other-" + i;
+            if ((gc.partitionFor(id) == gc.partitionFor(group)) == samePartition) {
+                return id;
+            }
+        }
+    }
+
+    @Test
+    void aCommitWaitingForItsReplicasHoldsUpNoOtherRequest() {
+        String a = newMember();
+        gc.join(join(a, null, 3000), now).join();
+        sync(a, 1, Map.of());
+        store.manual = true;
+        CompletableFuture<Map<TopicPartition, GroupError>> pending =
+                gc.commit("g", a, null, 1, Map.of(TP, new CommittedOffset(5, -1, "m", now)), tp -> true, now);
+        assertThat(pending).isNotDone();
+
+        // Heartbeats, joins of other groups, fetches and other groups' commits are answered while it waits.
+        now += 2500;
+        assertThat(gc.heartbeat("g", a, null, 1, now)).isEqualTo(GroupError.NONE);
+        JoinRequest other = new JoinRequest("h", "", null, "c", "h", 3000, 3000, "consumer", List.of(new Protocol("range", new byte[0])), false);
+        assertThat(gc.join(other, now).join().error()).isEqualTo(GroupError.NONE);
+        assertThat(gc.describe("g").orElseThrow().state()).isEqualTo(GroupState.STABLE);
+        String elsewhere = groupIn("g", false);
+        CompletableFuture<Map<TopicPartition, GroupError>> otherCommit = commit(elsewhere, TP, 9);
+        store.write(1).complete(null);
+        assertThat(otherCommit).isCompletedWithValue(Map.of(TP, GroupError.NONE));
+        now += 2500;
+        gc.poll(now);
+        assertThat(gc.heartbeat("g", a, null, 1, now)).as("the member outlived its session timeout by heartbeating").isEqualTo(GroupError.NONE);
+
+        // The commit is invisible until its records are replicated, then answered and visible.
+        assertThat(committed("g", TP)).isNull();
+        assertThat(pending).isNotDone();
+        store.write(0).complete(null);
+        assertThat(pending).isCompletedWithValue(Map.of(TP, GroupError.NONE));
+        assertThat(committed("g", TP)).isEqualTo(5);
+    }
+
+    @Test
+    void answersAreCompletedOutsideTheCoordinatorsLock() {
+        store.manual = true;
+        List<Boolean> lockHeld = new CopyOnWriteArrayList<>();
+        CompletableFuture<Map<TopicPartition, GroupError>> c = commit("g", TP, 1);
+        c.thenRun(() -> lockHeld.add(Thread.holdsLock(gc)));
+        // A continuation may call straight back into the coordinator.
+        CompletableFuture<Long> readBack = c.thenApply(r -> committed("g", TP));
+        store.write(0).complete(null);
+        assertThat(lockHeld).containsExactly(false);
+        assertThat(readBack).isCompletedWithValue(1L);
+    }
+
+    @Test
+    void commitsOfOnePartitionAreAnsweredInAppendOrder() {
+        store.manual = true;
+        List<String> answered = new CopyOnWriteArrayList<>();
+        CompletableFuture<Map<TopicPartition, GroupError>> first = commit("g", TP, 5);
+        CompletableFuture<Map<TopicPartition, GroupError>> second = commit("g", TP, 6);
+        first.thenRun(() -> answered.add("first"));
+        second.thenRun(() -> answered.add("second"));
+        // The later write is replicated first: the earlier one must be too (the high watermark only moves forward).
+        store.write(1).complete(null);
+        assertThat(answered).containsExactly("first", "second");
+        assertThat(answered(first)).containsEntry(TP, GroupError.NONE);
+        assertThat(committed("g", TP)).isEqualTo(6);
+        store.write(0).complete(null); // late news of an answered write changes nothing
+        assertThat(committed("g", TP)).isEqualTo(6);
+
+        // A later write that fails first waits for the earlier one's answer.
+        CompletableFuture<Map<TopicPartition, GroupError>> third = commit("g", TP, 7);
+        CompletableFuture<Map<TopicPartition, GroupError>> fourth = commit("g", TP, 8);
+        store.fail(3, OffsetWriteException.Reason.TIMED_OUT);
+        assertThat(fourth).as("answered only after the commit before it").isNotDone();
+        store.write(2).complete(null);
+        assertThat(answered(third)).containsEntry(TP, GroupError.NONE);
+        assertThat(answered(fourth)).containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
+        assertThat(committed("g", TP)).isEqualTo(7);
+    }
+
+    @Test
+    void failedWritesAreAnsweredAsKafkaDoes() {
+        store.manual = true;
+        CompletableFuture<Map<TopicPartition, GroupError>> timedOut = commit("g", TP, 1);
+        store.fail(0, OffsetWriteException.Reason.TIMED_OUT);
+        assertThat(answered(timedOut)).containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
+        assertThat(committed("g", TP)).isNull();
+
+        CompletableFuture<Map<TopicPartition, GroupError>> belowMinIsr = commit("g", new TopicPartition("t", 1), 1);
+        store.fail(1, OffsetWriteException.Reason.NOT_ENOUGH_REPLICAS);
+        assertThat(answered(belowMinIsr)).containsEntry(new TopicPartition("t", 1), GroupError.COORDINATOR_NOT_AVAILABLE);
+
+        // Refused before anything was appended.
+        store.failing = new OffsetWriteException(OffsetWriteException.Reason.NOT_LEADER, "not the leader");
+        assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.NOT_COORDINATOR);
+        store.failing = new OffsetWriteException(OffsetWriteException.Reason.NOT_ENOUGH_REPLICAS, "ISR too small");
+        assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
+        store.failing = new OffsetWriteException(OffsetWriteException.Reason.RECORDS_TOO_LARGE, "too big");
+        assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.UNKNOWN_SERVER_ERROR);
+        store.failing = null;
+        assertThat(store.writes).hasSize(2);
+
+        // The timed-out records are in the log: once a later write of the partition is replicated, so are they.
+        CompletableFuture<Map<TopicPartition, GroupError>> later = commit(groupIn("g", true), TP, 40);
+        assertThat(committed("g", TP)).isNull();
+        store.write(2).complete(null);
+        assertThat(answered(later)).containsEntry(TP, GroupError.NONE);
+        assertThat(committed("g", TP)).as("what a reload of the log would read").isEqualTo(1);
+        assertThat(committed("g", new TopicPartition("t", 1))).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteWhoseLeadershipWasLostIsNeverMaterialisedHere() {
+        store.manual = true;
+        CompletableFuture<Map<TopicPartition, GroupError>> lost = commit("g", TP, 3);
+        store.fail(0, OffsetWriteException.Reason.NOT_LEADER);
+        assertThat(answered(lost)).containsEntry(TP, GroupError.NOT_COORDINATOR);
+        CompletableFuture<Map<TopicPartition, GroupError>> later = commit(groupIn("g", true), TP, 4);
+        store.write(1).complete(null);
+        assertThat(answered(later)).containsEntry(TP, GroupError.NONE);
+        assertThat(committed("g", TP)).isNull();
+    }
+
+    @Test
+    void resigningAnswersWritesInFlightWithNotCoordinator() {
+        store.manual = true;
+        CompletableFuture<Map<TopicPartition, GroupError>> pending = commit("g", TP, 3);
+        gc.resign(gc.partitionFor("g"));
+        assertThat(answered(pending)).containsEntry(TP, GroupError.NOT_COORDINATOR);
+        store.write(0).complete(null);
+        assertThat(gc.describe("g")).isEmpty();
+        gc.becomeCoordinator(gc.partitionFor("g"), now);
+        assertThat(committed("g", TP)).as("the new leader reads what the log kept").isEqualTo(3);
+    }
+
+    @Test
+    void deletionsAreAnsweredWhenTheirTombstonesAreReplicated() {
+        TopicPartition tp1 = new TopicPartition("t", 1);
+        answered(commit("g", TP, 5));
+        answered(commit("g", tp1, 6));
+        answered(commit("h", TP, 7));
+        store.manual = true;
+
+        CompletableFuture<Map<TopicPartition, GroupError>> inFlight = commit("h", tp1, 8);
+        CompletableFuture<Map<String, GroupError>> deleted = gc.deleteGroups(List.of("h", "nope"), now);
+        assertThat(deleted).isNotDone();
+        assertThat(gc.listGroups(Set.of())).extracting(GroupTypes.GroupOverview::groupId).contains("h");
+        store.write(4).complete(null);
+        assertThat(answered(inFlight)).containsEntry(tp1, GroupError.NONE);
+        assertThat(answered(deleted)).containsEntry("h", GroupError.NONE).containsEntry("nope", GroupError.GROUP_ID_NOT_FOUND);
+        assertThat(gc.describe("h")).as("the commit in flight was deleted too").isEmpty();
+
+        CompletableFuture<GroupTypes.OffsetDeleteResult> offsetDeleted = gc.deleteOffsets("g", List.of(TP), topic -> false, now);
+        assertThat(offsetDeleted).isNotDone();
+        assertThat(committed("g", TP)).isEqualTo(5);
+        store.write(5).complete(null);
+        assertThat(answered(offsetDeleted).error()).isEqualTo(GroupError.NONE);
+        assertThat(answered(offsetDeleted).partitions()).containsEntry(TP, GroupError.NONE);
+        assertThat(committed("g", TP)).isNull();
+
+        GroupCoordinator reloaded = new GroupCoordinator(CONFIG, store);
+        reloaded.load(now);
+        assertThat(reloaded.listGroups(Set.of())).extracting(GroupTypes.GroupOverview::groupId).containsExactly("g");
+        assertThat(reloaded.fetchOffsets("g", null)).extracting(GroupTypes.PartitionOffset::partition).containsExactly(tp1);
+
+        CompletableFuture<GroupTypes.OffsetDeleteResult> failed = gc.deleteOffsets("g", List.of(tp1), topic -> false, now);
+        store.fail(6, OffsetWriteException.Reason.NOT_LEADER);
+        assertThat(answered(failed)).isEqualTo(new GroupTypes.OffsetDeleteResult(GroupError.NOT_COORDINATOR, Map.of()));
+        assertThat(answered(gc.deleteOffsets("nope", List.of(TP), topic -> false, now)).error()).isEqualTo(GroupError.GROUP_ID_NOT_FOUND);
+    }
+
+    @Test
+    void offsetsWithAWriteInFlightDoNotExpire() {
+        answered(commit("g", TP, 1));
+        store.manual = true;
+        CompletableFuture<Map<TopicPartition, GroupError>> pending = commit("g", TP, 2);
+        gc.poll(now + 10_001);
+        assertThat(store.writes).as("no tombstone while a commit is in flight").hasSize(2);
+        store.write(1).complete(null);
+        assertThat(answered(pending)).containsEntry(TP, GroupError.NONE);
+        gc.poll(now + 10_001);
+        assertThat(store.writes).hasSize(3);
+        assertThat(committed("g", TP)).as("expired only once the tombstone is replicated").isEqualTo(2);
+        store.write(2).complete(null);
+        assertThat(gc.describe("g")).isEmpty();
     }
 }
