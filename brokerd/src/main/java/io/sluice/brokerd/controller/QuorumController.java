@@ -24,6 +24,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,10 +162,29 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEntries());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        logRetention(p, config.snapshotEntries(), config.logSegmentBytes());
         return p;
+    }
+
+    /**
+     * Snapshots and log purging. Ratis' defaults purge only up to the lowest commit index any voter reported, so
+     * while one voter is down (or gone for good) the log of the others grows without bound, and a purge needs 1024
+     * entries since the last one. Here each voter snapshots every {@code snapshotEntries} applied entries and then
+     * purges up to its snapshot whatever the others have, keeping the newest {@code snapshotEntries} entries: a voter
+     * away for fewer changes catches up from the log, one away longer (or with an empty {@code __controller}) is sent
+     * the snapshot. Only whole closed segments of {@code logSegmentBytes} are deleted, so a voter's log holds about
+     * 2 x {@code snapshotEntries} entries plus two segments, and two snapshots.
+     */
+    static void logRetention(RaftProperties p, long snapshotEntries, int logSegmentBytes) {
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEntries);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, snapshotEntries);
+        // Purges run only after a snapshot, which are already snapshotEntries apart.
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(logSegmentBytes));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(logSegmentBytes, 4 << 20)));
     }
 
     @Override
