@@ -40,8 +40,8 @@ import java.util.function.Function;
  * {@code md5sum} format Ratis reads), taken every {@code controller.snapshot.entries} applied entries; Ratis keeps
  * the newest two. A snapshot is written to {@code .tmp}, forced, its {@code .md5} written, and only then renamed into
  * place, so every {@code snapshot.*} file Ratis can see has its digest; loading one recomputes the digest and refuses
- * a file that does not match, or that has no {@code .md5}, naming it (start-up then fails: remove the node's
- * {@code __controller} directory and it fetches the leader's snapshot again).
+ * a file that does not match, or that has no {@code .md5}, naming it (start-up then fails; in a cluster, remove the
+ * broker's {@code __controller} directory and it fetches the leader's snapshot again).
  * <p>
  * Catch-up: a follower whose next entry the leader has purged gets the leader's latest snapshot (Ratis ships the
  * files with their digest and checks it on arrival). Ratis {@link #pause() pauses} this state machine, moves the

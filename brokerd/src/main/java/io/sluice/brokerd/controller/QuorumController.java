@@ -63,6 +63,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * session). A fenced broker that heartbeats again is told so and registers again. Leases are leader-local soft
  * state; only fencing and registration are committed.
  * <p>
+ * On disk ({@code <data.dir>/__controller/<group id>/}): {@code current/} holds the Raft log in segments of
+ * {@code controller.log.segment.bytes} and the term and vote; {@code sm/} the state machine's snapshots. Each voter
+ * snapshots every {@code controller.snapshot.entries} entries and purges its log up to the snapshot, keeping that many
+ * entries behind it ({@code logRetention}), whether or not the other voters have them: a voter that falls further
+ * behind, or starts with an empty {@code __controller} (a replaced disk: it is formatted afresh and rejoins), is sent
+ * the leader's snapshot. A voter that lost its log also lost its votes, so at most a minority may be replaced at once;
+ * a quorum that lost its metadata altogether is caught by {@code Broker} before it deletes any partition log.
+ * <p>
  * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
  * network event loops.
  */
