@@ -182,6 +182,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * away for fewer changes catches up from the log, one away longer (or with an empty {@code __controller}) is sent
      * the snapshot. Only whole closed segments of {@code logSegmentBytes} are deleted, so a voter's log holds about
      * 2 x {@code snapshotEntries} entries plus two segments, and two snapshots.
+     * <p>
+     * Keeping {@code snapshotEntries} entries behind the snapshot also keeps a follower from being sent two snapshots
+     * back to back (the leader would have to snapshot twice while the first is on its way): Ratis can lose the
+     * second one (its {@code StateMachineUpdater.reload()} sets RUNNING after reinitialize(), overwriting the RELOAD
+     * the second install asked for), after which that follower applies nothing until it restarts.
      */
     static void logRetention(RaftProperties p, long snapshotEntries, int logSegmentBytes) {
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
