@@ -104,6 +104,7 @@ public final class Broker implements AutoCloseable {
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
             this.clusterId = joinCluster(quorum, config, existingMeta);
+            refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
             server = wire(config, clock, registry, quorum);
@@ -182,6 +183,28 @@ public final class Broker implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted while waiting for the controller quorum");
             }
+        }
+    }
+
+    /**
+     * Refuses a data dir that has been part of the cluster (meta.properties) and holds partition logs when the quorum
+     * it joined has never registered a broker nor a topic: the controller metadata is gone (the {@code __controller}
+     * directory of a single node, or of a majority of voters, was lost) though the cluster id survived in
+     * meta.properties, and going on would delete every partition log as unknown to the metadata. A brokerd 0.1 data
+     * dir ({@code topics.json} still to import, or imported topics and no registration yet) is not such a case, nor is
+     * a voter that lost only its own {@code __controller} while a majority kept theirs: it finds the metadata in the
+     * quorum and installs the leader's snapshot.
+     */
+    static void refuseIfMetadataLost(BrokerConfig config, boolean hadMeta, io.sluice.brokerd.metadata.MetadataImage image,
+                                     int partitionLogs) {
+        if (hadMeta && partitionLogs > 0 && image.brokers().isEmpty() && image.topics().isEmpty()
+                && !java.nio.file.Files.exists(config.dataDir().resolve("topics.json"))) {
+            throw new io.sluice.brokerd.config.ConfigException("data dir " + config.dataDir() + " holds " + partitionLogs
+                    + " partition logs of cluster " + image.clusterId() + ", but the controller quorum has no metadata for "
+                    + "them (no broker or topic ever registered: was " + config.controllerConfig().storageDir()
+                    + " lost on this node, or on a majority of controller.quorum.voters?); refusing to start, which would "
+                    + "delete those logs. Restore the __controller directory from a backup; to start over empty, move the "
+                    + "partition directories out of the data dir");
         }
     }
 

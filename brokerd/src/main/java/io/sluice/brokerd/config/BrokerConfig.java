@@ -255,7 +255,8 @@ public final class BrokerConfig {
                 Long.parseLong(get(BrokerConfigDef.BROKER_SESSION_TIMEOUT_MS)),
                 Long.parseLong(get(BrokerConfigDef.BROKER_HEARTBEAT_INTERVAL_MS)),
                 Long.parseLong(get(BrokerConfigDef.CONTROLLER_REQUEST_TIMEOUT_MS)),
-                Long.parseLong(get(BrokerConfigDef.CONTROLLER_SNAPSHOT_ENTRIES)));
+                Long.parseLong(get(BrokerConfigDef.CONTROLLER_SNAPSHOT_ENTRIES)),
+                Integer.parseInt(get(BrokerConfigDef.CONTROLLER_LOG_SEGMENT_BYTES)));
     }
 
     public io.sluice.brokerd.replica.ReplicaManager.ReplicationConfig replicationConfig() {

@@ -48,6 +48,7 @@ public final class BrokerConfigDef {
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
     public static final String CONTROLLER_SNAPSHOT_ENTRIES = "controller.snapshot.entries";
+    public static final String CONTROLLER_LOG_SEGMENT_BYTES = "controller.log.segment.bytes";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String AUTO_LEADER_REBALANCE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
@@ -124,8 +125,12 @@ public final class BrokerConfigDef {
                 + "broker.session.timeout.ms)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(CONTROLLER_REQUEST_TIMEOUT_MS, "30000", "ms", "longest a metadata change (topic create, ISR change...) waits for "
                 + "the controller quorum to commit it", BrokerConfigDef::positiveLong, "an integer >= 1");
-        add(CONTROLLER_SNAPSHOT_ENTRIES, "10000", "", "committed metadata changes between controller snapshots (older log "
-                + "entries are then purged)", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(CONTROLLER_SNAPSHOT_ENTRIES, "10000", "", "committed metadata changes between controller snapshots; after each "
+                + "one the controller log keeps only the newest this many entries (whole segments): a broker away for fewer "
+                + "changes catches up from the log, one away longer gets the snapshot", BrokerConfigDef::positiveLong,
+                "an integer >= 1");
+        add(CONTROLLER_LOG_SEGMENT_BYTES, "1048576", "bytes", "size at which the controller's Raft log rolls to a new segment "
+                + "file; only whole segments are purged", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(REPLICA_LAG_TIME_MAX_MS, "30000", "ms", "a follower that has not caught up with its leader for this long leaves "
                 + "the ISR; it rejoins once it has caught up", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(AUTO_LEADER_REBALANCE, "true", "", "move leadership back to each partition's preferred (first) replica when it is "

@@ -14,10 +14,12 @@ import java.util.Map;
  * @param sessionTimeoutMs    a broker without a heartbeat this long is fenced
  * @param heartbeatIntervalMs how often a broker heartbeats
  * @param requestTimeoutMs    longest a metadata change waits to be committed
- * @param snapshotEntries     committed entries between controller snapshots
+ * @param snapshotEntries     committed entries between controller snapshots, and entries the log keeps behind each
+ * @param logSegmentBytes     size at which the Raft log rolls to a new segment file (the unit of purging)
  */
 public record ControllerConfig(int nodeId, Map<Integer, String> voters, String bindHost, int bindPort, Path storageDir,
-                               long sessionTimeoutMs, long heartbeatIntervalMs, long requestTimeoutMs, long snapshotEntries) {
+                               long sessionTimeoutMs, long heartbeatIntervalMs, long requestTimeoutMs, long snapshotEntries,
+                               int logSegmentBytes) {
     public ControllerConfig {
         voters = Map.copyOf(voters);
     }

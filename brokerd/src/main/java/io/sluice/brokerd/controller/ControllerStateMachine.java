@@ -13,14 +13,18 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
@@ -29,9 +33,23 @@ import java.util.function.Function;
 
 /**
  * The Ratis state machine holding cluster metadata. Committed entries are {@link MetadataCommand}s applied with
- * {@link MetadataApplier}; the reply to the proposer is the {@link CommandResult}. Snapshots are the whole image as
- * JSON in Ratis' single-file layout ({@code <data.dir>/__controller/<group>/sm/snapshot.<term>_<index>} plus an
- * {@code .md5}), taken every {@code controller.snapshot.entries} entries; a lagging follower installs the leader's.
+ * {@link MetadataApplier}; the reply to the proposer is the {@link CommandResult}.
+ * <p>
+ * Snapshots: the whole image as JSON in Ratis' single-file layout, {@code <data.dir>/__controller/<group>/sm/}
+ * {@code snapshot.<term>_<index>} plus {@code snapshot.<term>_<index>.md5} (the MD5 of the file, in the
+ * {@code md5sum} format Ratis reads), taken every {@code controller.snapshot.entries} applied entries; Ratis keeps
+ * the newest two. A snapshot is written to {@code .tmp}, forced, its {@code .md5} written, and only then renamed into
+ * place, so every {@code snapshot.*} file Ratis can see has its digest; loading one recomputes the digest and refuses
+ * a file that does not match, or that has no {@code .md5}, naming it (start-up then fails; in a cluster, remove the
+ * broker's {@code __controller} directory and it fetches the leader's snapshot again).
+ * <p>
+ * Catch-up: a follower whose next entry the leader has purged gets the leader's latest snapshot (Ratis ships the
+ * files with their digest and checks it on arrival). Ratis {@link #pause() pauses} this state machine, moves the
+ * received files into {@code sm/} and calls {@link #reinitialize()}, which loads the new snapshot, publishes the jump
+ * from the old image to the new one like any other change, and resumes. Life cycle (Ratis asserts it):
+ * <pre>
+ *   NEW --initialize--> RUNNING --pause--> PAUSING --> PAUSED --reinitialize--> STARTING --> RUNNING
+ * </pre>
  * <p>
  * Ratis applies entries on one thread in log order; the image is published through a volatile field so request
  * threads read it without locks. Read-only queries (broker heartbeats) are answered by the leader's
@@ -80,28 +98,66 @@ final class ControllerStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-        super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        loadSnapshot(storage.getLatestSnapshot());
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+            if (latest != null) {
+                loadSnapshot(latest);
+            }
+        }, IOException.class);
     }
 
+    /**
+     * Before Ratis writes a snapshot chunk from the leader (it calls this for every chunk): no entry is applied until
+     * {@link #reinitialize()}.
+     */
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After Ratis installed a snapshot from the leader into {@code sm/}: loads it, publishes the jump, resumes. */
     @Override
     public void reinitialize() throws IOException {
+        SingleFileSnapshotInfo installed = storage.loadLatestSnapshot();
+        if (installed == null) {
+            throw new IOException("no controller snapshot to load after installing the leader's");
+        }
         MetadataImage before = image;
-        loadSnapshot(storage.loadLatestSnapshot());
+        loadSnapshot(installed);
+        log.info("Installed the quorum leader's controller snapshot at index {}", installed.getIndex());
         publisher.accept(before, image);
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
         signalApplied();
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
-        if (snapshot == null) {
-            return;
-        }
-        File f = snapshot.getFile().getPath().toFile();
-        MD5FileUtil.verifySavedMD5(f, snapshot.getFile().getFileDigest());
-        image = MetadataCodec.image(Files.readAllBytes(f.toPath()));
+        Path file = snapshot.getFile().getPath();
+        image = MetadataCodec.image(readVerified(file));
         setLastAppliedTermIndex(snapshot.getTermIndex());
-        log.info("Loaded controller snapshot {} ({} brokers, {} topics)", f.getName(), image.brokers().size(), image.topics().size());
+        log.info("Loaded controller snapshot {} ({} brokers, {} topics)", file.getFileName(), image.brokers().size(),
+                image.topics().size());
+    }
+
+    /** The snapshot's bytes, once their MD5 matches the stored {@code .md5}; IOException naming the file otherwise. */
+    static byte[] readVerified(Path file) throws IOException {
+        MD5Hash stored = MD5FileUtil.readStoredMd5ForFile(file.toFile());
+        if (stored == null) {
+            throw new IOException("controller snapshot " + file + " has no " + file.getFileName() + MD5FileUtil.MD5_SUFFIX);
+        }
+        MD5Hash actual = MD5FileUtil.computeMd5ForFile(file.toFile());
+        if (!actual.equals(stored)) {
+            throw new IOException("controller snapshot " + file + " is corrupt: its MD5 is " + actual + " but "
+                    + file.getFileName() + MD5FileUtil.MD5_SUFFIX + " says " + stored);
+        }
+        return Files.readAllBytes(file);
     }
 
     @Override
@@ -149,17 +205,28 @@ final class ControllerStateMachine extends BaseStateMachine {
             return -1;
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        File tmp = new File(file.getPath() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        MD5Hash digest = writeSnapshot(file.toPath(), MetadataCodec.encode(snap));
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
+        return last.getIndex();
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} so that a crash leaves either no {@code file} or a complete one with its
+     * {@code .md5}: {@code file.tmp} forced, then {@code file.md5}, then the rename.
+     */
+    static MD5Hash writeSnapshot(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(MetadataCodec.encode(snap));
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
             ch.force(true);
         }
-        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
-        return last.getIndex();
+        MD5Hash digest = MD5FileUtil.computeMd5ForFile(tmp.toFile());
+        MD5FileUtil.saveMD5File(file.toFile(), digest);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return digest;
     }
 }

@@ -24,6 +24,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a live broker it has not heard from for {@code sessionTimeoutMs} (a new leader first grants everyone a full
  * session). A fenced broker that heartbeats again is told so and registers again. Leases are leader-local soft
  * state; only fencing and registration are committed.
+ * <p>
+ * On disk ({@code <data.dir>/__controller/<group id>/}): {@code current/} holds the Raft log in segments of
+ * {@code controller.log.segment.bytes} and the term and vote; {@code sm/} the state machine's snapshots. Each voter
+ * snapshots every {@code controller.snapshot.entries} entries and purges its log up to the snapshot, keeping that many
+ * entries behind it ({@code logRetention}), whether or not the other voters have them: a voter that falls further
+ * behind, or starts with an empty {@code __controller} (a replaced disk: it is formatted afresh and rejoins), is sent
+ * the leader's snapshot. A voter that lost its log also lost its votes, so at most a minority may be replaced at once;
+ * a quorum that lost its metadata altogether is caught by {@code Broker} before it deletes any partition log.
  * <p>
  * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
  * network event loops.
@@ -161,10 +170,34 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEntries());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        logRetention(p, config.snapshotEntries(), config.logSegmentBytes());
         return p;
+    }
+
+    /**
+     * Snapshots and log purging. Ratis' defaults purge only up to the lowest commit index any voter reported, so
+     * while one voter is down (or gone for good) the log of the others grows without bound, and a purge needs 1024
+     * entries since the last one. Here each voter snapshots every {@code snapshotEntries} applied entries and then
+     * purges up to its snapshot whatever the others have, keeping the newest {@code snapshotEntries} entries: a voter
+     * away for fewer changes catches up from the log, one away longer (or with an empty {@code __controller}) is sent
+     * the snapshot. Only whole closed segments of {@code logSegmentBytes} are deleted, so a voter's log holds about
+     * 2 x {@code snapshotEntries} entries plus two segments, and two snapshots.
+     * <p>
+     * Keeping {@code snapshotEntries} entries behind the snapshot also keeps a follower from being sent two snapshots
+     * back to back (the leader would have to snapshot twice while the first is on its way): Ratis can lose the
+     * second one (its {@code StateMachineUpdater.reload()} sets RUNNING after reinitialize(), overwriting the RELOAD
+     * the second install asked for), after which that follower applies nothing until it restarts.
+     */
+    static void logRetention(RaftProperties p, long snapshotEntries, int logSegmentBytes) {
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEntries);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, snapshotEntries);
+        // Purges run only after a snapshot, which are already snapshotEntries apart.
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(logSegmentBytes));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(logSegmentBytes, 4 << 20)));
     }
 
     @Override

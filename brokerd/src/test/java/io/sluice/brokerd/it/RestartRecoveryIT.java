@@ -81,6 +81,36 @@ class RestartRecoveryIT {
     }
 
     @Test
+    void aNodeThatLostItsControllerMetadataRefusesToStartAndKeepsItsLogs() throws Exception {
+        String clusterId;
+        try (Broker b = ItSupport.startBroker(dataDir, Map.of()); Admin admin = ItSupport.admin(b.bootstrapServers())) {
+            clusterId = b.clusterId();
+            ItSupport.createTopic(admin, "kept", 1, Map.of());
+            produce(b.bootstrapServers(), "kept", 0, 10, Map.of());
+        }
+        String meta = Files.readString(dataDir.resolve("meta.properties"));
+        deleteRecursively(dataDir.resolve("__controller"));
+        // Twice: the refused start has left a __controller behind, which must not make the second one go through.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ItSupport.startBroker(dataDir, Map.of()))
+                    .isInstanceOf(io.sluice.brokerd.config.ConfigException.class)
+                    .hasMessageContaining("1 partition logs of cluster " + clusterId)
+                    .hasMessageContaining("the controller quorum has no metadata")
+                    .hasMessageContaining("refusing to start");
+            assertThat(dataDir.resolve("kept-0").resolve("00000000000000000000.log")).exists();
+            assertThat(Files.readString(dataDir.resolve("meta.properties"))).isEqualTo(meta);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
     void ackedRecordsSurviveKillMinus9() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -22,7 +22,8 @@ class TopicRegistryTest {
 
     private QuorumController startQuorum() {
         QuorumController q = QuorumController.start(new ControllerConfig(1, Map.of(1, "127.0.0.1:0"), "127.0.0.1", 0,
-                dir.resolve("__controller"), 9000, 1000, 20_000, 10_000), Clock.systemUTC());
+                dir.resolve("__controller"), 9000, 1000, 20_000, 10_000,
+                1 << 20), Clock.systemUTC());
         q.initCluster("test-cluster", 20_000);
         return q;
     }
