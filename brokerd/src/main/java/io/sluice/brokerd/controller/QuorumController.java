@@ -76,6 +76,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class QuorumController implements MetadataWriter, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
+    /**
+     * Largest encoded metadata command accepted, bytes. Commands are small (the largest, a topic with its config
+     * overrides, is a few KiB); the bound keeps every Raft log entry inside the log's write buffer, which Ratis
+     * cannot write past.
+     */
+    static final int MAX_COMMAND_BYTES = 64 * 1024;
+    /**
+     * Bytes of log entries per AppendEntries to a follower. The Raft log's write buffer must hold this plus 8 bytes
+     * (Ratis checks); Ratis' defaults (4 MiB, 8 MiB buffer) cost a resident 8 MiB direct buffer for a metadata log
+     * whose entries are a few hundred bytes.
+     */
+    private static final int APPEND_BATCH_BYTES = 256 * 1024;
 
     private final ControllerConfig config;
     private final Clock clock;
@@ -170,6 +182,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(APPEND_BATCH_BYTES));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(APPEND_BATCH_BYTES + 8L));
         logRetention(p, config.snapshotEntries(), config.logSegmentBytes());
         return p;
     }
@@ -293,8 +307,13 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      */
     public CommandResult submit(MetadataCommand command, long timeoutMs) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        byte[] encoded = MetadataCodec.encode(command);
+        if (encoded.length > MAX_COMMAND_BYTES) {
+            return CommandResult.fail(ControllerError.INVALID_REQUEST, "metadata change of " + encoded.length
+                    + " bytes is larger than the controller accepts (" + MAX_COMMAND_BYTES + " bytes)");
+        }
         try {
-            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))), false, deadlineNs)
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(encoded)), false, deadlineNs)
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
