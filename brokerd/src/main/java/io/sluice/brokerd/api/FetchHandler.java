@@ -32,7 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
  * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
- * until an append wakes it or {@code max.wait.ms} passes.
+ * until an append wakes it or {@code max.wait.ms} passes. Reads run on the event loop (through the request's inline
+ * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
@@ -83,7 +84,9 @@ public final class FetchHandler implements ApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        ctx.executor().execute(() -> {
+        // Reading offsets and batch headers from the page cache costs less than handing the fetch to the pool and
+        // back; the event loop reads these files anyway when it sends the records (sendfile).
+        ctx.inlineExecutor().execute(() -> {
             try {
                 Attempt first = attempt(req, ctx.apiVersion());
                 if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {

@@ -30,13 +30,17 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce (key 0): advertised from v0 because librdkafka requires it, but frames below v3 are refused by the
- * network layer (kafka-clients cannot parse them). Appends run on the connection's request executor, never on the event loop.
+ * network layer (kafka-clients cannot parse them). A small request whose appends are page-cache writes runs on the
+ * event loop (when the connection has nothing queued on its request executor); a large one, or one whose append may
+ * fsync (see {@link PartitionLog#appendMaySync}), runs on the request executor, never on the event loop.
  * acks=all is refused with NOT_ENOUGH_REPLICAS while the ISR is smaller than {@code min.insync.replicas}; after the
  * append it waits (in the produce purgatory, woken when the high watermark moves) until every in-sync replica has
  * the records, answering NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile and
  * REQUEST_TIMED_OUT after the request's timeout. With an ISR of one the answer is immediate. acks=0 gets no response.
  */
 public final class ProduceHandler implements ApiHandler {
+    /** Largest request (records bytes) appended on the event loop: a few records, as latency-bound producers send. */
+    static final int INLINE_MAX_BYTES = 2048;
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final Clock clock;
@@ -69,7 +73,9 @@ public final class ProduceHandler implements ApiHandler {
                     "acks must be -1, 0 or 1, not " + req.acks()));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        ctx.executor().execute(() -> {
+        // A small page-cache append is cheaper than the two thread hand-offs it would take to run it on the pool.
+        java.util.concurrent.Executor executor = runsInline(req, ctx.apiVersion()) ? ctx.inlineExecutor() : ctx.executor();
+        executor.execute(() -> {
             try {
                 List<Replicating> waiting = new ArrayList<>();
                 ProduceResponseData resp = produce(req, ctx.apiVersion(), waiting);
@@ -85,6 +91,40 @@ public final class ProduceHandler implements ApiHandler {
             }
         });
         return result;
+    }
+
+    /**
+     * True when this request's appends are small page-cache writes, cheap enough for the event loop: at most
+     * {@link #INLINE_MAX_BYTES} of records and no append that may fsync (see {@link PartitionLog#appendMaySync}).
+     * Larger requests go to the request executor, so that a producer's pipelined requests are appended while the
+     * event loop reads the next ones. Partitions this broker cannot append to are answered with an error and do
+     * not count.
+     */
+    private boolean runsInline(ProduceRequestData req, short version) {
+        int totalBytes = 0;
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                totalBytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
+            }
+        }
+        if (totalBytes > INLINE_MAX_BYTES) {
+            return false;
+        }
+        long nowMs = clock.millis();
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(td.topicId())) : registry.topic(td.name());
+            if (topic.isEmpty()) {
+                continue;
+            }
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                Optional<PartitionLog> log = replicas.log(new TopicPartition(topic.get().name(), pd.index()));
+                int bytes = pd.records() == null ? 0 : pd.records().sizeInBytes();
+                if (log.isPresent() && log.get().appendMaySync(bytes, nowMs)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** An acks=all append waiting for the high watermark to pass {@code requiredOffset}. */

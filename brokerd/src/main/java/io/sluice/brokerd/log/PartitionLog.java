@@ -335,15 +335,30 @@ public final class PartitionLog implements AutoCloseable {
         return new SequenceCheck.Accept();
     }
 
+    /**
+     * Whether appending {@code incomingBytes} now may fsync or wait on this log's lock while another thread holds
+     * it across an fsync or a file swap: true with {@code fsync: always}, with a finite flush.messages or flush.ms,
+     * on a compacted topic (the cleaner swaps files under the lock), and when the append would roll the segment
+     * (a roll fsyncs the old one). False means the append is a page-cache write and may run on an event loop. Read
+     * without the lock, so a hint: a concurrent append can make a roll due in between (rare: once a segment).
+     */
+    public boolean appendMaySync(int incomingBytes, long nowMs) {
+        LogConfig cfg = config;
+        if (fsyncEveryAppend || cfg.compact() || cfg.flushMessages() != Long.MAX_VALUE || cfg.flushMs() != Long.MAX_VALUE) {
+            return true;
+        }
+        return rollDue(activeSegment(), cfg, incomingBytes, nowMs);
+    }
+
     private Segment maybeRoll(int incomingBytes, long nowMs) throws IOException {
         Segment active = segments.lastEntry().getValue();
-        LogConfig cfg = config;
+        return rollDue(active, config, incomingBytes, nowMs) ? roll(nowMs) : active;
+    }
+
+    private static boolean rollDue(Segment active, LogConfig cfg, int incomingBytes, long nowMs) {
         boolean full = (long) active.committedSizeBytes() + incomingBytes > cfg.segmentBytes();
         boolean old = nowMs - active.createdMs() > cfg.segmentMs();
-        if (!active.isEmpty() && (full || old || active.indexFull(cfg.segmentIndexBytes()))) {
-            return roll(nowMs);
-        }
-        return active;
+        return !active.isEmpty() && (full || old || active.indexFull(cfg.segmentIndexBytes()));
     }
 
     private Segment roll(long nowMs) throws IOException {

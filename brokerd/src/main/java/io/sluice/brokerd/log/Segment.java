@@ -55,6 +55,15 @@ final class Segment {
     private int bytesSinceLastIndexEntry;
     private long unflushedMessages;
     private boolean markedDeleted;
+    /**
+     * The batch appended last, or null (after open, truncation or rebuild). A consumer that keeps up fetches from
+     * exactly this batch, so {@link #positionOf} and {@link #batchSizeAt} answer it without reading the file.
+     * Published after {@link #committedSizeBytes}, so a reader that sees it also sees the bytes it describes.
+     */
+    private volatile LastBatch lastBatch;
+
+    private record LastBatch(long baseOffset, long lastOffset, int position, int sizeBytes) {
+    }
 
     private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs) throws IOException {
         this.baseOffset = baseOffset;
@@ -176,6 +185,7 @@ final class Segment {
 
     /** Walks the log, rebuilding both indexes; returns the size of the valid prefix. */
     private int rebuild(int logSize, boolean checkCrc) throws IOException {
+        lastBatch = null;
         indexEntries = 0;
         timeIndexEntries = 0;
         indexChannel.truncate(0);
@@ -226,16 +236,22 @@ final class Segment {
         int p = batches.position();
         long last = nextOffset - 1;
         int records = 0;
+        LastBatch newest = null;
         while (p < batches.limit()) {
             int size = RecordBatchHeader.totalSize(batches, p);
             last = RecordBatchHeader.lastOffset(batches, p);
             records += RecordBatchHeader.recordCount(batches, p);
-            indexBatch(pos + (p - batches.position()), size, last, RecordBatchHeader.maxTimestamp(batches, p));
+            int at = pos + (p - batches.position());
+            indexBatch(at, size, last, RecordBatchHeader.maxTimestamp(batches, p));
+            newest = new LastBatch(RecordBatchHeader.baseOffset(batches, p), last, at, size);
             p += size;
         }
         unflushedMessages += records;
         nextOffset = last + 1;
         committedSizeBytes = writeAt;
+        if (newest != null) {
+            lastBatch = newest;
+        }
     }
 
     private void indexBatch(int position, int size, long lastOffset, long maxTs) throws IOException {
@@ -300,6 +316,10 @@ final class Segment {
      * or past the end. Uses the index to find a start point, then walks batch headers, a block of them per read.
      */
     int positionOf(long offset) throws IOException {
+        LastBatch newest = lastBatch;
+        if (newest != null && offset >= newest.baseOffset() && offset <= newest.lastOffset()) {
+            return newest.position();
+        }
         BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, startPositionFor(offset), committedSizeBytes);
         while (scan.load(SCAN_HEADER_BYTES)) {
             if (RecordBatchHeader.lastOffset(scan.buffer(), scan.offset()) >= offset) {
@@ -332,6 +352,10 @@ final class Segment {
 
     /** Size of the batch at {@code position}. */
     int batchSizeAt(int position) throws IOException {
+        LastBatch newest = lastBatch;
+        if (newest != null && newest.position() == position) {
+            return newest.sizeBytes();
+        }
         ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.LOG_OVERHEAD);
         readFully(logChannel, header, position);
         return RecordBatchHeader.totalSize(header, 0);
@@ -380,6 +404,7 @@ final class Segment {
         if (pos < 0) {
             return;
         }
+        lastBatch = null;
         logChannel.truncate(pos);
         rebuild(pos, false);
     }

@@ -16,7 +16,11 @@ import java.util.concurrent.Executor;
  * @param receivedTimeMs wall-clock time the frame was decoded, ms
  * @param executor       where slow work of this request runs: off the event loop, and in arrival order with the
  *                       other requests of the same connection
+ * @param inlineExecutor where short work that never blocks (no fsync, no waiting on locks held across I/O, no
+ *                       controller or coordinator calls) runs: on the event loop itself when the connection has
+ *                       nothing queued on {@code executor}, else behind it there, so arrival order holds across both
  */
 public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
-                             SocketAddress clientAddress, long receivedTimeMs, Executor executor) {
+                             SocketAddress clientAddress, long receivedTimeMs, Executor executor,
+                             Executor inlineExecutor) {
 }

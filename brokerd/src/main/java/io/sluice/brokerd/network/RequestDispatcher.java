@@ -42,6 +42,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final int maxInflight;
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private final SerialExecutor connectionExecutor;
+    private final java.util.concurrent.Executor inlineExecutor;
     private final RequestObserver observer;
     private final ByteBufAllocator responseAllocator;
     private ChannelHandlerContext ctx;
@@ -76,6 +77,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         this.registry = registry;
         this.observer = observer;
         this.connectionExecutor = new SerialExecutor(requestPool);
+        this.inlineExecutor = connectionExecutor::executeInlineIfIdle;
         this.clock = clock;
         this.maxInflight = maxInflight;
     }
@@ -135,7 +137,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         body.read(accessor, version);
         RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
                 header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
-                connectionExecutor);
+                connectionExecutor, inlineExecutor);
         Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey);
         CompletableFuture<ApiMessage> future;
         try {

@@ -70,6 +70,32 @@ class BatchHeaderScannerTest {
         }
     }
 
+    /** Reads at the tail use the segment's memory of its newest batch, which truncation must forget. */
+    @Test
+    void theNewestBatchIsFoundAfterEachAppendAndAfterTruncation() throws Exception {
+        try (PartitionLog log = fill(14, 50)) {
+            Appended newest = appended.get(appended.size() - 1);
+            for (long o = newest.firstOffset(); o < newest.firstOffset() + newest.records(); o++) {
+                ReadResult.Records r = (ReadResult.Records) log.read(o, 1, true, Long.MAX_VALUE);
+                assertThat(r.slice().position()).isEqualTo(newest.position());
+                assertThat(r.slice().sizeBytes()).isEqualTo(newest.sizeBytes());
+            }
+            Appended previous = appended.get(appended.size() - 2);
+            log.truncateTo(previous.firstOffset());
+            ByteBuffer replacement = PartitionLogTest.batch(99_000, "a", "b", "c", "d", "e", "f", "g");
+            int size = replacement.remaining();
+            assertThat(log.appendAsLeader(replacement, 0, 5_000)).isInstanceOf(AppendResult.Appended.class);
+            for (long o = previous.firstOffset(); o < previous.firstOffset() + 7; o++) {
+                ReadResult.Records r = (ReadResult.Records) log.read(o, 1, true, Long.MAX_VALUE);
+                assertThat(r.slice().position()).as("offset %d", o).isEqualTo(previous.position());
+                assertThat(r.slice().sizeBytes()).as("offset %d", o).isEqualTo(size);
+                assertThat(r.slice().recordCount()).isEqualTo(7);
+            }
+            ReadResult.Records older = (ReadResult.Records) log.read(appended.get(3).firstOffset(), 1, true, Long.MAX_VALUE);
+            assertThat(older.slice().position()).isEqualTo(appended.get(3).position());
+        }
+    }
+
     @Test
     void readsStopAtTheUpperOffsetAndCountTheWholeBatchesOfASlice() throws Exception {
         try (PartitionLog log = fill(12, 400)) {

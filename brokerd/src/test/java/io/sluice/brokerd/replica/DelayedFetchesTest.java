@@ -7,8 +7,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @Timeout(10)
 class DelayedFetchesTest {
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     private final DelayedFetches delayed = new DelayedFetches(timer);
     private static final TopicPartition TP = new TopicPartition("t", 0);
 
@@ -85,5 +84,43 @@ class DelayedFetchesTest {
         delayed.park(w, List.of(TP), 60_000);
         assertThat(w.answered.get()).isEqualTo(1);
         assertThat(delayed.parkedCount()).isZero();
+    }
+
+    @Test
+    void answeredFetchesLeaveOneTimerArmedNotOneEach() {
+        for (int i = 0; i < 100; i++) {
+            Waiter w = new Waiter();
+            delayed.park(w, List.of(TP), 60_000);
+            w.ready.set(true);
+            delayed.onAppend(TP);
+            assertThat(w.answered.get()).isEqualTo(1);
+        }
+        assertThat(timer.getQueue()).hasSize(1);
+        assertThat(delayed.parkedCount()).isZero();
+    }
+
+    @Test
+    void aFetchParkedBehindAnsweredOnesStillExpires() throws Exception {
+        Waiter first = new Waiter();
+        delayed.park(first, List.of(TP), 20);
+        first.ready.set(true);
+        delayed.onAppend(TP);
+        Waiter second = new Waiter();
+        delayed.park(second, List.of(TP), 40);
+        assertThat(second.done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.forced.get()).isEqualTo(1);
+        assertThat(first.forced.get()).as("answered before its deadline").isZero();
+    }
+
+    @Test
+    void aShorterWaitParkedLaterExpiresFirst() throws Exception {
+        Waiter longWait = new Waiter();
+        delayed.park(longWait, List.of(TP), 60_000);
+        Waiter shortWait = new Waiter();
+        delayed.park(shortWait, List.of(new TopicPartition("t", 1)), 30);
+        assertThat(shortWait.done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(shortWait.forced.get()).isEqualTo(1);
+        assertThat(longWait.forced.get()).isZero();
+        assertThat(delayed.parkedCount()).isEqualTo(1);
     }
 }
