@@ -19,7 +19,7 @@ import java.util.function.IntPredicate;
  * up, keeps the log's high watermark at the smallest log end offset in the ISR, and proposes ISR changes: a member
  * not caught up for {@code replica.lag.time.max.ms} is dropped, a replica that reached the high watermark (and the
  * start of the current leader epoch) is added. Proposals go to the controller one at a time; the ISR used here is
- * always the committed one. Time is passed in. Thread-safe (the object's monitor).
+ * the committed one, except that the high watermark also waits for followers an expansion in flight adds. Time is passed in. Thread-safe (the object's monitor).
  */
 final class Partition {
     /** A follower as the leader sees it. */
@@ -45,6 +45,12 @@ final class Partition {
     private boolean leader;
     private final Map<Integer, Follower> followers = new HashMap<>();
     private boolean isrChangeInFlight;
+    /**
+     * The ISR of the change in flight, or empty. Until it is committed the high watermark counts its members too
+     * (Kafka's "maximal ISR"): a follower being added must hold every record acknowledged meanwhile, because the
+     * commit that adds it may also make it leader (a reassignment completing, an election right after).
+     */
+    private List<Integer> pendingIsr = List.of();
     /** First offset of the current leader epoch: a follower joins the ISR only once it has it. */
     private long leaderEpochStartOffset;
 
@@ -82,6 +88,7 @@ final class Partition {
         state = s;
         leader = true;
         isrChangeInFlight = false;
+        pendingIsr = List.of();
         for (int r : s.replicas()) {
             if (r != localId) {
                 followers.computeIfAbsent(r, id -> new Follower(nowMs));
@@ -95,6 +102,7 @@ final class Partition {
         state = s;
         leader = false;
         isrChangeInFlight = false;
+        pendingIsr = List.of();
         followers.clear();
     }
 
@@ -126,7 +134,9 @@ final class Partition {
     private boolean updateHighWatermark() {
         long before = log.highWatermark();
         long floor = Long.MAX_VALUE;
-        for (int r : state.isr()) {
+        java.util.Set<Integer> maximalIsr = new java.util.HashSet<>(state.isr());
+        maximalIsr.addAll(pendingIsr);
+        for (int r : maximalIsr) {
             if (r == localId) {
                 continue;
             }
@@ -172,12 +182,14 @@ final class Partition {
             return null;
         }
         isrChangeInFlight = true;
+        pendingIsr = List.copyOf(isr);
         return new IsrChange(tp, state, isr, String.join("; ", why));
     }
 
     /** The proposal failed or was refused: propose again at the next check. */
     synchronized void isrChangeFailed() {
         isrChangeInFlight = false;
+        pendingIsr = List.of();
     }
 
     /**

@@ -135,6 +135,37 @@ class PartitionTest {
         assertThat(log.divergenceTruncationOffset(2, 7)).as("an epoch older than any here").isEqualTo(0);
     }
 
+    /**
+     * From ReassignmentIT: a follower proposed into the ISR at the high watermark; while the proposal was in flight
+     * the other followers acknowledged more records; the commit that added it also made it leader (the reassignment
+     * completed), and the records it lacked were lost. The high watermark must wait for it until the change commits.
+     */
+    @Test
+    void theHighWatermarkWaitsForAFollowerBeingAddedToTheIsr() {
+        Partition p = new Partition(TP, 1, log);
+        p.makeLeader(state(List.of(1, 2), 0), 0);
+        append(10, 5);
+        p.onFollowerFetch(2, 10, 1_000);
+        p.onFollowerFetch(3, 10, 1_000);
+        assertThat(log.highWatermark()).isEqualTo(10);
+        Partition.IsrChange expand = p.maybeChangeIsr(1_100, LAG_MS);
+        assertThat(expand.isr()).containsExactlyInAnyOrder(1, 2, 3);
+        append(5, 5);
+        p.onLeaderAppend();
+        p.onFollowerFetch(2, 15, 1_200);
+        assertThat(log.highWatermark()).as("broker 3, being added, has only 10").isEqualTo(10);
+        p.onFollowerFetch(3, 15, 1_300);
+        assertThat(log.highWatermark()).isEqualTo(15);
+        // Refused: the committed ISR alone counts again.
+        append(5, 5);
+        p.onLeaderAppend();
+        p.onFollowerFetch(2, 20, 1_400);
+        assertThat(log.highWatermark()).isEqualTo(15);
+        p.isrChangeFailed();
+        p.onFollowerFetch(2, 20, 1_500);
+        assertThat(log.highWatermark()).isEqualTo(20);
+    }
+
     @Test
     void aFencedFollowerDoesNotKeepOtherCaughtUpFollowersOutOfTheIsr() {
         Partition p = new Partition(TP, 1, log);
