@@ -133,17 +133,22 @@ final class Partition {
 
     private boolean updateHighWatermark() {
         long before = log.highWatermark();
+        // A member of both lists counts twice, which does not change a minimum.
+        long floor = Math.min(smallestLogEnd(state.isr(), before), smallestLogEnd(pendingIsr, before));
+        return log.updateReplicatedFloor(floor) > before;
+    }
+
+    /** Smallest log end offset among the followers in {@code replicas} ({@code unknown} for one not heard from). */
+    private long smallestLogEnd(List<Integer> replicas, long unknown) {
         long floor = Long.MAX_VALUE;
-        java.util.Set<Integer> maximalIsr = new java.util.HashSet<>(state.isr());
-        maximalIsr.addAll(pendingIsr);
-        for (int r : maximalIsr) {
+        for (int r : replicas) {
             if (r == localId) {
                 continue;
             }
             Follower f = followers.get(r);
-            floor = Math.min(floor, f == null || f.logEndOffset < 0 ? before : f.logEndOffset);
+            floor = Math.min(floor, f == null || f.logEndOffset < 0 ? unknown : f.logEndOffset);
         }
-        return log.updateReplicatedFloor(floor) > before;
+        return floor;
     }
 
     /** The ISR change this leader should propose now, or null. */
