@@ -89,7 +89,7 @@ public final class Broker implements AutoCloseable {
         java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-scheduler", true));
+        this.scheduler = newScheduler();
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
@@ -392,6 +392,18 @@ public final class Broker implements AutoCloseable {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /**
+     * Maintenance and the expiry timers of parked fetches and produces. On shutdown its pending one-shot tasks are
+     * dropped, not run: the connections are closed by then, and the parked-request timer stays armed for the
+     * earliest deadline (up to a request's timeout), which would otherwise hold shutdown for that long.
+     */
+    private static ScheduledExecutorService newScheduler() {
+        java.util.concurrent.ScheduledThreadPoolExecutor s =
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("sluice-scheduler", true));
+        s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return s;
     }
 
     /** Clean shutdown: stop accepting, answer in-flight requests, flush segments, write checkpoints and marker. */

@@ -106,8 +106,8 @@ class CoordinatorFailoverFaultIT {
         long offsetsBackMs;
         Map<TopicPartition, Long> committedBefore = new HashMap<>(reader.lastCommitted);
         try {
-            faultMs = System.currentTimeMillis();
             cluster.brokers.kill(victim);
+            faultMs = System.currentTimeMillis(); // once the signal is delivered
             Map<TopicPartition, Long> committedAfter = new HashMap<>();
             List<String> attempts = new ArrayList<>();
             long fault = faultMs;
