@@ -1,5 +1,11 @@
 package io.sluice.systest;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +102,32 @@ final class BrokerCluster implements AutoCloseable {
             }
             return -1;
         }
+    }
+
+    /**
+     * Reads {@code topic}'s partitions from the beginning until {@code expectedTotal} values arrived or 60 s passed;
+     * the values by partition, in offset order (callers assert on what came back).
+     */
+    Map<Integer, List<String>> readValues(String topic, int partitions, int expectedTotal) {
+        Map<Integer, List<String>> got = new TreeMap<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int total = 0;
+            while (total < expectedTotal && System.nanoTime() < deadlineNs) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    got.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
+                    total++;
+                }
+            }
+        }
+        return got;
     }
 
     Path logFile(int id) {

@@ -5,17 +5,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,28 +97,6 @@ class ClusterMetadataIT {
         return sent;
     }
 
-    static Map<Integer, List<String>> readAll(String topic, int partitions, int expectedTotal) throws Exception {
-        Map<Integer, List<String>> got = new TreeMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                tps.add(new TopicPartition(topic, p));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int total = 0;
-            while (total < expectedTotal && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    got.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
-                    total++;
-                }
-            }
-        }
-        return got;
-    }
-
     @Test
     @Order(1)
     void everyBrokerRegistersAndAllAnswerTheSameMetadata() throws Exception {
@@ -158,7 +130,7 @@ class ClusterMetadataIT {
     @Order(2)
     void recordsRoundTripThroughTheirLeadersAndAReplicationFactorAboveTheBrokerCountIsRefused() throws Exception {
         List<String> sent = produce("spread", 6, 20, "a");
-        Map<Integer, List<String>> got = readAll("spread", 6, sent.size());
+        Map<Integer, List<String>> got = cluster.readValues("spread", 6, sent.size());
         for (int p = 0; p < 6; p++) {
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -223,7 +195,7 @@ class ClusterMetadataIT {
                 return false;
             }
         }, Duration.ofSeconds(10), "broker 1 to be healthy again");
-        Map<Integer, List<String>> got = readAll("spread", 6, 6 * 20 + 1);
+        Map<Integer, List<String>> got = cluster.readValues("spread", 6, 6 * 20 + 1);
         for (int p = 0; p < 6; p++) {
             assertThat(got.get(p)).as("partition %s after the restart", p).startsWith("a-" + p + "-0").hasSize(p == livePartition ? 21 : 20);
         }

@@ -6,9 +6,6 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,7 +21,6 @@ import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,7 +145,7 @@ class ControllerSnapshotCatchUpIT {
         assertThat(leaders).as("partitions led by broker %s after a preferred election", LAGGING).containsValue(LAGGING);
 
         produce(wipeControllerDir ? "after-wipe" : "after-restart");
-        assertThat(readAll()).isEqualTo(sent);
+        assertThat(cluster.readValues(TOPIC, PARTITIONS, sent.values().stream().mapToInt(List::size).sum())).isEqualTo(sent);
     }
 
     /**
@@ -393,29 +389,6 @@ class ControllerSnapshotCatchUpIT {
                 }
             }
         }
-    }
-
-    private static Map<Integer, List<String>> readAll() {
-        int expected = sent.values().stream().mapToInt(List::size).sum();
-        Map<Integer, List<String>> got = new TreeMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                tps.add(new TopicPartition(TOPIC, p));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int total = 0;
-            while (total < expected && System.nanoTime() < deadlineNs) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    got.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
-                    total++;
-                }
-            }
-        }
-        return got;
     }
 
     private static int liveNodes() {
