@@ -70,6 +70,11 @@ public final class RecordBatchHeader {
         return (attributes(buf, pos) & TRANSACTIONAL_BIT) != 0;
     }
 
+    /** True when the batch carries the LogAppendTime timestamp type. */
+    public static boolean isLogAppendTime(ByteBuffer buf, int pos) {
+        return (attributes(buf, pos) & TIMESTAMP_TYPE_BIT) != 0;
+    }
+
     public static boolean isControl(ByteBuffer buf, int pos) {
         return (attributes(buf, pos) & CONTROL_BIT) != 0;
     }
@@ -132,6 +137,12 @@ public final class RecordBatchHeader {
 
     public static void setLeaderEpoch(ByteBuffer buf, int pos, int epoch) {
         buf.putInt(pos + LEADER_EPOCH, epoch);
+    }
+
+    /** Writes {@code maxTimestampMs} as the batch's max timestamp and re-stamps the CRC. */
+    public static void setMaxTimestamp(ByteBuffer buf, int pos, long maxTimestampMs) {
+        buf.putLong(pos + MAX_TIMESTAMP, maxTimestampMs);
+        buf.putInt(pos + CRC, (int) computeCrc(buf, pos));
     }
 
     /** Marks the batch LogAppendTime with {@code nowMs} as its max timestamp and re-stamps the CRC. */
