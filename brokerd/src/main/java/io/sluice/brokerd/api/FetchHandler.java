@@ -27,7 +27,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Fetch (key 1, v4-18) for consumers and followers. A consumer reads below the high watermark; a follower (replica
  * id set) reads up to the log end offset, and its fetch offset is its log end offset, which the leader records
- * (advancing the high watermark and the ISR). A follower whose {@code lastFetchedEpoch} ends earlier in the
+ * (advancing the high watermark and the ISR). Who is a follower is checked as Kafka does: the connection must pass
+ * {@link ClusterActionCheck} (the authorizer's hook), the replica id must be one of the partition's other replicas
+ * in the current assignment (else UNKNOWN_LEADER_EPOCH when the fetch names a leader epoch, NOT_LEADER_OR_FOLLOWER
+ * when not), and its position is recorded only after the read succeeded, so an offset past the log end gets
+ * OFFSET_OUT_OF_RANGE and moves nothing. A follower whose {@code lastFetchedEpoch} ends earlier in the
  * leader's log (or is not there) gets the diverging epoch and its end offset instead of records, and truncates.
  * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
@@ -37,17 +41,29 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
+    /** {@code reason} labels of {@code sluice_follower_fetch_rejected_total}. */
+    static final String NOT_ASSIGNED = "not_assigned";
+    static final String OFFSET_OUT_OF_RANGE = "offset_out_of_range";
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
 
     private final BrokerMetrics metrics;
+    private final ClusterActionCheck clusterAction;
 
+    /** With security off: every connection may fetch as a follower (see {@link ClusterActionCheck}). */
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics) {
+        this(registry, replicas, delayed, metrics, ClusterActionCheck.ALLOW_ALL);
+    }
+
+    /** {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook). */
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
+                        ClusterActionCheck clusterAction) {
         this.metrics = metrics;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
+        this.clusterAction = clusterAction;
     }
 
     public void register(ApiRegistry apis) {
@@ -84,11 +100,12 @@ public final class FetchHandler implements ApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        boolean mayReplicate = clusterAction.allowsClusterAction(ctx);
         // Reading offsets and batch headers from the page cache costs less than handing the fetch to the pool and
         // back; the event loop reads these files anyway when it sends the records (sendfile).
         ctx.inlineExecutor().execute(() -> {
             try {
-                Attempt first = attempt(req, ctx.apiVersion());
+                Attempt first = attempt(req, ctx.apiVersion(), mayReplicate);
                 if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {
                     answer(result, first);
                     return;
@@ -96,7 +113,7 @@ public final class FetchHandler implements ApiHandler {
                 delayed.park(new DelayedFetches.Waiter() {
                     @Override
                     public boolean tryComplete() {
-                        Attempt a = attempt(req, ctx.apiVersion());
+                        Attempt a = attempt(req, ctx.apiVersion(), mayReplicate);
                         if (a.bytes() >= req.minBytes() || a.hasError()) {
                             answer(result, a);
                             return true;
@@ -107,7 +124,7 @@ public final class FetchHandler implements ApiHandler {
                     @Override
                     public void forceComplete() {
                         try {
-                            answer(result, attempt(req, ctx.apiVersion()));
+                            answer(result, attempt(req, ctx.apiVersion(), mayReplicate));
                         } catch (RuntimeException e) {
                             result.completeExceptionally(e);
                         }
@@ -120,7 +137,7 @@ public final class FetchHandler implements ApiHandler {
         return result;
     }
 
-    private Attempt attempt(FetchRequestData req, short version) {
+    private Attempt attempt(FetchRequestData req, short version, boolean mayReplicate) {
         FetchResponseData resp = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         boolean readCommitted = req.isolationLevel() == 1;
         long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
@@ -145,10 +162,16 @@ public final class FetchHandler implements ApiHandler {
                 if (!leader.ok()) {
                     pd.setErrorCode(leader.error().code());
                     hasError = true;
-                } else if (follower && divergence(leader.log(), fp, version, pd)) {
+                } else if (follower && !mayReplicate) {
+                    pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     hasError = true;
-                } else if (follower && !replicas.onFollowerFetch(leader.log().topicPartition(), replicaId, fp.fetchOffset(), nowMs)) {
-                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                } else if (follower && !replicas.isAssignedFollower(leader.log().topicPartition(), replicaId)) {
+                    // Kafka's answer: a fetch naming the current leader epoch gets UNKNOWN_LEADER_EPOCH (a replica
+                    // being added by a reassignment retries until the assignment reaches this leader).
+                    pd.setErrorCode((fp.currentLeaderEpoch() >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER).code());
+                    metrics.followerFetchRejected(NOT_ASSIGNED);
+                    hasError = true;
+                } else if (follower && divergence(leader.log(), fp, version, pd)) {
                     hasError = true;
                 } else {
                     PartitionLog pl = leader.log();
@@ -156,7 +179,12 @@ public final class FetchHandler implements ApiHandler {
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
-                    if (rr instanceof ReadResult.Records r) {
+                    if (rr instanceof ReadResult.Records r && follower
+                            && !replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), r.logEndOffset(), nowMs)) {
+                        // Leadership or the assignment changed since the checks above.
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else if (rr instanceof ReadResult.Records r) {
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
                                 .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
                         if (r.slice().sizeBytes() > 0) {
@@ -169,6 +197,9 @@ public final class FetchHandler implements ApiHandler {
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
                                 .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());
+                        if (follower) {
+                            metrics.followerFetchRejected(OFFSET_OUT_OF_RANGE);
+                        }
                         hasError = true;
                     }
                 }
