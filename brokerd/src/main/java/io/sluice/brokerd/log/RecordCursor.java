@@ -122,6 +122,29 @@ final class RecordCursor implements AutoCloseable {
 
     /** A zig-zag varint of at most 5 bytes, as every length, count and offset delta of a v2 record is written. */
     int readVarint() throws BatchFormatException {
+        int p = pos;
+        if (limit - p >= 5) { // the common case, without a window check per byte
+            byte[] a = buf;
+            int b = a[p];
+            if (b >= 0) { // one byte: most lengths and deltas of small records
+                pos = p + 1;
+                return (b >>> 1) ^ -(b & 1);
+            }
+            int raw = b & 0x7f;
+            for (int shift = 7; shift < 35; shift += 7) {
+                b = a[++p];
+                raw |= (b & 0x7f) << shift;
+                if (b >= 0) {
+                    pos = p + 1;
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varint is longer than 5 bytes");
+        }
+        return readVarintAcrossWindows();
+    }
+
+    private int readVarintAcrossWindows() throws BatchFormatException {
         int raw = 0;
         for (int shift = 0; shift < 35; shift += 7) {
             int b = readUnsignedByte();
@@ -135,6 +158,24 @@ final class RecordCursor implements AutoCloseable {
 
     /** A zig-zag varlong of at most 10 bytes (timestamp deltas). */
     long readVarlong() throws BatchFormatException {
+        int p = pos;
+        if (limit - p >= 10) {
+            byte[] a = buf;
+            long raw = 0;
+            for (int shift = 0; shift < 70; shift += 7) {
+                int b = a[p++];
+                raw |= (long) (b & 0x7f) << shift;
+                if (b >= 0) {
+                    pos = p;
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varlong is longer than 10 bytes");
+        }
+        return readVarlongAcrossWindows();
+    }
+
+    private long readVarlongAcrossWindows() throws BatchFormatException {
         long raw = 0;
         for (int shift = 0; shift < 70; shift += 7) {
             int b = readUnsignedByte();
@@ -148,6 +189,10 @@ final class RecordCursor implements AutoCloseable {
 
     /** Moves {@code n} bytes on without copying them. */
     void skip(long n) throws BatchFormatException {
+        if (n <= limit - pos) {
+            pos += (int) n;
+            return;
+        }
         long left = n;
         while (left > 0) {
             if (pos == limit && !fill()) {

@@ -87,7 +87,7 @@ final class RecordReader {
     private static void skipHeaders(RecordCursor c, long end, int index) throws BatchFormatException {
         int count = c.readVarint();
         // A header takes at least two bytes (its key length and value length).
-        long room = (end - c.position()) / 2;
+        long room = (end - c.position()) >> 1;
         if (count < 0 || count > room) {
             throw fault(RejectReason.HEADERS, index, "it declares " + count + " headers but "
                     + (count < 0 ? "a count cannot be negative" : "its remaining bytes hold at most " + Math.max(room, 0)));

@@ -79,6 +79,39 @@ class BatchValidatorTest {
         assertThat(o.error()).isEqualTo(AppendError.INVALID_RECORD);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 102, 3, 4})
+    void mutatedRecordsAreAnsweredNeverThrown(int codec) throws Exception {
+        // Seeded: byte flips, truncations and insertions in the records section, CRC re-stamped each time. The
+        // validator must answer every one; what it accepts must read back through BatchRecords.
+        java.util.Random random = new java.util.Random(codec);
+        byte[] records = CraftedBatch.concat(record(CraftedBatch.body(0, 0, utf8("key"), utf8("value"), utf8("h"), utf8("hv"))),
+                record(3, 1, null, "second value"), record(7, 2, "k", null));
+        for (int round = 0; round < 400; round++) {
+            byte[] mutated = records.clone();
+            int flips = 1 + random.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+            }
+            if (random.nextInt(4) == 0) {
+                mutated = Arrays.copyOf(mutated, random.nextInt(mutated.length));
+            }
+            byte[] section = codec == 0 ? mutated : CraftedBatch.compress(codec, mutated);
+            if (codec != 0 && random.nextBoolean()) { // corrupt the compressed bytes instead
+                section = CraftedBatch.compress(codec, records);
+                section[random.nextInt(section.length)] ^= (byte) (1 + random.nextInt(255));
+            }
+            ByteBuffer b = batch().section(codec == CraftedBatch.SNAPPY_RAW ? CraftedBatch.SNAPPY : codec, section).count(3)
+                    .timestamps(NOW, NOW + 7).build();
+            BatchValidator.Outcome o = validate(b);
+            if (o.isOk()) {
+                assertThat(BatchRecords.fullRecords(b)).as("round %d", round).hasSize(3);
+            } else {
+                assertThat(o.message()).as("round %d", round).isNotBlank();
+            }
+        }
+    }
+
     @Test
     void moreRecordsThanTheCountSaysAreRefused() {
         BatchValidator.Outcome o = validate(good(CraftedBatch.NONE).count(2).build());
