@@ -42,7 +42,7 @@ public final class BrokerMetrics implements RequestObserver {
                     + "(README: What brokerd refuses)", "topic", "reason");
     private final MetricsRegistry.Counter followerFetchRejected = registry.counter("sluice_follower_fetch_rejected_total",
             "Partitions of follower fetches refused, by reason: not_assigned (replica id not in the partition's replicas), "
-                    + "offset_out_of_range (past the leader's log end)", "reason");
+                    + "offset_out_of_range (below the log start or past the log end: nothing moves)", "reason");
     private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
 
