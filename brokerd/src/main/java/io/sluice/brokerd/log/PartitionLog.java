@@ -464,15 +464,21 @@ public final class PartitionLog implements AutoCloseable {
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
         }
-        BatchValidator.Outcome outcome = BatchValidator.validate(records, Integer.MAX_VALUE);
+        BatchValidator.Outcome outcome = BatchValidator.validateReplicated(records);
         if (!outcome.isOk()) {
             return new AppendResult.Rejected(outcome.error(), outcome.message());
         }
         ByteBuffer buf = appendCopy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);
-        if (first != logEndOffset) {
-            return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + first
-                    + " but the log of " + topicPartition + " ends at " + logEndOffset);
+        // A compacted leader log has gaps between batches: offsets only have to increase (Kafka's rule).
+        long expected = logEndOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            long base = RecordBatchHeader.baseOffset(buf, pos);
+            if (base < expected) {
+                return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + base
+                        + " but the log of " + topicPartition + " is already at " + expected);
+            }
+            expected = RecordBatchHeader.lastOffset(buf, pos) + 1;
         }
         long next = first;
         try {
