@@ -18,6 +18,7 @@ import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.LogOffsetStore;
+import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.metrics.BrokerMetrics;
@@ -145,7 +146,8 @@ public final class Broker implements AutoCloseable {
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
+        LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
+        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();

@@ -890,6 +890,11 @@ public final class PartitionLog implements AutoCloseable {
         cleanedUpTo = Math.max(cleanedUpTo, offset);
     }
 
+    /** Producer id -> last offset of its newest batch (a snapshot; the batches compaction keeps for them). */
+    synchronized Map<Long, Long> producerLastOffsets() {
+        return producerState.lastOffsets();
+    }
+
     /**
      * Replaces {@code old} by the cleaned file (steps in {@link LogCleaner}'s javadoc). Returns false, discarding the
      * cleaned file, when the segment left the log meanwhile (retention, DeleteRecords).
