@@ -96,6 +96,8 @@ public final class BrokerMetrics implements RequestObserver {
         registry.gauge("sluice_groups", "Consumer groups by state", e -> groupsByState(groups, e), "state");
         registry.gauge("sluice_group_lag_records", "Records between each group's committed offsets and the high watermarks",
                 e -> groupLag(groups, replicas, e), "group");
+        registry.gauge("sluice_coordinator_partitions_loading", "Partitions of __consumer_offsets whose groups are being "
+                + "loaded (their groups get COORDINATOR_LOAD_IN_PROGRESS)", e -> e.emit(groups.partitionsLoading()));
     }
 
     private interface Size {
