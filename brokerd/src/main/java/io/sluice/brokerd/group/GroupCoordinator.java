@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
@@ -52,6 +53,7 @@ public final class GroupCoordinator {
     private final CoordinatorPartitions partitions;
     private final GroupMembership membership;
     private final OffsetManager offsets;
+    private final AtomicLong loadSkippedRecords = new AtomicLong();
 
     /** A coordinator that loads partitions on the thread that asks it to (off its lock all the same). */
     public GroupCoordinator(GroupConfig config, OffsetStore store) {
@@ -92,6 +94,11 @@ public final class GroupCoordinator {
     /** Partitions of the offsets topic being loaded now (a gauge). */
     public synchronized int partitionsLoading() {
         return partitions.loadingCount();
+    }
+
+    /** Records skipped since start because they could not be decoded while loading (a counter). */
+    public long loadSkippedRecords() {
+        return loadSkippedRecords.get();
     }
 
     // ---------------------------------------------------------------- which partitions are served
@@ -163,6 +170,7 @@ public final class GroupCoordinator {
             }
             return;
         }
+        loadSkippedRecords.addAndGet(loaded.skipped());
         synchronized (this) {
             if (!partitions.finishLoad(partition, loadId)) {
                 log.info("Dropped the load of {}-{}: the partition was resigned or reloaded meanwhile", OffsetLoader.OFFSETS_TOPIC, partition);

@@ -155,6 +155,7 @@ public final class LogOffsetStore implements OffsetStore {
         }
         replicas.leaderLog(new TopicPartition(TOPIC, partition))
                 .orElseThrow(() -> new IllegalStateException("this broker does not lead " + TOPIC + "-" + partition))
-                .forEachRecord(kv -> replay.record(kv.offset(), kv.key(), kv.value()));
+                .forEachRecord(kv -> replay.record(kv.offset(), kv.key(), kv.value()),
+                        (base, last, cause) -> replay.unreadableBatch(base, last, cause.toString()));
     }
 }

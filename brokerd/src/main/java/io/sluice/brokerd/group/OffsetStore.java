@@ -28,6 +28,12 @@ public interface OffsetStore {
     interface Replay {
         /** One record; {@code value} null for a tombstone. */
         void record(long offset, byte[] key, byte[] value);
+
+        /**
+         * A batch whose records could not be read at all (bytes past a valid CRC that are not records); the replay
+         * goes on after it.
+         */
+        void unreadableBatch(long baseOffset, long lastOffset, String reason);
     }
 
     /**

@@ -683,11 +683,17 @@ public final class PartitionLog implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Told about a batch whose records cannot be read (see {@link #forEachRecord}). */
+    public interface UnreadableBatch {
+        void skipped(long baseOffset, long lastOffset, Exception cause);
+    }
+
     /**
      * Every record from the log start to the end, in offset order (the group coordinator loads its offsets
-     * partition with this at start-up). Control batches are skipped.
+     * partition with this). Control batches are skipped. A batch whose records cannot be decoded (bytes past a valid
+     * CRC that are not records) goes to {@code unreadable} and the walk goes on after it; an I/O error ends it.
      */
-    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action) {
+    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action, UnreadableBatch unreadable) {
         try {
             for (Segment s : segments.values()) {
                 int size = s.committedSizeBytes();
@@ -697,7 +703,14 @@ public final class PartitionLog implements AutoCloseable {
                     if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
                         continue;
                     }
-                    for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
+                    List<BatchRecords.KeyValue> records;
+                    try {
+                        records = BatchRecords.keyValues(batch);
+                    } catch (IOException | RuntimeException e) {
+                        unreadable.skipped(RecordBatchHeader.baseOffset(batch, 0), RecordBatchHeader.lastOffset(batch, 0), e);
+                        continue;
+                    }
+                    for (BatchRecords.KeyValue kv : records) {
                         if (kv.offset() >= logStartOffset) {
                             action.accept(kv);
                         }

@@ -98,6 +98,9 @@ public final class BrokerMetrics implements RequestObserver {
                 e -> groupLag(groups, replicas, e), "group");
         registry.gauge("sluice_coordinator_partitions_loading", "Partitions of __consumer_offsets whose groups are being "
                 + "loaded (their groups get COORDINATOR_LOAD_IN_PROGRESS)", e -> e.emit(groups.partitionsLoading()));
+        registry.counterCallback("sluice_coordinator_load_skipped_records_total", "Records of __consumer_offsets skipped "
+                + "while loading because they could not be decoded (each logged as a WARN with partition and offset)",
+                e -> e.emit(groups.loadSkippedRecords()));
     }
 
     private interface Size {

@@ -10,6 +10,8 @@ import io.sluice.brokerd.group.GroupTypes.SyncResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,7 +277,39 @@ class GroupCoordinatorTest {
         assertThat(committed(coordinator, "g", TP)).isEqualTo(5);
     }
 
-    // ---------------------------------------------------------------- a partition that cannot be read
+    // ---------------------------------------------------------------- records that cannot be decoded
+
+    static byte[] key(String group, String topic, int partition) {
+        return OffsetRecords.key(group, new TopicPartition(topic, partition));
+    }
+
+    @Test
+    void undecodableRecordsAreSkippedCountedAndLoadingGoesOn() {
+        int p = gc.partitionFor("g");
+        byte[] value = OffsetRecords.value(new CommittedOffset(8, -1, null, now));
+        answered(commit("g", TP, 5));
+        store.appendRaw(p, new byte[]{1}, value);                                          // a 1-byte key
+        store.appendRaw(p, ByteBuffer.allocate(4).putShort((short) 9).putShort((short) 0).array(), value); // unknown key version
+        store.appendRaw(p, key("g", "t", 0), ByteBuffer.allocate(4).putShort((short) 7).array());       // unknown value version
+        store.appendRaw(p, key("g", "t", 0), java.util.Arrays.copyOf(value, 9));          // a truncated value
+        store.appendRaw(p, ByteBuffer.allocate(4).putShort((short) 1).putShort((short) -1).array(), value); // no group id
+        store.appendRaw(p, "not an offset key at all".getBytes(StandardCharsets.UTF_8), null);           // a bad tombstone
+        store.appendUnreadableBatch(p);
+        store.appendRaw(p, key("g", "t", 1), value);                                       // good again after all that
+
+        GroupCoordinator reloaded = new GroupCoordinator(CONFIG, store);
+        reloaded.load(now);
+        assertThat(reloaded.loadSkippedRecords()).isEqualTo(7);
+        assertThat(reloaded.coordinatorError("g")).isEqualTo(GroupError.NONE);
+        assertThat(committed(reloaded, "g", TP)).isEqualTo(5);
+        assertThat(committed(reloaded, "g", new TopicPartition("t", 1))).as("loading went on past them").isEqualTo(8);
+        assertThat(reloaded.listGroups(Set.of())).extracting(GroupTypes.GroupOverview::groupId).containsExactly("g");
+        // And the group is served as usual.
+        JoinResult member = stableMember(reloaded, "g");
+        assertThat(answered(reloaded.commit("g", member.memberId(), null, member.generationId(),
+                Map.of(TP, new CommittedOffset(6, -1, null, now)), t -> true, now))).containsEntry(TP, GroupError.NONE);
+        assertThat(committed(reloaded, "g", TP)).isEqualTo(6);
+    }
 
     @Test
     void aPartitionThatCannotBeReadIsNotServed() {

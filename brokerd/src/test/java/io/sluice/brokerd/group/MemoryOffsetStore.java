@@ -32,6 +32,8 @@ final class MemoryOffsetStore implements OffsetStore {
     volatile Integer slowPartition;
     final CountDownLatch loadStarted = new CountDownLatch(1);
     final CountDownLatch releaseLoad = new CountDownLatch(1);
+    /** Offsets of {@link #records} that stand for a batch whose records cannot be read. */
+    final Map<Integer, List<Integer>> unreadableBatches = new ConcurrentHashMap<>();
 
     @Override
     public int partitionCount() {
@@ -47,6 +49,18 @@ final class MemoryOffsetStore implements OffsetStore {
         CompletableFuture<Void> replicated = manual ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
         writes.add(new Write(partition, List.copyOf(entries), replicated));
         return replicated;
+    }
+
+    /** Puts a record into the log as is, as something other than the coordinator might have (no write to answer). */
+    void appendRaw(int partition, byte[] key, byte[] value) {
+        log(partition).add(new RecordBatchBuilder.Entry(key, value));
+    }
+
+    /** Puts a batch whose records cannot be read into the log (it takes one offset). */
+    void appendUnreadableBatch(int partition) {
+        List<RecordBatchBuilder.Entry> log = log(partition);
+        unreadableBatches.computeIfAbsent(partition, p -> new CopyOnWriteArrayList<>()).add(log.size());
+        log.add(new RecordBatchBuilder.Entry(new byte[0], new byte[0]));
     }
 
     private List<RecordBatchBuilder.Entry> log(int partition) {
@@ -65,8 +79,13 @@ final class MemoryOffsetStore implements OffsetStore {
             }
         }
         List<RecordBatchBuilder.Entry> log = new ArrayList<>(records.getOrDefault(partition, List.of()));
+        List<Integer> unreadable = unreadableBatches.getOrDefault(partition, List.of());
         for (int offset = 0; offset < log.size(); offset++) {
-            replay.record(offset, log.get(offset).key(), log.get(offset).value());
+            if (unreadable.contains(offset)) {
+                replay.unreadableBatch(offset, offset, "test says the records cannot be read");
+            } else {
+                replay.record(offset, log.get(offset).key(), log.get(offset).value());
+            }
         }
     }
 
