@@ -39,8 +39,8 @@ import java.util.Map;
  * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link PartitionLog}
  * replaces X.log with X.log.swap and rebuilds its indexes).
  * <p>
- * Runs on the cleaner thread (one pass at a time per instance: not thread-safe); segment swaps happen under the
- * log's lock.
+ * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
+ * swaps happen under the log's lock.
  */
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
