@@ -288,8 +288,9 @@ final class BatchValidator {
     }
 
     /**
-     * A follower's check of its leader's batches: framing, magic and CRC. The leader validated their records when
-     * they were produced; a follower copies them as they are.
+     * A follower's check of the batches it copies from its leader, which validated their records when it appended
+     * them: framing, magic and CRC. A compacted batch may hold fewer records than its offset range (none at all when
+     * only its header was kept), so the record count is only checked to fit that range.
      */
     static Outcome validateReplicated(ByteBuffer buf) {
         int start = buf.position();
@@ -301,7 +302,13 @@ final class BatchValidator {
                 return framing;
             }
             if (RecordBatchHeader.storedCrc(buf, pos) != RecordBatchHeader.computeCrc(buf, pos)) {
-                return Outcome.fail(RejectReason.CRC, "record batch CRC mismatch");
+                return Outcome.fail(RejectReason.CRC, "replicated record batch at byte " + (pos - start) + " fails its CRC");
+            }
+            int recordCount = RecordBatchHeader.recordCount(buf, pos);
+            int lastOffsetDelta = RecordBatchHeader.lastOffsetDelta(buf, pos);
+            if (lastOffsetDelta < 0 || recordCount < 0 || recordCount > lastOffsetDelta + 1L) {
+                return Outcome.fail(RejectReason.BATCH_FRAMING, "replicated record batch claims " + recordCount
+                        + " records over lastOffsetDelta " + lastOffsetDelta);
             }
             pos += RecordBatchHeader.totalSize(buf, pos);
         }
