@@ -141,19 +141,8 @@ final class RecordCursor implements AutoCloseable {
             }
             throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varint is longer than 5 bytes");
         }
-        return readVarintAcrossWindows();
-    }
-
-    private int readVarintAcrossWindows() throws BatchFormatException {
-        int raw = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            int b = readUnsignedByte();
-            raw |= (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varint is longer than 5 bytes");
+        int raw = (int) readRawAcrossWindows(5);
+        return (raw >>> 1) ^ -(raw & 1);
     }
 
     /** A zig-zag varlong of at most 10 bytes (timestamp deltas). */
@@ -172,19 +161,21 @@ final class RecordCursor implements AutoCloseable {
             }
             throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varlong is longer than 10 bytes");
         }
-        return readVarlongAcrossWindows();
+        long raw = readRawAcrossWindows(10);
+        return (raw >>> 1) ^ -(raw & 1);
     }
 
-    private long readVarlongAcrossWindows() throws BatchFormatException {
+    /** The unsigned bits of a varint of at most {@code maxBytes} bytes that may span windows (the rare case). */
+    private long readRawAcrossWindows(int maxBytes) throws BatchFormatException {
         long raw = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
+        for (int shift = 0; shift < 7 * maxBytes; shift += 7) {
             int b = readUnsignedByte();
             raw |= (long) (b & 0x7f) << shift;
             if ((b & 0x80) == 0) {
-                return (raw >>> 1) ^ -(raw & 1);
+                return raw;
             }
         }
-        throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varlong is longer than 10 bytes");
+        throw new BatchFormatException(RejectReason.RECORD_FRAMING, "a varint is longer than " + maxBytes + " bytes");
     }
 
     /** Moves {@code n} bytes on without copying them. */
