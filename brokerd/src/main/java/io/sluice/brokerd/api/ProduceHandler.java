@@ -4,6 +4,7 @@ import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendError;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.RecordBatchHeader;
 import io.sluice.brokerd.log.RecordError;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metrics.BrokerMetrics;
@@ -102,16 +103,21 @@ public final class ProduceHandler implements ApiHandler {
 
     /**
      * True when this request's appends are small page-cache writes, cheap enough for the event loop: at most
-     * {@link #INLINE_MAX_BYTES} of records and no append that may fsync (see {@link PartitionLog#appendMaySync}).
-     * Larger requests go to the request executor, so that a producer's pipelined requests are appended while the
-     * event loop reads the next ones. Partitions this broker cannot append to are answered with an error and do
-     * not count.
+     * {@link #INLINE_MAX_BYTES} of uncompressed records and no append that may fsync (see
+     * {@link PartitionLog#appendMaySync}). Larger requests go to the request executor, so that a producer's pipelined
+     * requests are appended while the event loop reads the next ones; so do compressed batches, whose validation
+     * decompresses them (a few KiB of zstd may inflate to tens of MiB below message.decompressed.max.bytes).
+     * Partitions this broker cannot append to are answered with an error and do not count.
      */
     private boolean runsInline(ProduceRequestData req, short version) {
         int totalBytes = 0;
         for (ProduceRequestData.TopicProduceData td : req.topicData()) {
             for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
                 totalBytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
+                if (totalBytes <= INLINE_MAX_BYTES && pd.records() instanceof MemoryRecords mr
+                        && RecordBatchHeader.anyCompressed(mr.buffer())) {
+                    return false;
+                }
             }
         }
         if (totalBytes > INLINE_MAX_BYTES) {

@@ -79,6 +79,24 @@ public final class RecordBatchHeader {
         return (attributes(buf, pos) & CONTROL_BIT) != 0;
     }
 
+    /**
+     * True when a batch among those in {@code buf[position, limit)} names a compression codec. Reads headers only,
+     * as far as their lengths stay inside the buffer (what does not frame is left to validation).
+     */
+    public static boolean anyCompressed(ByteBuffer buf) {
+        for (int pos = buf.position(); buf.limit() - pos > ATTRIBUTES + 1; ) {
+            if (compressionCodec(buf, pos) != 0) {
+                return true;
+            }
+            int size = buf.getInt(pos + BATCH_LENGTH);
+            if (size < HEADER_BYTES - LOG_OVERHEAD || size > buf.limit() - pos - LOG_OVERHEAD) {
+                return false;
+            }
+            pos += size + LOG_OVERHEAD;
+        }
+        return false;
+    }
+
     public static long baseTimestamp(ByteBuffer buf, int pos) {
         return buf.getLong(pos + BASE_TIMESTAMP);
     }

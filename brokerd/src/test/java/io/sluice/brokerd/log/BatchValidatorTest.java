@@ -333,6 +333,19 @@ class BatchValidatorTest {
     }
 
     @Test
+    void aCompressedBatchAnywhereInARequestIsSeenFromTheHeadersAlone() {
+        ByteBuffer plain = good(CraftedBatch.NONE).build();
+        ByteBuffer zstd = good(CraftedBatch.ZSTD).build();
+        ByteBuffer both = ByteBuffer.allocate(plain.remaining() + zstd.remaining()).put(plain.duplicate()).put(zstd.duplicate()).flip();
+        assertThat(RecordBatchHeader.anyCompressed(plain)).isFalse();
+        assertThat(RecordBatchHeader.anyCompressed(both)).as("the second batch is zstd").isTrue();
+        ByteBuffer lyingLength = both.duplicate();
+        lyingLength.putInt(RecordBatchHeader.BATCH_LENGTH, 1 << 30);
+        assertThat(RecordBatchHeader.anyCompressed(lyingLength)).as("a length past the buffer stops the walk").isFalse();
+        assertThat(RecordBatchHeader.anyCompressed(ByteBuffer.allocate(10))).isFalse();
+    }
+
+    @Test
     void recordErrorsAreBoundedPerBatch() {
         LogConfig compacted = PartitionLogTest.config(TopicConfigDef.CLEANUP_POLICY, "compact");
         byte[][] records = new byte[BatchValidator.MAX_RECORD_ERRORS + 500][];
