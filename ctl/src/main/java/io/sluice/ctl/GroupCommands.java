@@ -22,7 +22,7 @@ final class GroupCommands {
             + "same with no member owning it (nobody consumes); REWIND the committed offset went backwards; ERR the committed "
             + "offset is below the log start (records deleted before the group read them); UNKNOWN nothing to judge (nothing "
             + "committed, partition offline, or a lagging partition seen once). A group has its worst partition's status "
-            + "(ERR, STOP, STALL, REWIND, WARN, OK, then UNKNOWN). The command looks --samples times over --window, so it "
+            + "(ERR, STOP, STALL, REWIND, WARN, UNKNOWN, then OK): it is OK only when every partition is. The command looks --samples times over --window, so it "
             + "takes that long; it keeps no history between runs, so each run judges on its own, the same from cron as by hand.";
 
     static String status(io.sluice.ops.LagEvaluator.Status s) {
@@ -105,7 +105,7 @@ final class GroupCommands {
         footer = "An array of {\"group\", \"state\" (null: no such group), \"status\", \"totalLag\", \"maxTimeLagMs\" "
                 + "(-1: not measured), \"healthy\", \"reasons\": [\"...\"], \"problems\": [{\"topic\", \"partition\", "
                 + "\"committed\", \"end\", \"lag\", \"memberId\", \"status\"}]}; problems are the partitions whose status "
-                + "is not OK or UNKNOWN.",
+                + "is not OK.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every group's status is OK and it is within the thresholds",
             "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",

@@ -46,7 +46,8 @@ public final class Groups {
     /**
      * The verdict of {@code sluice group check} on one group: {@code healthy} when its status is OK and it is within
      * the thresholds, else {@code reasons} says why (one line each); {@code problems} are its partitions that are not
-     * OK. {@code state} is null for a group that does not exist; {@code maxTimeLagMs} is -1 when not measured.
+     * OK (UNKNOWN ones too: nothing committed, offline). {@code state} is null for a group that does not exist;
+     * {@code maxTimeLagMs} is -1 when not measured.
      */
     public record CheckResult(String group, String state, LagEvaluator.Status status, long totalLag, long maxTimeLagMs,
                               boolean healthy, List<String> reasons, List<PartitionLag> problems) {
@@ -142,10 +143,9 @@ public final class Groups {
         LagEvaluator.Status status = sampled.window().status(g);
         long lag = totalLag(parts);
         List<String> reasons = new ArrayList<>();
-        List<PartitionLag> problems = parts.stream().filter(p -> p.status() != LagEvaluator.Status.OK
-                && p.status() != LagEvaluator.Status.UNKNOWN).toList();
-        if (status == LagEvaluator.Status.UNKNOWN) {
-            reasons.add("status UNKNOWN: no partition could be judged (nothing committed, or its partitions are offline)");
+        List<PartitionLag> problems = parts.stream().filter(p -> !p.status().healthy()).toList();
+        if (parts.isEmpty()) {
+            reasons.add("status UNKNOWN: the group has no committed offsets and no assigned partitions");
         } else if (!status.healthy()) {
             reasons.add("status " + status + ": " + problems.stream().map(p -> p.topic() + "-" + p.partition() + " " + p.status())
                     .collect(java.util.stream.Collectors.joining(", ")));

@@ -37,18 +37,18 @@ import java.util.List;
  *       larger at the end of the window than at its start: the consumer is falling behind.</li>
  *   <li>{@link Status#OK} otherwise: it moves and its lag went down at least once.</li>
  * </ol>
- * A group's status is its worst partition's, in the order of {@link Status} (UNKNOWN counts only when no partition
- * has a known status). The window must span at least two of the group's commits, or a healthy consumer that commits
+ * A group's status is its worst partition's, in the order of {@link Status}: a group is OK only when every partition
+ * is, and UNKNOWN when some partition cannot be judged but none is worse. The window must span at least two of the group's commits, or a healthy consumer that commits
  * rarely looks stalled: the Java client auto-commits every 5 s by default, so 10 s is the CLI's default window.
  */
 public final class LagEvaluator {
 
     /** Partition and group statuses, least severe first (the JSON value is the name). */
     public enum Status {
-        /** Not enough to judge: nothing committed, partition offline, or a lagging partition seen for less than the window. */
-        UNKNOWN,
         /** Caught up at some point in the window, or moving and gaining ground. */
         OK,
+        /** Not enough to judge: nothing committed, partition offline, or a lagging partition seen for less than the window. */
+        UNKNOWN,
         /** Moving, but the lag grew over the whole window. */
         WARN,
         /** The committed offset went backwards within the window. */
@@ -125,7 +125,10 @@ public final class LagEvaluator {
 
     /** A group's status: its worst partition's; UNKNOWN for a group without partitions. */
     public static Status group(Collection<Status> partitions) {
-        Status worst = Status.UNKNOWN;
+        if (partitions.isEmpty()) {
+            return Status.UNKNOWN;
+        }
+        Status worst = Status.OK;
         for (Status s : partitions) {
             if (s.compareTo(worst) > 0) {
                 worst = s;

@@ -101,7 +101,9 @@ class LagEvaluatorTest {
     void aGroupIsAsBadAsItsWorstPartition() {
         assertThat(LagEvaluator.group(List.of(Status.OK, Status.WARN, Status.STALL))).isEqualTo(Status.STALL);
         assertThat(LagEvaluator.group(List.of(Status.STOP, Status.ERR, Status.REWIND))).isEqualTo(Status.ERR);
-        assertThat(LagEvaluator.group(List.of(Status.OK, Status.UNKNOWN))).as("unknown partitions do not hide the rest").isEqualTo(Status.OK);
+        assertThat(LagEvaluator.group(List.of(Status.OK, Status.UNKNOWN))).as("OK only when every partition is").isEqualTo(Status.UNKNOWN);
+        assertThat(LagEvaluator.group(List.of(Status.UNKNOWN, Status.WARN))).isEqualTo(Status.WARN);
+        assertThat(LagEvaluator.group(List.of(Status.OK, Status.OK))).isEqualTo(Status.OK);
         assertThat(LagEvaluator.group(List.of(Status.UNKNOWN))).isEqualTo(Status.UNKNOWN);
         assertThat(LagEvaluator.group(List.of())).isEqualTo(Status.UNKNOWN);
         assertThat(Status.OK.healthy()).isTrue();
@@ -124,6 +126,7 @@ class LagEvaluatorTest {
         assertThat(w.status("other")).isEqualTo(Status.UNKNOWN);
 
         LagWindow moved = w.with(32_500, List.of(new LagWindow.Observed("g", "orders", 1, 0, 0, 0, true)));
+        assertThat(moved.status("g", "orders", 1)).isEqualTo(Status.OK);
         assertThat(moved.samples("g", "orders", 0)).as("a partition no longer seen is dropped").isEmpty();
         assertThat(moved.status("g")).isEqualTo(Status.OK);
     }
