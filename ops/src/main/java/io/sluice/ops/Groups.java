@@ -90,9 +90,28 @@ public final class Groups {
     /** One group, watched over {@code plan}'s window: members and lag at the last look, statuses over the window. */
     public static GroupDetail describe(ClusterConnection c, String group, LagSampler.Plan plan, LagSampler.Clock clock, Consumer<String> step) {
         LagSampler.Sampled sampled = LagSampler.sample(c, List.of(group), plan, clock, step);
-        ConsumerGroupDescription d = sampled.last().described().get(group);
+        GroupDetail d = detail(sampled, group);
         if (d == null) {
             throw new OpsException(OpsException.Kind.NOT_FOUND, "group " + group + " does not exist (sluice group list shows the groups)");
+        }
+        return d;
+    }
+
+    /** Every consumer group, watched over {@code plan}'s window, as {@link #describe} shows one (for doctor). */
+    public static List<GroupDetail> describeAll(ClusterConnection c, LagSampler.Plan plan, LagSampler.Clock clock, Consumer<String> step) {
+        List<String> names = names(c);
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        LagSampler.Sampled sampled = LagSampler.sample(c, names, plan, clock, step);
+        return names.stream().map(g -> detail(sampled, g)).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The group at the last look with its statuses; null when it does not exist. */
+    private static GroupDetail detail(LagSampler.Sampled sampled, String group) {
+        ConsumerGroupDescription d = sampled.last().described().get(group);
+        if (d == null) {
+            return null;
         }
         List<Member> members = new ArrayList<>();
         for (MemberDescription m : d.members()) {

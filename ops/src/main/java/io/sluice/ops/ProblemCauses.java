@@ -113,7 +113,7 @@ public final class ProblemCauses {
         return out;
     }
 
-    /** Every partition that needs attention, user topics first, with its cause. */
+    /** Every partition that needs attention with its cause: worst problem first, then user topics before internal ones. */
     public static List<Detail> details(Collection<ClusterSnapshot.Topic> topics, Set<Integer> up) {
         List<Detail> out = new ArrayList<>();
         for (ClusterSnapshot.Topic t : sortedTopics(topics)) {
@@ -124,6 +124,7 @@ public final class ProblemCauses {
                 }
             }
         }
+        out.sort(Comparator.comparing((Detail d) -> d.problems().get(0)).thenComparing(Detail::internal));
         return out;
     }
 
