@@ -18,9 +18,10 @@ import java.util.stream.Collectors;
  *
  * <p>A partition's cause, the first that applies:
  * <ol>
- *   <li>{@link Kind#BROKER_DOWN}: replicas out of the ISR on brokers that are not up (not registered, or fenced);
- *       the cause names exactly those brokers, so with two brokers down each partition is counted once, under the
- *       down brokers it has.</li>
+ *   <li>{@link Kind#BROKER_DOWN}: replicas on brokers that are not up (not registered, or fenced), in the ISR or
+ *       not (a partition whose only in-sync replica went down keeps it as its ISR, without a leader); the cause names
+ *       exactly those brokers, so with two brokers down each partition is counted once, under the down brokers it
+ *       has.</li>
  *   <li>{@link Kind#REPLICA_BEHIND}: replicas out of the ISR on brokers that are up: followers not keeping up
  *       (slow disk or network, replica.lag.time.max.ms), named by broker.</li>
  *   <li>{@link Kind#NO_LEADER}: offline although every replica is in sync and up (an election that has not
@@ -171,8 +172,12 @@ public final class ProblemCauses {
     private static CauseKey causeOf(ClusterSnapshot.Partition p, Set<Integer> up) {
         TreeSet<Integer> down = new TreeSet<>();
         TreeSet<Integer> behind = new TreeSet<>();
-        for (int r : p.outOfSync()) {
-            (up.contains(r) ? behind : down).add(r);
+        for (int r : p.replicas()) {
+            if (!up.contains(r)) {
+                down.add(r);
+            } else if (p.outOfSync().contains(r)) {
+                behind.add(r);
+            }
         }
         if (!down.isEmpty()) {
             return new CauseKey(Kind.BROKER_DOWN, List.copyOf(down));

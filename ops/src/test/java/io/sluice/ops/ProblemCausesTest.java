@@ -57,6 +57,13 @@ class ProblemCausesTest {
     }
 
     @Test
+    void aPartitionWhoseOnlyInSyncReplicaWentDownIsThatBrokersToo() {
+        Topic solo = Topic.of("solo", false, 1, List.of(Partition.of(0, -1, List.of(3), List.of(3), 1, -1, -1, -1)));
+        assertThat(ProblemCauses.group(List.of(solo), UP_1_2)).extracting(Cause::summary)
+                .containsExactly("broker 3 down: 1 partition offline: solo-0");
+    }
+
+    @Test
     void twoBrokersDownCountEachPartitionOnceUnderTheBrokersItHas() {
         Topic t = Topic.of("t", false, 1, List.of(
                 Partition.of(0, 1, List.of(1, 2, 3), List.of(1), 1, 0, 1, 1),
