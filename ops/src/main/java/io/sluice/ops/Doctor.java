@@ -345,33 +345,19 @@ public final class Doctor {
     }
 
     private static void preferredLeaders(Facts f, Set<Integer> up, List<Finding> out) {
-        Map<String, List<Integer>> byTopic = new TreeMap<>();
-        List<String> topicsInOrder = new ArrayList<>();
-        for (ClusterSnapshot.Topic t : f.snapshot().topics().stream()
-                .sorted(Comparator.comparing(ClusterSnapshot.Topic::internal).thenComparing(ClusterSnapshot.Topic::name)).toList()) {
-            for (ClusterSnapshot.Partition p : t.partitions()) {
-                if (p.offline() || p.replicas().isEmpty()) {
-                    continue;
-                }
-                int preferred = p.replicas().get(0);
-                if (p.leader() != preferred && up.contains(preferred) && p.isr().contains(preferred)) {
-                    if (!byTopic.containsKey(t.name())) {
-                        topicsInOrder.add(t.name());
-                    }
-                    byTopic.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(p.partition());
-                }
-            }
-        }
+        Map<String, List<Integer>> byTopic = new java.util.LinkedHashMap<>();
+        Partitions.preferredElections(f.snapshot(), up)
+                .forEach(e -> byTopic.computeIfAbsent(e.topic(), k -> new ArrayList<>()).add(e.partition()));
         if (byTopic.isEmpty()) {
             return;
         }
         int n = byTopic.values().stream().mapToInt(List::size).sum();
         String message = n + (n == 1 ? " partition is not led by its" : " partitions are not led by their") + " preferred replica although it is in sync: "
-                + topicsInOrder.stream().map(t -> byTopic.get(t).size() == 1 ? t + "-" + byTopic.get(t).get(0) : byTopic.get(t).size() + " of " + t)
-                .collect(Collectors.joining(", "));
-        out.add(new Finding(Severity.INFO, "preferred-leaders", topicsInOrder.get(0), message,
+                + byTopic.entrySet().stream().map(e -> e.getValue().size() == 1 ? e.getKey() + "-" + e.getValue().get(0)
+                        : e.getValue().size() + " of " + e.getKey()).collect(Collectors.joining(", "));
+        out.add(new Finding(Severity.INFO, "preferred-leaders", byTopic.keySet().iterator().next(), message,
                 "move leadership back to the preferred replicas (auto.leader.rebalance.enable does it in time)",
-                "sluice partition elect-leader", topicsInOrder.stream().map(t -> t + "  partitions " + join(byTopic.get(t))).toList()));
+                "sluice partition elect-leader", byTopic.entrySet().stream().map(e -> e.getKey() + "  partitions " + join(e.getValue())).toList()));
     }
 
     private static void sizeSkew(Facts f, List<Finding> out) {

@@ -59,6 +59,10 @@ public final class ProblemCauses {
 
     /** One problem that a cause brought, with how many partitions have it and in which topics. */
     public record Effect(Problem problem, int partitions, List<TopicPartitions> topics) {
+        /** "6 of orders, 50 of __consumer_offsets" ("orders-2" for a single partition). */
+        public String topicsText() {
+            return topics.stream().map(ProblemCauses::describe).collect(Collectors.joining(", "));
+        }
     }
 
     /**
@@ -195,7 +199,7 @@ public final class ProblemCauses {
             Effect e = effects.get(i);
             sb.append(i == 0 ? "" : "; ").append(e.partitions()).append(e.partitions() == 1 ? " partition " : " partitions ")
                     .append(e.problem().label()).append(": ");
-            sb.append(e.topics().stream().map(ProblemCauses::describe).collect(Collectors.joining(", ")));
+            sb.append(e.topicsText());
         }
         return sb.toString();
     }
