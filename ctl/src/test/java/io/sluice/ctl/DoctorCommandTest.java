@@ -56,4 +56,14 @@ class DoctorCommandTest {
         assertThat(DoctorCommand.exitCode(Doctor.Severity.WARNING)).isEqualTo(4);
         assertThat(DoctorCommand.exitCode(Doctor.Severity.CRITICAL)).isEqualTo(5);
     }
+
+    @Test
+    void bashCompletionKnowsDoctorAndGroupCheck() {
+        StringWriter out = new StringWriter();
+        picocli.CommandLine cmd = SluiceCommand.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        assertThat(cmd.execute("completion", "bash")).isZero();
+        assertThat(out.toString()).contains("_picocli_sluice_doctor").contains("_picocli_sluice_group_check")
+                .contains("--max-lag-seconds").contains("--window");
+    }
 }
