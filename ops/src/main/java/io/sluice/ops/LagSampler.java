@@ -1,7 +1,6 @@
 package io.sluice.ops;
 
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -210,17 +209,7 @@ public final class LagSampler {
     }
 
     private static Map<TopicPartition, Long> offsets(ClusterConnection c, List<TopicPartition> tps, OffsetSpec spec) {
-        Map<TopicPartition, Long> out = new HashMap<>();
-        if (tps.isEmpty()) {
-            return out;
-        }
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        tps.forEach(tp -> request.put(tp, spec));
-        ListOffsetsResult result = c.admin().listOffsets(request);
-        for (TopicPartition tp : tps) {
-            out.put(tp, Futures.get(result.partitionResult(tp), c, "listing offsets of " + tp).offset());
-        }
-        return out;
+        return tps.isEmpty() ? Map.of() : Topics.offsets(c, tps, spec);
     }
 
     /** One round as the window's input: every partition each existing group committed or is assigned. */
