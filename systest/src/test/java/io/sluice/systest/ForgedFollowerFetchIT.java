@@ -63,7 +63,7 @@ class ForgedFollowerFetchIT {
 
     private TopicDescription describe() {
         try {
-            return admin.describeTopics(List.of(TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS).get(TOPIC);
+            return admin.describeTopics(List.of(TOPIC)).allTopicNames().get(20, TimeUnit.SECONDS).get(TOPIC);
         } catch (Exception e) {
             return null;
         }
@@ -81,18 +81,21 @@ class ForgedFollowerFetchIT {
             } catch (Exception e) {
                 return false;
             }
-        }, Duration.ofSeconds(30), "three registered brokers");
-        int controller = admin.describeCluster().controller().get(10, TimeUnit.SECONDS).id();
-        int follower = cluster.ids().stream().filter(id -> id != controller).findFirst().orElseThrow();
-        int leader = cluster.ids().stream().filter(id -> id != follower).findFirst().orElseThrow();
-        int outsider = cluster.ids().stream().filter(id -> id != follower && id != leader).findFirst().orElseThrow();
-        admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(leader, follower)))
-                .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+        }, Duration.ofSeconds(60), "three registered brokers");
+        // Placed on two brokers (the first one the controller does not run on is the preferred leader); which of them
+        // leads is read back, as a loaded machine may have elected the other.
+        int controller = admin.describeCluster().controller().get(30, TimeUnit.SECONDS).id();
+        int preferred = cluster.ids().stream().filter(id -> id != controller).findFirst().orElseThrow();
+        int other = cluster.ids().stream().filter(id -> id != preferred).findFirst().orElseThrow();
+        admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(preferred, other)))
+                .configs(Map.of("min.insync.replicas", "2")))).all().get(60, TimeUnit.SECONDS);
         BrokerCluster.waitFor(() -> {
             TopicDescription d = describe();
-            return d != null && d.partitions().get(0).leader() != null && d.partitions().get(0).leader().id() == leader
-                    && d.partitions().get(0).isr().size() == 2;
-        }, Duration.ofSeconds(60), "guarded-0 led by " + leader + " with both replicas in sync");
+            return d != null && d.partitions().get(0).leader() != null && d.partitions().get(0).isr().size() == 2;
+        }, Duration.ofSeconds(120), "guarded-0 with a leader and both replicas in sync");
+        int leader = describe().partitions().get(0).leader().id();
+        int follower = leader == preferred ? other : preferred;
+        int outsider = cluster.ids().stream().filter(id -> id != follower && id != leader).findFirst().orElseThrow();
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             assertThat(p.send(new ProducerRecord<>(TOPIC, 0, null, "replicated")).get(60, TimeUnit.SECONDS).offset()).isZero();
