@@ -66,15 +66,36 @@ public final class PartitionLog implements AutoCloseable {
     /** Leader epoch -> first offset written in it; guarded by the log's monitor. */
     private final java.util.TreeMap<Integer, Long> epochStarts = new java.util.TreeMap<>();
 
+    private final LogFileChannels files;
+    /** Test seam inside {@link #read}; {@link ReadInterleaving#NONE} in the broker. */
+    private ReadInterleaving readInterleaving = ReadInterleaving.NONE;
+
     private record PendingDelete(Segment segment, long dueMs) {
     }
 
-    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, boolean fsyncEveryAppend, long producerIdExpirationMs) {
+    /**
+     * Runs test code at a point of {@link #read} where a concurrent append may land: after the reader sampled where
+     * the segment it reads ends. Tests append from here to force that interleaving deterministically.
+     */
+    interface ReadInterleaving {
+        ReadInterleaving NONE = () -> { };
+
+        void afterSegmentEndSampled();
+    }
+
+    /** Installs a read interleaving (tests; set before the log is shared with other threads). */
+    void interleaveReads(ReadInterleaving interleaving) {
+        this.readInterleaving = interleaving;
+    }
+
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, boolean fsyncEveryAppend, long producerIdExpirationMs,
+                         LogFileChannels files) {
         this.topicPartition = tp;
         this.dir = dir;
         this.config = config;
         this.fsyncEveryAppend = fsyncEveryAppend;
         this.producerState = new ProducerStateManager(producerIdExpirationMs);
+        this.files = files;
     }
 
     /**
@@ -90,8 +111,16 @@ public final class PartitionLog implements AutoCloseable {
     static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
                              long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
                              long nowMs) throws IOException {
+        return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, checkpointedHighWatermark,
+                fsyncEveryAppend, LogFileChannels.DEFAULT, nowMs);
+    }
+
+    /** As above with the segment files opened through {@code files} (tests stall or fail the disk there). */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
+                             LogFileChannels files, long nowMs) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000);
+        PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000, files);
         pl.load(recover, recoveryPoint, nowMs);
         pl.logStartOffset = Math.max(checkpointedLogStart, pl.segments.firstKey());
         if (pl.logStartOffset > pl.logEndOffset) {
@@ -125,21 +154,21 @@ public final class PartitionLog implements AutoCloseable {
         for (long base : bases) {
             if (cut) {
                 // Everything after a torn batch is unreachable: drop whole later segments.
-                Segment s = Segment.open(dir, base, config.indexIntervalBytes(), false, nowMs, truncated);
+                Segment s = Segment.open(dir, base, config.indexIntervalBytes(), false, nowMs, truncated, files);
                 log.warn("Removing segment {} of {}: it follows a truncated segment", base, topicPartition);
                 s.deleteFiles();
                 continue;
             }
             boolean check = (recover && base >= floorBase(bases, recoveryPoint)) || swapped.contains(base);
             long before = truncated[0];
-            Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated);
+            Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated, files);
             segments.put(base, s);
             if (truncated[0] > before) {
                 cut = true;
             }
         }
         if (segments.isEmpty()) {
-            segments.put(0L, Segment.create(dir, 0L, config.indexIntervalBytes(), nowMs));
+            segments.put(0L, Segment.create(dir, 0L, config.indexIntervalBytes(), nowMs, files));
         }
         logEndOffset = segments.lastEntry().getValue().nextOffset();
         if (truncated[0] > 0) {
@@ -364,7 +393,7 @@ public final class PartitionLog implements AutoCloseable {
     private Segment roll(long nowMs) throws IOException {
         Segment active = segments.lastEntry().getValue();
         active.flush();
-        Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs);
+        Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs, files);
         segments.put(logEndOffset, next);
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
                 active.committedSizeBytes());
@@ -394,7 +423,9 @@ public final class PartitionLog implements AutoCloseable {
                 if (pos < 0) {
                     continue;
                 }
-                int limit = upper >= s.nextOffset() ? s.committedSizeBytes() : s.positionOf(upper);
+                long segmentEnd = s.nextOffset();
+                readInterleaving.afterSegmentEndSampled();
+                int limit = upper >= segmentEnd ? s.committedSizeBytes() : s.positionOf(upper);
                 if (limit < 0) {
                     limit = s.committedSizeBytes();
                 }
@@ -524,7 +555,7 @@ public final class PartitionLog implements AutoCloseable {
             if (remaining.baseOffset >= target) {
                 segments.remove(remaining.baseOffset);
                 remaining.deleteFiles();
-                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), System.currentTimeMillis()));
+                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), System.currentTimeMillis(), files));
             } else {
                 remaining.truncateTo(target);
             }
@@ -550,7 +581,7 @@ public final class PartitionLog implements AutoCloseable {
                 s.deleteFiles();
             }
             segments.clear();
-            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), System.currentTimeMillis()));
+            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), System.currentTimeMillis(), files));
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
@@ -903,7 +934,7 @@ public final class PartitionLog implements AutoCloseable {
         Files.move(swap, dir.resolve(prefix + ".log"));
         Checkpoints.fsyncDir(dir);
         hook.after("swapped");
-        Segment fresh = Segment.open(dir, old.baseOffset, config.indexIntervalBytes(), true, nowMs, new long[1]);
+        Segment fresh = Segment.open(dir, old.baseOffset, config.indexIntervalBytes(), true, nowMs, new long[1], files);
         segments.put(old.baseOffset, fresh);
         pendingDeletes.add(new PendingDelete(old, nowMs + config.fileDeleteDelayMs()));
         return true;

@@ -65,7 +65,7 @@ final class Segment {
     private record LastBatch(long baseOffset, long lastOffset, int position, int sizeBytes) {
     }
 
-    private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs) throws IOException {
+    private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs, LogFileChannels files) throws IOException {
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
@@ -73,9 +73,9 @@ final class Segment {
         this.logFile = dir.resolve(name + ".log");
         this.indexFile = dir.resolve(name + ".index");
         this.timeIndexFile = dir.resolve(name + ".timeindex");
-        this.logChannel = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.indexChannel = FileChannel.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.timeIndexChannel = FileChannel.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.logChannel = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.indexChannel = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.timeIndexChannel = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.nextOffset = baseOffset;
     }
 
@@ -85,7 +85,12 @@ final class Segment {
 
     /** Creates an empty segment. */
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs);
+        return create(dir, baseOffset, indexIntervalBytes, nowMs, LogFileChannels.DEFAULT);
+    }
+
+    /** Creates an empty segment whose files are opened through {@code files}. */
+    static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs, LogFileChannels files) throws IOException {
+        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
         s.logChannel.truncate(0);
         s.indexChannel.truncate(0);
         s.timeIndexChannel.truncate(0);
@@ -99,7 +104,13 @@ final class Segment {
      */
     static Segment open(Path dir, long baseOffset, int indexIntervalBytes, boolean recover, long nowMs,
                         long[] truncatedBytes) throws IOException {
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs);
+        return open(dir, baseOffset, indexIntervalBytes, recover, nowMs, truncatedBytes, LogFileChannels.DEFAULT);
+    }
+
+    /** As above, the files opened through {@code files}. */
+    static Segment open(Path dir, long baseOffset, int indexIntervalBytes, boolean recover, long nowMs,
+                        long[] truncatedBytes, LogFileChannels files) throws IOException {
+        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
         long fileSize = s.logChannel.size();
         if (fileSize > Integer.MAX_VALUE) {
             throw new IOException("segment " + s.logFile + " is larger than 2 GiB");
