@@ -67,6 +67,7 @@ public final class PartitionLog implements AutoCloseable {
     private final java.util.TreeMap<Integer, Long> epochStarts = new java.util.TreeMap<>();
 
     private final LogFileChannels files;
+    private final java.time.Clock clock;
     /** Test seam inside {@link #read}; {@link ReadInterleaving#NONE} in the broker. */
     private ReadInterleaving readInterleaving = ReadInterleaving.NONE;
 
@@ -88,14 +89,14 @@ public final class PartitionLog implements AutoCloseable {
         this.readInterleaving = interleaving;
     }
 
-    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, boolean fsyncEveryAppend, long producerIdExpirationMs,
-                         LogFileChannels files) {
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, long producerIdExpirationMs) {
         this.topicPartition = tp;
         this.dir = dir;
         this.config = config;
-        this.fsyncEveryAppend = fsyncEveryAppend;
+        this.fsyncEveryAppend = env.fsyncEveryAppend();
         this.producerState = new ProducerStateManager(producerIdExpirationMs);
-        this.files = files;
+        this.files = env.files();
+        this.clock = env.clock();
     }
 
     /**
@@ -112,15 +113,22 @@ public final class PartitionLog implements AutoCloseable {
                              long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
                              long nowMs) throws IOException {
         return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, checkpointedHighWatermark,
-                fsyncEveryAppend, LogFileChannels.DEFAULT, nowMs);
+                LogEnvironment.of(fsyncEveryAppend), nowMs);
     }
 
-    /** As above with the segment files opened through {@code files} (tests stall or fail the disk there). */
+    /** As above in {@code env}, at the time its clock tells. */
     static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
-                             long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
-                             LogFileChannels files, long nowMs) throws IOException {
+                             long checkpointedLogStart, long checkpointedHighWatermark, LogEnvironment env) throws IOException {
+        return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, checkpointedHighWatermark, env,
+                env.clock().millis());
+    }
+
+    /** As above in {@code env}, {@code nowMs} being the time of opening. */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, long checkpointedHighWatermark, LogEnvironment env,
+                             long nowMs) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000, files);
+        PartitionLog pl = new PartitionLog(tp, dir, config, env, 7L * 24 * 3600 * 1000);
         pl.load(recover, recoveryPoint, nowMs);
         pl.logStartOffset = Math.max(checkpointedLogStart, pl.segments.firstKey());
         if (pl.logStartOffset > pl.logEndOffset) {
@@ -546,16 +554,15 @@ public final class PartitionLog implements AutoCloseable {
             return;
         }
         long target = Math.max(offset, logStartOffset);
+        long nowMs = clock.millis();
         try {
             while (segments.size() > 1 && segments.lastKey() >= target) {
-                Segment last = segments.pollLastEntry().getValue();
-                last.deleteFiles();
+                retire(segments.lastEntry().getValue(), nowMs);
             }
             Segment remaining = segments.lastEntry().getValue();
             if (remaining.baseOffset >= target) {
-                segments.remove(remaining.baseOffset);
-                remaining.deleteFiles();
-                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), System.currentTimeMillis(), files));
+                retire(remaining, nowMs);
+                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), nowMs, files));
             } else {
                 remaining.truncateTo(target);
             }
@@ -576,12 +583,12 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Empties the log and restarts it at {@code offset} (a follower far behind a leader's log start). */
     public synchronized void truncateFullyAndStartAt(long offset) {
+        long nowMs = clock.millis();
         try {
-            for (Segment s : segments.values()) {
-                s.deleteFiles();
+            for (Segment s : new ArrayList<>(segments.values())) {
+                retire(s, nowMs);
             }
-            segments.clear();
-            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), System.currentTimeMillis(), files));
+            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), nowMs, files));
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
@@ -764,7 +771,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         if (offset > logStartOffset) {
             logStartOffset = offset;
-            deleteSegmentsBelowStart(System.currentTimeMillis());
+            deleteSegmentsBelowStart(clock.millis());
         }
         return logStartOffset;
     }
@@ -790,10 +797,19 @@ public final class PartitionLog implements AutoCloseable {
     private void removeSegment(Segment s, long nowMs, String reason) throws IOException {
         log.info("Removing segment {} of {} ({} bytes, offsets below {}): {}", s.baseOffset, topicPartition,
                 s.committedSizeBytes(), s.nextOffset(), reason);
+        retire(s, nowMs);
+        logStartOffset = Math.max(logStartOffset, segments.firstKey());
+    }
+
+    /**
+     * Takes {@code s} out of the log, the one way every path (truncation, retention, DeleteRecords) removes a
+     * segment: its files are renamed {@code *.deleted} at once (a restart removes them) but stay open, so a
+     * {@link FileSlice} a fetch still holds stays readable, until {@code file.delete.delay.ms} has passed.
+     */
+    private void retire(Segment s, long nowMs) throws IOException {
         segments.remove(s.baseOffset);
         s.markDeleted();
         pendingDeletes.add(new PendingDelete(s, nowMs + config.fileDeleteDelayMs()));
-        logStartOffset = Math.max(logStartOffset, segments.firstKey());
     }
 
     /** Size of all segments, bytes. */
@@ -885,7 +901,7 @@ public final class PartitionLog implements AutoCloseable {
     /** fsyncs everything appended so far and moves the recovery point. */
     public synchronized void flush() {
         try {
-            flushLocked(System.currentTimeMillis());
+            flushLocked(clock.millis());
         } catch (IOException e) {
             failed = true;
             throw new UncheckedIOException("flushing " + topicPartition, e);
@@ -945,6 +961,17 @@ public final class PartitionLog implements AutoCloseable {
         for (Segment s : segments.values()) {
             s.close();
         }
+    }
+
+    /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
+    synchronized void closeDeleted() {
+        for (Segment s : segments.values()) {
+            s.close();
+        }
+        for (PendingDelete p : pendingDeletes) {
+            p.segment().close();
+        }
+        pendingDeletes.clear();
     }
 
     /** Whether an I/O error took this log offline. */

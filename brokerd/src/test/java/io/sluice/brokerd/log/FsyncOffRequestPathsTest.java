@@ -46,8 +46,8 @@ class FsyncOffRequestPathsTest {
     }
 
     private PartitionLog open(boolean fsyncEveryAppend, String... kv) throws Exception {
-        log = PartitionLog.open(TP, dir.resolve("t-0"), PartitionLogTest.config(kv), false, 0, 0, -1, fsyncEveryAppend,
-                disk, NOW);
+        log = PartitionLog.open(TP, dir.resolve("t-0"), PartitionLogTest.config(kv), false, 0, 0, -1,
+                LogEnvironment.of(fsyncEveryAppend).withFiles(disk), NOW);
         return log;
     }
 

@@ -6,7 +6,6 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,30 +33,24 @@ class SegmentReleaseTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
     private static final long NOW = 1_000_000;
     private static final long DELETE_DELAY_MS = 5_000;
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
 
     @TempDir
     Path dir;
 
+    /** The log's clock stands at NOW; tests pass later times to maintain(). */
     private PartitionLog open(String... kv) throws Exception {
-        return open(NOW, kv);
-    }
-
-    private PartitionLog open(long nowMs, String... kv) throws Exception {
         List<String> all = new ArrayList<>(List.of(TopicConfigDef.SEGMENT_BYTES, "300",
                 TopicConfigDef.FILE_DELETE_DELAY_MS, String.valueOf(DELETE_DELAY_MS)));
         all.addAll(List.of(kv));
         return PartitionLog.open(TP, dir.resolve("t-0"), PartitionLogTest.config(all.toArray(new String[0])), false, 0, 0,
-                false, nowMs);
+                -1, LogEnvironment.of(false).withClock(CLOCK));
     }
 
     /** Appends {@code n} one-record batches "v0".."v(n-1)" (several per 300-byte segment). */
     private static void fill(PartitionLog log, int n) {
-        fill(log, n, NOW);
-    }
-
-    private static void fill(PartitionLog log, int n, long nowMs) {
         for (int i = 0; i < n; i++) {
-            assertThat(log.appendAsLeader(PartitionLogTest.batch(nowMs, "v" + i), 0, nowMs)).isInstanceOf(AppendResult.Appended.class);
+            assertThat(log.appendAsLeader(PartitionLogTest.batch(NOW, "v" + i), 0, NOW)).isInstanceOf(AppendResult.Appended.class);
         }
     }
 
@@ -84,7 +77,6 @@ class SegmentReleaseTest {
         }
     }
 
-    @Disabled("fails until truncation defers segment deletion: truncateTo/truncateFullyAndStartAt close the files at once (ClosedChannelException)")
     @Test
     void aSliceOfASegmentATruncationDropsStaysReadableUntilTheDeleteDelay() throws Exception {
         try (PartitionLog log = open()) {
@@ -106,7 +98,6 @@ class SegmentReleaseTest {
         }
     }
 
-    @Disabled("fails until truncation defers segment deletion: truncateTo/truncateFullyAndStartAt close the files at once (ClosedChannelException)")
     @Test
     void aSliceOfASegmentWhoseBaseIsTheTruncationPointStaysReadable() throws Exception {
         try (PartitionLog log = open()) {
@@ -129,7 +120,6 @@ class SegmentReleaseTest {
         return inactive.get(inactive.size() - 1).nextOffset();
     }
 
-    @Disabled("fails until truncation defers segment deletion: truncateTo/truncateFullyAndStartAt close the files at once (ClosedChannelException)")
     @Test
     void aSliceStaysReadableWhenTheFollowerStartsOverAtTheLeadersLogStart() throws Exception {
         try (PartitionLog log = open()) {
@@ -151,13 +141,11 @@ class SegmentReleaseTest {
 
     @Test
     void aSliceStaysReadableWhenRetentionOrDeleteRecordsRemovesItsSegment() throws Exception {
-        // DeleteRecords takes the wall clock, so this test runs on it too.
-        long now = System.currentTimeMillis();
-        try (PartitionLog log = open(now, TopicConfigDef.RETENTION_BYTES, "600")) {
-            fill(log, 20, now);
+        try (PartitionLog log = open(TopicConfigDef.RETENTION_BYTES, "600")) {
+            fill(log, 20);
             FileSlice head = slice(log, 0);
             List<String> expected = values(head);
-            log.maintain(System.currentTimeMillis());
+            log.maintain(NOW);
             assertThat(log.logStartOffset()).as("retention removed the first segments").isPositive();
             assertThat(values(head)).isEqualTo(expected);
 
@@ -165,7 +153,9 @@ class SegmentReleaseTest {
             List<String> expectedNext = values(next);
             log.deleteRecordsBefore(log.highWatermark());
             assertThat(values(next)).isEqualTo(expectedNext);
-            log.maintain(System.currentTimeMillis() + DELETE_DELAY_MS);
+            log.maintain(NOW + DELETE_DELAY_MS - 1);
+            assertThat(values(next)).isEqualTo(expectedNext);
+            log.maintain(NOW + DELETE_DELAY_MS);
             assertThat(fileNames()).noneMatch(n -> n.endsWith(".deleted"));
         }
     }
@@ -174,7 +164,7 @@ class SegmentReleaseTest {
     void aSliceStaysReadableAcrossACompactionSwap() throws Exception {
         LogConfig cfg = LogCleanerTest.compactConfig(TopicConfigDef.SEGMENT_BYTES, "400",
                 TopicConfigDef.FILE_DELETE_DELAY_MS, String.valueOf(DELETE_DELAY_MS));
-        try (PartitionLog log = PartitionLog.open(TP, dir.resolve("t-0"), cfg, false, 0, 0, false, NOW)) {
+        try (PartitionLog log = PartitionLog.open(TP, dir.resolve("t-0"), cfg, false, 0, 0, -1, LogEnvironment.of(false).withClock(CLOCK))) {
             for (int i = 0; i < 40; i++) {
                 log.appendAsLeader(LogCleanerTest.keyed(NOW, Compression.NONE, "k" + (i % 3), "v" + i), 0, NOW);
             }
@@ -187,14 +177,12 @@ class SegmentReleaseTest {
         }
     }
 
-    @Disabled("fails until topic deletion honours file.delete.delay.ms (it waits a fixed 60 s)")
     @Test
     void aSliceStaysReadableWhenTheTopicIsDeleted() throws Exception {
         Path dataDir = dir.resolve("data");
-        Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
         LogConfig cfg = PartitionLogTest.config(TopicConfigDef.SEGMENT_BYTES, "300",
                 TopicConfigDef.FILE_DELETE_DELAY_MS, String.valueOf(DELETE_DELAY_MS));
-        try (LogManager logs = LogManager.open(dataDir, t -> cfg, clock)) {
+        try (LogManager logs = LogManager.open(dataDir, t -> cfg, CLOCK)) {
             PartitionLog log = logs.getOrCreate(TP, cfg);
             fill(log, 20);
             FileSlice head = slice(log, 0);
