@@ -427,19 +427,19 @@ public final class PartitionLog implements AutoCloseable {
             for (Map.Entry<Long, Segment> e = segments.floorEntry(fetchOffset); e != null && fetchOffset < upper;
                  e = segments.higherEntry(e.getKey())) {
                 Segment s = e.getValue();
-                int pos = s.positionOf(fetchOffset);
+                Segment.Extent extent = s.extent();
+                readInterleaving.afterSegmentEndSampled();
+                int pos = s.positionOf(fetchOffset, extent);
                 if (pos < 0) {
                     continue;
                 }
-                long segmentEnd = s.nextOffset();
-                readInterleaving.afterSegmentEndSampled();
-                int limit = upper >= segmentEnd ? s.committedSizeBytes() : s.positionOf(upper);
+                int limit = upper >= extent.nextOffset() ? extent.sizeBytes() : s.positionOf(upper, extent);
                 if (limit < 0) {
-                    limit = s.committedSizeBytes();
+                    limit = extent.sizeBytes();
                 }
                 int size = Math.min(limit - pos, maxBytes);
                 if (minOneBatch && limit > pos) {
-                    size = Math.max(size, Math.min(s.batchSizeAt(pos), limit - pos));
+                    size = Math.max(size, Math.min(s.batchSizeAt(pos, extent), limit - pos));
                 }
                 if (size <= 0) {
                     break;
