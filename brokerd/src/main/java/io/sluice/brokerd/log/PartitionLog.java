@@ -41,7 +41,6 @@ import java.util.stream.Stream;
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
     /** Largest append copied into the per-thread direct buffer (see {@link #appendCopy}); the buffer grows to it. */
     static final int APPEND_SCRATCH_MAX_BYTES = 1 << 20;
     private static final ThreadLocal<ByteBuffer[]> APPEND_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
@@ -63,8 +62,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long highWatermark;
     /** Lowest log end offset of the other in-sync replicas while leading; MAX_VALUE when there are none. */
     private volatile long replicatedFloor = Long.MAX_VALUE;
-    /** Leader epoch -> first offset written in it; guarded by the log's monitor. */
-    private final java.util.TreeMap<Integer, Long> epochStarts = new java.util.TreeMap<>();
+    /** Leader epoch -> first offset written in it; changed under the log's monitor, read without it. */
+    private final LeaderEpochCache epochs;
 
     private final LogFileChannels files;
     private final java.time.Clock clock;
@@ -97,6 +96,7 @@ public final class PartitionLog implements AutoCloseable {
         this.producerState = new ProducerStateManager(producerIdExpirationMs);
         this.files = env.files();
         this.clock = env.clock();
+        this.epochs = new LeaderEpochCache(dir, tp.toString());
     }
 
     /**
@@ -139,7 +139,7 @@ public final class PartitionLog implements AutoCloseable {
         pl.rebuildProducerState();
         long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
         pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
-        pl.writeEpochCheckpoint();
+        pl.epochs.writeCheckpoint();
         return pl;
     }
 
@@ -548,8 +548,8 @@ public final class PartitionLog implements AutoCloseable {
             // No record to drop, but maybe an empty epoch: a leader that noted its epoch start (assignEpochStart)
             // and was replaced before appending anything. The new leader never had that epoch, so keeping it would
             // make every fetch diverge at this same offset again, forever (Kafka truncates its epoch cache here too).
-            if (epochStarts.values().removeIf(start -> start >= logEndOffset)) {
-                writeEpochCheckpointQuietly();
+            if (epochs.truncateFromEnd(logEndOffset)) {
+                epochs.writeCheckpointOrWarn();
             }
             return;
         }
@@ -570,9 +570,9 @@ public final class PartitionLog implements AutoCloseable {
             logEndOffset = segments.lastEntry().getValue().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
             recoveryPoint = Math.min(recoveryPoint, logEndOffset);
-            epochStarts.entrySet().removeIf(e -> e.getValue() >= logEndOffset);
+            epochs.truncateFromEnd(logEndOffset);
             producerState.truncateTo(logEndOffset);
-            writeEpochCheckpoint();
+            epochs.writeCheckpoint();
             Checkpoints.fsyncDir(dir);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
@@ -593,9 +593,9 @@ public final class PartitionLog implements AutoCloseable {
             logEndOffset = offset;
             highWatermark = offset;
             recoveryPoint = offset;
-            epochStarts.clear();
+            epochs.clear();
             producerState.truncateTo(Long.MIN_VALUE);
-            writeEpochCheckpoint();
+            epochs.writeCheckpoint();
             Checkpoints.fsyncDir(dir);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
@@ -604,16 +604,11 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Notes an append in {@code epoch} starting at {@code startOffset}; the checkpoint file follows a new epoch. */
     private void noteEpoch(int epoch, long startOffset) {
-        if (epoch < 0) {
-            return;
-        }
-        Map.Entry<Integer, Long> last = epochStarts.lastEntry();
-        if (last == null || epoch > last.getKey()) {
-            epochStarts.put(epoch, startOffset);
-            if (last != null) {
-                writeEpochCheckpointQuietly();
-            }
+        boolean hadEpochs = epochs.latestEpoch() >= 0;
+        if (epochs.assign(epoch, startOffset) && hadEpochs) {
+            epochs.writeCheckpointOrWarn();
         }
     }
 
@@ -622,18 +617,13 @@ public final class PartitionLog implements AutoCloseable {
      * follower that fetched a newer tail from an older leader learns where to truncate.
      */
     public synchronized void assignEpochStart(int epoch) {
-        noteEpoch(epoch, logEndOffset);
-        writeEpochCheckpointQuietly();
+        epochs.assign(epoch, logEndOffset);
+        epochs.writeCheckpointOrWarn();
     }
 
     /** The newest leader epoch in the log, or -1 when the log holds no batch. */
     public synchronized int latestEpoch() {
-        return epochStarts.isEmpty() ? -1 : epochStarts.lastKey();
-    }
-
-    /** A leader epoch and the offset where the log moved past it (Kafka's OffsetForLeaderEpoch answer). */
-    public record EpochEndOffset(int epoch, long endOffset) {
-        public static final EpochEndOffset UNDEFINED = new EpochEndOffset(-1, -1);
+        return epochs.latestEpoch();
     }
 
     /**
@@ -641,50 +631,12 @@ public final class PartitionLog implements AutoCloseable {
      * (the log end offset when {@code epoch} is the latest); UNDEFINED when {@code epoch} is newer than the log.
      */
     public synchronized EpochEndOffset endOffsetForEpoch(int epoch) {
-        if (epoch < 0) {
-            return EpochEndOffset.UNDEFINED;
-        }
-        if (!epochStarts.isEmpty() && epoch == epochStarts.lastKey()) {
-            return new EpochEndOffset(epoch, logEndOffset);
-        }
-        Map.Entry<Integer, Long> higher = epochStarts.higherEntry(epoch);
-        if (higher == null) {
-            return epochStarts.isEmpty() ? new EpochEndOffset(epoch, logEndOffset) : EpochEndOffset.UNDEFINED;
-        }
-        Map.Entry<Integer, Long> floor = epochStarts.floorEntry(epoch);
-        return new EpochEndOffset(floor == null ? epoch : floor.getKey(), higher.getValue());
+        return epochs.endOffsetFor(epoch, logEndOffset);
     }
 
-    /**
-     * A follower told by its leader that its log diverges after {@code leaderEpoch}, which ends at
-     * {@code leaderEndOffset} in the leader's log: the offset to truncate to (Kafka's rule). Where this log holds
-     * {@code leaderEpoch} too, the divergence starts where either log leaves it; where this log's largest epoch
-     * below it is an older one, at the end of that one, and the next fetch narrows it further. Using the leader's
-     * end offset alone is wrong when this log moved to a newer epoch earlier than the leader did: records of that
-     * newer epoch below the leader's end offset would stay, and every fetch would diverge at the same place again.
-     */
+    /** Where a follower whose log diverges after {@code leaderEpoch} truncates: see {@link LeaderEpochCache}. */
     public synchronized long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
-        EpochEndOffset mine = endOffsetForEpoch(leaderEpoch);
-        if (mine.endOffset() < 0) {
-            return Math.min(leaderEndOffset, logEndOffset);
-        }
-        long end = Math.min(mine.endOffset(), logEndOffset);
-        return mine.epoch() == leaderEpoch ? Math.min(leaderEndOffset, end) : end;
-    }
-
-    private void writeEpochCheckpointQuietly() {
-        try {
-            writeEpochCheckpoint();
-        } catch (IOException e) {
-            log.warn("Could not write {} of {}: {}", LEADER_EPOCH_CHECKPOINT, topicPartition, e.toString());
-        }
-    }
-
-    /** Kafka's leader-epoch-checkpoint: version 0, entry count, then "epoch startOffset" lines (read by its tools). */
-    private void writeEpochCheckpoint() throws IOException {
-        StringBuilder sb = new StringBuilder("0\n").append(epochStarts.size()).append('\n');
-        epochStarts.forEach((e, o) -> sb.append(e).append(' ').append(o).append('\n'));
-        Checkpoints.writeAtomically(dir.resolve(LEADER_EPOCH_CHECKPOINT), sb.toString());
+        return epochs.divergenceTruncationOffset(leaderEpoch, leaderEndOffset, logEndOffset);
     }
 
     /** Offset up to which the log is known to be fsynced. */
