@@ -1,7 +1,6 @@
 package io.sluice.brokerd.log;
 
 import io.sluice.brokerd.common.TopicPartition;
-import io.sluice.brokerd.producer.ProducerStateManager;
 import io.sluice.brokerd.producer.SequenceCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +48,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final boolean fsyncEveryAppend;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-    private final ProducerStateManager producerState;
+    private final ProducerStateTracker producerState;
     private final List<PendingDelete> pendingDeletes = new ArrayList<>();
     private volatile LogConfig config;
     private volatile long logStartOffset;
@@ -93,7 +92,7 @@ public final class PartitionLog implements AutoCloseable {
         this.dir = dir;
         this.config = config;
         this.fsyncEveryAppend = env.fsyncEveryAppend();
-        this.producerState = new ProducerStateManager(producerIdExpirationMs);
+        this.producerState = new ProducerStateTracker(producerIdExpirationMs);
         this.files = env.files();
         this.clock = env.clock();
         this.epochs = new LeaderEpochCache(dir, tp.toString());
@@ -230,13 +229,7 @@ public final class PartitionLog implements AutoCloseable {
                 header.clear();
                 Segment.readFully(s.channel(), header, pos);
                 noteEpoch(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
-                long pid = RecordBatchHeader.producerId(header, 0);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(header, 0),
-                            RecordBatchHeader.baseSequence(header, 0), RecordBatchHeader.lastSequence(header, 0),
-                            RecordBatchHeader.baseOffset(header, 0), RecordBatchHeader.lastOffset(header, 0),
-                            RecordBatchHeader.maxTimestamp(header, 0));
-                }
+                producerState.onBatch(header, 0);
                 pos += RecordBatchHeader.totalSize(header, 0);
             }
         }
@@ -266,7 +259,7 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Rejected(AppendError.INVALID_RECORD,
                     "Compacted topic cannot accept message without key in topic partition " + topicPartition + ".");
         }
-        SequenceCheck dup = checkSequences(buf, outcome.batchCount());
+        SequenceCheck dup = producerState.check(buf, outcome.batchCount());
         if (dup instanceof SequenceCheck.Reject r) {
             return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
         }
@@ -289,14 +282,7 @@ public final class PartitionLog implements AutoCloseable {
             noteEpoch(leaderEpoch, firstOffset);
             logEndOffset = next;
             advanceHighWatermark();
-            for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-                long pid = RecordBatchHeader.producerId(buf, pos);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
-                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
-                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
-                }
-            }
+            producerState.onAppended(buf);
             if (fsyncEveryAppend || active.unflushedMessages() >= cfg.flushMessages()) {
                 flushLocked(nowMs);
             }
@@ -347,29 +333,6 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    /** Accept (null-free) when every idempotent batch may be appended; Duplicate only for a single-batch retry. */
-    private SequenceCheck checkSequences(ByteBuffer buf, int batchCount) {
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            long pid = RecordBatchHeader.producerId(buf, pos);
-            if (pid < 0) {
-                continue;
-            }
-            SequenceCheck c = producerState.check(pid, RecordBatchHeader.producerEpoch(buf, pos),
-                    RecordBatchHeader.baseSequence(buf, pos), RecordBatchHeader.lastSequence(buf, pos));
-            if (c instanceof SequenceCheck.Reject) {
-                return c;
-            }
-            if (c instanceof SequenceCheck.Duplicate) {
-                if (batchCount == 1) {
-                    return c;
-                }
-                return new SequenceCheck.Reject(SequenceCheck.Reason.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                        "a request with several batches repeats an already appended batch");
-            }
-        }
-        return new SequenceCheck.Accept();
     }
 
     /**
@@ -519,14 +482,9 @@ public final class PartitionLog implements AutoCloseable {
             active.append(buf);
             for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
                 noteEpoch(RecordBatchHeader.leaderEpoch(buf, pos), RecordBatchHeader.baseOffset(buf, pos));
-                long pid = RecordBatchHeader.producerId(buf, pos);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
-                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
-                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
-                }
                 next = RecordBatchHeader.lastOffset(buf, pos) + 1;
             }
+            producerState.onAppended(buf);
             logEndOffset = next;
             if (fsyncEveryAppend || active.unflushedMessages() >= config.flushMessages()) {
                 flushLocked(nowMs);
@@ -594,7 +552,7 @@ public final class PartitionLog implements AutoCloseable {
             highWatermark = offset;
             recoveryPoint = offset;
             epochs.clear();
-            producerState.truncateTo(Long.MIN_VALUE);
+            producerState.clear();
             epochs.writeCheckpoint();
             Checkpoints.fsyncDir(dir);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
