@@ -10,29 +10,34 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * One partition's append-only log: segments in {@code <data.dir>/<topic>-<partition>/}, named by base offset.
  * <pre>
  *   [seg 0][seg 1000]...[active seg]      logStartOffset <= highWatermark <= logEndOffset
  * </pre>
- * <p>
- * Thread-safety: appends, truncation, roll and segment deletion are serialised on the log's monitor. Reads run
- * concurrently with them and see only completely written batches (each segment publishes its size after the write).
+ * This class holds the log's offsets and the rules that move them (appends, truncation, retention, DeleteRecords,
+ * the high watermark); the parts live in their own classes, as in Kafka's UnifiedLog / LocalLog split:
+ * <ul>
+ *   <li>{@link LogSegments}: the segment list, and the deferred deletion every removed segment goes through;</li>
+ *   <li>{@link LogLoader}: opening a directory, recovery of an unclean shutdown, interrupted compactions;</li>
+ *   <li>{@link LogReader}: fetch slices, timestamp lookups, full scans, all without the lock;</li>
+ *   <li>{@link LeaderEpochCache}: first offset of every leader epoch, divergence after a leader change;</li>
+ *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions).</li>
+ * </ul>
+ * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor. Reads run
+ * concurrently with them and see only completely written batches (each segment publishes its end after the write).
  * <p>
  * Replication: a leader appends with {@link #appendAsLeader}; its high watermark is the smaller of its log end
  * offset and the <em>replicated floor</em>, the lowest log end offset among the other in-sync replicas (unbounded
  * while the leader is the only one, so on a single node every append is committed at once). A follower appends the
  * leader's batches unchanged with {@link #appendAsFollower}, takes the leader's high watermark with
- * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}. The leader epoch cache
- * (first offset of every leader epoch in the log) is rebuilt from the batch headers when the log opens and kept up
- * by appends and truncation; {@code leader-epoch-checkpoint} is written in Kafka's format for its tools.
+ * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}.
  * <p>
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
  * {@code flush.ms} have accumulated, on roll, on clean shutdown, and on every append when the broker runs with
@@ -43,13 +48,16 @@ public final class PartitionLog implements AutoCloseable {
     /** Largest append copied into the per-thread direct buffer (see {@link #appendCopy}); the buffer grows to it. */
     static final int APPEND_SCRATCH_MAX_BYTES = 1 << 20;
     private static final ThreadLocal<ByteBuffer[]> APPEND_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    private static final long PRODUCER_ID_EXPIRATION_MS = 7L * 24 * 3600 * 1000;
 
     private final TopicPartition topicPartition;
     private final Path dir;
     private final boolean fsyncEveryAppend;
-    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final Clock clock;
+    private final LogSegments segments;
+    private final LogReader reader;
+    private final LeaderEpochCache epochs;
     private final ProducerStateTracker producerState;
-    private final List<PendingDelete> pendingDeletes = new ArrayList<>();
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
@@ -61,41 +69,17 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long highWatermark;
     /** Lowest log end offset of the other in-sync replicas while leading; MAX_VALUE when there are none. */
     private volatile long replicatedFloor = Long.MAX_VALUE;
-    /** Leader epoch -> first offset written in it; changed under the log's monitor, read without it. */
-    private final LeaderEpochCache epochs;
 
-    private final LogFileChannels files;
-    private final java.time.Clock clock;
-    /** Test seam inside {@link #read}; {@link ReadInterleaving#NONE} in the broker. */
-    private ReadInterleaving readInterleaving = ReadInterleaving.NONE;
-
-    private record PendingDelete(Segment segment, long dueMs) {
-    }
-
-    /**
-     * Runs test code at a point of {@link #read} where a concurrent append may land: after the reader sampled where
-     * the segment it reads ends. Tests append from here to force that interleaving deterministically.
-     */
-    interface ReadInterleaving {
-        ReadInterleaving NONE = () -> { };
-
-        void afterSegmentEndSampled();
-    }
-
-    /** Installs a read interleaving (tests; set before the log is shared with other threads). */
-    void interleaveReads(ReadInterleaving interleaving) {
-        this.readInterleaving = interleaving;
-    }
-
-    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, long producerIdExpirationMs) {
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, LogSegments segments) {
         this.topicPartition = tp;
         this.dir = dir;
         this.config = config;
         this.fsyncEveryAppend = env.fsyncEveryAppend();
-        this.producerState = new ProducerStateTracker(producerIdExpirationMs);
-        this.files = env.files();
         this.clock = env.clock();
+        this.segments = segments;
+        this.reader = new LogReader(segments);
         this.epochs = new LeaderEpochCache(dir, tp.toString());
+        this.producerState = new ProducerStateTracker(PRODUCER_ID_EXPIRATION_MS);
     }
 
     /**
@@ -127,112 +111,23 @@ public final class PartitionLog implements AutoCloseable {
                              long checkpointedLogStart, long checkpointedHighWatermark, LogEnvironment env,
                              long nowMs) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog pl = new PartitionLog(tp, dir, config, env, 7L * 24 * 3600 * 1000);
-        pl.load(recover, recoveryPoint, nowMs);
-        pl.logStartOffset = Math.max(checkpointedLogStart, pl.segments.firstKey());
-        if (pl.logStartOffset > pl.logEndOffset) {
-            pl.logStartOffset = pl.logEndOffset;
-        }
+        LogLoader.Loaded loaded = LogLoader.load(dir, tp.toString(), config.indexIntervalBytes(), recover, recoveryPoint,
+                env.files(), nowMs);
+        PartitionLog pl = new PartitionLog(tp, dir, config, env, loaded.segments());
+        LogLoader.replay(pl.segments, pl.epochs, pl.producerState);
+        pl.logEndOffset = loaded.logEndOffset();
+        pl.logStartOffset = Math.min(Math.max(checkpointedLogStart, pl.segments.firstBaseOffset()), pl.logEndOffset);
         pl.recoveryPoint = pl.logEndOffset;
         pl.lastFlushMs = nowMs;
-        pl.rebuildProducerState();
         long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
         pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
         pl.epochs.writeCheckpoint();
         return pl;
     }
 
-    private void load(boolean recover, long recoveryPoint, long nowMs) throws IOException {
-        java.util.Set<Long> swapped = completeInterruptedSwaps();
-        List<Long> bases = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(p -> {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned")) {
-                    deleteQuietly(p);
-                } else if (name.endsWith(".log")) {
-                    bases.add(Long.parseLong(name.substring(0, name.length() - 4)));
-                }
-            });
-        }
-        bases.sort(null);
-        long[] truncated = {0};
-        boolean cut = false;
-        for (long base : bases) {
-            if (cut) {
-                // Everything after a torn batch is unreachable: drop whole later segments.
-                Segment s = Segment.open(dir, base, config.indexIntervalBytes(), false, nowMs, truncated, files);
-                log.warn("Removing segment {} of {}: it follows a truncated segment", base, topicPartition);
-                s.deleteFiles();
-                continue;
-            }
-            boolean check = (recover && base >= floorBase(bases, recoveryPoint)) || swapped.contains(base);
-            long before = truncated[0];
-            Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated, files);
-            segments.put(base, s);
-            if (truncated[0] > before) {
-                cut = true;
-            }
-        }
-        if (segments.isEmpty()) {
-            segments.put(0L, Segment.create(dir, 0L, config.indexIntervalBytes(), nowMs, files));
-        }
-        logEndOffset = segments.lastEntry().getValue().nextOffset();
-        if (truncated[0] > 0) {
-            log.warn("Recovered {}: {} bytes of torn or corrupt data removed, log end offset {}", topicPartition, truncated[0], logEndOffset);
-        }
-    }
-
-    /**
-     * A compaction interrupted after {@code X.log.swap} was complete: the swap wins over whatever is left of the old
-     * segment. Returns the base offsets whose indexes must be rebuilt.
-     */
-    private java.util.Set<Long> completeInterruptedSwaps() throws IOException {
-        java.util.Set<Long> swapped = new java.util.HashSet<>();
-        List<Path> swaps;
-        try (Stream<Path> files = Files.list(dir)) {
-            swaps = files.filter(p -> p.getFileName().toString().endsWith(".log.swap")).toList();
-        }
-        for (Path swap : swaps) {
-            String name = swap.getFileName().toString();
-            long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
-            String prefix = Segment.fileName(base);
-            for (String ext : new String[]{".log", ".index", ".timeindex"}) {
-                Files.deleteIfExists(dir.resolve(prefix + ext));
-            }
-            Files.move(swap, dir.resolve(prefix + ".log"));
-            swapped.add(base);
-            log.warn("Completed an interrupted compaction of segment {} of {}", base, topicPartition);
-        }
-        if (!swaps.isEmpty()) {
-            Checkpoints.fsyncDir(dir);
-        }
-        return swapped;
-    }
-
-    private static long floorBase(List<Long> bases, long offset) {
-        long floor = bases.get(0);
-        for (long b : bases) {
-            if (b <= offset) {
-                floor = b;
-            }
-        }
-        return floor;
-    }
-
-    private void rebuildProducerState() throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
-        for (Segment s : segments.values()) {
-            int size = s.committedSizeBytes();
-            int pos = 0;
-            while (pos < size) {
-                header.clear();
-                Segment.readFully(s.channel(), header, pos);
-                noteEpoch(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
-                producerState.onBatch(header, 0);
-                pos += RecordBatchHeader.totalSize(header, 0);
-            }
-        }
+    /** Installs a read interleaving (tests; before the log is shared with other threads). */
+    void interleaveReads(LogReader.Interleaving interleaving) {
+        reader.interleave(interleaving);
     }
 
     public TopicPartition topicPartition() {
@@ -267,15 +162,7 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Appended(d.firstOffset(), d.lastOffset(), -1, logStartOffset, true);
         }
         long firstOffset = logEndOffset;
-        long next = firstOffset;
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            RecordBatchHeader.setBaseOffset(buf, pos, next);
-            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
-            if (cfg.logAppendTime()) {
-                RecordBatchHeader.setLogAppendTime(buf, pos, nowMs);
-            }
-            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
-        }
+        long next = assignOffsets(buf, firstOffset, leaderEpoch, cfg.logAppendTime() ? nowMs : -1);
         try {
             Segment active = maybeRoll(buf.limit(), nowMs);
             active.append(buf);
@@ -287,11 +174,33 @@ public final class PartitionLog implements AutoCloseable {
                 flushLocked(nowMs);
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error appending to {}; the log is offline until restart", topicPartition, e);
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+            return failedAppend("appending to", e);
         }
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
+    }
+
+    /**
+     * Writes offsets from {@code firstOffset} and {@code leaderEpoch} into each batch header of {@code buf} (and the
+     * append time when {@code logAppendTimeMs >= 0}); returns the offset after the last batch.
+     */
+    private static long assignOffsets(ByteBuffer buf, long firstOffset, int leaderEpoch, long logAppendTimeMs) {
+        long next = firstOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            RecordBatchHeader.setBaseOffset(buf, pos, next);
+            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
+            if (logAppendTimeMs >= 0) {
+                RecordBatchHeader.setLogAppendTime(buf, pos, logAppendTimeMs);
+            }
+            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
+        }
+        return next;
+    }
+
+    /** An I/O error while appending takes the log offline (until restart) and refuses the append. */
+    private AppendResult failedAppend(String doing, IOException e) {
+        failed = true;
+        log.error("I/O error {} {}; the log is offline until restart", doing, topicPartition, e);
+        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
     }
 
     /**
@@ -347,11 +256,11 @@ public final class PartitionLog implements AutoCloseable {
         if (fsyncEveryAppend || cfg.compact() || cfg.flushMessages() != Long.MAX_VALUE || cfg.flushMs() != Long.MAX_VALUE) {
             return true;
         }
-        return rollDue(activeSegment(), cfg, incomingBytes, nowMs);
+        return rollDue(segments.active(), cfg, incomingBytes, nowMs);
     }
 
     private Segment maybeRoll(int incomingBytes, long nowMs) throws IOException {
-        Segment active = segments.lastEntry().getValue();
+        Segment active = segments.active();
         return rollDue(active, config, incomingBytes, nowMs) ? roll(nowMs) : active;
     }
 
@@ -362,10 +271,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private Segment roll(long nowMs) throws IOException {
-        Segment active = segments.lastEntry().getValue();
+        Segment active = segments.active();
         active.flush();
-        Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs, files);
-        segments.put(logEndOffset, next);
+        Segment next = segments.createActive(logEndOffset, config.indexIntervalBytes(), nowMs);
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
                 active.committedSizeBytes());
         recoveryPoint = active.nextOffset();
@@ -384,39 +292,13 @@ public final class PartitionLog implements AutoCloseable {
         if (fetchOffset < start || fetchOffset > end) {
             return new ReadResult.OffsetOutOfRange(start, end);
         }
-        long hw = highWatermark();
-        long upper = Math.min(maxOffsetExclusive, end);
+        long hw = highWatermark;
         try {
-            for (Map.Entry<Long, Segment> e = segments.floorEntry(fetchOffset); e != null && fetchOffset < upper;
-                 e = segments.higherEntry(e.getKey())) {
-                Segment s = e.getValue();
-                Segment.Extent extent = s.extent();
-                readInterleaving.afterSegmentEndSampled();
-                int pos = s.positionOf(fetchOffset, extent);
-                if (pos < 0) {
-                    continue;
-                }
-                int limit = upper >= extent.nextOffset() ? extent.sizeBytes() : s.positionOf(upper, extent);
-                if (limit < 0) {
-                    limit = extent.sizeBytes();
-                }
-                int size = Math.min(limit - pos, maxBytes);
-                if (minOneBatch && limit > pos) {
-                    size = Math.max(size, Math.min(s.batchSizeAt(pos, extent), limit - pos));
-                }
-                if (size <= 0) {
-                    break;
-                }
-                return new ReadResult.Records(new FileSlice(s.channel(), pos, size), hw, start, end);
-            }
+            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, Math.min(maxOffsetExclusive, end));
+            return new ReadResult.Records(slice, hw, start, end);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
         }
-        return new ReadResult.Records(new FileSlice(activeSegment().channel(), 0, 0), hw, start, end);
-    }
-
-    private Segment activeSegment() {
-        return segments.lastEntry().getValue();
     }
 
     public long logStartOffset() {
@@ -490,16 +372,16 @@ public final class PartitionLog implements AutoCloseable {
                 flushLocked(nowMs);
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error appending replicated data to {}; the log is offline until restart", topicPartition, e);
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+            return failedAppend("appending replicated data to", e);
         }
         return new AppendResult.Appended(first, next - 1, -1, logStartOffset, false);
     }
 
     /**
      * Drops every record at or above {@code offset} (a follower cutting a tail the new leader does not have).
-     * The high watermark, recovery point, epoch cache and producer state follow.
+     * The high watermark, recovery point, epoch cache and producer state follow. Whole segments above the cut are
+     * retired (a fetch holding a slice of one keeps reading it); the segment holding the cut is truncated in place,
+     * as Kafka does: only a follower's read of the cut tail can overlap it, and CRCs catch what it reads there.
      */
     public synchronized void truncateTo(long offset) {
         if (offset >= logEndOffset) {
@@ -514,18 +396,19 @@ public final class PartitionLog implements AutoCloseable {
         long target = Math.max(offset, logStartOffset);
         long nowMs = clock.millis();
         try {
-            while (segments.size() > 1 && segments.lastKey() >= target) {
-                retire(segments.lastEntry().getValue(), nowMs);
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            while (segments.count() > 1 && segments.active().baseOffset >= target) {
+                segments.retire(segments.active(), dueMs);
             }
-            Segment remaining = segments.lastEntry().getValue();
+            Segment remaining = segments.active();
             if (remaining.baseOffset >= target) {
-                retire(remaining, nowMs);
-                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), nowMs, files));
+                segments.retire(remaining, dueMs);
+                segments.createActive(target, config.indexIntervalBytes(), nowMs);
             } else {
                 remaining.truncateTo(target);
             }
             long oldEnd = logEndOffset;
-            logEndOffset = segments.lastEntry().getValue().nextOffset();
+            logEndOffset = segments.active().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
             recoveryPoint = Math.min(recoveryPoint, logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
@@ -543,10 +426,11 @@ public final class PartitionLog implements AutoCloseable {
     public synchronized void truncateFullyAndStartAt(long offset) {
         long nowMs = clock.millis();
         try {
-            for (Segment s : new ArrayList<>(segments.values())) {
-                retire(s, nowMs);
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            for (Segment s : new ArrayList<>(segments.all())) {
+                segments.retire(s, dueMs);
             }
-            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), nowMs, files));
+            segments.createActive(offset, config.indexIntervalBytes(), nowMs);
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
@@ -605,47 +489,19 @@ public final class PartitionLog implements AutoCloseable {
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
         try {
-            for (Segment s : segments.values()) {
-                if (s.maxTimestampMs() < timestampMs) {
-                    continue;
-                }
-                int pos = s.positionForTimestamp(timestampMs);
-                while (pos >= 0 && pos < s.committedSizeBytes()) {
-                    ByteBuffer batch = s.readBatch(pos);
-                    TimestampOffset found = BatchRecords.firstAtOrAfter(batch, timestampMs);
-                    if (found != null && RecordBatchHeader.lastOffset(batch, 0) >= logStartOffset) {
-                        return Optional.of(new TimestampOffset(found.timestampMs(), Math.max(found.offset(), logStartOffset)));
-                    }
-                    pos += batch.limit();
-                }
-            }
+            return reader.offsetForTimestamp(timestampMs, logStartOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("searching " + topicPartition + " by timestamp", e);
         }
-        return Optional.empty();
     }
 
     /**
      * Every record from the log start to the end, in offset order (the group coordinator loads its offsets
      * partition with this at start-up). Control batches are skipped.
      */
-    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action) {
+    public void forEachRecord(Consumer<BatchRecords.KeyValue> action) {
         try {
-            for (Segment s : segments.values()) {
-                int size = s.committedSizeBytes();
-                for (int pos = 0; pos < size; ) {
-                    ByteBuffer batch = s.readBatch(pos);
-                    pos += batch.limit();
-                    if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
-                        continue;
-                    }
-                    for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
-                        if (kv.offset() >= logStartOffset) {
-                            action.accept(kv);
-                        }
-                    }
-                }
-            }
+            reader.forEachRecord(action, logStartOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition, e);
         }
@@ -653,19 +509,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /** The record with the largest timestamp (earliest offset among equals); empty when the log is empty. */
     public Optional<TimestampOffset> maxTimestamp() {
-        Segment best = null;
-        for (Segment s : segments.values()) {
-            if (s.maxTimestampMs() >= 0 && (best == null || s.maxTimestampMs() > best.maxTimestampMs())) {
-                best = s;
-            }
-        }
-        if (best == null) {
-            return Optional.empty();
-        }
         try {
-            int pos = best.positionOf(best.offsetOfMaxTimestamp());
-            TimestampOffset found = BatchRecords.firstAtOrAfter(best.readBatch(pos), best.maxTimestampMs());
-            return Optional.ofNullable(found);
+            return reader.maxTimestamp();
         } catch (IOException e) {
             throw new UncheckedIOException("finding the max timestamp of " + topicPartition, e);
         }
@@ -676,8 +521,8 @@ public final class PartitionLog implements AutoCloseable {
      * Returns the new log start offset; throws IllegalArgumentException when offset > high watermark.
      */
     public synchronized long deleteRecordsBefore(long offset) {
-        if (offset > highWatermark()) {
-            throw new IllegalArgumentException("offset " + offset + " is above the high watermark " + highWatermark());
+        if (offset > highWatermark) {
+            throw new IllegalArgumentException("offset " + offset + " is above the high watermark " + highWatermark);
         }
         if (offset > logStartOffset) {
             logStartOffset = offset;
@@ -688,15 +533,11 @@ public final class PartitionLog implements AutoCloseable {
 
     private void deleteSegmentsBelowStart(long nowMs) {
         try {
-            if (logStartOffset == logEndOffset && !activeSegment().isEmpty()) {
+            if (logStartOffset == logEndOffset && !segments.active().isEmpty()) {
                 roll(nowMs);
             }
-            while (segments.size() > 1) {
-                Segment first = segments.firstEntry().getValue();
-                if (first.nextOffset() > logStartOffset) {
-                    break;
-                }
-                removeSegment(first, nowMs, "below the log start offset");
+            while (segments.count() > 1 && segments.first().nextOffset() <= logStartOffset) {
+                removeOldest(nowMs, "below the log start offset");
             }
         } catch (IOException e) {
             failed = true;
@@ -704,36 +545,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private void removeSegment(Segment s, long nowMs, String reason) throws IOException {
+    /** Retires the oldest segment (retention, DeleteRecords); the log start offset moves past it. */
+    private void removeOldest(long nowMs, String reason) throws IOException {
+        Segment s = segments.first();
         log.info("Removing segment {} of {} ({} bytes, offsets below {}): {}", s.baseOffset, topicPartition,
                 s.committedSizeBytes(), s.nextOffset(), reason);
-        retire(s, nowMs);
-        logStartOffset = Math.max(logStartOffset, segments.firstKey());
-    }
-
-    /**
-     * Takes {@code s} out of the log, the one way every path (truncation, retention, DeleteRecords) removes a
-     * segment: its files are renamed {@code *.deleted} at once (a restart removes them) but stay open, so a
-     * {@link FileSlice} a fetch still holds stays readable, until {@code file.delete.delay.ms} has passed.
-     */
-    private void retire(Segment s, long nowMs) throws IOException {
-        segments.remove(s.baseOffset);
-        s.markDeleted();
-        pendingDeletes.add(new PendingDelete(s, nowMs + config.fileDeleteDelayMs()));
+        segments.retire(s, nowMs + config.fileDeleteDelayMs());
+        logStartOffset = Math.max(logStartOffset, segments.firstBaseOffset());
     }
 
     /** Size of all segments, bytes. */
     public long sizeBytes() {
-        long total = 0;
-        for (Segment s : segments.values()) {
-            total += s.committedSizeBytes();
-        }
-        return total;
+        return segments.sizeBytes();
     }
 
     /** Number of segments (tests, DescribeLogDirs). */
     public int segmentCount() {
-        return segments.size();
+        return segments.count();
     }
 
     public LogConfig config() {
@@ -752,7 +580,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         LogConfig cfg = config;
         try {
-            Segment active = activeSegment();
+            Segment active = segments.active();
             if (!active.isEmpty() && nowMs - active.createdMs() > cfg.segmentMs()) {
                 roll(nowMs);
             }
@@ -767,45 +595,30 @@ public final class PartitionLog implements AutoCloseable {
             log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
         }
         producerState.removeExpired(nowMs);
-        deleteDue(nowMs);
+        segments.deleteDue(nowMs);
     }
 
+    /** Retires the oldest segments past retention.ms or beyond retention.bytes, never above the high watermark. */
     private void applyRetention(LogConfig cfg, long nowMs) throws IOException {
         if (cfg.retentionMs() >= 0) {
-            Segment active = activeSegment();
-            boolean allExpired = segments.values().stream().allMatch(s -> isExpired(s, cfg, nowMs));
-            if (allExpired && !active.isEmpty()) {
+            boolean allExpired = segments.all().stream().allMatch(s -> isExpired(s, cfg, nowMs));
+            if (allExpired && !segments.active().isEmpty()) {
                 roll(nowMs);
             }
-            while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)
-                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
-                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.ms " + cfg.retentionMs());
+            while (segments.count() > 1 && isExpired(segments.first(), cfg, nowMs) && segments.first().nextOffset() <= highWatermark) {
+                removeOldest(nowMs, "retention.ms " + cfg.retentionMs());
             }
         }
         if (cfg.retentionBytes() >= 0) {
-            while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()
-                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
-                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.bytes " + cfg.retentionBytes());
+            while (segments.count() > 1 && segments.sizeBytes() - segments.first().committedSizeBytes() >= cfg.retentionBytes()
+                    && segments.first().nextOffset() <= highWatermark) {
+                removeOldest(nowMs, "retention.bytes " + cfg.retentionBytes());
             }
         }
     }
 
     private static boolean isExpired(Segment s, LogConfig cfg, long nowMs) {
         return !s.isEmpty() && s.maxTimestampMs() >= 0 && nowMs - s.maxTimestampMs() > cfg.retentionMs();
-    }
-
-    private void deleteDue(long nowMs) {
-        pendingDeletes.removeIf(p -> {
-            if (p.dueMs() > nowMs) {
-                return false;
-            }
-            try {
-                p.segment().deleteFiles();
-            } catch (IOException e) {
-                log.warn("Could not delete removed segment {} of {}", p.segment().baseOffset, topicPartition, e);
-            }
-            return true;
-        });
     }
 
     /** fsyncs everything appended so far and moves the recovery point. */
@@ -819,7 +632,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void flushLocked(long nowMs) throws IOException {
-        for (Segment s : segments.tailMap(segments.floorKey(recoveryPoint)).values()) {
+        for (Segment s : segments.from(recoveryPoint)) {
             s.flush();
         }
         recoveryPoint = logEndOffset;
@@ -828,9 +641,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Segments below the active one (a snapshot; the cleaner's input). */
     List<Segment> inactiveSegments() {
-        List<Segment> out = new ArrayList<>(segments.values());
-        out.remove(out.size() - 1);
-        return out;
+        return segments.inactive();
     }
 
     long cleanedUpTo() {
@@ -860,28 +671,19 @@ public final class PartitionLog implements AutoCloseable {
         Files.move(swap, dir.resolve(prefix + ".log"));
         Checkpoints.fsyncDir(dir);
         hook.after("swapped");
-        Segment fresh = Segment.open(dir, old.baseOffset, config.indexIntervalBytes(), true, nowMs, new long[1], files);
-        segments.put(old.baseOffset, fresh);
-        pendingDeletes.add(new PendingDelete(old, nowMs + config.fileDeleteDelayMs()));
+        Segment fresh = segments.openChecked(old.baseOffset, config.indexIntervalBytes(), nowMs);
+        segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
         return true;
     }
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
-        for (Segment s : segments.values()) {
-            s.close();
-        }
+        segments.closeLive();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
     synchronized void closeDeleted() {
-        for (Segment s : segments.values()) {
-            s.close();
-        }
-        for (PendingDelete p : pendingDeletes) {
-            p.segment().close();
-        }
-        pendingDeletes.clear();
+        segments.closeAll();
     }
 
     /** Whether an I/O error took this log offline. */
@@ -898,17 +700,7 @@ public final class PartitionLog implements AutoCloseable {
         if (!failed) {
             flush();
         }
-        for (Segment s : segments.values()) {
-            s.close();
-        }
-        deleteDue(Long.MAX_VALUE);
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("removing leftover file " + p, e);
-        }
+        segments.closeLive();
+        segments.deleteDue(Long.MAX_VALUE);
     }
 }
