@@ -94,7 +94,7 @@ public final class Broker implements AutoCloseable {
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
         this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
-                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways());
+                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), scheduler);
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         this.metricsHttp = startMetricsListenerOrClose(config, logManager);
         QuorumController quorum = null;

@@ -17,12 +17,14 @@ import java.util.TreeMap;
  *   epoch -> start offset      3 -> 0, 5 -> 120, 6 -> 300      (log end 410: epoch 6 ends at 410, 5 at 300)
  * </pre>
  * It is rebuilt from the batch headers whenever the log opens, so {@code leader-epoch-checkpoint} (Kafka's format,
- * written for Kafka's tools) is never read back: a stale or missing file costs nothing.
+ * written for Kafka's tools) is never read back: a stale or missing file costs nothing, and the log writes it in the
+ * background after a change ({@link #writeCheckpointIfChanged}), never on the path of an append or a fetch.
  * <p>
  * Thread-safety: changes (appends in a newer epoch, a new leader's epoch start, truncation) come under the owning
  * log's lock; each publishes a new immutable map, which readers (the follower fetch path on the event loop) take
  * without any lock. A reader that also needs the log end offset must read it before calling here: appends note a
- * new epoch before they publish the new log end offset.
+ * new epoch before they publish the new log end offset. Checkpoint writes are serialised on this object's monitor,
+ * which nothing else takes.
  */
 final class LeaderEpochCache {
     private static final Logger log = LoggerFactory.getLogger(LeaderEpochCache.class);
@@ -32,6 +34,8 @@ final class LeaderEpochCache {
     private final String owner;
     /** Immutable; replaced on every change. */
     private volatile NavigableMap<Integer, Long> starts = Collections.emptyNavigableMap();
+    /** The map the checkpoint file holds; guarded by this object's monitor. */
+    private NavigableMap<Integer, Long> written;
 
     /**
      * @param dir   the partition directory, where the checkpoint file goes
@@ -123,18 +127,23 @@ final class LeaderEpochCache {
     }
 
     /** Kafka's leader-epoch-checkpoint: version 0, entry count, then "epoch startOffset" lines. */
-    void writeCheckpoint() throws IOException {
+    synchronized void writeCheckpoint() throws IOException {
         NavigableMap<Integer, Long> current = starts;
         StringBuilder sb = new StringBuilder("0\n").append(current.size()).append('\n');
         current.forEach((e, o) -> sb.append(e).append(' ').append(o).append('\n'));
         Checkpoints.writeAtomically(checkpointFile, sb.toString());
+        written = current;
     }
 
     /**
-     * As {@link #writeCheckpoint()}, logging a failure instead of throwing: the file only serves Kafka's tools (the
-     * cache is rebuilt from the log), so a disk too full for it must not fail the append or truncation behind it.
+     * Writes the checkpoint when the cache changed since the last write, logging a failure instead of throwing: the
+     * file only serves Kafka's tools (the cache is rebuilt from the log), so a disk too full for it must not fail
+     * the log behind it.
      */
-    void writeCheckpointOrWarn() {
+    synchronized void writeCheckpointIfChanged() {
+        if (starts == written) {
+            return;
+        }
         try {
             writeCheckpoint();
         } catch (IOException e) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,6 +77,15 @@ public final class LogManager implements AutoCloseable {
      */
     public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend) {
         return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock));
+    }
+
+    /**
+     * As above, the logs' background fsyncs (a rolled segment, the directory, leader-epoch checkpoints) running on
+     * {@code background}: the broker's log maintenance thread, never one that serves requests.
+     */
+    public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend,
+                                  Executor background) {
+        return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock).withBackground(background));
     }
 
     /** As above, the logs living in {@code env}. */

@@ -7,13 +7,18 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -30,8 +35,11 @@ import java.util.function.Consumer;
  *   <li>{@link LeaderEpochCache}: first offset of every leader epoch, divergence after a leader change;</li>
  *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions).</li>
  * </ul>
- * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor. Reads run
- * concurrently with them and see only completely written batches (each segment publishes its end after the write).
+ * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor, which is
+ * never held across an fsync (except by an append on a compacted topic waiting for a compaction swap, see
+ * {@link #appendMaySync}): the event loop takes it for small appends, so an fsync there would stall a network
+ * thread. Reads, the high watermark and the leader-epoch lookups of the follower fetch path take no lock at all.
+ * Reads see only completely written batches (each segment publishes its end after the write).
  * <p>
  * Replication: a leader appends with {@link #appendAsLeader}; its high watermark is the smaller of its log end
  * offset and the <em>replicated floor</em>, the lowest log end offset among the other in-sync replicas (unbounded
@@ -40,8 +48,13 @@ import java.util.function.Consumer;
  * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}.
  * <p>
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
- * {@code flush.ms} have accumulated, on roll, on clean shutdown, and on every append when the broker runs with
+ * {@code flush.ms} have accumulated, after a roll, on clean shutdown, and on every append when the broker runs with
  * {@code fsync: always}. A process crash loses nothing acknowledged; a machine crash may lose what was not fsynced.
+ * Every fsync runs outside the lock ({@link #flushUpTo}): {@code fsync: always} and {@code flush.messages} on the
+ * appending thread before the append is answered, {@code flush.ms} on the maintenance thread, and the one after a
+ * roll on the background executor, as Kafka schedules its flush of the rolled segment. The recovery point (where
+ * recovery after a crash starts checking) moves only once the fsync behind it completed, and never across a
+ * truncation that came in between.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -54,6 +67,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final boolean fsyncEveryAppend;
     private final Clock clock;
+    private final Executor background;
     private final LogSegments segments;
     private final LogReader reader;
     private final LeaderEpochCache epochs;
@@ -65,10 +79,31 @@ public final class PartitionLog implements AutoCloseable {
     private volatile boolean failed;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
-    private long lastFlushMs;
+    private volatile long lastFlushMs;
+    /** Bumped by every truncation (under the lock): a flush that began before one must not move the recovery point. */
+    private long truncations;
+    /** Segment files were created or renamed since the directory was last fsynced. */
+    private volatile boolean dirNeedsFsync;
+    /** The files are closed (shutdown, deletion): background fsyncs still queued find nothing to do. */
+    private volatile boolean closed;
+    /**
+     * Advanced by compare-and-set (see {@link #advanceHighWatermark}) without the lock; set outright, under the lock,
+     * only on a follower. The partition's role serialises the two: the leader paths run while it leads, the follower
+     * ones while it follows, and the role changes under the Partition's monitor those paths hold.
+     */
     private volatile long highWatermark;
     /** Lowest log end offset of the other in-sync replicas while leading; MAX_VALUE when there are none. */
     private volatile long replicatedFloor = Long.MAX_VALUE;
+
+    private static final VarHandle HIGH_WATERMARK;
+
+    static {
+        try {
+            HIGH_WATERMARK = MethodHandles.lookup().findVarHandle(PartitionLog.class, "highWatermark", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, LogSegments segments) {
         this.topicPartition = tp;
@@ -76,6 +111,7 @@ public final class PartitionLog implements AutoCloseable {
         this.config = config;
         this.fsyncEveryAppend = env.fsyncEveryAppend();
         this.clock = env.clock();
+        this.background = env.background();
         this.segments = segments;
         this.reader = new LogReader(segments);
         this.epochs = new LeaderEpochCache(dir, tp.toString());
@@ -138,9 +174,14 @@ public final class PartitionLog implements AutoCloseable {
      * Validates and appends the record batches of one produce request (a concatenation of v2 batches, exactly as
      * produced). The batch headers get their baseOffset and partitionLeaderEpoch (and for LogAppendTime the
      * timestamp and CRC) written in place before the bytes go to the active segment; nothing is recompressed.
-     * Either every batch is appended or none is.
+     * Either every batch is appended or none is. With {@code fsync: always} or {@code flush.messages} reached, the
+     * records are fsynced (outside the lock) before this returns.
      */
-    public synchronized AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
+    public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
+        return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs), nowMs);
+    }
+
+    private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs) {
         if (failed) {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
@@ -170,9 +211,6 @@ public final class PartitionLog implements AutoCloseable {
             logEndOffset = next;
             advanceHighWatermark();
             producerState.onAppended(buf);
-            if (fsyncEveryAppend || active.unflushedMessages() >= cfg.flushMessages()) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
             return failedAppend("appending to", e);
         }
@@ -194,6 +232,25 @@ public final class PartitionLog implements AutoCloseable {
             next = RecordBatchHeader.lastOffset(buf, pos) + 1;
         }
         return next;
+    }
+
+    /**
+     * After an append, outside the lock: with {@code fsync: always}, or once {@code flush.messages} records are not
+     * known to be on disk, fsyncs the log up to the append's end before it is answered. A refused append passes.
+     */
+    private AppendResult flushIfDue(AppendResult result, long nowMs) {
+        if (!(result instanceof AppendResult.Appended appended)) {
+            return result;
+        }
+        if (!fsyncEveryAppend && logEndOffset - recoveryPoint < config.flushMessages()) {
+            return result;
+        }
+        try {
+            flushUpTo(appended.lastOffset() + 1, nowMs);
+            return result;
+        } catch (IOException e) {
+            return failedAppend("flushing", e);
+        }
     }
 
     /** An I/O error while appending takes the log offline (until restart) and refuses the append. */
@@ -245,11 +302,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Whether appending {@code incomingBytes} now may fsync or wait on this log's lock while another thread holds
-     * it across an fsync or a file swap: true with {@code fsync: always}, with a finite flush.messages or flush.ms,
-     * on a compacted topic (the cleaner swaps files under the lock), and when the append would roll the segment
-     * (a roll fsyncs the old one). False means the append is a page-cache write and may run on an event loop. Read
-     * without the lock, so a hint: a concurrent append can make a roll due in between (rare: once a segment).
+     * Whether appending {@code incomingBytes} now may fsync, create files, or wait on this log's lock while another
+     * thread holds it across a file swap: true with {@code fsync: always} or a finite flush.messages (the append
+     * fsyncs), with a finite flush.ms (kept off the event loop as before), on a compacted topic (the cleaner swaps
+     * files under the lock), and when the append would roll the segment (a roll creates three files; its fsync runs
+     * in the background). False means the append is a page-cache write and may run on an event loop. Read without
+     * the lock, so a hint: a concurrent append can make a roll due in between (rare: once a segment).
      */
     public boolean appendMaySync(int incomingBytes, long nowMs) {
         LogConfig cfg = config;
@@ -270,15 +328,53 @@ public final class PartitionLog implements AutoCloseable {
         return !active.isEmpty() && (full || old || active.indexFull(cfg.segmentIndexBytes()));
     }
 
+    /**
+     * Starts a new active segment at the log end offset. The segment left behind is fsynced in the background
+     * (with the directory, which gained the new files); the recovery point moves to its end once that is done.
+     */
     private Segment roll(long nowMs) throws IOException {
-        Segment active = segments.active();
-        active.flush();
+        Segment old = segments.active();
         Segment next = segments.createActive(logEndOffset, config.indexIntervalBytes(), nowMs);
+        dirNeedsFsync = true;
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
-                active.committedSizeBytes());
-        recoveryPoint = active.nextOffset();
-        Checkpoints.fsyncDir(dir);
+                old.committedSizeBytes());
+        syncInBackground(old.nextOffset());
         return next;
+    }
+
+    /**
+     * Has the background executor fsync the log up to {@code flushTarget} (nothing when it is already), the
+     * directory when files came or went, and the leader-epoch checkpoint when it changed.
+     */
+    private void syncInBackground(long flushTarget) {
+        try {
+            background.execute(() -> syncNow(flushTarget));
+        } catch (RejectedExecutionException e) {
+            // The broker is stopping and its executor with it: close() fsyncs every segment itself.
+            log.debug("Background fsync of {} not scheduled: the broker is stopping", topicPartition);
+        }
+    }
+
+    private void syncNow(long flushTarget) {
+        try {
+            flushUpTo(flushTarget, clock.millis());
+            syncDirIfNeeded();
+        } catch (IOException e) {
+            log.error("I/O error in a background fsync of {}; the log is offline until restart", topicPartition, e);
+        }
+        epochs.writeCheckpointIfChanged();
+    }
+
+    private void syncDirIfNeeded() throws IOException {
+        if (dirNeedsFsync && !closed) {
+            dirNeedsFsync = false;
+            try {
+                Checkpoints.fsyncDir(dir);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
     }
 
     /**
@@ -319,16 +415,24 @@ public final class PartitionLog implements AutoCloseable {
      * Leader: the lowest log end offset among the other in-sync replicas ({@code Long.MAX_VALUE} when there are
      * none); the high watermark moves up to it (never down). Returns the high watermark.
      */
-    public synchronized long updateReplicatedFloor(long floorOffset) {
+    public long updateReplicatedFloor(long floorOffset) {
         replicatedFloor = floorOffset;
         advanceHighWatermark();
         return highWatermark;
     }
 
+    /**
+     * Raises the high watermark to min(log end, replicated floor) if that is higher, by compare-and-set: the append
+     * (under the lock) and the follower fetches (on event loops, without it) race here. Each writes its own input
+     * (log end, floor) before reading the other's, so at least one of two racing calls sees both new values.
+     */
     private void advanceHighWatermark() {
         long candidate = Math.min(logEndOffset, replicatedFloor);
-        if (candidate > highWatermark) {
-            highWatermark = candidate;
+        long current;
+        while (candidate > (current = highWatermark)) {
+            if (HIGH_WATERMARK.compareAndSet(this, current, candidate)) {
+                return;
+            }
         }
     }
 
@@ -341,7 +445,11 @@ public final class PartitionLog implements AutoCloseable {
      * Follower: appends the leader's batches exactly as the leader stored them (offsets and leader epochs kept).
      * They must start at this log's end offset. Returns the new log end offset.
      */
-    public synchronized AppendResult appendAsFollower(ByteBuffer records, long nowMs) {
+    public AppendResult appendAsFollower(ByteBuffer records, long nowMs) {
+        return flushIfDue(appendAsFollowerLocked(records, nowMs), nowMs);
+    }
+
+    private synchronized AppendResult appendAsFollowerLocked(ByteBuffer records, long nowMs) {
         if (failed) {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
@@ -368,9 +476,6 @@ public final class PartitionLog implements AutoCloseable {
             }
             producerState.onAppended(buf);
             logEndOffset = next;
-            if (fsyncEveryAppend || active.unflushedMessages() >= config.flushMessages()) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
             return failedAppend("appending replicated data to", e);
         }
@@ -389,7 +494,7 @@ public final class PartitionLog implements AutoCloseable {
             // and was replaced before appending anything. The new leader never had that epoch, so keeping it would
             // make every fetch diverge at this same offset again, forever (Kafka truncates its epoch cache here too).
             if (epochs.truncateFromEnd(logEndOffset)) {
-                epochs.writeCheckpointOrWarn();
+                syncInBackground(recoveryPoint);
             }
             return;
         }
@@ -408,13 +513,14 @@ public final class PartitionLog implements AutoCloseable {
                 remaining.truncateTo(target);
             }
             long oldEnd = logEndOffset;
+            truncations++;
             logEndOffset = segments.active().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
             recoveryPoint = Math.min(recoveryPoint, logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
             producerState.truncateTo(logEndOffset);
-            epochs.writeCheckpoint();
-            Checkpoints.fsyncDir(dir);
+            dirNeedsFsync = true;
+            syncInBackground(recoveryPoint);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
             failed = true;
@@ -431,14 +537,15 @@ public final class PartitionLog implements AutoCloseable {
                 segments.retire(s, dueMs);
             }
             segments.createActive(offset, config.indexIntervalBytes(), nowMs);
+            truncations++;
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
             recoveryPoint = offset;
             epochs.clear();
             producerState.clear();
-            epochs.writeCheckpoint();
-            Checkpoints.fsyncDir(dir);
+            dirNeedsFsync = true;
+            syncInBackground(recoveryPoint);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
             failed = true;
@@ -448,9 +555,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Notes an append in {@code epoch} starting at {@code startOffset}; the checkpoint file follows a new epoch. */
     private void noteEpoch(int epoch, long startOffset) {
-        boolean hadEpochs = epochs.latestEpoch() >= 0;
-        if (epochs.assign(epoch, startOffset) && hadEpochs) {
-            epochs.writeCheckpointOrWarn();
+        if (epochs.assign(epoch, startOffset)) {
+            syncInBackground(recoveryPoint);
         }
     }
 
@@ -459,26 +565,28 @@ public final class PartitionLog implements AutoCloseable {
      * follower that fetched a newer tail from an older leader learns where to truncate.
      */
     public synchronized void assignEpochStart(int epoch) {
-        epochs.assign(epoch, logEndOffset);
-        epochs.writeCheckpointOrWarn();
+        noteEpoch(epoch, logEndOffset);
     }
 
-    /** The newest leader epoch in the log, or -1 when the log holds no batch. */
-    public synchronized int latestEpoch() {
+    /** The newest leader epoch in the log, or -1 when the log holds no batch. Takes no lock. */
+    public int latestEpoch() {
         return epochs.latestEpoch();
     }
 
     /**
      * For {@code epoch}: the largest epoch in the log not above it, and the first offset of the next higher epoch
      * (the log end offset when {@code epoch} is the latest); UNDEFINED when {@code epoch} is newer than the log.
+     * Takes no lock (the follower fetch path calls it on the event loop).
      */
-    public synchronized EpochEndOffset endOffsetForEpoch(int epoch) {
-        return epochs.endOffsetFor(epoch, logEndOffset);
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        long end = logEndOffset; // before the epochs: an append notes a new epoch before it publishes its end
+        return epochs.endOffsetFor(epoch, end);
     }
 
     /** Where a follower whose log diverges after {@code leaderEpoch} truncates: see {@link LeaderEpochCache}. */
-    public synchronized long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
-        return epochs.divergenceTruncationOffset(leaderEpoch, leaderEndOffset, logEndOffset);
+    public long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
+        long end = logEndOffset;
+        return epochs.divergenceTruncationOffset(leaderEpoch, leaderEndOffset, end);
     }
 
     /** Offset up to which the log is known to be fsynced. */
@@ -573,11 +681,26 @@ public final class PartitionLog implements AutoCloseable {
         this.config = config;
     }
 
-    /** Time-based roll, retention, flush.ms and deferred file deletion; called periodically by LogManager. */
-    public synchronized void maintain(long nowMs) {
+    /**
+     * Time-based roll, retention, flush.ms and deferred file deletion; called periodically by LogManager on its
+     * maintenance thread. The flush and the deletions run after the lock is released.
+     */
+    public void maintain(long nowMs) {
         if (failed) {
             return;
         }
+        if (maintainLocked(nowMs)) {
+            try {
+                flushUpTo(logEndOffset, nowMs);
+            } catch (IOException e) {
+                log.error("I/O error flushing {}; the log is offline until restart", topicPartition, e);
+            }
+        }
+        segments.deleteDue(nowMs);
+    }
+
+    /** The part of maintenance that changes the segment list; returns whether flush.ms calls for a flush. */
+    private synchronized boolean maintainLocked(long nowMs) {
         LogConfig cfg = config;
         try {
             Segment active = segments.active();
@@ -587,15 +710,13 @@ public final class PartitionLog implements AutoCloseable {
             if (cfg.delete()) {
                 applyRetention(cfg, nowMs);
             }
-            if (nowMs - lastFlushMs >= cfg.flushMs() && recoveryPoint < logEndOffset) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
             failed = true;
             log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
+            return false;
         }
         producerState.removeExpired(nowMs);
-        segments.deleteDue(nowMs);
+        return nowMs - lastFlushMs >= cfg.flushMs() && recoveryPoint < logEndOffset;
     }
 
     /** Retires the oldest segments past retention.ms or beyond retention.bytes, never above the high watermark. */
@@ -622,21 +743,62 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** fsyncs everything appended so far and moves the recovery point. */
-    public synchronized void flush() {
+    public void flush() {
         try {
-            flushLocked(clock.millis());
+            flushUpTo(logEndOffset, clock.millis());
         } catch (IOException e) {
-            failed = true;
             throw new UncheckedIOException("flushing " + topicPartition, e);
         }
     }
 
-    private void flushLocked(long nowMs) throws IOException {
-        for (Segment s : segments.from(recoveryPoint)) {
-            s.flush();
+    /**
+     * fsyncs, without the log's lock, the segments holding offsets from the recovery point up to {@code target}
+     * (or the log end, if a truncation has cut below it), and the directory when segments came or went; then moves
+     * the recovery point there: only if no truncation came in between (the bytes fsynced may be gone, and others
+     * written at the same offsets since), and never down. Concurrent calls may fsync a segment twice. A segment retired meanwhile is skipped (its delay may
+     * have passed and its files closed). An I/O error takes the log offline and is thrown.
+     */
+    private void flushUpTo(long target, long nowMs) throws IOException {
+        long from;
+        long upTo;
+        long generation;
+        synchronized (this) {
+            upTo = Math.min(target, logEndOffset); // a truncation since the caller chose the target may have cut it
+            if (closed || upTo <= recoveryPoint) {
+                return;
+            }
+            from = recoveryPoint;
+            generation = truncations;
         }
-        recoveryPoint = logEndOffset;
-        lastFlushMs = nowMs;
+        try {
+            for (Segment s : segments.from(from)) {
+                if (s.baseOffset >= upTo) {
+                    break;
+                }
+                flushSegment(s);
+            }
+        } catch (IOException e) {
+            failed = true;
+            throw e;
+        }
+        syncDirIfNeeded(); // the flushed segments' names must survive a power loss too
+        synchronized (this) {
+            if (generation == truncations && upTo > recoveryPoint) {
+                recoveryPoint = upTo;
+            }
+            lastFlushMs = nowMs;
+        }
+    }
+
+    private void flushSegment(Segment s) throws IOException {
+        try {
+            s.flush();
+        } catch (ClosedChannelException e) {
+            if (!s.isRetired() && !closed) {
+                throw e;
+            }
+            // Retired and its delete delay passed (or the log closed): none of its offsets is the log's any more.
+        }
     }
 
     /** Segments below the active one (a snapshot; the cleaner's input). */
@@ -678,11 +840,13 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
+        closed = true;
         segments.closeLive();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
     synchronized void closeDeleted() {
+        closed = true;
         segments.closeAll();
     }
 
@@ -695,12 +859,16 @@ public final class PartitionLog implements AutoCloseable {
         return dir;
     }
 
+    /** Flushes (unless the log failed) and closes every file; background fsyncs still queued then do nothing. */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (!failed) {
             flush();
         }
-        segments.closeLive();
+        synchronized (this) {
+            closed = true;
+            segments.closeLive();
+        }
         segments.deleteDue(Long.MAX_VALUE);
     }
 }

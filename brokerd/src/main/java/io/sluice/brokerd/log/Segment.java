@@ -55,8 +55,8 @@ final class Segment {
     private int[] timeIndexRelOffsets = new int[16];
     private volatile int timeIndexEntries;
     private int bytesSinceLastIndexEntry;
-    private long unflushedMessages;
-    private boolean markedDeleted;
+    /** Set once the segment left its log (renamed *.deleted); its files may be closed any time after. */
+    private volatile boolean markedDeleted;
 
     /**
      * The end of a segment as one immutable value: readers take it once per read.
@@ -270,17 +270,14 @@ final class Segment {
         long last = before.nextOffset() - 1;
         long newestBase = -1;
         int newestSize = 0;
-        int records = 0;
         while (p < batches.limit()) {
             int size = RecordBatchHeader.totalSize(batches, p);
             last = RecordBatchHeader.lastOffset(batches, p);
-            records += RecordBatchHeader.recordCount(batches, p);
             indexBatch(pos + (p - batches.position()), size, last, RecordBatchHeader.maxTimestamp(batches, p));
             newestBase = RecordBatchHeader.baseOffset(batches, p);
             newestSize = size;
             p += size;
         }
-        unflushedMessages += records;
         extent = new Extent(last + 1, writeAt, newestBase, newestSize);
     }
 
@@ -446,15 +443,20 @@ final class Segment {
         rebuild(pos, false);
     }
 
+    /**
+     * fsyncs the log and its indexes. Safe to call from any thread, concurrently with appends (it flushes at least
+     * what was written before the call). Throws {@link java.nio.channels.ClosedChannelException} when the segment
+     * was retired and its delete delay has passed meanwhile.
+     */
     void flush() throws IOException {
         logChannel.force(true);
         indexChannel.force(true);
         timeIndexChannel.force(true);
-        unflushedMessages = 0;
     }
 
-    long unflushedMessages() {
-        return unflushedMessages;
+    /** Whether the segment left its log (its files are {@code *.deleted}, closed once the delete delay passed). */
+    boolean isRetired() {
+        return markedDeleted;
     }
 
     void close() {

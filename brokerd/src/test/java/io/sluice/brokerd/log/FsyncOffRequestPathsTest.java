@@ -3,7 +3,6 @@ package io.sluice.brokerd.log;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.config.TopicConfigDef;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +32,8 @@ class FsyncOffRequestPathsTest {
     Path dir;
     private final StallingFileChannels disk = new StallingFileChannels();
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    /** The log's background executor: the test runs its fsyncs when it chooses. */
+    private final ManualExecutor background = new ManualExecutor();
     private PartitionLog log;
 
     @AfterEach
@@ -47,7 +48,7 @@ class FsyncOffRequestPathsTest {
 
     private PartitionLog open(boolean fsyncEveryAppend, String... kv) throws Exception {
         log = PartitionLog.open(TP, dir.resolve("t-0"), PartitionLogTest.config(kv), false, 0, 0, -1,
-                LogEnvironment.of(fsyncEveryAppend).withFiles(disk), NOW);
+                LogEnvironment.of(fsyncEveryAppend).withFiles(disk).withBackground(background), NOW);
         return log;
     }
 
@@ -59,24 +60,87 @@ class FsyncOffRequestPathsTest {
         }
     }
 
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROMPT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     private static AppendResult.Appended append(PartitionLog log, String value) {
         return (AppendResult.Appended) log.appendAsLeader(PartitionLogTest.batch(NOW, value), 0, NOW);
     }
 
-    @Disabled("fails until the roll's fsync runs in the background: the append waits for it under the log's lock")
     @Test
     void anAppendThatRollsTheSegmentDoesNotWaitForTheOldSegmentsFsync() throws Exception {
         PartitionLog log = open(false, TopicConfigDef.SEGMENT_BYTES, "200");
         append(log, "first");
+        background.runAll(); // the new epoch's checkpoint
         disk.stallFsyncs();
 
         AppendResult.Appended rolled = promptly("an append that rolls", () -> append(log, "x".repeat(150)));
 
         assertThat(rolled.firstOffset()).isEqualTo(1);
         assertThat(log.segmentCount()).isEqualTo(2);
+        assertThat(disk.fsyncThreads()).as("nothing fsynced on the appending thread").isEmpty();
+        assertThat(log.recoveryPoint()).as("not on disk yet").isZero();
+        assertThat(background.pending()).isOne();
+
+        // The background fsync stalls on the slow disk; appends, reads and the follower fetch path go on meanwhile.
+        threads.execute(background::runAll);
+        disk.awaitStalledFsync(PROMPT_MS);
+        assertThat(promptly("an append during the roll's fsync", () -> append(log, "y")).firstOffset()).isEqualTo(2);
+        assertThat(promptly("a read", () -> log.read(0, 1 << 20, true, log.highWatermark()))).isInstanceOf(ReadResult.Records.class);
+        assertThat(promptly("the follower fetch path", () -> log.updateReplicatedFloor(3))).isEqualTo(3);
+        assertThat(log.recoveryPoint()).isZero();
+
+        disk.release();
+        waitFor(() -> log.recoveryPoint() == 1, "the recovery point to follow the fsync");
+        assertThat(log.recoveryPoint()).as("the rolled segment's end, not the log end").isEqualTo(1);
     }
 
-    @Disabled("fails until flush.ms fsyncs outside the log's lock: maintain() holds it across the fsync")
+    @Test
+    void aTruncationDuringTheRolledSegmentsFsyncKeepsTheRecoveryPointFromPassingUnflushedData() throws Exception {
+        PartitionLog log = open(false, TopicConfigDef.SEGMENT_BYTES, "200");
+        append(log, "first");
+        append(log, "x".repeat(150));
+        background.runAll();
+        assertThat(log.recoveryPoint()).isEqualTo(1);
+        append(log, "y".repeat(150)); // rolls again: the fsync of [1, 2) is queued
+        disk.stallFsyncs();
+        java.util.concurrent.Future<Integer> flushing = threads.submit(background::runAll);
+        disk.awaitStalledFsync(PROMPT_MS);
+
+        // A follower cuts back to offset 1 and appends new data there while [1, 2) of the old tail is being fsynced.
+        promptly("a truncation during the fsync", () -> {
+            log.truncateTo(1);
+            return null;
+        });
+        assertThat(append(log, "z").firstOffset()).isEqualTo(1);
+        disk.release();
+        flushing.get(PROMPT_MS, TimeUnit.MILLISECONDS);
+
+        assertThat(log.recoveryPoint()).as("the fsync covered the old offset 1, not the new one").isEqualTo(1);
+        log.flush();
+        assertThat(log.recoveryPoint()).isEqualTo(2);
+    }
+
+    @Test
+    void aFlushQueuedBeforeATruncationClaimsNothingPastTheNewLogEnd() throws Exception {
+        PartitionLog log = open(false, TopicConfigDef.SEGMENT_BYTES, "200");
+        append(log, "first");
+        append(log, "x".repeat(150));
+        append(log, "y".repeat(150)); // two rolls: fsyncs up to 1 and up to 2 queued
+        log.truncateTo(1);
+
+        background.runAll();
+
+        assertThat(log.recoveryPoint()).isEqualTo(1).isEqualTo(log.logEndOffset());
+    }
+
     @Test
     void aFlushMsFlushDoesNotHoldTheLogWhileItFsyncs() throws Exception {
         PartitionLog log = open(false, TopicConfigDef.FLUSH_MS, "1000");
@@ -89,7 +153,6 @@ class FsyncOffRequestPathsTest {
         assertThat(promptly("the follower fetch path", () -> log.updateReplicatedFloor(2))).isEqualTo(2);
     }
 
-    @Disabled("fails until the high watermark and the epoch cache stop taking the log's lock, held across an fsync: always append")
     @Test
     void theFollowerFetchPathDoesNotWaitForAnFsyncAlwaysAppend() throws Exception {
         PartitionLog log = open(true);
