@@ -6,7 +6,6 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,6 @@ class MaintenanceStallIT {
     @TempDir
     Path dataDir;
 
-    @Disabled("fails until timers run apart from log maintenance: one scheduler thread runs both, the long poll never expires (socket timeout)")
     @Test
     void aLongPollExpiresWhileMaintenanceIsStuckOnTheDisk() throws Exception {
         Path pipe = dataDir.resolve("recovery-point-offset-checkpoint.tmp");
