@@ -10,15 +10,12 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -33,7 +30,8 @@ import java.util.function.Consumer;
  *   <li>{@link LogLoader}: opening a directory, recovery of an unclean shutdown, interrupted compactions;</li>
  *   <li>{@link LogReader}: fetch slices, timestamp lookups, full scans, all without the lock;</li>
  *   <li>{@link LeaderEpochCache}: first offset of every leader epoch, divergence after a leader change;</li>
- *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions).</li>
+ *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions);</li>
+ *   <li>{@link LogFlusher}: the recovery point and the fsyncs that move it.</li>
  * </ul>
  * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor, which is
  * never held across an fsync (except by an append on a compacted topic waiting for a compaction swap, see
@@ -50,11 +48,9 @@ import java.util.function.Consumer;
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
  * {@code flush.ms} have accumulated, after a roll, on clean shutdown, and on every append when the broker runs with
  * {@code fsync: always}. A process crash loses nothing acknowledged; a machine crash may lose what was not fsynced.
- * Every fsync runs outside the lock ({@link #flushUpTo}): {@code fsync: always} and {@code flush.messages} on the
- * appending thread before the append is answered, {@code flush.ms} on the maintenance thread, and the one after a
- * roll on the background executor, as Kafka schedules its flush of the rolled segment. The recovery point (where
- * recovery after a crash starts checking) moves only once the fsync behind it completed, and never across a
- * truncation that came in between.
+ * Every fsync runs outside the lock, through {@link LogFlusher}: {@code fsync: always} and {@code flush.messages}
+ * on the appending thread before the append is answered, {@code flush.ms} on the maintenance thread, and the one
+ * after a roll on the background executor, as Kafka schedules its flush of the rolled segment.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -67,25 +63,17 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final boolean fsyncEveryAppend;
     private final Clock clock;
-    private final Executor background;
     private final LogSegments segments;
     private final LogReader reader;
     private final LeaderEpochCache epochs;
     private final ProducerStateTracker producerState;
+    private final LogFlusher flusher;
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
-    private volatile long recoveryPoint;
     private volatile boolean failed;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
-    private volatile long lastFlushMs;
-    /** Bumped by every truncation (under the lock): a flush that began before one must not move the recovery point. */
-    private long truncations;
-    /** Segment files were created or renamed since the directory was last fsynced. */
-    private volatile boolean dirNeedsFsync;
-    /** The files are closed (shutdown, deletion): background fsyncs still queued find nothing to do. */
-    private volatile boolean closed;
     /**
      * Advanced by compare-and-set (see {@link #advanceHighWatermark}) without the lock; set outright, under the lock,
      * only on a follower. The partition's role serialises the two: the leader paths run while it leads, the follower
@@ -105,17 +93,20 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, LogSegments segments) {
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, LogLoader.Loaded loaded,
+                         long nowMs) {
         this.topicPartition = tp;
         this.dir = dir;
         this.config = config;
         this.fsyncEveryAppend = env.fsyncEveryAppend();
         this.clock = env.clock();
-        this.background = env.background();
-        this.segments = segments;
+        this.segments = loaded.segments();
         this.reader = new LogReader(segments);
         this.epochs = new LeaderEpochCache(dir, tp.toString());
         this.producerState = new ProducerStateTracker(PRODUCER_ID_EXPIRATION_MS);
+        this.logEndOffset = loaded.logEndOffset();
+        this.flusher = new LogFlusher(dir, tp.toString(), segments, env.background(), clock, () -> logEndOffset,
+                epochs::writeCheckpointIfChanged, () -> failed = true, logEndOffset, nowMs);
     }
 
     /**
@@ -149,12 +140,9 @@ public final class PartitionLog implements AutoCloseable {
         Files.createDirectories(dir);
         LogLoader.Loaded loaded = LogLoader.load(dir, tp.toString(), config.indexIntervalBytes(), recover, recoveryPoint,
                 env.files(), nowMs);
-        PartitionLog pl = new PartitionLog(tp, dir, config, env, loaded.segments());
+        PartitionLog pl = new PartitionLog(tp, dir, config, env, loaded, nowMs);
         LogLoader.replay(pl.segments, pl.epochs, pl.producerState);
-        pl.logEndOffset = loaded.logEndOffset();
         pl.logStartOffset = Math.min(Math.max(checkpointedLogStart, pl.segments.firstBaseOffset()), pl.logEndOffset);
-        pl.recoveryPoint = pl.logEndOffset;
-        pl.lastFlushMs = nowMs;
         long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
         pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
         pl.epochs.writeCheckpoint();
@@ -242,11 +230,11 @@ public final class PartitionLog implements AutoCloseable {
         if (!(result instanceof AppendResult.Appended appended)) {
             return result;
         }
-        if (!fsyncEveryAppend && logEndOffset - recoveryPoint < config.flushMessages()) {
+        if (!fsyncEveryAppend && logEndOffset - flusher.recoveryPoint() < config.flushMessages()) {
             return result;
         }
         try {
-            flushUpTo(appended.lastOffset() + 1, nowMs);
+            flusher.flushUpTo(appended.lastOffset() + 1, nowMs);
             return result;
         } catch (IOException e) {
             return failedAppend("flushing", e);
@@ -335,46 +323,11 @@ public final class PartitionLog implements AutoCloseable {
     private Segment roll(long nowMs) throws IOException {
         Segment old = segments.active();
         Segment next = segments.createActive(logEndOffset, config.indexIntervalBytes(), nowMs);
-        dirNeedsFsync = true;
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
                 old.committedSizeBytes());
-        syncInBackground(old.nextOffset());
+        flusher.segmentsChanged();
+        flusher.flushInBackground(old.nextOffset());
         return next;
-    }
-
-    /**
-     * Has the background executor fsync the log up to {@code flushTarget} (nothing when it is already), the
-     * directory when files came or went, and the leader-epoch checkpoint when it changed.
-     */
-    private void syncInBackground(long flushTarget) {
-        try {
-            background.execute(() -> syncNow(flushTarget));
-        } catch (RejectedExecutionException e) {
-            // The broker is stopping and its executor with it: close() fsyncs every segment itself.
-            log.debug("Background fsync of {} not scheduled: the broker is stopping", topicPartition);
-        }
-    }
-
-    private void syncNow(long flushTarget) {
-        try {
-            flushUpTo(flushTarget, clock.millis());
-            syncDirIfNeeded();
-        } catch (IOException e) {
-            log.error("I/O error in a background fsync of {}; the log is offline until restart", topicPartition, e);
-        }
-        epochs.writeCheckpointIfChanged();
-    }
-
-    private void syncDirIfNeeded() throws IOException {
-        if (dirNeedsFsync && !closed) {
-            dirNeedsFsync = false;
-            try {
-                Checkpoints.fsyncDir(dir);
-            } catch (IOException e) {
-                failed = true;
-                throw e;
-            }
-        }
     }
 
     /**
@@ -494,7 +447,7 @@ public final class PartitionLog implements AutoCloseable {
             // and was replaced before appending anything. The new leader never had that epoch, so keeping it would
             // make every fetch diverge at this same offset again, forever (Kafka truncates its epoch cache here too).
             if (epochs.truncateFromEnd(logEndOffset)) {
-                syncInBackground(recoveryPoint);
+                flusher.syncMetadataInBackground(); // the epoch checkpoint
             }
             return;
         }
@@ -513,14 +466,11 @@ public final class PartitionLog implements AutoCloseable {
                 remaining.truncateTo(target);
             }
             long oldEnd = logEndOffset;
-            truncations++;
             logEndOffset = segments.active().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
-            recoveryPoint = Math.min(recoveryPoint, logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
             producerState.truncateTo(logEndOffset);
-            dirNeedsFsync = true;
-            syncInBackground(recoveryPoint);
+            flusher.truncated(logEndOffset, false);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
             failed = true;
@@ -537,15 +487,12 @@ public final class PartitionLog implements AutoCloseable {
                 segments.retire(s, dueMs);
             }
             segments.createActive(offset, config.indexIntervalBytes(), nowMs);
-            truncations++;
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
-            recoveryPoint = offset;
             epochs.clear();
             producerState.clear();
-            dirNeedsFsync = true;
-            syncInBackground(recoveryPoint);
+            flusher.truncated(offset, true);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
             failed = true;
@@ -556,7 +503,7 @@ public final class PartitionLog implements AutoCloseable {
     /** Notes an append in {@code epoch} starting at {@code startOffset}; the checkpoint file follows a new epoch. */
     private void noteEpoch(int epoch, long startOffset) {
         if (epochs.assign(epoch, startOffset)) {
-            syncInBackground(recoveryPoint);
+            flusher.syncMetadataInBackground(); // the epoch checkpoint
         }
     }
 
@@ -591,7 +538,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Offset up to which the log is known to be fsynced. */
     long recoveryPoint() {
-        return recoveryPoint;
+        return flusher.recoveryPoint();
     }
 
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
@@ -691,7 +638,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         if (maintainLocked(nowMs)) {
             try {
-                flushUpTo(logEndOffset, nowMs);
+                flusher.flushUpTo(logEndOffset, nowMs);
             } catch (IOException e) {
                 log.error("I/O error flushing {}; the log is offline until restart", topicPartition, e);
             }
@@ -716,7 +663,7 @@ public final class PartitionLog implements AutoCloseable {
             return false;
         }
         producerState.removeExpired(nowMs);
-        return nowMs - lastFlushMs >= cfg.flushMs() && recoveryPoint < logEndOffset;
+        return nowMs - flusher.lastFlushMs() >= cfg.flushMs() && flusher.recoveryPoint() < logEndOffset;
     }
 
     /** Retires the oldest segments past retention.ms or beyond retention.bytes, never above the high watermark. */
@@ -745,59 +692,9 @@ public final class PartitionLog implements AutoCloseable {
     /** fsyncs everything appended so far and moves the recovery point. */
     public void flush() {
         try {
-            flushUpTo(logEndOffset, clock.millis());
+            flusher.flushUpTo(logEndOffset, clock.millis());
         } catch (IOException e) {
             throw new UncheckedIOException("flushing " + topicPartition, e);
-        }
-    }
-
-    /**
-     * fsyncs, without the log's lock, the segments holding offsets from the recovery point up to {@code target}
-     * (or the log end, if a truncation has cut below it), and the directory when segments came or went; then moves
-     * the recovery point there: only if no truncation came in between (the bytes fsynced may be gone, and others
-     * written at the same offsets since), and never down. Concurrent calls may fsync a segment twice. A segment retired meanwhile is skipped (its delay may
-     * have passed and its files closed). An I/O error takes the log offline and is thrown.
-     */
-    private void flushUpTo(long target, long nowMs) throws IOException {
-        long from;
-        long upTo;
-        long generation;
-        synchronized (this) {
-            upTo = Math.min(target, logEndOffset); // a truncation since the caller chose the target may have cut it
-            if (closed || upTo <= recoveryPoint) {
-                return;
-            }
-            from = recoveryPoint;
-            generation = truncations;
-        }
-        try {
-            for (Segment s : segments.from(from)) {
-                if (s.baseOffset >= upTo) {
-                    break;
-                }
-                flushSegment(s);
-            }
-        } catch (IOException e) {
-            failed = true;
-            throw e;
-        }
-        syncDirIfNeeded(); // the flushed segments' names must survive a power loss too
-        synchronized (this) {
-            if (generation == truncations && upTo > recoveryPoint) {
-                recoveryPoint = upTo;
-            }
-            lastFlushMs = nowMs;
-        }
-    }
-
-    private void flushSegment(Segment s) throws IOException {
-        try {
-            s.flush();
-        } catch (ClosedChannelException e) {
-            if (!s.isRetired() && !closed) {
-                throw e;
-            }
-            // Retired and its delete delay passed (or the log closed): none of its offsets is the log's any more.
         }
     }
 
@@ -840,13 +737,13 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
-        closed = true;
+        flusher.close();
         segments.closeLive();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
     synchronized void closeDeleted() {
-        closed = true;
+        flusher.close();
         segments.closeAll();
     }
 
@@ -866,7 +763,7 @@ public final class PartitionLog implements AutoCloseable {
             flush();
         }
         synchronized (this) {
-            closed = true;
+            flusher.close();
             segments.closeLive();
         }
         segments.deleteDue(Long.MAX_VALUE);
