@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  *   <li>{@link LogFlusher}: the recovery point and the fsyncs that move it.</li>
  * </ul>
  * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor, which is
- * never held across an fsync (except by an append on a compacted topic waiting for a compaction swap, see
+ * never held across an fsync but by a compaction swap (compacted topics' appends never run on the event loop, see
  * {@link #appendMaySync}): the event loop takes it for small appends, so an fsync there would stall a network
  * thread. Reads, the high watermark and the leader-epoch lookups of the follower fetch path take no lock at all.
  * Reads see only completely written batches (each segment publishes its end after the write).
