@@ -142,6 +142,21 @@ final class LogSegments {
     }
 
     /**
+     * Retires {@code old}, the active segment, and makes a new empty segment at {@code baseOffset} the active one
+     * in the same step, so that a reader never finds the list empty (a follower's truncation or restart). The new
+     * segment may take {@code old}'s base offset: {@code old}'s files are renamed first.
+     */
+    Segment replaceActiveWithEmpty(Segment old, long baseOffset, int indexIntervalBytes, long nowMs, long dueMs)
+            throws IOException {
+        old.markDeleted();
+        Segment fresh = Segment.create(dir, baseOffset, indexIntervalBytes, nowMs, files);
+        live.put(baseOffset, fresh);
+        live.remove(old.baseOffset, old);
+        queue(old, dueMs);
+        return fresh;
+    }
+
+    /**
      * Puts {@code fresh} where {@code old} was (a compacted rewrite under the same base offset); {@code old}, whose
      * files the caller already renamed {@code *.deleted}, goes at {@code dueMs}.
      */

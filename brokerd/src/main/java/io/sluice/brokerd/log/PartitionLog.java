@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -460,8 +459,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             Segment remaining = segments.active();
             if (remaining.baseOffset >= target) {
-                segments.retire(remaining, dueMs);
-                segments.createActive(target, config.indexIntervalBytes(), nowMs);
+                segments.replaceActiveWithEmpty(remaining, target, config.indexIntervalBytes(), nowMs, dueMs);
             } else {
                 remaining.truncateTo(target);
             }
@@ -483,10 +481,10 @@ public final class PartitionLog implements AutoCloseable {
         long nowMs = clock.millis();
         try {
             long dueMs = nowMs + config.fileDeleteDelayMs();
-            for (Segment s : new ArrayList<>(segments.all())) {
+            for (Segment s : segments.inactive()) {
                 segments.retire(s, dueMs);
             }
-            segments.createActive(offset, config.indexIntervalBytes(), nowMs);
+            segments.replaceActiveWithEmpty(segments.active(), offset, config.indexIntervalBytes(), nowMs, dueMs);
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;

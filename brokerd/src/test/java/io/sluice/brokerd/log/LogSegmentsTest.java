@@ -78,6 +78,28 @@ class LogSegmentsTest {
     }
 
     @Test
+    void theActiveSegmentIsReplacedByAnEmptyOneWithoutTheListEverBeingEmpty() throws Exception {
+        LogSegments segments = threeSegments();
+        for (Segment s : segments.inactive()) {
+            segments.retire(s, 9_000);
+        }
+        Segment old = segments.active();
+        FileSlice held = new FileSlice(old.channel(), 0, old.committedSizeBytes());
+
+        Segment fresh = segments.replaceActiveWithEmpty(old, 4, 4096, 2_000, 9_000);
+
+        assertThat(segments.count()).isOne();
+        assertThat(segments.active()).isSameAs(fresh);
+        assertThat(fresh.isEmpty()).isTrue();
+        assertThat(values(held, 0)).as("the old files under the same name, renamed").containsExactly("e");
+        assertThat(files()).contains("00000000000000000004.log", "00000000000000000004.log.deleted");
+        segments.replaceActiveWithEmpty(fresh, 100, 4096, 2_000, 9_000);
+        assertThat(segments.active().baseOffset).isEqualTo(100);
+        assertThat(segments.count()).isOne();
+        segments.closeAll();
+    }
+
+    @Test
     void aReplacedSegmentGivesWayToItsRewriteUnderTheSameBaseOffset() throws Exception {
         LogSegments segments = threeSegments();
         Segment old = segments.get(0);
