@@ -9,7 +9,9 @@ import java.util.function.Consumer;
  * Reads a partition log's segments for fetches, timestamp lookups and the coordinators' loading scans. It takes no
  * lock: it walks {@link LogSegments} (a segment a read found stays open until its delete delay has passed) and
  * bounds each read by the {@link Segment.Extent} it takes once per segment, so an append landing meanwhile is not
- * seen half. Thread-safe.
+ * seen half. The bound is the caller's: the high watermark for consumers, the log end for followers, and with
+ * transactions the last stable offset for READ_COMMITTED consumers, whose aborted ranges would come from each
+ * segment's {@code .txnindex} alongside the slice. Thread-safe.
  */
 final class LogReader {
     private final LogSegments segments;

@@ -318,6 +318,8 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * Starts a new active segment at the log end offset. The segment left behind is fsynced in the background
      * (with the directory, which gained the new files); the recovery point moves to its end once that is done.
+     * Transactions add here what Kafka does at a roll: a snapshot of the producer state at the new base offset
+     * ({@code <offset>.snapshot}), written with that same background fsync, so that opening the log replays from it.
      */
     private Segment roll(long nowMs) throws IOException {
         Segment old = segments.active();
