@@ -2,6 +2,7 @@ package io.sluice.brokerd.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -87,8 +88,13 @@ final class LogReader {
         return Optional.empty();
     }
 
-    /** Every record at or above {@code logStartOffset}, in offset order; control batches are skipped. */
-    void forEachRecord(Consumer<BatchRecords.KeyValue> action, long logStartOffset) throws IOException {
+    /**
+     * Every record at or above {@code logStartOffset}, in offset order; control batches are skipped. A batch whose
+     * records cannot be decoded (bytes past a valid CRC that are not records) goes to {@code unreadable} and the walk
+     * goes on after it; an I/O error ends it.
+     */
+    void forEachRecord(Consumer<BatchRecords.KeyValue> action, PartitionLog.UnreadableBatch unreadable, long logStartOffset)
+            throws IOException {
         for (Segment s : segments.all()) {
             int size = s.committedSizeBytes();
             for (int pos = 0; pos < size; ) {
@@ -97,7 +103,14 @@ final class LogReader {
                 if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
                     continue;
                 }
-                for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
+                List<BatchRecords.KeyValue> records;
+                try {
+                    records = BatchRecords.keyValues(batch);
+                } catch (IOException | RuntimeException e) {
+                    unreadable.skipped(RecordBatchHeader.baseOffset(batch, 0), RecordBatchHeader.lastOffset(batch, 0), e);
+                    continue;
+                }
+                for (BatchRecords.KeyValue kv : records) {
                     if (kv.offset() >= logStartOffset) {
                         action.accept(kv);
                     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -410,15 +411,21 @@ public final class PartitionLog implements AutoCloseable {
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
         }
-        BatchValidator.Outcome outcome = BatchValidator.validate(records, Integer.MAX_VALUE);
+        BatchValidator.Outcome outcome = BatchValidator.validateReplicated(records);
         if (!outcome.isOk()) {
             return new AppendResult.Rejected(outcome.error(), outcome.message());
         }
         ByteBuffer buf = appendCopy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);
-        if (first != logEndOffset) {
-            return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + first
-                    + " but the log of " + topicPartition + " ends at " + logEndOffset);
+        // A compacted leader log has gaps between batches: offsets only have to increase (Kafka's rule).
+        long expected = logEndOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            long base = RecordBatchHeader.baseOffset(buf, pos);
+            if (base < expected) {
+                return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + base
+                        + " but the log of " + topicPartition + " is already at " + expected);
+            }
+            expected = RecordBatchHeader.lastOffset(buf, pos) + 1;
         }
         long next = first;
         try {
@@ -550,13 +557,19 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Told about a batch whose records cannot be read (see {@link #forEachRecord}). */
+    public interface UnreadableBatch {
+        void skipped(long baseOffset, long lastOffset, Exception cause);
+    }
+
     /**
      * Every record from the log start to the end, in offset order (the group coordinator loads its offsets
-     * partition with this at start-up). Control batches are skipped.
+     * partition with this). Control batches are skipped. A batch whose records cannot be decoded (bytes past a valid
+     * CRC that are not records) goes to {@code unreadable} and the walk goes on after it; an I/O error ends it.
      */
-    public void forEachRecord(Consumer<BatchRecords.KeyValue> action) {
+    public void forEachRecord(Consumer<BatchRecords.KeyValue> action, UnreadableBatch unreadable) {
         try {
-            reader.forEachRecord(action, logStartOffset);
+            reader.forEachRecord(action, unreadable, logStartOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition, e);
         }
@@ -709,6 +722,11 @@ public final class PartitionLog implements AutoCloseable {
 
     void markCleanedUpTo(long offset) {
         cleanedUpTo = Math.max(cleanedUpTo, offset);
+    }
+
+    /** Producer id -> last offset of its newest batch (a snapshot; the batches compaction keeps for them). */
+    synchronized Map<Long, Long> producerLastOffsets() {
+        return producerState.lastOffsets();
     }
 
     /**

@@ -4,6 +4,7 @@ import io.sluice.brokerd.producer.ProducerStateManager;
 import io.sluice.brokerd.producer.SequenceCheck;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * The log's side of idempotent-producer state: it reads the producer fields of batch headers and feeds them to
@@ -81,6 +82,11 @@ final class ProducerStateTracker {
     /** Forgets producers silent for longer than the expiration. */
     void removeExpired(long nowMs) {
         producers.removeExpired(nowMs);
+    }
+
+    /** Producer id -> last offset of its newest batch (the batches compaction keeps; see ProducerStateManager). */
+    Map<Long, Long> lastOffsets() {
+        return producers.lastOffsets();
     }
 
     /** Producers tracked (tests). */

@@ -170,7 +170,7 @@ class SegmentReleaseTest {
             }
             FileSlice head = slice(log, 0);
             ByteBuffer before = head.readFully();
-            assertThat(LogCleaner.maybeClean(log, NOW, LogCleaner.StepHook.NONE)).isPositive();
+            assertThat(LogCleanerTest.CLEANER.maybeClean(log, NOW, LogCleaner.StepHook.NONE)).isPositive();
             assertThat(head.readFully()).isEqualTo(before);
             log.maintain(NOW + DELETE_DELAY_MS);
             assertThat(fileNames()).noneMatch(n -> n.endsWith(".deleted"));
