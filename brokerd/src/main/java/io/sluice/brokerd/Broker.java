@@ -62,11 +62,17 @@ public final class Broker implements AutoCloseable {
     private final MetaProperties meta;
     private final LogManager logManager;
     private final ExecutorService requestExecutor;
+    /** Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk. */
     private final ScheduledExecutorService scheduler;
+    /**
+     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion) and the logs' background fsyncs: this
+     * thread may wait on a slow disk for as long as the disk takes, and no timer waits with it.
+     */
+    private final ScheduledExecutorService logMaintenance;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
     private final QuorumController controller;
-    /** ISR proposals wait for the controller: never on the scheduler or a request thread. */
+    /** ISR proposals wait for the controller: never on the timers or a request thread. */
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
     /** Tells the group coordinator about __consumer_offsets leadership moves (off the replica manager's lock). */
     private final ExecutorService groupLoader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-group-loader", true));
@@ -98,11 +104,12 @@ public final class Broker implements AutoCloseable {
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
         this.scheduler = newScheduler();
+        this.logMaintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-maintenance", true));
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
         this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
-                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways());
+                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), logMaintenance);
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         this.metricsHttp = startMetricsListenerOrClose(config, logManager);
         QuorumController quorum = null;
@@ -139,6 +146,7 @@ public final class Broker implements AutoCloseable {
             offsetWrites.shutdownNow();
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
+            logMaintenance.shutdownNow();
             cleaner.shutdownNow();
             if (quorum != null) {
                 quorum.close();
@@ -153,7 +161,7 @@ public final class Broker implements AutoCloseable {
         this.network = server;
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        logMaintenance.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
         cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
@@ -412,13 +420,13 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Maintenance and the expiry timers of parked fetches and produces. On shutdown its pending one-shot tasks are
-     * dropped, not run: the connections are closed by then, and the parked-request timer stays armed for the
-     * earliest deadline (up to a request's timeout), which would otherwise hold shutdown for that long.
+     * The timers: ISR checks, group timers and the expiry of parked fetches and produces. On shutdown its pending
+     * one-shot tasks are dropped, not run: the connections are closed by then, and the parked-request timer stays
+     * armed for the earliest deadline (up to a request's timeout), which would otherwise hold shutdown for that long.
      */
     private static ScheduledExecutorService newScheduler() {
         java.util.concurrent.ScheduledThreadPoolExecutor s =
-                new java.util.concurrent.ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("sluice-scheduler", true));
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("sluice-timers", true));
         s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         return s;
     }
@@ -441,6 +449,7 @@ public final class Broker implements AutoCloseable {
         offsetWrites.shutdownNow();
         requestExecutor.shutdown();
         scheduler.shutdown();
+        logMaintenance.shutdown(); // background fsyncs already queued still run; logManager.close() flushes the rest
         cleaner.shutdown();
         try {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -448,6 +457,7 @@ public final class Broker implements AutoCloseable {
             }
             groupLoads.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            logMaintenance.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -188,7 +188,7 @@ public final class FetchHandler implements ApiHandler {
         if (version < 12 || fp.lastFetchedEpoch() < 0) {
             return false;
         }
-        PartitionLog.EpochEndOffset eo = pl.endOffsetForEpoch(fp.lastFetchedEpoch());
+        io.sluice.brokerd.log.EpochEndOffset eo = pl.endOffsetForEpoch(fp.lastFetchedEpoch());
         if (eo.epoch() == fp.lastFetchedEpoch() && eo.endOffset() >= fp.fetchOffset()) {
             return false;
         }
