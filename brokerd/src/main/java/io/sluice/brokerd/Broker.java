@@ -8,6 +8,7 @@ import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
@@ -145,8 +146,7 @@ public final class Broker implements AutoCloseable {
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
-                config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(this::clean, config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready,
@@ -265,7 +265,7 @@ public final class Broker implements AutoCloseable {
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs()).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
@@ -278,6 +278,8 @@ public final class Broker implements AutoCloseable {
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
+        metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
+                delayedProduces::cancelledCount);
         return server;
     }
 
@@ -297,7 +299,8 @@ public final class Broker implements AutoCloseable {
     private static void pollGroups(GroupCoordinator groups, Clock clock) {
         try {
             groups.poll(clock.millis());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Group coordinator timers failed; retrying", e);
         }
     }
@@ -309,7 +312,8 @@ public final class Broker implements AutoCloseable {
             } else {
                 groups.resign(partition);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
         }
     }
@@ -349,15 +353,27 @@ public final class Broker implements AutoCloseable {
     private static void checkIsr(ReplicaManager replicas) {
         try {
             replicas.checkIsr(System.currentTimeMillis());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("ISR check failed; retrying", e);
+        }
+    }
+
+    /** A periodic task that throws is never run again by its executor: the timers catch everything (task boundary). */
+    private void clean() {
+        try {
+            logManager.clean(System.currentTimeMillis());
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
+            log.error("Log compaction failed; retrying after log.cleaner.backoff.ms", e);
         }
     }
 
     private void maintain() {
         try {
             logManager.maintain(System.currentTimeMillis());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Log maintenance failed; retrying at the next interval", e);
         }
     }
