@@ -46,6 +46,10 @@ final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    void setReadTimeoutMs(int ms) throws IOException {
+        socket.setSoTimeout(ms);
+    }
+
     void sendBytes(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
