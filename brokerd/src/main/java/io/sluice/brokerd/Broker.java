@@ -145,8 +145,10 @@ public final class Broker implements AutoCloseable {
         this.network = server;
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        cleaner.scheduleWithFixedDelay(this::clean, config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(System.currentTimeMillis())),
+                intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(System.currentTimeMillis())),
+                config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready,
@@ -258,9 +260,10 @@ public final class Broker implements AutoCloseable {
         replicas.reconcile();
 
         long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
-        scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(System.currentTimeMillis())),
+                isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
+                GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
@@ -296,13 +299,19 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static void pollGroups(GroupCoordinator groups, Clock clock) {
-        try {
-            groups.poll(clock.millis());
-        } catch (Throwable e) {
-            Fatal.exitOnOutOfMemory(e);
-            log.error("Group coordinator timers failed; retrying", e);
-        }
+    /**
+     * {@code task} as a periodic timer: a task boundary. A periodic task that throws is never run again by its
+     * executor, so everything is caught and logged and the next run retries; an OutOfMemoryError ends the process.
+     */
+    private static Runnable timer(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                log.error("{} failed; retrying at the next interval", what, e);
+            }
+        };
     }
 
     private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
@@ -348,34 +357,6 @@ public final class Broker implements AutoCloseable {
             n += t.partitionStates().stream().filter(p -> !p.isOnline()).count();
         }
         return n;
-    }
-
-    private static void checkIsr(ReplicaManager replicas) {
-        try {
-            replicas.checkIsr(System.currentTimeMillis());
-        } catch (Throwable e) {
-            Fatal.exitOnOutOfMemory(e);
-            log.error("ISR check failed; retrying", e);
-        }
-    }
-
-    /** A periodic task that throws is never run again by its executor: the timers catch everything (task boundary). */
-    private void clean() {
-        try {
-            logManager.clean(System.currentTimeMillis());
-        } catch (Throwable e) {
-            Fatal.exitOnOutOfMemory(e);
-            log.error("Log compaction failed; retrying after log.cleaner.backoff.ms", e);
-        }
-    }
-
-    private void maintain() {
-        try {
-            logManager.maintain(System.currentTimeMillis());
-        } catch (Throwable e) {
-            Fatal.exitOnOutOfMemory(e);
-            log.error("Log maintenance failed; retrying at the next interval", e);
-        }
     }
 
     /** Starts a broker and returns once it serves requests on its listener. */
