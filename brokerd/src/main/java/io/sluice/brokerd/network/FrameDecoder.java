@@ -61,6 +61,8 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private ReadLimit pausedBy;
     /** A resume after a per-connection pause is queued on the event loop. */
     private boolean resumeQueued;
+    /** The broker is shutting down: nothing more is read or decoded; requests already read are answered. */
+    private boolean stopped;
     private boolean closed;
 
     FrameDecoder(int maxFrameBytes, ConnectionBudget budget, RequestObserver observer) {
@@ -136,7 +138,13 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     /** False once reading paused or the connection closed (the dispatcher closes it on a malformed request). */
     private boolean decoding() {
-        return pausedBy == null && !closed && ctx.channel().isActive();
+        return pausedBy == null && !closed && !stopped && ctx.channel().isActive();
+    }
+
+    /** Shutdown: reads nothing more, for good (a pause would be lifted as responses leave). */
+    void stopReading() {
+        stopped = true;
+        ctx.channel().config().setAutoRead(false);
     }
 
     /** Reads the 4-byte size of the next frame; false when more bytes are needed, reading paused or the size is bad. */
@@ -260,7 +268,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     /** Decodes the stash, then reads from the socket again unless that paused once more. */
     private void resume() {
-        if (closed || !ctx.channel().isActive()) {
+        if (closed || stopped || !ctx.channel().isActive()) {
             return;
         }
         pausedBy = null;

@@ -110,7 +110,10 @@ public final class NetworkServer implements AutoCloseable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Channel ch : channels) {
-            ch.config().setAutoRead(false);
+            FrameDecoder decoder = ch.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                ch.eventLoop().execute(decoder::stopReading);
+            }
         }
         while (System.nanoTime() < deadline && !allIdle()) {
             try {
