@@ -8,6 +8,7 @@ import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
@@ -161,10 +162,11 @@ public final class Broker implements AutoCloseable {
         this.network = server;
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        logMaintenance.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(System.currentTimeMillis())),
+                intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
-                config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(logCleaner, System.currentTimeMillis())),
+                config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready,
@@ -277,14 +279,15 @@ public final class Broker implements AutoCloseable {
         replicas.reconcile();
 
         long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
-        scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(System.currentTimeMillis())),
+                isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
+                GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs()).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
@@ -297,6 +300,8 @@ public final class Broker implements AutoCloseable {
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
+        metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
+                delayedProduces::cancelledCount);
         return server;
     }
 
@@ -313,18 +318,25 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code task} as a periodic timer: a task boundary. A periodic task that throws is never run again by its
+     * executor, so everything is caught and logged and the next run retries; an OutOfMemoryError ends the process.
+     */
+    private static Runnable timer(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                log.error("{} failed; retrying at the next interval", what, e);
+            }
+        };
+    }
+
     /** Drops the loads not started yet; the running one ends on its own (see {@link #groupLoads}). */
     private void stopGroupLoads() {
         groupLoads.getQueue().clear();
         groupLoads.shutdown();
-    }
-
-    private static void pollGroups(GroupCoordinator groups, Clock clock) {
-        try {
-            groups.poll(clock.millis());
-        } catch (RuntimeException e) {
-            log.error("Group coordinator timers failed; retrying", e);
-        }
     }
 
     private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
@@ -334,7 +346,8 @@ public final class Broker implements AutoCloseable {
             } else {
                 groups.resign(partition);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
         }
     }
@@ -369,22 +382,6 @@ public final class Broker implements AutoCloseable {
             n += t.partitionStates().stream().filter(p -> !p.isOnline()).count();
         }
         return n;
-    }
-
-    private static void checkIsr(ReplicaManager replicas) {
-        try {
-            replicas.checkIsr(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.error("ISR check failed; retrying", e);
-        }
-    }
-
-    private void maintain() {
-        try {
-            logManager.maintain(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.error("Log maintenance failed; retrying at the next interval", e);
-        }
     }
 
     /** Starts a broker and returns once it serves requests on its listener. */
