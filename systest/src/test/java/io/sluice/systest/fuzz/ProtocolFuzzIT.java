@@ -46,8 +46,17 @@ class ProtocolFuzzIT {
             }
         } finally {
             report.write(Path.of("target", "fuzz-report.md"));
+            copyBrokerLog();
             log.info("fuzz: {}", report.summary());
         }
         assertThat(report.findings()).as("fuzz findings (%s); report in systest/target/fuzz-report.md", report.summary()).isEmpty();
+    }
+
+    /** The broker's log next to the report (the temporary directory goes away with the test). */
+    private void copyBrokerLog() throws java.io.IOException {
+        Path brokerLog = root.resolve("broker-" + FuzzBroker.NODE_ID + ".log");
+        if (java.nio.file.Files.exists(brokerLog)) {
+            java.nio.file.Files.copy(brokerLog, Path.of("target", "fuzz-broker.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 }
