@@ -3,6 +3,7 @@ package io.sluice.brokerd.api;
 import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.metadata.TopicValidation;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
 import org.apache.kafka.common.Uuid;
@@ -66,10 +67,15 @@ public final class TopicsHandlers {
                 duplicated.add(t.name());
             }
         }
+        boolean tooManyPartitions = newPartitions(req) > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST;
         for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
             CreateTopicsResponseData.CreatableTopicResult r = new CreateTopicsResponseData.CreatableTopicResult()
                     .setName(t.name()).setTopicId(Uuid.ZERO_UUID).setNumPartitions(-1).setReplicationFactor((short) -1);
             if (resp.topics().find(t.name()) != null) {
+                continue;
+            }
+            if (tooManyPartitions) {
+                resp.topics().add(r.setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TopicValidation.TOO_MANY_PARTITIONS));
                 continue;
             }
             if (duplicated.contains(t.name())) {
@@ -119,6 +125,33 @@ public final class TopicsHandlers {
         return resp;
     }
 
+    /** The partitions {@code req} would create, all topics together, counted as Kafka counts them. */
+    private long newPartitions(CreateTopicsRequestData req) {
+        long total = 0;
+        for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+            if (!t.assignments().isEmpty()) {
+                total += t.assignments().size();
+            } else if (t.numPartitions() == -1) {
+                total += defaultPartitions;
+            } else if (t.numPartitions() > 0) {
+                total += t.numPartitions();
+            }
+        }
+        return total;
+    }
+
+    /** The partitions {@code req} would add to existing topics, all topics together. */
+    private long newPartitions(CreatePartitionsRequestData req) {
+        long total = 0;
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
+            Optional<TopicInfo> existing = registry.topic(t.name());
+            if (existing.isPresent()) {
+                total += Math.max(0, (long) t.count() - existing.get().partitions());
+            }
+        }
+        return total;
+    }
+
     ApiMessage deleteTopics(RequestContext ctx, DeleteTopicsRequestData req) {
         DeleteTopicsResponseData resp = new DeleteTopicsResponseData();
         if (ctx.apiVersion() >= 6) {
@@ -155,8 +188,13 @@ public final class TopicsHandlers {
 
     ApiMessage createPartitions(CreatePartitionsRequestData req) {
         CreatePartitionsResponseData resp = new CreatePartitionsResponseData();
+        boolean tooManyPartitions = newPartitions(req) > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST;
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult r = new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
+            if (tooManyPartitions) {
+                resp.results().add(r.setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TopicValidation.TOO_MANY_PARTITIONS));
+                continue;
+            }
             if (t.assignments() != null) {
                 for (CreatePartitionsRequestData.CreatePartitionsAssignment a : t.assignments()) {
                     if (a.brokerIds().size() != 1) {

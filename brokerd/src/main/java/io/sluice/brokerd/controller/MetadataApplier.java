@@ -221,6 +221,10 @@ public final class MetadataApplier {
                     "The topic " + c.name() + " currently has " + t.partitions() + " partition(s); " + c.count()
                             + " would not be an increase."));
         }
+        if ((long) c.count() - t.partitions() > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST) {
+            // checked here too (the handlers refuse such requests first): nothing may size a list from a count unchecked
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_PARTITIONS, TopicValidation.TOO_MANY_PARTITIONS));
+        }
         if (t.replicationFactor() > image.liveBrokers().size()) {
             return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
                     "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));

@@ -11,6 +11,14 @@ import java.util.Map;
  */
 public final class TopicValidation {
     private static final int MAX_NAME_LENGTH = 249;
+    /**
+     * The most partitions one CreateTopics or CreatePartitions request may create, all its topics together: Kafka's
+     * {@code MAX_PARTITIONS_PER_BATCH}. It also bounds what the controller sizes from one command's count.
+     */
+    public static final int MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
+    /** Kafka's message (POLICY_VIOLATION) for a request over {@link #MAX_NEW_PARTITIONS_PER_REQUEST}. */
+    public static final String TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
+
     private TopicValidation() {
     }
 
@@ -49,6 +57,9 @@ public final class TopicValidation {
         }
         if (partitions < 1) {
             return TopicRegistry.Result.fail(TopicRegistry.Error.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+        }
+        if (partitions > MAX_NEW_PARTITIONS_PER_REQUEST) {
+            return TopicRegistry.Result.fail(TopicRegistry.Error.INVALID_PARTITIONS, TOO_MANY_PARTITIONS);
         }
         String rfError = validateReplicationFactor(image, replicationFactor);
         if (rfError != null) {

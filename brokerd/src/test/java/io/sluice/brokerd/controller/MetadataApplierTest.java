@@ -76,6 +76,24 @@ class MetadataApplierTest {
         assertThat(MetadataApplier.apply(init.image(), new MetadataCommand.InitCluster("second")).result().text()).isEqualTo("first");
     }
 
+    /**
+     * A committed command with a huge partition count (as one got into the log before the handlers bounded it) is
+     * refused when applied, on every replica and at every replay, instead of sizing lists from it (OutOfMemoryError
+     * in Ratis' apply thread).
+     */
+    @Test
+    void hugePartitionCountsAreRefusedNotAllocated() {
+        MetadataImage image = apply(cluster(1), new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 1, Map.of()));
+        MetadataApplier.Applied topic = MetadataApplier.apply(image,
+                new MetadataCommand.CreateTopic("huge", UUID.randomUUID(), Integer.MAX_VALUE, (short) 1, Map.of()));
+        assertThat(topic.result().error()).isEqualTo(ControllerError.INVALID_PARTITIONS);
+        assertThat(topic.image()).isSameAs(image);
+        MetadataApplier.Applied partitions = MetadataApplier.apply(image, new MetadataCommand.CreatePartitions("t", Integer.MAX_VALUE));
+        assertThat(partitions.result().error()).isEqualTo(ControllerError.INVALID_PARTITIONS);
+        assertThat(partitions.image()).isSameAs(image);
+        assertThat(apply(image, new MetadataCommand.CreatePartitions("t", 10_001)).topic("t").orElseThrow().partitions()).isEqualTo(10_001);
+    }
+
     @Test
     void fencingMovesLeadershipWithinTheIsrAndRegistrationRestoresOfflinePartitions() {
         MetadataImage image = cluster(3);

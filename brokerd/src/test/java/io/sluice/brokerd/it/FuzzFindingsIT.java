@@ -1,0 +1,98 @@
+package io.sluice.brokerd.it;
+
+import io.sluice.brokerd.Broker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the protocol fuzzer (systest's {@code ProtocolFuzzIT}) found, each as the raw request that showed it: the
+ * broker must answer each one with Kafka's error and keep serving.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FuzzFindingsIT {
+    @TempDir
+    static Path dataDir;
+    static Broker broker;
+    static Admin admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = ItSupport.startBroker(dataDir, Map.of());
+        admin = ItSupport.admin(broker.bootstrapServers());
+        ItSupport.createTopic(admin, "grown", 1, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        broker.close();
+    }
+
+    private RawClient raw() throws Exception {
+        return new RawClient("127.0.0.1", broker.boundAddress().getPort());
+    }
+
+    /** After each finding the broker still answers ApiVersions on a new connection. */
+    @AfterEach
+    void brokerStillAnswers() throws Exception {
+        try (RawClient c = raw()) {
+            ApiVersionsResponseData r = (ApiVersionsResponseData) c.call(ApiKeys.API_VERSIONS, (short) 3, new ApiVersionsRequestData()
+                    .setClientSoftwareName("fuzz-findings").setClientSoftwareVersion("1"));
+            assertThat(r.errorCode()).isEqualTo(Errors.NONE.code());
+        }
+    }
+
+    /**
+     * Fuzz finding: CreatePartitions v0 with a count of 2^31-1 made the controller size a list of that many
+     * partitions; the broker died of OutOfMemoryError. Kafka refuses more than 10,000 new partitions per request.
+     */
+    @Test
+    void createPartitionsWithAHugeCountIsAPolicyViolation() throws Exception {
+        try (RawClient c = raw()) {
+            CreatePartitionsResponseData r = (CreatePartitionsResponseData) c.call(ApiKeys.CREATE_PARTITIONS, (short) 0,
+                    new CreatePartitionsRequestData().setTimeoutMs(5000).setTopics(new CreatePartitionsRequestData.CreatePartitionsTopicCollection(
+                            List.of(new CreatePartitionsRequestData.CreatePartitionsTopic().setName("grown").setCount(Integer.MAX_VALUE)
+                                    .setAssignments(null)).iterator())));
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result = r.results().get(0);
+            assertThat(Errors.forCode(result.errorCode())).isEqualTo(Errors.POLICY_VIOLATION);
+            assertThat(result.errorMessage()).isEqualTo("Excessively large number of partitions per request.");
+        }
+        assertThat(admin.describeTopics(List.of("grown")).allTopicNames().get(30, TimeUnit.SECONDS).get("grown").partitions()).hasSize(1);
+    }
+
+    /** The same bound for CreateTopics, over the request's topics together, as Kafka counts them. */
+    @Test
+    void createTopicsWithAHugePartitionCountIsAPolicyViolation() throws Exception {
+        try (RawClient c = raw()) {
+            CreateTopicsRequestData req = new CreateTopicsRequestData().setTimeoutMs(5000);
+            req.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("huge").setNumPartitions(Integer.MAX_VALUE).setReplicationFactor((short) 1));
+            req.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("small").setNumPartitions(1).setReplicationFactor((short) 1));
+            CreateTopicsResponseData r = (CreateTopicsResponseData) c.call(ApiKeys.CREATE_TOPICS, (short) 7, req);
+            assertThat(r.topics()).hasSize(2).allSatisfy(t -> {
+                assertThat(Errors.forCode(t.errorCode())).isEqualTo(Errors.POLICY_VIOLATION);
+                assertThat(t.errorMessage()).isEqualTo("Excessively large number of partitions per request.");
+            });
+        }
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("huge", "small");
+    }
+}
