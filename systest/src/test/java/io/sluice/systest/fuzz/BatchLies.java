@@ -334,7 +334,7 @@ final class BatchLies implements Mutator {
         ProduceRequestData body = ((ProduceRequestData) s.base.body()).duplicate();
         ProduceRequestData.TopicProduceData td = body.topicData().stream().skip(pp.topicIndex()).findFirst().orElseThrow();
         ProduceRequestData.PartitionProduceData pd = td.partitionData().get(pp.partitionIndex());
-        long nowMs = System.currentTimeMillis();
+        long nowMs = s.nowMs;
         String description;
         Verdict verdict;
         if (r.nextInt(12) == 0) {

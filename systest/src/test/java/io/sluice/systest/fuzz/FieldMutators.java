@@ -65,7 +65,7 @@ final class FieldMutators {
                 case INT8 -> Mutator.bigEndian(edge(rnd, Byte.MIN_VALUE, Byte.MAX_VALUE), 1);
                 case INT16, UINT16 -> Mutator.bigEndian(edge(rnd, Short.MIN_VALUE, Short.MAX_VALUE), 2);
                 case INT32, UINT32 -> Mutator.bigEndian(edge(rnd, Integer.MIN_VALUE, Integer.MAX_VALUE), 4);
-                case INT64 -> Mutator.bigEndian(rnd.nextInt(6) == 0 ? System.currentTimeMillis() + 315_360_000_000L
+                case INT64 -> Mutator.bigEndian(rnd.nextInt(6) == 0 ? s.nowMs + 315_360_000_000L
                         : edge(rnd, Long.MIN_VALUE, Long.MAX_VALUE), 8);
                 case FLOAT64 -> Mutator.bigEndian(Double.doubleToRawLongBits(new double[]{Double.NaN, -1, Double.POSITIVE_INFINITY}[rnd.nextInt(3)]), 8);
                 case UUID -> uuid(s);

@@ -92,10 +92,10 @@ final class FuzzRunner {
     /** Generates, mutates, sends and judges the request of iteration {@code i}. */
     private void iteration(long i) throws IOException {
         Random rnd = settings.random(i);
-        Plausible plausible = new Plausible(rnd, view, i, System.currentTimeMillis());
-        BaseRequest base = generator.generate(plausible);
+        long nowMs = System.currentTimeMillis();
+        BaseRequest base = generator.generate(new Plausible(rnd, view, i, nowMs));
         int correlationId = (int) i;
-        Mutation m = mutators.mutate(new Mutator.Subject(base, correlationId, rnd, view, FuzzBroker.MAX_FRAME_BYTES));
+        Mutation m = mutators.mutate(new Mutator.Subject(base, correlationId, rnd, view, FuzzBroker.MAX_FRAME_BYTES, nowMs));
         Judge.Expected expected = judge.expect(m);
         int sentinel = ~expected.correlationId();
         Judge.Observed observed = exchange(m, expected, sentinel);

@@ -24,9 +24,12 @@ interface Mutator {
         final TargetView view;
         /** socket.request.max.bytes of the broker under test. */
         final int maxFrameBytes;
+        /** The clock the base request was generated at (record timestamps are relative to it). */
+        final long nowMs;
         private List<SchemaWalker.Slot> slots;
 
-        Subject(BaseRequest base, int correlationId, Random rnd, TargetView view, int maxFrameBytes) {
+        Subject(BaseRequest base, int correlationId, Random rnd, TargetView view, int maxFrameBytes, long nowMs) {
+            this.nowMs = nowMs;
             this.base = base;
             this.correlationId = correlationId;
             this.encoded = base.encode(correlationId);

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds where every field of a serialized request sits, by walking its bytes along the request's {@link Schema}
@@ -93,11 +94,22 @@ final class SchemaWalker {
         return value;
     }
 
+    /**
+     * Struct fields that are nullable: their Schema does not say so, but the generated code writes an int8 before
+     * them (-1: null, 1: present). The only one among the requests brokerd registers.
+     */
+    private static final Set<String> NULLABLE_STRUCTS = Set.of("DescribeTopicPartitions.cursor");
+
     private void walk(Type type, String path) {
-        if (type instanceof Schema schema) {
-            for (BoundField f : schema.fields()) {
-                walk(f.def.type, path + "." + f.def.name);
+        if (type instanceof Schema && NULLABLE_STRUCTS.contains(path)) {
+            int start = buf.position();
+            byte present = buf.get();
+            slots.add(new Slot(start, 1, Kind.INT8, path + "._present"));
+            if (present >= 0) {
+                walkStruct((Schema) type, path);
             }
+        } else if (type instanceof Schema schema) {
+            walkStruct(schema, path);
         } else if (type instanceof TaggedFields tagged) {
             walkTagged(tagged, path);
         } else if (type instanceof ArrayOf) {
@@ -114,6 +126,12 @@ final class SchemaWalker {
             }
         } else {
             walkPrimitive(type, path);
+        }
+    }
+
+    private void walkStruct(Schema schema, String path) {
+        for (BoundField f : schema.fields()) {
+            walk(f.def.type, path + "." + f.def.name);
         }
     }
 
