@@ -1,6 +1,7 @@
 package io.sluice.brokerd.it;
 
 import io.sluice.brokerd.Broker;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -8,6 +9,8 @@ import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
@@ -94,5 +97,34 @@ class FuzzFindingsIT {
             });
         }
         assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("huge", "small");
+    }
+
+    /**
+     * Fuzz finding: Metadata v10/v11 naming a topic by an unknown id (name null) was answered UNKNOWN_TOPIC_ID with
+     * a null name, which those versions cannot carry: serializing it threw, the client got UNKNOWN_SERVER_ERROR.
+     * Kafka supports topic ids in Metadata requests from v12 only and answers INVALID_REQUEST before.
+     */
+    @Test
+    void metadataV10ByTopicIdIsAnInvalidRequest() throws Exception {
+        Uuid unknown = new Uuid(0x2dbe29959d80e199L, 0x7c77c14674fb4997L);
+        for (short version = 10; version <= 11; version++) {
+            try (RawClient c = raw()) {
+                MetadataRequestData req = new MetadataRequestData().setAllowAutoTopicCreation(false);
+                req.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("grown"));
+                req.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(null).setTopicId(unknown));
+                MetadataResponseData r = (MetadataResponseData) c.call(ApiKeys.METADATA, version, req);
+                assertThat(r.topics()).as("v%d", version).hasSize(2).allSatisfy(
+                        t -> assertThat(Errors.forCode(t.errorCode())).isEqualTo(Errors.INVALID_REQUEST));
+                assertThat(r.topics()).extracting(MetadataResponseData.MetadataResponseTopic::name).containsExactlyInAnyOrder("grown", "");
+            }
+        }
+        try (RawClient c = raw()) {
+            MetadataRequestData req = new MetadataRequestData().setAllowAutoTopicCreation(false);
+            req.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(null).setTopicId(unknown));
+            MetadataResponseData r = (MetadataResponseData) c.call(ApiKeys.METADATA, (short) 12, req);
+            MetadataResponseData.MetadataResponseTopic t = r.topics().iterator().next();
+            assertThat(Errors.forCode(t.errorCode())).isEqualTo(Errors.UNKNOWN_TOPIC_ID);
+            assertThat(t.topicId()).isEqualTo(unknown);
+        }
     }
 }
