@@ -17,8 +17,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -54,6 +57,7 @@ public final class TopicsHandlers {
             case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
             case INVALID_REPLICATION_FACTOR -> Errors.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> Errors.INVALID_CONFIG;
+            case INVALID_REPLICA_ASSIGNMENT -> Errors.INVALID_REPLICA_ASSIGNMENT;
             case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
         };
     }
@@ -85,22 +89,32 @@ public final class TopicsHandlers {
             }
             int partitions = t.numPartitions() == -1 ? defaultPartitions : t.numPartitions();
             short rf = t.replicationFactor() == -1 ? defaultReplicationFactor : t.replicationFactor();
+            List<List<Integer>> assignments = null;
             if (!t.assignments().isEmpty()) {
                 if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
                     resp.topics().add(r.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                             "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."));
                     continue;
                 }
-                partitions = t.assignments().size();
-                rf = (short) t.assignments().iterator().next().brokerIds().size();
+                String bad = partitionIndexError(t.assignments());
+                if (bad != null) {
+                    resp.topics().add(r.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage(bad));
+                    continue;
+                }
+                assignments = new ArrayList<>(Collections.nCopies(t.assignments().size(), null));
+                for (CreateTopicsRequestData.CreatableReplicaAssignment a : t.assignments()) {
+                    assignments.set(a.partitionIndex(), a.brokerIds());
+                }
+                partitions = assignments.size();
+                rf = (short) assignments.get(0).size();
             }
             Map<String, String> configs = new HashMap<>();
             for (CreateTopicsRequestData.CreatableTopicConfig c : t.configs()) {
                 configs.put(c.name(), c.value());
             }
             TopicRegistry.Result res = req.validateOnly()
-                    ? registry.validateCreate(t.name(), partitions, rf, configs)
-                    : registry.create(t.name(), partitions, rf, configs);
+                    ? registry.validateCreate(t.name(), partitions, rf, configs, assignments)
+                    : registry.create(t.name(), partitions, rf, configs, assignments);
             if (!res.isOk()) {
                 resp.topics().add(r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message()));
                 continue;
@@ -123,6 +137,22 @@ public final class TopicsHandlers {
             resp.topics().add(r);
         }
         return resp;
+    }
+
+    /** Null when the assignments name partitions 0, 1, ..., n-1, each once (in any order), else Kafka's message. */
+    private static String partitionIndexError(CreateTopicsRequestData.CreatableReplicaAssignmentCollection assignments) {
+        Set<Integer> indexes = new HashSet<>();
+        for (CreateTopicsRequestData.CreatableReplicaAssignment a : assignments) {
+            if (!indexes.add(a.partitionIndex())) {
+                return "Found multiple manual partition assignments for partition " + a.partitionIndex();
+            }
+        }
+        for (int i = 0; i < indexes.size(); i++) {
+            if (!indexes.contains(i)) {
+                return "partitions should be a consecutive 0-based integer sequence";
+            }
+        }
+        return null;
     }
 
     /** The partitions {@code req} would create, all topics together, counted as Kafka counts them. */
@@ -195,18 +225,11 @@ public final class TopicsHandlers {
                 resp.results().add(r.setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TopicValidation.TOO_MANY_PARTITIONS));
                 continue;
             }
-            if (t.assignments() != null) {
-                for (CreatePartitionsRequestData.CreatePartitionsAssignment a : t.assignments()) {
-                    if (a.brokerIds().size() != 1) {
-                        r.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage("Replica assignments must name exactly one broker on a single-node cluster");
-                    }
-                }
-            }
-            if (r.errorCode() == Errors.NONE.code()) {
-                TopicRegistry.Result res = registry.addPartitions(t.name(), t.count(), req.validateOnly());
-                if (!res.isOk()) {
-                    r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
-                }
+            List<List<Integer>> assignments = t.assignments() == null ? null
+                    : t.assignments().stream().map(CreatePartitionsRequestData.CreatePartitionsAssignment::brokerIds).toList();
+            TopicRegistry.Result res = registry.addPartitions(t.name(), t.count(), assignments, req.validateOnly());
+            if (!res.isOk()) {
+                r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
             }
             resp.results().add(r);
         }
