@@ -9,10 +9,16 @@ import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,5 +132,39 @@ class FuzzFindingsIT {
             assertThat(Errors.forCode(t.errorCode())).isEqualTo(Errors.UNKNOWN_TOPIC_ID);
             assertThat(t.topicId()).isEqualTo(unknown);
         }
+    }
+
+    /**
+     * Found reading what the fuzzer's DeleteRecords requests did to {@code __consumer_offsets}: any client could
+     * delete the coordinator's records there, and the committed offsets were gone at the next load. Kafka refuses
+     * DeleteRecords on internal topics (INVALID_TOPIC_EXCEPTION); so does brokerd now.
+     */
+    @Test
+    void deleteRecordsOnAnInternalTopicIsRefused() throws Exception {
+        try (KafkaConsumer<byte[], byte[]> c = ItSupport.consumer(broker.bootstrapServers(), Map.of("group.id", "kept"))) {
+            c.commitSync(Map.of(new TopicPartition("grown", 0), new OffsetAndMetadata(0)));
+        }
+        TopicPartition offsets = new TopicPartition("__consumer_offsets", 0);
+        long end = 0;
+        for (int p = 0; p < admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get("__consumer_offsets").partitions().size(); p++) {
+            TopicPartition tp = new TopicPartition("__consumer_offsets", p);
+            long e = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS).get(tp).offset();
+            if (e > 0) {
+                offsets = tp;
+                end = e;
+            }
+        }
+        assertThat(end).as("the commit's record").isPositive();
+        try (RawClient c = raw()) {
+            DeleteRecordsRequestData req = new DeleteRecordsRequestData().setTimeoutMs(5000);
+            req.topics().add(new DeleteRecordsRequestData.DeleteRecordsTopic().setName("__consumer_offsets").setPartitions(List.of(
+                    new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(offsets.partition()).setOffset(end))));
+            DeleteRecordsResponseData r = (DeleteRecordsResponseData) c.call(ApiKeys.DELETE_RECORDS, (short) 2, req);
+            DeleteRecordsResponseData.DeleteRecordsPartitionResult pr = r.topics().iterator().next().partitions().iterator().next();
+            assertThat(Errors.forCode(pr.errorCode())).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+        }
+        TopicPartition tp = offsets;
+        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get(30, TimeUnit.SECONDS).get(tp).offset()).isZero();
     }
 }
