@@ -8,8 +8,10 @@ import java.time.Duration;
  * <ul>
  *   <li>{@code fuzz.seed}: the run's seed, a number or {@code random} (default: a fixed seed, so the default suite
  *       sends the same requests every time);</li>
- *   <li>{@code fuzz.seconds}: stop after this much fuzzing (default 60; 0: no time limit);</li>
- *   <li>{@code fuzz.requests}: stop after this many requests (default 0: no limit);</li>
+ *   <li>{@code fuzz.requests}: stop after this many requests (default {@value #DEFAULT_REQUESTS}, about a minute
+ *       on a 2-core machine: a fixed count, so the default suite sends the same requests however loaded it is);</li>
+ *   <li>{@code fuzz.seconds}: stop after this much fuzzing even if requests are left (default
+ *       {@value #DEFAULT_SECONDS}, a guard for a very slow machine; 0: no time limit);</li>
  *   <li>{@code fuzz.replay}: {@code SEED:ITERATION} or {@code SEED:FIRST-LAST} re-sends those iterations only
  *       (to a fresh broker) and checks after the last;</li>
  *   <li>{@code fuzz.checkEvery}: requests between two invariant checks (default 500);</li>
@@ -19,6 +21,8 @@ import java.time.Duration;
 record FuzzSettings(long seed, long firstIteration, long lastIteration, Duration budget, int checkEvery, Duration deadline,
                     boolean replay) {
     static final long DEFAULT_SEED = 20_260_112L;
+    static final long DEFAULT_REQUESTS = 5_000;
+    static final long DEFAULT_SECONDS = 300;
 
     static FuzzSettings fromSystemProperties() {
         int checkEvery = Integer.getInteger("fuzz.checkEvery", 500);
@@ -36,8 +40,8 @@ record FuzzSettings(long seed, long firstIteration, long lastIteration, Duration
         }
         String seedText = System.getProperty("fuzz.seed", "").trim();
         long seed = seedText.isEmpty() ? DEFAULT_SEED : seedText.equals("random") ? new java.security.SecureRandom().nextLong() : Long.parseLong(seedText);
-        long requests = Long.getLong("fuzz.requests", 0);
-        long seconds = Long.getLong("fuzz.seconds", 60);
+        long requests = Long.getLong("fuzz.requests", DEFAULT_REQUESTS);
+        long seconds = Long.getLong("fuzz.seconds", DEFAULT_SECONDS);
         return new FuzzSettings(seed, 1, requests > 0 ? requests : Long.MAX_VALUE, Duration.ofSeconds(seconds), checkEvery, deadline, false);
     }
 

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * <p>
  * Only files that changed since the last pass are read again (same file and longer: from where the last pass
  * stopped for the record walk), so the cost follows what was appended. The active segment may end in a batch being
- * written right now; a tail that does not parse is looked at again once before it counts.
+ * written right now; a tail that does not parse is looked at again for up to 10 s before it counts.
  */
 final class LogVerifier {
     /** What a file looked like when last verified. */
@@ -50,8 +50,9 @@ final class LogVerifier {
         for (Path dir : partitionDirs()) {
             for (Path file : segments(dir)) {
                 String problem = verifyFile(dir, file);
-                if (problem != null && problem.startsWith("torn:")) {
-                    Thread.sleep(500); // an append may be in progress
+                // An append may be in progress: a torn tail counts only if it stays torn for 10 s.
+                for (int retry = 0; retry < 20 && problem != null && problem.startsWith("torn:"); retry++) {
+                    Thread.sleep(500);
                     problem = verifyFile(dir, file);
                 }
                 if (problem != null) {
