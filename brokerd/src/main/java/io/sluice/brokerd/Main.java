@@ -116,7 +116,8 @@ public final class Main {
         }
         if (args.checkOnly()) {
             try {
-                config.advertisedHost();
+                config.checkStartable();
+                checkKeyMaterial(config);
             } catch (ConfigException e) {
                 err.println("brokerd: " + e.getMessage());
                 return EXIT_USAGE;
@@ -140,8 +141,8 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("brokerd {} node.id={} cluster.id={} listener={} data.dir={} config={}", version(), broker.nodeId(),
-                broker.clusterId(), broker.bootstrapServers(), config.dataDir(), config.source());
+        log.info("brokerd {} node.id={} cluster.id={} listener={} listeners={} data.dir={} config={}", version(), broker.nodeId(),
+                broker.clusterId(), broker.bootstrapServers(), broker.listenersDescription(), config.dataDir(), config.source());
         log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -156,6 +157,22 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /** Reads every TLS listener's (and the HTTPS metrics endpoint's) keystore and truststore, as a start would. */
+    private static void checkKeyMaterial(BrokerConfig config) {
+        try {
+            for (io.sluice.brokerd.config.Listeners.Listener l : config.listeners()) {
+                if (l.protocol().usesTls()) {
+                    io.sluice.brokerd.security.SslFactory.create(config.listenerSsl(l.name()), true);
+                }
+            }
+            if (config.metricsHttps()) {
+                io.sluice.brokerd.security.SslFactory.create(config.metricsSsl(), true);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static String version() {

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.network;
 
+import io.sluice.brokerd.security.ConnectionSession;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.net.SocketAddress;
@@ -19,8 +20,10 @@ import java.util.concurrent.Executor;
  * @param inlineExecutor where short work that never blocks (no fsync, no waiting on locks held across I/O, no
  *                       controller or coordinator calls) runs: on the event loop itself when the connection has
  *                       nothing queued on {@code executor}, else behind it there, so arrival order holds across both
+ * @param session        the connection's listener, security protocol and authenticated principal (the seam
+ *                       authorization checks: see {@link ConnectionSession})
  */
 public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
                              SocketAddress clientAddress, long receivedTimeMs, Executor executor,
-                             Executor inlineExecutor) {
+                             Executor inlineExecutor, ConnectionSession session) {
 }

@@ -5,6 +5,9 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.sluice.brokerd.security.ConnectionSession;
+import io.sluice.brokerd.security.Principal;
+import io.sluice.brokerd.security.SecurityProtocol;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -46,6 +49,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final RequestObserver observer;
     private final ByteBufAllocator responseAllocator;
     private ChannelHandlerContext ctx;
+    private ConnectionSession session;
 
     /** One request awaiting its turn to be answered. */
     private static final class Slot {
@@ -90,6 +94,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        ConnectionSession s = ctx.channel().attr(NetworkServer.SESSION).get();
+        // A channel not made by NetworkServer (EmbeddedChannel in tests) is an anonymous PLAINTEXT connection.
+        this.session = s != null ? s : new ConnectionSession("PLAINTEXT", SecurityProtocol.PLAINTEXT,
+                ctx.channel().remoteAddress(), Principal.ANONYMOUS);
     }
 
     @Override
@@ -137,7 +145,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         body.read(accessor, version);
         RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
                 header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
-                connectionExecutor, inlineExecutor);
+                connectionExecutor, inlineExecutor, session);
         Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey);
         CompletableFuture<ApiMessage> future;
         try {
