@@ -100,6 +100,7 @@ public final class NetworkServer implements AutoCloseable {
                 new DefaultThreadFactory("sluice-network"), io);
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
         for (ListenerConfig listener : listeners) {
+            io.sluice.brokerd.common.RateLimitedLog refusals = TlsSessionHandler.newRefusalLog();
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(channelType)
@@ -108,7 +109,7 @@ public final class NetworkServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            initConnection(ch, listener);
+                            initConnection(ch, listener, refusals);
                         }
                     });
             Channel server;
@@ -127,7 +128,7 @@ public final class NetworkServer implements AutoCloseable {
         return bound;
     }
 
-    private void initConnection(SocketChannel ch, ListenerConfig listener) {
+    private void initConnection(SocketChannel ch, ListenerConfig listener, io.sluice.brokerd.common.RateLimitedLog refusals) {
         channels.add(ch);
         ConnectionSession session = new ConnectionSession(listener.name(), listener.protocol(), ch.remoteAddress(),
                 Principal.ANONYMOUS);
@@ -135,7 +136,7 @@ public final class NetworkServer implements AutoCloseable {
         if (listener.ssl() != null) {
             ch.pipeline()
                     .addLast("ssl", listener.ssl().serverContext().newHandler(ch.alloc()))
-                    .addLast("tls", new TlsSessionHandler(listener.name(), listener.ssl(), session))
+                    .addLast("tls", new TlsSessionHandler(listener.name(), listener.ssl(), session, refusals))
                     .addLast("chunkedWriter", new ChunkedWriteHandler())
                     .addLast("fileChunks", new FileSliceChunks());
         }

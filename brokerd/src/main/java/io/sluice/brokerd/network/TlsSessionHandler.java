@@ -28,14 +28,18 @@ import java.util.Optional;
  */
 final class TlsSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TlsSessionHandler.class);
-    private static final RateLimitedLog RATE_LIMITED = new RateLimitedLog(log);
 
     private final String listenerName;
     private final SslFactory ssl;
     private final ConnectionSession session;
+    private final RateLimitedLog refusals;
+    /** The connection was refused (and logged) already: SslHandler may report one failure as an event and an exception. */
+    private boolean refused;
 
-    TlsSessionHandler(String listenerName, SslFactory ssl, ConnectionSession session) {
+    /** {@code refusals}: the listener's rate-limited log of refused connections, shared by its connections. */
+    TlsSessionHandler(String listenerName, SslFactory ssl, ConnectionSession session, RateLimitedLog refusals) {
         this.listenerName = listenerName;
+        this.refusals = refusals;
         this.ssl = ssl;
         this.session = session;
     }
@@ -76,7 +80,11 @@ final class TlsSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, Throwable cause) {
-        RATE_LIMITED.warn("tls-" + listenerName, "Closing TLS connection from {} on listener {}: {}",
+        if (refused) {
+            return;
+        }
+        refused = true;
+        refusals.warn("tls-" + listenerName, "Closing TLS connection from {} on listener {}: {}",
                 ctx.channel().remoteAddress(), listenerName, reason);
         if (cause != null) {
             log.debug("TLS handshake failure from {}", ctx.channel().remoteAddress(), cause);
@@ -87,9 +95,8 @@ final class TlsSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (isTls(cause)) {
-            // SslHandler also reports a handshake failure as an event, logged above; this is its echo.
-            log.debug("TLS error on connection from {}", ctx.channel().remoteAddress(), cause);
-            ctx.close();
+            // A bad record (a plaintext client) comes only as an exception; a failed handshake also as an event.
+            refuse(ctx, describe(cause), cause);
             return;
         }
         ctx.fireExceptionCaught(cause);
@@ -101,6 +108,11 @@ final class TlsSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** One line for a failed handshake, e.g. "not a TLS record (a plaintext client?)". */
+    /** A rate-limited log for one listener's refused TLS connections. */
+    static RateLimitedLog newRefusalLog() {
+        return new RateLimitedLog(log);
+    }
+
     static String describe(Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (c instanceof NotSslRecordException) {
