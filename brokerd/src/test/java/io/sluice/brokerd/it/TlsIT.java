@@ -82,7 +82,8 @@ class TlsIT {
         }
     }
 
-    static Map<String, String> serverTls(String cert) {
+    static Map<String, String> serverTls(String cert) throws Exception {
+        TestCerts certs = TestCerts.get();
         return Map.of("ssl.keystore.location", certs.keystore(cert).toString(), "ssl.keystore.password", TestCerts.PASSWORD,
                 "ssl.truststore.location", certs.truststore.toString(), "ssl.truststore.password", TestCerts.PASSWORD);
     }
