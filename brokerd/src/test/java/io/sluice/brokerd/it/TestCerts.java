@@ -88,6 +88,11 @@ final class TestCerts {
      * an operator's tooling should: a reader never sees half a keystore.
      */
     synchronized void sign(String name, String dname, String caName, boolean expired) throws Exception {
+        sign(name, dname, caName, expired, "IP:127.0.0.1,DNS:localhost");
+    }
+
+    /** As {@link #sign(String, String, String, boolean)} with the certificate's subject alternative names {@code san}. */
+    synchronized void sign(String name, String dname, String caName, boolean expired, String san) throws Exception {
         List<String> rdns = new ArrayList<>(List.of(dname.split(",")));
         java.util.Collections.reverse(rdns);
         String subject = "/" + String.join("/", rdns);
@@ -95,7 +100,7 @@ final class TestCerts {
         Path csr = dir.resolve(name + ".csr");
         Path cert = dir.resolve(name + "-cert.new");
         Path ext = dir.resolve("san.cnf");
-        Files.writeString(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        Files.writeString(ext, "subjectAltName=" + san + "\n");
         openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
                 key.toString(), "-out", csr.toString(), "-subj", subject);
         openssl("x509", "-req", "-in", csr.toString(), "-CA", dir.resolve(caName + ".pem").toString(), "-CAkey",

@@ -283,6 +283,44 @@ class TlsIT {
     }
 
     @Test
+    void theInterBrokerClientChecksThePeersHostNameUnlessTurnedOff() throws Exception {
+        certs.sign("elsewhere", "CN=elsewhere,O=Sluice", "ca", false, "DNS:elsewhere.example.com");
+        Map<String, String> c = new HashMap<>(serverTls("elsewhere"));
+        c.put("listeners", "SSL://127.0.0.1:0");
+        Broker elsewhere = ItSupport.startBroker(tmp.resolve("elsewhere"), c);
+        try {
+            int wrongName = elsewhere.boundAddress("SSL").getPort();
+            int rightName = broker.boundAddress("SSL").getPort();
+            assertThat(apiVersions(interBrokerSsl("https"), rightName)).isEqualTo("NONE");
+            assertThatThrownBy(() -> apiVersions(interBrokerSsl("https"), wrongName))
+                    .hasRootCauseInstanceOf(java.security.cert.CertificateException.class)
+                    .rootCause().hasMessageContaining("127.0.0.1");
+            assertThat(apiVersions(interBrokerSsl(""), wrongName)).isEqualTo("NONE");
+        } finally {
+            elsewhere.close();
+        }
+    }
+
+    /** The client side of an inter-broker SSL listener, as a broker builds it from its configuration. */
+    private static io.sluice.brokerd.security.SslFactory interBrokerSsl(String endpointIdentification) throws Exception {
+        Map<String, String> c = new HashMap<>(serverTls("broker"));
+        c.put("listeners", "SSL://127.0.0.1:0");
+        c.put("ssl.endpoint.identification.algorithm", endpointIdentification);
+        return io.sluice.brokerd.security.SslFactory.create(
+                io.sluice.brokerd.config.BrokerConfig.load(null, c).listenerSsl("SSL"), false);
+    }
+
+    private static String apiVersions(io.sluice.brokerd.security.SslFactory ssl, int port) throws Exception {
+        try (io.sluice.brokerd.network.InterBrokerClient client = new io.sluice.brokerd.network.InterBrokerClient(99, ssl)) {
+            org.apache.kafka.common.message.ApiVersionsResponseData r = (org.apache.kafka.common.message.ApiVersionsResponseData)
+                    client.send("127.0.0.1", port, org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS, (short) 3,
+                            new org.apache.kafka.common.message.ApiVersionsRequestData().setClientSoftwareName("sluice-test")
+                                    .setClientSoftwareVersion("1")).get(20, TimeUnit.SECONDS);
+            return org.apache.kafka.common.protocol.Errors.forCode(r.errorCode()).name();
+        }
+    }
+
+    @Test
     void kcatOverSslWithAClientCertificate() throws Exception {
         ItSupport.requireTool(Files.isExecutable(KCAT), "kcat");
         String bootstrap = mtls.bootstrapServers("SSL");
