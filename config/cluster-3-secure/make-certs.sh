@@ -12,7 +12,8 @@
 # HOSTS (default "localhost 127.0.0.1"): brokers check each other's certificate against the address they connect
 # to (ssl.endpoint.identification.algorithm=https). Keys are EC P-256, readable by their owner only. Running it again
 # for a NAME renews that certificate: brokerd reloads it without a restart.
-# Also writes DIR/client.properties for the Java client and kcat (-F).
+# Also writes DIR/client.properties (Java clients, sluice -X) and DIR/kcat.conf (kcat -F, librdkafka) for the
+# certificate "client".
 set -euo pipefail
 dir=${1:-$HOME/.local/share/sluice/cluster-3-secure/certs}
 shift || true
@@ -54,10 +55,17 @@ done
 rm -f san.cnf
 
 cat > client.properties <<PROPS
-# Java client (--command-config, -F for kcat): TLS with the client certificate of make-certs.sh.
+# Java clients (Kafka's tools: --command-config): TLS with the client certificate of make-certs.sh.
 security.protocol=SSL
 ssl.truststore.type=PEM
 ssl.truststore.location=$dir/ca.pem
 ssl.keystore.type=PEM
 ssl.keystore.location=$dir/client.pem
+PROPS
+cat > kcat.conf <<PROPS
+# kcat -F (librdkafka): TLS with the client certificate of make-certs.sh.
+security.protocol=SSL
+ssl.ca.location=$dir/ca.pem
+ssl.certificate.location=$dir/client-cert.pem
+ssl.key.location=$dir/client-key.pem
 PROPS

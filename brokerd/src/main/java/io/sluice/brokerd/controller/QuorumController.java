@@ -222,7 +222,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                         + "listener's keystore");
             }
             javax.net.ssl.TrustManager trust = c.hostnameVerification() ? tls.trustManager()
-                    : new RaftTrustManager(tls.trustManager());
+                    : new io.sluice.brokerd.security.NoHostnameTrustManager(tls.trustManager());
             org.apache.ratis.grpc.GrpcTlsConfig.Builder b = org.apache.ratis.grpc.GrpcTlsConfig.newBuilder()
                     .setKeyManager(tls.keyManager()).setTrustManager(trust).setMutualTls(true)
                     .setSslProvider(org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider.JDK)
@@ -233,59 +233,6 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             org.apache.ratis.grpc.GrpcConfigKeys.TLS.setConf(parameters, b.build());
         }
         return parameters;
-    }
-
-    /**
-     * With {@code ssl.endpoint.identification.algorithm} empty: checks the peer's chain against the truststore but not
-     * its host (the engine-less checks of the JDK's trust manager verify no host name).
-     */
-    private static final class RaftTrustManager extends javax.net.ssl.X509ExtendedTrustManager {
-        private final javax.net.ssl.X509ExtendedTrustManager delegate;
-
-        RaftTrustManager(javax.net.ssl.X509ExtendedTrustManager delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType, java.net.Socket s)
-                throws java.security.cert.CertificateException {
-            delegate.checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType, java.net.Socket s)
-                throws java.security.cert.CertificateException {
-            delegate.checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine e)
-                throws java.security.cert.CertificateException {
-            delegate.checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine e)
-                throws java.security.cert.CertificateException {
-            delegate.checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                throws java.security.cert.CertificateException {
-            delegate.checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                throws java.security.cert.CertificateException {
-            delegate.checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-            return delegate.getAcceptedIssuers();
-        }
     }
 
     /**

@@ -6,10 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
@@ -50,7 +46,7 @@ class MetricsSecurityIT {
         Broker broker = ItSupport.startBroker(tmp.resolve("data"), c);
         try {
             String base = "https://localhost:" + broker.metricsAddress().getPort();
-            HttpClient https = HttpClient.newBuilder().sslContext(trusting(certs)).connectTimeout(Duration.ofSeconds(10)).build();
+            HttpClient https = HttpClient.newBuilder().sslContext(certs.trustingContext()).connectTimeout(Duration.ofSeconds(10)).build();
             assertThat(get(https, base + "/metrics", null).statusCode()).isEqualTo(401);
             assertThat(get(https, base + "/health", "prometheus:wrong").statusCode()).isEqualTo(401);
             assertThat(get(https, base + "/ready", "nobody:s3cret:with:colons").statusCode()).isEqualTo(401);
@@ -83,17 +79,5 @@ class MetricsSecurityIT {
             b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8)));
         }
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static SSLContext trusting(TestCerts certs) throws Exception {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(certs.truststore)) {
-            ts.load(in, TestCerts.PASSWORD.toCharArray());
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 }
