@@ -239,8 +239,7 @@ public final class BrokerConfig {
         java.util.function.Function<String, Path> path = key -> v.apply(key).isEmpty() ? null : expandHome(v.apply(key));
         java.util.function.Function<String, List<String>> list = key -> java.util.Arrays.stream(v.apply(key).split(","))
                 .map(String::trim).filter(x -> !x.isEmpty()).toList();
-        return new io.sluice.brokerd.security.SslConfig(prefix.equals(BrokerConfigDef.METRICS_PREFIX) || prefix.startsWith(
-                BrokerConfigDef.LISTENER_PREFIX) ? prefix : "",
+        return new io.sluice.brokerd.security.SslConfig(prefix,
                 v.apply(BrokerConfigDef.SSL_KEYSTORE_TYPE).toUpperCase(java.util.Locale.ROOT),
                 path.apply(BrokerConfigDef.SSL_KEYSTORE_LOCATION), v.apply(BrokerConfigDef.SSL_KEYSTORE_PASSWORD),
                 v.apply(BrokerConfigDef.SSL_KEY_PASSWORD), v.apply(BrokerConfigDef.SSL_KEYSTORE_KEY),
@@ -251,7 +250,9 @@ public final class BrokerConfig {
                 io.sluice.brokerd.security.SslConfig.ClientAuth.parse(v.apply(BrokerConfigDef.SSL_CLIENT_AUTH)),
                 list.apply(BrokerConfigDef.SSL_ENABLED_PROTOCOLS), list.apply(BrokerConfigDef.SSL_CIPHER_SUITES),
                 v.apply(BrokerConfigDef.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM),
-                io.sluice.brokerd.security.SslPrincipalMapper.parse(v.apply(BrokerConfigDef.SSL_PRINCIPAL_MAPPING_RULES)));
+                io.sluice.brokerd.security.SslPrincipalMapper.parse(v.apply(BrokerConfigDef.SSL_PRINCIPAL_MAPPING_RULES)),
+                BrokerConfigDef.perListenerSslKeys().stream().filter(k -> values.containsKey(prefix + k))
+                        .collect(java.util.stream.Collectors.toSet()));
     }
 
     private static Path expandHome(String d) {

@@ -212,10 +212,17 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return p;
     }
 
+    /**
+     * The shaded gRPC logs through java.util.logging, outside brokerd's log format; only its warnings are wanted (it
+     * logs an INFO line about epoll at start). Held here: java.util.logging keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+
     /** Ratis parameters: the mutual-TLS settings of the gRPC transport when {@code tls} is set. */
     private static Parameters parameters(io.sluice.brokerd.security.SslFactory tls) {
         Parameters parameters = new Parameters();
         if (tls != null) {
+            GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
             io.sluice.brokerd.security.SslConfig c = tls.config();
             if (tls.keyManager() == null) {
                 throw new IllegalArgumentException("the controller quorum runs over mutual TLS and needs the inter-broker "

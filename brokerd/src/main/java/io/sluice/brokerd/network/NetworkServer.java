@@ -77,6 +77,14 @@ public final class NetworkServer implements AutoCloseable {
     public NetworkServer(NetworkConfig config, List<ListenerConfig> listeners, ApiRegistry registry, Clock clock,
                          java.util.concurrent.Executor requestPool, RequestObserver observer) {
         this.config = config;
+        for (ListenerConfig l : listeners) {
+            if (l.protocol().usesSasl()) {
+                // The seam exists (stage "authenticator", ConnectionSession.authenticated) but no authenticator yet:
+                // serving the listener would let every client in unauthenticated.
+                throw new IllegalArgumentException("listener " + l.name() + " (" + l.protocol() + ") needs a SASL "
+                        + "authenticator, which this brokerd does not have yet");
+            }
+        }
         this.listeners = List.copyOf(listeners);
         this.observer = observer;
         this.requestPool = requestPool;
@@ -115,7 +123,10 @@ public final class NetworkServer implements AutoCloseable {
             Channel server;
             try {
                 server = b.bind(listener.host(), listener.port()).sync().channel();
-            } catch (RuntimeException e) {
+            } catch (InterruptedException e) {
+                close(0);
+                throw e;
+            } catch (Exception e) { // sync() rethrows the bind's IOException (address in use) unchecked
                 close(0);
                 throw new IllegalStateException("cannot bind listener " + listener.name() + " on " + listener.host() + ":"
                         + listener.port() + ": " + e.getMessage(), e);

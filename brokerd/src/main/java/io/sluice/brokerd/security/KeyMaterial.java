@@ -118,7 +118,7 @@ public final class KeyMaterial {
                 k = file.getKey(alias, keyPassword);
             } catch (java.security.UnrecoverableKeyException e) {
                 throw new IllegalArgumentException(keystoreName(c) + ": cannot read the private key '" + alias
-                        + "': wrong " + c.prefix() + "ssl.key.password?");
+                        + "': wrong " + c.key("ssl.key.password") + "?");
             }
             if (!(k instanceof PrivateKey pk)) {
                 throw new IllegalArgumentException(keystoreName(c) + ": entry '" + alias + "' is not a private key");
@@ -192,7 +192,7 @@ public final class KeyMaterial {
         try {
             return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new IllegalArgumentException("config key '" + c.prefix() + key + "': cannot read " + file + ": " + e);
+            throw new IllegalArgumentException("config key '" + c.key(key) + "': cannot read " + file + ": " + e);
         }
     }
 
@@ -261,12 +261,12 @@ public final class KeyMaterial {
     }
 
     private static String keystoreName(SslConfig c) {
-        return c.keystoreLocation() != null ? "keystore " + c.keystoreLocation() + " (config key '" + c.prefix()
-                + "ssl.keystore.location')" : "inline PEM keystore (config key '" + c.prefix() + "ssl.keystore.key')";
+        return c.keystoreLocation() != null ? "keystore " + c.keystoreLocation() + " (config key '" + c.key("ssl.keystore.location")
+                + "')" : "inline PEM keystore (config key '" + c.key("ssl.keystore.key") + "')";
     }
 
     private static String truststoreName(SslConfig c) {
-        return c.truststoreLocation() != null ? "truststore " + c.truststoreLocation() + " (config key '" + c.prefix()
-                + "ssl.truststore.location')" : "inline PEM truststore (config key '" + c.prefix() + "ssl.truststore.certificates')";
+        return c.truststoreLocation() != null ? "truststore " + c.truststoreLocation() + " (config key '" + c.key("ssl.truststore.location")
+                + "')" : "inline PEM truststore (config key '" + c.key("ssl.truststore.certificates") + "')";
     }
 }

@@ -28,12 +28,14 @@ import java.util.Locale;
  * @param cipherSuites           enabled cipher suites; empty: the JDK's defaults
  * @param endpointIdentification {@code https}: a client checks the server's certificate names its host; empty: no
  * @param principalMapper        {@code ssl.principal.mapping.rules}
+ * @param overridden             the {@code ssl.*} keys whose value came from {@code prefix} (the others are the
+ *                               broker-wide ones), so messages name the key the operator actually set
  */
 public record SslConfig(String prefix, String keystoreType, Path keystoreLocation, String keystorePassword,
                         String keyPassword, String keystoreKey, String keystoreCertificateChain, String truststoreType,
                         Path truststoreLocation, String truststorePassword, String truststoreCertificates,
                         ClientAuth clientAuth, List<String> enabledProtocols, List<String> cipherSuites,
-                        String endpointIdentification, SslPrincipalMapper principalMapper) {
+                        String endpointIdentification, SslPrincipalMapper principalMapper, java.util.Set<String> overridden) {
 
     /** {@code ssl.client.auth}. */
     public enum ClientAuth {
@@ -50,6 +52,17 @@ public record SslConfig(String prefix, String keystoreType, Path keystoreLocatio
     public SslConfig {
         enabledProtocols = List.copyOf(enabledProtocols);
         cipherSuites = List.copyOf(cipherSuites);
+        overridden = java.util.Set.copyOf(overridden);
+    }
+
+    /** The keys these settings come from, for messages: {@code ssl.*}, and the prefixed form that overrides them. */
+    public String keys() {
+        return prefix.isEmpty() ? "ssl.*" : "ssl.* (or " + prefix + "ssl.*)";
+    }
+
+    /** The name of the key {@code sslKey} ({@code ssl.keystore.location}...) as set: with the prefix if overridden. */
+    public String key(String sslKey) {
+        return overridden.contains(sslKey) ? prefix + sslKey : sslKey;
     }
 
     public boolean pemKeystore() {
@@ -70,22 +83,21 @@ public record SslConfig(String prefix, String keystoreType, Path keystoreLocatio
 
     /**
      * Checks the combination of keys; {@code needKeystore} for a server (a TLS listener, the HTTPS metrics endpoint).
-     * Throws IllegalArgumentException whose message names the key (with this config's prefix).
+     * Throws IllegalArgumentException whose message names the key as it was set (see {@link #key}).
      */
     public void validate(boolean needKeystore) {
         if (pemKeystore()) {
             if (!keystorePassword.isEmpty()) {
                 throw bad("ssl.keystore.password", "is not used with ssl.keystore.type PEM; an encrypted key's password "
-                        + "goes in " + prefix + "ssl.key.password");
+                        + "goes in " + key("ssl.key.password"));
             }
             if (keystoreLocation != null && (!keystoreKey.isEmpty() || !keystoreCertificateChain.isEmpty())) {
-                throw bad("ssl.keystore.location", "and " + prefix + "ssl.keystore.key/ssl.keystore.certificate.chain are "
+                throw bad("ssl.keystore.location", "and " + key("ssl.keystore.key") + "/" + key("ssl.keystore.certificate.chain") + " are "
                         + "both set: give the PEM key and chain either in a file or inline");
             }
             if (keystoreKey.isEmpty() != keystoreCertificateChain.isEmpty()) {
                 throw bad(keystoreKey.isEmpty() ? "ssl.keystore.key" : "ssl.keystore.certificate.chain",
-                        "must be set together with " + prefix + (keystoreKey.isEmpty() ? "ssl.keystore.certificate.chain"
-                                : "ssl.keystore.key"));
+                        "must be set together with " + key(keystoreKey.isEmpty() ? "ssl.keystore.certificate.chain" : "ssl.keystore.key"));
             }
         } else if (!keystoreKey.isEmpty() || !keystoreCertificateChain.isEmpty()) {
             throw bad(keystoreKey.isEmpty() ? "ssl.keystore.certificate.chain" : "ssl.keystore.key",
@@ -93,15 +105,15 @@ public record SslConfig(String prefix, String keystoreType, Path keystoreLocatio
         }
         if (needKeystore && !hasKeystore()) {
             throw bad("ssl.keystore.location", "must be set: a TLS server needs its certificate and private key ("
-                    + prefix + "ssl.keystore.location, or with PEM " + prefix + "ssl.keystore.key and "
-                    + prefix + "ssl.keystore.certificate.chain)");
+                    + key("ssl.keystore.location") + ", or with PEM " + key("ssl.keystore.key") + " and "
+                    + key("ssl.keystore.certificate.chain") + ")");
         }
         if (pemTruststore()) {
             if (!truststorePassword.isEmpty()) {
                 throw bad("ssl.truststore.password", "is not used with ssl.truststore.type PEM");
             }
             if (truststoreLocation != null && !truststoreCertificates.isEmpty()) {
-                throw bad("ssl.truststore.location", "and " + prefix + "ssl.truststore.certificates are both set");
+                throw bad("ssl.truststore.location", "and " + key("ssl.truststore.certificates") + " are both set");
             }
         } else if (!truststoreCertificates.isEmpty()) {
             throw bad("ssl.truststore.certificates", "needs ssl.truststore.type PEM (it is " + truststoreType + ")");
@@ -109,6 +121,6 @@ public record SslConfig(String prefix, String keystoreType, Path keystoreLocatio
     }
 
     private IllegalArgumentException bad(String key, String why) {
-        return new IllegalArgumentException("config key '" + prefix + key + "' " + why);
+        return new IllegalArgumentException("config key '" + key(key) + "' " + why);
     }
 }

@@ -87,7 +87,7 @@ public final class SslFactory {
             Set<String> supported = Set.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
             for (String suite : c.cipherSuites()) {
                 if (!supported.contains(suite)) {
-                    throw new IllegalArgumentException("config key '" + c.prefix() + "ssl.cipher.suites': " + suite
+                    throw new IllegalArgumentException("config key '" + c.key("ssl.cipher.suites") + "': " + suite
                             + " is not a cipher suite this JDK supports");
                 }
             }
@@ -124,8 +124,8 @@ public final class SslFactory {
         try {
             return b.build();
         } catch (SSLException e) {
-            throw new IllegalArgumentException("cannot build the TLS server context of config keys '" + config.prefix()
-                    + "ssl.*': " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot build the TLS server context of config keys " + config.keys() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -160,8 +160,8 @@ public final class SslFactory {
         try {
             return b.build();
         } catch (SSLException e) {
-            throw new IllegalArgumentException("cannot build the TLS client context of config keys '" + config.prefix()
-                    + "ssl.*': " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot build the TLS client context of config keys " + config.keys() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -227,12 +227,12 @@ public final class SslFactory {
             }
             trustManager.replace(tm);
         } catch (IllegalArgumentException e) {
-            log.warn("TLS key material of config keys '{}ssl.*' changed but cannot be read ({}); keeping the old one "
-                    + "and trying again at the next check", config.prefix(), e.getMessage());
+            log.warn("TLS key material of config keys {} changed but cannot be read ({}); keeping the old one "
+                    + "and trying again at the next check", config.keys(), e.getMessage());
             return false;
         }
         fileDigests.putAll(now);
-        log.info("Reloaded the TLS key material of config keys '{}ssl.*' from {}{}", config.prefix(), KeyMaterial.files(config),
+        log.info("Reloaded the TLS key material of config keys {} from {}{}", config.keys(), KeyMaterial.files(config),
                 keyManager == null ? "" : "; certificate now " + describe(KeyMaterial.certificate(config)));
         return true;
     }

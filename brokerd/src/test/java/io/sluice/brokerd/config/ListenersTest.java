@@ -106,7 +106,11 @@ class ListenersTest {
         java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent/broker.p12");
         BrokerConfig c = load("listeners", "SSL://127.0.0.1:9093", "ssl.keystore.location", missing.toString());
         assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(c.listenerSsl("SSL"), true))
-                .hasMessageContaining(missing.toString()).hasMessageContaining("ssl.keystore.location");
+                .hasMessageContaining(missing.toString()).hasMessageContaining("'ssl.keystore.location'");
+        // An override is named as it was set.
+        BrokerConfig overridden = load("listeners", "SSL://127.0.0.1:9093", "listener.name.ssl.ssl.keystore.location", missing.toString());
+        assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(overridden.listenerSsl("SSL"), true))
+                .hasMessageContaining("'listener.name.ssl.ssl.keystore.location'");
         BrokerConfig none = load("listeners", "SSL://127.0.0.1:9093");
         assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(none.listenerSsl("SSL"), true))
                 .hasMessageContaining("ssl.keystore.location' must be set");

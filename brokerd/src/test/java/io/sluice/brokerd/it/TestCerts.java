@@ -75,6 +75,14 @@ final class TestCerts {
         return ctx;
     }
 
+    /** {@code NAME-key.pem} encrypted with {@code password} (PKCS#8, PBES2 with AES-256, openssl's default). */
+    String encryptedKeyPem(String name, String password) throws Exception {
+        Path out = dir.resolve(name + "-key.enc.pem");
+        openssl("pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", keyPem(name).toString(), "-out", out.toString(),
+                "-passout", "pass:" + password);
+        return Files.readString(out);
+    }
+
     Path keystore(String name) {
         return dir.resolve(name + ".p12");
     }

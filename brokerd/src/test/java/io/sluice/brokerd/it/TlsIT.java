@@ -126,6 +126,13 @@ class TlsIT {
         try (Admin plain = ItSupport.admin(broker.bootstrapServers("PLAINTEXT"))) {
             assertThat(plain.describeCluster().nodes().get()).singleElement().extracting(Node::port)
                     .isEqualTo(broker.boundAddress("PLAINTEXT").getPort());
+            // The keystore password is described as Kafka describes secrets: sensitive, without its value.
+            org.apache.kafka.common.config.ConfigResource res = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, String.valueOf(broker.nodeId()));
+            org.apache.kafka.clients.admin.ConfigEntry password = plain.describeConfigs(List.of(res)).all().get().get(res)
+                    .get("ssl.keystore.password");
+            assertThat(password.isSensitive()).isTrue();
+            assertThat(password.value()).isNull();
         }
         // Values big enough that a fetch response spans many TLS records and several file reads of FileSliceChunks.
         byte[] value = new byte[100_000];
@@ -341,6 +348,27 @@ class TlsIT {
                 "300", "security.protocol=SSL", "ssl.ca.location=" + certs.caPem,
                 "ssl.certificate.location=" + certs.certPem("alice"), "ssl.key.location=" + certs.keyPem("alice")), null);
         assertThat(out).contains("ok 300");
+    }
+
+    @Test
+    void anEncryptedPemKeyNeedsItsPasswordAndOnlyKnownCipherSuitesAreAccepted() throws Exception {
+        Map<String, String> c = new HashMap<>(Map.of("listeners", "SSL://127.0.0.1:0", "ssl.keystore.type", "PEM",
+                "ssl.keystore.key", certs.encryptedKeyPem("broker", "key-secret"),
+                "ssl.keystore.certificate.chain", Files.readString(certs.dir.resolve("broker-chain.pem"))));
+        c.put("ssl.key.password", "key-secret");
+        assertThat(io.sluice.brokerd.security.SslFactory.create(io.sluice.brokerd.config.BrokerConfig.load(null, c)
+                .listenerSsl("SSL"), true).certificateDescription()).hasValueSatisfying(d -> assertThat(d).contains("CN=localhost"));
+        c.put("ssl.key.password", "wrong");
+        assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(io.sluice.brokerd.config.BrokerConfig.load(null, c)
+                .listenerSsl("SSL"), true)).hasMessageContaining("cannot decrypt the private key");
+        c.remove("ssl.key.password");
+        assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(io.sluice.brokerd.config.BrokerConfig.load(null, c)
+                .listenerSsl("SSL"), true)).hasMessageContaining("ssl.key.password is not set");
+        Map<String, String> ciphers = new HashMap<>(serverTls("broker"));
+        ciphers.put("listeners", "SSL://127.0.0.1:0");
+        ciphers.put("ssl.cipher.suites", "TLS_AES_128_GCM_SHA256,TLS_RSA_WITH_NULL_NOPE");
+        assertThatThrownBy(() -> io.sluice.brokerd.security.SslFactory.create(io.sluice.brokerd.config.BrokerConfig.load(null, ciphers)
+                .listenerSsl("SSL"), true)).hasMessageContaining("'ssl.cipher.suites'").hasMessageContaining("TLS_RSA_WITH_NULL_NOPE");
     }
 
     @Test
