@@ -35,23 +35,28 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client listeners, one server channel per {@link ListenerConfig}, sharing one accept loop and one group of
- * network event loops. Pipeline per connection:
+ * The client listeners, one server channel per {@link ListenerConfig}, sharing one accept loop, one group of
+ * network event loops and one {@link ConnectionLimiter} ({@code max.connections}, {@code max.connections.per.ip},
+ * counted over all listeners), which refuses excess connections at accept. Pipeline per connection:
  * <pre>
  *   SSL listeners only:  "ssl" (Netty SslHandler) -> "tls" ({@link TlsSessionHandler}: principal from the client
  *                        certificate; failed handshakes closed with a rate-limited log line)
  *                        -> "chunkedWriter" + "fileChunks" (fetched file bytes read into buffers for encryption,
  *                        {@link FileSliceChunks}; plaintext listeners send them with sendfile instead)
- *   every listener:      "frameDecoder" (size-prefixed frames, size checked before allocation)
+ *   every listener:      "frameDecoder" (size-prefixed frames, size checked before allocation; decides when to read)
  *                        -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call,
  *                        in-order responses)
  * </pre>
- * SASL listeners will add the SASL authenticator as stage {@code "authenticator"} before the dispatcher; the broker
- * refuses to start one until it exists. Each connection's {@link ConnectionSession} (listener, protocol, principal)
- * is a channel attribute ({@link #SESSION}) the dispatcher puts into every {@link RequestContext}.
+ * SASL listeners will add the SASL authenticator as stage {@code "authenticator"} before the dispatcher; until it
+ * exists a SASL listener is refused. Each connection's {@link ConnectionSession} (listener, protocol, principal) is a
+ * channel attribute ({@link #SESSION}) the dispatcher puts into every {@link RequestContext}.
  * <p>
- * Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection has
- * answered the requests it already read, then closes connections and event loops.
+ * Memory: the heap held by requests read but not answered is bounded broker-wide by {@code queued.max.request.bytes}
+ * ({@link QueuedRequestBytes}) and per connection by {@code queued.max.request.bytes.per.connection} and
+ * {@code max.inflight.requests.per.connection} ({@link ConnectionBudget}); responses a client does not read pause its
+ * reads at Netty's write-buffer high water mark. Reaching a limit stops reading (autoRead off), it never buffers
+ * more. Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection
+ * has answered the requests it already read, then closes connections and event loops.
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
@@ -66,6 +71,8 @@ public final class NetworkServer implements AutoCloseable {
     private final java.util.concurrent.Executor requestPool;
     private final RequestObserver observer;
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final QueuedRequestBytes queuedRequestBytes;
+    private final ConnectionLimiter connectionLimiter;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private final List<Channel> serverChannels = new ArrayList<>();
@@ -90,6 +97,9 @@ public final class NetworkServer implements AutoCloseable {
         this.requestPool = requestPool;
         this.registry = registry;
         this.clock = clock;
+        this.queuedRequestBytes = new QueuedRequestBytes(config.queuedMaxRequestBytes());
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
+                config.maxConnectionsPerIpOverrides(), observer);
         if (registry.lookup(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS).isEmpty()) {
             ApiVersionsHandler.register(registry);
         }
@@ -113,6 +123,7 @@ public final class NetworkServer implements AutoCloseable {
                     .group(bossGroup, workerGroup)
                     .channel(channelType)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    .handler(connectionLimiter)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -151,10 +162,12 @@ public final class NetworkServer implements AutoCloseable {
                     .addLast("chunkedWriter", new ChunkedWriteHandler())
                     .addLast("fileChunks", new FileSliceChunks());
         }
+        ConnectionBudget budget = new ConnectionBudget(queuedRequestBytes, config.maxInflightPerConnection(),
+                config.queuedMaxRequestBytesPerConnection());
         ch.pipeline()
-                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
+                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes(), budget, observer))
                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool, observer));
+                .addLast("dispatcher", new RequestDispatcher(registry, clock, budget, requestPool, observer));
     }
 
     /** Stops accepting, lets in-flight requests be answered for up to {@code timeoutMs}, then closes everything. */
@@ -165,7 +178,10 @@ public final class NetworkServer implements AutoCloseable {
         serverChannels.clear();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Channel ch : channels) {
-            ch.config().setAutoRead(false);
+            FrameDecoder decoder = ch.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                ch.eventLoop().execute(decoder::stopReading);
+            }
         }
         while (System.nanoTime() < deadline && !allIdle()) {
             try {
@@ -185,6 +201,11 @@ public final class NetworkServer implements AutoCloseable {
     /** Open client connections. */
     public int connectionCount() {
         return channels.size();
+    }
+
+    /** Heap bytes of requests read (or being read) and not yet answered, over all connections. */
+    public long queuedRequestBytes() {
+        return queuedRequestBytes.usedBytes();
     }
 
     private boolean allIdle() {
