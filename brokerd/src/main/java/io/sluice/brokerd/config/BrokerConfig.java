@@ -203,12 +203,6 @@ public final class BrokerConfig {
         return Listeners.interBrokerListener(get(BrokerConfigDef.INTER_BROKER_LISTENER_NAME), listeners());
     }
 
-    /** The inter-broker listener. */
-    public Listeners.Listener interBrokerListener() {
-        String name = interBrokerListenerName();
-        return listeners().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
-    }
-
     /**
      * Everything a start needs beyond single keys: every listener advertisable, no SASL listener yet (SASL is not
      * available: such a listener would run unauthenticated), the TLS key material of every TLS listener readable.

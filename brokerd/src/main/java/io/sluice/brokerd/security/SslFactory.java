@@ -25,7 +25,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -255,10 +254,5 @@ public final class SslFactory {
     /** The certificate this factory presents, described for the start-up log; empty without a keystore. */
     public Optional<String> certificateDescription() {
         return keyManager == null ? Optional.empty() : Optional.of(describe(KeyMaterial.certificate(config)));
-    }
-
-    /** For tests and logs: which files are watched. */
-    public List<Path> watchedFiles() {
-        return KeyMaterial.files(config);
     }
 }

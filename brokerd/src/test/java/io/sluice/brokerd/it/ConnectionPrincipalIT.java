@@ -3,7 +3,6 @@ package io.sluice.brokerd.it;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.ListenerConfig;
-import io.sluice.brokerd.network.NetworkConfig;
 import io.sluice.brokerd.network.NetworkServer;
 import io.sluice.brokerd.network.RequestObserver;
 import io.sluice.brokerd.security.SecurityProtocol;

@@ -194,8 +194,9 @@ class TlsIT {
         Path foreignTruststore = tmp.resolve("foreign-trust.p12");
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
-        ts.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(Files.newInputStream(certs.dir.resolve("foreign-ca.pem"))));
+        try (InputStream in = Files.newInputStream(certs.dir.resolve("foreign-ca.pem"))) {
+            ts.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
         try (OutputStream out = Files.newOutputStream(foreignTruststore)) {
             ts.store(out, TestCerts.PASSWORD.toCharArray());
         }
