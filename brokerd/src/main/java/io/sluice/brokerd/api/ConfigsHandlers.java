@@ -123,9 +123,11 @@ public final class ConfigsHandlers {
             if (res.configurationKeys() != null && !res.configurationKeys().contains(key)) {
                 continue;
             }
+            // Secrets (passwords, an inline private key) are described as Kafka does: sensitive, without a value.
+            boolean sensitive = io.sluice.brokerd.config.BrokerConfigDef.isSensitive(key);
             result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
-                    .setName(key).setValue(brokerConfigs.get(key)).setReadOnly(true).setIsSensitive(false)
-                    .setConfigSource(SOURCE_STATIC_BROKER).setConfigType((byte) 2));
+                    .setName(key).setValue(sensitive ? null : brokerConfigs.get(key)).setReadOnly(true).setIsSensitive(sensitive)
+                    .setConfigSource(SOURCE_STATIC_BROKER).setConfigType(sensitive ? (byte) 9 : (byte) 2));
         }
     }
 

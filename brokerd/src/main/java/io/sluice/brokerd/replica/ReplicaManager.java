@@ -31,8 +31,11 @@ import java.util.function.Consumer;
 public final class ReplicaManager implements TopicRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
-    /** Follower fetch settings and ISR timing. */
-    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes) {
+    /**
+     * Follower fetch settings and ISR timing; followers fetch from the leader's endpoint on {@code interBrokerListener}
+     * (inter.broker.listener.name).
+     */
+    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes, String interBrokerListener) {
     }
 
     private final LogManager logManager;
@@ -294,8 +297,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     public synchronized void onBrokersChanged(MetadataImage image) {
         for (Map.Entry<Integer, ReplicaFetcher> e : fetchers.entrySet()) {
             BrokerRegistration b = image.brokers().get(e.getKey());
-            if (b != null) {
-                e.getValue().updateEndpoint(b.host(), b.port());
+            Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = b == null ? Optional.empty() : b.endpoint(replication.interBrokerListener());
+            if (endpoint.isPresent()) {
+                e.getValue().updateEndpoint(endpoint.get().host(), endpoint.get().port());
             }
         }
     }
@@ -346,9 +350,11 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             log.info("{} has no leader at epoch {} (ISR {}); not fetching", tp, s.leaderEpoch(), s.isr());
             return;
         }
-        Optional<BrokerRegistration> leader = registry.image().broker(s.leader());
+        Optional<io.sluice.brokerd.metadata.Endpoint> leader = registry.image().broker(s.leader())
+                .flatMap(b -> b.endpoint(replication.interBrokerListener()));
         if (leader.isEmpty() || fetchClient == null) {
-            log.warn("{} follows broker {}, which is not registered; not fetching yet", tp, s.leader());
+            log.warn("{} follows broker {}, which is not registered with listener {}; not fetching yet", tp, s.leader(),
+                    replication.interBrokerListener());
             return;
         }
         log.info("{} follower of broker {} at epoch {} from offset {}", tp, s.leader(), s.leaderEpoch(), p.log().logEndOffset());

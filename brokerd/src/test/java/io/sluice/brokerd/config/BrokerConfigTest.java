@@ -117,6 +117,23 @@ class BrokerConfigTest {
     }
 
     @Test
+    void shippedSecureClusterConfigsUseTlsEverywhere() {
+        for (int n = 1; n <= 3; n++) {
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3-secure/broker-" + n + ".yaml"), Map.of());
+            c.checkStartable();
+            assertThat(c.listeners()).hasSize(1);
+            assertThat(c.listeners().get(0).protocol()).isEqualTo(io.sluice.brokerd.security.SecurityProtocol.SSL);
+            assertThat(c.listeners().get(0).port()).isEqualTo(9091 + n);
+            assertThat(c.interBrokerListenerName()).isEqualTo("SSL");
+            io.sluice.brokerd.security.SslConfig ssl = c.listenerSsl("SSL");
+            assertThat(ssl.clientAuth()).isEqualTo(io.sluice.brokerd.security.SslConfig.ClientAuth.REQUIRED);
+            assertThat(ssl.keystoreLocation().toString()).endsWith("cluster-3-secure/certs/broker-" + n + ".pem");
+            assertThat(ssl.principalMapper().map("CN=client,O=Sluice")).contains("client");
+            assertThat(c.controllerConfig().voters()).containsOnlyKeys(1, 2, 3);
+        }
+    }
+
+    @Test
     void quorumSettingsAreCheckedAtStartUp() {
         assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("controller.quorum.voters", "1@127.0.0.1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("controller.quorum.voters");
