@@ -66,7 +66,7 @@ public final class BrokerConfigDef {
         add(ADVERTISED_LISTENERS, null, "host:port",
                 "address clients are told to connect to; empty: the listener (which then must not be 0.0.0.0)",
                 v -> v.isEmpty() || hostPort(v), "host:port");
-        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; ~ is expanded",
+        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; a leading ~ is $HOME (else the JVM's user.home)",
                 v -> !v.isBlank(), "a path");
         add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
         add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",
