@@ -78,12 +78,17 @@ public final class Topics {
 
     /** Whether the topic exists; fails like any other request when the cluster does not answer. */
     public static boolean exists(ClusterConnection c, String topic) {
+        return partitionCount(c, topic) >= 0;
+    }
+
+    /** The topic's partition count; -1 when it does not exist. */
+    public static int partitionCount(ClusterConnection c, String topic) {
         try {
-            Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic);
-            return true;
+            return Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic)
+                    .get(topic).partitions().size();
         } catch (OpsException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
-                return false;
+                return -1;
             }
             throw e;
         }
