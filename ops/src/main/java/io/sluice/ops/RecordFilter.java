@@ -96,6 +96,17 @@ public final class RecordFilter {
         return text;
     }
 
+    /** Filters are equal when written alike (a relative time in one is fixed when it is parsed). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RecordFilter f && f.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
     /** The parsed expression. */
     sealed interface Expr {
         boolean test(Subject s);
