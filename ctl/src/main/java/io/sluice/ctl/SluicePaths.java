@@ -53,6 +53,24 @@ final class SluicePaths {
         return configHome().resolve("sluice").resolve("config.yaml");
     }
 
+    /**
+     * Where --execute writes rollback files: the {@code sluice.rollback.dir} system property, else
+     * $SLUICE_ROLLBACK_DIR, else $XDG_STATE_HOME/sluice/rollback, else ~/.local/state/sluice/rollback.
+     */
+    Path rollbackDir() {
+        String prop = System.getProperty("sluice.rollback.dir");
+        if (prop != null) {
+            return Path.of(expand(prop));
+        }
+        String dir = env.apply("SLUICE_ROLLBACK_DIR");
+        if (dir != null && !dir.isBlank()) {
+            return Path.of(expand(dir));
+        }
+        String state = env.apply("XDG_STATE_HOME");
+        Path base = state != null && !state.isBlank() ? Path.of(expand(state)) : home().resolve(".local").resolve("state");
+        return base.resolve("sluice").resolve("rollback");
+    }
+
     private Path configHome() {
         String xdg = env.apply("XDG_CONFIG_HOME");
         return xdg != null && !xdg.isBlank() ? Path.of(expand(xdg)) : home().resolve(".config");

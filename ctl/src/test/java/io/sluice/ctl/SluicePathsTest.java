@@ -46,6 +46,22 @@ class SluicePathsTest {
     }
 
     @Test
+    void rollbackFilesGoToTheStateDirectoryUnlessAVariableSaysOtherwise() {
+        String saved = System.clearProperty("sluice.rollback.dir");
+        try {
+            assertThat(with(Map.of("HOME", home.toString())).rollbackDir()).isEqualTo(home.resolve(".local/state/sluice/rollback"));
+            assertThat(with(Map.of("HOME", home.toString(), "XDG_STATE_HOME", "~/state")).rollbackDir())
+                    .isEqualTo(home.resolve("state/sluice/rollback"));
+            assertThat(with(Map.of("HOME", home.toString(), "SLUICE_ROLLBACK_DIR", "/srv/rollback")).rollbackDir())
+                    .isEqualTo(Path.of("/srv/rollback"));
+        } finally {
+            if (saved != null) {
+                System.setProperty("sluice.rollback.dir", saved);
+            }
+        }
+    }
+
+    @Test
     void pathPropertiesOfProfilesAndMinusXAreExpanded() {
         Map<String, String> out = with(Map.of("HOME", home.toString())).expandPathProperties(Map.of(
                 "ssl.truststore.location", "~/ca.jks", "sasl.jaas.config", "~/not-a-path", "security.protocol", "SSL"));

@@ -80,7 +80,7 @@ class ReassignmentIT {
         try (VerifyingProducer producer = new VerifyingProducer(cluster.bootstrap(), "moving", 3, "m")) {
             producer.awaitMoreAcked(3_000, Duration.ofSeconds(60));
             SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "moving:0",
-                    "--replicas", newcomer + "," + before.get(1), "--wait");
+                    "--replicas", newcomer + "," + before.get(1), "--wait", "--execute");
             assertThat(move.exit()).as(move.out() + move.err()).isZero();
             producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
             producer.stop();
@@ -115,7 +115,7 @@ class ReassignmentIT {
         // Skew it: every partition onto broker 1.
         for (int p = 0; p < 6; p++) {
             SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "skewed:" + p,
-                    "--replicas", "1", "--wait");
+                    "--replicas", "1", "--wait", "--execute");
             assertThat(move.exit()).as(move.out() + move.err()).isZero();
         }
         SluiceCommandsIT.Run plan = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "balance", "skewed", "-o", "json");
