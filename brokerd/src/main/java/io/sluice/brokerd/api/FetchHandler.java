@@ -1,6 +1,7 @@
 package io.sluice.brokerd.api;
 
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.ReadResult;
 import io.sluice.brokerd.metadata.TopicInfo;
@@ -12,6 +13,7 @@ import io.sluice.brokerd.network.FileRegionRecords;
 import io.sluice.brokerd.network.RequestContext;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -34,6 +36,9 @@ import java.util.concurrent.CompletableFuture;
  * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
  * until an append wakes it or {@code max.wait.ms} passes. Reads run on the event loop (through the request's inline
  * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
+ * A follower that is out of the ISR and fetches a replica its topic's {@code leader.replication.throttled.replicas}
+ * names for this broker gets no records for it while the {@link ReplicationQuota} is overdrawn (as in Kafka: the
+ * partition is answered empty, not with an error), and the bytes it is sent are taken from the quota.
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
@@ -42,9 +47,12 @@ public final class FetchHandler implements ApiHandler {
     private final DelayedFetches delayed;
 
     private final BrokerMetrics metrics;
+    private final ReplicationQuota leaderQuota;
 
-    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics) {
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
+                        ReplicationQuota leaderQuota) {
         this.metrics = metrics;
+        this.leaderQuota = leaderQuota;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
@@ -54,14 +62,19 @@ public final class FetchHandler implements ApiHandler {
         apis.register(ApiKeys.FETCH, 4, 18, this);
     }
 
-    /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
+    /**
+     * The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric,
+     * {@code throttledBytes} (sent to a follower for throttled replicas) the leader's replication quota.
+     */
     private record Attempt(FetchResponseData response, long bytes, boolean hasError, boolean fromFollower, List<TopicPartition> partitions,
-                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices) {
+                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices,
+                           long throttledBytes) {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
     private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
         if (a.fromFollower()) {
+            leaderQuota.record(a.throttledBytes());
             result.complete(a.response());
             return;
         }
@@ -132,6 +145,8 @@ public final class FetchHandler implements ApiHandler {
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
+        long throttledBytes = 0;
+        boolean quotaExceeded = follower && leaderQuota.isExceeded();
         for (FetchRequestData.FetchTopic ft : req.topics()) {
             Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
             FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
@@ -150,9 +165,15 @@ public final class FetchHandler implements ApiHandler {
                 } else if (follower && !replicas.onFollowerFetch(leader.log().topicPartition(), replicaId, fp.fetchOffset(), nowMs)) {
                     pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     hasError = true;
+                } else if (quotaExceeded && throttled(topic.get(), leader.log().topicPartition(), replicaId)) {
+                    PartitionLog pl = leader.log();
+                    watched.add(pl.topicPartition());
+                    pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+                            .setLogStartOffset(pl.logStartOffset());
                 } else {
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
+                    boolean throttled = follower && throttled(topic.get(), pl.topicPartition(), replicaId);
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
@@ -165,6 +186,7 @@ public final class FetchHandler implements ApiHandler {
                             bytesByTopic.merge(pl.topicPartition().topic(), (long) r.slice().sizeBytes(), Long::sum);
                             slices.add(java.util.Map.entry(pl.topicPartition().topic(), r.slice()));
                             remaining -= r.slice().sizeBytes();
+                            throttledBytes += throttled ? r.slice().sizeBytes() : 0;
                         }
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
@@ -176,7 +198,18 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices);
+        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices, throttledBytes);
+    }
+
+    /**
+     * Whether {@code follower}'s fetch of {@code tp} is throttled on this leader: the topic names the replica on this
+     * broker in leader.replication.throttled.replicas and the follower is not in the ISR (Kafka never throttles an
+     * in-sync replica).
+     */
+    private boolean throttled(TopicInfo topic, TopicPartition tp, int follower) {
+        String replicas = topic.configOverrides().get(TopicConfigDef.LEADER_REPLICATION_THROTTLED_REPLICAS);
+        return replicas != null && ReplicationQuota.lists(replicas, tp.partition(), this.replicas.nodeId())
+                && !this.replicas.state(tp).map(s -> s.isr().contains(follower)).orElse(false);
     }
 
     /**
