@@ -31,19 +31,20 @@ import java.util.Map;
                 + "is \"utf8\", or \"base64\" for bytes that are not UTF-8, and null with a null key or value. "
                 + "sluice produce --format json reads these lines back unchanged. With --count: {\"topic\", \"scanned\", \"matched\"}.",
                 "",
-                "Filter expressions (--filter): a small language rather than bare JSON paths, because records are found by key "
-                        + "and header as often as by a field of a JSON value, and values are not always JSON.",
-                "  Fields: key, value (UTF-8 text; undecodable bytes read as U+FFFD), key.PATH / value.PATH (a JSON path "
+                "Filter expressions (--filter):",
+                "A small language rather than bare JSON paths, because records are found by key and header as often as by "
+                        + "a field of a JSON value, and values are not always JSON.",
+                "Fields: key, value (UTF-8 text; undecodable bytes read as U+FFFD), key.PATH / value.PATH (a JSON path "
                         + "into a JSON key or value: value.order.id, value.items[0].sku, value[\"a b\"]), header.NAME or "
                         + "header[\"NAME\"] (true when any header of that name matches: keys may repeat), partition, offset, "
                         + "timestamp (epoch ms; compared with a string, the string is a time such as \"-1h\" or "
                         + "\"2024-05-01T12:00:00Z\").",
-                "  Tests: == != < <= > >= against \"string\", 'string', numbers, true, false, null; ~ \"REGEX\" (found "
+                "Tests: == != < <= > >= against \"string\", 'string', numbers, true, false, null; ~ \"REGEX\" (found "
                         + "anywhere; ^$ anchor, (?i) ignores case); contains \"TEXT\"; a field alone tests presence "
                         + "(header.trace, value.error). Text that reads as a number compares as one; other mixed types "
                         + "never match (!= does).",
-                "  Logic: and (&&), or (||), not (!), parentheses; and binds tighter than or.",
-                "  Example: --filter 'value.status == \"FAILED\" and header.source != \"replay\" and timestamp > \"-1h\"'"},
+                "Logic: and (&&), or (||), not (!), parentheses; and binds tighter than or.",
+                "Example: --filter 'value.status == \"FAILED\" and header.source != \"replay\" and timestamp > \"-1h\"'"},
         description = {"Print records from a topic; stops at the end unless --follow.",
                 "--from and --to take offsets or times (@EPOCH_MS, RFC 3339 such as 2024-05-01T12:00:00Z, a date, "
                         + "-1h/-30m/-2d ago, now); the range is half-open: --to is the first offset or time not read.",

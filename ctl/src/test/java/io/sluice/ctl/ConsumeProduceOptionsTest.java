@@ -56,7 +56,7 @@ class ConsumeProduceOptionsTest {
     @Test
     void helpDocumentsTheFilterLanguageAndTheJsonRoundTrip() {
         Run consume = sluice("consume", "--help");
-        assertThat(consume.out()).contains("--filter=EXPR").contains("--to=WHERE").contains("Filter expressions (--filter)")
+        assertThat(consume.out()).contains("--filter=EXPR").contains("--to=WHERE").contains("Filter expressions (--filter):")
                 .contains("JSON path into a JSON key or value").contains("--count").contains("-n, --num=N");
         Run produce = sluice("produce", "--help");
         assertThat(produce.out()).contains("--keep-partition").contains("--format json reads what sluice consume -o json prints");
