@@ -40,8 +40,11 @@ public final class ByteRate {
         return (long) bytes;
     }
 
-    /** {@code 52428800} as "50.0 MiB"; bytes under 1 KiB as "512 B". */
+    /** Binary units: "512 B", "3.5 MiB" (one decimal below 10), "50 MiB"; "-" for a negative (unknown) size. */
     public static String bytes(long b) {
+        if (b < 0) {
+            return "-";
+        }
         if (b < 1024) {
             return b + " B";
         }
@@ -52,6 +55,6 @@ public final class ByteRate {
             v /= 1024;
             u++;
         }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
     }
 }

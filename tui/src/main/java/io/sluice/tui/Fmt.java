@@ -38,20 +38,7 @@ final class Fmt {
 
     /** Bytes in B, KiB, MiB, GiB, TiB; "-" for negative (unknown). */
     static String bytes(long b) {
-        if (b < 0) {
-            return "-";
-        }
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = b;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+        return io.sluice.ops.ByteRate.bytes(b);
     }
 
     /** A duration like 45s, 3m05s, 2h10m, 4d03h; "-" for negative (unknown). */
