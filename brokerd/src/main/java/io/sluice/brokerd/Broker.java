@@ -19,6 +19,7 @@ import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
 import io.sluice.brokerd.group.LogOffsetStore;
+import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.metrics.BrokerMetrics;
@@ -42,6 +43,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,8 +70,14 @@ public final class Broker implements AutoCloseable {
     private final QuorumController controller;
     /** ISR proposals wait for the controller: never on the scheduler or a request thread. */
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
-    /** Loads and unloads groups as __consumer_offsets leadership moves. */
+    /** Tells the group coordinator about __consumer_offsets leadership moves (off the replica manager's lock). */
     private final ExecutorService groupLoader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-group-loader", true));
+    /**
+     * Reads __consumer_offsets partitions into the coordinator, one at a time. Never interrupted: an interrupt in a
+     * FileChannel read closes the segment's channel; on shutdown queued loads are dropped and the running one waited for.
+     */
+    private final ThreadPoolExecutor groupLoads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(), new DefaultThreadFactory("sluice-group-load", true));
     /** Completes offset writes once replicated (outside the purgatory's locks; see LogOffsetStore). */
     private final ExecutorService offsetWrites = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-offset-writes", true));
     private ReplicaManager replicaManager;
@@ -129,6 +137,7 @@ public final class Broker implements AutoCloseable {
             }
             isrExecutor.shutdownNow();
             groupLoader.shutdownNow();
+            stopGroupLoads();
             offsetWrites.shutdownNow();
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
@@ -147,7 +156,8 @@ public final class Broker implements AutoCloseable {
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(System.currentTimeMillis()), config.cleanerBackoffMs(),
+        LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
+        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
@@ -249,10 +259,11 @@ public final class Broker implements AutoCloseable {
         replicas.addAppendListener(delayedProduces::onAppend);
 
         // The coordinator serves the groups of the __consumer_offsets partitions this broker leads, loading a
-        // partition's groups when it becomes leader (on its own thread: loading reads the log).
+        // partition's groups when it becomes leader (on its own thread: loading reads the log; the partition's
+        // groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile, the others are served).
         LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions(), delayedProduces,
                 config.offsetsCommitTimeoutMs(), offsetWrites);
-        GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets);
+        GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets, groupLoads);
         groups.claimNone();
         replicas.addLeadershipListener((tp, leader) -> {
             if (tp.topic().equals(LogOffsetStore.TOPIC)) {
@@ -300,6 +311,12 @@ public final class Broker implements AutoCloseable {
         void set(BrokerIdentity identity) {
             this.identity = identity;
         }
+    }
+
+    /** Drops the loads not started yet; the running one ends on its own (see {@link #groupLoads}). */
+    private void stopGroupLoads() {
+        groupLoads.getQueue().clear();
+        groupLoads.shutdown();
     }
 
     private static void pollGroups(GroupCoordinator groups, Clock clock) {
@@ -428,6 +445,7 @@ public final class Broker implements AutoCloseable {
         interBroker.close();
         isrExecutor.shutdownNow();
         groupLoader.shutdownNow();
+        stopGroupLoads();
         offsetWrites.shutdownNow();
         requestExecutor.shutdown();
         scheduler.shutdown();
@@ -436,6 +454,7 @@ public final class Broker implements AutoCloseable {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
                 log.warn("Request threads still busy after {} ms; closing the logs anyway", config.shutdownTimeoutMs());
             }
+            groupLoads.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

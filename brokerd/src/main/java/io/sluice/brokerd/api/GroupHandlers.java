@@ -343,9 +343,11 @@ public final class GroupHandlers {
                 .setMetadata(o == null ? "" : o.metadata()).setErrorCode(e.code());
     }
 
+    /** ListGroups: the groups of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS too while one loads (Kafka's answer). */
     ApiMessage listGroups(ListGroupsRequestData req) {
         Set<String> states = new HashSet<>(req.statesFilter());
-        ListGroupsResponseData resp = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
+        Errors loading = coordinator.isLoading() ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NONE;
+        ListGroupsResponseData resp = new ListGroupsResponseData().setErrorCode(loading.code());
         boolean classicWanted = req.typesFilter().isEmpty() || req.typesFilter().stream().anyMatch(t -> t.equalsIgnoreCase("classic"));
         if (!classicWanted) {
             return resp;

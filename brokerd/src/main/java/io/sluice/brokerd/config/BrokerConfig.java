@@ -230,6 +230,11 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.CLEANER_BACKOFF_MS));
     }
 
+    /** log.cleaner.dedupe.buffer.size: most bytes the cleaner's key map takes. */
+    public long cleanerDedupeBufferBytes() {
+        return Long.parseLong(get(BrokerConfigDef.CLEANER_DEDUPE_BUFFER_SIZE));
+    }
+
     public boolean fsyncAlways() {
         return get(BrokerConfigDef.FSYNC).equals("always");
     }

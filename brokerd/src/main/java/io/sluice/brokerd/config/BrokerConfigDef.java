@@ -34,6 +34,7 @@ public final class BrokerConfigDef {
     public static final String METRICS_LISTENER = "metrics.listener";
     public static final String METRICS_PER_PARTITION = "metrics.per.partition";
     public static final String CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -96,6 +97,9 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
                 BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(CLEANER_DEDUPE_BUFFER_SIZE, "134217728", "bytes", "most memory the cleaner's key map takes (24 bytes a "
+                + "key, sized to the keys of the log being cleaned, at most 2 GiB used); a log with more keys than fit is "
+                + "compacted in several passes", v -> longAtLeast(v, 1024), "an integer >= 1024");
         add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(GROUP_MIN_SESSION_TIMEOUT_MS, "6000", "ms", "shortest session timeout a group member may ask for",
@@ -222,8 +226,12 @@ public final class BrokerConfigDef {
     }
 
     private static boolean positiveLong(String v) {
+        return longAtLeast(v, 1);
+    }
+
+    private static boolean longAtLeast(String v, long min) {
         try {
-            return Long.parseLong(v) >= 1;
+            return Long.parseLong(v) >= min;
         } catch (NumberFormatException e) {
             return false;
         }

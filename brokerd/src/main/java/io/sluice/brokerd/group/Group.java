@@ -37,6 +37,11 @@ final class Group {
         this.emptySinceMs = nowMs;
     }
 
+    /** A static member's request under an outdated member id (a newer instance took its place). */
+    boolean isFenced(String instanceId, String memberId) {
+        return instanceId != null && !memberId.equals(staticMembers.get(instanceId));
+    }
+
     boolean allMembersJoined() {
         return pendingMembers.isEmpty() && members.values().stream().allMatch(m -> m.awaitingJoin != null);
     }

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
 
 /**
  * {@link OffsetStore} over the compacted internal topic {@code __consumer_offsets}. Like Kafka, the topic is created
@@ -150,12 +149,13 @@ public final class LogOffsetStore implements OffsetStore {
     }
 
     @Override
-    public void forEachRecord(int partition, BiConsumer<byte[], byte[]> action) {
+    public void forEachRecord(int partition, Replay replay) {
         if (registry.topic(TOPIC).isEmpty()) {
             return;
         }
         replicas.leaderLog(new TopicPartition(TOPIC, partition))
                 .orElseThrow(() -> new IllegalStateException("this broker does not lead " + TOPIC + "-" + partition))
-                .forEachRecord(kv -> action.accept(kv.key(), kv.value()));
+                .forEachRecord(kv -> replay.record(kv.offset(), kv.key(), kv.value()),
+                        (base, last, cause) -> replay.unreadableBatch(base, last, cause.toString()));
     }
 }

@@ -44,34 +44,86 @@ final class OffsetRecords {
         return b.putLong(o.commitTimestampMs()).array();
     }
 
-    /** Null when the key is not an offset key of a version this broker knows. */
+    /**
+     * Decodes an offset key; throws {@link IllegalArgumentException} naming what is wrong when the bytes are not one
+     * (too short, an unknown version, a missing group or topic, trailing bytes). Reads nothing past the array.
+     */
     static Key decodeKey(byte[] key) {
-        ByteBuffer b = ByteBuffer.wrap(key);
-        if (b.getShort() != KEY_VERSION) {
-            return null;
+        if (key == null) {
+            throw new IllegalArgumentException("the record has no key");
         }
-        String group = string(b);
-        String topic = string(b);
-        return new Key(group, new TopicPartition(topic, b.getInt()));
+        ByteBuffer b = ByteBuffer.wrap(key);
+        short version = readShort(b, "key version");
+        if (version != KEY_VERSION) {
+            throw new IllegalArgumentException("unknown key version " + version);
+        }
+        String group = requiredString(b, "group id");
+        String topic = requiredString(b, "topic");
+        int partition = readInt(b, "partition");
+        requireEnd(b, "key");
+        return new Key(group, new TopicPartition(topic, partition));
     }
 
+    /** Decodes an offset value; throws {@link IllegalArgumentException} naming what is wrong when it is not one. */
     static CommittedOffset decodeValue(byte[] value) {
         ByteBuffer b = ByteBuffer.wrap(value);
-        short version = b.getShort();
+        short version = readShort(b, "value version");
         if (version != VALUE_VERSION) {
-            throw new IllegalStateException("unknown offset record version " + version);
+            throw new IllegalArgumentException("unknown value version " + version);
         }
-        long offset = b.getLong();
-        int epoch = b.getInt();
-        String metadata = string(b);
-        return new CommittedOffset(offset, epoch, metadata, b.getLong());
+        long offset = readLong(b, "offset");
+        int epoch = readInt(b, "leader epoch");
+        String metadata = string(b, "metadata");
+        long commitTimestampMs = readLong(b, "commit timestamp");
+        requireEnd(b, "value");
+        return new CommittedOffset(offset, epoch, metadata, commitTimestampMs);
     }
 
-    private static String string(ByteBuffer b) {
-        short len = b.getShort();
-        if (len < 0) {
+    private static void need(ByteBuffer b, int bytes, String what) {
+        if (b.remaining() < bytes) {
+            throw new IllegalArgumentException("truncated at the " + what + " (" + b.remaining() + " of " + bytes + " bytes left)");
+        }
+    }
+
+    private static short readShort(ByteBuffer b, String what) {
+        need(b, 2, what);
+        return b.getShort();
+    }
+
+    private static int readInt(ByteBuffer b, String what) {
+        need(b, 4, what);
+        return b.getInt();
+    }
+
+    private static long readLong(ByteBuffer b, String what) {
+        need(b, 8, what);
+        return b.getLong();
+    }
+
+    private static void requireEnd(ByteBuffer b, String what) {
+        if (b.hasRemaining()) {
+            throw new IllegalArgumentException(b.remaining() + " bytes after the end of the " + what);
+        }
+    }
+
+    private static String requiredString(ByteBuffer b, String what) {
+        String s = string(b, what);
+        if (s == null) {
+            throw new IllegalArgumentException("no " + what);
+        }
+        return s;
+    }
+
+    /** An int16 length (-1: null) and that many UTF-8 bytes. */
+    private static String string(ByteBuffer b, String what) {
+        short len = readShort(b, what + " length");
+        if (len == -1) {
             return null;
         }
+        if (len < 0) {
+            throw new IllegalArgumentException("negative " + what + " length " + len);
+        }
+        need(b, len, what);
         byte[] s = new byte[len];
         b.get(s);
         return new String(s, StandardCharsets.UTF_8);

@@ -4,7 +4,6 @@ import io.sluice.brokerd.log.RecordBatchBuilder;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * Where the coordinator keeps committed offsets: the partitions of the compacted internal topic
@@ -25,6 +24,21 @@ public interface OffsetStore {
      */
     CompletableFuture<Void> append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs);
 
-    /** Replays every record of {@code partition} in offset order (value null for tombstones). */
-    void forEachRecord(int partition, BiConsumer<byte[], byte[]> action);
+    /** What a replay of a partition hands over, in offset order. */
+    interface Replay {
+        /** One record; {@code value} null for a tombstone. */
+        void record(long offset, byte[] key, byte[] value);
+
+        /**
+         * A batch whose records could not be read at all (bytes past a valid CRC that are not records); the replay
+         * goes on after it.
+         */
+        void unreadableBatch(long baseOffset, long lastOffset, String reason);
+    }
+
+    /**
+     * Replays every record of {@code partition} (this broker's log, as its leader). Reads the log: the coordinator
+     * calls it off its lock and off network threads.
+     */
+    void forEachRecord(int partition, Replay replay);
 }

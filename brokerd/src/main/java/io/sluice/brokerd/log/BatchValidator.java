@@ -82,6 +82,29 @@ final class BatchValidator {
         return Outcome.ok(count);
     }
 
+    /**
+     * Checks batches a follower copies from its leader, which validated them when it appended them: framing, magic
+     * and CRC only. A compacted batch may hold fewer records than its offset range (none at all when only its header
+     * was kept), so the record count is only checked to fit that range.
+     */
+    static Outcome validateReplicated(ByteBuffer buf) {
+        int count = 0;
+        for (int pos = buf.position(); pos < buf.limit(); count++) {
+            if (!isIntact(buf, pos)) {
+                return Outcome.fail(AppendError.CORRUPT_MESSAGE, "replicated record batch at byte " + (pos - buf.position())
+                        + " is truncated, not v2 or fails its CRC");
+            }
+            int recordCount = RecordBatchHeader.recordCount(buf, pos);
+            int lastOffsetDelta = RecordBatchHeader.lastOffsetDelta(buf, pos);
+            if (lastOffsetDelta < 0 || recordCount < 0 || recordCount > lastOffsetDelta + 1L) {
+                return Outcome.fail(AppendError.CORRUPT_MESSAGE, "replicated record batch claims " + recordCount
+                        + " records over lastOffsetDelta " + lastOffsetDelta);
+            }
+            pos += RecordBatchHeader.totalSize(buf, pos);
+        }
+        return Outcome.ok(count);
+    }
+
     /** True when the bytes at {@code pos} hold a complete batch with a valid CRC (recovery). */
     static boolean isIntact(ByteBuffer buf, int pos) {
         int remaining = buf.limit() - pos;

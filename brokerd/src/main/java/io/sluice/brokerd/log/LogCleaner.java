@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,16 +20,32 @@ import java.util.Map;
  * <p>
  * A pass runs when the dirty part (segments not cleaned since this broker started, excluding the active one and
  * those younger than {@code min.compaction.lag.ms}) is at least {@code min.cleanable.dirty.ratio} of the cleanable
- * bytes. Each segment is rewritten one for one under the same base offset:
+ * bytes. It maps each key of the dirty part to the offset of its newest record in a {@link CleanerOffsetMap} bounded
+ * by {@code log.cleaner.dedupe.buffer.size}; when the map fills up, the pass stops mapping at that record, cleans
+ * the log up to it, and the next pass maps on from there (as Kafka's cleaner does), so a log with more keys than
+ * the map holds is compacted in several passes. A record goes when the map holds a newer offset for its key, or
+ * when it is a tombstone (null value) older than {@code delete.retention.ms} in the mapped part.
+ * <p>
+ * Each batch keeps its header fields ({@link BatchRewriter}): base offset, leader epoch, codec (re-compressed with
+ * it), timestamp type, producer fields. A batch whose records all went is dropped, except its header stays (record
+ * count 0) when it is its producer's last batch (the idempotent-producer state is rebuilt from batch headers, as in
+ * Kafka) or the first batch of a leader epoch (the leader-epoch cache is rebuilt from batch headers at start-up: the
+ * epoch must neither vanish nor move; Kafka keeps it in the checkpoint file instead).
+ * <p>
+ * Each segment is rewritten one for one under the same base offset:
  * <pre>
  *   write X.log.cleaned, fsync  ->  rename to X.log.swap  ->  rename old X.* to X.*.deleted  ->  rename X.log.swap to X.log
  * </pre>
  * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link PartitionLog}
- * replaces X.log with X.log.swap and rebuilds its indexes). Rewritten batches are uncompressed and carry no producer id.
- * Runs on the cleaner thread; segment swaps happen under the log's lock.
+ * replaces X.log with X.log.swap and rebuilds its indexes).
+ * <p>
+ * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
+ * swaps happen under the log's lock.
  */
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
+    /** Kafka's default {@code log.cleaner.dedupe.buffer.size}: 128 MiB. */
+    public static final long DEFAULT_DEDUPE_BUFFER_BYTES = 128L * 1024 * 1024;
 
     /** Test hook called after each durable step of a swap; a test throws from it to simulate a crash there. */
     public interface StepHook {
@@ -39,15 +54,70 @@ public final class LogCleaner {
         StepHook NONE = step -> { };
     }
 
-    private LogCleaner() {
+    private final long dedupeBufferBytes;
+
+    /**
+     * @param dedupeBufferBytes log.cleaner.dedupe.buffer.size: most memory a pass's key map takes (each key
+     *                          {@value CleanerOffsetMap#BYTES_PER_ENTRY} bytes; at most 2 GiB are used)
+     */
+    public LogCleaner(long dedupeBufferBytes) {
+        if (dedupeBufferBytes < 2 * CleanerOffsetMap.BYTES_PER_ENTRY) {
+            throw new IllegalArgumentException("log.cleaner.dedupe.buffer.size " + dedupeBufferBytes + " holds no key");
+        }
+        this.dedupeBufferBytes = dedupeBufferBytes;
     }
 
-    /** Cleans {@code pl} if it is compacted and dirty enough; returns the number of segments rewritten. */
-    public static int maybeClean(PartitionLog pl, long nowMs, StepHook hook) {
+    /**
+     * Cleans {@code pl} if it is compacted and dirty enough, in as many passes as its keys need; returns the number
+     * of segments rewritten.
+     */
+    public int maybeClean(PartitionLog pl, long nowMs, StepHook hook) {
         LogConfig cfg = pl.config();
         if (!cfg.compact() || pl.isFailed()) {
             return 0;
         }
+        int rewritten = 0;
+        int passes = 0;
+        CleanerOffsetMap map = null;
+        try {
+            while (true) {
+                List<Segment> cleanable = cleanableSegments(pl, cfg, nowMs);
+                if (!dirtyEnough(pl, cleanable, cfg)) {
+                    break;
+                }
+                long firstDirty = pl.cleanedUpTo();
+                if (map == null) {
+                    map = CleanerOffsetMap.sized(dedupeBufferBytes, dirtyOffsets(cleanable, firstDirty));
+                } else {
+                    map.clear();
+                }
+                long end = cleanable.get(cleanable.size() - 1).nextOffset();
+                long mappedTo = buildOffsetMap(cleanable, firstDirty, map);
+                if (mappedTo <= firstDirty) {
+                    throw new IllegalStateException("the cleaner's offset map took no key of " + pl.topicPartition()
+                            + " after offset " + firstDirty);
+                }
+                rewritten += cleanSegments(pl, cleanable, new Pass(map, mappedTo, nowMs - cfg.deleteRetentionMs(),
+                        pl.producerLastOffsets()), nowMs, hook);
+                pl.markCleanedUpTo(mappedTo);
+                passes++;
+                if (mappedTo >= end) {
+                    break;
+                }
+                log.info("Cleaner offset map of {} is full ({} keys, {} bytes): cleaned up to offset {} of {}; mapping on",
+                        pl.topicPartition(), map.size(), map.sizeBytes(), mappedTo, end);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("compacting " + pl.topicPartition(), e);
+        }
+        if (passes > 0) {
+            log.info("Compacted {}: {} segments rewritten in {} passes", pl.topicPartition(), rewritten, passes);
+        }
+        return rewritten;
+    }
+
+    /** The inactive segments from the first on that are older than min.compaction.lag.ms. */
+    private static List<Segment> cleanableSegments(PartitionLog pl, LogConfig cfg, long nowMs) {
         List<Segment> cleanable = new ArrayList<>();
         long lagLimitMs = nowMs - cfg.minCompactionLagMs();
         for (Segment s : pl.inactiveSegments()) {
@@ -56,9 +126,10 @@ public final class LogCleaner {
             }
             cleanable.add(s);
         }
-        if (cleanable.isEmpty()) {
-            return 0;
-        }
+        return cleanable;
+    }
+
+    private static boolean dirtyEnough(PartitionLog pl, List<Segment> cleanable, LogConfig cfg) {
         long total = 0;
         long dirty = 0;
         for (Segment s : cleanable) {
@@ -67,80 +138,138 @@ public final class LogCleaner {
                 dirty += s.committedSizeBytes();
             }
         }
-        if (total == 0 || dirty == 0 || (double) dirty / total < cfg.minCleanableDirtyRatio()) {
-            return 0;
-        }
-        try {
-            Map<ByteBuffer, Long> latest = latestOffsets(cleanable);
-            long tombstoneLimitMs = nowMs - cfg.deleteRetentionMs();
-            int rewritten = 0;
-            for (Segment s : cleanable) {
-                Path cleaned = writeCleaned(pl.dir(), s, latest, tombstoneLimitMs);
-                hook.after("cleaned-written");
-                if (pl.swapIn(s, cleaned, nowMs, hook)) {
-                    rewritten++;
-                }
-            }
-            pl.markCleanedUpTo(cleanable.get(cleanable.size() - 1).nextOffset());
-            log.info("Compacted {}: {} segments rewritten, {} keys", pl.topicPartition(), rewritten, latest.size());
-            return rewritten;
-        } catch (IOException e) {
-            throw new UncheckedIOException("compacting " + pl.topicPartition(), e);
-        }
+        return total > 0 && dirty > 0 && (double) dirty / total >= cfg.minCleanableDirtyRatio();
     }
 
-    /** Key -> offset of its last record in the cleanable segments. */
-    private static Map<ByteBuffer, Long> latestOffsets(List<Segment> segments) throws IOException {
-        Map<ByteBuffer, Long> latest = new HashMap<>();
+    /** Offsets at or above {@code firstDirty} in the segments: an upper bound on the keys to map. */
+    private static long dirtyOffsets(List<Segment> cleanable, long firstDirty) {
+        long n = 0;
+        for (Segment s : cleanable) {
+            n += Math.max(0, s.nextOffset() - Math.max(s.baseOffset, firstDirty));
+        }
+        return n;
+    }
+
+    /**
+     * Maps key -> offset of its last record from {@code firstDirty} on, until the map is full. Returns the offset
+     * the mapping stopped at (exclusive): the end of the segments, or the first record whose key did not fit.
+     */
+    private static long buildOffsetMap(List<Segment> segments, long firstDirty, CleanerOffsetMap map) throws IOException {
         for (Segment s : segments) {
+            if (s.nextOffset() <= firstDirty) {
+                continue;
+            }
             for (int pos = 0; pos < s.committedSizeBytes(); ) {
                 ByteBuffer batch = s.readBatch(pos);
                 pos += batch.limit();
-                if (RecordBatchHeader.isControl(batch, 0)) {
+                if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < firstDirty) {
                     continue;
                 }
                 for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
-                    if (kv.key() != null) {
-                        latest.put(ByteBuffer.wrap(kv.key()), kv.offset());
+                    if (kv.key() != null && kv.offset() >= firstDirty && !map.put(kv.key(), kv.offset())) {
+                        return kv.offset();
                     }
                 }
             }
         }
-        return latest;
+        return segments.get(segments.size() - 1).nextOffset();
     }
 
-    private static Path writeCleaned(Path dir, Segment s, Map<ByteBuffer, Long> latest, long tombstoneLimitMs) throws IOException {
+    /**
+     * What one pass decides with: the key map, the offset mapping stopped at, the tombstone horizon, the last batch
+     * of every live idempotent producer (producer id -> its last offset), and the newest leader epoch met so far in
+     * the segments rewritten (they are a prefix of the log, walked in order).
+     */
+    private static final class Pass {
+        final CleanerOffsetMap map;
+        final long mappedTo;
+        final long tombstoneLimitMs;
+        final Map<Long, Long> producerLastOffsets;
+        int newestEpoch = -1;
+
+        Pass(CleanerOffsetMap map, long mappedTo, long tombstoneLimitMs, Map<Long, Long> producerLastOffsets) {
+            this.map = map;
+            this.mappedTo = mappedTo;
+            this.tombstoneLimitMs = tombstoneLimitMs;
+            this.producerLastOffsets = producerLastOffsets;
+        }
+
+        /** Whether the record stays: no newer record of its key is mapped, and it is no expired mapped tombstone. */
+        boolean keeps(BatchRecords.FullRecord r) {
+            if (r.key() == null) {
+                return true;
+            }
+            boolean superseded = map.get(r.key()) > r.offset();
+            boolean expiredTombstone = r.value() == null && r.offset() < mappedTo && r.timestampMs() < tombstoneLimitMs;
+            return !superseded && !expiredTombstone;
+        }
+
+        /** Whether the header of the batch stays when none of its records do; call once per batch, in log order. */
+        boolean keepsHeader(ByteBuffer batch) {
+            int epoch = RecordBatchHeader.leaderEpoch(batch, 0);
+            boolean startsEpoch = epoch >= 0 && epoch > newestEpoch;
+            newestEpoch = Math.max(newestEpoch, epoch);
+            long producerId = RecordBatchHeader.producerId(batch, 0);
+            boolean producersLast = producerId >= 0
+                    && producerLastOffsets.getOrDefault(producerId, -1L) == RecordBatchHeader.lastOffset(batch, 0);
+            return startsEpoch || producersLast;
+        }
+    }
+
+    /** Rewrites the segments holding mapped offsets; returns how many were swapped in. */
+    private static int cleanSegments(PartitionLog pl, List<Segment> cleanable, Pass pass, long nowMs, StepHook hook)
+            throws IOException {
+        int rewritten = 0;
+        for (Segment s : cleanable) {
+            if (s.baseOffset >= pass.mappedTo) {
+                break;
+            }
+            Path cleaned = writeCleaned(pl.dir(), s, pass);
+            hook.after("cleaned-written");
+            if (pl.swapIn(s, cleaned, nowMs, hook)) {
+                rewritten++;
+            }
+        }
+        return rewritten;
+    }
+
+    private static Path writeCleaned(Path dir, Segment s, Pass pass) throws IOException {
         Path cleaned = dir.resolve(Segment.fileName(s.baseOffset) + ".log.cleaned");
         try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int pos = 0; pos < s.committedSizeBytes(); ) {
                 ByteBuffer batch = s.readBatch(pos);
                 pos += batch.limit();
-                if (RecordBatchHeader.isControl(batch, 0)) {
-                    continue;
-                }
-                List<BatchRecords.FullRecord> kept = new ArrayList<>();
-                for (BatchRecords.FullRecord r : BatchRecords.fullRecords(batch)) {
-                    if (r.key() == null) {
-                        kept.add(r);
-                        continue;
-                    }
-                    boolean newest = latest.getOrDefault(ByteBuffer.wrap(r.key()), -1L) == r.offset();
-                    boolean expiredTombstone = r.value() == null && r.timestampMs() < tombstoneLimitMs;
-                    if (newest && !expiredTombstone) {
-                        kept.add(r);
-                    }
-                }
-                if (!kept.isEmpty()) {
-                    ByteBuffer rebuilt = RecordBatchBuilder.rebuild(kept);
-                    while (rebuilt.hasRemaining()) {
-                        out.write(rebuilt);
-                    }
+                ByteBuffer kept = cleanBatch(batch, pass);
+                while (kept != null && kept.hasRemaining()) {
+                    out.write(kept);
                 }
             }
             out.force(true);
         }
         return cleaned;
+    }
+
+    /** What stays of one batch: itself, a rewritten batch, its empty header, or nothing (null). */
+    private static ByteBuffer cleanBatch(ByteBuffer batch, Pass pass) throws IOException {
+        boolean keepsHeader = pass.keepsHeader(batch);
+        if (RecordBatchHeader.isControl(batch, 0)) {
+            return batch;
+        }
+        List<BatchRecords.FullRecord> records = BatchRecords.fullRecords(batch);
+        List<BatchRecords.FullRecord> kept = new ArrayList<>(records.size());
+        for (BatchRecords.FullRecord r : records) {
+            if (pass.keeps(r)) {
+                kept.add(r);
+            }
+        }
+        if (!kept.isEmpty()) {
+            return kept.size() == records.size() ? batch : BatchRewriter.withRecords(batch, kept);
+        }
+        if (!keepsHeader) {
+            return null;
+        }
+        return records.isEmpty() ? batch : BatchRewriter.emptyHeader(batch);
     }
 
     /** Deletes a leftover cleaned file (a pass that lost its segment to retention meanwhile). */

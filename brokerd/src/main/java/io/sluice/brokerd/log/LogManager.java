@@ -192,11 +192,11 @@ public final class LogManager implements AutoCloseable {
         writeCheckpoints();
     }
 
-    /** One compaction pass over every compacted log (the broker's cleaner thread calls this). */
-    public void clean(long nowMs) {
+    /** Compacts every compacted log that is dirty enough (the broker's cleaner thread calls this). */
+    public void clean(LogCleaner cleaner, long nowMs) {
         for (PartitionLog pl : logs.values()) {
             try {
-                LogCleaner.maybeClean(pl, nowMs, LogCleaner.StepHook.NONE);
+                cleaner.maybeClean(pl, nowMs, LogCleaner.StepHook.NONE);
             } catch (RuntimeException e) {
                 log.error("Compaction of {} failed; it is retried on the next pass", pl.topicPartition(), e);
             }

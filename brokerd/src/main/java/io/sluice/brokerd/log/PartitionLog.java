@@ -464,15 +464,21 @@ public final class PartitionLog implements AutoCloseable {
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
         }
-        BatchValidator.Outcome outcome = BatchValidator.validate(records, Integer.MAX_VALUE);
+        BatchValidator.Outcome outcome = BatchValidator.validateReplicated(records);
         if (!outcome.isOk()) {
             return new AppendResult.Rejected(outcome.error(), outcome.message());
         }
         ByteBuffer buf = appendCopy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);
-        if (first != logEndOffset) {
-            return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + first
-                    + " but the log of " + topicPartition + " ends at " + logEndOffset);
+        // A compacted leader log has gaps between batches: offsets only have to increase (Kafka's rule).
+        long expected = logEndOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            long base = RecordBatchHeader.baseOffset(buf, pos);
+            if (base < expected) {
+                return new AppendResult.Rejected(AppendError.INVALID_RECORD, "replicated batch starts at offset " + base
+                        + " but the log of " + topicPartition + " is already at " + expected);
+            }
+            expected = RecordBatchHeader.lastOffset(buf, pos) + 1;
         }
         long next = first;
         try {
@@ -677,11 +683,17 @@ public final class PartitionLog implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Told about a batch whose records cannot be read (see {@link #forEachRecord}). */
+    public interface UnreadableBatch {
+        void skipped(long baseOffset, long lastOffset, Exception cause);
+    }
+
     /**
      * Every record from the log start to the end, in offset order (the group coordinator loads its offsets
-     * partition with this at start-up). Control batches are skipped.
+     * partition with this). Control batches are skipped. A batch whose records cannot be decoded (bytes past a valid
+     * CRC that are not records) goes to {@code unreadable} and the walk goes on after it; an I/O error ends it.
      */
-    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action) {
+    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action, UnreadableBatch unreadable) {
         try {
             for (Segment s : segments.values()) {
                 int size = s.committedSizeBytes();
@@ -691,7 +703,14 @@ public final class PartitionLog implements AutoCloseable {
                     if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
                         continue;
                     }
-                    for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
+                    List<BatchRecords.KeyValue> records;
+                    try {
+                        records = BatchRecords.keyValues(batch);
+                    } catch (IOException | RuntimeException e) {
+                        unreadable.skipped(RecordBatchHeader.baseOffset(batch, 0), RecordBatchHeader.lastOffset(batch, 0), e);
+                        continue;
+                    }
+                    for (BatchRecords.KeyValue kv : records) {
                         if (kv.offset() >= logStartOffset) {
                             action.accept(kv);
                         }
@@ -882,6 +901,11 @@ public final class PartitionLog implements AutoCloseable {
 
     void markCleanedUpTo(long offset) {
         cleanedUpTo = Math.max(cleanedUpTo, offset);
+    }
+
+    /** Producer id -> last offset of its newest batch (a snapshot; the batches compaction keeps for them). */
+    synchronized Map<Long, Long> producerLastOffsets() {
+        return producerState.lastOffsets();
     }
 
     /**

@@ -1,13 +1,15 @@
 package io.sluice.brokerd.log;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * Writes an uncompressed v2 record batch (the broker's own records: committed offsets, group metadata). Base offset
  * 0 and leader epoch 0; {@link PartitionLog#appendAsLeader} assigns both. Producer id -1 (not idempotent).
- * Stateless.
+ * Also encodes records for the cleaner ({@link BatchRewriter}). Stateless.
  */
 public final class RecordBatchBuilder {
 
@@ -22,42 +24,46 @@ public final class RecordBatchBuilder {
     }
 
     public static ByteBuffer build(List<Entry> entries, long timestampMs) {
-        List<BatchRecords.FullRecord> records = new java.util.ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            records.add(new BatchRecords.FullRecord(i, timestampMs, entries.get(i).key(), entries.get(i).value(), NO_HEADERS));
-        }
-        return rebuild(records);
-    }
-
-    /**
-     * Writes records that keep their original offsets and timestamps (the cleaner's output): baseOffset is the first
-     * record's offset, deltas are relative to it, headers are copied as encoded. Not idempotent (producer id -1).
-     */
-    static ByteBuffer rebuild(List<BatchRecords.FullRecord> records) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        long base = records.get(0).offset();
-        long baseTs = records.stream().mapToLong(BatchRecords.FullRecord::timestampMs).min().orElse(0);
-        long maxTs = records.stream().mapToLong(BatchRecords.FullRecord::timestampMs).max().orElse(0);
-        for (BatchRecords.FullRecord r : records) {
-            ByteArrayOutputStream rec = new ByteArrayOutputStream();
-            rec.write(0);
-            writeVarlong(rec, r.timestampMs() - baseTs);
-            writeVarlong(rec, r.offset() - base);
-            writeBytes(rec, r.key());
-            writeBytes(rec, r.value());
-            rec.write(r.headers(), 0, r.headers().length);
-            byte[] bytes = rec.toByteArray();
-            writeVarlong(body, bytes.length);
-            body.write(bytes, 0, bytes.length);
+        for (int i = 0; i < entries.size(); i++) {
+            writeRecord(body, new BatchRecords.FullRecord(i, timestampMs, entries.get(i).key(), entries.get(i).value(), NO_HEADERS),
+                    0, timestampMs);
         }
         byte[] b = body.toByteArray();
         ByteBuffer buf = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES + b.length);
-        buf.putLong(base).putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD).putInt(0).put((byte) 2).putInt(0)
-                .putShort((short) 0).putInt((int) (records.get(records.size() - 1).offset() - base))
-                .putLong(baseTs).putLong(maxTs).putLong(-1L).putShort((short) -1).putInt(-1).putInt(records.size()).put(b);
+        buf.putLong(0).putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD).putInt(0).put((byte) 2).putInt(0)
+                .putShort((short) 0).putInt(entries.size() - 1).putLong(timestampMs).putLong(timestampMs)
+                .putLong(-1L).putShort((short) -1).putInt(-1).putInt(entries.size()).put(b);
         buf.flip();
         buf.putInt(RecordBatchHeader.CRC, (int) RecordBatchHeader.computeCrc(buf, 0));
         return buf;
+    }
+
+    /**
+     * Writes {@code records} (absolute offsets and timestamps) to {@code out} as a batch's record section whose base
+     * offset and base timestamp are the given ones: per record its length, attributes 0, timestamp and offset
+     * deltas, key, value and the headers as encoded.
+     */
+    static void writeRecords(OutputStream out, List<BatchRecords.FullRecord> records, long baseOffset, long baseTimestampMs)
+            throws IOException {
+        ByteArrayOutputStream one = new ByteArrayOutputStream();
+        for (BatchRecords.FullRecord r : records) {
+            one.reset();
+            writeRecord(one, r, baseOffset, baseTimestampMs);
+            one.writeTo(out);
+        }
+    }
+
+    private static void writeRecord(ByteArrayOutputStream out, BatchRecords.FullRecord r, long baseOffset, long baseTimestampMs) {
+        ByteArrayOutputStream rec = new ByteArrayOutputStream();
+        rec.write(0);
+        writeVarlong(rec, r.timestampMs() - baseTimestampMs);
+        writeVarlong(rec, r.offset() - baseOffset);
+        writeBytes(rec, r.key());
+        writeBytes(rec, r.value());
+        rec.write(r.headers(), 0, r.headers().length);
+        writeVarlong(out, rec.size());
+        out.writeBytes(rec.toByteArray());
     }
 
     private static void writeBytes(ByteArrayOutputStream out, byte[] b) {

@@ -96,6 +96,11 @@ public final class BrokerMetrics implements RequestObserver {
         registry.gauge("sluice_groups", "Consumer groups by state", e -> groupsByState(groups, e), "state");
         registry.gauge("sluice_group_lag_records", "Records between each group's committed offsets and the high watermarks",
                 e -> groupLag(groups, replicas, e), "group");
+        registry.gauge("sluice_coordinator_partitions_loading", "Partitions of __consumer_offsets whose groups are being "
+                + "loaded (their groups get COORDINATOR_LOAD_IN_PROGRESS)", e -> e.emit(groups.partitionsLoading()));
+        registry.counterCallback("sluice_coordinator_load_skipped_records_total", "Records of __consumer_offsets skipped "
+                + "while loading because they could not be decoded (each logged as a WARN with partition and offset)",
+                e -> e.emit(groups.loadSkippedRecords()));
     }
 
     private interface Size {

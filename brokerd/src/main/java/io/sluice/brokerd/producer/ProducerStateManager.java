@@ -104,6 +104,20 @@ public final class ProducerStateManager {
         producers.values().removeIf(e -> nowMs - e.lastTimestampMs > producerIdExpirationMs);
     }
 
+    /**
+     * Producer id -> last offset of its newest batch, for every producer tracked: the batches compaction keeps (if
+     * only as an empty header) so that this state survives a restart.
+     */
+    public Map<Long, Long> lastOffsets() {
+        Map<Long, Long> out = new HashMap<>();
+        producers.forEach((id, e) -> {
+            if (!e.batches.isEmpty()) {
+                out.put(id, e.batches.peekLast().lastOffset);
+            }
+        });
+        return out;
+    }
+
     /** Number of producers tracked (tests, metrics). */
     public int producerCount() {
         return producers.size();

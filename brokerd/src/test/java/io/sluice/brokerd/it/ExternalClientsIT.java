@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * librdkafka (kcat) and confluent-kafka-python against brokerd. Outside CI a missing tool skips the test; in CI
@@ -45,27 +44,11 @@ class ExternalClientsIT {
     }
 
     private static void requireTool(boolean present, String what) {
-        if ("true".equals(System.getenv("CI"))) {
-            assertThat(present).as(what + " must be installed in CI (.ci/run installs it)").isTrue();
-        }
-        assumeTrue(present, what + " is not installed");
+        ItSupport.requireTool(present, what);
     }
 
-    /** Runs a command with a deadline; returns its stdout, failing with its output when it exits non-zero. */
     private static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dataDir, "out", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(cmd + " did not finish in time: " + Files.readString(out));
-        }
-        String output = Files.readString(out);
-        assertThat(p.exitValue()).as("%s exited with output:%n%s", cmd, output).isZero();
-        return output;
+        return ItSupport.run(dataDir, cmd, stdin);
     }
 
     @Test

@@ -14,6 +14,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +24,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Shared helpers for integration tests: brokers on 127.0.0.1 with ephemeral ports, real Kafka clients. */
 final class ItSupport {
@@ -96,5 +103,30 @@ final class ItSupport {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** kcat, confluent-kafka-python...: outside CI a missing tool skips the test; in CI (CI=true) it fails. */
+    static void requireTool(boolean present, String what) {
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(present).as(what + " must be installed in CI (.ci/run installs it)").isTrue();
+        }
+        assumeTrue(present, what + " is not installed");
+    }
+
+    /** Runs a command with a deadline; returns its output, failing with it when the command exits non-zero. */
+    static String run(Path scratchDir, List<String> cmd, String stdin) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(scratchDir, "out", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(cmd + " did not finish in time: " + Files.readString(out));
+        }
+        String output = Files.readString(out);
+        assertThat(p.exitValue()).as("%s exited with output:%n%s", cmd, output).isZero();
+        return output;
     }
 }

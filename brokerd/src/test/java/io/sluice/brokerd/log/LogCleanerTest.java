@@ -32,6 +32,7 @@ class LogCleanerTest {
     Path dir;
     static final TopicPartition TP = new TopicPartition("compacted", 0);
     static final long NOW = 10_000_000;
+    static final LogCleaner CLEANER = new LogCleaner(LogCleaner.DEFAULT_DEDUPE_BUFFER_BYTES);
 
     static LogConfig compactConfig(String... extra) {
         Map<String, String> m = new HashMap<>(Map.of(TopicConfigDef.CLEANUP_POLICY, "compact", TopicConfigDef.SEGMENT_BYTES, "16384",
@@ -46,14 +47,19 @@ class LogCleanerTest {
         return PartitionLog.open(TP, dir.resolve("compacted-0"), cfg, recover, 0, 0, false, NOW);
     }
 
-    static ByteBuffer keyed(long ts, Compression compression, String... kvs) {
+    /** Records of key/value pairs (a null value is a tombstone), each with a header "h" = "hv-" + key. */
+    static SimpleRecord[] records(long ts, String... kvs) {
         SimpleRecord[] rs = new SimpleRecord[kvs.length / 2];
         for (int i = 0; i < kvs.length; i += 2) {
             byte[] v = kvs[i + 1] == null ? null : kvs[i + 1].getBytes(StandardCharsets.UTF_8);
             rs[i / 2] = new SimpleRecord(ts, kvs[i].getBytes(StandardCharsets.UTF_8), v,
                     new RecordHeader[]{new RecordHeader("h", ("hv-" + kvs[i]).getBytes(StandardCharsets.UTF_8))});
         }
-        return MemoryRecords.withRecords(compression, rs).buffer();
+        return rs;
+    }
+
+    static ByteBuffer keyed(long ts, Compression compression, String... kvs) {
+        return MemoryRecords.withRecords(compression, records(ts, kvs)).buffer();
     }
 
     /** Reads every record from offset 0: key -> (offset, value); asserts offsets increase and headers survived. */
@@ -105,11 +111,11 @@ class LogCleanerTest {
                 offset += 100;
             }
             long sizeBefore = log.sizeBytes();
-            assertThat(LogCleaner.maybeClean(log, NOW, LogCleaner.StepHook.NONE)).isGreaterThan(0);
+            assertThat(CLEANER.maybeClean(log, NOW, LogCleaner.StepHook.NONE)).isGreaterThan(0);
             assertThat(log.sizeBytes()).isLessThan(sizeBefore / 5);
             // Roll the tail in too, so every key's last update is in a cleanable segment.
             log.maintain(NOW + LogConfig.defaults().segmentMs() + 1);
-            LogCleaner.maybeClean(log, NOW + 1, LogCleaner.StepHook.NONE);
+            CLEANER.maybeClean(log, NOW + 1, LogCleaner.StepHook.NONE);
             Map<String, Map.Entry<Long, String>> got = readAll(log);
             assertThat(got).hasSize(1000);
             for (var e : got.entrySet()) {
@@ -130,14 +136,14 @@ class LogCleanerTest {
             log.appendAsLeader(keyed(NOW, Compression.NONE, "a", null), 0, NOW);
             log.appendAsLeader(keyed(NOW, Compression.NONE, "c", "1"), 0, NOW);
             log.appendAsLeader(keyed(NOW, Compression.NONE, "d", "1"), 0, NOW);
-            LogCleaner.maybeClean(log, NOW + 10, LogCleaner.StepHook.NONE);
+            CLEANER.maybeClean(log, NOW + 10, LogCleaner.StepHook.NONE);
             Map<String, Map.Entry<Long, String>> got = readAll(log);
             assertThat(got).containsKey("a");
             assertThat(got.get("a").getValue()).as("the tombstone is kept within delete.retention.ms").isNull();
             // New data makes the log dirty again; by then the tombstone is older than delete.retention.ms.
             log.appendAsLeader(keyed(NOW + 2000, Compression.NONE, "e", "1"), 0, NOW + 2000);
             log.appendAsLeader(keyed(NOW + 2000, Compression.NONE, "f", "1"), 0, NOW + 2000);
-            LogCleaner.maybeClean(log, NOW + 2000, LogCleaner.StepHook.NONE);
+            CLEANER.maybeClean(log, NOW + 2000, LogCleaner.StepHook.NONE);
             got = readAll(log);
             assertThat(got).doesNotContainKey("a").containsKeys("b", "c");
         }
@@ -150,8 +156,8 @@ class LogCleanerTest {
             for (int i = 0; i < 10; i++) {
                 log.appendAsLeader(keyed(NOW, Compression.NONE, "k", "v" + i), 0, NOW);
             }
-            assertThat(LogCleaner.maybeClean(log, NOW + 1000, LogCleaner.StepHook.NONE)).isZero();
-            assertThat(LogCleaner.maybeClean(log, NOW + 61_000, LogCleaner.StepHook.NONE)).isPositive();
+            assertThat(CLEANER.maybeClean(log, NOW + 1000, LogCleaner.StepHook.NONE)).isZero();
+            assertThat(CLEANER.maybeClean(log, NOW + 61_000, LogCleaner.StepHook.NONE)).isPositive();
         }
     }
 
@@ -176,7 +182,7 @@ class LogCleanerTest {
             log.appendAsLeader(keyed(NOW, Compression.NONE, key, "v" + i), 0, NOW);
             expected.put(key, "v" + i);
         }
-        assertThatThrownBy(() -> LogCleaner.maybeClean(log, NOW, step -> {
+        assertThatThrownBy(() -> CLEANER.maybeClean(log, NOW, step -> {
             if (step.equals(crashAfter)) {
                 throw new IllegalStateException("crash after " + step);
             }
@@ -192,7 +198,7 @@ class LogCleanerTest {
                         .noneMatch(n -> n.endsWith(".swap") || n.endsWith(".cleaned") || n.endsWith(".deleted"));
             }
             // And the recovered log still compacts and appends.
-            LogCleaner.maybeClean(recovered, NOW, LogCleaner.StepHook.NONE);
+            CLEANER.maybeClean(recovered, NOW, LogCleaner.StepHook.NONE);
             assertThat(((AppendResult.Appended) recovered.appendAsLeader(keyed(NOW, Compression.NONE, "k0", "last"), 0, NOW)).firstOffset())
                     .isEqualTo(60);
         }

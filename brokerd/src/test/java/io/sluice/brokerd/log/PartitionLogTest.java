@@ -255,4 +255,41 @@ class PartitionLogTest {
             assertThat(b.timestampType()).isEqualTo(org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME);
         }
     }
+
+    /**
+     * The batches of a compacted leader log: one holding records 5 and 7 of offsets 5-8 (count 2 over 4 offsets),
+     * then after a gap (9-10 removed) an empty header kept for offsets 11-12.
+     */
+    static ByteBuffer compactedLeaderBatches() {
+        ByteBuffer buf = ByteBuffer.allocate(1024);
+        org.apache.kafka.common.record.MemoryRecordsBuilder b = MemoryRecords.builder(buf, RecordBatch.CURRENT_MAGIC_VALUE,
+                Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME, 5, 1000, 42, (short) 0, 0, false, 3);
+        b.appendWithOffset(5, 1000, "k5".getBytes(StandardCharsets.UTF_8), "v5".getBytes(StandardCharsets.UTF_8));
+        b.appendWithOffset(7, 1000, "k7".getBytes(StandardCharsets.UTF_8), "v7".getBytes(StandardCharsets.UTF_8));
+        b.overrideLastOffset(8);
+        ByteBuffer first = b.build().buffer();
+        ByteBuffer out = ByteBuffer.allocate(first.remaining() + 61);
+        out.put(first);
+        org.apache.kafka.common.record.DefaultRecordBatch.writeEmptyHeader(out, RecordBatch.CURRENT_MAGIC_VALUE, 42, (short) 0, 4,
+                11, 12, 3, org.apache.kafka.common.record.TimestampType.CREATE_TIME, 1000, false, false);
+        return out.flip();
+    }
+
+    @Test
+    void aFollowerTakesTheBatchesOfACompactedLeaderLogWithTheirGaps() throws Exception {
+        try (PartitionLog log = open(LogConfig.defaults(), false)) {
+            log.truncateFullyAndStartAt(5);
+            AppendResult a = log.appendAsFollower(compactedLeaderBatches(), 2000);
+            assertThat(a).isEqualTo(new AppendResult.Appended(5, 12, -1, 5, false));
+            assertThat(log.logEndOffset()).isEqualTo(13);
+            assertThat(log.latestEpoch()).isEqualTo(3);
+            // Offsets still only go up.
+            AppendResult again = log.appendAsFollower(compactedLeaderBatches(), 2000);
+            assertThat(((AppendResult.Rejected) again).error()).isEqualTo(AppendError.INVALID_RECORD);
+            ByteBuffer corrupt = compactedLeaderBatches();
+            corrupt.put(70, (byte) (corrupt.get(70) ^ 1));
+            log.truncateTo(5);
+            assertThat(((AppendResult.Rejected) log.appendAsFollower(corrupt, 2000)).error()).isEqualTo(AppendError.CORRUPT_MESSAGE);
+        }
+    }
 }

@@ -73,6 +73,18 @@ class ProducerStateManagerTest {
     }
 
     @Test
+    void theLastOffsetOfEachLiveProducerIsWhatCompactionMustKeep() {
+        append(1, 0, 0, 4, 0);
+        append(2, 0, 0, 0, 5);
+        append(1, 0, 5, 6, 6);
+        assertThat(state.lastOffsets()).isEqualTo(java.util.Map.of(1L, 7L, 2L, 5L));
+        state.truncateTo(6);
+        assertThat(state.lastOffsets()).isEqualTo(java.util.Map.of(1L, 4L, 2L, 5L));
+        state.removeExpired(1000 + 60_001);
+        assertThat(state.lastOffsets()).as("expired producers need nothing kept").isEmpty();
+    }
+
+    @Test
     void producerIdsAreUniqueAcrossManagersAndThreads() throws Exception {
         // Stands in for the controller, which commits each block before handing it out.
         java.util.concurrent.atomic.AtomicLong nextBlock = new java.util.concurrent.atomic.AtomicLong();
