@@ -19,6 +19,15 @@ final class ConfigChangeRun {
     private ConfigChangeRun() {
     }
 
+    /** {@code key, value, ...} as a map in that order: the JSON fields of a command's output. */
+    static Map<String, Object> fields(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
     /** A change read from a rollback file given with --from-file; null when none was given. */
     static Configs.Undo fromFile(Path file, String resourceGiven) {
         if (file == null) {

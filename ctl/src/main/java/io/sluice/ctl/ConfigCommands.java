@@ -78,7 +78,7 @@ final class ConfigCommands {
                     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give KEY=VALUE or --from-file, not both");
                 }
                 return ConfigChangeRun.run(this, file.resource(), file.set(), file.delete(), execute,
-                        Map.of("resource", file.resource(), "set", file.set(), "deleted", file.delete()));
+                        ConfigChangeRun.fields("resource", file.resource(), "set", file.set(), "deleted", file.delete()));
             }
             if (resource == null || assignments.isEmpty()) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give RESOURCE KEY=VALUE... (or --from-file FILE)");
@@ -92,7 +92,7 @@ final class ConfigCommands {
                 }
                 set.put(a.substring(0, eq), a.substring(eq + 1));
             }
-            return ConfigChangeRun.run(this, resource, set, List.of(), execute, Map.of("resource", resource, "set", set));
+            return ConfigChangeRun.run(this, resource, set, List.of(), execute, ConfigChangeRun.fields("resource", resource, "set", set));
         }
     }
 
@@ -116,7 +116,7 @@ final class ConfigCommands {
         public Integer call() {
             boolean execute = execution.apply(spec);
             Configs.resource(resource);
-            return ConfigChangeRun.run(this, resource, Map.of(), keys, execute, Map.of("resource", resource, "deleted", keys));
+            return ConfigChangeRun.run(this, resource, Map.of(), keys, execute, ConfigChangeRun.fields("resource", resource, "deleted", keys));
         }
     }
 

@@ -111,7 +111,7 @@ final class ConsumeCommand extends BaseCommand {
                 if (count) {
                     return;
                 }
-                progress.close();
+                progress.erase();
                 if (out.structured()) {
                     out.line(RecordJson.write(r));
                 } else {

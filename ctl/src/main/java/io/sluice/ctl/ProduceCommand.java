@@ -109,7 +109,7 @@ final class ProduceCommand extends BaseCommand {
             };
             long n = Records.produce(c, globals().properties(), topic, records, acks, compression,
                     (sent, acked) -> progress.update(() -> status(sent, acked, input.bytesRead(), total)));
-            progress.close();
+            progress.erase();
             Output out = output();
             if (out.structured()) {
                 out.object(Map.of("topic", topic, "records", n));

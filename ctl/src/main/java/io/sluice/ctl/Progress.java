@@ -80,13 +80,18 @@ final class Progress implements AutoCloseable {
      * Erases the line, if one was drawn; a later {@link #update} draws it again, throttled as before (so output that
      * goes to the same terminal between updates, such as consumed records, can erase it first without flicker).
      */
-    @Override
-    public void close() {
+    void erase() {
         if (drawnWidth >= 0) {
             err.print("\r" + " ".repeat(drawnWidth) + "\r");
             err.flush();
             drawnWidth = -1;
         }
+    }
+
+    /** Erases the line, if one was drawn. */
+    @Override
+    public void close() {
+        erase();
     }
 
     /**

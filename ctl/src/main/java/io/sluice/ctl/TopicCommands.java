@@ -233,12 +233,12 @@ final class TopicCommands {
                 }
                 String t = file.resource().substring("topic:".length());
                 return ConfigChangeRun.run(this, file.resource(), file.set(), file.delete(), execute,
-                        Map.of("topic", t, "set", file.set(), "deleted", file.delete()));
+                        ConfigChangeRun.fields("topic", t, "set", file.set(), "deleted", file.delete()));
             }
             if (topic == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give TOPIC (or --from-file FILE)");
             }
-            return ConfigChangeRun.run(this, "topic:" + topic, set, delete, execute, Map.of("topic", topic, "set", set, "deleted", delete));
+            return ConfigChangeRun.run(this, "topic:" + topic, set, delete, execute, ConfigChangeRun.fields("topic", topic, "set", set, "deleted", delete));
         }
     }
 

@@ -33,7 +33,7 @@ class ProgressTest {
     void erasingForOtherOutputKeepsTheThrottle() {
         Progress p = new Progress(new PrintWriter(err), true, nowNs::get);
         p.update(() -> "read 1");
-        p.close();
+        p.erase();
         p.update(() -> "read 2");
         assertThat(err.toString()).as("no redraw within REDRAW_NS of the last").isEqualTo("\rread 1\r      \r");
         nowNs.addAndGet(Progress.REDRAW_NS);

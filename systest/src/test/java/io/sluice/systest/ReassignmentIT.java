@@ -187,6 +187,14 @@ class ReassignmentIT {
     private static int[] placeAndPickAnother(String topic) throws Exception {
         // brokerd places replicas itself (it does not take CreateTopics' explicit assignments): see where it went.
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        // The broker the Admin client asks next may not have applied the new topic yet.
+        BrokerCluster.waitFor(() -> {
+            try {
+                return describe(topic).partitions().get(0).leader() != null;
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), topic + " to be known to every broker");
         int holder = describe(topic).partitions().get(0).replicas().get(0).id();
         return new int[]{holder, holder % 3 + 1};
     }
