@@ -91,6 +91,8 @@ class SluiceAgainstKafkaIT {
      * p0 at the end, nothing for p1, p2 at 5 (lag 5).
      */
     static final String KIP848_GROUP = "live-kip848";
+    /** Committed at the end of every partition, no members: lag 0, lag status OK. */
+    static final String CAUGHT_UP_GROUP = "caught-up";
     static final Duration START_TIMEOUT = Duration.ofSeconds(240);
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -127,6 +129,8 @@ class SluiceAgainstKafkaIT {
         produce();
         trim();
         commitWithoutMembers();
+        admin.alterConsumerGroupOffsets(CAUGHT_UP_GROUP, Map.of(tp(0), new OffsetAndMetadata(RECORDS / PARTITIONS),
+                tp(1), new OffsetAndMetadata(RECORDS / PARTITIONS), tp(2), new OffsetAndMetadata(RECORDS / PARTITIONS))).all().get(60, TimeUnit.SECONDS);
         liveMember = joinLiveMember(LIVE_GROUP, "classic", Map.of(tp(0), RECORDS / PARTITIONS, tp(1), 2));
         kip848Member = joinLiveMember(KIP848_GROUP, "consumer", Map.of(tp(0), RECORDS / PARTITIONS, tp(2), 5));
     }
@@ -364,7 +368,7 @@ class SluiceAgainstKafkaIT {
         int partitions = adminTopics(names).values().stream().mapToInt(t -> t.partitions().size()).sum();
         Map<String, Object> expected = obj("clusterId", admin.describeCluster().clusterId().get(), "controller", adminController(),
                 "brokers", adminBrokers(), "topics", names.size(), "partitions", partitions, "offlinePartitions", 0,
-                "underReplicatedPartitions", 0, "underMinIsrPartitions", 0, "problems", List.of(), "healthy", true);
+                "underReplicatedPartitions", 0, "underMinIsrPartitions", 0, "problems", List.of(), "healthy", true, "causes", List.of());
         assertThat(names).contains(TOPIC, "__consumer_offsets");
         assertJson(sluiceJson("cluster", "info"), expected);
         assertJson(sluiceJson("cluster", "health"), expected);
@@ -500,10 +504,14 @@ class SluiceAgainstKafkaIT {
     @Test
     void groupListMatchesTheAdminApi() throws Exception {
         List<Map<String, Object>> expected = new ArrayList<>();
-        admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream().sorted(Comparator.comparing(GroupListing::groupId))
-                .forEach(g -> expected.add(obj("group", g.groupId(), "state", g.groupState().map(Enum::toString).orElse("Unknown"),
-                        "type", g.type().map(Enum::toString).orElse(""), "protocolType", g.protocol())));
-        JsonNode list = sluiceJson("group", "list");
+        for (GroupListing g : admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream()
+                .sorted(Comparator.comparing(GroupListing::groupId)).toList()) {
+            Map<String, Object> described = adminGroup(g.groupId());
+            expected.add(obj("group", g.groupId(), "state", g.groupState().map(Enum::toString).orElse("Unknown"),
+                    "type", g.type().map(Enum::toString).orElse(""), "protocolType", g.protocol(), "status", described.get("status"),
+                    "totalLag", described.get("totalLag")));
+        }
+        JsonNode list = sluiceJson("group", "list", "--window", "0");
         assertJson(list, expected);
         assertThat(list.findValuesAsText("group")).contains(IDLE_GROUP, LIVE_GROUP, KIP848_GROUP);
         assertThat(types(list)).containsEntry(IDLE_GROUP, "Classic").containsEntry(LIVE_GROUP, "Classic")
@@ -531,28 +539,44 @@ class SluiceAgainstKafkaIT {
         tps.addAll(committed.keySet());
         tps.addAll(owner.keySet());
         Map<TopicPartition, Long> end = adminOffsets(new ArrayList<>(tps), OffsetSpec.latest());
+        Map<TopicPartition, Long> start = adminOffsets(new ArrayList<>(tps), OffsetSpec.earliest());
         List<Map<String, Object>> partitions = new ArrayList<>();
         long total = 0;
+        List<String> statuses = new ArrayList<>();
         for (TopicPartition t : tps) {
             long c = committed.get(t) == null ? -1 : committed.get(t).offset();
             long lag = c < 0 ? -1 : end.get(t) - c;
             total += Math.max(0, lag);
+            String status = oneLookStatus(c, start.get(t), lag);
+            statuses.add(status);
             partitions.add(obj("topic", t.topic(), "partition", t.partition(), "committed", c, "end", end.get(t), "lag", lag,
-                    "memberId", owner.getOrDefault(t, "")));
+                    "memberId", owner.getOrDefault(t, ""), "status", status));
         }
+        String worst = statuses.isEmpty() ? "UNKNOWN" : statuses.contains("ERR") ? "ERR" : statuses.contains("UNKNOWN") ? "UNKNOWN" : "OK";
         return obj("group", group, "state", d.groupState().toString(), "coordinator", String.valueOf(d.coordinator().id()),
-                "members", members, "partitions", partitions, "totalLag", total);
+                "members", members, "partitions", partitions, "totalLag", total, "status", worst);
+    }
+
+    /**
+     * What one look (--window 0) can say of a partition: OK when caught up, ERR when the committed offset is below
+     * the log start, otherwise UNKNOWN (a lagging partition needs a window; nothing committed).
+     */
+    static String oneLookStatus(long committed, long logStart, long lag) {
+        if (committed < 0) {
+            return "UNKNOWN";
+        }
+        return committed < logStart ? "ERR" : lag == 0 ? "OK" : "UNKNOWN";
     }
 
     @Test
     void groupDescribeMatchesTheAdminApi() throws Exception {
-        JsonNode idle = sluiceJson("group", "describe", IDLE_GROUP);
+        JsonNode idle = sluiceJson("group", "describe", IDLE_GROUP, "--window", "0");
         assertJson(idle, adminGroup(IDLE_GROUP));
         assertThat(idle.get("state").asText()).isEqualTo("Empty");
         assertThat(idle.get("totalLag").asLong()).isEqualTo(6);
         assertThat(idle.get("partitions")).hasSize(2);
 
-        JsonNode live = sluiceJson("group", "describe", LIVE_GROUP);
+        JsonNode live = sluiceJson("group", "describe", LIVE_GROUP, "--window", "0");
         assertJson(live, adminGroup(LIVE_GROUP));
         assertThat(live.get("state").asText()).isEqualTo("Stable");
         assertThat(live.get("members")).hasSize(1);
@@ -561,14 +585,84 @@ class SluiceAgainstKafkaIT {
         assertThat(live.get("partitions").get(2).get("lag").asLong()).isEqualTo(-1);
         assertThat(live.get("totalLag").asLong()).isEqualTo(8);
 
-        JsonNode kip848 = sluiceJson("group", "describe", KIP848_GROUP);
+        JsonNode kip848 = sluiceJson("group", "describe", KIP848_GROUP, "--window", "0");
         assertJson(kip848, adminGroup(KIP848_GROUP));
         assertThat(kip848.get("state").asText()).isEqualTo("Stable");
         assertThat(kip848.get("members")).hasSize(1);
         assertThat(kip848.get("members").get(0).get("assignment")).hasSize(PARTITIONS);
         assertThat(kip848.get("totalLag").asLong()).isEqualTo(5);
 
-        assertThat(sluice("group", "describe", "nobody").exit()).as("unknown group").isEqualTo(3);
+        assertThat(sluice("group", "describe", "nobody", "--window", "0").exit()).as("unknown group").isEqualTo(3);
+    }
+
+    static Map<String, String> partitionStatuses(JsonNode group) {
+        Map<String, String> out = new TreeMap<>();
+        group.get("partitions").forEach(p -> out.put(p.get("topic").asText() + "-" + p.get("partition").asInt(), p.get("status").asText()));
+        return out;
+    }
+
+    /**
+     * Lag status over a window, against Kafka: the group without members lags on p0 and does not move (STOP), the
+     * live members hold partitions they do not commit past (STALL), nothing committed is UNKNOWN, caught up is OK;
+     * group check exits 4 for the first and 0 for the caught-up group.
+     */
+    @Test
+    void lagStatusOverAWindowAndGroupCheck() throws Exception {
+        JsonNode idle = sluiceJson("group", "describe", IDLE_GROUP, "--window", "2s", "--samples", "2");
+        assertThat(partitionStatuses(idle)).containsExactly(Map.entry("orders-0", "STOP"), Map.entry("orders-1", "OK"));
+        assertThat(idle.get("status").asText()).isEqualTo("STOP");
+        JsonNode live = sluiceJson("group", "describe", LIVE_GROUP, "--window", "2s", "--samples", "2");
+        assertThat(partitionStatuses(live)).containsExactly(Map.entry("orders-0", "OK"), Map.entry("orders-1", "STALL"),
+                Map.entry("orders-2", "UNKNOWN"));
+        assertThat(live.get("status").asText()).isEqualTo("STALL");
+        JsonNode kip848 = sluiceJson("group", "describe", KIP848_GROUP, "--window", "2s", "--samples", "2");
+        assertThat(partitionStatuses(kip848)).containsExactly(Map.entry("orders-0", "OK"), Map.entry("orders-1", "UNKNOWN"),
+                Map.entry("orders-2", "STALL"));
+
+        Run check = sluice("group", "check", IDLE_GROUP, LIVE_GROUP, CAUGHT_UP_GROUP, "--window", "2s", "--samples", "2", "-o", "json");
+        assertThat(check.exit()).as(check.err()).isEqualTo(4);
+        Map<String, JsonNode> verdicts = new TreeMap<>();
+        JSON.readTree(check.out()).forEach(v -> verdicts.put(v.get("group").asText(), v));
+        assertThat(verdicts.get(IDLE_GROUP).get("reasons").get(0).asText()).isEqualTo("status STOP: orders-0 STOP");
+        assertThat(verdicts.get(LIVE_GROUP).get("healthy").asBoolean()).isFalse();
+        assertThat(verdicts.get(CAUGHT_UP_GROUP).get("healthy").asBoolean()).isTrue();
+        Run ok = sluice("group", "check", CAUGHT_UP_GROUP, "--window", "2s", "--samples", "2", "--max-lag", "0", "--max-lag-seconds", "60");
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).containsPattern(CAUGHT_UP_GROUP + " +Empty +OK +0 +0s +ok");
+    }
+
+    /**
+     * Doctor against Kafka: the controller quorum is answered (DescribeQuorum) and reported as the Admin API sees
+     * it; the stopped and stalled groups are findings with the commands that fix them; a healthy single node has no
+     * partition or config finding.
+     */
+    @Test
+    void doctorReportsTheQuorumAndTheGroups() throws Exception {
+        Run run = sluice("doctor", "--window", "2s", "--samples", "2", "-o", "json");
+        assertThat(run.exit()).as(run.err()).isIn(4, 5);
+        JsonNode report = JSON.readTree(run.out());
+        org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get();
+        assertThat(report.get("quorum").get("known").asBoolean()).isTrue();
+        assertThat(report.get("quorum").get("leaderId").asInt()).isEqualTo(q.leaderId());
+        List<Integer> voters = new ArrayList<>();
+        report.get("quorum").get("voters").forEach(v -> voters.add(v.get("id").asInt()));
+        assertThat(voters).containsExactlyElementsOf(q.voters().stream().map(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId).toList());
+        Map<String, JsonNode> groupFindings = new TreeMap<>();
+        List<String> checks = new ArrayList<>();
+        for (JsonNode f : report.get("findings")) {
+            checks.add(f.get("check").asText());
+            if (f.get("check").asText().equals("groups")) {
+                groupFindings.put(f.get("subject").asText(), f);
+            }
+        }
+        assertThat(checks).doesNotContain("partitions", "brokers", "configs", "quorum", "single-replica");
+        assertThat(groupFindings.keySet()).containsExactlyInAnyOrder(IDLE_GROUP, LIVE_GROUP, KIP848_GROUP);
+        assertThat(groupFindings.get(IDLE_GROUP).get("message").asText()).isEqualTo("group readers STOP: orders-0 STOP (lag 6)");
+        assertThat(groupFindings.get(IDLE_GROUP).get("command").asText()).isEqualTo("sluice group delete " + IDLE_GROUP);
+        assertThat(groupFindings.get(LIVE_GROUP).get("message").asText()).isEqualTo("group live STALL: orders-1 STALL (lag 8)");
+        assertThat(groupFindings.get(LIVE_GROUP).get("severity").asText()).isEqualTo("WARNING");
+        Run text = sluice("doctor", "--window", "0");
+        assertThat(text.out()).contains("controller quorum: leader " + q.leaderId() + ", epoch " + q.leaderEpoch());
     }
 
     // ---- records ------------------------------------------------------------------------------------------------
@@ -732,7 +826,7 @@ class SluiceAgainstKafkaIT {
         List<Map<String, Object>> groups = new ArrayList<>();
         long totalLag = 0;
         List<Map<String, Object>> byName = new ArrayList<>();
-        for (String g : new TreeSet<>(List.of(IDLE_GROUP, LIVE_GROUP, KIP848_GROUP))) {
+        for (String g : new TreeSet<>(List.of(IDLE_GROUP, LIVE_GROUP, KIP848_GROUP, CAUGHT_UP_GROUP))) {
             byName.add(adminGroup(g));
         }
         JsonNode expectedGroups = JSON.valueToTree(byName);
@@ -794,8 +888,9 @@ class SluiceAgainstKafkaIT {
     void everyReadCommandAlsoPrintsATable() {
         List<List<String>> commands = List.of(List.of("cluster", "info"), List.of("cluster", "health"), List.of("broker", "list"),
                 List.of("broker", "describe", "1"), List.of("topic", "list"), List.of("topic", "describe", TOPIC),
-                List.of("topic", "offsets", TOPIC), List.of("group", "list"), List.of("group", "describe", IDLE_GROUP),
-                List.of("group", "describe", LIVE_GROUP), List.of("group", "describe", KIP848_GROUP), List.of("partition", "list"), List.of("config", "get", "topic:" + TOPIC, "retention.ms"),
+                List.of("topic", "offsets", TOPIC), List.of("group", "list", "--window", "0"), List.of("group", "describe", IDLE_GROUP, "--window", "0"),
+                List.of("group", "describe", LIVE_GROUP, "--window", "0"), List.of("group", "describe", KIP848_GROUP, "--window", "0"),
+                List.of("partition", "list"), List.of("config", "get", "topic:" + TOPIC, "retention.ms"),
                 List.of("version"), List.of("top", "--once"), List.of("log", "dump", workDir.resolve("data-1").resolve(TOPIC + "-1").toString()));
         for (List<String> args : commands) {
             Run r = sluice(args.toArray(String[]::new));
@@ -804,6 +899,7 @@ class SluiceAgainstKafkaIT {
             assertThat(r.out()).as("sluice %s", args).isNotBlank();
         }
         assertThat(sluice("topic", "describe", TOPIC).out()).containsPattern("\\nretention\\.ms +" + RETENTION_MS + " +DYNAMIC_TOPIC_CONFIG\\n");
-        assertThat(sluice("group", "describe", IDLE_GROUP).out()).contains("TOTAL-LAG    6").containsPattern("\\norders +0 +4 +10 +6 +-\\n");
+        assertThat(sluice("group", "describe", IDLE_GROUP, "--window", "0").out()).contains("TOTAL-LAG    6")
+                .containsPattern("\\norders +0 +4 +10 +6 +UNKNOWN +-\\n");
     }
 }

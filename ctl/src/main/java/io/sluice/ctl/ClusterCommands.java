@@ -12,7 +12,7 @@ import java.util.List;
         subcommands = {ClusterCommands.Info.class, ClusterCommands.Health.class})
 final class ClusterCommands {
 
-    static void print(Output out, ClusterHealth.Info i) {
+    static void print(Output out, ClusterHealth.Info i, boolean wide) {
         if (out.structured()) {
             out.object(i);
             return;
@@ -27,24 +27,36 @@ final class ClusterCommands {
         List<List<String>> rows = new ArrayList<>();
         i.brokers().forEach(b -> rows.add(List.of(String.valueOf(b.id()), b.host() + ":" + b.port(), b.rack() == null ? "-" : b.rack())));
         out.table(List.of("BROKER", "ADDRESS", "RACK"), rows);
-        if (!i.problems().isEmpty()) {
+        if (!i.causes().isEmpty()) {
+            out.line("");
+            i.causes().forEach(c -> out.line(c.summary()));
+        }
+        if (!i.problems().isEmpty() && wide) {
             out.line("");
             List<List<String>> p = new ArrayList<>();
             i.problems().forEach(x -> p.add(List.of(x.topic(), String.valueOf(x.partition()), x.problem())));
             out.table(List.of("TOPIC", "PARTITION", "PROBLEM"), p);
+        } else if (!i.problems().isEmpty() && out.headers()) {
+            out.line("(-o wide lists each partition)");
         }
     }
 
     @Command(name = "info", footerHeading = Output.JSON_HEADING,
         footer = "{\"clusterId\", \"controller\", \"brokers\": [{\"id\", \"host\", \"port\", \"rack\"}], \"topics\", "
                 + "\"partitions\", \"offlinePartitions\", \"underReplicatedPartitions\", \"underMinIsrPartitions\", "
-                + "\"problems\": [{\"topic\", \"partition\", \"problem\"}], \"healthy\"}",
-        description = "Brokers, controller, cluster id and partition counts.")
+                + "\"problems\": [{\"topic\", \"partition\", \"problem\" (offline, under-replicated or under-min-isr)}], \"healthy\", "
+                + "\"causes\": [{\"kind\" (BROKER_DOWN, REPLICA_BEHIND, NO_LEADER or MIN_ISR_ABOVE_REPLICAS), \"brokers\", "
+                + "\"cause\", \"partitions\", \"effects\": [{\"problem\" (OFFLINE, UNDER_MIN_ISR or UNDER_REPLICATED), "
+                + "\"partitions\", \"topics\": [{\"topic\", \"internal\", \"partitions\"}]}], \"summary\"}]}; problems and "
+                + "topics list user topics before internal ones.",
+        description = {"Brokers, controller, cluster id and partition counts.",
+            "Partitions that need attention are grouped by cause, one line each (\"broker 3 down: 56 partitions "
+                + "under-replicated: 6 of orders, 50 of __consumer_offsets\"); -o wide lists each partition too."})
     static final class Info extends BaseCommand {
         @Override
         public Integer call() {
             try (ClusterConnection c = globals().connect()) {
-                print(output(), ClusterHealth.info(c));
+                print(output(), ClusterHealth.info(c), globals().format == Output.Format.wide);
                 return ExitCodes.OK;
             }
         }
@@ -52,13 +64,14 @@ final class ClusterCommands {
 
     @Command(name = "health", footerHeading = Output.JSON_HEADING,
         footer = "As cluster info.",
-        description = "Like info; exits 4 when a partition is offline, under-replicated or under min ISR (for monitoring).")
+        description = {"Like info; exits 4 when a partition is offline, under-replicated or under min ISR (for monitoring).",
+            "Partitions that need attention are grouped by cause, one line each; -o wide lists each partition too."})
     static final class Health extends BaseCommand {
         @Override
         public Integer call() {
             try (ClusterConnection c = globals().connect()) {
                 ClusterHealth.Info i = ClusterHealth.info(c);
-                print(output(), i);
+                print(output(), i, globals().format == Output.Format.wide);
                 return i.healthy() ? ExitCodes.OK : ExitCodes.UNHEALTHY;
             }
         }

@@ -4,7 +4,7 @@ import io.sluice.ops.OpsException;
 
 /**
  * sluice's exit codes (documented in sluice(1)): 0 ok, 1 error (e.g. unreachable cluster), 2 usage (bad flag or
- * value), 3 not found (topic, group), 4 unhealthy (health checks).
+ * value), 3 not found (topic, group), 4 unhealthy (health checks; doctor's worst finding a warning), 5 critical (doctor).
  */
 final class ExitCodes {
     static final int OK = 0;
@@ -12,6 +12,7 @@ final class ExitCodes {
     static final int USAGE = 2;
     static final int NOT_FOUND = 3;
     static final int UNHEALTHY = 4;
+    static final int CRITICAL = 5;
 
     private ExitCodes() {
     }

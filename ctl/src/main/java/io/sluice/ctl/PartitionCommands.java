@@ -204,7 +204,7 @@ final class PartitionCommands {
             String error = errors.get(new TopicPartition(m.topic(), m.partition()));
             table.add(List.of(m.topic(), String.valueOf(m.partition()), join(m.from()), join(m.to()),
                     m.adding().isEmpty() ? "-" : join(m.adding()), m.removing().isEmpty() ? "-" : join(m.removing()),
-                    m.bytesToCopy() < 0 ? "?" : io.sluice.ops.ByteRate.bytes(m.bytesToCopy()), error == null ? "" : error));
+                    m.bytesToCopy() < 0 ? "?" : io.sluice.ops.Units.bytes(m.bytesToCopy()), error == null ? "" : error));
         }
         out.table(List.of("TOPIC", "PARTITION", "FROM", "TO", "ADDING", "REMOVING", "COPY", ""), table);
         if (out.headers()) {
@@ -219,8 +219,8 @@ final class PartitionCommands {
             return "balanced: nothing to move";
         }
         long bytes = moves.stream().mapToLong(m -> Math.max(0, m.bytesToCopy())).sum();
-        String copy = cancel ? "" : "; " + io.sluice.ops.ByteRate.bytes(bytes) + " to copy"
-                + (rate == null ? "" : " at " + io.sluice.ops.ByteRate.bytes(rate) + "/s, at least " + Math.max(1, bytes / rate) + " s");
+        String copy = cancel ? "" : "; " + io.sluice.ops.Units.bytes(bytes) + " to copy"
+                + (rate == null ? "" : " at " + io.sluice.ops.Units.bytes(rate) + "/s, at least " + Math.max(1, bytes / rate) + " s");
         if (!execute) {
             return "dry run: " + moves.size() + (cancel ? " moves to cancel" : " moves planned") + copy + "; add --execute to "
                     + (cancel ? "cancel them" : "start them");
@@ -257,8 +257,8 @@ final class PartitionCommands {
                     List<List<String>> table = new ArrayList<>();
                     rows.forEach(r -> table.add(List.of(r.topic(), String.valueOf(r.partition()), join(r.replicas()),
                             r.adding().isEmpty() ? "-" : join(r.adding()), r.removing().isEmpty() ? "-" : join(r.removing()),
-                            r.bytesLeft() < 0 ? "?" : io.sluice.ops.ByteRate.bytes(r.bytesLeft()),
-                            r.bytesPerSec() == null ? "-" : io.sluice.ops.ByteRate.bytes(r.bytesPerSec()) + "/s",
+                            r.bytesLeft() < 0 ? "?" : io.sluice.ops.Units.bytes(r.bytesLeft()),
+                            r.bytesPerSec() == null ? "-" : io.sluice.ops.Units.bytes(r.bytesPerSec()) + "/s",
                             r.etaSeconds() == null ? "-" : duration(r.etaSeconds()))));
                     out.table(List.of("TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING", "LEFT", "RATE", "ETA"), table);
                 }
@@ -343,7 +343,7 @@ final class PartitionCommands {
             lastLeft = left;
             lastNs = nowNs;
             progress.show(moving.size() + " of " + partitions.size() + " partitions still moving, "
-                    + io.sluice.ops.ByteRate.bytes(left) + " left" + eta);
+                    + io.sluice.ops.Units.bytes(left) + " left" + eta);
             if (System.nanoTime() > deadlineNs) {
                 throw new OpsException(OpsException.Kind.ERROR, moving.size() + " partitions still moving after an hour; see sluice partition reassign-status");
             }

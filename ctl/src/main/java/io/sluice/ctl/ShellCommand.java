@@ -64,7 +64,7 @@ final class ShellCommand extends BaseCommand {
         @Override
         public List<String> groups() {
             try (ClusterConnection c = connect()) {
-                return Groups.list(c).stream().map(Groups.GroupSummary::group).toList();
+                return Groups.names(c);
             }
         }
 

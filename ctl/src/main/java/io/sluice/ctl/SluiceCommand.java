@@ -17,10 +17,11 @@ import java.util.concurrent.Callable;
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
         subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class, LogCommands.class,
                 ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class,
-                PartitionCommands.class, VersionCommand.class, ShellCommand.class, TopCommand.class},
+                PartitionCommands.class, DoctorCommand.class, VersionCommand.class, ShellCommand.class, TopCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
-                "3:not found (topic or group)", "4:unhealthy"})
+                "3:not found (topic or group)", "4:unhealthy",
+                "5:critical (doctor)"})
 public final class SluiceCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions globals = new GlobalOptions();

@@ -17,7 +17,8 @@ import java.time.Duration;
  * {@code -o json|yaml} the {@link ClusterSnapshot} (field names listed in sluice-top(1)), otherwise the dashboard's
  * pages as plain text.
  */
-@Command(name = "top", description = {"Live terminal dashboard: brokers, topics, partitions, placement, groups, lag, tail.",
+@Command(name = "top", description = {"Live terminal dashboard: brokers, topics, partitions, placement, groups with lag status, problems "
+        + "by cause, tail; it seeks groups and elects leaders once you confirm.",
         "With --once, print one snapshot and exit: -o json|yaml for scripts, -o text (or table) for people."})
 final class TopCommand extends BaseCommand {
     static final int TEXT_COLUMNS = 100;

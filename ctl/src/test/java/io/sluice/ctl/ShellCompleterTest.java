@@ -28,10 +28,10 @@ class ShellCompleterTest {
 
     @Test
     void commandsAtTheStartOfALineAndSubcommandsAfterACommand() {
-        assertThat(complete("")).contains("topic", "group", "produce", "consume", "version", "shell", "exit", "help");
+        assertThat(complete("")).contains("topic", "group", "produce", "consume", "version", "shell", "doctor", "exit", "help");
         assertThat(complete("", "topic")).contains("create", "list", "describe", "delete", "add-partitions", "alter-config", "offsets")
                 .doesNotContain("orders", "exit");
-        assertThat(complete("", "group")).contains("list", "describe", "seek", "delete", "delete-offsets");
+        assertThat(complete("", "group")).contains("list", "describe", "check", "seek", "delete", "delete-offsets");
     }
 
     @Test
@@ -54,6 +54,7 @@ class ShellCompleterTest {
         assertThat(complete("", "produce")).containsExactly("orders", "payments");
         assertThat(complete("", "produce", "orders")).as("FILE, not a topic").isEmpty();
         assertThat(complete("", "group", "describe")).containsExactly("analytics");
+        assertThat(complete("", "group", "check", "analytics")).as("every GROUP of check").containsExactly("analytics");
         assertThat(complete("", "consume", "orders", "--group")).containsExactly("analytics");
         assertThat(complete("", "group", "delete-offsets", "analytics", "--topic")).containsExactly("orders", "payments");
     }

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /**
  * Byte rates as operators type them ({@code --throttle 50MB/s}) and as they read them: a number with an optional unit
  * and an optional {@code /s}. Decimal units are powers of 1000 (kB, MB, GB), binary ones powers of 1024 (KiB, MiB,
- * GiB); a bare number is bytes per second, as Kafka's {@code --throttle} takes it. Stateless.
+ * GiB); a bare number is bytes per second, as Kafka's {@code --throttle} takes it. {@link Units#bytes} prints them.
+ * Stateless.
  */
 public final class ByteRate {
     private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kKmMgG]i?[bB]|[bB])?(?:/s)?");
@@ -38,23 +39,5 @@ public final class ByteRate {
             throw new OpsException(OpsException.Kind.USAGE, option + " " + s + ": the rate must be at least 1 byte per second");
         }
         return (long) bytes;
-    }
-
-    /** Binary units: "512 B", "3.5 MiB" (one decimal below 10), "50 MiB"; "-" for a negative (unknown) size. */
-    public static String bytes(long b) {
-        if (b < 0) {
-            return "-";
-        }
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = b;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
     }
 }

@@ -24,9 +24,13 @@ public final class ClusterHealth {
     public record Problem(String topic, int partition, String problem) {
     }
 
+    /**
+     * {@code problems}: one row per partition and problem, user topics first; {@code causes}: the same partitions
+     * grouped by what caused them (see {@link ProblemCauses}).
+     */
     public record Info(String clusterId, int controller, List<Broker> brokers, int topics, int partitions,
                        int offlinePartitions, int underReplicatedPartitions, int underMinIsrPartitions,
-                       List<Problem> problems, boolean healthy) {
+                       List<Problem> problems, boolean healthy, List<ProblemCauses.Cause> causes) {
     }
 
     /** Who the cluster is, without looking at topics: one DescribeCluster round trip. */
@@ -61,12 +65,17 @@ public final class ClusterHealth {
         int under = 0;
         int underMin = 0;
         List<Problem> problems = new ArrayList<>();
+        List<ClusterSnapshot.Topic> asSnapshot = new ArrayList<>();
         for (TopicDescription t : topics.values()) {
             Config cfg = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
             int minIsr = cfg == null || cfg.get("min.insync.replicas") == null ? 1 : Integer.parseInt(cfg.get("min.insync.replicas").value());
+            List<ClusterSnapshot.Partition> parts = new ArrayList<>();
             for (TopicPartitionInfo p : t.partitions()) {
                 partitions++;
-                if (p.leader() == null || p.leader().isEmpty()) {
+                int leader = p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
+                parts.add(ClusterSnapshot.Partition.of(p.partition(), leader, p.replicas().stream().map(Node::id).toList(),
+                        p.isr().stream().map(Node::id).toList(), minIsr, -1, -1, -1));
+                if (leader < 0) {
                     offline++;
                     problems.add(new Problem(t.name(), p.partition(), "offline"));
                 } else if (p.isr().size() < p.replicas().size()) {
@@ -78,9 +87,13 @@ public final class ClusterHealth {
                     problems.add(new Problem(t.name(), p.partition(), "under-min-isr"));
                 }
             }
+            asSnapshot.add(ClusterSnapshot.Topic.of(t.name(), t.isInternal(), minIsr, parts));
         }
-        problems.sort(Comparator.comparing(Problem::topic).thenComparingInt(Problem::partition));
+        problems.sort(Comparator.comparing((Problem p) -> topics.get(p.topic()).isInternal()).thenComparing(Problem::topic)
+                .thenComparingInt(Problem::partition));
+        Set<Integer> up = new java.util.HashSet<>();
+        identity.brokers().forEach(b -> up.add(b.id()));
         return new Info(identity.clusterId(), identity.controller(), identity.brokers(), names.size(), partitions, offline, under, underMin,
-                problems, problems.isEmpty());
+                problems, problems.isEmpty(), ProblemCauses.group(asSnapshot, up));
     }
 }

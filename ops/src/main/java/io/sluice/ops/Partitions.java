@@ -54,6 +54,31 @@ public final class Partitions {
         return out;
     }
 
+    /**
+     * A partition that a preferred election would hand back to its preferred (first) replica: led by another replica
+     * while the preferred one is up and in the ISR (an out-of-sync or down preferred replica cannot take over).
+     */
+    public record PreferredElection(String topic, boolean internal, int partition, int leader, int preferred) {
+    }
+
+    /** The partitions of {@code s} a preferred election would move, user topics first; {@code up}: the live brokers. */
+    public static List<PreferredElection> preferredElections(ClusterSnapshot s, Set<Integer> up) {
+        List<PreferredElection> out = new ArrayList<>();
+        for (ClusterSnapshot.Topic t : s.topics().stream().sorted(java.util.Comparator.comparing(ClusterSnapshot.Topic::internal)
+                .thenComparing(ClusterSnapshot.Topic::name)).toList()) {
+            for (ClusterSnapshot.Partition p : t.partitions()) {
+                if (p.offline() || p.replicas().isEmpty()) {
+                    continue;
+                }
+                int preferred = p.replicas().get(0);
+                if (p.leader() != preferred && up.contains(preferred) && p.isr().contains(preferred)) {
+                    out.add(new PreferredElection(t.name(), t.internal(), p.partition(), p.leader(), preferred));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The outcome of one election: {@code error} null when the leader changed, else why not. */
     public record ElectionResult(String topic, int partition, String error) {
     }

@@ -32,9 +32,21 @@ public final class SnapshotPoller implements AutoCloseable {
     public static final List<Long> INTERVALS_MS = List.of(500L, 1000L, 2000L, 5000L, 10_000L, 30_000L);
     static final int TREND_SAMPLES = 60;
     static final long TREND_WINDOW_MS = 60_000;
+    /** The lag status window: six of the Java client's default 5 s auto-commits. */
+    public static final long LAG_WINDOW_MS = 30_000;
 
-    /** A snapshot with what it means over time. */
-    public record Observation(ClusterSnapshot snapshot, ClusterRates rates, LagTrend trend) {
+    /** A snapshot with what it means over time: rates since the last one, lag trend, lag status window. */
+    public record Observation(ClusterSnapshot snapshot, ClusterRates rates, LagTrend trend, LagWindow lags) {
+        /** The first observation: no rates yet, trend and lag window from this snapshot alone. */
+        public static Observation first(ClusterSnapshot snapshot) {
+            return new Observation(snapshot, ClusterRates.NONE, new LagTrend(TREND_SAMPLES, TREND_WINDOW_MS).with(snapshot),
+                    new LagWindow(LAG_WINDOW_MS).with(snapshot));
+        }
+
+        /** The observation after this one, when {@code next} arrives. */
+        public Observation then(ClusterSnapshot next) {
+            return new Observation(next, ClusterRates.between(snapshot, next), trend.with(next), lags.with(next));
+        }
     }
 
     /**
@@ -179,9 +191,7 @@ public final class SnapshotPoller implements AutoCloseable {
         Observation previous = state.observation();
         try {
             ClusterSnapshot snapshot = collector.collect(nowMs);
-            Observation next = previous == null
-                    ? new Observation(snapshot, ClusterRates.NONE, new LagTrend(TREND_SAMPLES, TREND_WINDOW_MS).with(snapshot))
-                    : new Observation(snapshot, ClusterRates.between(previous.snapshot(), snapshot), previous.trend().with(snapshot));
+            Observation next = previous == null ? Observation.first(snapshot) : previous.then(snapshot);
             TailResult tail = readTail(snapshot, nowMs);
             update(s -> new State(next, nowMs, nowMs, null, null, s.intervalMs(), s.paused(), tail == null ? s.tail() : tail));
         } catch (OpsException | KafkaException e) {

@@ -93,7 +93,7 @@ class ShellIT {
 
     @Test
     void aSessionRunsCommandsAndTabCompletesATopicItCreated(@TempDir Path home) throws Exception {
-        String input = "topic create shell-made -p 2\ntopic describe shell-ma\t-o json\ntopic describe nope\ngroup list\nexit\n";
+        String input = "topic create shell-made -p 2\ntopic describe shell-ma\t-o json\ntopic describe nope\ngroup list --window 0\nexit\n";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
         List<String> globalArgs = List.of("--brokers", broker.bootstrapServers());

@@ -152,24 +152,28 @@ class SluiceCommandsIT {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.commitSync(Map.of(new TopicPartition("events", 0), new OffsetAndMetadata(4), new TopicPartition("events", 1), new OffsetAndMetadata(10)));
         }
-        JsonNode groups = JSON.readTree(sluice("group", "list", "-o", "json").out());
+        JsonNode groups = JSON.readTree(sluice("group", "list", "--window", "0", "-o", "json").out());
         assertThat(groups).anySatisfy(g -> {
             assertThat(g.get("group").asText()).isEqualTo("readers");
             assertThat(g.get("state").asText()).isEqualTo("Empty");
             assertThat(g.get("type").asText()).isEqualTo("Classic");
             assertThat(g.has("protocolType")).isTrue();
+            assertThat(g.get("totalLag").asLong()).isEqualTo(6);
+            assertThat(g.get("status").asText()).as("one look cannot judge a lagging group").isEqualTo("UNKNOWN");
         });
-        JsonNode d = JSON.readTree(sluice("group", "describe", "readers", "-o", "json").out());
+        JsonNode d = JSON.readTree(sluice("group", "describe", "readers", "--window", "0", "-o", "json").out());
         assertThat(d.get("totalLag").asLong()).isEqualTo(6);
         assertThat(d.get("partitions")).hasSize(2);
         assertThat(d.get("partitions").get(0).get("committed").asLong()).isEqualTo(4);
         assertThat(d.get("partitions").get(0).get("end").asLong()).isEqualTo(10);
         assertThat(d.get("partitions").get(0).get("lag").asLong()).isEqualTo(6);
         assertThat(d.get("partitions").get(1).get("lag").asLong()).isZero();
-        assertThat(sluice("group", "describe", "readers").out()).contains("TOTAL-LAG    6").contains("events  0          4          10   6    -");
-        Run yaml = sluice("group", "describe", "readers", "-o", "yaml");
+        assertThat(d.get("partitions").get(1).get("status").asText()).as("caught up: one look suffices").isEqualTo("OK");
+        assertThat(sluice("group", "describe", "readers", "--window", "0").out()).contains("TOTAL-LAG    6")
+                .contains("events  0          4          10   6    UNKNOWN  -").contains("events  1          10         10   0    OK       -");
+        Run yaml = sluice("group", "describe", "readers", "--window", "0", "-o", "yaml");
         assertThat(yaml.out()).contains("totalLag: 6");
-        assertThat(sluice("group", "describe", "nobody").exit()).isEqualTo(3);
+        assertThat(sluice("group", "describe", "nobody", "--window", "0").exit()).isEqualTo(3);
 
         Run delOffsets = sluice("group", "delete-offsets", "readers", "--topic", "events", "-o", "json");
         assertThat(delOffsets.exit()).as(delOffsets.err()).isZero();

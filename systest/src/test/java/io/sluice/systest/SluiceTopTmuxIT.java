@@ -162,10 +162,10 @@ class SluiceTopTmuxIT {
         assertThat(overview).contains("Brokers     1 up, 0 down").contains("0 offline, 0 under-replicated").contains("updated");
         assertThat(COLOUR.matcher(tmux("capture-pane", "-p", "-e", "-t", "top")).find()).as("colours by default").isTrue();
         tmux("resize-window", "-t", "top", "-x", "80", "-y", "24");
-        String small = await("01-overview-80x24", s -> s.lines().count() == 24 && s.lines().anyMatch(l -> l.startsWith("jk move")),
+        String small = await("01-overview-80x24", s -> s.lines().count() == 24 && s.lines().anyMatch(l -> l.startsWith("Enter problems")),
                 "the overview redrawn at 80x24");
         assertThat(small.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
-        assertThat(small.lines().toList().get(23)).startsWith("jk move").contains("q quit");
+        assertThat(small.lines().toList().get(23)).startsWith("Enter problems").contains("q quit");
         assertThat(small).contains("Partitions  0 offline, 0 under-replicated, 0 under min ISR");
         keys("2");
         await("02-brokers", s -> s.contains("LEADERS") && s.contains(" up "), "the brokers view");
@@ -181,6 +181,9 @@ class SluiceTopTmuxIT {
         keys("4");
         String placement = await("06-placement", s -> s.contains("PARTITION") && s.contains("smoke-1"), "the placement view");
         assertThat(placement).contains("leader skew");
+        keys("e");
+        await("06b-elect", s -> s.contains("Elect preferred leaders") && s.contains("nothing to do"), "the election's answer on one broker");
+        keys("x");
         keys("5");
         await("07-groups", s -> s.contains("TREND") && s.contains("smokers"), "the groups view");
         keys("/");
@@ -188,6 +191,21 @@ class SluiceTopTmuxIT {
         keys("Enter", "Enter");
         String group = await("08-group", s -> s.contains("Group smokers") && s.contains("COMMITTED"), "the smokers group");
         assertThat(group).containsPattern("smoke +0 +5 +12 +7 ");
+        keys("o");
+        type("end");
+        String plan = await("08b-seek-plan", s -> s.contains("move 1 partition(s) of smokers to end:"), "the seek plan");
+        assertThat(plan).contains("smoke-0  5 -> 12  skip 7").contains("y: do it");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            TopicPartition p0 = new TopicPartition("smoke", 0);
+            assertThat(admin.listConsumerGroupOffsets("smokers").partitionsToOffsetAndMetadata().get().get(p0).offset())
+                    .as("nothing moves before y").isEqualTo(5);
+            keys("y");
+            await("08c-seek-done", s -> s.contains("offsets of group smokers moved"), "the seek to be applied");
+            assertThat(admin.listConsumerGroupOffsets("smokers").partitionsToOffsetAndMetadata().get().get(p0).offset()).isEqualTo(12);
+        }
+        keys("x");
+        await("08d-group-caught-up", s -> s.contains("Group smokers") && !s.contains("offsets of group") && s.matches("(?s).*smoke +0 +12 +12 +0 .*"),
+                "the group page with the new offset");
         keys("Escape", "Escape", "3");
         await("09-topics", s -> s.contains("STATUS") && s.contains("filter \"smoke\""), "topics, still filtered, before tail");
         keys("t");

@@ -2,6 +2,7 @@ package io.sluice.tui;
 
 import io.sluice.ops.ClusterRates;
 import io.sluice.ops.ClusterSnapshot;
+import io.sluice.ops.ProblemCauses;
 import io.sluice.tui.Table.Cell;
 import io.sluice.tui.Table.Column;
 import io.sluice.tui.Table.Row;
@@ -11,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The Brokers, Topics, Partitions and Placement tables, built from one observation. Stateless. */
+/** The Brokers, Topics, Partitions, Placement and Problems tables, built from one observation. Stateless. */
 final class ClusterViews {
     private ClusterViews() {
     }
@@ -40,11 +41,13 @@ final class ClusterViews {
         return new Table(title, cols, rows, List.of(), "no brokers");
     }
 
-    static Table topics(ClusterSnapshot s, ClusterRates r) {
+    static Table topics(ClusterSnapshot s, ClusterRates r, boolean showInternal) {
         List<Column> cols = List.of(Column.flex("TOPIC", 12), Column.number("PARTS", 5), Column.number("RF", 2),
                 Column.number("IN/s", 8), Column.number("OUT/s", 8), Column.number("SIZE", 9), Column.text("STATUS", 11));
         List<Row> rows = new ArrayList<>();
-        for (ClusterSnapshot.Topic t : s.topics()) {
+        int partitions = 0;
+        for (ClusterSnapshot.Topic t : shown(s, showInternal)) {
+            partitions += t.partitions().size();
             rows.add(new Row(t.name(), List.of(
                     Cell.of(t.name(), t.internal() ? Style.DIM : Style.NORMAL),
                     Cell.num(Fmt.count(t.partitions().size()), t.partitions().size()),
@@ -53,9 +56,24 @@ final class ClusterViews {
                     Cell.num(Fmt.bytes(t.sizeBytes()), t.sizeBytes()),
                     status(t))));
         }
-        List<Span> title = List.of(new Span("Topics", Style.TITLE), Span.of("  " + s.topics().size() + " topics, "
-                + s.summary().partitions() + " partitions"));
+        List<Span> title = new ArrayList<>(List.of(new Span("Topics", Style.TITLE), Span.of("  " + rows.size() + " topics, "
+                + partitions + " partitions")));
+        title.addAll(internalNote(s, showInternal));
         return new Table(title, cols, rows, List.of(), "no topics");
+    }
+
+    /** The topics a page shows: all, or without the internal ones. */
+    static List<ClusterSnapshot.Topic> shown(ClusterSnapshot s, boolean showInternal) {
+        return s.topics().stream().filter(t -> showInternal || !t.internal()).toList();
+    }
+
+    /** "  1 internal hidden (i)" when internal topics are hidden, "  internal shown (i)" when shown; nothing without any. */
+    static List<Span> internalNote(ClusterSnapshot s, boolean showInternal) {
+        long internal = s.topics().stream().filter(ClusterSnapshot.Topic::internal).count();
+        if (internal == 0) {
+            return List.of();
+        }
+        return List.of(new Span(showInternal ? "  internal shown (i)" : "  " + internal + " internal hidden (i)", Style.DIM));
     }
 
     private static Cell status(ClusterSnapshot.Topic t) {
@@ -136,7 +154,7 @@ final class ClusterViews {
      * are out of the ISR too). Footer: leaders and replicas per broker, and each broker's leader skew against an even
      * share of the leaders among live brokers.
      */
-    static Table placement(ClusterSnapshot s) {
+    static Table placement(ClusterSnapshot s, boolean showInternal) {
         List<ClusterSnapshot.Broker> brokers = s.brokers();
         List<Column> cols = new ArrayList<>();
         cols.add(Column.flex("PARTITION", 14));
@@ -144,38 +162,73 @@ final class ClusterViews {
             cols.add(new Column("B" + b.id(), 5, false, false, false));
         }
         List<Row> rows = new ArrayList<>();
+        int[] leadersOf = new int[brokers.size()];
+        int[] replicasOf = new int[brokers.size()];
         int totalLeaders = 0;
-        for (ClusterSnapshot.Topic t : s.topics()) {
+        for (ClusterSnapshot.Topic t : shown(s, showInternal)) {
             for (ClusterSnapshot.Partition p : t.partitions()) {
                 List<Cell> cells = new ArrayList<>();
                 Style mark = p.offline() ? Style.BAD : p.underReplicated() ? Style.WARN : Style.NORMAL;
                 cells.add(Cell.of(t.name() + "-" + p.partition(), mark));
-                for (ClusterSnapshot.Broker b : brokers) {
-                    cells.add(placementCell(p, b.id()));
+                for (int i = 0; i < brokers.size(); i++) {
+                    int id = brokers.get(i).id();
+                    cells.add(placementCell(p, id));
+                    leadersOf[i] += p.leader() == id ? 1 : 0;
+                    replicasOf[i] += p.replicas().contains(id) ? 1 : 0;
                 }
                 totalLeaders += p.offline() ? 0 : 1;
-                rows.add(new Row(t.name(), cells));
+                rows.add(new Row(t.name() + "-" + p.partition(), cells));
             }
         }
         List<Cell> leaders = new ArrayList<>(List.of(Cell.of("leaders", Style.TITLE)));
         List<Cell> replicas = new ArrayList<>(List.of(Cell.of("replicas", Style.TITLE)));
         List<Cell> skew = new ArrayList<>(List.of(Cell.of("leader skew", Style.TITLE)));
         double even = s.summary().brokersUp() == 0 ? 0 : (double) totalLeaders / s.summary().brokersUp();
-        for (ClusterSnapshot.Broker b : brokers) {
-            leaders.add(Cell.of(String.valueOf(b.leaders())));
-            replicas.add(Cell.of(String.valueOf(b.replicas())));
-            if (!b.up()) {
+        for (int i = 0; i < brokers.size(); i++) {
+            leaders.add(Cell.of(String.valueOf(leadersOf[i])));
+            replicas.add(Cell.of(String.valueOf(replicasOf[i])));
+            if (!brokers.get(i).up()) {
                 skew.add(Cell.of("down", Style.BAD));
             } else if (even == 0) {
                 skew.add(Cell.of("-"));
             } else {
-                long pct = Math.round((b.leaders() - even) * 100 / even);
+                long pct = Math.round((leadersOf[i] - even) * 100 / even);
                 skew.add(Cell.of((pct > 0 ? "+" : "") + pct + "%", Math.abs(pct) > 20 ? Style.WARN : Style.NORMAL));
             }
         }
-        List<Span> title = List.of(new Span("Placement", Style.TITLE), Span.of("  L leader  F in-sync follower  "),
-                new Span("!", Style.BAD), Span.of(" out of sync   / filters topics"));
+        List<Span> title = new ArrayList<>(List.of(new Span("Placement", Style.TITLE), Span.of("  L leader  F follower  "),
+                new Span("!", Style.BAD), Span.of(" out of sync")));
+        title.addAll(internalNote(s, showInternal));
         return new Table(title, cols, rows, List.of(new Row("", leaders), new Row("", replicas), new Row("", skew)), "no partitions");
+    }
+
+    /**
+     * Every partition that needs attention, worst first, user topics before internal ones, with its cause (see
+     * {@link ProblemCauses}); the Overview's "Needs attention" in full.
+     */
+    static Table problems(ClusterSnapshot s, boolean showInternal) {
+        List<Column> cols = List.of(Column.flex("PARTITION", 14), Column.text("PROBLEM", 16), Column.text("LEADER", 6),
+                Column.text("REPLICAS", 8), Column.text("ISR", 8), Column.text("CAUSE", 14));
+        List<Row> rows = new ArrayList<>();
+        List<ProblemCauses.Detail> details = ProblemCauses.details(shown(s, showInternal), ProblemCauses.up(s));
+        for (ProblemCauses.Detail d : details) {
+            ProblemCauses.Problem worst = d.problems().get(0);
+            Style style = worst == ProblemCauses.Problem.OFFLINE ? Style.BAD : Style.WARN;
+            StringBuilder problems = new StringBuilder();
+            d.problems().forEach(x -> problems.append(problems.length() == 0 ? "" : ", ").append(x.label()));
+            ClusterSnapshot.Partition p = s.topic(d.topic()).partition(d.partition());
+            rows.add(new Row(d.topic() + "-" + d.partition(), List.of(
+                    Cell.of(d.topic() + "-" + d.partition(), d.internal() ? Style.DIM : Style.NORMAL),
+                    new Cell(List.of(new Span(problems.toString(), style)), (double) worst.ordinal()),
+                    d.leader() < 0 ? Cell.num("none", -1, Style.BAD) : Cell.num(String.valueOf(d.leader()), d.leader()),
+                    Cell.of(join(d.replicas())),
+                    isrCell(p),
+                    Cell.of(d.cause()))));
+        }
+        List<Span> title = new ArrayList<>(List.of(new Span("Problems", Style.TITLE), Span.of("  " + rows.size()
+                + (rows.size() == 1 ? " partition" : " partitions") + "  !N = replica out of ISR")));
+        title.addAll(internalNote(s, showInternal));
+        return new Table(title, cols, rows, List.of(), "nothing needs attention");
     }
 
     private static Cell placementCell(ClusterSnapshot.Partition p, int broker) {

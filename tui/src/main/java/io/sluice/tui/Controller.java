@@ -1,16 +1,26 @@
 package io.sluice.tui;
 
 import com.googlecode.lanterna.input.KeyStroke;
+import com.googlecode.lanterna.input.KeyType;
+import io.sluice.ops.OffsetSeek;
 import io.sluice.ops.OpsException;
+import io.sluice.ops.Partitions;
+import io.sluice.ops.ProblemCauses;
 import io.sluice.ops.RecordFilter;
 import io.sluice.ops.SnapshotPoller;
 import io.sluice.tui.ScreenState.Page;
+import io.sluice.tui.Table.Span;
+import org.apache.kafka.common.TopicPartition;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * Turns keys into screen-state changes and poller commands. Screen thread only; the poller is reached through
- * {@link PollerControls}, whose calls return at once.
+ * Turns keys into screen-state changes, poller commands and actions on the cluster. Screen thread only; the poller is
+ * reached through {@link PollerControls} and the cluster through {@link Actions}, whose calls return at once (an
+ * action's outcome comes back later, on the screen thread, to the callback it was given). Every action that changes
+ * the cluster shows what it will do and waits for y (see {@link Dialog}).
  */
 final class Controller {
     static final int TAIL_RECORDS = 50;
@@ -24,14 +34,29 @@ final class Controller {
         void tail(SnapshotPoller.TailRequest request);
     }
 
+    /** The result of an action: its value, or the one-line error that stopped it. */
+    record Outcome<T>(T value, String error) {
+    }
+
+    /** What the screen may ask of the cluster; each runs off the screen thread and answers {@code done} on it. */
+    interface Actions {
+        void planSeek(String group, String to, Consumer<Outcome<OffsetSeek.Plan>> done);
+
+        void executeSeek(OffsetSeek.Plan plan, Consumer<Outcome<OffsetSeek.Plan>> done);
+
+        void electPreferred(List<TopicPartition> partitions, Consumer<Outcome<List<Partitions.ElectionResult>>> done);
+    }
+
     private final ScreenState ui;
     private final Dashboard dashboard;
     private final PollerControls poller;
+    private final Actions actions;
 
-    Controller(ScreenState ui, Dashboard dashboard, PollerControls poller) {
+    Controller(ScreenState ui, Dashboard dashboard, PollerControls poller, Actions actions) {
         this.ui = ui;
         this.dashboard = dashboard;
         this.poller = poller;
+        this.actions = actions;
     }
 
     /** Applies one key against the state on show ({@code st}); page height in rows for paging. */
@@ -42,6 +67,10 @@ final class Controller {
         }
         if (ui.filterInput != null) {
             editFilter(k);
+            return;
+        }
+        if (ui.dialog != null) {
+            dialogKey(k);
             return;
         }
         if (ui.findInput != null) {
@@ -89,6 +118,9 @@ final class Controller {
             case FIND_PREVIOUS -> find(st, -1, false);
             case SORT -> sort(st);
             case TAIL -> tail(st);
+            case INTERNAL -> ui.showInternal = !ui.showInternal;
+            case SEEK -> seek(st);
+            case ELECT -> elect(st);
             case PAUSE -> poller.paused(!st.paused());
             case SLOWER -> poller.stepInterval(1);
             case FASTER -> poller.stepInterval(-1);
@@ -139,6 +171,12 @@ final class Controller {
     }
 
     private void drillIn(SnapshotPoller.State st) {
+        if (ui.page == Page.OVERVIEW) {
+            if (st.observation() != null) {
+                ui.page = Page.PROBLEMS;
+            }
+            return;
+        }
         String key = selectedKey(st);
         if (key == null) {
             return;
@@ -189,16 +227,138 @@ final class Controller {
 
     private void tail(SnapshotPoller.State st) {
         String key = selectedKey(st);
-        if (ui.page == Page.TOPICS && key != null) {
-            ui.tailTopic = key;
-            ui.tailPartition = -1;
-        } else if (ui.page == Page.PARTITIONS && key != null) {
-            ui.tailTopic = ui.topic;
-            ui.tailPartition = Integer.parseInt(key);
-        } else {
+        if (key == null) {
             return;
         }
+        switch (ui.page) {
+            case TOPICS -> {
+                ui.tailTopic = key;
+                ui.tailPartition = -1;
+            }
+            case PARTITIONS -> {
+                ui.tailTopic = ui.topic;
+                ui.tailPartition = Integer.parseInt(key);
+            }
+            case PLACEMENT, GROUP, PROBLEMS -> {
+                // rows keyed topic-partition; a topic name may hold '-' itself, the partition never does
+                int dash = key.lastIndexOf('-');
+                ui.tailTopic = key.substring(0, dash);
+                ui.tailPartition = Integer.parseInt(key.substring(dash + 1));
+            }
+            default -> {
+                return;
+            }
+        }
         ui.page = Page.TAIL;
+    }
+
+    /** o on Groups (the selected group) or on a group's page: ask where to, then plan, confirm and execute. */
+    private void seek(SnapshotPoller.State st) {
+        String group = ui.page == Page.GROUPS ? selectedKey(st) : ui.page == Page.GROUP ? ui.group : null;
+        if (group == null) {
+            return;
+        }
+        String title = "Seek group " + group;
+        ui.dialog = new Dialog.Input(title, "move its committed offsets, on every topic it has them for, to:",
+                "start, end, OFFSET, -N (re-read N), +N (skip N) or @EPOCH_MS", "", null, to -> planSeek(title, group, to));
+    }
+
+    private void planSeek(String title, String group, String to) {
+        try {
+            OffsetSeek.parseTarget(to);
+        } catch (OpsException e) {
+            Dialog.Input in = (Dialog.Input) ui.dialog;
+            ui.dialog = in.failed(e.getMessage());
+            return;
+        }
+        ui.dialog = new Dialog.Busy(title, "planning: reading the committed and end offsets");
+        actions.planSeek(group, to, o -> {
+            if (o.error() != null) {
+                ui.dialog = failure(title, o.error());
+                return;
+            }
+            OffsetSeek.Plan plan = o.value();
+            ui.dialog = new Dialog.Confirm(title, List.of(Span.of("move " + plan.moves().size() + " partition(s) of " + group + " to " + to + ":")),
+                    moves(plan), () -> executeSeek(title, plan));
+        });
+    }
+
+    private void executeSeek(String title, OffsetSeek.Plan plan) {
+        ui.dialog = new Dialog.Busy(title, "moving the offsets");
+        actions.executeSeek(plan, o -> ui.dialog = o.error() != null ? failure(title, o.error())
+                : new Dialog.Message(title, List.of(new Span("offsets of group " + plan.group() + " moved", Style.GOOD)), moves(o.value())));
+    }
+
+    private static List<String> moves(OffsetSeek.Plan plan) {
+        List<String> out = new ArrayList<>();
+        for (OffsetSeek.Move m : plan.moves()) {
+            out.add(m.topic() + "-" + m.partition() + "  " + (m.current() < 0 ? "-" : Fmt.count(m.current())) + " -> " + Fmt.count(m.target())
+                    + (m.delta() > 0 ? "  skip " + Fmt.count(m.delta()) : m.delta() < 0 ? "  re-read " + Fmt.count(-m.delta()) : ""));
+        }
+        return out;
+    }
+
+    /** e: the partitions a preferred election would hand back to their preferred replica, confirmed, then elected. */
+    private void elect(SnapshotPoller.State st) {
+        if (st.observation() == null) {
+            return;
+        }
+        String title = "Elect preferred leaders";
+        List<Partitions.PreferredElection> plan = Partitions.preferredElections(st.observation().snapshot(),
+                ProblemCauses.up(st.observation().snapshot()));
+        if (plan.isEmpty()) {
+            ui.dialog = new Dialog.Message(title, List.of(Span.of("nothing to do: every partition is led by its preferred replica, "
+                    + "or that replica is out of sync or down")), List.of());
+            return;
+        }
+        List<String> lines = plan.stream().map(e -> e.topic() + "-" + e.partition() + "  leader " + e.leader() + " -> " + e.preferred()).toList();
+        List<TopicPartition> tps = plan.stream().map(e -> new TopicPartition(e.topic(), e.partition())).toList();
+        ui.dialog = new Dialog.Confirm(title, List.of(Span.of("hand " + plan.size() + " partition(s) back to their preferred replica:")),
+                lines, () -> {
+                    ui.dialog = new Dialog.Busy(title, "electing");
+                    actions.electPreferred(tps, o -> ui.dialog = o.error() != null ? failure(title, o.error()) : elected(title, o.value()));
+                });
+    }
+
+    private static Dialog elected(String title, List<Partitions.ElectionResult> results) {
+        long elected = results.stream().filter(r -> r.error() == null).count();
+        long notNeeded = results.stream().filter(r -> "not needed".equals(r.error())).count();
+        List<String> failed = results.stream().filter(r -> r.error() != null && !r.error().equals("not needed"))
+                .map(r -> r.topic() + "-" + r.partition() + ": " + r.error()).toList();
+        List<Span> summary = new ArrayList<>(List.of(new Span(elected + " elected", elected > 0 ? Style.GOOD : Style.NORMAL),
+                Span.of(", " + notNeeded + " not needed, "), new Span(failed.size() + " failed", failed.isEmpty() ? Style.NORMAL : Style.BAD)));
+        return new Dialog.Message(title, summary, failed);
+    }
+
+    private static Dialog failure(String title, String error) {
+        return new Dialog.Message(title, List.of(new Span(error, Style.BAD)), List.of());
+    }
+
+    /** Keys while a dialog is open: typing, y to confirm, any key to close a message; Ctrl-C always quits. */
+    private void dialogKey(KeyStroke k) {
+        boolean ctrlC = k.getKeyType() == KeyType.Character && k.isCtrlDown() && (k.getCharacter() == 'c' || k.getCharacter() == 'C');
+        if (ctrlC || k.getKeyType() == KeyType.EOF) {
+            ui.quit = true;
+            return;
+        }
+        Dialog d = ui.dialog;
+        if (d instanceof Dialog.Input in) {
+            switch (k.getKeyType()) {
+                case Enter -> in.onEnter().accept(in.text().strip());
+                case Escape -> ui.dialog = null;
+                case Backspace -> ui.dialog = in.erased();
+                case Character -> ui.dialog = k.isCtrlDown() ? in : in.typed(String.valueOf(k.getCharacter()));
+                default -> { }
+            }
+        } else if (d instanceof Dialog.Confirm c) {
+            boolean yes = k.getKeyType() == KeyType.Character && !k.isCtrlDown() && (k.getCharacter() == 'y' || k.getCharacter() == 'Y');
+            ui.dialog = null;
+            if (yes) {
+                c.onYes().run();
+            }
+        } else if (d instanceof Dialog.Message) {
+            ui.dialog = null;
+        }
     }
 
     /** Tail defaults to the topic selected in the Topics view (the first non-internal one if none was chosen). */

@@ -13,8 +13,8 @@ import java.util.Locale;
 
 /**
  * Draws the whole screen from a poller state and the screen state: title bar, tabs, status line (staleness, the
- * connection error), the page body and the key line, and the help overlay on top. Pure drawing: it reads the
- * immutable poll state and touches the screen state only to clamp selections. Screen thread only.
+ * connection error), the page body and the key line, and the dialog of an action and the help overlay on top. Pure
+ * drawing: it reads the immutable poll state and touches the screen state only to clamp selections. Screen thread only.
  *
  * <pre>
  *   row 0      title bar: cluster, bootstrap, refresh time and interval
@@ -64,6 +64,9 @@ final class Dashboard {
             TableRenderer.draw(g, theme, table(st, ui), ui.position(), BODY_TOP, 0, w, bodyHeight, true);
         }
         keyLine(g, ui, w, h - 1);
+        if (ui.dialog != null) {
+            Dialog.draw(g, theme, size, ui.dialog);
+        }
         if (ui.help) {
             HelpOverlay.draw(g, theme, size);
         }
@@ -78,11 +81,12 @@ final class Dashboard {
         return switch (ui.page) {
             case OVERVIEW -> null;
             case BROKERS -> ClusterViews.brokers(o.snapshot());
-            case TOPICS -> ClusterViews.topics(o.snapshot(), o.rates());
+            case TOPICS -> ClusterViews.topics(o.snapshot(), o.rates(), ui.showInternal);
             case PARTITIONS -> ClusterViews.partitions(o.snapshot(), o.rates(), ui.topic);
-            case PLACEMENT -> ClusterViews.placement(o.snapshot());
-            case GROUPS -> GroupViews.groups(o.snapshot(), o.rates(), o.trend(), theme);
-            case GROUP -> GroupViews.group(o.snapshot(), o.rates(), o.trend(), theme, ui.group);
+            case PLACEMENT -> ClusterViews.placement(o.snapshot(), ui.showInternal);
+            case PROBLEMS -> ClusterViews.problems(o.snapshot(), ui.showInternal);
+            case GROUPS -> GroupViews.groups(o.snapshot(), o.rates(), o.trend(), o.lags(), theme);
+            case GROUP -> GroupViews.group(o.snapshot(), o.rates(), o.trend(), o.lags(), theme, ui.group);
             case TAIL -> TailView.tail(st.tail(), ui.tailTopic, ui.tailPartition, st.paused(), zone, ui.tailFilter, ui.find);
         };
     }
@@ -163,13 +167,16 @@ final class Dashboard {
             return;
         }
         String keys = switch (ui.page) {
-            case TOPICS -> "Enter open  t tail  ";
+            case OVERVIEW -> "Enter problems  e elect  ";
+            case TOPICS -> "Enter open  t tail  i internal  ";
             case PARTITIONS -> "Esc back  t tail  ";
-            case GROUPS -> "Enter open  ";
-            case GROUP -> "Esc back  ";
+            case PLACEMENT -> "t tail  e elect  i internal  ";
+            case PROBLEMS -> "Esc back  t tail  i internal  ";
+            case GROUPS -> "Enter open  o seek  ";
+            case GROUP -> "Esc back  t tail  o seek  ";
             case TAIL -> "Esc back  f find  n next  ";
             default -> "";
-        } + "jk move  / filter  s sort  p pause  +- interval  ? help  q quit";
+        } + "jk move  / filter  s sort  ? help  q quit";
         theme.apply(g, Style.DIM);
         g.putString(0, row, Fmt.fit(keys, w, theme.ellipsis()));
     }

@@ -38,7 +38,7 @@ final class Fmt {
 
     /** Bytes in B, KiB, MiB, GiB, TiB; "-" for negative (unknown). */
     static String bytes(long b) {
-        return io.sluice.ops.ByteRate.bytes(b);
+        return io.sluice.ops.Units.bytes(b);
     }
 
     /** A duration like 45s, 3m05s, 2h10m, 4d03h; "-" for negative (unknown). */

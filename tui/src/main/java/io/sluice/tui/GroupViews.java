@@ -2,7 +2,9 @@ package io.sluice.tui;
 
 import io.sluice.ops.ClusterRates;
 import io.sluice.ops.ClusterSnapshot;
+import io.sluice.ops.LagEvaluator;
 import io.sluice.ops.LagTrend;
+import io.sluice.ops.LagWindow;
 import io.sluice.tui.Table.Cell;
 import io.sluice.tui.Table.Column;
 import io.sluice.tui.Table.Row;
@@ -11,15 +13,34 @@ import io.sluice.tui.Table.Span;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The Groups table and one group's partitions, with lag trend sparklines and catch-up estimates. Stateless. */
+/**
+ * The Groups table and one group's partitions, with lag status ({@link LagEvaluator}, over the poller's window),
+ * lag trend sparklines and catch-up estimates. Stateless.
+ */
 final class GroupViews {
     static final int SPARK_WIDTH = 10;
 
     private GroupViews() {
     }
 
-    static Table groups(ClusterSnapshot s, ClusterRates r, LagTrend trend, Theme theme) {
-        List<Column> cols = List.of(Column.flex("GROUP", 12), Column.text("STATE", 11), Column.number("MEMB", 4),
+    /** Lag status column: left-aligned text that sorts by severity, worst first. */
+    static Column statusColumn() {
+        return new Column("STATUS", 7, false, false, true);
+    }
+
+    /** A lag status: OK green, WARN and REWIND yellow, STALL, STOP and ERR red, UNKNOWN as a dim "-". */
+    static Cell statusCell(LagEvaluator.Status status) {
+        Style style = switch (status) {
+            case OK -> Style.GOOD;
+            case UNKNOWN -> Style.DIM;
+            case WARN, REWIND -> Style.WARN;
+            case STALL, STOP, ERR -> Style.BAD;
+        };
+        return Cell.num(status == LagEvaluator.Status.UNKNOWN ? "-" : status.name(), status.ordinal(), style);
+    }
+
+    static Table groups(ClusterSnapshot s, ClusterRates r, LagTrend trend, LagWindow lags, Theme theme) {
+        List<Column> cols = List.of(Column.flex("GROUP", 12), Column.text("STATE", 9), statusColumn(), Column.number("MEMB", 4),
                 Column.number("LAG", 9), Column.text("TREND", SPARK_WIDTH), Column.number("OUT/s", 8), Column.text("ETA", 14));
         List<Row> rows = new ArrayList<>();
         for (ClusterSnapshot.Group g : s.groups()) {
@@ -27,6 +48,7 @@ final class GroupViews {
             rows.add(new Row(g.group(), List.of(
                     Cell.of(g.group()),
                     Cell.of(g.state(), g.state().equals("Stable") || g.state().equals("Empty") ? Style.NORMAL : Style.WARN),
+                    statusCell(lags.status(g.group())),
                     Cell.num(String.valueOf(g.members()), g.members()),
                     Cell.num(Fmt.count(g.totalLag()), g.totalLag(), lagStyle(eta)),
                     Cell.of(sparkline(trend.samples(g.group()), SPARK_WIDTH, theme.sparkLevels()), lagStyle(eta)),
@@ -68,9 +90,9 @@ final class GroupViews {
         return sb.toString();
     }
 
-    static Table group(ClusterSnapshot s, ClusterRates r, LagTrend trend, Theme theme, String name) {
+    static Table group(ClusterSnapshot s, ClusterRates r, LagTrend trend, LagWindow lags, Theme theme, String name) {
         List<Column> cols = List.of(Column.flex("TOPIC", 10), Column.number("P", 3), Column.number("COMMITTED", 10),
-                Column.number("END", 10), Column.number("LAG", 9), Column.number("TIME-LAG", 8), Column.text("MEMBER", 14));
+                Column.number("END", 10), Column.number("LAG", 9), Column.number("TIME-LAG", 8), statusColumn(), Column.text("MEMBER", 14));
         ClusterSnapshot.Group g = s.group(name);
         List<Row> rows = new ArrayList<>();
         List<Span> title = new ArrayList<>(List.of(new Span("Group " + name, Style.TITLE)));
@@ -79,18 +101,21 @@ final class GroupViews {
             return new Table(title, cols, rows, List.of(), "");
         }
         for (ClusterSnapshot.GroupPartition p : g.partitions()) {
-            rows.add(new Row(p.topic(), List.of(
+            rows.add(new Row(p.topic() + "-" + p.partition(), List.of(
                     Cell.of(p.topic()),
                     Cell.num(String.valueOf(p.partition()), p.partition()),
                     Cell.num(Fmt.count(p.committed()), p.committed()),
                     Cell.num(Fmt.count(p.end()), p.end()),
                     Cell.num(Fmt.count(p.lag()), p.lag(), p.lag() > 0 ? Style.WARN : Style.NORMAL),
                     Cell.num(Fmt.duration(p.timeLagMs()), p.timeLagMs()),
+                    statusCell(lags.status(name, p.topic(), p.partition())),
                     Cell.of(p.memberId().isEmpty() ? "-" : p.memberId()))));
         }
         LagTrend.Eta eta = trend.eta(name);
         Cell etaCell = etaCell(eta);
-        title.add(Span.of("  " + g.state() + "  " + g.members() + " members  lag " + Fmt.count(g.totalLag()) + " "));
+        title.add(Span.of("  " + g.state() + "  "));
+        title.addAll(statusCell(lags.status(name)).spans());
+        title.add(Span.of("  " + g.members() + " members  lag " + Fmt.count(g.totalLag()) + " "));
         title.add(new Span(sparkline(trend.samples(name), SPARK_WIDTH, theme.sparkLevels()), lagStyle(eta)));
         title.add(Span.of("  " + (r.known() ? Fmt.rate(r.groupOut(name)) : "-") + "/s  "));
         title.addAll(etaCell.spans());

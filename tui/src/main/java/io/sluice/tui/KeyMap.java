@@ -3,7 +3,7 @@ package io.sluice.tui;
 import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.input.KeyType;
 
-/** Keys to actions. Stateless; filter typing is handled before the key map (see {@link Controller}). */
+/** Keys to actions. Stateless; filter and dialog typing are handled before the key map (see {@link Controller}). */
 final class KeyMap {
     private KeyMap() {
     }
@@ -43,6 +43,9 @@ final class KeyMap {
             case 'f' -> Action.FIND;
             case 'n' -> Action.FIND_NEXT;
             case 'N' -> Action.FIND_PREVIOUS;
+            case 'i' -> Action.INTERNAL;
+            case 'o' -> Action.SEEK;
+            case 'e' -> Action.ELECT;
             case 'p', ' ' -> Action.PAUSE;
             case '+' -> Action.SLOWER;
             case '-' -> Action.FASTER;

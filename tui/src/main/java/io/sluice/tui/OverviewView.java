@@ -4,6 +4,7 @@ import com.googlecode.lanterna.graphics.TextGraphics;
 import io.sluice.ops.ClusterRates;
 import io.sluice.ops.ClusterSnapshot;
 import io.sluice.ops.LagTrend;
+import io.sluice.ops.ProblemCauses;
 import io.sluice.ops.SnapshotPoller;
 import io.sluice.tui.Table.Span;
 
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * The overview page: cluster counts with problems coloured, produce and consume rates, the busiest topics and the
- * most-lagging groups side by side, then the partitions that need attention. Stateless.
+ * most-lagging groups side by side, then what needs attention: one line per cause and effect (see {@link ProblemCauses});
+ * Enter opens the partitions behind them. Stateless.
  */
 final class OverviewView {
     private OverviewView() {
@@ -43,19 +45,12 @@ final class OverviewView {
         line(g, theme, row++, left, width, List.of(label("Lag"), Span.of(Fmt.count(sum.totalLag()) + " records in "
                 + s.groups().size() + " groups")));
         row++;
-        List<ClusterSnapshot.Partition> problems = new ArrayList<>();
-        List<String> problemNames = new ArrayList<>();
-        for (ClusterSnapshot.Topic t : s.topics()) {
-            for (ClusterSnapshot.Partition p : t.partitions()) {
-                if (p.needsAttention()) {
-                    problems.add(p);
-                    problemNames.add(t.name() + "-" + p.partition());
-                }
-            }
-        }
+        List<ProblemCauses.Cause> causes = ProblemCauses.group(s.topics(), ProblemCauses.up(s));
+        List<List<Span>> causeLines = new ArrayList<>();
+        causes.forEach(c -> causeLines.addAll(causeLines(c)));
         int remaining = top + height - row;
         int wanted = Math.max(1, Math.max((int) s.topics().stream().filter(t -> !t.internal()).count(), s.groups().size()));
-        int listRows = Math.min(wanted, problems.isEmpty() ? remaining - 2 : Math.max(1, Math.min(remaining / 2 - 2, 8)));
+        int listRows = Math.min(wanted, causes.isEmpty() ? remaining - 2 : Math.max(1, Math.min(remaining - causeLines.size() - 4, 8)));
         if (listRows < 1) {
             return;
         }
@@ -63,13 +58,35 @@ final class OverviewView {
         TableRenderer.draw(g, theme, busiest(s, r), unused, row, left, half, listRows + 2, false);
         TableRenderer.draw(g, theme, lagging(s, o.trend()), unused, row, left + half + 1, width - half - 1, listRows + 2, false);
         row += listRows + 3;
-        if (!problems.isEmpty() && row < top + height) {
-            line(g, theme, row++, left, width, List.of(new Span("Needs attention", Style.TITLE),
-                    Span.of("  " + problems.size() + " partitions")));
-            for (int i = 0; i < problems.size() && row < top + height; i++) {
-                line(g, theme, row++, left, width, attention(problemNames.get(i), problems.get(i)));
+        if (!causes.isEmpty() && row < top + height) {
+            int partitions = causes.stream().mapToInt(ProblemCauses.Cause::partitions).sum();
+            line(g, theme, row++, left, width, List.of(new Span("Needs attention", Style.TITLE), Span.of("  " + partitions
+                    + (partitions == 1 ? " partition, " : " partitions, ") + causes.size() + (causes.size() == 1 ? " cause" : " causes")),
+                    new Span("  Enter: each partition", Style.DIM)));
+            for (int i = 0; i < causeLines.size() && row < top + height; i++) {
+                line(g, theme, row++, left, width, causeLines.get(i));
             }
         }
+    }
+
+    /**
+     * A cause over as many lines as it has effects: "broker 3 down: 1 partition offline: orders-2", then
+     * "  5 partitions under-replicated: 2 of orders, 3 of __consumer_offsets"; problems coloured.
+     */
+    static List<List<Span>> causeLines(ProblemCauses.Cause c) {
+        List<List<Span>> out = new ArrayList<>();
+        Style causeStyle = c.kind() == ProblemCauses.Kind.BROKER_DOWN || c.kind() == ProblemCauses.Kind.NO_LEADER ? Style.BAD : Style.WARN;
+        for (int i = 0; i < c.effects().size(); i++) {
+            ProblemCauses.Effect e = c.effects().get(i);
+            List<Span> spans = new ArrayList<>();
+            spans.add(i == 0 ? new Span(c.cause(), causeStyle) : Span.of(" "));
+            spans.add(Span.of(i == 0 ? ": " : " "));
+            spans.add(Span.of(e.partitions() + (e.partitions() == 1 ? " partition " : " partitions ")));
+            spans.add(new Span(e.problem().label(), e.problem() == ProblemCauses.Problem.OFFLINE ? Style.BAD : Style.WARN));
+            spans.add(Span.of(": " + e.topicsText()));
+            out.add(spans);
+        }
+        return out;
     }
 
     private static Table busiest(ClusterSnapshot s, ClusterRates r) {
@@ -94,24 +111,6 @@ final class OverviewView {
         }
         return new Table(List.of(new Span("Most lagging groups", Style.TITLE)), List.of(Table.Column.flex("GROUP", 8),
                 Table.Column.number("LAG", 9), Table.Column.text("ETA", 14)), rows, List.of(), "no groups");
-    }
-
-    private static List<Span> attention(String name, ClusterSnapshot.Partition p) {
-        List<Span> spans = new ArrayList<>();
-        spans.add(Span.of(name + "  "));
-        if (p.offline()) {
-            spans.add(new Span("offline", Style.BAD));
-        } else if (p.underReplicated()) {
-            spans.add(new Span("under-replicated", Style.WARN));
-        } else {
-            spans.add(new Span("under min ISR", Style.WARN));
-        }
-        spans.add(Span.of("  leader " + (p.leader() < 0 ? "none" : p.leader()) + "  replicas " + ClusterViews.join(p.replicas())));
-        if (!p.outOfSync().isEmpty()) {
-            spans.add(Span.of("  out of ISR "));
-            spans.add(new Span("!" + ClusterViews.join(p.outOfSync()), Style.BAD));
-        }
-        return spans;
     }
 
     private static Span label(String text) {

@@ -6,14 +6,14 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Where the operator is: the page, what was drilled into, and per page the selected row, sort column and filter.
- * Mutable; owned by the screen thread only.
+ * Where the operator is: the page, what was drilled into, per page the selected row, sort column and filter, whether
+ * internal topics show, and the dialog of an action in progress. Mutable; owned by the screen thread only.
  */
 final class ScreenState {
     /** Pages; drill-down pages share the tab of their parent. */
     enum Page {
         OVERVIEW(1, "Overview"), BROKERS(2, "Brokers"), TOPICS(3, "Topics"), PLACEMENT(4, "Placement"),
-        GROUPS(5, "Groups"), TAIL(6, "Tail"), PARTITIONS(3, "Partitions"), GROUP(5, "Group");
+        GROUPS(5, "Groups"), TAIL(6, "Tail"), PARTITIONS(3, "Partitions"), GROUP(5, "Group"), PROBLEMS(1, "Problems");
 
         final int tab;
         final String title;
@@ -53,6 +53,10 @@ final class ScreenState {
     int tailPartition = -1;
     boolean help;
     boolean quit;
+    /** Internal topics (__consumer_offsets, ...) on Topics, Placement and Problems; hidden until i. */
+    boolean showInternal;
+    /** The box over the page while the dashboard acts (seek, elect), or null. */
+    Dialog dialog;
     /** Non-null while the operator types a filter after '/' (on Tail: a record filter, applied on Enter). */
     StringBuilder filterInput;
     /** The Tail's record filter (sluice consume --filter's language) and the problem with the one being typed. */

@@ -23,7 +23,7 @@ public final class TextReport {
 
     public static String render(ClusterSnapshot snapshot, String bootstrap, int width) {
         Theme theme = new Theme(false, false);
-        SnapshotPoller.Observation o = new SnapshotPoller.Observation(snapshot, ClusterRates.NONE, new LagTrend(2, 60_000).with(snapshot));
+        SnapshotPoller.Observation o = SnapshotPoller.Observation.first(snapshot);
         SnapshotPoller.State st = new SnapshotPoller.State(o, snapshot.takenAtMs(), snapshot.takenAtMs(), null, null, 0, false, null);
         Dashboard dashboard = new Dashboard(bootstrap, theme, ZoneId.systemDefault());
         StringBuilder out = new StringBuilder();

@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code sluice top}: the live dashboard. Three threads: the poller (cluster calls, see {@link SnapshotPoller}), a key
- * reader (blocking terminal reads) and this screen thread, which owns the {@link ScreenState} and the screen and waits
- * on one queue for keys, new poll states and resizes, redrawing at least once a second so the data age stays true.
- * Nothing on the screen thread talks to the cluster.
+ * {@code sluice top}: the live dashboard. Four threads: the poller (cluster calls, see {@link SnapshotPoller}), a key
+ * reader (blocking terminal reads), the actions worker ({@link ClusterActions}: seek, elect) and this screen thread,
+ * which owns the {@link ScreenState} and the screen and waits on one queue for keys, new poll states, actions'
+ * outcomes and resizes, redrawing at least once a second so the data age stays true. Nothing on the screen thread
+ * talks to the cluster.
  *
  * <p>The terminal goes back to its normal mode on q, on Ctrl-C (trapped as a key), on EOF, on a failure and, through a
  * shutdown hook, on SIGTERM/SIGINT from outside.
@@ -51,12 +52,12 @@ public final class TopApp {
         try (ClusterConnection connection = new ClusterConnection(o.bootstrap(), o.clientProperties(), o.timeout());
              RecordProbe probe = new RecordProbe(o.bootstrap(), o.clientProperties())) {
             SnapshotPoller poller = new SnapshotPoller(connection, probe, o.intervalMs(), System::currentTimeMillis, events::offer);
-            try {
+            try (ClusterActions actions = new ClusterActions(connection, events::offer)) {
                 Terminal terminal = new DefaultTerminalFactory(System.out, System.in, Charset.defaultCharset())
                         .setForceTextTerminal(true)
                         .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
                         .createTerminal();
-                return loop(o, new TerminalScreen(terminal), terminal, poller, events);
+                return loop(o, new TerminalScreen(terminal), terminal, poller, actions, events);
             } finally {
                 poller.close();
             }
@@ -65,8 +66,8 @@ public final class TopApp {
         }
     }
 
-    private static int loop(Options o, Screen screen, Terminal terminal, SnapshotPoller poller, BlockingQueue<Object> events)
-            throws IOException {
+    private static int loop(Options o, Screen screen, Terminal terminal, SnapshotPoller poller, Controller.Actions actions,
+                            BlockingQueue<Object> events) throws IOException {
         AtomicBoolean restored = new AtomicBoolean();
         Thread restoreOnExit = new Thread(() -> restore(screen, restored), "sluice-top-restore");
         Runtime.getRuntime().addShutdownHook(restoreOnExit);
@@ -78,14 +79,15 @@ public final class TopApp {
             keys.setDaemon(true);
             keys.start();
             poller.start();
-            return run(o, screen, poller, events);
+            return run(o, screen, poller, actions, events);
         } finally {
             restore(screen, restored);
             Runtime.getRuntime().removeShutdownHook(restoreOnExit);
         }
     }
 
-    private static int run(Options o, Screen screen, SnapshotPoller poller, BlockingQueue<Object> events) throws IOException {
+    private static int run(Options o, Screen screen, SnapshotPoller poller, Controller.Actions actions, BlockingQueue<Object> events)
+            throws IOException {
         Dashboard dashboard = new Dashboard(o.bootstrap(), Theme.fromEnvironment(o.env()), ZoneId.systemDefault());
         ScreenState ui = new ScreenState();
         Controller controller = new Controller(ui, dashboard, new Controller.PollerControls() {
@@ -103,7 +105,7 @@ public final class TopApp {
             public void tail(SnapshotPoller.TailRequest request) {
                 poller.tail(request);
             }
-        });
+        }, actions);
         Screen.RefreshType refresh = Screen.RefreshType.COMPLETE;
         while (true) {
             TerminalSize size = screen.getTerminalSize();
@@ -123,6 +125,8 @@ public final class TopApp {
             }
             if (event instanceof KeyStroke k) {
                 controller.onKey(k, poller.state(), size.getRows() - Dashboard.BODY_TOP - 3);
+            } else if (event instanceof Runnable outcome) {
+                outcome.run(); // an action's outcome, handed over by ClusterActions
             } else if (event instanceof IOException e) {
                 throw e;
             }

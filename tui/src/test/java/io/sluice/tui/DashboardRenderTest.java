@@ -18,6 +18,31 @@ class DashboardRenderTest {
     static final long NOW = Fixtures.T0 + 11_000;
 
     final List<String> pollerCalls = new ArrayList<>();
+    final List<String> actionCalls = new ArrayList<>();
+    /** The callbacks of actions asked for, answered by the test (the real ones answer later, on the screen thread). */
+    final List<java.util.function.Consumer<Controller.Outcome<io.sluice.ops.OffsetSeek.Plan>>> seekCallbacks = new ArrayList<>();
+    final List<java.util.function.Consumer<Controller.Outcome<List<io.sluice.ops.Partitions.ElectionResult>>>> electCallbacks = new ArrayList<>();
+
+    final Controller.Actions actions = new Controller.Actions() {
+        @Override
+        public void planSeek(String group, String to, java.util.function.Consumer<Controller.Outcome<io.sluice.ops.OffsetSeek.Plan>> done) {
+            actionCalls.add("plan seek " + group + " to " + to);
+            seekCallbacks.add(done);
+        }
+
+        @Override
+        public void executeSeek(io.sluice.ops.OffsetSeek.Plan plan, java.util.function.Consumer<Controller.Outcome<io.sluice.ops.OffsetSeek.Plan>> done) {
+            actionCalls.add("execute seek " + plan.group() + " " + plan.moves().size() + " moves");
+            seekCallbacks.add(done);
+        }
+
+        @Override
+        public void electPreferred(List<org.apache.kafka.common.TopicPartition> partitions,
+                                   java.util.function.Consumer<Controller.Outcome<List<io.sluice.ops.Partitions.ElectionResult>>> done) {
+            actionCalls.add("elect " + partitions);
+            electCallbacks.add(done);
+        }
+    };
 
     Controller controller(VirtualScreen vs) {
         return new Controller(vs.ui, vs.dashboard, new Controller.PollerControls() {
@@ -35,7 +60,7 @@ class DashboardRenderTest {
             public void tail(SnapshotPoller.TailRequest request) {
                 pollerCalls.add("tail " + request);
             }
-        });
+        }, actions);
     }
 
     static KeyStroke key(char c) {
@@ -65,14 +90,14 @@ class DashboardRenderTest {
         vs.save("overview-80x24");
         assertThat(vs.lines()).hasSize(24).allSatisfy(l -> assertThat(l).hasSize(80));
         assertThat(vs.text()).contains("cluster sluice-test-cluster").contains("Controller  broker 1")
-                .contains("2 up, 1 down").contains("Topics      2 (5 partitions)")
-                .contains("1 offline, 2 under-replicated, 1 under min ISR")
+                .contains("2 up, 1 down").contains("Topics      3 (8 partitions)")
+                .contains("1 offline, 5 under-replicated, 1 under min ISR")
                 .contains("Produce     450 rec/s").contains("Consume     250 rec/s")
                 .contains("Lag         4,000 records in 2 groups")
                 .contains("updated 1s ago");
         assertThat(vs.at("1 down").getForegroundColor()).isEqualTo(RED);
         assertThat(vs.at("1 offline").getForegroundColor()).isEqualTo(RED);
-        assertThat(vs.at("2 under-replicated").getForegroundColor()).isEqualTo(YELLOW);
+        assertThat(vs.at("5 under-replicated").getForegroundColor()).isEqualTo(YELLOW);
         assertThat(vs.at("2 up").getForegroundColor()).isEqualTo(GREEN);
         // most lagging group first, with its ETA coloured
         int billing = vs.rowOf("billing");
@@ -80,11 +105,16 @@ class DashboardRenderTest {
         assertThat(vs.at("falling behind").getForegroundColor()).isEqualTo(RED);
         assertThat(vs.at("caught up").getForegroundColor()).isEqualTo(GREEN);
         assertThat(billing).isLessThan(vs.rowOf("audit"));
-        // the partitions that need attention, with the missing replica marked
-        assertThat(vs.lines().get(vs.rowOf("orders-0 "))).contains("under-replicated").contains("out of ISR !3");
-        assertThat(vs.lines().get(vs.rowOf("orders-2 "))).contains("offline").contains("leader none");
-        assertThat(vs.at("!3").getForegroundColor()).isEqualTo(RED);
-        assertThat(vs.lines().get(23)).contains("? help").contains("q quit");
+        // what needs attention, said once per cause, user topics before internal ones
+        assertThat(vs.lines().get(vs.rowOf("Needs attention"))).contains("Needs attention  6 partitions, 1 cause  Enter: each partition");
+        int cause = vs.rowOf("broker 3 down");
+        assertThat(vs.lines().get(cause).stripTrailing()).isEqualTo("broker 3 down: 1 partition offline: orders-2");
+        assertThat(vs.lines().get(cause + 1).stripTrailing()).isEqualTo("  5 partitions under-replicated: 2 of orders, 3 of __consumer_offsets");
+        assertThat(vs.at("broker 3 down").getForegroundColor()).isEqualTo(RED);
+        assertThat(vs.at(vs.lines().get(cause).indexOf("offline"), cause).getForegroundColor()).isEqualTo(RED);
+        assertThat(vs.at(vs.lines().get(cause + 1).indexOf("under-replicated"), cause + 1).getForegroundColor()).isEqualTo(YELLOW);
+        assertThat(vs.text()).doesNotContain("orders-0").as("one line per cause, not per partition");
+        assertThat(vs.lines().get(23)).contains("Enter problems").contains("? help").contains("q quit");
     }
 
     @Test
@@ -92,9 +122,9 @@ class DashboardRenderTest {
         VirtualScreen vs = show(80, 24, new Theme(true, true), '2');
         vs.save("brokers-80x24");
         String b1 = vs.lines().get(vs.rowOf("10.0.0.1:9092"));
-        assertThat(b1).containsPattern("1\\* 10\\.0\\.0\\.1:9092 +rack-a +up +2 +4 +0 +4 +6\\.1 MiB");
+        assertThat(b1).containsPattern("1\\* 10\\.0\\.0\\.1:9092 +rack-a +up +4 +7 +0 +4 +6\\.1 MiB");
         String b3 = vs.lines().get(vs.rowOf("(not registered)"));
-        assertThat(b3).containsPattern("3 \\(not registered\\) +- +down +0 +3 +3 +- +-");
+        assertThat(b3).containsPattern("3 \\(not registered\\) +- +down +0 +6 +6 +- +-");
         assertThat(vs.at("down").getForegroundColor()).isEqualTo(RED);
     }
 
@@ -162,18 +192,21 @@ class DashboardRenderTest {
         VirtualScreen vs = show(80, 24, new Theme(true, true), '5');
         vs.save("groups-80x24");
         String billing = vs.lines().get(vs.rowOf("billing "));
-        assertThat(billing).containsPattern("billing +Stable +2 +4,000 [▁-█]{2} +250 falling behind");
-        assertThat(billing).contains("▅█");
+        assertThat(billing).containsPattern("billing +Stable +WARN +2 +4,000 [▁-█]{4} +250 falling behind");
+        assertThat(billing).contains("▃▄▅█");
         assertThat(vs.at(billing.indexOf("4,000"), vs.rowOf("billing ")).getForegroundColor()).isEqualTo(RED);
-        assertThat(vs.lines().get(vs.rowOf("audit "))).containsPattern("audit +Empty +0 +0 ▁▁ +0\\.0 caught up");
+        assertThat(vs.at(billing.indexOf("WARN"), vs.rowOf("billing ")).getForegroundColor()).as("lag status WARN").isEqualTo(YELLOW);
+        String audit = vs.lines().get(vs.rowOf("audit "));
+        assertThat(audit).containsPattern("audit +Empty +OK +0 +0 ▁▁▁▁ +0\\.0 caught up");
+        assertThat(vs.at(audit.indexOf("OK"), vs.rowOf("audit ")).getForegroundColor()).isEqualTo(GREEN);
 
         Controller c = controller(vs);
         c.onKey(key('j'), Fixtures.state(), 10);
         c.onKey(key(KeyType.Enter), Fixtures.state(), 10);
         vs.render(Fixtures.state(), NOW).save("group-80x24");
-        assertThat(vs.text()).contains("Group billing  Stable  2 members  lag 4,000");
-        assertThat(vs.lines().get(vs.rowOf("consumer-1-abc"))).containsPattern("orders +0 +9,000 +13,000 +4,000 +42s consumer-1-abc");
-        assertThat(vs.lines().get(vs.rowOf("consumer-2-def"))).containsPattern("orders +1 +6,500 +6,500 +0 +0s consumer-2-def");
+        assertThat(vs.text()).contains("Group billing  Stable  WARN  2 members  lag 4,000");
+        assertThat(vs.lines().get(vs.rowOf("consumer-1-abc"))).containsPattern("orders +0 +9,000 +13,000 +4,000 +42s WARN +consumer-1-abc");
+        assertThat(vs.lines().get(vs.rowOf("consumer-2-def"))).containsPattern("orders +1 +6,500 +6,500 +0 +0s OK +consumer-2-def");
     }
 
     @Test
@@ -181,7 +214,7 @@ class DashboardRenderTest {
         VirtualScreen vs = show(132, 40, new Theme(true, true));
         vs.save("overview-132x40");
         assertThat(vs.lines()).hasSize(40).allSatisfy(l -> assertThat(l).hasSize(132));
-        assertThat(vs.text()).contains("1 offline, 2 under-replicated, 1 under min ISR").contains("falling behind");
+        assertThat(vs.text()).contains("1 offline, 5 under-replicated, 1 under min ISR").contains("falling behind");
         assertThat(vs.at("1 offline").getForegroundColor()).isEqualTo(RED);
         VirtualScreen parts = show(132, 40, new Theme(true, true), '3');
         controller(parts).onKey(key(KeyType.Enter), Fixtures.state(), 10);
@@ -213,7 +246,7 @@ class DashboardRenderTest {
             }
         }
         assertThat(vs.at("1 offline").isBold()).isTrue();
-        assertThat(vs.at("2 under-replicated").isUnderlined()).isTrue();
+        assertThat(vs.at("5 under-replicated").isUnderlined()).isTrue();
         assertThat(vs.at("0 offline".substring(0, 1)).getForegroundColor()).isEqualTo(TextColor.ANSI.DEFAULT);
         assertThat(vs.at(1, 0).isReversed()).isTrue();
         assertThat(Theme.fromEnvironment(java.util.Map.of("NO_COLOR", "")).color()).isTrue();
@@ -228,7 +261,7 @@ class DashboardRenderTest {
         vs.save("stale-80x24");
         assertThat(vs.lines().get(2)).startsWith("! data 1m05s old, retrying: describing the cluster: no answer from");
         assertThat(vs.at(0, 2).getForegroundColor()).isEqualTo(RED);
-        assertThat(vs.text()).contains("1 offline, 2 under-replicated");
+        assertThat(vs.text()).contains("1 offline, 5 under-replicated");
 
         SnapshotPoller.State never = new SnapshotPoller.State(null, NOW, -1, "describing the cluster: connection refused", null, 2000, false, null);
         VirtualScreen empty = new VirtualScreen(80, 24, new Theme(true, true)).render(never, NOW);
@@ -237,7 +270,8 @@ class DashboardRenderTest {
         assertThat(new VirtualScreen(80, 24, new Theme(true, true)).render(first, NOW).text())
                 .contains("connecting to 127.0.0.1:9092").contains("waiting for the first snapshot");
         SnapshotPoller.Observation partial = new SnapshotPoller.Observation(ok.observation().snapshot().withWarnings(List.of(
-                "describing the log dirs of broker 3: no answer from 127.0.0.1:9092 within 10 s")), ok.observation().rates(), ok.observation().trend());
+                "describing the log dirs of broker 3: no answer from 127.0.0.1:9092 within 10 s")), ok.observation().rates(), ok.observation().trend(),
+                ok.observation().lags());
         VirtualScreen warned = new VirtualScreen(80, 24, new Theme(true, true))
                 .render(new SnapshotPoller.State(partial, NOW, NOW, null, null, 2000, false, null), NOW);
         assertThat(warned.lines().get(2)).startsWith("! describing the log dirs of broker 3: no answer");
@@ -274,8 +308,10 @@ class DashboardRenderTest {
         c.onKey(key('-'), st, 10);
         assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=-1, count=50, filter=]", "paused true", "interval 1", "interval -1");
         c.onKey(key('?'), st, 10);
-        assertThat(vs.render(st, NOW).text()).contains("Keys (any key closes this)").contains("q, Ctrl-C  quit")
-                .contains("/          filter rows by name");
+        assertThat(vs.render(st, NOW).text()).as("every key and the views line fit at 80x24")
+                .contains("Views: 1 Overview").contains("f          Tail: find text")
+                .contains("Keys (any key closes this)").contains("q, Ctrl-C  quit")
+                .contains("/          filter rows by name").contains("o          seek the selected group").contains("i          show / hide internal");
         c.onKey(key('x'), st, 10);
         assertThat(vs.ui.help).isFalse();
         assertThat(vs.ui.quit).isFalse();
@@ -381,8 +417,8 @@ class DashboardRenderTest {
         }
         io.sluice.ops.ClusterSnapshot s = io.sluice.ops.ClusterSnapshot.of(Fixtures.T0, "c", 1,
                 List.of(new io.sluice.ops.ClusterSnapshot.Node(1, "h", 9092, null)), java.util.Map.of(), topics, List.of());
-        SnapshotPoller.State st = new SnapshotPoller.State(new SnapshotPoller.Observation(s, io.sluice.ops.ClusterRates.NONE,
-                new io.sluice.ops.LagTrend(2, 1000).with(s)), Fixtures.T0, Fixtures.T0, null, null, 2000, false, null);
+        SnapshotPoller.State st = new SnapshotPoller.State(SnapshotPoller.Observation.first(s), Fixtures.T0, Fixtures.T0, null, null, 2000,
+                false, null);
         VirtualScreen vs = new VirtualScreen(80, 24, new Theme(true, true));
         Controller c = controller(vs);
         c.onKey(key('3'), st, 18);
@@ -408,5 +444,156 @@ class DashboardRenderTest {
         assertThat(vs.text()).contains("SIZE*");
         assertThat(vs.lines().get(Dashboard.BODY_TOP + 2)).startsWith("topic-39");
         assertThat(vs.at(0, Dashboard.BODY_TOP + 2).getBackgroundColor()).isEqualTo(TextColor.ANSI.CYAN);
+    }
+
+    @Test
+    void groupsSortByLagStatusWorstFirst() {
+        VirtualScreen vs = show(80, 24, new Theme(true, true), '5', 's', 's', 's');
+        assertThat(vs.text()).contains("STATUS*");
+        assertThat(vs.rowOf("billing ")).as("WARN before OK").isLessThan(vs.rowOf("audit "));
+    }
+
+    @Test
+    void enterOnTheOverviewListsEachPartitionWorstFirstAndInternalTopicsOnRequest() {
+        VirtualScreen vs = show(80, 24, new Theme(true, true));
+        Controller c = controller(vs);
+        c.onKey(key(KeyType.Enter), Fixtures.state(), 10);
+        assertThat(vs.ui.page).isEqualTo(ScreenState.Page.PROBLEMS);
+        vs.render(Fixtures.state(), NOW).save("problems-80x24");
+        assertThat(vs.lines().get(1)).contains("1 Problems");
+        assertThat(vs.text()).contains("Problems  3 partitions  !N = replica out of ISR  1 internal hidden (i)")
+                .doesNotContain("__consumer_offsets-");
+        assertThat(vs.lines().get(vs.rowOf("orders-2 "))).containsPattern("orders-2 +offline +none +3 +!3 +broker 3 down");
+        assertThat(vs.rowOf("orders-2 ")).as("offline first").isLessThan(vs.rowOf("orders-0 "));
+        assertThat(vs.lines().get(vs.rowOf("orders-0 "))).containsPattern("orders-0 +under-replicated +1 +1,2,3 +1,2,!3 +broker 3 down");
+        assertThat(vs.at("offline").getForegroundColor()).isEqualTo(RED);
+
+        c.onKey(key('i'), Fixtures.state(), 10);
+        vs.render(Fixtures.state(), NOW);
+        assertThat(vs.text()).contains("Problems  6 partitions").contains("internal shown (i)");
+        assertThat(vs.rowOf("__consumer_offsets-0 ")).as("user topics first").isGreaterThan(vs.rowOf("orders-1 "));
+
+        c.onKey(key('j'), Fixtures.state(), 10);
+        c.onKey(key('t'), Fixtures.state(), 10);
+        assertThat(vs.ui.page).isEqualTo(ScreenState.Page.TAIL);
+        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=0, count=50, filter=]");
+
+        c.onKey(key('3'), Fixtures.state(), 10);
+        assertThat(vs.render(Fixtures.state(), NOW).text()).as("i holds on every page").contains("__consumer_offsets");
+        c.onKey(key('i'), Fixtures.state(), 10);
+        assertThat(vs.render(Fixtures.state(), NOW).text()).doesNotContain("__consumer_offsets").contains("1 internal hidden (i)");
+    }
+
+    @Test
+    void internalTopicsAreHiddenOnEveryPageUntilI() {
+        VirtualScreen topics = show(80, 24, new Theme(true, true), '3');
+        assertThat(topics.text()).contains("Topics  2 topics, 5 partitions  1 internal hidden (i)").doesNotContain("__consumer_offsets");
+        VirtualScreen placement = show(80, 24, new Theme(true, true), '4');
+        placement.save("placement-80x24");
+        assertThat(placement.text()).doesNotContain("__consumer_offsets");
+        assertThat(placement.lines().get(Dashboard.BODY_TOP + 2)).as("the first row is a user topic").startsWith("orders-0");
+        VirtualScreen shown = show(80, 24, new Theme(true, true), '4', 'i');
+        assertThat(shown.text()).contains("__consumer_offsets-0").contains("internal shown (i)");
+        int b1 = shown.lines().get(shown.rowOf("PARTITION")).indexOf("B1");
+        assertThat(shown.at(b1, shown.rowOf("leaders")).getCharacterString()).as("the totals follow the rows shown").isEqualTo("4");
+    }
+
+    @Test
+    void seekingAGroupShowsThePlanAndAppliesItOnlyOnY() {
+        VirtualScreen vs = show(80, 24, new Theme(true, true), '5', 'j');
+        Controller c = controller(vs);
+        SnapshotPoller.State st = Fixtures.state();
+        c.onKey(key('o'), st, 10);
+        for (char ch : "soon".toCharArray()) {
+            c.onKey(key(ch), st, 10);
+        }
+        c.onKey(key(KeyType.Enter), st, 10);
+        assertThat(actionCalls).as("a bad target is refused before the cluster is asked").isEmpty();
+        assertThat(vs.render(st, NOW).text()).contains("Seek group billing").contains("--to soon: expected start, end");
+        for (int i = 0; i < 4; i++) {
+            c.onKey(key(KeyType.Backspace), st, 10);
+        }
+        for (char ch : "start".toCharArray()) {
+            c.onKey(key(ch), st, 10);
+        }
+        c.onKey(key(KeyType.Enter), st, 10);
+        assertThat(actionCalls).containsExactly("plan seek billing to start");
+        assertThat(vs.render(st, NOW).text()).contains("planning: reading the committed and end offsets ...");
+        c.onKey(key('q'), st, 10);
+        assertThat(vs.ui.quit).as("keys wait while the cluster is asked").isFalse();
+        io.sluice.ops.OffsetSeek.Plan plan = new io.sluice.ops.OffsetSeek.Plan("billing", "start", false, List.of(
+                new io.sluice.ops.OffsetSeek.Move("orders", 0, 9_000, 0, -9_000), new io.sluice.ops.OffsetSeek.Move("orders", 1, 6_500, 10, -6_490)));
+        seekCallbacks.remove(0).accept(new Controller.Outcome<>(plan, null));
+        vs.render(st, NOW).save("seek-plan-80x24");
+        assertThat(vs.text()).contains("move 2 partition(s) of billing to start:").contains("orders-0  9,000 -> 0  re-read 9,000")
+                .contains("orders-1  6,500 -> 10  re-read 6,490").contains("y: do it   any other key: cancel");
+
+        c.onKey(key('n'), st, 10);
+        assertThat(vs.ui.dialog).isNull();
+        assertThat(actionCalls).as("anything but y cancels").hasSize(1);
+
+        c.onKey(key('o'), st, 10);
+        for (char ch : "start".toCharArray()) {
+            c.onKey(key(ch), st, 10);
+        }
+        c.onKey(key(KeyType.Enter), st, 10);
+        seekCallbacks.remove(0).accept(new Controller.Outcome<>(plan, null));
+        c.onKey(key('y'), st, 10);
+        assertThat(actionCalls).containsExactly("plan seek billing to start", "plan seek billing to start", "execute seek billing 2 moves");
+        seekCallbacks.remove(0).accept(new Controller.Outcome<>(null, "group billing has 2 active member(s); stop its consumers before "
+                + "moving its offsets"));
+        assertThat(vs.render(st, NOW).text()).contains("group billing has 2 active member(s)");
+        assertThat(vs.at("group billing has").getForegroundColor()).isEqualTo(RED);
+        c.onKey(key('x'), st, 10);
+        assertThat(vs.ui.dialog).as("any key closes the outcome").isNull();
+        assertThat(vs.ui.page).isEqualTo(ScreenState.Page.GROUPS);
+    }
+
+    @Test
+    void electingPreferredLeadersListsThePartitionsFirst() {
+        SnapshotPoller.State st = Fixtures.state();
+        VirtualScreen vs = show(80, 24, new Theme(true, true), '4');
+        Controller c = controller(vs);
+        c.onKey(key('e'), st, 10);
+        assertThat(vs.render(st, NOW).text()).as("__consumer_offsets-2's preferred replica is down: nothing to elect")
+                .contains("nothing to do: every partition is led by its preferred replica");
+        assertThat(actionCalls).isEmpty();
+        c.onKey(key(KeyType.Escape), st, 10);
+
+        io.sluice.ops.ClusterSnapshot base = st.observation().snapshot();
+        io.sluice.ops.ClusterSnapshot.Topic moved = io.sluice.ops.ClusterSnapshot.Topic.of("payments", false, 1, List.of(
+                io.sluice.ops.ClusterSnapshot.Partition.of(0, 1, List.of(1, 2), List.of(1, 2), 1, 0, 500, 51_000),
+                io.sluice.ops.ClusterSnapshot.Partition.of(1, 1, List.of(2, 1), List.of(2, 1), 1, 0, 700, 72_000)));
+        List<io.sluice.ops.ClusterSnapshot.Topic> topics = new ArrayList<>(base.topics());
+        topics.replaceAll(t -> t.name().equals("payments") ? moved : t);
+        io.sluice.ops.ClusterSnapshot s = io.sluice.ops.ClusterSnapshot.of(base.takenAtMs(), base.clusterId(), 1,
+                List.of(new io.sluice.ops.ClusterSnapshot.Node(1, "10.0.0.1", 9092, "rack-a"), new io.sluice.ops.ClusterSnapshot.Node(2, "10.0.0.2", 9092, "rack-b")),
+                java.util.Map.of(), topics, base.groups());
+        SnapshotPoller.State skewed = new SnapshotPoller.State(SnapshotPoller.Observation.first(s), NOW, NOW, null, null, 2000, false, null);
+        c.onKey(key('e'), skewed, 10);
+        assertThat(vs.render(skewed, NOW).text()).contains("hand 1 partition(s) back to their preferred replica")
+                .contains("payments-1  leader 1 -> 2");
+        c.onKey(key('y'), skewed, 10);
+        assertThat(actionCalls).containsExactly("elect [payments-1]");
+        electCallbacks.remove(0).accept(new Controller.Outcome<>(List.of(new io.sluice.ops.Partitions.ElectionResult("payments", 1, null)), null));
+        assertThat(vs.render(skewed, NOW).text()).contains("1 elected, 0 not needed, 0 failed");
+        assertThat(vs.at("1 elected").getForegroundColor()).isEqualTo(GREEN);
+    }
+
+    @Test
+    void tFromAGroupsPartitionOrAPlacementRowTailsThatPartition() {
+        VirtualScreen vs = show(80, 24, new Theme(true, true), '5', 'j');
+        Controller c = controller(vs);
+        c.onKey(key(KeyType.Enter), Fixtures.state(), 10);
+        c.onKey(key('j'), Fixtures.state(), 10);
+        c.onKey(key('t'), Fixtures.state(), 10);
+        assertThat(vs.ui.page).isEqualTo(ScreenState.Page.TAIL);
+        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=1, count=50, filter=]");
+        c.onKey(key('4'), Fixtures.state(), 10);
+        for (int i = 0; i < 3; i++) {
+            c.onKey(key('j'), Fixtures.state(), 10);
+        }
+        c.onKey(key('t'), Fixtures.state(), 10);
+        assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=0, count=50, filter=]");
     }
 }

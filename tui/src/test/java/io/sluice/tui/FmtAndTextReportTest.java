@@ -56,11 +56,14 @@ class FmtAndTextReportTest {
     void textReportHasEveryPage() {
         String text = TextReport.render(Fixtures.snapshot(Fixtures.T0, 13_000, 9_000), "127.0.0.1:9092", 100);
         assertThat(text).startsWith("sluice top  127.0.0.1:9092  cluster sluice-test-cluster  at 2023-11-14T22:13:20Z\n")
-                .contains("Partitions  1 offline, 2 under-replicated, 1 under min ISR")
+                .contains("Partitions  1 offline, 5 under-replicated, 1 under min ISR")
+                .contains("broker 3 down: 1 partition offline: orders-2\n  5 partitions under-replicated: 2 of orders, 3 of __consumer_offsets")
                 .contains("Brokers  2 up, 1 down").contains("(not registered)")
                 .contains("Topics  2 topics, 5 partitions").contains("1 OFFLINE")
                 .contains("leader skew").contains("Groups  2 groups").contains("Group billing").contains("Group audit")
-                .containsPattern("orders-0 +L +F +!");
+                .containsPattern("orders-0 +L +F +!").as("internal topics hidden, as on the dashboard").doesNotContain("__consumer_offsets-0")
+                .containsPattern("Group billing  Stable  -  2 members").as("one look: no lag status yet")
+                .containsPattern("orders +1 +6,500 +6,500 +0 +0s OK ");
         assertThat(TextReport.render(Fixtures.snapshot(Fixtures.T0, 1, 1).withWarnings(List.of("group g: timed out (group not shown)")),
                 "b:1", 100)).contains("Z\nwarning: group g: timed out (group not shown)\n\n");
         assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(100));
