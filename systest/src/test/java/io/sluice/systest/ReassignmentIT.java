@@ -65,13 +65,25 @@ class ReassignmentIT {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     }
 
+    /** Creates a topic and waits until the broker the Admin client asks has applied it (it may lag the controller). */
+    static void create(NewTopic topic) throws Exception {
+        admin.createTopics(List.of(topic)).all().get();
+        BrokerCluster.waitFor(() -> {
+            try {
+                return describe(topic.name()).partitions().stream().allMatch(p -> p.leader() != null);
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), topic.name() + " to be known to the brokers");
+    }
+
     static List<Integer> ids(List<Node> nodes) {
         return nodes.stream().map(Node::id).toList();
     }
 
     @Test
     void aPartitionMovesUnderLoadAndItsNewReplicasHoldEveryAcknowledgedRecord() throws Exception {
-        admin.createTopics(List.of(new NewTopic("moving", 3, (short) 2))).all().get();
+        create(new NewTopic("moving", 3, (short) 2));
         TopicPartitionInfo p0 = describe("moving").partitions().get(0);
         List<Integer> before = ids(p0.replicas());
         int newcomer = List.of(1, 2, 3).stream().filter(b -> !before.contains(b)).findFirst().orElseThrow();
@@ -111,7 +123,7 @@ class ReassignmentIT {
 
     @Test
     void balanceSpreadsASkewedTopicEvenly() throws Exception {
-        admin.createTopics(List.of(new NewTopic("skewed", 6, (short) 1))).all().get();
+        create(new NewTopic("skewed", 6, (short) 1));
         // Skew it: every partition onto broker 1.
         for (int p = 0; p < 6; p++) {
             SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "skewed:" + p,
@@ -186,15 +198,7 @@ class ReassignmentIT {
     /** The broker holding the only replica of partition 0 of a new RF 1 topic, and another one. */
     private static int[] placeAndPickAnother(String topic) throws Exception {
         // brokerd places replicas itself (it does not take CreateTopics' explicit assignments): see where it went.
-        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        // The broker the Admin client asks next may not have applied the new topic yet.
-        BrokerCluster.waitFor(() -> {
-            try {
-                return describe(topic).partitions().get(0).leader() != null;
-            } catch (Exception e) {
-                return false;
-            }
-        }, Duration.ofSeconds(30), topic + " to be known to every broker");
+        create(new NewTopic(topic, 1, (short) 1));
         int holder = describe(topic).partitions().get(0).replicas().get(0).id();
         return new int[]{holder, holder % 3 + 1};
     }
@@ -284,7 +288,7 @@ class ReassignmentIT {
 
     @Test
     void aGroupsLagInSluiceTopGrowsByExactlyWhatWasProduced() throws Exception {
-        admin.createTopics(List.of(new NewTopic("lagging", 3, (short) 3))).all().get();
+        create(new NewTopic("lagging", 3, (short) 3));
         try (org.apache.kafka.clients.producer.KafkaProducer<String, String> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
                 Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
                 new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
