@@ -8,6 +8,7 @@ import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.DynamicBrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
@@ -64,11 +65,17 @@ public final class Broker implements AutoCloseable {
     private final MetaProperties meta;
     private final LogManager logManager;
     private final ExecutorService requestExecutor;
+    /** Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk. */
     private final ScheduledExecutorService scheduler;
+    /**
+     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion) and the logs' background fsyncs: this
+     * thread may wait on a slow disk for as long as the disk takes, and no timer waits with it.
+     */
+    private final ScheduledExecutorService logMaintenance;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
     private final QuorumController controller;
-    /** ISR proposals wait for the controller: never on the scheduler or a request thread. */
+    /** ISR proposals wait for the controller: never on the timers or a request thread. */
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
     /** Tells the group coordinator about __consumer_offsets leadership moves (off the replica manager's lock). */
     private final ExecutorService groupLoader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-group-loader", true));
@@ -100,11 +107,12 @@ public final class Broker implements AutoCloseable {
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
         this.requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), new DefaultThreadFactory("sluice-request", true));
         this.scheduler = newScheduler();
+        this.logMaintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-maintenance", true));
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
         this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
-                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways());
+                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), logMaintenance);
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         this.metricsHttp = startMetricsListenerOrClose(config, logManager);
         QuorumController quorum = null;
@@ -141,6 +149,7 @@ public final class Broker implements AutoCloseable {
             offsetWrites.shutdownNow();
             requestExecutor.shutdownNow();
             scheduler.shutdownNow();
+            logMaintenance.shutdownNow();
             cleaner.shutdownNow();
             if (quorum != null) {
                 quorum.close();
@@ -155,10 +164,11 @@ public final class Broker implements AutoCloseable {
         this.network = server;
 
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(System.currentTimeMillis())),
+                intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
-                config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(logCleaner, System.currentTimeMillis())),
+                config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready,
@@ -277,14 +287,15 @@ public final class Broker implements AutoCloseable {
         replicas.reconcile();
 
         long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
-        scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(System.currentTimeMillis())),
+                isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
+                GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics, leaderQuota).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
@@ -297,6 +308,8 @@ public final class Broker implements AutoCloseable {
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
+        metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
+                delayedProduces::cancelledCount);
         return server;
     }
 
@@ -313,18 +326,25 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code task} as a periodic timer: a task boundary. A periodic task that throws is never run again by its
+     * executor, so everything is caught and logged and the next run retries; an OutOfMemoryError ends the process.
+     */
+    private static Runnable timer(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                log.error("{} failed; retrying at the next interval", what, e);
+            }
+        };
+    }
+
     /** Drops the loads not started yet; the running one ends on its own (see {@link #groupLoads}). */
     private void stopGroupLoads() {
         groupLoads.getQueue().clear();
         groupLoads.shutdown();
-    }
-
-    private static void pollGroups(GroupCoordinator groups, Clock clock) {
-        try {
-            groups.poll(clock.millis());
-        } catch (RuntimeException e) {
-            log.error("Group coordinator timers failed; retrying", e);
-        }
     }
 
     private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
@@ -334,7 +354,8 @@ public final class Broker implements AutoCloseable {
             } else {
                 groups.resign(partition);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
         }
     }
@@ -371,22 +392,6 @@ public final class Broker implements AutoCloseable {
         return n;
     }
 
-    private static void checkIsr(ReplicaManager replicas) {
-        try {
-            replicas.checkIsr(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.error("ISR check failed; retrying", e);
-        }
-    }
-
-    private void maintain() {
-        try {
-            logManager.maintain(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.error("Log maintenance failed; retrying at the next interval", e);
-        }
-    }
-
     /** Starts a broker and returns once it serves requests on its listener. */
     public static Broker start(BrokerConfig config) {
         try {
@@ -420,13 +425,13 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Maintenance and the expiry timers of parked fetches and produces. On shutdown its pending one-shot tasks are
-     * dropped, not run: the connections are closed by then, and the parked-request timer stays armed for the
-     * earliest deadline (up to a request's timeout), which would otherwise hold shutdown for that long.
+     * The timers: ISR checks, group timers and the expiry of parked fetches and produces. On shutdown its pending
+     * one-shot tasks are dropped, not run: the connections are closed by then, and the parked-request timer stays
+     * armed for the earliest deadline (up to a request's timeout), which would otherwise hold shutdown for that long.
      */
     private static ScheduledExecutorService newScheduler() {
         java.util.concurrent.ScheduledThreadPoolExecutor s =
-                new java.util.concurrent.ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("sluice-scheduler", true));
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("sluice-timers", true));
         s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         return s;
     }
@@ -449,6 +454,7 @@ public final class Broker implements AutoCloseable {
         offsetWrites.shutdownNow();
         requestExecutor.shutdown();
         scheduler.shutdown();
+        logMaintenance.shutdown(); // background fsyncs already queued still run; logManager.close() flushes the rest
         cleaner.shutdown();
         try {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -456,6 +462,7 @@ public final class Broker implements AutoCloseable {
             }
             groupLoads.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            logMaintenance.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -16,8 +16,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code brokerd [--config FILE] [--set key=value]... [--help] [--version]}.
  * Exit status: 0 for --help/--version, 1 when the broker fails at start or run time (e.g. the data directory is
- * locked by another brokerd), 2 for bad usage or a bad configuration. After SIGTERM/SIGINT the shutdown hook closes
- * the broker cleanly and the JVM exits with its usual 143/130.
+ * locked by another brokerd), 2 for bad usage or a bad configuration, 3 after an out-of-memory error (see
+ * {@link io.sluice.brokerd.common.Fatal}; the launcher's {@code -XX:+ExitOnOutOfMemoryError} uses the same status).
+ * After SIGTERM/SIGINT the shutdown hook closes the broker cleanly and the JVM exits with its usual 143/130.
  */
 public final class Main {
     static final int EXIT_OK = 0;
@@ -36,7 +37,7 @@ public final class Main {
             "  --version          print the version and exit",
             "",
             "Signals: SIGTERM or SIGINT shut down cleanly (in-flight requests answered, logs flushed).",
-            "Exit status: 1 runtime failure, 2 bad usage or configuration; 143 after SIGTERM.");
+            "Exit status: 1 runtime failure, 2 bad usage or configuration, 3 out of memory; 143 after SIGTERM.");
 
     /** Parsed command line. */
     record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version, boolean checkOnly) {
@@ -46,6 +47,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // A thread that dies of an uncaught throwable is logged, and one that ran out of memory ends the process.
+        Thread.setDefaultUncaughtExceptionHandler(io.sluice.brokerd.common.Fatal.UNCAUGHT);
         int code = run(args, System.out, System.err);
         if (code != EXIT_OK) {
             System.exit(code);
@@ -117,6 +120,7 @@ public final class Main {
         if (args.checkOnly()) {
             try {
                 config.advertisedHost();
+                config.networkConfig();
             } catch (ConfigException e) {
                 err.println("brokerd: " + e.getMessage());
                 return EXIT_USAGE;

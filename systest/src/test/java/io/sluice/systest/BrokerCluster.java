@@ -163,7 +163,7 @@ final class BrokerCluster implements AutoCloseable {
         Path cfg = root.resolve("broker-" + id + ".yaml");
         Files.writeString(cfg, yaml.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
                 "io.sluice.brokerd.Main", "--config", cfg.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))

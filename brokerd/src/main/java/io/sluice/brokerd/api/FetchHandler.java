@@ -1,5 +1,7 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.common.Fatal;
+import io.sluice.brokerd.common.RateLimitedLog;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.PartitionLog;
@@ -34,7 +36,8 @@ import java.util.concurrent.CompletableFuture;
  * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
  * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
- * until an append wakes it or {@code max.wait.ms} passes. Reads run on the event loop (through the request's inline
+ * until an append wakes it or {@code max.wait.ms} passes ({@code fetch.max.wait.ms} at most), or its connection
+ * closes (then it is dropped unanswered). Reads run on the event loop (through the request's inline
  * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
  * A follower that is out of the ISR and fetches a replica its topic's {@code leader.replication.throttled.replicas}
  * names for this broker gets no records for it while the {@link ReplicationQuota} is overdrawn (as in Kafka: the
@@ -46,12 +49,16 @@ public final class FetchHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
 
+    private static final RateLimitedLog CLAMP_LOG = new RateLimitedLog(org.slf4j.LoggerFactory.getLogger(FetchHandler.class));
     private final BrokerMetrics metrics;
+    /** {@code fetch.max.wait.ms}: the longest a fetch is parked, whatever it asks for. */
+    private final int brokerMaxWaitMs;
     private final ReplicationQuota leaderQuota;
 
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
-                        ReplicationQuota leaderQuota) {
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota) {
         this.metrics = metrics;
+        this.brokerMaxWaitMs = brokerMaxWaitMs;
         this.leaderQuota = leaderQuota;
         this.registry = registry;
         this.replicas = replicas;
@@ -101,36 +108,69 @@ public final class FetchHandler implements ApiHandler {
         // back; the event loop reads these files anyway when it sends the records (sendfile).
         ctx.inlineExecutor().execute(() -> {
             try {
+                if (!ctx.connection().isOpen()) {
+                    result.complete(null); // queued behind others of a connection that closed meanwhile: nobody to answer
+                    return;
+                }
                 Attempt first = attempt(req, ctx.apiVersion());
-                if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {
+                long maxWaitMs = maxWaitMs(ctx, req);
+                if (first.bytes() >= req.minBytes() || maxWaitMs <= 0 || first.hasError() || first.partitions().isEmpty()) {
                     answer(result, first);
                     return;
                 }
-                delayed.park(new DelayedFetches.Waiter() {
-                    @Override
-                    public boolean tryComplete() {
-                        Attempt a = attempt(req, ctx.apiVersion());
-                        if (a.bytes() >= req.minBytes() || a.hasError()) {
-                            answer(result, a);
-                            return true;
-                        }
-                        return false;
-                    }
-
-                    @Override
-                    public void forceComplete() {
-                        try {
-                            answer(result, attempt(req, ctx.apiVersion()));
-                        } catch (RuntimeException e) {
-                            result.completeExceptionally(e);
-                        }
-                    }
-                }, first.partitions(), req.maxWaitMs());
-            } catch (RuntimeException e) {
+                park(ctx, req, result, first.partitions(), maxWaitMs);
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
             }
         });
         return result;
+    }
+
+    /** The client's max wait, cut to {@code fetch.max.wait.ms}. */
+    private long maxWaitMs(RequestContext ctx, FetchRequestData req) {
+        if (req.maxWaitMs() <= brokerMaxWaitMs) {
+            return req.maxWaitMs();
+        }
+        metrics.fetchWaitClamped();
+        CLAMP_LOG.info("clamp", "Fetch from {} (client id '{}') asked to wait up to {} ms; waiting at most fetch.max.wait.ms {} ms",
+                ctx.clientAddress(), ctx.clientId(), req.maxWaitMs(), brokerMaxWaitMs);
+        return brokerMaxWaitMs;
+    }
+
+    /**
+     * Parks the fetch until an append brings {@code min.bytes} or {@code maxWaitMs} passes. If the client's
+     * connection closes first, the fetch leaves the purgatory at once and is never answered (nobody would read it).
+     */
+    private void park(RequestContext ctx, FetchRequestData req, CompletableFuture<ApiMessage> result,
+                      List<TopicPartition> partitions, long maxWaitMs) {
+        DelayedFetches.Handle parked = delayed.park(new DelayedFetches.Waiter() {
+            @Override
+            public boolean tryComplete() {
+                Attempt a = attempt(req, ctx.apiVersion());
+                if (a.bytes() >= req.minBytes() || a.hasError()) {
+                    answer(result, a);
+                    return true;
+                }
+                return false;
+            }
+
+            @Override
+            public void forceComplete() {
+                answer(result, attempt(req, ctx.apiVersion()));
+            }
+
+            @Override
+            public void abort(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
+        }, partitions, maxWaitMs);
+        Runnable unregister = ctx.connection().whenClosed(() -> {
+            if (parked.cancel()) {
+                result.complete(null);
+            }
+        });
+        result.whenComplete((r, e) -> unregister.run());
     }
 
     private Attempt attempt(FetchRequestData req, short version) {
@@ -221,7 +261,7 @@ public final class FetchHandler implements ApiHandler {
         if (version < 12 || fp.lastFetchedEpoch() < 0) {
             return false;
         }
-        PartitionLog.EpochEndOffset eo = pl.endOffsetForEpoch(fp.lastFetchedEpoch());
+        io.sluice.brokerd.log.EpochEndOffset eo = pl.endOffsetForEpoch(fp.lastFetchedEpoch());
         if (eo.epoch() == fp.lastFetchedEpoch() && eo.endOffset() >= fp.fetchOffset()) {
             return false;
         }

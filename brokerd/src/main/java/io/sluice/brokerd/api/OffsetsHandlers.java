@@ -156,7 +156,7 @@ public final class OffsetsHandlers {
                     if (!leader.ok()) {
                         r.setErrorCode(leader.error().code());
                     } else {
-                        PartitionLog.EpochEndOffset eo = leader.log().endOffsetForEpoch(p.leaderEpoch());
+                        io.sluice.brokerd.log.EpochEndOffset eo = leader.log().endOffsetForEpoch(p.leaderEpoch());
                         r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(eo.epoch()).setEndOffset(eo.endOffset());
                     }
                     tr.partitions().add(r);

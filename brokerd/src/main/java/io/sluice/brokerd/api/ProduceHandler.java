@@ -1,5 +1,6 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendError;
 import io.sluice.brokerd.log.AppendResult;
@@ -36,7 +37,8 @@ import java.util.concurrent.CompletableFuture;
  * acks=all is refused with NOT_ENOUGH_REPLICAS while the ISR is smaller than {@code min.insync.replicas}; after the
  * append it waits (in the produce purgatory, woken when the high watermark moves) until every in-sync replica has
  * the records, answering NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile and
- * REQUEST_TIMED_OUT after the request's timeout. With an ISR of one the answer is immediate. acks=0 gets no response.
+ * REQUEST_TIMED_OUT after the request's timeout, and stops waiting (unanswered) when its connection closes. With an
+ * ISR of one the answer is immediate. acks=0 gets no response.
  */
 public final class ProduceHandler implements ApiHandler {
     /** Largest request (records bytes) appended on the event loop: a few records, as latency-bound producers send. */
@@ -84,9 +86,10 @@ public final class ProduceHandler implements ApiHandler {
                 } else if (waiting.isEmpty()) {
                     result.complete(resp);
                 } else {
-                    awaitReplication(resp, waiting, req.timeoutMs(), result);
+                    awaitReplication(ctx, resp, waiting, req.timeoutMs(), result);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
             }
         });
@@ -131,9 +134,15 @@ public final class ProduceHandler implements ApiHandler {
     private record Replicating(TopicPartition tp, long requiredOffset, int minInsync, ProduceResponseData.PartitionProduceResponse response) {
     }
 
-    private void awaitReplication(ProduceResponseData resp, List<Replicating> waiting, int timeoutMs, CompletableFuture<ApiMessage> result) {
+    /**
+     * Parks the response until the high watermark passes every appended batch, the ISR shrinks below the minimum, or
+     * {@code timeoutMs} passes. If the client's connection closes first, the wait ends at once unanswered: the
+     * records stay appended, as they would after a timeout.
+     */
+    private void awaitReplication(RequestContext ctx, ProduceResponseData resp, List<Replicating> waiting, int timeoutMs,
+                                  CompletableFuture<ApiMessage> result) {
         List<TopicPartition> tps = waiting.stream().map(Replicating::tp).distinct().toList();
-        delayedProduces.park(new DelayedFetches.Waiter() {
+        DelayedFetches.Handle parked = delayedProduces.park(new DelayedFetches.Waiter() {
             @Override
             public boolean tryComplete() {
                 waiting.removeIf(this::settled);
@@ -166,7 +175,18 @@ public final class ProduceHandler implements ApiHandler {
                 waiting.forEach(w -> fail(w, Errors.REQUEST_TIMED_OUT));
                 result.complete(resp);
             }
+
+            @Override
+            public void abort(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
         }, tps, Math.max(timeoutMs, 0));
+        Runnable unregister = ctx.connection().whenClosed(() -> {
+            if (parked.cancel()) {
+                result.complete(null);
+            }
+        });
+        result.whenComplete((r, e) -> unregister.run());
     }
 
     private static void fail(Replicating w, Errors error) {

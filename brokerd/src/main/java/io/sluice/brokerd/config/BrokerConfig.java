@@ -75,6 +75,7 @@ public final class BrokerConfig {
         }
         BrokerConfig config = new BrokerConfig(values, explicit, source);
         config.checkQuorum();
+        config.checkRequestMemory();
         return config;
     }
 
@@ -86,6 +87,16 @@ public final class BrokerConfig {
         }
         if (voters.size() > 1 && get(BrokerConfigDef.CONTROLLER_LISTENER).endsWith(":0")) {
             throw new ConfigException("config key 'controller.listener' needs a fixed port in a multi-voter quorum");
+        }
+    }
+
+    /** As Kafka requires: the broker-wide request budget holds at least one request of the largest size. */
+    private void checkRequestMemory() {
+        long queued = Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES));
+        int frame = Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES));
+        if (queued > 0 && queued < frame) {
+            throw new ConfigException("config key 'queued.max.request.bytes' (" + queued + ") must be -1 or at least "
+                    + "socket.request.max.bytes (" + frame + ")");
         }
     }
 
@@ -300,7 +311,29 @@ public final class BrokerConfig {
 
     public NetworkConfig networkConfig() {
         return new NetworkConfig(listenerHost(), listenerPort(), Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES)),
-                Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)));
+                Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)),
+                Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES)),
+                Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION)),
+                Integer.parseInt(get(BrokerConfigDef.MAX_CONNECTIONS)), Integer.parseInt(get(BrokerConfigDef.MAX_CONNECTIONS_PER_IP)),
+                connectionOverrides());
+    }
+
+    /** {@code max.connections.per.ip.overrides} with its host names resolved; a name that does not resolve is refused. */
+    private Map<java.net.InetAddress, Integer> connectionOverrides() {
+        Map<java.net.InetAddress, Integer> out = new LinkedHashMap<>();
+        BrokerConfigDef.parseConnectionOverrides(get(BrokerConfigDef.MAX_CONNECTIONS_PER_IP_OVERRIDES)).forEach((host, count) -> {
+            try {
+                out.put(java.net.InetAddress.getByName(host), count);
+            } catch (java.net.UnknownHostException e) {
+                throw new ConfigException("config key 'max.connections.per.ip.overrides': cannot resolve host '" + host + "'");
+            }
+        });
+        return out;
+    }
+
+    /** Longest a fetch may wait at the broker ({@code fetch.max.wait.ms}), ms. */
+    public int fetchMaxWaitMs() {
+        return Integer.parseInt(get(BrokerConfigDef.FETCH_MAX_WAIT_MS));
     }
 
     /** Topic config key to broker-wide default, for every topic config whose broker key the configuration sets. */

@@ -27,6 +27,12 @@ public final class BrokerConfigDef {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
     public static final String MAX_INFLIGHT = "max.inflight.requests.per.connection";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
@@ -79,6 +85,22 @@ public final class BrokerConfigDef {
         add(CONNECTIONS_MAX_IDLE_MS, "600000", "ms", "a connection with no traffic this long is closed", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(MAX_INFLIGHT, "100", "", "requests read ahead of their responses on one connection before reading pauses",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(QUEUED_MAX_REQUEST_BYTES, "134217728", "bytes", "heap bytes of requests read but not yet answered, over all "
+                + "connections (a request counts whole from its size field on); when reached, brokerd stops reading sockets "
+                + "until answers free some, and one request may take it above; -1: unbounded (Kafka's default). At least "
+                + "socket.request.max.bytes",
+                v -> isLong(v) && (Long.parseLong(v) == -1 || Long.parseLong(v) >= 1), "-1 or an integer >= 1");
+        add(QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION, "16777216", "bytes", "the same for one connection: it stops reading "
+                + "while its requests not yet answered hold this many bytes (a request larger than this is still read, "
+                + "alone); -1: unbounded", v -> isLong(v) && (Long.parseLong(v) == -1 || Long.parseLong(v) >= 1),
+                "-1 or an integer >= 1");
+        add(MAX_CONNECTIONS, "2048", "", "open client connections; more are closed as they are accepted",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(MAX_CONNECTIONS_PER_IP, "1024", "", "open client connections from one address; more are closed as they are accepted",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(MAX_CONNECTIONS_PER_IP_OVERRIDES, "", "host:count,...", "per-address exceptions to max.connections.per.ip, "
+                + "e.g. 10.0.0.5:4000,gateway.example:2000 (host names are resolved at start-up)",
+                BrokerConfigDef::connectionOverrides, "empty or a comma-separated list of host:count with count >= 0");
         add(NUM_IO_THREADS, "4", "", "threads that run appends, reads and metadata changes", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(RETENTION_CHECK_INTERVAL_MS, "300000", "ms",
                 "how often retention, time-based roll and flush.ms are checked (at most every 5 s for roll and flush)",
@@ -143,6 +165,9 @@ public final class BrokerConfigDef {
                 + "their preferred replica", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(REPLICA_FETCH_WAIT_MAX_MS, "500", "ms", "longest a follower's fetch waits at the leader for new records "
                 + "(below replica.lag.time.max.ms)", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(FETCH_MAX_WAIT_MS, "30000", "ms", "longest a fetch waits at the broker for min.bytes (consumers ask with "
+                + "fetch.max.wait.ms, followers with replica.fetch.wait.max.ms); longer waits asked for are cut to this, as "
+                + "Kafka's broker fetch.max.bytes cuts the bytes asked for", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(REPLICA_FETCH_MAX_BYTES, "1048576", "bytes", "bytes a follower asks for per partition and fetch (at least one "
                 + "batch is always sent)", BrokerConfigDef::positiveInt, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
@@ -194,6 +219,41 @@ public final class BrokerConfigDef {
             }
         }
         return out;
+    }
+
+    /** Parses {@code host:count,...} ({@code max.connections.per.ip.overrides}); throws IllegalArgumentException when malformed. */
+    public static Map<String, Integer> parseConnectionOverrides(String v) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            int colon = p.lastIndexOf(':');
+            if (colon <= 0 || !nonNegativeInt(p.substring(colon + 1))) {
+                throw new IllegalArgumentException("'" + p + "' is not host:count");
+            }
+            out.put(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1)));
+        }
+        return out;
+    }
+
+    private static boolean connectionOverrides(String v) {
+        try {
+            parseConnectionOverrides(v);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isLong(String v) {
+        try {
+            Long.parseLong(v);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static boolean voters(String v) {

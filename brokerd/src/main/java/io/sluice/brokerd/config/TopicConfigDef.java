@@ -68,7 +68,8 @@ public final class TopicConfigDef {
         add(DELETE_RETENTION_MS, Type.LONG, "86400000", "log.cleaner.delete.retention.ms",
                 "how long tombstones survive compaction, ms", TopicConfigDef::nonNegativeLong);
         add(FILE_DELETE_DELAY_MS, Type.LONG, "60000", "log.segment.delete.delay.ms",
-                "delay before a removed segment's files are deleted from disk, ms", TopicConfigDef::nonNegativeLong);
+                "delay before the files of a segment taken out of the log (retention, DeleteRecords, compaction, a follower's "
+                        + "truncation, a deleted topic) are deleted from disk; fetches in flight finish reading them meanwhile, ms", TopicConfigDef::nonNegativeLong);
         add(FLUSH_MESSAGES, Type.LONG, "9223372036854775807", "log.flush.interval.messages",
                 "fsync the log after this many appended records", TopicConfigDef::positiveLong);
         add(FLUSH_MS, Type.LONG, "9223372036854775807", "log.flush.interval.ms",

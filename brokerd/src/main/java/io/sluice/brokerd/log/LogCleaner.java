@@ -36,8 +36,9 @@ import java.util.Map;
  * <pre>
  *   write X.log.cleaned, fsync  ->  rename to X.log.swap  ->  rename old X.* to X.*.deleted  ->  rename X.log.swap to X.log
  * </pre>
- * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link PartitionLog}
- * replaces X.log with X.log.swap and rebuilds its indexes).
+ * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link LogLoader}
+ * replaces X.log with X.log.swap and rebuilds its indexes). The old segment stays open, and readable by fetches in
+ * flight, for {@code file.delete.delay.ms} ({@link LogSegments#replace}).
  * <p>
  * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
  * swaps happen under the log's lock.

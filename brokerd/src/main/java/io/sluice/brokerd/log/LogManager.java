@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,11 +44,10 @@ public final class LogManager implements AutoCloseable {
     static final String LOG_START_OFFSETS = "log-start-offset-checkpoint";
     static final String HIGH_WATERMARKS = "replication-offset-checkpoint";
     private static final Pattern PARTITION_DIR = Pattern.compile("^(.+)-(\\d+)$");
-    private static final long DELETE_DELAY_MS = 60_000;
 
     private final Path dataDir;
     private final Clock clock;
-    private final boolean fsyncEveryAppend;
+    private final LogEnvironment env;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
@@ -57,10 +57,10 @@ public final class LogManager implements AutoCloseable {
     private record PendingDirDelete(PartitionLog log, Path dir, long dueMs) {
     }
 
-    private LogManager(Path dataDir, Clock clock, boolean fsyncEveryAppend, FileChannel lockChannel, FileLock lock) {
+    private LogManager(Path dataDir, LogEnvironment env, FileChannel lockChannel, FileLock lock) {
         this.dataDir = dataDir;
-        this.clock = clock;
-        this.fsyncEveryAppend = fsyncEveryAppend;
+        this.clock = env.clock();
+        this.env = env;
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -76,6 +76,20 @@ public final class LogManager implements AutoCloseable {
      * {@code configFor} gives each topic's effective config; {@code fsyncEveryAppend} fsyncs before every ack.
      */
     public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend) {
+        return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock));
+    }
+
+    /**
+     * As above, the logs' background fsyncs (a rolled segment, the directory, leader-epoch checkpoints) running on
+     * {@code background}: the broker's log maintenance thread, never one that serves requests.
+     */
+    public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend,
+                                  Executor background) {
+        return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock).withBackground(background));
+    }
+
+    /** As above, the logs living in {@code env}. */
+    static LogManager open(Path dataDir, Function<String, LogConfig> configFor, LogEnvironment env) {
         try {
             Files.createDirectories(dataDir);
             FileChannel ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -89,7 +103,7 @@ public final class LogManager implements AutoCloseable {
                 ch.close();
                 throw new DataDirLockedException(dataDir);
             }
-            LogManager lm = new LogManager(dataDir, clock, fsyncEveryAppend, ch, fl);
+            LogManager lm = new LogManager(dataDir, env, ch, fl);
             lm.loadLogs(configFor);
             return lm;
         } catch (IOException e) {
@@ -121,7 +135,7 @@ public final class LogManager implements AutoCloseable {
             TopicPartition tp = new TopicPartition(m.group(1), Integer.parseInt(m.group(2)));
             PartitionLog pl = PartitionLog.open(tp, dir, configFor.apply(tp.topic()), !clean,
                     recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L), highWatermarks.getOrDefault(tp, -1L),
-                    fsyncEveryAppend, nowMs);
+                    env, nowMs);
             logs.put(tp, pl);
         }
         if (!clean && !logs.isEmpty()) {
@@ -147,8 +161,7 @@ public final class LogManager implements AutoCloseable {
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
         return logs.computeIfAbsent(tp, k -> {
             try {
-                PartitionLog pl = PartitionLog.open(tp, dataDir.resolve(tp.toString()), config, false, 0, 0,
-                        fsyncEveryAppend, clock.millis());
+                PartitionLog pl = PartitionLog.open(tp, dataDir.resolve(tp.toString()), config, false, 0, 0, -1, env);
                 Checkpoints.fsyncDir(dataDir);
                 return pl;
             } catch (IOException e) {
@@ -157,7 +170,10 @@ public final class LogManager implements AutoCloseable {
         });
     }
 
-    /** Removes the partition's log; its files are deleted after a delay so in-flight reads finish. */
+    /**
+     * Removes the partition's log: its directory is renamed {@code <tp>.<uuid>-delete} at once and deleted after the
+     * topic's {@code file.delete.delay.ms}, the files staying open until then so that in-flight reads finish.
+     */
     public void delete(TopicPartition tp) {
         PartitionLog pl = logs.remove(tp);
         if (pl == null) {
@@ -171,7 +187,7 @@ public final class LogManager implements AutoCloseable {
             throw new UncheckedIOException("deleting log " + tp, e);
         }
         synchronized (pendingDirDeletes) {
-            pendingDirDeletes.add(new PendingDirDelete(pl, renamed, clock.millis() + DELETE_DELAY_MS));
+            pendingDirDeletes.add(new PendingDirDelete(pl, renamed, clock.millis() + pl.config().fileDeleteDelayMs()));
         }
     }
 
@@ -215,7 +231,7 @@ public final class LogManager implements AutoCloseable {
             });
         }
         for (PendingDirDelete p : due) {
-            p.log().close();
+            p.log().closeDeleted();
             deleteRecursively(p.dir());
         }
     }

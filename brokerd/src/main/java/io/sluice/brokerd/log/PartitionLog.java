@@ -1,80 +1,112 @@
 package io.sluice.brokerd.log;
 
 import io.sluice.brokerd.common.TopicPartition;
-import io.sluice.brokerd.producer.ProducerStateManager;
 import io.sluice.brokerd.producer.SequenceCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * One partition's append-only log: segments in {@code <data.dir>/<topic>-<partition>/}, named by base offset.
  * <pre>
  *   [seg 0][seg 1000]...[active seg]      logStartOffset <= highWatermark <= logEndOffset
  * </pre>
- * <p>
- * Thread-safety: appends, truncation, roll and segment deletion are serialised on the log's monitor. Reads run
- * concurrently with them and see only completely written batches (each segment publishes its size after the write).
+ * This class holds the log's offsets and the rules that move them (appends, truncation, retention, DeleteRecords,
+ * the high watermark); the parts live in their own classes, as in Kafka's UnifiedLog / LocalLog split:
+ * <ul>
+ *   <li>{@link LogSegments}: the segment list, and the deferred deletion every removed segment goes through;</li>
+ *   <li>{@link LogLoader}: opening a directory, recovery of an unclean shutdown, interrupted compactions;</li>
+ *   <li>{@link LogReader}: fetch slices, timestamp lookups, full scans, all without the lock;</li>
+ *   <li>{@link LeaderEpochCache}: first offset of every leader epoch, divergence after a leader change;</li>
+ *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions);</li>
+ *   <li>{@link LogFlusher}: the recovery point and the fsyncs that move it.</li>
+ * </ul>
+ * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor, which is
+ * never held across an fsync but by a compaction swap (compacted topics' appends never run on the event loop, see
+ * {@link #appendMaySync}): the event loop takes it for small appends, so an fsync there would stall a network
+ * thread. Reads, the high watermark and the leader-epoch lookups of the follower fetch path take no lock at all.
+ * Reads see only completely written batches (each segment publishes its end after the write).
  * <p>
  * Replication: a leader appends with {@link #appendAsLeader}; its high watermark is the smaller of its log end
  * offset and the <em>replicated floor</em>, the lowest log end offset among the other in-sync replicas (unbounded
  * while the leader is the only one, so on a single node every append is committed at once). A follower appends the
  * leader's batches unchanged with {@link #appendAsFollower}, takes the leader's high watermark with
- * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}. The leader epoch cache
- * (first offset of every leader epoch in the log) is rebuilt from the batch headers when the log opens and kept up
- * by appends and truncation; {@code leader-epoch-checkpoint} is written in Kafka's format for its tools.
+ * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}.
  * <p>
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
- * {@code flush.ms} have accumulated, on roll, on clean shutdown, and on every append when the broker runs with
+ * {@code flush.ms} have accumulated, after a roll, on clean shutdown, and on every append when the broker runs with
  * {@code fsync: always}. A process crash loses nothing acknowledged; a machine crash may lose what was not fsynced.
+ * Every fsync runs outside the lock, through {@link LogFlusher}: {@code fsync: always} and {@code flush.messages}
+ * on the appending thread before the append is answered, {@code flush.ms} on the maintenance thread, and the one
+ * after a roll on the background executor, as Kafka schedules its flush of the rolled segment.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
     /** Largest append copied into the per-thread direct buffer (see {@link #appendCopy}); the buffer grows to it. */
     static final int APPEND_SCRATCH_MAX_BYTES = 1 << 20;
     private static final ThreadLocal<ByteBuffer[]> APPEND_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    private static final long PRODUCER_ID_EXPIRATION_MS = 7L * 24 * 3600 * 1000;
 
     private final TopicPartition topicPartition;
     private final Path dir;
     private final boolean fsyncEveryAppend;
-    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-    private final ProducerStateManager producerState;
-    private final List<PendingDelete> pendingDeletes = new ArrayList<>();
+    private final Clock clock;
+    private final LogSegments segments;
+    private final LogReader reader;
+    private final LeaderEpochCache epochs;
+    private final ProducerStateTracker producerState;
+    private final LogFlusher flusher;
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
-    private volatile long recoveryPoint;
     private volatile boolean failed;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
-    private long lastFlushMs;
+    /**
+     * Advanced by compare-and-set (see {@link #advanceHighWatermark}) without the lock; set outright, under the lock,
+     * only on a follower. The partition's role serialises the two: the leader paths run while it leads, the follower
+     * ones while it follows, and the role changes under the Partition's monitor those paths hold.
+     */
     private volatile long highWatermark;
     /** Lowest log end offset of the other in-sync replicas while leading; MAX_VALUE when there are none. */
     private volatile long replicatedFloor = Long.MAX_VALUE;
-    /** Leader epoch -> first offset written in it; guarded by the log's monitor. */
-    private final java.util.TreeMap<Integer, Long> epochStarts = new java.util.TreeMap<>();
 
-    private record PendingDelete(Segment segment, long dueMs) {
+    private static final VarHandle HIGH_WATERMARK;
+
+    static {
+        try {
+            HIGH_WATERMARK = MethodHandles.lookup().findVarHandle(PartitionLog.class, "highWatermark", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
-    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, boolean fsyncEveryAppend, long producerIdExpirationMs) {
+    private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogEnvironment env, LogLoader.Loaded loaded,
+                         long nowMs) {
         this.topicPartition = tp;
         this.dir = dir;
         this.config = config;
-        this.fsyncEveryAppend = fsyncEveryAppend;
-        this.producerState = new ProducerStateManager(producerIdExpirationMs);
+        this.fsyncEveryAppend = env.fsyncEveryAppend();
+        this.clock = env.clock();
+        this.segments = loaded.segments();
+        this.reader = new LogReader(segments);
+        this.epochs = new LeaderEpochCache(dir, tp.toString());
+        this.producerState = new ProducerStateTracker(PRODUCER_ID_EXPIRATION_MS);
+        this.logEndOffset = loaded.logEndOffset();
+        this.flusher = new LogFlusher(dir, tp.toString(), segments, env.background(), clock, () -> logEndOffset,
+                epochs::writeCheckpointIfChanged, () -> failed = true, logEndOffset, nowMs);
     }
 
     /**
@@ -90,119 +122,36 @@ public final class PartitionLog implements AutoCloseable {
     static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
                              long checkpointedLogStart, long checkpointedHighWatermark, boolean fsyncEveryAppend,
                              long nowMs) throws IOException {
+        return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, checkpointedHighWatermark,
+                LogEnvironment.of(fsyncEveryAppend), nowMs);
+    }
+
+    /** As above in {@code env}, at the time its clock tells. */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, long checkpointedHighWatermark, LogEnvironment env) throws IOException {
+        return open(tp, dir, config, recover, recoveryPoint, checkpointedLogStart, checkpointedHighWatermark, env,
+                env.clock().millis());
+    }
+
+    /** As above in {@code env}, {@code nowMs} being the time of opening. */
+    static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, boolean recover, long recoveryPoint,
+                             long checkpointedLogStart, long checkpointedHighWatermark, LogEnvironment env,
+                             long nowMs) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog pl = new PartitionLog(tp, dir, config, fsyncEveryAppend, 7L * 24 * 3600 * 1000);
-        pl.load(recover, recoveryPoint, nowMs);
-        pl.logStartOffset = Math.max(checkpointedLogStart, pl.segments.firstKey());
-        if (pl.logStartOffset > pl.logEndOffset) {
-            pl.logStartOffset = pl.logEndOffset;
-        }
-        pl.recoveryPoint = pl.logEndOffset;
-        pl.lastFlushMs = nowMs;
-        pl.rebuildProducerState();
+        LogLoader.Loaded loaded = LogLoader.load(dir, tp.toString(), config.indexIntervalBytes(), recover, recoveryPoint,
+                env.files(), nowMs);
+        PartitionLog pl = new PartitionLog(tp, dir, config, env, loaded, nowMs);
+        LogLoader.replay(pl.segments, pl.epochs, pl.producerState);
+        pl.logStartOffset = Math.min(Math.max(checkpointedLogStart, pl.segments.firstBaseOffset()), pl.logEndOffset);
         long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
         pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
-        pl.writeEpochCheckpoint();
+        pl.epochs.writeCheckpoint();
         return pl;
     }
 
-    private void load(boolean recover, long recoveryPoint, long nowMs) throws IOException {
-        java.util.Set<Long> swapped = completeInterruptedSwaps();
-        List<Long> bases = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(p -> {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned")) {
-                    deleteQuietly(p);
-                } else if (name.endsWith(".log")) {
-                    bases.add(Long.parseLong(name.substring(0, name.length() - 4)));
-                }
-            });
-        }
-        bases.sort(null);
-        long[] truncated = {0};
-        boolean cut = false;
-        for (long base : bases) {
-            if (cut) {
-                // Everything after a torn batch is unreachable: drop whole later segments.
-                Segment s = Segment.open(dir, base, config.indexIntervalBytes(), false, nowMs, truncated);
-                log.warn("Removing segment {} of {}: it follows a truncated segment", base, topicPartition);
-                s.deleteFiles();
-                continue;
-            }
-            boolean check = (recover && base >= floorBase(bases, recoveryPoint)) || swapped.contains(base);
-            long before = truncated[0];
-            Segment s = Segment.open(dir, base, config.indexIntervalBytes(), check, nowMs, truncated);
-            segments.put(base, s);
-            if (truncated[0] > before) {
-                cut = true;
-            }
-        }
-        if (segments.isEmpty()) {
-            segments.put(0L, Segment.create(dir, 0L, config.indexIntervalBytes(), nowMs));
-        }
-        logEndOffset = segments.lastEntry().getValue().nextOffset();
-        if (truncated[0] > 0) {
-            log.warn("Recovered {}: {} bytes of torn or corrupt data removed, log end offset {}", topicPartition, truncated[0], logEndOffset);
-        }
-    }
-
-    /**
-     * A compaction interrupted after {@code X.log.swap} was complete: the swap wins over whatever is left of the old
-     * segment. Returns the base offsets whose indexes must be rebuilt.
-     */
-    private java.util.Set<Long> completeInterruptedSwaps() throws IOException {
-        java.util.Set<Long> swapped = new java.util.HashSet<>();
-        List<Path> swaps;
-        try (Stream<Path> files = Files.list(dir)) {
-            swaps = files.filter(p -> p.getFileName().toString().endsWith(".log.swap")).toList();
-        }
-        for (Path swap : swaps) {
-            String name = swap.getFileName().toString();
-            long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
-            String prefix = Segment.fileName(base);
-            for (String ext : new String[]{".log", ".index", ".timeindex"}) {
-                Files.deleteIfExists(dir.resolve(prefix + ext));
-            }
-            Files.move(swap, dir.resolve(prefix + ".log"));
-            swapped.add(base);
-            log.warn("Completed an interrupted compaction of segment {} of {}", base, topicPartition);
-        }
-        if (!swaps.isEmpty()) {
-            Checkpoints.fsyncDir(dir);
-        }
-        return swapped;
-    }
-
-    private static long floorBase(List<Long> bases, long offset) {
-        long floor = bases.get(0);
-        for (long b : bases) {
-            if (b <= offset) {
-                floor = b;
-            }
-        }
-        return floor;
-    }
-
-    private void rebuildProducerState() throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
-        for (Segment s : segments.values()) {
-            int size = s.committedSizeBytes();
-            int pos = 0;
-            while (pos < size) {
-                header.clear();
-                Segment.readFully(s.channel(), header, pos);
-                noteEpoch(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
-                long pid = RecordBatchHeader.producerId(header, 0);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(header, 0),
-                            RecordBatchHeader.baseSequence(header, 0), RecordBatchHeader.lastSequence(header, 0),
-                            RecordBatchHeader.baseOffset(header, 0), RecordBatchHeader.lastOffset(header, 0),
-                            RecordBatchHeader.maxTimestamp(header, 0));
-                }
-                pos += RecordBatchHeader.totalSize(header, 0);
-            }
-        }
+    /** Installs a read interleaving (tests; before the log is shared with other threads). */
+    void interleaveReads(LogReader.Interleaving interleaving) {
+        reader.interleave(interleaving);
     }
 
     public TopicPartition topicPartition() {
@@ -213,9 +162,14 @@ public final class PartitionLog implements AutoCloseable {
      * Validates and appends the record batches of one produce request (a concatenation of v2 batches, exactly as
      * produced). The batch headers get their baseOffset and partitionLeaderEpoch (and for LogAppendTime the
      * timestamp and CRC) written in place before the bytes go to the active segment; nothing is recompressed.
-     * Either every batch is appended or none is.
+     * Either every batch is appended or none is. With {@code fsync: always} or {@code flush.messages} reached, the
+     * records are fsynced (outside the lock) before this returns.
      */
-    public synchronized AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
+    public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
+        return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs), nowMs);
+    }
+
+    private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs) {
         if (failed) {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
@@ -229,7 +183,7 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Rejected(AppendError.INVALID_RECORD,
                     "Compacted topic cannot accept message without key in topic partition " + topicPartition + ".");
         }
-        SequenceCheck dup = checkSequences(buf, outcome.batchCount());
+        SequenceCheck dup = producerState.check(buf, outcome.batchCount());
         if (dup instanceof SequenceCheck.Reject r) {
             return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
         }
@@ -237,38 +191,61 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Appended(d.firstOffset(), d.lastOffset(), -1, logStartOffset, true);
         }
         long firstOffset = logEndOffset;
-        long next = firstOffset;
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            RecordBatchHeader.setBaseOffset(buf, pos, next);
-            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
-            if (cfg.logAppendTime()) {
-                RecordBatchHeader.setLogAppendTime(buf, pos, nowMs);
-            }
-            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
-        }
+        long next = assignOffsets(buf, firstOffset, leaderEpoch, cfg.logAppendTime() ? nowMs : -1);
         try {
             Segment active = maybeRoll(buf.limit(), nowMs);
             active.append(buf);
             noteEpoch(leaderEpoch, firstOffset);
             logEndOffset = next;
             advanceHighWatermark();
-            for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-                long pid = RecordBatchHeader.producerId(buf, pos);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
-                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
-                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
-                }
-            }
-            if (fsyncEveryAppend || active.unflushedMessages() >= cfg.flushMessages()) {
-                flushLocked(nowMs);
-            }
+            producerState.onAppended(buf);
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error appending to {}; the log is offline until restart", topicPartition, e);
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+            return failedAppend("appending to", e);
         }
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
+    }
+
+    /**
+     * Writes offsets from {@code firstOffset} and {@code leaderEpoch} into each batch header of {@code buf} (and the
+     * append time when {@code logAppendTimeMs >= 0}); returns the offset after the last batch.
+     */
+    private static long assignOffsets(ByteBuffer buf, long firstOffset, int leaderEpoch, long logAppendTimeMs) {
+        long next = firstOffset;
+        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
+            RecordBatchHeader.setBaseOffset(buf, pos, next);
+            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
+            if (logAppendTimeMs >= 0) {
+                RecordBatchHeader.setLogAppendTime(buf, pos, logAppendTimeMs);
+            }
+            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
+        }
+        return next;
+    }
+
+    /**
+     * After an append, outside the lock: with {@code fsync: always}, or once {@code flush.messages} records are not
+     * known to be on disk, fsyncs the log up to the append's end before it is answered. A refused append passes.
+     */
+    private AppendResult flushIfDue(AppendResult result, long nowMs) {
+        if (!(result instanceof AppendResult.Appended appended)) {
+            return result;
+        }
+        if (!fsyncEveryAppend && logEndOffset - flusher.recoveryPoint() < config.flushMessages()) {
+            return result;
+        }
+        try {
+            flusher.flushUpTo(appended.lastOffset() + 1, nowMs);
+            return result;
+        } catch (IOException e) {
+            return failedAppend("flushing", e);
+        }
+    }
+
+    /** An I/O error while appending takes the log offline (until restart) and refuses the append. */
+    private AppendResult failedAppend(String doing, IOException e) {
+        failed = true;
+        log.error("I/O error {} {}; the log is offline until restart", doing, topicPartition, e);
+        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
     }
 
     /**
@@ -312,46 +289,24 @@ public final class PartitionLog implements AutoCloseable {
         return false;
     }
 
-    /** Accept (null-free) when every idempotent batch may be appended; Duplicate only for a single-batch retry. */
-    private SequenceCheck checkSequences(ByteBuffer buf, int batchCount) {
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            long pid = RecordBatchHeader.producerId(buf, pos);
-            if (pid < 0) {
-                continue;
-            }
-            SequenceCheck c = producerState.check(pid, RecordBatchHeader.producerEpoch(buf, pos),
-                    RecordBatchHeader.baseSequence(buf, pos), RecordBatchHeader.lastSequence(buf, pos));
-            if (c instanceof SequenceCheck.Reject) {
-                return c;
-            }
-            if (c instanceof SequenceCheck.Duplicate) {
-                if (batchCount == 1) {
-                    return c;
-                }
-                return new SequenceCheck.Reject(SequenceCheck.Reason.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                        "a request with several batches repeats an already appended batch");
-            }
-        }
-        return new SequenceCheck.Accept();
-    }
-
     /**
-     * Whether appending {@code incomingBytes} now may fsync or wait on this log's lock while another thread holds
-     * it across an fsync or a file swap: true with {@code fsync: always}, with a finite flush.messages or flush.ms,
-     * on a compacted topic (the cleaner swaps files under the lock), and when the append would roll the segment
-     * (a roll fsyncs the old one). False means the append is a page-cache write and may run on an event loop. Read
-     * without the lock, so a hint: a concurrent append can make a roll due in between (rare: once a segment).
+     * Whether appending {@code incomingBytes} now may fsync, create files, or wait on this log's lock while another
+     * thread holds it across a file swap: true with {@code fsync: always} or a finite flush.messages (the append
+     * fsyncs), with a finite flush.ms (kept off the event loop as before), on a compacted topic (the cleaner swaps
+     * files under the lock), and when the append would roll the segment (a roll creates three files; its fsync runs
+     * in the background). False means the append is a page-cache write and may run on an event loop. Read without
+     * the lock, so a hint: a concurrent append can make a roll due in between (rare: once a segment).
      */
     public boolean appendMaySync(int incomingBytes, long nowMs) {
         LogConfig cfg = config;
         if (fsyncEveryAppend || cfg.compact() || cfg.flushMessages() != Long.MAX_VALUE || cfg.flushMs() != Long.MAX_VALUE) {
             return true;
         }
-        return rollDue(activeSegment(), cfg, incomingBytes, nowMs);
+        return rollDue(segments.active(), cfg, incomingBytes, nowMs);
     }
 
     private Segment maybeRoll(int incomingBytes, long nowMs) throws IOException {
-        Segment active = segments.lastEntry().getValue();
+        Segment active = segments.active();
         return rollDue(active, config, incomingBytes, nowMs) ? roll(nowMs) : active;
     }
 
@@ -361,15 +316,19 @@ public final class PartitionLog implements AutoCloseable {
         return !active.isEmpty() && (full || old || active.indexFull(cfg.segmentIndexBytes()));
     }
 
+    /**
+     * Starts a new active segment at the log end offset. The segment left behind is fsynced in the background
+     * (with the directory, which gained the new files); the recovery point moves to its end once that is done.
+     * Transactions add here what Kafka does at a roll: a snapshot of the producer state at the new base offset
+     * ({@code <offset>.snapshot}), written with that same background fsync, so that opening the log replays from it.
+     */
     private Segment roll(long nowMs) throws IOException {
-        Segment active = segments.lastEntry().getValue();
-        active.flush();
-        Segment next = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs);
-        segments.put(logEndOffset, next);
+        Segment old = segments.active();
+        Segment next = segments.createActive(logEndOffset, config.indexIntervalBytes(), nowMs);
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
-                active.committedSizeBytes());
-        recoveryPoint = active.nextOffset();
-        Checkpoints.fsyncDir(dir);
+                old.committedSizeBytes());
+        flusher.segmentsChanged();
+        flusher.flushInBackground(old.nextOffset());
         return next;
     }
 
@@ -384,37 +343,13 @@ public final class PartitionLog implements AutoCloseable {
         if (fetchOffset < start || fetchOffset > end) {
             return new ReadResult.OffsetOutOfRange(start, end);
         }
-        long hw = highWatermark();
-        long upper = Math.min(maxOffsetExclusive, end);
+        long hw = highWatermark;
         try {
-            for (Map.Entry<Long, Segment> e = segments.floorEntry(fetchOffset); e != null && fetchOffset < upper;
-                 e = segments.higherEntry(e.getKey())) {
-                Segment s = e.getValue();
-                int pos = s.positionOf(fetchOffset);
-                if (pos < 0) {
-                    continue;
-                }
-                int limit = upper >= s.nextOffset() ? s.committedSizeBytes() : s.positionOf(upper);
-                if (limit < 0) {
-                    limit = s.committedSizeBytes();
-                }
-                int size = Math.min(limit - pos, maxBytes);
-                if (minOneBatch && limit > pos) {
-                    size = Math.max(size, Math.min(s.batchSizeAt(pos), limit - pos));
-                }
-                if (size <= 0) {
-                    break;
-                }
-                return new ReadResult.Records(new FileSlice(s.channel(), pos, size), hw, start, end);
-            }
+            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, Math.min(maxOffsetExclusive, end));
+            return new ReadResult.Records(slice, hw, start, end);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
         }
-        return new ReadResult.Records(new FileSlice(activeSegment().channel(), 0, 0), hw, start, end);
-    }
-
-    private Segment activeSegment() {
-        return segments.lastEntry().getValue();
     }
 
     public long logStartOffset() {
@@ -435,16 +370,24 @@ public final class PartitionLog implements AutoCloseable {
      * Leader: the lowest log end offset among the other in-sync replicas ({@code Long.MAX_VALUE} when there are
      * none); the high watermark moves up to it (never down). Returns the high watermark.
      */
-    public synchronized long updateReplicatedFloor(long floorOffset) {
+    public long updateReplicatedFloor(long floorOffset) {
         replicatedFloor = floorOffset;
         advanceHighWatermark();
         return highWatermark;
     }
 
+    /**
+     * Raises the high watermark to min(log end, replicated floor) if that is higher, by compare-and-set: the append
+     * (under the lock) and the follower fetches (on event loops, without it) race here. Each writes its own input
+     * (log end, floor) before reading the other's, so at least one of two racing calls sees both new values.
+     */
     private void advanceHighWatermark() {
         long candidate = Math.min(logEndOffset, replicatedFloor);
-        if (candidate > highWatermark) {
-            highWatermark = candidate;
+        long current;
+        while (candidate > (current = highWatermark)) {
+            if (HIGH_WATERMARK.compareAndSet(this, current, candidate)) {
+                return;
+            }
         }
     }
 
@@ -457,7 +400,11 @@ public final class PartitionLog implements AutoCloseable {
      * Follower: appends the leader's batches exactly as the leader stored them (offsets and leader epochs kept).
      * They must start at this log's end offset. Returns the new log end offset.
      */
-    public synchronized AppendResult appendAsFollower(ByteBuffer records, long nowMs) {
+    public AppendResult appendAsFollower(ByteBuffer records, long nowMs) {
+        return flushIfDue(appendAsFollowerLocked(records, nowMs), nowMs);
+    }
+
+    private synchronized AppendResult appendAsFollowerLocked(ByteBuffer records, long nowMs) {
         if (failed) {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
@@ -486,62 +433,51 @@ public final class PartitionLog implements AutoCloseable {
             active.append(buf);
             for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
                 noteEpoch(RecordBatchHeader.leaderEpoch(buf, pos), RecordBatchHeader.baseOffset(buf, pos));
-                long pid = RecordBatchHeader.producerId(buf, pos);
-                if (pid >= 0) {
-                    producerState.onAppended(pid, RecordBatchHeader.producerEpoch(buf, pos), RecordBatchHeader.baseSequence(buf, pos),
-                            RecordBatchHeader.lastSequence(buf, pos), RecordBatchHeader.baseOffset(buf, pos),
-                            RecordBatchHeader.lastOffset(buf, pos), RecordBatchHeader.maxTimestamp(buf, pos));
-                }
                 next = RecordBatchHeader.lastOffset(buf, pos) + 1;
             }
+            producerState.onAppended(buf);
             logEndOffset = next;
-            if (fsyncEveryAppend || active.unflushedMessages() >= config.flushMessages()) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error appending replicated data to {}; the log is offline until restart", topicPartition, e);
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+            return failedAppend("appending replicated data to", e);
         }
         return new AppendResult.Appended(first, next - 1, -1, logStartOffset, false);
     }
 
     /**
      * Drops every record at or above {@code offset} (a follower cutting a tail the new leader does not have).
-     * The high watermark, recovery point, epoch cache and producer state follow.
+     * The high watermark, recovery point, epoch cache and producer state follow. Whole segments above the cut are
+     * retired (a fetch holding a slice of one keeps reading it); the segment holding the cut is truncated in place,
+     * as Kafka does: only a follower's read of the cut tail can overlap it, and CRCs catch what it reads there.
      */
     public synchronized void truncateTo(long offset) {
         if (offset >= logEndOffset) {
             // No record to drop, but maybe an empty epoch: a leader that noted its epoch start (assignEpochStart)
             // and was replaced before appending anything. The new leader never had that epoch, so keeping it would
             // make every fetch diverge at this same offset again, forever (Kafka truncates its epoch cache here too).
-            if (epochStarts.values().removeIf(start -> start >= logEndOffset)) {
-                writeEpochCheckpointQuietly();
+            if (epochs.truncateFromEnd(logEndOffset)) {
+                flusher.syncMetadataInBackground(); // the epoch checkpoint
             }
             return;
         }
         long target = Math.max(offset, logStartOffset);
+        long nowMs = clock.millis();
         try {
-            while (segments.size() > 1 && segments.lastKey() >= target) {
-                Segment last = segments.pollLastEntry().getValue();
-                last.deleteFiles();
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            while (segments.count() > 1 && segments.active().baseOffset >= target) {
+                segments.retire(segments.active(), dueMs);
             }
-            Segment remaining = segments.lastEntry().getValue();
+            Segment remaining = segments.active();
             if (remaining.baseOffset >= target) {
-                segments.remove(remaining.baseOffset);
-                remaining.deleteFiles();
-                segments.put(target, Segment.create(dir, target, config.indexIntervalBytes(), System.currentTimeMillis()));
+                segments.replaceActiveWithEmpty(remaining, target, config.indexIntervalBytes(), nowMs, dueMs);
             } else {
                 remaining.truncateTo(target);
             }
             long oldEnd = logEndOffset;
-            logEndOffset = segments.lastEntry().getValue().nextOffset();
+            logEndOffset = segments.active().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
-            recoveryPoint = Math.min(recoveryPoint, logEndOffset);
-            epochStarts.entrySet().removeIf(e -> e.getValue() >= logEndOffset);
+            epochs.truncateFromEnd(logEndOffset);
             producerState.truncateTo(logEndOffset);
-            writeEpochCheckpoint();
-            Checkpoints.fsyncDir(dir);
+            flusher.truncated(logEndOffset, false);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
             failed = true;
@@ -551,20 +487,19 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Empties the log and restarts it at {@code offset} (a follower far behind a leader's log start). */
     public synchronized void truncateFullyAndStartAt(long offset) {
+        long nowMs = clock.millis();
         try {
-            for (Segment s : segments.values()) {
-                s.deleteFiles();
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            for (Segment s : segments.inactive()) {
+                segments.retire(s, dueMs);
             }
-            segments.clear();
-            segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), System.currentTimeMillis()));
+            segments.replaceActiveWithEmpty(segments.active(), offset, config.indexIntervalBytes(), nowMs, dueMs);
             logStartOffset = offset;
             logEndOffset = offset;
             highWatermark = offset;
-            recoveryPoint = offset;
-            epochStarts.clear();
-            producerState.truncateTo(Long.MIN_VALUE);
-            writeEpochCheckpoint();
-            Checkpoints.fsyncDir(dir);
+            epochs.clear();
+            producerState.clear();
+            flusher.truncated(offset, true);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
             failed = true;
@@ -572,16 +507,10 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Notes an append in {@code epoch} starting at {@code startOffset}; the checkpoint file follows a new epoch. */
     private void noteEpoch(int epoch, long startOffset) {
-        if (epoch < 0) {
-            return;
-        }
-        Map.Entry<Integer, Long> last = epochStarts.lastEntry();
-        if (last == null || epoch > last.getKey()) {
-            epochStarts.put(epoch, startOffset);
-            if (last != null) {
-                writeEpochCheckpointQuietly();
-            }
+        if (epochs.assign(epoch, startOffset)) {
+            flusher.syncMetadataInBackground(); // the epoch checkpoint
         }
     }
 
@@ -591,96 +520,41 @@ public final class PartitionLog implements AutoCloseable {
      */
     public synchronized void assignEpochStart(int epoch) {
         noteEpoch(epoch, logEndOffset);
-        writeEpochCheckpointQuietly();
     }
 
-    /** The newest leader epoch in the log, or -1 when the log holds no batch. */
-    public synchronized int latestEpoch() {
-        return epochStarts.isEmpty() ? -1 : epochStarts.lastKey();
-    }
-
-    /** A leader epoch and the offset where the log moved past it (Kafka's OffsetForLeaderEpoch answer). */
-    public record EpochEndOffset(int epoch, long endOffset) {
-        public static final EpochEndOffset UNDEFINED = new EpochEndOffset(-1, -1);
+    /** The newest leader epoch in the log, or -1 when the log holds no batch. Takes no lock. */
+    public int latestEpoch() {
+        return epochs.latestEpoch();
     }
 
     /**
      * For {@code epoch}: the largest epoch in the log not above it, and the first offset of the next higher epoch
      * (the log end offset when {@code epoch} is the latest); UNDEFINED when {@code epoch} is newer than the log.
+     * Takes no lock (the follower fetch path calls it on the event loop).
      */
-    public synchronized EpochEndOffset endOffsetForEpoch(int epoch) {
-        if (epoch < 0) {
-            return EpochEndOffset.UNDEFINED;
-        }
-        if (!epochStarts.isEmpty() && epoch == epochStarts.lastKey()) {
-            return new EpochEndOffset(epoch, logEndOffset);
-        }
-        Map.Entry<Integer, Long> higher = epochStarts.higherEntry(epoch);
-        if (higher == null) {
-            return epochStarts.isEmpty() ? new EpochEndOffset(epoch, logEndOffset) : EpochEndOffset.UNDEFINED;
-        }
-        Map.Entry<Integer, Long> floor = epochStarts.floorEntry(epoch);
-        return new EpochEndOffset(floor == null ? epoch : floor.getKey(), higher.getValue());
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        long end = logEndOffset; // before the epochs: an append notes a new epoch before it publishes its end
+        return epochs.endOffsetFor(epoch, end);
     }
 
-    /**
-     * A follower told by its leader that its log diverges after {@code leaderEpoch}, which ends at
-     * {@code leaderEndOffset} in the leader's log: the offset to truncate to (Kafka's rule). Where this log holds
-     * {@code leaderEpoch} too, the divergence starts where either log leaves it; where this log's largest epoch
-     * below it is an older one, at the end of that one, and the next fetch narrows it further. Using the leader's
-     * end offset alone is wrong when this log moved to a newer epoch earlier than the leader did: records of that
-     * newer epoch below the leader's end offset would stay, and every fetch would diverge at the same place again.
-     */
-    public synchronized long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
-        EpochEndOffset mine = endOffsetForEpoch(leaderEpoch);
-        if (mine.endOffset() < 0) {
-            return Math.min(leaderEndOffset, logEndOffset);
-        }
-        long end = Math.min(mine.endOffset(), logEndOffset);
-        return mine.epoch() == leaderEpoch ? Math.min(leaderEndOffset, end) : end;
-    }
-
-    private void writeEpochCheckpointQuietly() {
-        try {
-            writeEpochCheckpoint();
-        } catch (IOException e) {
-            log.warn("Could not write {} of {}: {}", LEADER_EPOCH_CHECKPOINT, topicPartition, e.toString());
-        }
-    }
-
-    /** Kafka's leader-epoch-checkpoint: version 0, entry count, then "epoch startOffset" lines (read by its tools). */
-    private void writeEpochCheckpoint() throws IOException {
-        StringBuilder sb = new StringBuilder("0\n").append(epochStarts.size()).append('\n');
-        epochStarts.forEach((e, o) -> sb.append(e).append(' ').append(o).append('\n'));
-        Checkpoints.writeAtomically(dir.resolve(LEADER_EPOCH_CHECKPOINT), sb.toString());
+    /** Where a follower whose log diverges after {@code leaderEpoch} truncates: see {@link LeaderEpochCache}. */
+    public long divergenceTruncationOffset(int leaderEpoch, long leaderEndOffset) {
+        long end = logEndOffset;
+        return epochs.divergenceTruncationOffset(leaderEpoch, leaderEndOffset, end);
     }
 
     /** Offset up to which the log is known to be fsynced. */
     long recoveryPoint() {
-        return recoveryPoint;
+        return flusher.recoveryPoint();
     }
 
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
         try {
-            for (Segment s : segments.values()) {
-                if (s.maxTimestampMs() < timestampMs) {
-                    continue;
-                }
-                int pos = s.positionForTimestamp(timestampMs);
-                while (pos >= 0 && pos < s.committedSizeBytes()) {
-                    ByteBuffer batch = s.readBatch(pos);
-                    TimestampOffset found = BatchRecords.firstAtOrAfter(batch, timestampMs);
-                    if (found != null && RecordBatchHeader.lastOffset(batch, 0) >= logStartOffset) {
-                        return Optional.of(new TimestampOffset(found.timestampMs(), Math.max(found.offset(), logStartOffset)));
-                    }
-                    pos += batch.limit();
-                }
-            }
+            return reader.offsetForTimestamp(timestampMs, logStartOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("searching " + topicPartition + " by timestamp", e);
         }
-        return Optional.empty();
     }
 
     /** Told about a batch whose records cannot be read (see {@link #forEachRecord}). */
@@ -693,30 +567,9 @@ public final class PartitionLog implements AutoCloseable {
      * partition with this). Control batches are skipped. A batch whose records cannot be decoded (bytes past a valid
      * CRC that are not records) goes to {@code unreadable} and the walk goes on after it; an I/O error ends it.
      */
-    public void forEachRecord(java.util.function.Consumer<BatchRecords.KeyValue> action, UnreadableBatch unreadable) {
+    public void forEachRecord(Consumer<BatchRecords.KeyValue> action, UnreadableBatch unreadable) {
         try {
-            for (Segment s : segments.values()) {
-                int size = s.committedSizeBytes();
-                for (int pos = 0; pos < size; ) {
-                    ByteBuffer batch = s.readBatch(pos);
-                    pos += batch.limit();
-                    if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < logStartOffset) {
-                        continue;
-                    }
-                    List<BatchRecords.KeyValue> records;
-                    try {
-                        records = BatchRecords.keyValues(batch);
-                    } catch (IOException | RuntimeException e) {
-                        unreadable.skipped(RecordBatchHeader.baseOffset(batch, 0), RecordBatchHeader.lastOffset(batch, 0), e);
-                        continue;
-                    }
-                    for (BatchRecords.KeyValue kv : records) {
-                        if (kv.offset() >= logStartOffset) {
-                            action.accept(kv);
-                        }
-                    }
-                }
-            }
+            reader.forEachRecord(action, unreadable, logStartOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition, e);
         }
@@ -724,19 +577,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /** The record with the largest timestamp (earliest offset among equals); empty when the log is empty. */
     public Optional<TimestampOffset> maxTimestamp() {
-        Segment best = null;
-        for (Segment s : segments.values()) {
-            if (s.maxTimestampMs() >= 0 && (best == null || s.maxTimestampMs() > best.maxTimestampMs())) {
-                best = s;
-            }
-        }
-        if (best == null) {
-            return Optional.empty();
-        }
         try {
-            int pos = best.positionOf(best.offsetOfMaxTimestamp());
-            TimestampOffset found = BatchRecords.firstAtOrAfter(best.readBatch(pos), best.maxTimestampMs());
-            return Optional.ofNullable(found);
+            return reader.maxTimestamp();
         } catch (IOException e) {
             throw new UncheckedIOException("finding the max timestamp of " + topicPartition, e);
         }
@@ -747,27 +589,23 @@ public final class PartitionLog implements AutoCloseable {
      * Returns the new log start offset; throws IllegalArgumentException when offset > high watermark.
      */
     public synchronized long deleteRecordsBefore(long offset) {
-        if (offset > highWatermark()) {
-            throw new IllegalArgumentException("offset " + offset + " is above the high watermark " + highWatermark());
+        if (offset > highWatermark) {
+            throw new IllegalArgumentException("offset " + offset + " is above the high watermark " + highWatermark);
         }
         if (offset > logStartOffset) {
             logStartOffset = offset;
-            deleteSegmentsBelowStart(System.currentTimeMillis());
+            deleteSegmentsBelowStart(clock.millis());
         }
         return logStartOffset;
     }
 
     private void deleteSegmentsBelowStart(long nowMs) {
         try {
-            if (logStartOffset == logEndOffset && !activeSegment().isEmpty()) {
+            if (logStartOffset == logEndOffset && !segments.active().isEmpty()) {
                 roll(nowMs);
             }
-            while (segments.size() > 1) {
-                Segment first = segments.firstEntry().getValue();
-                if (first.nextOffset() > logStartOffset) {
-                    break;
-                }
-                removeSegment(first, nowMs, "below the log start offset");
+            while (segments.count() > 1 && segments.first().nextOffset() <= logStartOffset) {
+                removeOldest(nowMs, "below the log start offset");
             }
         } catch (IOException e) {
             failed = true;
@@ -775,27 +613,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private void removeSegment(Segment s, long nowMs, String reason) throws IOException {
+    /** Retires the oldest segment (retention, DeleteRecords); the log start offset moves past it. */
+    private void removeOldest(long nowMs, String reason) throws IOException {
+        Segment s = segments.first();
         log.info("Removing segment {} of {} ({} bytes, offsets below {}): {}", s.baseOffset, topicPartition,
                 s.committedSizeBytes(), s.nextOffset(), reason);
-        segments.remove(s.baseOffset);
-        s.markDeleted();
-        pendingDeletes.add(new PendingDelete(s, nowMs + config.fileDeleteDelayMs()));
-        logStartOffset = Math.max(logStartOffset, segments.firstKey());
+        segments.retire(s, nowMs + config.fileDeleteDelayMs());
+        logStartOffset = Math.max(logStartOffset, segments.firstBaseOffset());
     }
 
     /** Size of all segments, bytes. */
     public long sizeBytes() {
-        long total = 0;
-        for (Segment s : segments.values()) {
-            total += s.committedSizeBytes();
-        }
-        return total;
+        return segments.sizeBytes();
     }
 
     /** Number of segments (tests, DescribeLogDirs). */
     public int segmentCount() {
-        return segments.size();
+        return segments.count();
     }
 
     public LogConfig config() {
@@ -807,47 +641,59 @@ public final class PartitionLog implements AutoCloseable {
         this.config = config;
     }
 
-    /** Time-based roll, retention, flush.ms and deferred file deletion; called periodically by LogManager. */
-    public synchronized void maintain(long nowMs) {
+    /**
+     * Time-based roll, retention, flush.ms and deferred file deletion; called periodically by LogManager on its
+     * maintenance thread. The flush and the deletions run after the lock is released.
+     */
+    public void maintain(long nowMs) {
         if (failed) {
             return;
         }
+        if (maintainLocked(nowMs)) {
+            try {
+                flusher.flushUpTo(logEndOffset, nowMs);
+            } catch (IOException e) {
+                log.error("I/O error flushing {}; the log is offline until restart", topicPartition, e);
+            }
+        }
+        segments.deleteDue(nowMs);
+    }
+
+    /** The part of maintenance that changes the segment list; returns whether flush.ms calls for a flush. */
+    private synchronized boolean maintainLocked(long nowMs) {
         LogConfig cfg = config;
         try {
-            Segment active = activeSegment();
+            Segment active = segments.active();
             if (!active.isEmpty() && nowMs - active.createdMs() > cfg.segmentMs()) {
                 roll(nowMs);
             }
             if (cfg.delete()) {
                 applyRetention(cfg, nowMs);
             }
-            if (nowMs - lastFlushMs >= cfg.flushMs() && recoveryPoint < logEndOffset) {
-                flushLocked(nowMs);
-            }
         } catch (IOException e) {
             failed = true;
             log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
+            return false;
         }
         producerState.removeExpired(nowMs);
-        deleteDue(nowMs);
+        return nowMs - flusher.lastFlushMs() >= cfg.flushMs() && flusher.recoveryPoint() < logEndOffset;
     }
 
+    /** Retires the oldest segments past retention.ms or beyond retention.bytes, never above the high watermark. */
     private void applyRetention(LogConfig cfg, long nowMs) throws IOException {
         if (cfg.retentionMs() >= 0) {
-            Segment active = activeSegment();
-            boolean allExpired = segments.values().stream().allMatch(s -> isExpired(s, cfg, nowMs));
-            if (allExpired && !active.isEmpty()) {
+            boolean allExpired = segments.all().stream().allMatch(s -> isExpired(s, cfg, nowMs));
+            if (allExpired && !segments.active().isEmpty()) {
                 roll(nowMs);
             }
-            while (segments.size() > 1 && isExpired(segments.firstEntry().getValue(), cfg, nowMs)
-                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
-                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.ms " + cfg.retentionMs());
+            while (segments.count() > 1 && isExpired(segments.first(), cfg, nowMs) && segments.first().nextOffset() <= highWatermark) {
+                removeOldest(nowMs, "retention.ms " + cfg.retentionMs());
             }
         }
         if (cfg.retentionBytes() >= 0) {
-            while (segments.size() > 1 && sizeBytes() - segments.firstEntry().getValue().committedSizeBytes() >= cfg.retentionBytes()
-                    && segments.firstEntry().getValue().nextOffset() <= highWatermark) {
-                removeSegment(segments.firstEntry().getValue(), nowMs, "retention.bytes " + cfg.retentionBytes());
+            while (segments.count() > 1 && segments.sizeBytes() - segments.first().committedSizeBytes() >= cfg.retentionBytes()
+                    && segments.first().nextOffset() <= highWatermark) {
+                removeOldest(nowMs, "retention.bytes " + cfg.retentionBytes());
             }
         }
     }
@@ -856,43 +702,18 @@ public final class PartitionLog implements AutoCloseable {
         return !s.isEmpty() && s.maxTimestampMs() >= 0 && nowMs - s.maxTimestampMs() > cfg.retentionMs();
     }
 
-    private void deleteDue(long nowMs) {
-        pendingDeletes.removeIf(p -> {
-            if (p.dueMs() > nowMs) {
-                return false;
-            }
-            try {
-                p.segment().deleteFiles();
-            } catch (IOException e) {
-                log.warn("Could not delete removed segment {} of {}", p.segment().baseOffset, topicPartition, e);
-            }
-            return true;
-        });
-    }
-
     /** fsyncs everything appended so far and moves the recovery point. */
-    public synchronized void flush() {
+    public void flush() {
         try {
-            flushLocked(System.currentTimeMillis());
+            flusher.flushUpTo(logEndOffset, clock.millis());
         } catch (IOException e) {
-            failed = true;
             throw new UncheckedIOException("flushing " + topicPartition, e);
         }
     }
 
-    private void flushLocked(long nowMs) throws IOException {
-        for (Segment s : segments.tailMap(segments.floorKey(recoveryPoint)).values()) {
-            s.flush();
-        }
-        recoveryPoint = logEndOffset;
-        lastFlushMs = nowMs;
-    }
-
     /** Segments below the active one (a snapshot; the cleaner's input). */
     List<Segment> inactiveSegments() {
-        List<Segment> out = new ArrayList<>(segments.values());
-        out.remove(out.size() - 1);
-        return out;
+        return segments.inactive();
     }
 
     long cleanedUpTo() {
@@ -927,17 +748,21 @@ public final class PartitionLog implements AutoCloseable {
         Files.move(swap, dir.resolve(prefix + ".log"));
         Checkpoints.fsyncDir(dir);
         hook.after("swapped");
-        Segment fresh = Segment.open(dir, old.baseOffset, config.indexIntervalBytes(), true, nowMs, new long[1]);
-        segments.put(old.baseOffset, fresh);
-        pendingDeletes.add(new PendingDelete(old, nowMs + config.fileDeleteDelayMs()));
+        Segment fresh = segments.openChecked(old.baseOffset, config.indexIntervalBytes(), nowMs);
+        segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
         return true;
     }
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
-        for (Segment s : segments.values()) {
-            s.close();
-        }
+        flusher.close();
+        segments.closeLive();
+    }
+
+    /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
+    synchronized void closeDeleted() {
+        flusher.close();
+        segments.closeAll();
     }
 
     /** Whether an I/O error took this log offline. */
@@ -949,22 +774,16 @@ public final class PartitionLog implements AutoCloseable {
         return dir;
     }
 
+    /** Flushes (unless the log failed) and closes every file; background fsyncs still queued then do nothing. */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (!failed) {
             flush();
         }
-        for (Segment s : segments.values()) {
-            s.close();
+        synchronized (this) {
+            flusher.close();
+            segments.closeLive();
         }
-        deleteDue(Long.MAX_VALUE);
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("removing leftover file " + p, e);
-        }
+        segments.deleteDue(Long.MAX_VALUE);
     }
 }

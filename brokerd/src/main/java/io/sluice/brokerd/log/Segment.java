@@ -19,8 +19,11 @@ import java.util.Arrays;
  * always exactly as long as their entries.
  * <p>
  * Thread-safety: appends and truncation come from the owning {@link PartitionLog} under its lock. Readers may run
- * at any time: they only look at bytes below {@link #committedSizeBytes()}, which is published (volatile) after
- * the bytes are written, and at index entries below the published entry count.
+ * at any time: they take the segment's {@link Extent} once (its end offset and size, published together in one
+ * volatile write after the bytes are written) and look only at bytes below it, and at index entries below the
+ * published entry count. A reader must not combine the end offset of one extent with the size of another: an append
+ * in between would let it read records past the bound it checked (a consumer would see records above the high
+ * watermark).
  */
 final class Segment {
     private static final Logger log = LoggerFactory.getLogger(Segment.class);
@@ -38,9 +41,8 @@ final class Segment {
     private final FileChannel timeIndexChannel;
     private final int indexIntervalBytes;
 
-    private volatile int committedSizeBytes;
-    /** Offset after the last record in this segment (== baseOffset when empty). */
-    private volatile long nextOffset;
+    /** Where the segment ends; replaced (never mutated) after each append, truncation and rebuild. */
+    private volatile Extent extent;
     private volatile long maxTimestampMs = -1;
     private volatile long offsetOfMaxTimestamp = -1;
     private final long createdMs;
@@ -53,19 +55,40 @@ final class Segment {
     private int[] timeIndexRelOffsets = new int[16];
     private volatile int timeIndexEntries;
     private int bytesSinceLastIndexEntry;
-    private long unflushedMessages;
-    private boolean markedDeleted;
-    /**
-     * The batch appended last, or null (after open, truncation or rebuild). A consumer that keeps up fetches from
-     * exactly this batch, so {@link #positionOf} and {@link #batchSizeAt} answer it without reading the file.
-     * Published after {@link #committedSizeBytes}, so a reader that sees it also sees the bytes it describes.
-     */
-    private volatile LastBatch lastBatch;
+    /** Set once the segment left its log (renamed *.deleted); its files may be closed any time after. */
+    private volatile boolean markedDeleted;
 
-    private record LastBatch(long baseOffset, long lastOffset, int position, int sizeBytes) {
+    /**
+     * The end of a segment as one immutable value: readers take it once per read.
+     *
+     * @param nextOffset          offset after the last record ({@code baseOffset} when the segment is empty)
+     * @param sizeBytes           bytes of whole batches in the file; nothing at or past it may be read
+     * @param lastBatchBaseOffset base offset of the batch appended last, -1 when not known (after open, truncation or
+     *                            rebuild). A consumer that keeps up fetches from exactly this batch, so
+     *                            {@link #positionOf} and {@link #batchSizeAt} answer it without reading the file
+     * @param lastBatchSizeBytes  size of that batch; it ends at {@code sizeBytes} and its last offset is
+     *                            {@code nextOffset - 1}
+     */
+    record Extent(long nextOffset, int sizeBytes, long lastBatchBaseOffset, int lastBatchSizeBytes) {
+        static Extent empty(long baseOffset) {
+            return new Extent(baseOffset, 0, -1, 0);
+        }
+
+        /** The whole extent without the appended-last batch shortcut (after open or a rebuild). */
+        static Extent of(long nextOffset, int sizeBytes) {
+            return new Extent(nextOffset, sizeBytes, -1, 0);
+        }
+
+        boolean lastBatchHolds(long offset) {
+            return lastBatchBaseOffset >= 0 && offset >= lastBatchBaseOffset && offset < nextOffset;
+        }
+
+        int lastBatchPosition() {
+            return sizeBytes - lastBatchSizeBytes;
+        }
     }
 
-    private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs) throws IOException {
+    private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs, LogFileChannels files) throws IOException {
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
@@ -73,10 +96,10 @@ final class Segment {
         this.logFile = dir.resolve(name + ".log");
         this.indexFile = dir.resolve(name + ".index");
         this.timeIndexFile = dir.resolve(name + ".timeindex");
-        this.logChannel = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.indexChannel = FileChannel.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.timeIndexChannel = FileChannel.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.nextOffset = baseOffset;
+        this.logChannel = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.indexChannel = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.timeIndexChannel = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.extent = Extent.empty(baseOffset);
     }
 
     static String fileName(long offset) {
@@ -85,7 +108,12 @@ final class Segment {
 
     /** Creates an empty segment. */
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs);
+        return create(dir, baseOffset, indexIntervalBytes, nowMs, LogFileChannels.DEFAULT);
+    }
+
+    /** Creates an empty segment whose files are opened through {@code files}. */
+    static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs, LogFileChannels files) throws IOException {
+        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
         s.logChannel.truncate(0);
         s.indexChannel.truncate(0);
         s.timeIndexChannel.truncate(0);
@@ -99,7 +127,13 @@ final class Segment {
      */
     static Segment open(Path dir, long baseOffset, int indexIntervalBytes, boolean recover, long nowMs,
                         long[] truncatedBytes) throws IOException {
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs);
+        return open(dir, baseOffset, indexIntervalBytes, recover, nowMs, truncatedBytes, LogFileChannels.DEFAULT);
+    }
+
+    /** As above, the files opened through {@code files}. */
+    static Segment open(Path dir, long baseOffset, int indexIntervalBytes, boolean recover, long nowMs,
+                        long[] truncatedBytes, LogFileChannels files) throws IOException {
+        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
         long fileSize = s.logChannel.size();
         if (fileSize > Integer.MAX_VALUE) {
             throw new IOException("segment " + s.logFile + " is larger than 2 GiB");
@@ -176,26 +210,24 @@ final class Segment {
         if (n > 0 && next == baseOffset) {
             return false;
         }
-        nextOffset = next;
         maxTimestampMs = maxTs;
         offsetOfMaxTimestamp = maxTsOffset;
-        committedSizeBytes = logSize;
+        extent = Extent.of(next, logSize);
         return true;
     }
 
     /** Walks the log, rebuilding both indexes; returns the size of the valid prefix. */
     private int rebuild(int logSize, boolean checkCrc) throws IOException {
-        lastBatch = null;
+        extent = Extent.empty(baseOffset);
         indexEntries = 0;
         timeIndexEntries = 0;
         indexChannel.truncate(0);
         timeIndexChannel.truncate(0);
         bytesSinceLastIndexEntry = 0;
-        nextOffset = baseOffset;
         maxTimestampMs = -1;
         offsetOfMaxTimestamp = -1;
-        committedSizeBytes = 0;
         ByteBuffer all = readAll(logChannel, logSize);
+        long next = baseOffset;
         int pos = 0;
         while (pos < logSize) {
             if (checkCrc ? !BatchValidator.isIntact(all, pos) : !framed(all, pos)) {
@@ -203,14 +235,14 @@ final class Segment {
             }
             int size = RecordBatchHeader.totalSize(all, pos);
             long first = RecordBatchHeader.baseOffset(all, pos);
-            if (first < nextOffset) {
+            if (first < next) {
                 break; // offsets must increase; anything else is garbage
             }
             indexBatch(pos, size, RecordBatchHeader.lastOffset(all, pos), RecordBatchHeader.maxTimestamp(all, pos));
-            nextOffset = RecordBatchHeader.lastOffset(all, pos) + 1;
+            next = RecordBatchHeader.lastOffset(all, pos) + 1;
             pos += size;
         }
-        committedSizeBytes = pos;
+        extent = Extent.of(next, pos);
         return pos;
     }
 
@@ -224,34 +256,34 @@ final class Segment {
 
     /**
      * Appends batches whose headers already carry their offsets. {@code lastOffset}/{@code maxTimestampMs} per
-     * batch are read from the buffer. Publishes the new size after the write.
+     * batch are read from the buffer. Publishes the new extent after the write.
      */
     void append(ByteBuffer batches) throws IOException {
-        int pos = committedSizeBytes;
+        Extent before = extent;
+        int pos = before.sizeBytes();
         int writeAt = pos;
         ByteBuffer src = batches.duplicate();
         while (src.hasRemaining()) {
-            writeAt += logChannel.write(src, writeAt);
+            ByteBuffer part = ioView(src);
+            int n = logChannel.write(part, writeAt);
+            if (part != src) {
+                src.position(src.position() + n);
+            }
+            writeAt += n;
         }
         int p = batches.position();
-        long last = nextOffset - 1;
-        int records = 0;
-        LastBatch newest = null;
+        long last = before.nextOffset() - 1;
+        long newestBase = -1;
+        int newestSize = 0;
         while (p < batches.limit()) {
             int size = RecordBatchHeader.totalSize(batches, p);
             last = RecordBatchHeader.lastOffset(batches, p);
-            records += RecordBatchHeader.recordCount(batches, p);
-            int at = pos + (p - batches.position());
-            indexBatch(at, size, last, RecordBatchHeader.maxTimestamp(batches, p));
-            newest = new LastBatch(RecordBatchHeader.baseOffset(batches, p), last, at, size);
+            indexBatch(pos + (p - batches.position()), size, last, RecordBatchHeader.maxTimestamp(batches, p));
+            newestBase = RecordBatchHeader.baseOffset(batches, p);
+            newestSize = size;
             p += size;
         }
-        unflushedMessages += records;
-        nextOffset = last + 1;
-        committedSizeBytes = writeAt;
-        if (newest != null) {
-            lastBatch = newest;
-        }
+        extent = new Extent(last + 1, writeAt, newestBase, newestSize);
     }
 
     private void indexBatch(int position, int size, long lastOffset, long maxTs) throws IOException {
@@ -316,11 +348,15 @@ final class Segment {
      * or past the end. Uses the index to find a start point, then walks batch headers, a block of them per read.
      */
     int positionOf(long offset) throws IOException {
-        LastBatch newest = lastBatch;
-        if (newest != null && offset >= newest.baseOffset() && offset <= newest.lastOffset()) {
-            return newest.position();
+        return positionOf(offset, extent);
+    }
+
+    /** As {@link #positionOf(long)} within {@code end}, an extent the caller took from this segment. */
+    int positionOf(long offset, Extent end) throws IOException {
+        if (end.lastBatchHolds(offset)) {
+            return end.lastBatchPosition();
         }
-        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, startPositionFor(offset), committedSizeBytes);
+        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, startPositionFor(offset), end.sizeBytes());
         while (scan.load(SCAN_HEADER_BYTES)) {
             if (RecordBatchHeader.lastOffset(scan.buffer(), scan.offset()) >= offset) {
                 return (int) scan.position();
@@ -352,9 +388,13 @@ final class Segment {
 
     /** Size of the batch at {@code position}. */
     int batchSizeAt(int position) throws IOException {
-        LastBatch newest = lastBatch;
-        if (newest != null && newest.position() == position) {
-            return newest.sizeBytes();
+        return batchSizeAt(position, extent);
+    }
+
+    /** As {@link #batchSizeAt(int)}, answered from {@code end} when it is the batch appended last. */
+    int batchSizeAt(int position, Extent end) throws IOException {
+        if (end.lastBatchBaseOffset() >= 0 && end.lastBatchPosition() == position) {
+            return end.lastBatchSizeBytes();
         }
         ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.LOG_OVERHEAD);
         readFully(logChannel, header, position);
@@ -382,7 +422,7 @@ final class Segment {
                 break;
             }
         }
-        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, start, committedSizeBytes);
+        BatchHeaderScanner scan = new BatchHeaderScanner(logChannel, start, extent.sizeBytes());
         while (scan.load(RecordBatchHeader.HEADER_BYTES)) {
             if (RecordBatchHeader.maxTimestamp(scan.buffer(), scan.offset()) >= timestampMs) {
                 return (int) scan.position();
@@ -404,20 +444,24 @@ final class Segment {
         if (pos < 0) {
             return;
         }
-        lastBatch = null;
         logChannel.truncate(pos);
         rebuild(pos, false);
     }
 
+    /**
+     * fsyncs the log and its indexes. Safe to call from any thread, concurrently with appends (it flushes at least
+     * what was written before the call). Throws {@link java.nio.channels.ClosedChannelException} when the segment
+     * was retired and its delete delay has passed meanwhile.
+     */
     void flush() throws IOException {
         logChannel.force(true);
         indexChannel.force(true);
         timeIndexChannel.force(true);
-        unflushedMessages = 0;
     }
 
-    long unflushedMessages() {
-        return unflushedMessages;
+    /** Whether the segment left its log (its files are {@code *.deleted}, closed once the delete delay passed). */
+    boolean isRetired() {
+        return markedDeleted;
     }
 
     void close() {
@@ -457,16 +501,23 @@ final class Segment {
         return logChannel;
     }
 
-    int committedSizeBytes() {
-        return committedSizeBytes;
+    /** Where the segment ends now: take it once per read (see the class comment). */
+    Extent extent() {
+        return extent;
     }
 
+    /** Bytes of whole batches; for a read bounded by an offset too, take {@link #extent()} instead. */
+    int committedSizeBytes() {
+        return extent.sizeBytes();
+    }
+
+    /** Offset after the last record; for a read bounded by an offset too, take {@link #extent()} instead. */
     long nextOffset() {
-        return nextOffset;
+        return extent.nextOffset();
     }
 
     boolean isEmpty() {
-        return committedSizeBytes == 0;
+        return extent.sizeBytes() == 0;
     }
 
     long maxTimestampMs() {
@@ -499,11 +550,27 @@ final class Segment {
     static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
+            ByteBuffer part = ioView(buf);
+            int n = ch.read(part, pos);
             if (n < 0) {
                 throw new IOException("unexpected end of file at " + pos);
             }
+            if (part != buf) {
+                buf.position(buf.position() + n);
+            }
             pos += n;
         }
+    }
+
+    /**
+     * Most bytes one FileChannel call moves from or to a heap buffer. The JDK copies a heap buffer through a temporary
+     * direct buffer of the call's size and keeps it for the thread; a 100 MiB batch would pin 100 MiB of direct memory
+     * per request thread (the launcher allows 256 MiB in all).
+     */
+    static final int MAX_HEAP_IO_BYTES = 1 << 20;
+
+    /** {@code buf}, or a view of its next {@link #MAX_HEAP_IO_BYTES} when it is a larger heap buffer. */
+    private static ByteBuffer ioView(ByteBuffer buf) {
+        return buf.isDirect() || buf.remaining() <= MAX_HEAP_IO_BYTES ? buf : buf.duplicate().limit(buf.position() + MAX_HEAP_IO_BYTES);
     }
 }

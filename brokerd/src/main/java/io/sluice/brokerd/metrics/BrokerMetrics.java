@@ -39,6 +39,12 @@ public final class BrokerMetrics implements RequestObserver {
     private final MetricsRegistry.Counter errors = registry.counter("sluice_request_errors_total", "Error codes returned, by API and error", "api", "error");
     private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
+    private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
+            "Times a connection stopped reading requests because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter connectionsRefused = registry.counter("sluice_connections_refused_total",
+            "Connections closed at accept because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter fetchWaitClamped = registry.counter("sluice_fetch_max_wait_clamped_total",
+            "Fetches that asked to wait longer than fetch.max.wait.ms and were cut to it");
 
     public BrokerMetrics() {
         registerJvm();
@@ -62,6 +68,38 @@ public final class BrokerMetrics implements RequestObserver {
     /** Record bytes sent to a consumer. */
     public void bytesOut(String topic, long bytes) {
         bytesOut.inc(bytes, topic);
+    }
+
+    @Override
+    public void onReadPaused(String limit) {
+        readPauses.inc(1, limit);
+    }
+
+    @Override
+    public void onConnectionRefused(String limit) {
+        connectionsRefused.inc(1, limit);
+    }
+
+    /** A fetch's max wait was cut to fetch.max.wait.ms. */
+    public void fetchWaitClamped() {
+        fetchWaitClamped.inc(1);
+    }
+
+    /**
+     * Gauges and counters of the bounded resources: request bytes held, delayed requests parked, and those
+     * released because their client went away.
+     */
+    public void registerLimits(java.util.function.LongSupplier queuedRequestBytes, IntSupplier producesWaiting,
+                               java.util.function.LongSupplier fetchesReleased, java.util.function.LongSupplier producesReleased) {
+        registry.gauge("sluice_queued_request_bytes", "Heap bytes of requests read (or being read) and not yet answered, "
+                + "over all connections (bounded by queued.max.request.bytes)", e -> e.emit(queuedRequestBytes.getAsLong()));
+        registry.gauge("sluice_produce_acks_all_waiters", "acks=all produce requests (and offset commits) waiting for the in-sync replicas",
+                e -> e.emit(producesWaiting.getAsInt()));
+        registry.counterCallback("sluice_delayed_requests_released_total", "Parked fetches and acks=all produces dropped "
+                + "unanswered because their connection closed, by kind", e -> {
+                    e.emit(fetchesReleased.getAsLong(), "fetch");
+                    e.emit(producesReleased.getAsLong(), "produce");
+                }, "kind");
     }
 
     @Override
@@ -146,6 +184,12 @@ public final class BrokerMetrics implements RequestObserver {
             e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), "heap");
             e.emit(ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(), "nonheap");
         }, "area");
+        registry.gauge("jvm_buffer_memory_used_bytes", "Memory of the JVM's buffer pools: direct (Netty's I/O buffers, "
+                + "at most -XX:MaxDirectMemorySize) and mapped (index files)", e -> {
+            for (java.lang.management.BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+                e.emit(pool.getMemoryUsed(), pool.getName());
+            }
+        }, "pool");
         registry.gauge("jvm_memory_max_bytes", "JVM heap limit", e -> e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(), "heap"), "area");
         registry.counterCallback("jvm_gc_collections_total", "Garbage collections", e -> {
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {

@@ -68,7 +68,9 @@ public final class MetricsHttpServer implements AutoCloseable {
     private static void handle(HttpExchange ex, Handler h) throws IOException {
         try (ex) {
             h.handle(ex);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // A task boundary: an HTTP request is answered 500, the endpoint keeps serving the next ones.
+            io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(e);
             log.warn("Metrics endpoint {} failed", ex.getRequestURI(), e);
             respond(ex, 500, "text/plain; charset=utf-8", "error: " + e.getMessage() + "\n");
         }

@@ -27,13 +27,18 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client listener. Pipeline per connection:
+ * The client listener. The server channel's pipeline holds the {@link ConnectionLimiter} ({@code max.connections},
+ * {@code max.connections.per.ip}), which refuses excess connections at accept. Pipeline per connection:
  * <pre>
- *   "frameDecoder" (size-prefixed frames, size checked before allocation)
+ *   "frameDecoder" (size-prefixed frames, size checked before allocation; decides when to read)
  *   -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call, in-order responses)
  * </pre>
- * Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection has
- * answered the requests it already read, then closes connections and event loops.
+ * Memory: the heap held by requests read but not answered is bounded broker-wide by {@code queued.max.request.bytes}
+ * ({@link QueuedRequestBytes}) and per connection by {@code queued.max.request.bytes.per.connection} and
+ * {@code max.inflight.requests.per.connection} ({@link ConnectionBudget}); responses a client does not read pause its
+ * reads at Netty's write-buffer high water mark. Reaching a limit stops reading (autoRead off), it never buffers
+ * more. Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection
+ * has answered the requests it already read, then closes connections and event loops.
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
@@ -44,6 +49,8 @@ public final class NetworkServer implements AutoCloseable {
     private final java.util.concurrent.Executor requestPool;
     private final RequestObserver observer;
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final QueuedRequestBytes queuedRequestBytes;
+    private final ConnectionLimiter connectionLimiter;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
@@ -56,6 +63,9 @@ public final class NetworkServer implements AutoCloseable {
         this.requestPool = requestPool;
         this.registry = registry;
         this.clock = clock;
+        this.queuedRequestBytes = new QueuedRequestBytes(config.queuedMaxRequestBytes());
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
+                config.maxConnectionsPerIpOverrides(), observer);
         if (registry.lookup(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS).isEmpty()) {
             ApiVersionsHandler.register(registry);
         }
@@ -73,15 +83,18 @@ public final class NetworkServer implements AutoCloseable {
                 .group(bossGroup, workerGroup)
                 .channel(channelType)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(connectionLimiter)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        ConnectionBudget budget = new ConnectionBudget(queuedRequestBytes, config.maxInflightPerConnection(),
+                                config.queuedMaxRequestBytesPerConnection());
                         ch.pipeline()
-                                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
+                                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes(), budget, observer))
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool, observer));
+                                .addLast("dispatcher", new RequestDispatcher(registry, clock, budget, requestPool, observer));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
@@ -97,7 +110,10 @@ public final class NetworkServer implements AutoCloseable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Channel ch : channels) {
-            ch.config().setAutoRead(false);
+            FrameDecoder decoder = ch.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                ch.eventLoop().execute(decoder::stopReading);
+            }
         }
         while (System.nanoTime() < deadline && !allIdle()) {
             try {
@@ -117,6 +133,11 @@ public final class NetworkServer implements AutoCloseable {
     /** Open client connections. */
     public int connectionCount() {
         return channels.size();
+    }
+
+    /** Heap bytes of requests read (or being read) and not yet answered, over all connections. */
+    public long queuedRequestBytes() {
+        return queuedRequestBytes.usedBytes();
     }
 
     private boolean allIdle() {

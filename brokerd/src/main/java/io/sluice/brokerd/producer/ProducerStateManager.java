@@ -14,7 +14,7 @@ import java.util.Map;
  * The state is rebuilt on start by replaying the headers of the partition's batches through {@link #onAppended}
  * (no snapshot files yet: start-up reads every batch header once).
  * <p>
- * Not thread-safe: the owning PartitionLog calls it under its lock.
+ * Not thread-safe: the owning log calls it (through {@code log.ProducerStateTracker}) under its lock.
  */
 public final class ProducerStateManager {
     /** Batches remembered per producer: the Java client keeps at most five in flight. */

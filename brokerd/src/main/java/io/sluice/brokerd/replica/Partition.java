@@ -19,7 +19,11 @@ import java.util.function.IntPredicate;
  * up, keeps the log's high watermark at the smallest log end offset in the ISR, and proposes ISR changes: a member
  * not caught up for {@code replica.lag.time.max.ms} is dropped, a replica that reached the high watermark (and the
  * start of the current leader epoch) is added. Proposals go to the controller one at a time; the ISR used here is
- * the committed one, except that the high watermark also waits for followers an expansion in flight adds. Time is passed in. Thread-safe (the object's monitor).
+ * the committed one, except that the high watermark also waits for followers an expansion in flight adds. Time is passed in.
+ * <p>
+ * Thread-safety: changes run on the object's monitor, which a follower's fetcher also holds while it appends or
+ * truncates. {@link #state()} and {@link #isLeader()} read volatile fields without it, so that request threads
+ * (the event loop answering a fetch or a produce) never wait for a follower's disk I/O to learn the role.
  */
 final class Partition {
     /** A follower as the leader sees it. */
@@ -41,8 +45,8 @@ final class Partition {
     private final TopicPartition tp;
     private final int localId;
     private final PartitionLog log;
-    private PartitionState state;
-    private boolean leader;
+    private volatile PartitionState state;
+    private volatile boolean leader;
     private final Map<Integer, Follower> followers = new HashMap<>();
     private boolean isrChangeInFlight;
     /**
@@ -64,11 +68,11 @@ final class Partition {
         return log;
     }
 
-    synchronized PartitionState state() {
+    PartitionState state() {
         return state;
     }
 
-    synchronized boolean isLeader() {
+    boolean isLeader() {
         return leader;
     }
 
@@ -99,8 +103,8 @@ final class Partition {
     }
 
     synchronized void makeFollower(PartitionState s) {
+        leader = false; // first: a lock-free reader that sees the new state sees the new role too
         state = s;
-        leader = false;
         isrChangeInFlight = false;
         pendingIsr = List.of();
         followers.clear();

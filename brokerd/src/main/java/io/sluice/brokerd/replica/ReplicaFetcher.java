@@ -105,6 +105,11 @@ final class ReplicaFetcher implements Runnable {
             } catch (RuntimeException e) {
                 log.warn("Fetching from broker {} failed: {}", leaderId, e.toString());
                 pause(ERROR_BACKOFF_MS);
+            } catch (Error e) {
+                // The fetcher thread is a task boundary: it must not die and leave its partitions unreplicated.
+                io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(e);
+                log.error("Fetching from broker {} failed", leaderId, e);
+                pause(ERROR_BACKOFF_MS);
             }
         }
     }

@@ -176,9 +176,19 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         notifyListeners(tp);
     }
 
+    /**
+     * Tells the append listeners (the purgatories) about {@code tp}. Each call is a task boundary: a listener that
+     * throws is logged and the others still run, so a failing waiter never fails the append (or the follower fetch)
+     * that woke it: the records are in the log, and the producer must not be told otherwise.
+     */
     private void notifyListeners(TopicPartition tp) {
         for (Consumer<TopicPartition> l : appendListeners) {
-            l.accept(tp);
+            try {
+                l.accept(tp);
+            } catch (Throwable t) {
+                io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(t);
+                log.error("Waking the requests waiting on {} failed", tp, t);
+            }
         }
     }
 

@@ -112,6 +112,11 @@ class BrokerConfigTest {
         for (String key : BrokerConfigDef.keys().keySet()) {
             assertThat(yaml).as("config/brokerd.yaml mentions %s", key).containsPattern("(?m)^#? ?" + java.util.regex.Pattern.quote(key) + ":");
             assertThat(man).as("brokerd.yaml(5) documents %s", key).contains(".B " + key + "\n");
+            BrokerConfigDef.Key k = BrokerConfigDef.keys().get(key);
+            String def = k.defaultValue() == null ? "(computed)" : k.defaultValue().isEmpty() ? "\"\" (empty)" : k.defaultValue();
+            assertThat(man).as("brokerd.yaml(5) gives the default of %s", key)
+                    .containsPattern("(?m)^\\.B " + java.util.regex.Pattern.quote(key) + "\n.*Default: "
+                            + java.util.regex.Pattern.quote(def.replace("-", "\\-")) + "\\.$");
         }
         // The shipped file loads cleanly as a config file of its own.
         assertThat(BrokerConfig.load(REPO.resolve("config/brokerd.yaml"), Map.of()).listenerPort()).isEqualTo(9092);

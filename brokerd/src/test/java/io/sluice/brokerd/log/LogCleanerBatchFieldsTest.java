@@ -81,7 +81,7 @@ class LogCleanerBatchFieldsTest {
 
     /** The leader-epoch cache as users see it: the checkpoint file Kafka's tools read, and each epoch's end offset. */
     static List<String> epochCache(PartitionLog log) throws Exception {
-        List<String> view = new ArrayList<>(Files.readAllLines(log.dir().resolve(PartitionLog.LEADER_EPOCH_CHECKPOINT)));
+        List<String> view = new ArrayList<>(Files.readAllLines(log.dir().resolve(LeaderEpochCache.CHECKPOINT)));
         for (int epoch = 0; epoch <= 5; epoch++) {
             view.add("end of epoch " + epoch + ": " + log.endOffsetForEpoch(epoch));
         }
@@ -121,8 +121,8 @@ class LogCleanerBatchFieldsTest {
         LogConfig cfg = config();
         PartitionLog log = logWithEpochs("compacted-0", cfg);
         List<String> before = epochCache(log);
-        assertThat(before).contains("end of epoch 1: " + new PartitionLog.EpochEndOffset(1, 3),
-                "end of epoch 2: " + new PartitionLog.EpochEndOffset(2, 6));
+        assertThat(before).contains("end of epoch 1: " + new EpochEndOffset(1, 3),
+                "end of epoch 2: " + new EpochEndOffset(2, 6));
         rollAndClean(log, NOW + 2000);
         assertThat(readAll(log).keySet()).containsExactlyInAnyOrder("a", "b", "c", "d", "e", "f");
         assertThat(readAll(log).get("c").getKey()).isEqualTo(6);

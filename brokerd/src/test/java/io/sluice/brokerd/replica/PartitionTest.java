@@ -194,7 +194,7 @@ class PartitionTest {
         log.truncateTo(5);
         assertThat(log.logEndOffset()).isEqualTo(5);
         assertThat(log.latestEpoch()).as("epoch 2 held no record").isEqualTo(1);
-        assertThat(log.endOffsetForEpoch(1)).isEqualTo(new PartitionLog.EpochEndOffset(1, 5));
+        assertThat(log.endOffsetForEpoch(1)).isEqualTo(new io.sluice.brokerd.log.EpochEndOffset(1, 5));
     }
 
     @Test
@@ -202,9 +202,9 @@ class PartitionTest {
         append(5, 1);
         append(5, 2);
         log.updateReplicatedFloor(Long.MAX_VALUE);
-        assertThat(log.endOffsetForEpoch(1)).isEqualTo(new PartitionLog.EpochEndOffset(1, 5));
-        assertThat(log.endOffsetForEpoch(2)).isEqualTo(new PartitionLog.EpochEndOffset(2, 10));
-        assertThat(log.endOffsetForEpoch(0)).isEqualTo(new PartitionLog.EpochEndOffset(0, 0));
+        assertThat(log.endOffsetForEpoch(1)).isEqualTo(new io.sluice.brokerd.log.EpochEndOffset(1, 5));
+        assertThat(log.endOffsetForEpoch(2)).isEqualTo(new io.sluice.brokerd.log.EpochEndOffset(2, 10));
+        assertThat(log.endOffsetForEpoch(0)).isEqualTo(new io.sluice.brokerd.log.EpochEndOffset(0, 0));
         log.truncateTo(5);
         assertThat(log.logEndOffset()).isEqualTo(5);
         assertThat(log.highWatermark()).isEqualTo(5);

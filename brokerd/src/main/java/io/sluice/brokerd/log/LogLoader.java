@@ -1,0 +1,161 @@
+package io.sluice.brokerd.log;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Opens a partition directory as the broker left it, cleanly or not (Kafka's LogLoader):
+ * <ol>
+ *   <li>a compaction interrupted once its {@code X.log.swap} was complete is finished: the swap replaces
+ *       {@code X.log} (see {@link LogCleaner});</li>
+ *   <li>leftovers of interrupted work go: {@code *.deleted} (segments retired before the stop), {@code *.tmp}
+ *       (checkpoints being written), {@code *.cleaned} (compactions not yet swapped);</li>
+ *   <li>every segment opens; after an unclean shutdown those from the one holding the recovery point on, and every
+ *       swapped-in one, are CRC-checked batch by batch, and indexes that do not match their log are rebuilt;</li>
+ *   <li>the first torn or corrupt batch ends the log: its segment is cut there, later segments are deleted.</li>
+ * </ol>
+ * Then {@link #replay} walks every batch header once, rebuilding the leader-epoch cache and the producer state.
+ * Producer-state snapshots (with transactions) would shorten that walk: the replay would start at the newest
+ * snapshot at or below the recovery point.
+ * <p>
+ * Not thread-safe: it runs before the log is shared.
+ */
+final class LogLoader {
+    private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
+
+    /**
+     * A loaded directory.
+     *
+     * @param segments       the segments, never empty
+     * @param logEndOffset   the offset after the last whole batch
+     * @param truncatedBytes bytes of torn or corrupt data removed
+     */
+    record Loaded(LogSegments segments, long logEndOffset, long truncatedBytes) {
+    }
+
+    private LogLoader() {
+    }
+
+    /**
+     * Loads {@code dir} (created empty with one segment at offset 0 when it holds none). With {@code recover} (the
+     * previous run did not shut down cleanly) segments from the one holding {@code recoveryPoint} on are checked.
+     */
+    static Loaded load(Path dir, String owner, int indexIntervalBytes, boolean recover, long recoveryPoint,
+                       LogFileChannels files, long nowMs) throws IOException {
+        Set<Long> swapped = completeInterruptedSwaps(dir, owner);
+        List<Long> bases = removeLeftoversAndListSegments(dir);
+        LogSegments segments = new LogSegments(dir, owner, files);
+        long[] truncated = {0};
+        boolean cut = false;
+        for (long base : bases) {
+            if (cut) {
+                // Everything after a torn batch is unreachable: drop whole later segments.
+                Segment s = Segment.open(dir, base, indexIntervalBytes, false, nowMs, truncated, files);
+                log.warn("Removing segment {} of {}: it follows a truncated segment", base, owner);
+                s.deleteFiles();
+                continue;
+            }
+            boolean check = (recover && base >= floorBase(bases, recoveryPoint)) || swapped.contains(base);
+            long before = truncated[0];
+            segments.add(Segment.open(dir, base, indexIntervalBytes, check, nowMs, truncated, files));
+            cut = truncated[0] > before;
+        }
+        if (segments.isEmpty()) {
+            segments.createActive(0L, indexIntervalBytes, nowMs);
+        }
+        long logEndOffset = segments.active().nextOffset();
+        if (truncated[0] > 0) {
+            log.warn("Recovered {}: {} bytes of torn or corrupt data removed, log end offset {}", owner, truncated[0], logEndOffset);
+        }
+        return new Loaded(segments, logEndOffset, truncated[0]);
+    }
+
+    /** Walks every batch header of {@code segments} once into the epoch cache and the producer state. */
+    static void replay(LogSegments segments, LeaderEpochCache epochs, ProducerStateTracker producers) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
+        for (Segment s : segments.all()) {
+            int size = s.committedSizeBytes();
+            int pos = 0;
+            while (pos < size) {
+                header.clear();
+                Segment.readFully(s.channel(), header, pos);
+                epochs.assign(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
+                producers.onBatch(header, 0);
+                pos += RecordBatchHeader.totalSize(header, 0);
+            }
+        }
+    }
+
+    /**
+     * A compaction interrupted after {@code X.log.swap} was complete: the swap wins over whatever is left of the old
+     * segment. Returns the base offsets whose indexes must be rebuilt.
+     */
+    private static Set<Long> completeInterruptedSwaps(Path dir, String owner) throws IOException {
+        Set<Long> swapped = new HashSet<>();
+        List<Path> swaps;
+        try (Stream<Path> files = Files.list(dir)) {
+            swaps = files.filter(p -> p.getFileName().toString().endsWith(".log.swap")).toList();
+        }
+        for (Path swap : swaps) {
+            String name = swap.getFileName().toString();
+            long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
+            String prefix = Segment.fileName(base);
+            for (String ext : new String[]{".log", ".index", ".timeindex"}) {
+                Files.deleteIfExists(dir.resolve(prefix + ext));
+            }
+            Files.move(swap, dir.resolve(prefix + ".log"));
+            swapped.add(base);
+            log.warn("Completed an interrupted compaction of segment {} of {}", base, owner);
+        }
+        if (!swaps.isEmpty()) {
+            Checkpoints.fsyncDir(dir);
+        }
+        return swapped;
+    }
+
+    /** Deletes the leftovers of interrupted work and returns the base offsets of the segments, in order. */
+    private static List<Long> removeLeftoversAndListSegments(Path dir) throws IOException {
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(p -> {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned")) {
+                    deleteLeftover(p);
+                } else if (name.endsWith(".log")) {
+                    bases.add(Long.parseLong(name.substring(0, name.length() - 4)));
+                }
+            });
+        }
+        bases.sort(null);
+        return bases;
+    }
+
+    private static long floorBase(List<Long> bases, long offset) {
+        long floor = bases.get(0);
+        for (long b : bases) {
+            if (b <= offset) {
+                floor = b;
+            }
+        }
+        return floor;
+    }
+
+    private static void deleteLeftover(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing leftover file " + p, e);
+        }
+    }
+}
