@@ -31,7 +31,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Fetch (key 1, v4-18) for consumers and followers. A consumer reads below the high watermark; a follower (replica
  * id set) reads up to the log end offset, and its fetch offset is its log end offset, which the leader records
- * (advancing the high watermark and the ISR). A follower whose {@code lastFetchedEpoch} ends earlier in the
+ * (advancing the high watermark and the ISR). Who is a follower is checked as Kafka does: the connection must pass
+ * {@link ClusterActionCheck} (the authorizer's hook), the replica id must be one of the partition's other replicas
+ * in the current assignment (else UNKNOWN_LEADER_EPOCH when the fetch names a leader epoch, NOT_LEADER_OR_FOLLOWER
+ * when not), and its position is recorded only after the read succeeded, so an offset past the log end gets
+ * OFFSET_OUT_OF_RANGE and moves nothing. A follower whose {@code lastFetchedEpoch} ends earlier in the
  * leader's log (or is not there) gets the diverging epoch and its end offset instead of records, and truncates.
  * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
@@ -45,6 +49,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
+    /** {@code reason} labels of {@code sluice_follower_fetch_rejected_total}. */
+    static final String NOT_ASSIGNED = "not_assigned";
+    static final String OFFSET_OUT_OF_RANGE = "offset_out_of_range";
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
@@ -54,15 +61,24 @@ public final class FetchHandler implements ApiHandler {
     /** {@code fetch.max.wait.ms}: the longest a fetch is parked, whatever it asks for. */
     private final int brokerMaxWaitMs;
     private final ReplicationQuota leaderQuota;
+    private final ClusterActionCheck clusterAction;
 
+    /** With security off: every connection may fetch as a follower (see {@link ClusterActionCheck}). */
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
                         int brokerMaxWaitMs, ReplicationQuota leaderQuota) {
+        this(registry, replicas, delayed, metrics, brokerMaxWaitMs, leaderQuota, ClusterActionCheck.ALLOW_ALL);
+    }
+
+    /** {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook). */
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota, ClusterActionCheck clusterAction) {
         this.metrics = metrics;
         this.brokerMaxWaitMs = brokerMaxWaitMs;
         this.leaderQuota = leaderQuota;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
+        this.clusterAction = clusterAction;
     }
 
     public void register(ApiRegistry apis) {
@@ -104,6 +120,7 @@ public final class FetchHandler implements ApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        boolean mayReplicate = clusterAction.allowsClusterAction(ctx);
         // Reading offsets and batch headers from the page cache costs less than handing the fetch to the pool and
         // back; the event loop reads these files anyway when it sends the records (sendfile).
         ctx.inlineExecutor().execute(() -> {
@@ -112,13 +129,13 @@ public final class FetchHandler implements ApiHandler {
                     result.complete(null); // queued behind others of a connection that closed meanwhile: nobody to answer
                     return;
                 }
-                Attempt first = attempt(req, ctx.apiVersion());
+                Attempt first = attempt(req, ctx.apiVersion(), mayReplicate);
                 long maxWaitMs = maxWaitMs(ctx, req);
                 if (first.bytes() >= req.minBytes() || maxWaitMs <= 0 || first.hasError() || first.partitions().isEmpty()) {
                     answer(result, first);
                     return;
                 }
-                park(ctx, req, result, first.partitions(), maxWaitMs);
+                park(ctx, req, mayReplicate, result, first.partitions(), maxWaitMs);
             } catch (Throwable e) {
                 Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
@@ -142,12 +159,12 @@ public final class FetchHandler implements ApiHandler {
      * Parks the fetch until an append brings {@code min.bytes} or {@code maxWaitMs} passes. If the client's
      * connection closes first, the fetch leaves the purgatory at once and is never answered (nobody would read it).
      */
-    private void park(RequestContext ctx, FetchRequestData req, CompletableFuture<ApiMessage> result,
+    private void park(RequestContext ctx, FetchRequestData req, boolean mayReplicate, CompletableFuture<ApiMessage> result,
                       List<TopicPartition> partitions, long maxWaitMs) {
         DelayedFetches.Handle parked = delayed.park(new DelayedFetches.Waiter() {
             @Override
             public boolean tryComplete() {
-                Attempt a = attempt(req, ctx.apiVersion());
+                Attempt a = attempt(req, ctx.apiVersion(), mayReplicate);
                 if (a.bytes() >= req.minBytes() || a.hasError()) {
                     answer(result, a);
                     return true;
@@ -157,7 +174,7 @@ public final class FetchHandler implements ApiHandler {
 
             @Override
             public void forceComplete() {
-                answer(result, attempt(req, ctx.apiVersion()));
+                answer(result, attempt(req, ctx.apiVersion(), mayReplicate));
             }
 
             @Override
@@ -173,7 +190,7 @@ public final class FetchHandler implements ApiHandler {
         result.whenComplete((r, e) -> unregister.run());
     }
 
-    private Attempt attempt(FetchRequestData req, short version) {
+    private Attempt attempt(FetchRequestData req, short version, boolean mayReplicate) {
         FetchResponseData resp = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         boolean readCommitted = req.isolationLevel() == 1;
         long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
@@ -200,16 +217,29 @@ public final class FetchHandler implements ApiHandler {
                 if (!leader.ok()) {
                     pd.setErrorCode(leader.error().code());
                     hasError = true;
+                } else if (follower && !mayReplicate) {
+                    pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    hasError = true;
+                } else if (follower && !replicas.isAssignedFollower(leader.log().topicPartition(), replicaId)) {
+                    // Kafka's answer: a fetch naming the current leader epoch gets UNKNOWN_LEADER_EPOCH (a replica
+                    // being added by a reassignment retries until the assignment reaches this leader).
+                    pd.setErrorCode((fp.currentLeaderEpoch() >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER).code());
+                    metrics.followerFetchRejected(NOT_ASSIGNED);
+                    hasError = true;
                 } else if (follower && divergence(leader.log(), fp, version, pd)) {
                     hasError = true;
-                } else if (follower && !replicas.onFollowerFetch(leader.log().topicPartition(), replicaId, fp.fetchOffset(), nowMs)) {
-                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
-                    hasError = true;
-                } else if (quotaExceeded && throttled(topic.get(), leader.log().topicPartition(), replicaId)) {
+                } else if (quotaExceeded && inRange(leader.log(), fp.fetchOffset()) && throttled(topic.get(), leader.log().topicPartition(), replicaId)) {
+                    // Throttled: no records, but the follower's position counts as in Kafka (an empty read); an
+                    // offset out of range takes the read below, which answers OFFSET_OUT_OF_RANGE with no bytes.
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
-                    pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
-                            .setLogStartOffset(pl.logStartOffset());
+                    if (!replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), pl.logEndOffset(), nowMs)) {
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else {
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+                                .setLogStartOffset(pl.logStartOffset());
+                    }
                 } else {
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
@@ -217,7 +247,12 @@ public final class FetchHandler implements ApiHandler {
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
-                    if (rr instanceof ReadResult.Records r) {
+                    if (rr instanceof ReadResult.Records r && follower
+                            && !replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), r.logEndOffset(), nowMs)) {
+                        // Leadership or the assignment changed since the checks above.
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else if (rr instanceof ReadResult.Records r) {
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
                                 .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
                         if (r.slice().sizeBytes() > 0) {
@@ -231,6 +266,9 @@ public final class FetchHandler implements ApiHandler {
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
                                 .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());
+                        if (follower) {
+                            metrics.followerFetchRejected(OFFSET_OUT_OF_RANGE);
+                        }
                         hasError = true;
                     }
                 }
@@ -239,6 +277,10 @@ public final class FetchHandler implements ApiHandler {
             resp.responses().add(tr);
         }
         return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices, throttledBytes);
+    }
+
+    private static boolean inRange(PartitionLog pl, long offset) {
+        return offset >= pl.logStartOffset() && offset <= pl.logEndOffset();
     }
 
     /**

@@ -44,6 +44,9 @@ public final class TopicConfigDef {
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+    public static final String MESSAGE_DECOMPRESSED_MAX_BYTES = "message.decompressed.max.bytes";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
@@ -89,6 +92,15 @@ public final class TopicConfigDef {
         add(MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime", "log.message.timestamp.type",
                 "CreateTime (the producer's timestamp) or LogAppendTime (the broker's clock at append)",
                 v -> v.equals("CreateTime") || v.equals("LogAppendTime"));
+        add(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, "9223372036854775807", "log.message.timestamp.before.max.ms",
+                "with CreateTime, a record stamped more than this before the broker's clock is refused (INVALID_TIMESTAMP), ms",
+                TopicConfigDef::nonNegativeLong);
+        add(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, "3600000", "log.message.timestamp.after.max.ms",
+                "with CreateTime, a record stamped more than this after the broker's clock is refused (INVALID_TIMESTAMP), ms",
+                TopicConfigDef::nonNegativeLong);
+        add(MESSAGE_DECOMPRESSED_MAX_BYTES, Type.LONG, "134217728", "log.message.decompressed.max.bytes",
+                "largest size a compressed record batch may inflate to; beyond it the batch is refused (MESSAGE_TOO_LARGE) "
+                        + "as soon as decompression crosses it, bytes", TopicConfigDef::positiveLong);
         add(MIN_CLEANABLE_DIRTY_RATIO, Type.DOUBLE, "0.5", "log.cleaner.min.cleanable.ratio",
                 "share of the log that must be uncompacted before the cleaner runs", TopicConfigDef::ratio);
         add(MIN_COMPACTION_LAG_MS, Type.LONG, "0", "log.cleaner.min.compaction.lag.ms",

@@ -401,9 +401,17 @@ final class Segment {
         return RecordBatchHeader.totalSize(header, 0);
     }
 
-    /** Reads the whole batch at {@code position} into a new buffer. */
+    /**
+     * Reads the whole batch at {@code position} into a new buffer, after checking the size its header gives against
+     * the bytes of the segment (a corrupt header must not size an allocation).
+     */
     ByteBuffer readBatch(int position) throws IOException {
         int size = batchSizeAt(position);
+        int committed = committedSizeBytes();
+        if (size < RecordBatchHeader.HEADER_BYTES || (long) position + size > committed) {
+            throw new IOException("corrupt batch header at position " + position + " of " + logFile + ": size " + size
+                    + ", " + (committed - position) + " bytes left in the segment");
+        }
         ByteBuffer buf = ByteBuffer.allocate(size);
         readFully(logChannel, buf, position);
         return buf.flip();

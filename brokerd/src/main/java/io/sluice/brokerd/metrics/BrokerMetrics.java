@@ -37,6 +37,12 @@ public final class BrokerMetrics implements RequestObserver {
     private final MetricsRegistry.Counter bytesOut = registry.counter("sluice_topic_bytes_out_total", "Record batch bytes sent to consumers from the topic", "topic");
     private final MetricsRegistry.Counter requests = registry.counter("sluice_requests_total", "Requests answered, by API", "api");
     private final MetricsRegistry.Counter errors = registry.counter("sluice_request_errors_total", "Error codes returned, by API and error", "api", "error");
+    private final MetricsRegistry.Counter produceRejected = registry.counter("sluice_produce_rejected_total",
+            "Produced partitions refused by record validation, the log or the internal-topic rule, by topic and reason "
+                    + "(README: What brokerd refuses)", "topic", "reason");
+    private final MetricsRegistry.Counter followerFetchRejected = registry.counter("sluice_follower_fetch_rejected_total",
+            "Partitions of follower fetches refused, by reason: not_assigned (replica id not in the partition's replicas), "
+                    + "offset_out_of_range (below the log start or past the log end: nothing moves)", "reason");
     private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
     private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
@@ -58,6 +64,16 @@ public final class BrokerMetrics implements RequestObserver {
     public void recordsIn(String topic, long records, long bytes) {
         recordsIn.inc(records, topic);
         bytesIn.inc(bytes, topic);
+    }
+
+    /** A produce to {@code topic} refused, {@code reason} being a {@code RejectReason} label or the error's name. */
+    public void produceRejected(String topic, String reason) {
+        produceRejected.inc(1, topic, reason);
+    }
+
+    /** A partition of a follower fetch refused for {@code reason}. */
+    public void followerFetchRejected(String reason) {
+        followerFetchRejected.inc(1, reason);
     }
 
     /** Records (in whole batches) sent to a consumer. */

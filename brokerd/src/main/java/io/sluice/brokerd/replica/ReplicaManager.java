@@ -204,15 +204,26 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     }
 
     /**
-     * A follower fetched {@code tp} at {@code fetchOffset}; returns false when this broker does not lead it or
-     * {@code replicaId} holds no replica of it.
+     * True when this broker leads {@code tp} and {@code replicaId} is one of its other replicas in the current
+     * assignment: only such a fetch may read past the high watermark and move follower state.
      */
-    public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long nowMs) {
+    public boolean isAssignedFollower(TopicPartition tp, int replicaId) {
         Partition p = partitions.get(tp);
-        if (p == null || !p.isLeader() || p.state() == null || !p.state().hasReplica(replicaId) || replicaId == nodeId) {
+        return p != null && replicaId != nodeId && p.isFollower(replicaId);
+    }
+
+    /**
+     * Follower {@code replicaId} read {@code tp} from {@code fetchOffset}, and the read succeeded having seen the log
+     * end offset {@code leaderEndOffset}: records its position (which may move the high watermark and wake waiters).
+     * Returns false, recording nothing, when this broker no longer leads it, {@code replicaId} is not one of its
+     * followers, or the offset is past the log end.
+     */
+    public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long leaderEndOffset, long nowMs) {
+        Partition p = partitions.get(tp);
+        if (p == null || replicaId == nodeId || !p.isFollower(replicaId) || fetchOffset > p.log().logEndOffset()) {
             return false;
         }
-        if (p.onFollowerFetch(replicaId, fetchOffset, nowMs)) {
+        if (p.onFollowerFetch(replicaId, fetchOffset, leaderEndOffset, nowMs)) {
             notifyListeners(tp);
         }
         return true;
