@@ -10,6 +10,7 @@ import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
+import io.sluice.brokerd.config.DynamicBrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
 import io.sluice.brokerd.api.FollowerFetchClient;
@@ -36,6 +37,7 @@ import io.sluice.brokerd.security.SslFactory;
 import io.sluice.brokerd.producer.ProducerIdManager;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -324,6 +326,12 @@ public final class Broker implements AutoCloseable {
                                SslFactory interBrokerSsl) {
         ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId(), config.replicationConfig());
         this.replicaManager = replicas;
+        // Replication throttles: the rates are this broker's dynamic configs, the throttled replicas topic configs.
+        ReplicationQuota leaderQuota = new ReplicationQuota(System::nanoTime);
+        ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
+        DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
+                (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
+        replicas.throttleFollowersWith(followerQuota);
         this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
         replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
                 (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
@@ -361,12 +369,12 @@ public final class Broker implements AutoCloseable {
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs()).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
-        new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
+        new ConfigsHandlers(registry, meta.nodeId(), config.all(), dynamicConfig).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);

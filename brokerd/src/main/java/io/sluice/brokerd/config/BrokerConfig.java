@@ -175,11 +175,28 @@ public final class BrokerConfig {
     }
 
     public Path dataDir() {
-        String d = get(BrokerConfigDef.DATA_DIR);
-        if (d.equals("~") || d.startsWith("~/")) {
-            d = System.getProperty("user.home") + d.substring(1);
+        return path(BrokerConfigDef.DATA_DIR);
+    }
+
+    /** The value of a path key, {@code ~} expanded as {@link #expandHome} says, absolute and normalised. */
+    public Path path(String key) {
+        return Paths.get(expandHome(get(key), System::getenv)).toAbsolutePath().normalize();
+    }
+
+    /**
+     * {@code ~} or a leading {@code ~/} replaced by the home directory: {@code $HOME} where it is set (as the shell
+     * does, so {@code HOME=/x brokerd} writes under /x), else the JVM's {@code user.home}. {@code ~user} is left as
+     * it is. {@code env} reads environment variables (tests pass their own).
+     */
+    static String expandHome(String path, java.util.function.UnaryOperator<String> env) {
+        if (!path.equals("~") && !path.startsWith("~/")) {
+            return path;
         }
-        return Paths.get(d).toAbsolutePath().normalize();
+        String home = env.apply("HOME");
+        if (home == null || home.isBlank()) {
+            home = System.getProperty("user.home");
+        }
+        return home + path.substring(1);
     }
 
     /** The first listener's bind host. */

@@ -146,7 +146,7 @@ public final class BrokerConfigDef {
         add(SSL_RELOAD_CHECK_INTERVAL_MS, "10000", "ms", "how often keystore and truststore files are checked for "
                 + "changes; changed files are read again and new connections get the new certificate (Kafka needs an "
                 + "AlterConfigs for that)", BrokerConfigDef::positiveLong, "an integer >= 1");
-        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; ~ is expanded",
+        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; a leading ~ is $HOME (else the JVM's user.home)",
                 v -> !v.isBlank(), "a path");
         add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
         add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",

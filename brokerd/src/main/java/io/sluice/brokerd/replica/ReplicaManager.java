@@ -1,6 +1,7 @@
 package io.sluice.brokerd.replica;
 
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.log.PartitionLog;
@@ -49,6 +50,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     private final java.util.concurrent.atomic.AtomicLong isrExpands = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong leaderElections = new java.util.concurrent.atomic.AtomicLong();
     private ReplicaFetchClient fetchClient;
+    private volatile ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
     private IsrChanger isrChanger;
     private ExecutorService isrExecutor;
 
@@ -57,6 +59,22 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         this.registry = registry;
         this.nodeId = nodeId;
         this.replication = replication;
+    }
+
+    /** The quota of follower.replication.throttled.rate that this broker's fetchers honour (set before replication starts). */
+    public void throttleFollowersWith(ReplicationQuota quota) {
+        this.followerQuota = quota;
+    }
+
+    /**
+     * Whether this broker's fetching of {@code tp} is throttled: its topic names the replica on this broker in
+     * follower.replication.throttled.replicas and this broker is not in the ISR.
+     */
+    boolean followerThrottled(TopicPartition tp) {
+        String throttled = registry.topic(tp.topic()).map(t -> t.configOverrides().get(TopicConfigDef.FOLLOWER_REPLICATION_THROTTLED_REPLICAS))
+                .orElse(null);
+        return throttled != null && ReplicationQuota.lists(throttled, tp.partition(), nodeId)
+                && !state(tp).map(s -> s.isr().contains(nodeId)).orElse(false);
     }
 
     /** Wires replication: followers fetch through {@code client}; ISR changes go through {@code changer}. */
@@ -360,7 +378,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         log.info("{} follower of broker {} at epoch {} from offset {}", tp, s.leader(), s.leaderEpoch(), p.log().logEndOffset());
         ReplicaFetcher f = fetchers.computeIfAbsent(s.leader(), id -> {
             ReplicaFetcher created = new ReplicaFetcher(id, leader.get().host(), leader.get().port(), fetchClient,
-                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes());
+                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes(), new ReplicaFetcher.Throttle(followerQuota, this::followerThrottled));
             created.start();
             return created;
         });
