@@ -86,8 +86,9 @@ final class FuzzReport {
 
     /** One line for the log and the README. */
     String summary() {
-        return String.format("%,d requests (seed %d) in %.0f s (%.0f/s), %d invariant checks, %d findings; peaks: %s",
-                requests, settings.seed(), seconds(), requests / Math.max(seconds(), 0.001), checks, findings.size(), peaks);
+        return String.format("%,d requests (seed %d) in %.0f s (%.0f/s), %d invariant checks, %d findings%s",
+                requests, settings.seed(), seconds(), requests / Math.max(seconds(), 0.001), checks, findings.size(),
+                peaks.isEmpty() ? "" : "; peaks: " + peaks);
     }
 
     void write(Path file) throws IOException {

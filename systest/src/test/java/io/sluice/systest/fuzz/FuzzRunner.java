@@ -58,7 +58,7 @@ final class FuzzRunner {
                     refreshView();
                 }
                 if (report.requests() % 10_000 == 0) {
-                    log.info("fuzz: {}", report.summary());
+                    log.info("fuzz: {}; {}", report.summary(), invariants.peaks());
                 }
             }
             check(settings.lastIteration() == Long.MAX_VALUE ? -1 : settings.lastIteration());
