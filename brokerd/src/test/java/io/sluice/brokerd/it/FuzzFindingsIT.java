@@ -11,6 +11,8 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -166,5 +168,25 @@ class FuzzFindingsIT {
         }
         TopicPartition tp = offsets;
         assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get(30, TimeUnit.SECONDS).get(tp).offset()).isZero();
+    }
+
+    /**
+     * Fuzz finding (seed -3225349014988423967, iteration 53967): DescribeTopicPartitions whose cursor names a
+     * negative partition index made the handler index the partition list with it; ArrayIndexOutOfBoundsException,
+     * UNKNOWN_SERVER_ERROR. Kafka refuses such a cursor as an invalid request: each topic answered INVALID_REQUEST.
+     */
+    @Test
+    void describeTopicPartitionsWithANegativeCursorIsAnInvalidRequest() throws Exception {
+        try (RawClient c = raw()) {
+            DescribeTopicPartitionsRequestData req = new DescribeTopicPartitionsRequestData().setResponsePartitionLimit(2000)
+                    .setCursor(new DescribeTopicPartitionsRequestData.Cursor().setTopicName("grown").setPartitionIndex(Integer.MIN_VALUE));
+            req.topics().add(new DescribeTopicPartitionsRequestData.TopicRequest().setName("grown"));
+            DescribeTopicPartitionsResponseData r = (DescribeTopicPartitionsResponseData) c.call(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0, req);
+            assertThat(r.topics()).hasSize(1).allSatisfy(t -> {
+                assertThat(t.name()).isEqualTo("grown");
+                assertThat(Errors.forCode(t.errorCode())).isEqualTo(Errors.INVALID_REQUEST);
+                assertThat(t.partitions()).isEmpty();
+            });
+        }
     }
 }
