@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -397,6 +398,15 @@ public final class Broker implements AutoCloseable {
     /** The bound listener address (the real port when configured with port 0). */
     public InetSocketAddress boundAddress() {
         return bound;
+    }
+
+    /**
+     * This broker's replica of {@code tp}, empty when it holds none. For in-process tests that write what no client
+     * may (transaction markers, until the transaction coordinator does); not for serving requests.
+     */
+    public Optional<io.sluice.brokerd.log.PartitionLog> localLog(io.sluice.brokerd.common.TopicPartition tp) {
+        ReplicaManager replicas = replicaManager;
+        return replicas == null ? Optional.empty() : replicas.log(tp);
     }
 
     /** {@code host:port} for clients' bootstrap.servers. */
