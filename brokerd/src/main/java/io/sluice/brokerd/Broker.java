@@ -10,6 +10,7 @@ import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
+import io.sluice.brokerd.config.DynamicBrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
 import io.sluice.brokerd.api.FollowerFetchClient;
@@ -28,16 +29,23 @@ import io.sluice.brokerd.metadata.BrokerIdentity;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.InterBrokerClient;
+import io.sluice.brokerd.network.ListenerConfig;
 import io.sluice.brokerd.network.NetworkServer;
+import io.sluice.brokerd.config.Listeners;
+import io.sluice.brokerd.metadata.Endpoint;
+import io.sluice.brokerd.security.SslFactory;
 import io.sluice.brokerd.producer.ProducerIdManager;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -90,7 +98,10 @@ public final class Broker implements AutoCloseable {
     private InterBrokerClient interBroker;
     private final String clusterId;
     private final NetworkServer network;
-    private final InetSocketAddress bound;
+    /** Each listener's bound address by name, in configuration order. */
+    private final Map<String, InetSocketAddress> bound;
+    /** TLS server side of each SSL listener by name; reloaded every ssl.reload.check.interval.ms. */
+    private final Map<String, SslFactory> listenerSsl;
     private final BrokerIdentityHolder identity = new BrokerIdentityHolder();
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final MetricsHttpServer metricsHttp;
@@ -100,7 +111,9 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
         Clock clock = Clock.systemUTC();
-        String advertisedHost = config.advertisedHost();
+        config.checkStartable();
+        this.listenerSsl = tlsListeners(config);
+        SslFactory interBrokerSsl = listenerSsl.get(config.interBrokerListenerName());
         // meta.properties is written once the quorum has told this broker its cluster id.
         java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
@@ -113,22 +126,30 @@ public final class Broker implements AutoCloseable {
         this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
                 : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), logMaintenance);
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
-        this.metricsHttp = startMetricsListenerOrClose(config, logManager);
+        SslFactory metricsSsl = null;
+        if (config.metricsHttps() && !config.metricsListener().isEmpty()) {
+            metricsSsl = sslFactoryOrConfigError(() -> SslFactory.create(config.metricsSsl(), true), logManager);
+        }
+        this.metricsHttp = startMetricsListenerOrClose(config, logManager, metricsSsl);
         QuorumController quorum = null;
         NetworkServer server = null;
         try {
-            quorum = QuorumController.start(config.controllerConfig(), clock);
+            // The controller quorum runs over mutual TLS exactly when the inter-broker listener speaks TLS.
+            quorum = QuorumController.start(config.controllerConfig(), clock, interBrokerSsl);
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
             this.clusterId = joinCluster(quorum, config, existingMeta);
             refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
-            server = wire(config, clock, registry, quorum);
+            server = wire(config, clock, registry, quorum, interBrokerSsl);
             this.bound = server.start();
-            int port = config.advertisedPort() >= 0 ? config.advertisedPort() : bound.getPort();
-            identity.set(new BrokerIdentity(meta.nodeId(), clusterId, advertisedHost, port));
-            quorum.register(advertisedHost, port, config.rack(), config.controllerConfig().requestTimeoutMs());
+            List<Endpoint> endpoints = advertisedEndpoints(config, bound);
+            Endpoint interBroker = endpoints.stream().filter(e -> e.listener().equals(config.interBrokerListenerName()))
+                    .findFirst().orElseThrow();
+            identity.set(new BrokerIdentity(meta.nodeId(), clusterId, interBroker.host(), interBroker.port(), endpoints));
+            quorum.register(interBroker.host(), interBroker.port(), config.rack(), endpoints,
+                    config.controllerConfig().requestTimeoutMs());
             if (config.leaderRebalanceIntervalMs() > 0) {
                 quorum.startPreferredLeaderRebalance(config.leaderRebalanceIntervalMs());
             }
@@ -162,6 +183,15 @@ public final class Broker implements AutoCloseable {
         this.controller = quorum;
         this.network = server;
 
+        List<SslFactory> reloadable = new ArrayList<>(listenerSsl.values());
+        if (metricsSsl != null) {
+            reloadable.add(metricsSsl);
+        }
+        if (!reloadable.isEmpty()) {
+            scheduler.scheduleWithFixedDelay(timer("TLS key material check", () -> reloadable.forEach(SslFactory::maybeReload)),
+                    config.sslReloadCheckIntervalMs(),
+                    config.sslReloadCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        }
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(System.currentTimeMillis())),
                 intervalMs, intervalMs, TimeUnit.MILLISECONDS);
@@ -229,18 +259,63 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs) {
+    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs, SslFactory ssl) {
         String listener = config.metricsListener();
         if (listener.isEmpty()) {
             return null;
         }
         int colon = listener.lastIndexOf(':');
+        java.util.Map<String, byte[]> users = null;
         try {
-            return new MetricsHttpServer(listener.substring(0, colon), Integer.parseInt(listener.substring(colon + 1)));
+            if (config.metricsBasicAuthFile() != null) {
+                users = MetricsHttpServer.readUsers(config.metricsBasicAuthFile());
+            }
+        } catch (IllegalArgumentException e) {
+            logs.close();
+            throw new io.sluice.brokerd.config.ConfigException("config key 'metrics.basic.auth.file': " + e.getMessage());
+        }
+        try {
+            return new MetricsHttpServer(listener.substring(0, colon), Integer.parseInt(listener.substring(colon + 1)),
+                    ssl == null ? null : ssl.jdkContext(), ssl == null ? null : ssl.config(), users);
         } catch (java.io.IOException e) {
             logs.close();
             throw new java.io.UncheckedIOException("cannot bind metrics.listener " + listener + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The TLS server side of every SSL listener; a keystore or truststore that cannot be read is a config error. */
+    private static Map<String, SslFactory> tlsListeners(BrokerConfig config) {
+        Map<String, SslFactory> out = new java.util.LinkedHashMap<>();
+        for (Listeners.Listener l : config.listeners()) {
+            if (l.protocol().usesTls()) {
+                SslFactory f = sslFactoryOrConfigError(() -> SslFactory.create(config.listenerSsl(l.name()), true), null);
+                out.put(l.name(), f);
+                log.info("Listener {} serves TLS ({}, client auth {}) with certificate {}", l.name(), f.config().enabledProtocols(),
+                        f.config().clientAuth().name().toLowerCase(java.util.Locale.ROOT), f.certificateDescription().orElse("-"));
+            }
+        }
+        return out;
+    }
+
+    private static SslFactory sslFactoryOrConfigError(java.util.function.Supplier<SslFactory> create, LogManager toClose) {
+        try {
+            return create.get();
+        } catch (IllegalArgumentException e) {
+            if (toClose != null) {
+                toClose.close();
+            }
+            throw new io.sluice.brokerd.config.ConfigException(e.getMessage());
+        }
+    }
+
+    /** Each listener's advertised endpoint: its advertised.listeners entry, else its bind host with the bound port. */
+    static List<Endpoint> advertisedEndpoints(BrokerConfig config, Map<String, InetSocketAddress> bound) {
+        List<Endpoint> out = new ArrayList<>();
+        for (Listeners.Listener l : config.listeners()) {
+            int port = l.advertisedPort() >= 0 ? l.advertisedPort() : bound.get(l.name()).getPort();
+            out.add(new Endpoint(l.name(), l.advertisedHost(), port, l.protocol().name()));
+        }
+        return out;
     }
 
     /** The metrics listener's bound address, or null when it is off. */
@@ -248,10 +323,17 @@ public final class Broker implements AutoCloseable {
         return metricsHttp == null ? null : metricsHttp.address();
     }
 
-    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum) {
+    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum,
+                               SslFactory interBrokerSsl) {
         ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId(), config.replicationConfig());
         this.replicaManager = replicas;
-        this.interBroker = new InterBrokerClient(meta.nodeId());
+        // Replication throttles: the rates are this broker's dynamic configs, the throttled replicas topic configs.
+        ReplicationQuota leaderQuota = new ReplicationQuota(System::nanoTime);
+        ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
+        DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
+                (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
+        replicas.throttleFollowersWith(followerQuota);
+        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
         replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
                 (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
                         tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),
@@ -288,17 +370,21 @@ public final class Broker implements AutoCloseable {
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs()).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
-        new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
+        new ConfigsHandlers(registry, meta.nodeId(), config.all(), dynamicConfig).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
 
-        NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
+        List<ListenerConfig> listeners = new ArrayList<>();
+        for (Listeners.Listener l : config.listeners()) {
+            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name())));
+        }
+        NetworkServer server = new NetworkServer(config.networkConfig(), listeners, apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
         metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
@@ -371,7 +457,7 @@ public final class Broker implements AutoCloseable {
         int leader = state.get().leader();
         BrokerIdentity me = identity.get();
         if (leader == me.nodeId()) {
-            return java.util.Optional.of(new io.sluice.brokerd.metadata.BrokerRegistration(me.nodeId(), me.host(), me.port(), "", "", false));
+            return java.util.Optional.of(me.asRegistration());
         }
         return registry.image().broker(leader).filter(b -> !b.fenced());
     }
@@ -395,9 +481,9 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The bound listener address (the real port when configured with port 0). */
+    /** The first listener's bound address (the real port when configured with port 0). */
     public InetSocketAddress boundAddress() {
-        return bound;
+        return bound.values().iterator().next();
     }
 
     /**
@@ -409,9 +495,28 @@ public final class Broker implements AutoCloseable {
         return replicas == null ? Optional.empty() : replicas.log(tp);
     }
 
-    /** {@code host:port} for clients' bootstrap.servers. */
+    /** Listener {@code name}'s bound address (upper-case name), or null when there is no such listener. */
+    public InetSocketAddress boundAddress(String name) {
+        return bound.get(name);
+    }
+
+    /** {@code host:port} of the first listener, for clients' bootstrap.servers. */
     public String bootstrapServers() {
-        return bound.getHostString() + ":" + bound.getPort();
+        return bootstrapServers(bound.keySet().iterator().next());
+    }
+
+    /** {@code host:port} of listener {@code name}, for clients' bootstrap.servers. */
+    public String bootstrapServers(String name) {
+        InetSocketAddress a = bound.get(name);
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** Every listener's bound {@code host:port} by name, for the start-up line. */
+    public String listenersDescription() {
+        StringBuilder sb = new StringBuilder();
+        bound.forEach((name, a) -> sb.append(sb.length() == 0 ? "" : ",").append(name).append("://")
+                .append(a.getHostString()).append(':').append(a.getPort()));
+        return sb.toString();
     }
 
     public int nodeId() {

@@ -32,7 +32,8 @@ public final class Main {
             "",
             "  --config FILE      read settings from FILE (YAML, flat keys; see brokerd.yaml(5))",
             "  --set KEY=VALUE    override one setting; repeatable; applied after --config",
-            "  --check-config     validate the configuration (file and --set) and exit: 0 valid, 2 invalid",
+            "  --check-config     validate the configuration (file and --set, TLS keystores and truststores",
+            "                     included) and exit: 0 valid, 2 invalid",
             "  --help             print this help and exit",
             "  --version          print the version and exit",
             "",
@@ -119,7 +120,8 @@ public final class Main {
         }
         if (args.checkOnly()) {
             try {
-                config.advertisedHost();
+                config.checkStartable();
+                checkKeyMaterial(config);
                 config.networkConfig();
             } catch (ConfigException e) {
                 err.println("brokerd: " + e.getMessage());
@@ -144,8 +146,8 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("brokerd {} node.id={} cluster.id={} listener={} data.dir={} config={}", version(), broker.nodeId(),
-                broker.clusterId(), broker.bootstrapServers(), config.dataDir(), config.source());
+        log.info("brokerd {} node.id={} cluster.id={} listener={} listeners={} data.dir={} config={}", version(), broker.nodeId(),
+                broker.clusterId(), broker.bootstrapServers(), broker.listenersDescription(), config.dataDir(), config.source());
         log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -160,6 +162,22 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /** Reads every TLS listener's (and the HTTPS metrics endpoint's) keystore and truststore, as a start would. */
+    private static void checkKeyMaterial(BrokerConfig config) {
+        try {
+            for (io.sluice.brokerd.config.Listeners.Listener l : config.listeners()) {
+                if (l.protocol().usesTls()) {
+                    io.sluice.brokerd.security.SslFactory.create(config.listenerSsl(l.name()), true);
+                }
+            }
+            if (config.metricsHttps()) {
+                io.sluice.brokerd.security.SslFactory.create(config.metricsSsl(), true);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static String version() {

@@ -23,6 +23,11 @@ import java.util.function.BooleanSupplier;
  * A cluster of brokerd processes on 127.0.0.1 for fault tests: each broker is its own JVM (so it can be killed with
  * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
  * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
+ * <p>
+ * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
+ * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
+ * listener per broker that is also the inter-broker listener, mutual TLS required of every client, so the controller
+ * quorum runs over mutual TLS; {@link #clientConfig()} holds what Java clients then need.
  */
 final class BrokerCluster implements AutoCloseable {
     private final Path root;
@@ -33,10 +38,20 @@ final class BrokerCluster implements AutoCloseable {
     /** How many "ready in" lines each broker's log held when it was last started. */
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
     private final Map<String, String> extraConfig;
+    /** Certificates of a TLS cluster, or null for a plaintext one. */
+    private final Path certDir;
+    /** Per-broker keystores other than {@code certDir/broker-N.pem} (a node with a foreign certificate). */
+    private final Map<Integer, Path> keystores = new TreeMap<>();
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
+        this(root, size, extraConfig, null);
+    }
+
+    /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
+    BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
+        this.certDir = certDir;
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
             raftPorts.put(id, freePort());
@@ -62,6 +77,38 @@ final class BrokerCluster implements AutoCloseable {
             }
         }
         throw new IOException("no free port found in 20000-32000");
+    }
+
+    /**
+     * Runs {@code config/cluster-3-secure/make-certs.sh} into {@code dir} for {@code names} (a new CA when the
+     * directory has none); returns {@code dir}.
+     */
+    static Path makeCerts(Path dir, String... names) throws IOException, InterruptedException {
+        Path script = Path.of("..", "config", "cluster-3-secure", "make-certs.sh").toAbsolutePath().normalize();
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), dir.toString()));
+        cmd.addAll(List.of(names));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError("make-certs.sh failed: " + out);
+        }
+        return dir;
+    }
+
+    /** Broker {@code id} presents {@code pemKeystore} instead of its certificate of {@code certDir}. */
+    void useKeystore(int id, Path pemKeystore) {
+        keystores.put(id, pemKeystore);
+    }
+
+    /** Settings Java clients need for this cluster: TLS with the client certificate, or nothing for plaintext. */
+    Map<String, Object> clientConfig() {
+        if (certDir == null) {
+            return Map.of();
+        }
+        return Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "ssl.keystore.type", "PEM",
+                "ssl.keystore.location", certDir.resolve("client.pem").toString());
     }
 
     List<Integer> ids() {
@@ -110,8 +157,10 @@ final class BrokerCluster implements AutoCloseable {
      */
     Map<Integer, List<String>> readValues(String topic, int partitions, int expectedTotal) {
         Map<Integer, List<String>> got = new TreeMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = new java.util.HashMap<>(clientConfig());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 tps.add(new TopicPartition(topic, p));
@@ -154,10 +203,18 @@ final class BrokerCluster implements AutoCloseable {
         raftPorts.forEach((n, port) -> voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
         StringBuilder yaml = new StringBuilder()
                 .append("node.id: ").append(id).append('\n')
-                .append("listeners: 127.0.0.1:").append(clientPorts.get(id)).append('\n')
+                .append("listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
+        if (certDir != null) {
+            yaml.append("inter.broker.listener.name: SSL\n")
+                    .append("ssl.keystore.type: PEM\n")
+                    .append("ssl.keystore.location: ").append(keystores.getOrDefault(id, certDir.resolve("broker-" + id + ".pem"))).append('\n')
+                    .append("ssl.truststore.type: PEM\n")
+                    .append("ssl.truststore.location: ").append(certDir.resolve("ca.pem")).append('\n')
+                    .append("ssl.client.auth: required\n");
+        }
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
         readyLinesAtStart.put(id, readyCount(id));
         Path cfg = root.resolve("broker-" + id + ".yaml");

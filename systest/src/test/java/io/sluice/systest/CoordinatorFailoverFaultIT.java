@@ -92,9 +92,9 @@ class CoordinatorFailoverFaultIT {
 
     @Test
     void committedOffsetsSurviveKillingTheGroupCoordinator() throws Exception {
-        producer = new VerifyingProducer(cluster.bootstrap(), FaultCluster.TOPIC, FaultCluster.PARTITIONS, "group");
+        producer = cluster.producer("group");
         producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
-        reader = new GroupReader(cluster.bootstrap());
+        reader = new GroupReader(cluster.bootstrap(), cluster.brokers.clientConfig());
         BrokerCluster.waitFor(() -> coordinator() > 0 && reader.commits.get() >= 20, Duration.ofSeconds(90),
                 () -> "a stable group with commits (" + reader.commits.get() + " so far, last error " + reader.lastError + ")");
         int victim = coordinator();
@@ -179,11 +179,13 @@ class CoordinatorFailoverFaultIT {
         private final Thread thread;
         private volatile boolean running = true;
 
-        GroupReader(String bootstrap) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, GROUP,
+        GroupReader(String bootstrap, Map<String, Object> clientConfig) {
+            Map<String, Object> config = new java.util.HashMap<>(clientConfig);
+            config.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, GROUP,
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
-                    ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000), new StringDeserializer(), new StringDeserializer());
+                    ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+            consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
             thread = new Thread(this::run, "group-reader");
             thread.setDaemon(true);
             thread.start();

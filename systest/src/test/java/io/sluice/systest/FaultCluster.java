@@ -29,10 +29,17 @@ final class FaultCluster implements AutoCloseable {
     final BrokerCluster brokers;
     final Admin admin;
 
+    /** With {@code -Dfaults.tls=true} the suite runs with TLS everywhere (see {@link BrokerCluster}). */
     FaultCluster(Path root) throws Exception {
+        this(root, Boolean.getBoolean("faults.tls"));
+    }
+
+    /** {@code tls}: clients, replication and the controller quorum over (mutual) TLS, certificates made under root. */
+    FaultCluster(Path root, boolean tls) throws Exception {
         brokers = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
                 "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3",
-                "auto.leader.rebalance.enable", "false"));
+                "auto.leader.rebalance.enable", "false"),
+                tls ? BrokerCluster.makeCerts(root.resolve("certs"), "broker-1", "broker-2", "broker-3", "client") : null);
         try {
             brokers.startAll();
         } catch (Exception | AssertionError e) {
@@ -40,7 +47,7 @@ final class FaultCluster implements AutoCloseable {
             brokers.close();
             throw e;
         }
-        admin = ClusterMetadataIT.admin(brokers.bootstrap());
+        admin = ClusterMetadataIT.admin(brokers.bootstrap(), brokers.clientConfig());
         try {
             BrokerCluster.waitFor(() -> liveBrokers() == 3, Duration.ofSeconds(60), "three registered brokers");
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
@@ -55,6 +62,11 @@ final class FaultCluster implements AutoCloseable {
 
     String bootstrap() {
         return brokers.bootstrap();
+    }
+
+    /** A verifying producer on {@link #TOPIC} with this cluster's client settings. */
+    VerifyingProducer producer(String tag) {
+        return new VerifyingProducer(bootstrap(), TOPIC, PARTITIONS, tag, brokers.clientConfig());
     }
 
     int liveBrokers() {

@@ -50,7 +50,7 @@ class ReplicationFaultIT {
     }
 
     private VerifyingProducer loadFor(String tag) throws InterruptedException {
-        producer = new VerifyingProducer(cluster.bootstrap(), FaultCluster.TOPIC, FaultCluster.PARTITIONS, tag);
+        producer = cluster.producer(tag);
         producer.awaitMoreAcked(2_000, Duration.ofSeconds(60));
         return producer;
     }

@@ -3,6 +3,7 @@ package io.sluice.brokerd.api;
 import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.common.RateLimitedLog;
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.ReadResult;
 import io.sluice.brokerd.metadata.TopicInfo;
@@ -14,6 +15,7 @@ import io.sluice.brokerd.network.FileRegionRecords;
 import io.sluice.brokerd.network.RequestContext;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -41,6 +43,9 @@ import java.util.concurrent.CompletableFuture;
  * until an append wakes it or {@code max.wait.ms} passes ({@code fetch.max.wait.ms} at most), or its connection
  * closes (then it is dropped unanswered). Reads run on the event loop (through the request's inline
  * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
+ * A follower that is out of the ISR and fetches a replica its topic's {@code leader.replication.throttled.replicas}
+ * names for this broker gets no records for it while the {@link ReplicationQuota} is overdrawn (as in Kafka: the
+ * partition is answered empty, not with an error), and the bytes it is sent are taken from the quota.
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
@@ -55,19 +60,21 @@ public final class FetchHandler implements ApiHandler {
     private final BrokerMetrics metrics;
     /** {@code fetch.max.wait.ms}: the longest a fetch is parked, whatever it asks for. */
     private final int brokerMaxWaitMs;
+    private final ReplicationQuota leaderQuota;
     private final ClusterActionCheck clusterAction;
 
     /** With security off: every connection may fetch as a follower (see {@link ClusterActionCheck}). */
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
-                        int brokerMaxWaitMs) {
-        this(registry, replicas, delayed, metrics, brokerMaxWaitMs, ClusterActionCheck.ALLOW_ALL);
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota) {
+        this(registry, replicas, delayed, metrics, brokerMaxWaitMs, leaderQuota, ClusterActionCheck.ALLOW_ALL);
     }
 
     /** {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook). */
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
-                        int brokerMaxWaitMs, ClusterActionCheck clusterAction) {
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota, ClusterActionCheck clusterAction) {
         this.metrics = metrics;
         this.brokerMaxWaitMs = brokerMaxWaitMs;
+        this.leaderQuota = leaderQuota;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
@@ -78,14 +85,19 @@ public final class FetchHandler implements ApiHandler {
         apis.register(ApiKeys.FETCH, 4, 18, this);
     }
 
-    /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
+    /**
+     * The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric,
+     * {@code throttledBytes} (sent to a follower for throttled replicas) the leader's replication quota.
+     */
     private record Attempt(FetchResponseData response, long bytes, boolean hasError, boolean fromFollower, List<TopicPartition> partitions,
-                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices) {
+                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices,
+                           long throttledBytes) {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
     private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
         if (a.fromFollower()) {
+            leaderQuota.record(a.throttledBytes());
             result.complete(a.response());
             return;
         }
@@ -190,6 +202,8 @@ public final class FetchHandler implements ApiHandler {
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
+        long throttledBytes = 0;
+        boolean quotaExceeded = follower && leaderQuota.isExceeded();
         for (FetchRequestData.FetchTopic ft : req.topics()) {
             Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
             FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
@@ -214,9 +228,22 @@ public final class FetchHandler implements ApiHandler {
                     hasError = true;
                 } else if (follower && divergence(leader.log(), fp, version, pd)) {
                     hasError = true;
+                } else if (quotaExceeded && inRange(leader.log(), fp.fetchOffset()) && throttled(topic.get(), leader.log().topicPartition(), replicaId)) {
+                    // Throttled: no records, but the follower's position counts as in Kafka (an empty read); an
+                    // offset out of range takes the read below, which answers OFFSET_OUT_OF_RANGE with no bytes.
+                    PartitionLog pl = leader.log();
+                    watched.add(pl.topicPartition());
+                    if (!replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), pl.logEndOffset(), nowMs)) {
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else {
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+                                .setLogStartOffset(pl.logStartOffset());
+                    }
                 } else {
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
+                    boolean throttled = follower && throttled(topic.get(), pl.topicPartition(), replicaId);
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo, readCommitted && !follower);
@@ -237,6 +264,7 @@ public final class FetchHandler implements ApiHandler {
                             bytesByTopic.merge(pl.topicPartition().topic(), (long) r.slice().sizeBytes(), Long::sum);
                             slices.add(java.util.Map.entry(pl.topicPartition().topic(), r.slice()));
                             remaining -= r.slice().sizeBytes();
+                            throttledBytes += throttled ? r.slice().sizeBytes() : 0;
                         }
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
@@ -251,7 +279,22 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices);
+        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices, throttledBytes);
+    }
+
+    private static boolean inRange(PartitionLog pl, long offset) {
+        return offset >= pl.logStartOffset() && offset <= pl.logEndOffset();
+    }
+
+    /**
+     * Whether {@code follower}'s fetch of {@code tp} is throttled on this leader: the topic names the replica on this
+     * broker in leader.replication.throttled.replicas and the follower is not in the ISR (Kafka never throttles an
+     * in-sync replica).
+     */
+    private boolean throttled(TopicInfo topic, TopicPartition tp, int follower) {
+        String replicas = topic.configOverrides().get(TopicConfigDef.LEADER_REPLICATION_THROTTLED_REPLICAS);
+        return replicas != null && ReplicationQuota.lists(replicas, tp.partition(), this.replicas.nodeId())
+                && !this.replicas.state(tp).map(s -> s.isr().contains(follower)).orElse(false);
     }
 
     private static List<FetchResponseData.AbortedTransaction> abortedTransactions(List<io.sluice.brokerd.log.AbortedTxn> txns) {

@@ -147,10 +147,13 @@ public final class GroupHandlers {
                 c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("brokerd has no transaction or share coordinator yet");
             } else {
                 Optional<BrokerRegistration> node = locator.apply(key);
-                if (node.isEmpty()) {
+                // The coordinator's address on the listener this request came in on, as Kafka answers.
+                Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = node.flatMap(n -> n.endpoint(ctx.session().listenerName()));
+                if (endpoint.isEmpty()) {
                     c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(Errors.COORDINATOR_NOT_AVAILABLE.message());
                 } else {
-                    c.setErrorCode(Errors.NONE.code()).setNodeId(node.get().nodeId()).setHost(node.get().host()).setPort(node.get().port());
+                    c.setErrorCode(Errors.NONE.code()).setNodeId(node.get().nodeId()).setHost(endpoint.get().host())
+                            .setPort(endpoint.get().port());
                 }
             }
             if (ctx.apiVersion() < 4) {

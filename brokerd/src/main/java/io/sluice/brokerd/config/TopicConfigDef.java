@@ -38,7 +38,9 @@ public final class TopicConfigDef {
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String FLUSH_MESSAGES = "flush.messages";
     public static final String FLUSH_MS = "flush.ms";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
@@ -75,8 +77,14 @@ public final class TopicConfigDef {
                 "fsync the log after this many appended records", TopicConfigDef::positiveLong);
         add(FLUSH_MS, Type.LONG, "9223372036854775807", "log.flush.interval.ms",
                 "fsync the log when its oldest unflushed record is this old, ms", TopicConfigDef::nonNegativeLong);
+        add(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, "", null,
+                "replicas whose fetching is throttled to the broker's follower.replication.throttled.rate while out of the ISR: "
+                        + "partition:broker pairs (0:2,1:3) or * for all", TopicConfigDef::throttledReplicas);
         add(INDEX_INTERVAL_BYTES, Type.INT, "4096", "log.index.interval.bytes",
                 "bytes of log between two offset-index entries", TopicConfigDef::nonNegativeInt);
+        add(LEADER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, "", null,
+                "replicas whose leader throttles what it sends to out-of-ISR followers to its leader.replication.throttled.rate: "
+                        + "partition:broker pairs (0:1,1:2) or * for all", TopicConfigDef::throttledReplicas);
         add(MAX_COMPACTION_LAG_MS, Type.LONG, "9223372036854775807", "log.cleaner.max.compaction.lag.ms",
                 "longest a record may stay uncompacted, ms", TopicConfigDef::positiveLong);
         add(MAX_MESSAGE_BYTES, Type.INT, "1048588", "message.max.bytes",
@@ -166,6 +174,12 @@ public final class TopicConfigDef {
 
     private static boolean positiveInt(String v) {
         return parseLong(v).map(l -> l >= 1 && l <= Integer.MAX_VALUE).orElse(false);
+    }
+
+    /** Empty, "*", or partition:broker pairs separated by commas (Kafka's ThrottledReplicaListValidator). */
+    private static boolean throttledReplicas(String v) {
+        String s = v.trim();
+        return s.isEmpty() || s.equals("*") || s.replace(" ", "").matches("\\d{1,9}:\\d{1,9}(,\\d{1,9}:\\d{1,9})*");
     }
 
     private static boolean ratio(String v) {

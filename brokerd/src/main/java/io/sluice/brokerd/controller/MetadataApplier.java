@@ -74,7 +74,7 @@ public final class MetadataApplier {
             image = fenceBroker(image, new MetadataCommand.FenceBroker(c.nodeId(), previous.incarnation(), "re-registered")).image();
         }
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false));
+        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false, c.endpoints()));
         MetadataImage withBroker = image.withBrokers(brokers);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         for (TopicInfo t : image.topics().values()) {

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.network;
 
+import io.sluice.brokerd.security.ConnectionSession;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.net.SocketAddress;
@@ -24,8 +25,10 @@ import java.util.concurrent.Executor;
  *                       controller or coordinator calls) runs: on the event loop itself when the connection has
  *                       nothing queued on {@code executor}, else behind it there, so arrival order holds across both
  * @param connection     the connection the request came in on: its handler may learn that it closed
+ * @param session        the connection's listener, security protocol and authenticated principal (the seam
+ *                       authorization checks: see {@link ConnectionSession})
  */
 public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
                              SocketAddress clientAddress, long receivedTimeMs, Executor executor,
-                             Executor inlineExecutor, ClientConnection connection) {
+                             Executor inlineExecutor, ClientConnection connection, ConnectionSession session) {
 }

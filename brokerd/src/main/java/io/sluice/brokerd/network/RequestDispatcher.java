@@ -6,6 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.sluice.brokerd.common.Fatal;
+import io.sluice.brokerd.security.ConnectionSession;
+import io.sluice.brokerd.security.Principal;
+import io.sluice.brokerd.security.SecurityProtocol;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.RequestHeaderData;
@@ -55,6 +58,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final ByteBufAllocator responseAllocator;
     private final ClientConnection connection = new ClientConnection();
     private ChannelHandlerContext ctx;
+    private ConnectionSession session;
 
     /** One request awaiting its turn to be answered. */
     private static final class Slot {
@@ -104,6 +108,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        ConnectionSession s = ctx.channel().attr(NetworkServer.SESSION).get();
+        // A channel not made by NetworkServer (EmbeddedChannel in tests) is an anonymous PLAINTEXT connection.
+        this.session = s != null ? s : new ConnectionSession("PLAINTEXT", SecurityProtocol.PLAINTEXT,
+                ctx.channel().remoteAddress(), Principal.ANONYMOUS);
     }
 
     @Override
@@ -157,7 +165,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         slot.body = frame.duplicate().position(bodyStart);
         RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
                 header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
-                guarded(connectionExecutor, slot), guarded(connectionExecutor::executeInlineIfIdle, slot), connection);
+                guarded(connectionExecutor, slot), guarded(connectionExecutor::executeInlineIfIdle, slot), connection, session);
         slot.request = rc;
         CompletableFuture<ApiMessage> future;
         try {

@@ -1,6 +1,7 @@
 package io.sluice.brokerd.replica;
 
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.log.PartitionLog;
@@ -31,8 +32,11 @@ import java.util.function.Consumer;
 public final class ReplicaManager implements TopicRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
-    /** Follower fetch settings and ISR timing. */
-    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes) {
+    /**
+     * Follower fetch settings and ISR timing; followers fetch from the leader's endpoint on {@code interBrokerListener}
+     * (inter.broker.listener.name).
+     */
+    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes, String interBrokerListener) {
     }
 
     private final LogManager logManager;
@@ -46,6 +50,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     private final java.util.concurrent.atomic.AtomicLong isrExpands = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong leaderElections = new java.util.concurrent.atomic.AtomicLong();
     private ReplicaFetchClient fetchClient;
+    private volatile ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
     private IsrChanger isrChanger;
     private ExecutorService isrExecutor;
 
@@ -54,6 +59,22 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         this.registry = registry;
         this.nodeId = nodeId;
         this.replication = replication;
+    }
+
+    /** The quota of follower.replication.throttled.rate that this broker's fetchers honour (set before replication starts). */
+    public void throttleFollowersWith(ReplicationQuota quota) {
+        this.followerQuota = quota;
+    }
+
+    /**
+     * Whether this broker's fetching of {@code tp} is throttled: its topic names the replica on this broker in
+     * follower.replication.throttled.replicas and this broker is not in the ISR.
+     */
+    boolean followerThrottled(TopicPartition tp) {
+        String throttled = registry.topic(tp.topic()).map(t -> t.configOverrides().get(TopicConfigDef.FOLLOWER_REPLICATION_THROTTLED_REPLICAS))
+                .orElse(null);
+        return throttled != null && ReplicationQuota.lists(throttled, tp.partition(), nodeId)
+                && !state(tp).map(s -> s.isr().contains(nodeId)).orElse(false);
     }
 
     /** Wires replication: followers fetch through {@code client}; ISR changes go through {@code changer}. */
@@ -294,8 +315,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     public synchronized void onBrokersChanged(MetadataImage image) {
         for (Map.Entry<Integer, ReplicaFetcher> e : fetchers.entrySet()) {
             BrokerRegistration b = image.brokers().get(e.getKey());
-            if (b != null) {
-                e.getValue().updateEndpoint(b.host(), b.port());
+            Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = b == null ? Optional.empty() : b.endpoint(replication.interBrokerListener());
+            if (endpoint.isPresent()) {
+                e.getValue().updateEndpoint(endpoint.get().host(), endpoint.get().port());
             }
         }
     }
@@ -346,15 +368,17 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             log.info("{} has no leader at epoch {} (ISR {}); not fetching", tp, s.leaderEpoch(), s.isr());
             return;
         }
-        Optional<BrokerRegistration> leader = registry.image().broker(s.leader());
+        Optional<io.sluice.brokerd.metadata.Endpoint> leader = registry.image().broker(s.leader())
+                .flatMap(b -> b.endpoint(replication.interBrokerListener()));
         if (leader.isEmpty() || fetchClient == null) {
-            log.warn("{} follows broker {}, which is not registered; not fetching yet", tp, s.leader());
+            log.warn("{} follows broker {}, which is not registered with listener {}; not fetching yet", tp, s.leader(),
+                    replication.interBrokerListener());
             return;
         }
         log.info("{} follower of broker {} at epoch {} from offset {}", tp, s.leader(), s.leaderEpoch(), p.log().logEndOffset());
         ReplicaFetcher f = fetchers.computeIfAbsent(s.leader(), id -> {
             ReplicaFetcher created = new ReplicaFetcher(id, leader.get().host(), leader.get().port(), fetchClient,
-                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes());
+                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes(), new ReplicaFetcher.Throttle(followerQuota, this::followerThrottled));
             created.start();
             return created;
         });

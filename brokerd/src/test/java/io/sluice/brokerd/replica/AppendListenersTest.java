@@ -48,7 +48,7 @@ class AppendListenersTest {
                 });
         logs = LogManager.open(dir, t -> LogConfig.defaults(), Clock.systemUTC());
         return new ReplicaManager(logs, new TopicRegistry(unused, Map.of()), 1,
-                new ReplicaManager.ReplicationConfig(30_000, 500, 1 << 20));
+                new ReplicaManager.ReplicationConfig(30_000, 500, 1 << 20, "PLAINTEXT"));
     }
 
     @Test
