@@ -6,6 +6,7 @@ import io.sluice.brokerd.api.FetchHandler;
 import io.sluice.brokerd.api.GroupHandlers;
 import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
+import io.sluice.brokerd.api.ProducersHandler;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.common.Fatal;
@@ -372,6 +373,7 @@ public final class Broker implements AutoCloseable {
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
+        new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);

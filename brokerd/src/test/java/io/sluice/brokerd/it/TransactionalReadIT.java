@@ -57,6 +57,7 @@ class TransactionalReadIT {
         admin = ItSupport.admin(broker.bootstrapServers());
         ItSupport.createTopic(admin, "txn", 1, Map.of());
         ItSupport.createTopic(admin, "raw", 1, Map.of());
+        ItSupport.createTopic(admin, "producers", 1, Map.of());
     }
 
     @AfterAll
@@ -169,5 +170,49 @@ class TransactionalReadIT {
         assertThat(Errors.forCode(withId.errorCode())).as("no coordinator yet").isEqualTo(Errors.TRANSACTIONAL_ID_NOT_FOUND);
         assertThat(pl.logEndOffset()).isEqualTo(end);
         assertThat(pl.lastStableOffset()).isEqualTo(end);
+    }
+
+    @Test
+    void describeProducersShowsEachProducerAndItsOpenTransaction() throws Exception {
+        PartitionLog pl = log("producers");
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> idempotent = ItSupport.producer(broker.bootstrapServers(),
+                Map.of(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true))) {
+            idempotent.send(new org.apache.kafka.clients.producer.ProducerRecord<>("producers", 0, null, "i0".getBytes(StandardCharsets.UTF_8))).get();
+            idempotent.send(new org.apache.kafka.clients.producer.ProducerRecord<>("producers", 0, null, "i1".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        long txnStart = pl.logEndOffset();
+        append(pl, txnBatch(2000, 0, "t0", "t1"));
+        append(pl, txnBatch(2001, 0, "u0"));
+        marker(pl, 2001, true);
+
+        TopicPartition tp = new TopicPartition("producers", 0);
+        List<org.apache.kafka.clients.admin.ProducerState> producers = admin.describeProducers(List.of(tp))
+                .partitionResult(tp).get().activeProducers();
+        assertThat(producers).hasSize(3);
+        org.apache.kafka.clients.admin.ProducerState open = producers.stream().filter(p -> p.producerId() == 2000).findFirst().orElseThrow();
+        assertThat(open.currentTransactionStartOffset()).hasValue(txnStart);
+        assertThat(open.lastSequence()).isEqualTo(1);
+        assertThat(open.coordinatorEpoch()).isEmpty();
+        org.apache.kafka.clients.admin.ProducerState done = producers.stream().filter(p -> p.producerId() == 2001).findFirst().orElseThrow();
+        assertThat(done.currentTransactionStartOffset()).isEmpty();
+        assertThat(done.coordinatorEpoch()).hasValue(0);
+        org.apache.kafka.clients.admin.ProducerState plain = producers.stream()
+                .filter(p -> p.producerId() != 2000 && p.producerId() != 2001).findFirst().orElseThrow();
+        assertThat(plain.lastSequence()).isEqualTo(1);
+        assertThat(plain.lastTimestamp()).isPositive();
+
+        org.apache.kafka.common.message.DescribeProducersRequestData req = new org.apache.kafka.common.message.DescribeProducersRequestData();
+        req.topics().add(new org.apache.kafka.common.message.DescribeProducersRequestData.TopicRequest().setName("producers")
+                .setPartitionIndexes(List.of(0, 7, -1)));
+        req.topics().add(new org.apache.kafka.common.message.DescribeProducersRequestData.TopicRequest().setName("no-such-topic")
+                .setPartitionIndexes(List.of(0)));
+        try (RawClient c = new RawClient("127.0.0.1", broker.boundAddress().getPort())) {
+            org.apache.kafka.common.message.DescribeProducersResponseData resp =
+                    (org.apache.kafka.common.message.DescribeProducersResponseData) c.call(ApiKeys.DESCRIBE_PRODUCERS, (short) 0, req);
+            List<Errors> errors = new ArrayList<>();
+            resp.topics().forEach(t -> t.partitions().forEach(p -> errors.add(Errors.forCode(p.errorCode()))));
+            assertThat(errors).containsExactly(Errors.NONE, Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                    Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
     }
 }
