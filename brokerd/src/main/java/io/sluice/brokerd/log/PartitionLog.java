@@ -713,6 +713,7 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         segments.deleteDue(nowMs);
+        snapshots.deleteUnneeded(segments, flusher.recoveryPoint());
     }
 
     /** The part of maintenance that changes the segment list; returns whether flush.ms calls for a flush. */
@@ -733,7 +734,6 @@ public final class PartitionLog implements AutoCloseable {
         }
         producerState.removeExpired(nowMs);
         producerState.onHighWatermark(highWatermark);
-        snapshots.deleteUnneeded(segments, flusher.recoveryPoint());
         return nowMs - flusher.lastFlushMs() >= cfg.flushMs() && flusher.recoveryPoint() < logEndOffset;
     }
 

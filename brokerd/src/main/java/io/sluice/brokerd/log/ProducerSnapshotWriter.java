@@ -12,8 +12,10 @@ import java.nio.file.Path;
  * written only while the {@code leader-epoch-checkpoint} holds every epoch below it: a restart from the snapshot
  * takes the epochs below it from that file.
  * <p>
- * Thread-safety: {@link #writeAtRoll} runs on the background thread, the others under the log's lock; they touch only
- * files, and a roll's snapshot is published under the flusher's monitor, refused after a truncation.
+ * Thread-safety: {@link #writeAtRoll} runs on the background thread, {@link #deleteUnneeded} on the maintenance
+ * thread outside the log's lock (it lists the directory only when the oldest snapshot to keep moved), the others
+ * under the log's lock; they touch only files, and a roll's snapshot is published under the flusher's monitor,
+ * refused after a truncation.
  */
 final class ProducerSnapshotWriter {
     private static final Logger log = LoggerFactory.getLogger(ProducerSnapshotWriter.class);
@@ -22,6 +24,8 @@ final class ProducerSnapshotWriter {
     private final String owner;
     private final LeaderEpochCache epochs;
     private final LogFlusher flusher;
+    /** Snapshots below this offset were deleted already (maintenance thread only). */
+    private long deletedBelow = Long.MIN_VALUE;
 
     ProducerSnapshotWriter(Path dir, String owner, LeaderEpochCache epochs, LogFlusher flusher) {
         this.dir = dir;
@@ -67,6 +71,10 @@ final class ProducerSnapshotWriter {
         Segment recovery = segments.floor(recoveryPoint);
         long keepFrom = Math.min(before == null ? active.baseOffset : before.baseOffset,
                 recovery == null ? segments.firstBaseOffset() : recovery.baseOffset);
+        if (keepFrom <= deletedBelow) {
+            return; // nothing new to delete: no directory listing on every maintenance tick
+        }
+        deletedBelow = keepFrom;
         try {
             ProducerSnapshots.deleteOutside(dir, keepFrom, Long.MAX_VALUE);
         } catch (IOException e) {

@@ -296,6 +296,20 @@ class PartitionLogTransactionsTest {
     }
 
     @Test
+    void maintenanceDeletesTheSnapshotsNoRestartNeeds() throws Exception {
+        try (PartitionLog log = open(TopicConfigDef.SEGMENT_BYTES, "100")) {
+            for (int i = 0; i < 5; i++) {
+                appended(log.appendAsLeader(txnBatch(7, (short) 0, i, "a" + i), 0, NOW));
+            }
+            assertThat(log.segmentCount()).isEqualTo(5);
+            assertThat(ProducerSnapshots.list(logDir())).containsOnlyKeys(1L, 2L, 3L, 4L);
+            log.maintain(NOW);
+            assertThat(ProducerSnapshots.list(logDir())).as("from the segment before the active one on")
+                    .containsOnlyKeys(3L, 4L);
+        }
+    }
+
+    @Test
     void aFollowerCopiesTheStateAndATruncationBelowAMarkerReopensItsTransaction() throws Exception {
         List<ByteBuffer> leaderBatches = new ArrayList<>();
         try (PartitionLog leader = PartitionLog.open(new TopicPartition("l", 0), dir.resolve("l-0"), LogConfig.defaults(),
