@@ -1,6 +1,7 @@
 package io.sluice.systest.fuzz;
 
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * Valid requests of the data path: Produce (real v2 batches of every codec, built by kafka-clients), Fetch,
- * ListOffsets, OffsetForLeaderEpoch, DeleteRecords and InitProducerId, as the Java client and followers send them.
+ * ListOffsets, OffsetForLeaderEpoch, DeleteRecords, InitProducerId and DescribeProducers, as the Java client and
+ * followers send them.
  * Fields a version does not have are left at their defaults (kafka-clients refuses to write them otherwise).
  */
 final class DataTemplates {
@@ -31,6 +33,7 @@ final class DataTemplates {
         out.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, DataTemplates::offsetForLeaderEpoch);
         out.put(ApiKeys.DELETE_RECORDS, DataTemplates::deleteRecords);
         out.put(ApiKeys.INIT_PRODUCER_ID, DataTemplates::initProducerId);
+        out.put(ApiKeys.DESCRIBE_PRODUCERS, DataTemplates::describeProducers);
     }
 
     static ApiMessage produce(short version, Plausible p) {
@@ -172,6 +175,18 @@ final class DataTemplates {
                 .setTransactionTimeoutMs(p.oneOf(60_000, -1, 0));
         if (version >= 3 && p.chance(20)) {
             req.setProducerId(1_000_000L + p.rnd.nextInt(1000)).setProducerEpoch((short) 0);
+        }
+        return req;
+    }
+
+    static ApiMessage describeProducers(short version, Plausible p) {
+        DescribeProducersRequestData req = new DescribeProducersRequestData();
+        int n = p.chance(80) ? 1 : 2;
+        for (int i = 0; i < n; i++) {
+            String topic = p.topic();
+            if (req.topics().stream().noneMatch(t -> t.name().equals(topic))) {
+                req.topics().add(new DescribeProducersRequestData.TopicRequest().setName(topic).setPartitionIndexes(p.partitions(topic)));
+            }
         }
         return req;
     }
