@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,7 +22,8 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
                 "3:not found (topic or group)", "4:unhealthy",
-                "5:critical (doctor)"})
+                "5:critical (doctor)",
+                "6:denied (authentication failed, TLS handshake failed, or not allowed by the ACLs)"})
 public final class SluiceCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions globals = new GlobalOptions();
@@ -47,7 +49,8 @@ public final class SluiceCommand implements Callable<Integer> {
     public static CommandLine commandLine() {
         SluiceCommand root = new SluiceCommand();
         CommandLine cmd = new CommandLine(root);
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+        cmd.setExecutionExceptionHandler((ex0, commandLine, parseResult) -> {
+            Exception ex = ex0 instanceof OpsException ? ex0 : denied(ex0, commandLine, root.globals);
             commandLine.getErr().println("sluice: " + (ex instanceof OpsException ? ex.getMessage() : ex.toString()));
             if (root.globals.verbose) {
                 ex.printStackTrace(commandLine.getErr());
@@ -65,6 +68,21 @@ public final class SluiceCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         });
         return cmd;
+    }
+
+    /**
+     * A Kafka client's authentication, TLS or authorization failure that no ops call translated (a consumer's or
+     * producer's own), in the same words; else {@code ex} itself.
+     */
+    private static Exception denied(Exception ex, CommandLine commandLine, GlobalOptions globals) {
+        Map<String, String> props;
+        try {
+            props = globals.properties();
+        } catch (OpsException settingsFailed) {
+            return ex;
+        }
+        OpsException d = io.sluice.ops.SecurityErrors.translate(ex, commandLine.getCommandSpec().qualifiedName(), props);
+        return d != null ? d : ex;
     }
 
     /** "did you mean --from? see 'sluice consume --help'": the usage error's hint, on the same line as the error. */
