@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sluice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
         subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class, LogCommands.class,
-                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class,
+                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, AclCommands.class, UserCommands.class, CompletionCommand.class,
                 PartitionCommands.class, DoctorCommand.class, VersionCommand.class, ShellCommand.class, TopCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
