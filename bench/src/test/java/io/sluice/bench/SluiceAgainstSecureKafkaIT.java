@@ -222,6 +222,32 @@ class SluiceAgainstSecureKafkaIT {
         assertThat(out).contains("(principal=User:bob, host=*, operation=READ, permissionType=ALLOW)");
     }
 
+    @Test
+    @Order(5)
+    void topOverSaslSslShowsWhatTheAclsHideOnItsView() throws Exception {
+        Run asAdmin = admin("top", "--once", "-o", "json");
+        assertThat(asAdmin.exit()).as(asAdmin.err()).isZero();
+        JsonNode all = JSON.readTree(asAdmin.out());
+        assertThat(all.get("denied")).isEmpty();
+        assertThat(all.get("topics").findValuesAsText("name")).contains("orders");
+        assertThat(all.get("brokers").get(0).get("logSizeBytes").asLong()).isPositive();
+
+        // alice may DESCRIBE topic orders only: no DESCRIBE_CONFIGS on it, no DESCRIBE on the cluster (log dirs).
+        Run asAlice = alice("top", "--once", "-o", "json");
+        assertThat(asAlice.exit()).as(asAlice.err()).isZero();
+        JsonNode mine = JSON.readTree(asAlice.out());
+        assertThat(mine.get("topics").findValuesAsText("name")).containsExactly("orders");
+        assertThat(mine.get("denied").findValuesAsText("view")).containsExactly("topics", "brokers");
+        assertThat(mine.get("denied").findValuesAsText("message")).containsExactly(
+                "describing the configs of topic orders: not allowed to DESCRIBE_CONFIGS the topic (ACLs; see sluice acl list); min.insync.replicas taken as 1",
+                "describing the log dirs of broker 1: not allowed to DESCRIBE the cluster (ACLs on the cluster resource; see sluice acl list --cluster); log sizes not shown");
+        assertThat(mine.get("warnings")).isEmpty();
+        Run text = alice("top", "--once", "-o", "text");
+        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.out()).contains("not allowed (ACLs), brokers: describing the log dirs of broker 1: not allowed to DESCRIBE the cluster")
+                .contains("not allowed to DESCRIBE the cluster (ACLs)");
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     record Run(int exit, String out, String err) {

@@ -15,9 +15,6 @@ import java.util.Map;
 final class GlobalOptions {
     static final String DEFAULT_BROKERS = "127.0.0.1:9092";
 
-    @Mixin
-    SecurityOptions security = new SecurityOptions();
-
     /** The client properties once worked out (a password is asked for at most once per run). */
     private Map<String, String> resolved;
 
@@ -30,7 +27,7 @@ final class GlobalOptions {
     String profile;
 
     @Option(names = "-X", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
-            description = "Kafka client property, e.g. -X security.protocol=SSL; repeatable")
+            description = "Kafka client property, e.g. -X client.rack=eu-1a (over the profile and the security flags); repeatable")
     Map<String, String> clientProperties = new LinkedHashMap<>();
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",
@@ -50,6 +47,9 @@ final class GlobalOptions {
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces of failures")
     boolean verbose;
+
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
 
     /** --brokers, else $SLUICE_BROKERS, else the profile (--profile or current), else 127.0.0.1:9092. */
     String bootstrap() {

@@ -2,6 +2,9 @@ package io.sluice.ctl;
 
 import io.sluice.ops.OpsException;
 import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.util.List;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -10,11 +13,29 @@ import picocli.CommandLine.ScopeType;
  * There is deliberately no way to give a password itself: {@code --password} is refused with the ways that are safe.
  */
 final class SecurityOptions {
-    @Option(names = "--security-protocol", scope = ScopeType.INHERIT, paramLabel = "PROTOCOL",
+    /** Completion candidates of --security-protocol. */
+    static final class Protocols extends java.util.ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Protocols() {
+            super(List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"));
+        }
+    }
+
+    /** Completion candidates of --sasl-mechanism. */
+    static final class Mechanisms extends java.util.ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Mechanisms() {
+            super(List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"));
+        }
+    }
+
+    @Option(names = "--security-protocol", scope = ScopeType.INHERIT, paramLabel = "PROTOCOL", completionCandidates = Protocols.class,
             description = "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: SASL_ when --user is given, SSL when a CA file or certificate is)")
     String protocol;
 
-    @Option(names = "--sasl-mechanism", scope = ScopeType.INHERIT, paramLabel = "MECHANISM",
+    @Option(names = "--sasl-mechanism", scope = ScopeType.INHERIT, paramLabel = "MECHANISM", completionCandidates = Mechanisms.class,
             description = "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
     String saslMechanism;
 
@@ -23,7 +44,7 @@ final class SecurityOptions {
 
     @Option(names = "--password-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "Read the SASL password from the first line of FILE (refused unless only its owner can read it)")
-    String passwordFile;
+    File passwordFile;
 
     @Option(names = "--password-env", scope = ScopeType.INHERIT, paramLabel = "VAR",
             description = "Read the SASL password from environment variable VAR (default: $SLUICE_PASSWORD, else a prompt on a terminal)")
@@ -34,15 +55,15 @@ final class SecurityOptions {
 
     @Option(names = {"--ca-file", "--tls-truststore"}, scope = ScopeType.INHERIT, paramLabel = "PEM",
             description = "CA certificate(s) (PEM) that sign the brokers' certificates (default: the JVM's CAs)")
-    String caFile;
+    File caFile;
 
     @Option(names = {"--cert-file", "--tls-cert"}, scope = ScopeType.INHERIT, paramLabel = "PEM",
             description = "Client certificate (PEM) for mutual TLS; may also hold its key")
-    String certFile;
+    File certFile;
 
     @Option(names = {"--key-file", "--tls-key"}, scope = ScopeType.INHERIT, paramLabel = "PEM",
             description = "Unencrypted private key (PEM) of --cert-file")
-    String keyFile;
+    File keyFile;
 
     /** The flags as settings; refuses a password given on the command line. */
     ClientSecurity settings() {
@@ -58,27 +79,31 @@ final class SecurityOptions {
         s.protocol = protocol;
         s.saslMechanism = saslMechanism;
         s.user = user;
-        s.passwordFile = passwordFile;
+        s.passwordFile = path(passwordFile);
         s.passwordEnv = passwordEnv;
-        s.caFile = caFile;
-        s.certFile = certFile;
-        s.keyFile = keyFile;
+        s.caFile = path(caFile);
+        s.certFile = path(certFile);
+        s.keyFile = path(keyFile);
         return s;
     }
 
     /** These flags as arguments (sluice shell); a password typed at the prompt is remembered by {@link Passwords}. */
-    void asArgs(java.util.List<String> args) {
+    void asArgs(List<String> args) {
         add(args, "--security-protocol", protocol);
         add(args, "--sasl-mechanism", saslMechanism);
         add(args, "--user", user);
-        add(args, "--password-file", passwordFile);
+        add(args, "--password-file", path(passwordFile));
         add(args, "--password-env", passwordEnv);
-        add(args, "--ca-file", caFile);
-        add(args, "--cert-file", certFile);
-        add(args, "--key-file", keyFile);
+        add(args, "--ca-file", path(caFile));
+        add(args, "--cert-file", path(certFile));
+        add(args, "--key-file", path(keyFile));
     }
 
-    private static void add(java.util.List<String> args, String flag, String value) {
+    private static String path(File f) {
+        return f == null ? null : f.getPath();
+    }
+
+    private static void add(List<String> args, String flag, String value) {
         if (value != null) {
             args.add(flag);
             args.add(value);

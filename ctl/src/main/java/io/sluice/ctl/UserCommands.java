@@ -22,16 +22,25 @@ import java.util.Map;
         subcommands = {UserCommands.Create.class, UserCommands.ListUsers.class, UserCommands.Passwd.class, UserCommands.Delete.class})
 final class UserCommands {
 
+    /** Completion candidates of --mechanism. */
+    static final class Scram extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Scram() {
+            super(List.of("SCRAM-SHA-256", "SCRAM-SHA-512"));
+        }
+    }
+
     /** Where a new password comes from, and the SCRAM parameters. */
     static final class NewPassword {
-        @Option(names = "--mechanism", paramLabel = "MECHANISM", description = "SCRAM-SHA-256 (default) or SCRAM-SHA-512")
+        @Option(names = "--mechanism", paramLabel = "MECHANISM", completionCandidates = Scram.class, description = "SCRAM-SHA-256 (default) or SCRAM-SHA-512")
         String mechanism = "SCRAM-SHA-256";
 
         @Option(names = "--iterations", paramLabel = "N", description = "SCRAM iterations (default and minimum: 4096, as Kafka)")
         int iterations = Users.DEFAULT_ITERATIONS;
 
         @Option(names = "--new-password-file", paramLabel = "FILE", description = "Read the new password from FILE's first line (chmod 600)")
-        String file;
+        java.io.File file;
 
         @Option(names = "--new-password-env", paramLabel = "VAR", description = "Read the new password from environment variable VAR")
         String env;
@@ -40,7 +49,7 @@ final class UserCommands {
             if (file != null && env != null) {
                 throw new OpsException(OpsException.Kind.USAGE, "give either --new-password-file or --new-password-env, not both");
             }
-            return Passwords.system().readNew(file, env, "user " + user);
+            return Passwords.system().readNew(file == null ? null : file.getPath(), env, "user " + user);
         }
     }
 
@@ -133,7 +142,7 @@ final class UserCommands {
         @Parameters(paramLabel = "USER")
         String user;
 
-        @Option(names = "--mechanism", paramLabel = "MECHANISM", description = "Only this mechanism's credential")
+        @Option(names = "--mechanism", paramLabel = "MECHANISM", completionCandidates = Scram.class, description = "Only this mechanism's credential")
         String mechanism;
 
         @Override

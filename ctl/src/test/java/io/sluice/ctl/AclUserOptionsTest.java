@@ -76,6 +76,16 @@ class AclUserOptionsTest {
     }
 
     @Test
+    void completionOffersTheNewCommandsFlagsAndTheirValues() {
+        CommandLine cmd = SluiceCommand.commandLine();
+        StringWriter out = new StringWriter();
+        cmd.setOut(new PrintWriter(out));
+        assertThat(cmd.execute("completion", "bash")).isZero();
+        assertThat(out.toString()).contains("sluice_acl_create").contains("sluice_user_passwd").contains("--ca-file")
+                .contains("--password-file").contains("SASL_SSL").contains("SCRAM-SHA-512").doesNotContain("'--password'");
+    }
+
+    @Test
     void userMistakesAreUsageErrorsAndNewPasswordsNeverComeFromSluicePassword() {
         usage(sluice("user", "create", "a", "--mechanism", "SCRAM-SHA-1"), "--mechanism SCRAM-SHA-1: expected SCRAM-SHA-256 or SCRAM-SHA-512");
         usage(sluice("user", "create", "a", "--iterations", "1000"), "--iterations 1000: at least 4096 (Kafka's minimum)");
