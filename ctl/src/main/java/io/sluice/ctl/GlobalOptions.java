@@ -77,6 +77,11 @@ final class GlobalOptions {
         return resolved;
     }
 
+    /** The client properties if this run worked them out already, else empty: never asks for a password. */
+    Map<String, String> propertiesIfResolved() {
+        return resolved == null ? Map.of() : resolved;
+    }
+
     Map<String, String> resolve(Passwords passwords) {
         Map<String, String> out = new LinkedHashMap<>();
         Profiles.Profile p = profileForCredentials();

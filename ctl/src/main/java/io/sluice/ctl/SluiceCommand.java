@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -75,13 +74,9 @@ public final class SluiceCommand implements Callable<Integer> {
      * producer's own), in the same words; else {@code ex} itself.
      */
     private static Exception denied(Exception ex, CommandLine commandLine, GlobalOptions globals) {
-        Map<String, String> props;
-        try {
-            props = globals.properties();
-        } catch (OpsException settingsFailed) {
-            return ex;
-        }
-        OpsException d = io.sluice.ops.SecurityErrors.translate(ex, commandLine.getCommandSpec().qualifiedName(), props);
+        // Only settings already worked out: an error handler must not ask for a password.
+        OpsException d = io.sluice.ops.SecurityErrors.translate(ex, commandLine.getCommandSpec().qualifiedName(),
+                globals.propertiesIfResolved());
         return d != null ? d : ex;
     }
 
