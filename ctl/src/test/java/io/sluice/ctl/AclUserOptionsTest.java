@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** sluice acl's plan and its JSON fields (no cluster needed without --execute), and the mistakes refused before any cluster is asked. */
-@Timeout(30)
+@Timeout(120)
 class AclUserOptionsTest {
     record Run(int exit, String out, String err) {
     }

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The security flags, profiles' security settings and the password sources, before any cluster is asked. */
-@Timeout(30)
+@Timeout(120)
 class SecurityOptionsTest {
     @TempDir
     Path dir;
@@ -189,6 +189,19 @@ class SecurityOptionsTest {
         assertThat(parse("-b", "127.0.0.1:1", "topic", "list").resolve(passwords(Map.of(), null, new AtomicInteger())))
                 .as("--brokers names another cluster: the profile's credentials stay home").doesNotContainKey("sasl.jaas.config");
         usage(sluice("profile", "create", "bad", "--set-brokers", "x:1", "--user", "a"), "SASL_PLAINTEXT needs --sasl-mechanism");
+    }
+
+    @Test
+    void sluiceShellPassesTheSecurityFlagsOnButNoPassword() throws Exception {
+        Path pw = file("pw", "secret\n", "rw-------");
+        String ca = file("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "rw-r--r--").toString();
+        GlobalOptions g = parse("-b", "h:1", "--user", "alice", "--sasl-mechanism", "SCRAM-SHA-256", "--password-file", pw.toString(),
+                "--tls-truststore", ca, "shell");
+        assertThat(g.asArgs()).containsSubsequence("--brokers", "h:1").containsSubsequence("--sasl-mechanism", "SCRAM-SHA-256")
+                .containsSubsequence("--user", "alice").containsSubsequence("--password-file", pw.toString())
+                .containsSubsequence("--ca-file", ca).doesNotContain("secret");
+        assertThat(parse(g.asArgs().toArray(String[]::new)).resolve(passwords(Map.of(), null, new AtomicInteger())))
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("ssl.truststore.location", ca);
     }
 
     private static String[] concat(String[] a, String... b) {
