@@ -54,7 +54,7 @@ class SluiceTlsIT {
     }
 
     private static SluiceCommandsIT.Run tls(String... args) {
-        List<String> all = new ArrayList<>(List.of("--timeout", "10", "--ca-file", certs.resolve("ca.pem").toString(),
+        List<String> all = new ArrayList<>(List.of("--timeout", "30", "--ca-file", certs.resolve("ca.pem").toString(),
                 "--cert-file", certs.resolve("client-cert.pem").toString(), "--key-file", certs.resolve("client-key.pem").toString()));
         all.addAll(List.of(args));
         return sluiceAt(broker.bootstrapServers(), all.toArray(String[]::new));
@@ -76,7 +76,7 @@ class SluiceTlsIT {
         assertThat(info.exit()).as(info.err()).isZero();
         assertThat(JSON.readTree(info.out()).get("clusterId").asText()).isEqualTo(broker.clusterId());
         // The certificate and its key in one file, as make-certs.sh's client.pem holds them.
-        SluiceCommandsIT.Run combined = sluiceAt(broker.bootstrapServers(), "--ca-file", certs.resolve("ca.pem").toString(),
+        SluiceCommandsIT.Run combined = sluiceAt(broker.bootstrapServers(), "--timeout", "30", "--ca-file", certs.resolve("ca.pem").toString(),
                 "--cert-file", certs.resolve("client.pem").toString(), "topic", "list", "-o", "json");
         assertThat(combined.exit()).as(combined.err()).isZero();
         assertThat(JSON.readTree(combined.out()).findValuesAsText("name")).contains("orders");
@@ -89,7 +89,7 @@ class SluiceTlsIT {
             SluiceCommandsIT.Run create = SluiceCommandsIT.bare("profile", "create", "secure", "--set-brokers", broker.bootstrapServers(),
                     "--ca-file", certs.resolve("ca.pem").toString(), "--cert-file", certs.resolve("client.pem").toString(), "--use");
             assertThat(create.exit()).as(create.err()).isZero();
-            SluiceCommandsIT.Run list = SluiceCommandsIT.bare("--timeout", "10", "cluster", "info", "-o", "json");
+            SluiceCommandsIT.Run list = SluiceCommandsIT.bare("--timeout", "30", "cluster", "info", "-o", "json");
             assertThat(list.exit()).as(list.err()).isZero();
             assertThat(JSON.readTree(list.out()).get("clusterId").asText()).isEqualTo(broker.clusterId());
         } finally {
@@ -100,12 +100,12 @@ class SluiceTlsIT {
     @Test
     void anUntrustedServerCertificateIsSaidWithTheCaFileUsed() throws Exception {
         Path other = BrokerCluster.makeCerts(root.resolve("other-ca"), "client");
-        SluiceCommandsIT.Run r = sluiceAt(broker.bootstrapServers(), "--timeout", "10", "--ca-file", other.resolve("ca.pem").toString(),
+        SluiceCommandsIT.Run r = sluiceAt(broker.bootstrapServers(), "--timeout", "30", "--ca-file", other.resolve("ca.pem").toString(),
                 "--cert-file", certs.resolve("client.pem").toString(), "topic", "list");
         assertThat(r.exit()).as(r.err()).isEqualTo(6);
         assertThat(r.err()).isEqualTo("sluice: listing topics: TLS: the server's certificate is not trusted by the CA file "
                 + other.resolve("ca.pem") + "\n");
-        SluiceCommandsIT.Run noCa = sluiceAt(broker.bootstrapServers(), "--timeout", "10", "--security-protocol", "SSL", "topic", "list");
+        SluiceCommandsIT.Run noCa = sluiceAt(broker.bootstrapServers(), "--timeout", "30", "--security-protocol", "SSL", "topic", "list");
         assertThat(noCa.exit()).as(noCa.err()).isEqualTo(6);
         assertThat(noCa.err()).contains("not trusted by the JVM's default CAs (give the cluster's CA with --ca-file)").doesNotContain("\tat ");
     }
@@ -120,7 +120,7 @@ class SluiceTlsIT {
         Map<String, String> c = new HashMap<>(Map.of("listeners", "SSL://127.0.0.1:0", "data.dir", root.resolve("data-wrong-host").toString(),
                 "metrics.listener", "", "ssl.keystore.type", "PEM", "ssl.keystore.location", dir.resolve("elsewhere.pem").toString()));
         try (Broker wrong = Broker.start(BrokerConfig.load(null, c))) {
-            SluiceCommandsIT.Run r = sluiceAt(wrong.bootstrapServers(), "--timeout", "10", "--ca-file", certs.resolve("ca.pem").toString(), "topic", "list");
+            SluiceCommandsIT.Run r = sluiceAt(wrong.bootstrapServers(), "--timeout", "30", "--ca-file", certs.resolve("ca.pem").toString(), "topic", "list");
             assertThat(r.exit()).as(r.err()).isEqualTo(6);
             assertThat(r.err()).startsWith("sluice: listing topics: TLS: the server's certificate does not name the host connected to (")
                     .contains("127.0.0.1").hasLineCount(1);
@@ -129,7 +129,7 @@ class SluiceTlsIT {
 
     @Test
     void withoutAClientCertificateTheRefusalSaysSo() {
-        SluiceCommandsIT.Run r = sluiceAt(broker.bootstrapServers(), "--timeout", "10", "--ca-file", certs.resolve("ca.pem").toString(), "topic", "list");
+        SluiceCommandsIT.Run r = sluiceAt(broker.bootstrapServers(), "--timeout", "30", "--ca-file", certs.resolve("ca.pem").toString(), "topic", "list");
         assertThat(r.exit()).as(r.err()).isEqualTo(6);
         assertThat(r.err()).startsWith("sluice: listing topics: TLS: the server refused the client certificate (")
                 .endsWith("); give one its CA signed with --cert-file and --key-file\n").hasLineCount(1);
