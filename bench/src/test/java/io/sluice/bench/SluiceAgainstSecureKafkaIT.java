@@ -248,6 +248,16 @@ class SluiceAgainstSecureKafkaIT {
                 .contains("not allowed to DESCRIBE the cluster (ACLs)");
     }
 
+    @Test
+    @Order(6)
+    void aMechanismTheListenerDoesNotEnableIsSaidAsSuch() {
+        // The listener enables SCRAM-SHA-256 and -512 only.
+        Run plain = as("admin", "PLAIN", adminPassword, "topic", "list");
+        assertThat(plain.exit()).as(plain.err()).isEqualTo(6);
+        assertThat(plain.err()).startsWith("sluice: listing topics: the cluster does not enable SASL mechanism PLAIN on this listener (")
+                .endsWith("); choose another with --sasl-mechanism\n").hasLineCount(1);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     record Run(int exit, String out, String err) {
