@@ -378,10 +378,19 @@ public final class Broker implements AutoCloseable {
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
+        new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
+        new io.sluice.brokerd.api.ScramCredentialsHandlers(registry::image,
+                c -> quorum.submit(c, config.controllerConfig().requestTimeoutMs())).register(apis);
+        io.sluice.brokerd.security.ScramCredentials credentials = (user, mechanism) ->
+                registry.image().scramCredential(user, mechanism.mechanismName());
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
-            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name())));
+            io.sluice.brokerd.security.SaslListenerConfig sasl = !l.protocol().usesSasl() ? null
+                    : new io.sluice.brokerd.security.SaslListenerConfig(config.saslEnabledMechanisms(l.name()),
+                            config.connectionsMaxReauthMs(), config.connectionFailedAuthenticationDelayMs(),
+                            config.saslServerMaxReceiveSize(), credentials);
+            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name()), sasl));
         }
         NetworkServer server = new NetworkServer(config.networkConfig(), listeners, apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,

@@ -221,20 +221,43 @@ public final class BrokerConfig {
     }
 
     /**
-     * Everything a start needs beyond single keys: every listener advertisable, no SASL listener yet (SASL is not
-     * available: such a listener would run unauthenticated), the TLS key material of every TLS listener readable.
-     * ConfigException names the key.
+     * Everything a start needs beyond single keys: every listener advertisable, an inter-broker listener brokers
+     * can use (not SASL: brokerd's own broker-to-broker clients do not authenticate with SASL yet), the TLS key
+     * material of every TLS listener readable. ConfigException names the key.
      */
     public void checkStartable() {
         List<Listeners.Listener> listeners = listeners();
         Listeners.checkAdvertisable(listeners);
         for (Listeners.Listener l : listeners) {
-            if (l.protocol().usesSasl()) {
-                throw new ConfigException("config key 'listeners': listener " + l.name() + " uses " + l.protocol()
-                        + ", but this brokerd has no SASL authentication yet (sasl.enabled.mechanisms); it refuses to serve "
-                        + "the listener unauthenticated. Use SSL with ssl.client.auth=required for authenticated clients");
+            if (l.protocol().usesSasl() && l.name().equals(interBrokerListenerName())) {
+                throw new ConfigException("config key 'inter.broker.listener.name': listener " + l.name() + " uses "
+                        + l.protocol() + ", but brokerd's replication client cannot authenticate with SASL yet; use an "
+                        + "SSL listener (mutual TLS) or a PLAINTEXT one on a private network for inter-broker traffic");
             }
         }
+    }
+
+    /**
+     * The SASL mechanisms listener {@code listenerName} offers: {@code listener.name.<name>.sasl.enabled.mechanisms}
+     * where set, else {@code sasl.enabled.mechanisms}.
+     */
+    public List<String> saslEnabledMechanisms(String listenerName) {
+        String key = BrokerConfigDef.LISTENER_PREFIX + listenerName.toLowerCase(java.util.Locale.ROOT) + "."
+                + BrokerConfigDef.SASL_ENABLED_MECHANISMS;
+        return java.util.Arrays.stream(values.getOrDefault(key, get(BrokerConfigDef.SASL_ENABLED_MECHANISMS)).split(","))
+                .map(String::trim).filter(m -> !m.isEmpty()).toList();
+    }
+
+    public int saslServerMaxReceiveSize() {
+        return Integer.parseInt(get(BrokerConfigDef.SASL_SERVER_MAX_RECEIVE_SIZE));
+    }
+
+    public long connectionsMaxReauthMs() {
+        return Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_REAUTH_MS));
+    }
+
+    public long connectionFailedAuthenticationDelayMs() {
+        return Long.parseLong(get(BrokerConfigDef.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS));
     }
 
     /** Advertised host of the first listener; refuses a wildcard bind without an advertised address. */

@@ -80,6 +80,10 @@ public final class BrokerConfigDef {
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
     public static final String METRICS_BASIC_AUTH_FILE = "metrics.basic.auth.file";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
     public static final String LISTENER_PREFIX = "listener.name.";
     /** Prefix of the metrics endpoint's overrides of the ssl.* keys: {@code metrics.ssl.keystore.location}. */
@@ -192,6 +196,19 @@ public final class BrokerConfigDef {
                 "[https://]host:port or empty");
         add(METRICS_BASIC_AUTH_FILE, "", "path", "file of USER:PASSWORD lines, readable by its owner only: every request "
                 + "to the metrics listener needs HTTP basic auth with one of them; empty: no authentication", v -> true, "a path");
+        addSsl(SASL_ENABLED_MECHANISMS, "SCRAM-SHA-256,SCRAM-SHA-512", "", "SASL mechanisms SASL_PLAINTEXT and SASL_SSL "
+                + "listeners offer, from PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (overridable per listener as "
+                + "listener.name.<listener>.sasl.enabled.mechanisms); every one is verified against the SCRAM credentials "
+                + "in the controller metadata (AlterUserScramCredentials); PLAIN sends the password itself: offer it on "
+                + "SASL_SSL only", BrokerConfigDef::saslMechanisms, "a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+        add(SASL_SERVER_MAX_RECEIVE_SIZE, "524288", "bytes", "largest request a SASL connection may send before it "
+                + "authenticated; a larger one closes the connection", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(CONNECTIONS_MAX_REAUTH_MS, "0", "ms", "SASL session lifetime (KIP-368): clients re-authenticate on the same "
+                + "connection before it ends, and a connection that goes past it without re-authenticating is closed at "
+                + "its next request; 0: sessions never end", BrokerConfigDef::nonNegativeLong, "an integer >= 0");
+        add(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, "100", "ms", "a failed SASL authentication is answered (and its "
+                + "connection closed) this much later, slowing password guessing", BrokerConfigDef::nonNegativeLong,
+                "an integer >= 0");
         add(METRICS_PER_PARTITION, "false", "", "also export log size and segment count per partition (one series per partition)",
                 BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
@@ -291,6 +308,15 @@ public final class BrokerConfigDef {
     public static boolean isSensitive(String name) {
         Key k = KEYS.containsKey(name) ? KEYS.get(name) : overriddenKey(name);
         return k != null && SENSITIVE.contains(k.name());
+    }
+
+    private static boolean saslMechanisms(String v) {
+        java.util.List<String> ms = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        return !ms.isEmpty() && io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.containsAll(ms);
+    }
+
+    private static boolean nonNegativeLong(String v) {
+        return isLong(v) && Long.parseLong(v) >= 0;
     }
 
     private static boolean tlsProtocols(String v) {

@@ -23,5 +23,12 @@ public interface RequestObserver {
     default void onConnectionRefused(String limit) {
     }
 
+    /**
+     * A SASL authentication ended on {@code listener}: {@code result} is {@code success} or {@code failure};
+     * {@code mechanism} as the client chose it.
+     */
+    default void onAuthentication(String listener, String mechanism, String result) {
+    }
+
     RequestObserver NONE = (api, durationNanos, errors) -> { };
 }
