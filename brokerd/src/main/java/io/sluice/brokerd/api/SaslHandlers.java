@@ -21,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * SaslHandshake (key 17, v1) and SaslAuthenticate (key 36, v0-2), driving the connection's {@link SaslSession}.
- * SaslHandshake v0 (raw SASL tokens without a Kafka header, clients older than Kafka 1.0) is not offered: every
- * client in use sends v1 and SaslAuthenticate.
+ * SaslHandshake (key 17, v0-1) and SaslAuthenticate (key 36, v0-2), driving the connection's {@link SaslSession}.
+ * SaslHandshake v0 is advertised because librdkafka requires it in the range before it uses SASL at all, but a v0
+ * handshake (after which raw SASL tokens without a Kafka header would follow: clients older than Kafka 1.0) is
+ * answered UNSUPPORTED_VERSION and the connection closed; every client in use sends v1 and SaslAuthenticate.
  * <p>
  * On a listener without SASL both answer ILLEGAL_SASL_STATE, as Kafka does. A failed authentication is answered
  * after {@code connection.failed.authentication.delay.ms} (slowing password guessing; the connection is closed once
@@ -43,7 +44,7 @@ public final class SaslHandlers {
     }
 
     public void register(ApiRegistry apis) {
-        apis.register(ApiKeys.SASL_HANDSHAKE, 1, 1, (ctx, r) -> CompletableFuture.completedFuture(handshake(ctx, (SaslHandshakeRequestData) r)));
+        apis.register(ApiKeys.SASL_HANDSHAKE, 0, 1, (ctx, r) -> CompletableFuture.completedFuture(handshake(ctx, (SaslHandshakeRequestData) r)));
         apis.register(ApiKeys.SASL_AUTHENTICATE, 0, 2, this::authenticate);
     }
 
@@ -52,7 +53,8 @@ public final class SaslHandlers {
         if (sasl == null) {
             return new SaslHandshakeResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code()).setMechanisms(List.of());
         }
-        SaslSession.HandshakeResult r = sasl.handshake(request.mechanism(), clock.millis());
+        SaslSession.HandshakeResult r = ctx.apiVersion() == 0 ? sasl.refuseRawTokens()
+                : sasl.handshake(request.mechanism(), clock.millis());
         if (r.error() != Errors.NONE) {
             failures.info("handshake:" + r.error(), "SaslHandshake from {} on listener {} for mechanism '{}': {} (enabled: {}); closing",
                     ctx.clientAddress(), ctx.session().listenerName(), request.mechanism(), r.error(), r.mechanisms());
@@ -80,6 +82,9 @@ public final class SaslHandlers {
             if (!r.failed()) {
                 if (r.principal() != null) {
                     observer.onAuthentication(listener, mechanism, "success");
+                    if (r.legacyNonce()) {
+                        observer.onLegacyScramNonce(listener);
+                    }
                     log.debug("{} authenticated with {} from {} on listener {}{}", r.principal(), mechanism,
                             ctx.clientAddress(), listener, r.legacyNonce() ? " (librdkafka's legacy SCRAM nonce)" : "");
                 }

@@ -128,6 +128,12 @@ public final class SaslSession {
         return new HandshakeResult(Errors.NONE, enabled);
     }
 
+    /** A SaslHandshake v0 (raw tokens would follow, which brokerd does not read): UNSUPPORTED_VERSION, then closed. */
+    public synchronized HandshakeResult refuseRawTokens() {
+        state = State.FAILED;
+        return new HandshakeResult(Errors.UNSUPPORTED_VERSION, config.enabledMechanisms());
+    }
+
     /**
      * One SaslAuthenticate token. PLAIN runs a PBKDF2 here: call it off the event loop. On success the connection's
      * principal becomes {@code User:<name>}.

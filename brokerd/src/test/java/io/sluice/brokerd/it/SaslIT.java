@@ -289,6 +289,13 @@ class SaslIT {
             assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.ILLEGAL_SASL_STATE);
             assertThat(c.closedByPeer()).isTrue();
         }
+        // A v0 handshake (raw tokens would follow): UNSUPPORTED_VERSION, closed.
+        try (RawClient c = raw("SASL_PLAINTEXT")) {
+            SaslHandshakeResponseData r = (SaslHandshakeResponseData) c.call(ApiKeys.SASL_HANDSHAKE, (short) 0,
+                    new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.UNSUPPORTED_VERSION);
+            assertThat(c.closedByPeer()).isTrue();
+        }
         // SaslAuthenticate without a handshake.
         try (RawClient c = raw("SASL_PLAINTEXT")) {
             SaslAuthenticateResponseData r = authenticate(c, "\0alice\0alice-secret");
@@ -342,6 +349,71 @@ class SaslIT {
             c.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null));
             assertThat(c.closedByPeer()).isTrue();
         }
+    }
+
+    private static final Path KCAT = Path.of("/usr/bin/kcat");
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+
+    /** librdkafka settings in a file of mode 600 (kcat -F): the password stays off the command line. */
+    static Path librdkafkaConfig(String listener, String mechanism, String user, String password) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        sb.append("security.protocol=").append(listener).append('\n');
+        sb.append("sasl.mechanism=").append(mechanism).append('\n');
+        sb.append("sasl.username=").append(user).append('\n');
+        sb.append("sasl.password=").append(password).append('\n');
+        if (listener.equals("SASL_SSL")) {
+            sb.append("ssl.ca.location=").append(certs.caPem).append('\n');
+        }
+        Path f = java.nio.file.Files.createTempFile(tmp, "librdkafka", ".properties",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.nio.file.Files.writeString(f, sb.toString());
+        return f;
+    }
+
+    /**
+     * Debian's kcat (librdkafka 2.0.2) sends the legacy SCRAM nonce, which Apache Kafka 4 refuses: brokerd
+     * authenticates it (counted in sluice_sasl_legacy_scram_nonce_total), and refuses its wrong passwords.
+     */
+    @ParameterizedTest
+    @CsvSource({"SASL_PLAINTEXT,SCRAM-SHA-256", "SASL_SSL,SCRAM-SHA-512"})
+    void kcatWithTheLegacyScramNonce(String listener, String mechanism) throws Exception {
+        ItSupport.requireTool(java.nio.file.Files.isExecutable(KCAT), "kcat");
+        double legacyBefore = ItSupport.metric(broker, "sluice_sasl_legacy_scram_nonce_total{listener=\"" + listener + "\"}");
+        String bootstrap = broker.bootstrapServers(listener);
+        String topic = "kcat-" + mechanism.toLowerCase(java.util.Locale.ROOT);
+        Path config = librdkafkaConfig(listener, mechanism, "alice", "alice-secret");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            lines.append("k").append(i).append(":v").append(i).append('\n');
+        }
+        ItSupport.run(tmp, List.of(KCAT.toString(), "-F", config.toString(), "-b", bootstrap, "-P", "-t", topic, "-K", ":"),
+                lines.toString());
+        List<String> consumed = ItSupport.run(tmp, List.of(KCAT.toString(), "-F", config.toString(), "-b", bootstrap, "-C",
+                "-t", topic, "-e", "-o", "beginning", "-q", "-f", "%k:%s\n"), null).lines()
+                .filter(l -> !l.startsWith("% Reading configuration")).toList();
+        assertThat(consumed).hasSize(20).startsWith("k0:v0").endsWith("k19:v19");
+        assertThat(ItSupport.metric(broker, "sluice_sasl_legacy_scram_nonce_total{listener=\"" + listener + "\"}"))
+                .isGreaterThan(legacyBefore);
+
+        Path wrong = librdkafkaConfig(listener, mechanism, "alice", "wrong");
+        assertThatThrownBy(() -> ItSupport.run(tmp, List.of(KCAT.toString(), "-F", wrong.toString(), "-b", bootstrap, "-L",
+                "-m", "10"), null)).hasMessageContaining("Authentication failed");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SASL_PLAINTEXT,SCRAM-SHA-512", "SASL_SSL,SCRAM-SHA-256"})
+    void confluentKafkaPythonWithTheLegacyScramNonce(String listener, String mechanism) throws Exception {
+        boolean present = java.nio.file.Files.isExecutable(PYTHON)
+                && new ProcessBuilder(PYTHON.toString(), "-c", "import confluent_kafka").start().waitFor() == 0;
+        ItSupport.requireTool(present, "python3-confluent-kafka");
+        Path script = Path.of("src/test/python/roundtrip.py").toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(PYTHON.toString(), script.toString(), broker.bootstrapServers(listener),
+                "py-" + mechanism.toLowerCase(java.util.Locale.ROOT), "200", "security.protocol=" + listener,
+                "sasl.mechanism=" + mechanism, "sasl.username=alice", "sasl.password=alice-secret"));
+        if (listener.equals("SASL_SSL")) {
+            cmd.add("ssl.ca.location=" + certs.caPem);
+        }
+        assertThat(ItSupport.run(tmp, cmd, null)).contains("ok 200");
     }
 
     static void handshake(RawClient c, String mechanism) throws Exception {
