@@ -141,6 +141,7 @@ public final class Broker implements AutoCloseable {
             refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
+            maybeBootstrapUsers(config, quorum);
             server = wire(config, clock, registry, quorum, interBrokerSsl);
             this.bound = server.start();
             List<Endpoint> endpoints = advertisedEndpoints(config, bound);
@@ -233,6 +234,35 @@ public final class Broker implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted while waiting for the controller quorum");
             }
+        }
+    }
+
+    /**
+     * Proposes the users of {@code sasl.bootstrap.users.file} while the cluster has no SCRAM credential (the
+     * controller applies them only then: see {@link io.sluice.brokerd.security.BootstrapUsers}).
+     */
+    private static void maybeBootstrapUsers(BrokerConfig config, QuorumController quorum) {
+        Map<String, String> users = config.saslBootstrapUsers();
+        if (users.isEmpty()) {
+            return;
+        }
+        if (!quorum.image().scramCredentials().isEmpty()) {
+            log.info("sasl.bootstrap.users.file {} not applied: the cluster has SCRAM users already", config.saslBootstrapUsersFile());
+            return;
+        }
+        List<io.sluice.brokerd.security.ScramMechanism> mechanisms = config.saslBootstrapMechanisms();
+        io.sluice.brokerd.controller.CommandResult r = quorum.submit(io.sluice.brokerd.security.BootstrapUsers.command(users,
+                mechanisms, new java.security.SecureRandom()), config.controllerConfig().requestTimeoutMs());
+        if (!r.isOk()) {
+            throw new IllegalStateException("cannot store the users of sasl.bootstrap.users.file " + config.saslBootstrapUsersFile()
+                    + " in the controller metadata: " + r.message());
+        }
+        if (r.value() == 1) {
+            log.info("Created {} bootstrap SCRAM user(s) {} ({}) from sasl.bootstrap.users.file {}", users.size(), users.keySet(),
+                    mechanisms.stream().map(io.sluice.brokerd.security.ScramMechanism::mechanismName).toList(),
+                    config.saslBootstrapUsersFile());
+        } else {
+            log.info("sasl.bootstrap.users.file {} not applied: another broker created SCRAM users first", config.saslBootstrapUsersFile());
         }
     }
 

@@ -228,6 +228,7 @@ public final class BrokerConfig {
     public void checkStartable() {
         List<Listeners.Listener> listeners = listeners();
         Listeners.checkAdvertisable(listeners);
+        saslBootstrapUsers();
         for (Listeners.Listener l : listeners) {
             if (l.protocol().usesSasl() && l.name().equals(interBrokerListenerName())) {
                 throw new ConfigException("config key 'inter.broker.listener.name': listener " + l.name() + " uses "
@@ -246,6 +247,39 @@ public final class BrokerConfig {
                 + BrokerConfigDef.SASL_ENABLED_MECHANISMS;
         return java.util.Arrays.stream(values.getOrDefault(key, get(BrokerConfigDef.SASL_ENABLED_MECHANISMS)).split(","))
                 .map(String::trim).filter(m -> !m.isEmpty()).toList();
+    }
+
+    /** {@code sasl.bootstrap.users.file}, or null when not set. */
+    public Path saslBootstrapUsersFile() {
+        String f = get(BrokerConfigDef.SASL_BOOTSTRAP_USERS_FILE);
+        return f.isEmpty() ? null : expandHome(f);
+    }
+
+    /** The bootstrap users (name to password), or an empty map; ConfigException naming the key for a bad file. */
+    public Map<String, String> saslBootstrapUsers() {
+        Path f = saslBootstrapUsersFile();
+        if (f == null) {
+            return Map.of();
+        }
+        try {
+            return io.sluice.brokerd.security.UserPasswordFile.read(f);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config key '" + BrokerConfigDef.SASL_BOOTSTRAP_USERS_FILE + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * The SCRAM mechanisms bootstrap users get credentials for: those any SASL listener enables; SCRAM-SHA-256 and
+     * SCRAM-SHA-512 when none does (PLAIN, or no SASL listener yet: users are ready for either).
+     */
+    public List<io.sluice.brokerd.security.ScramMechanism> saslBootstrapMechanisms() {
+        java.util.Set<io.sluice.brokerd.security.ScramMechanism> out = new java.util.LinkedHashSet<>();
+        for (Listeners.Listener l : listeners()) {
+            if (l.protocol().usesSasl()) {
+                saslEnabledMechanisms(l.name()).forEach(m -> io.sluice.brokerd.security.ScramMechanism.forName(m).ifPresent(out::add));
+            }
+        }
+        return out.isEmpty() ? List.of(io.sluice.brokerd.security.ScramMechanism.values()) : List.copyOf(out);
     }
 
     public int saslServerMaxReceiveSize() {

@@ -83,6 +83,7 @@ public final class BrokerConfigDef {
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_BOOTSTRAP_USERS_FILE = "sasl.bootstrap.users.file";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
     public static final String LISTENER_PREFIX = "listener.name.";
@@ -203,6 +204,10 @@ public final class BrokerConfigDef {
                 + "SASL_SSL only", BrokerConfigDef::saslMechanisms, "a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
         add(SASL_SERVER_MAX_RECEIVE_SIZE, "524288", "bytes", "largest request a SASL connection may send before it "
                 + "authenticated; a larger one closes the connection", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(SASL_BOOTSTRAP_USERS_FILE, "", "path", "file of NAME:PASSWORD lines, readable by its owner only (chmod 600; "
+                + "refused otherwise): while the cluster has no SCRAM user yet, every line becomes a user with a SCRAM "
+                + "credential for each enabled SCRAM mechanism; once any user exists the file is ignored (manage users "
+                + "with kafka-configs.sh or the Admin API); empty: no bootstrap users", v -> true, "a path");
         add(CONNECTIONS_MAX_REAUTH_MS, "0", "ms", "SASL session lifetime (KIP-368): clients re-authenticate on the same "
                 + "connection before it ends, and a connection that goes past it without re-authenticating is closed at "
                 + "its next request; 0: sessions never end", BrokerConfigDef::nonNegativeLong, "an integer >= 0");

@@ -88,9 +88,14 @@ class SaslIT {
     }
 
     static Map<String, Object> sasl(String listener, String mechanism, String user, String password) {
+        return saslSettings(listener, mechanism, user, password, certs);
+    }
+
+    /** Java client settings for SASL; {@code tls} (the CA to trust) only for SASL_SSL. */
+    static Map<String, Object> saslSettings(String listener, String mechanism, String user, String password, TestCerts tls) {
         Map<String, Object> p = new HashMap<>();
         if (listener.equals("SASL_SSL")) {
-            p.putAll(TlsIT.clientTlsWith(certs, null));
+            p.putAll(TlsIT.clientTlsWith(tls, null));
         }
         p.put("security.protocol", listener);
         p.put("sasl.mechanism", mechanism);
