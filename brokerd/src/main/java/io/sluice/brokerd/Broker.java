@@ -362,7 +362,7 @@ public final class Broker implements AutoCloseable {
         DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
                 (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
         replicas.throttleFollowersWith(followerQuota);
-        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
+        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl, config.interBrokerSasl());
         replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
                 (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
                         tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),

@@ -221,21 +221,50 @@ public final class BrokerConfig {
     }
 
     /**
-     * Everything a start needs beyond single keys: every listener advertisable, an inter-broker listener brokers
-     * can use (not SASL: brokerd's own broker-to-broker clients do not authenticate with SASL yet), the TLS key
-     * material of every TLS listener readable. ConfigException names the key.
+     * Everything a start needs beyond single keys: every listener advertisable, the SASL files readable by their
+     * owner only, on a SASL inter-broker listener this broker's own credentials and a mechanism that listener
+     * enables. ConfigException names the key.
      */
     public void checkStartable() {
         List<Listeners.Listener> listeners = listeners();
         Listeners.checkAdvertisable(listeners);
         saslBootstrapUsers();
-        for (Listeners.Listener l : listeners) {
-            if (l.protocol().usesSasl() && l.name().equals(interBrokerListenerName())) {
-                throw new ConfigException("config key 'inter.broker.listener.name': listener " + l.name() + " uses "
-                        + l.protocol() + ", but brokerd's replication client cannot authenticate with SASL yet; use an "
-                        + "SSL listener (mutual TLS) or a PLAINTEXT one on a private network for inter-broker traffic");
-            }
+        interBrokerSasl();
+    }
+
+    /**
+     * How this broker authenticates towards the others: null unless the inter-broker listener is SASL_*; then
+     * {@code sasl.mechanism.inter.broker.protocol} and the one user of {@code sasl.inter.broker.credentials.file}.
+     */
+    public io.sluice.brokerd.security.SaslClientCredentials interBrokerSasl() {
+        String name = interBrokerListenerName();
+        Listeners.Listener l = listeners().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        if (!l.protocol().usesSasl()) {
+            return null;
         }
+        String mechanism = get(BrokerConfigDef.SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+        if (!saslEnabledMechanisms(name).contains(mechanism)) {
+            throw new ConfigException("config key '" + BrokerConfigDef.SASL_MECHANISM_INTER_BROKER_PROTOCOL + "' is " + mechanism
+                    + ", which the inter-broker listener " + name + " does not enable (" + saslEnabledMechanisms(name) + ")");
+        }
+        String key = BrokerConfigDef.SASL_INTER_BROKER_CREDENTIALS_FILE;
+        String f = get(key);
+        if (f.isEmpty()) {
+            throw new ConfigException("config key '" + key + "' must name a file with this broker's NAME:PASSWORD: the "
+                    + "inter-broker listener " + name + " uses " + l.protocol());
+        }
+        Map<String, String> users;
+        try {
+            users = io.sluice.brokerd.security.UserPasswordFile.read(expandHome(f));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config key '" + key + "': " + e.getMessage());
+        }
+        if (users.size() != 1) {
+            throw new ConfigException("config key '" + key + "': " + expandHome(f) + " must hold exactly one NAME:PASSWORD line, "
+                    + "it holds " + users.size());
+        }
+        Map.Entry<String, String> user = users.entrySet().iterator().next();
+        return new io.sluice.brokerd.security.SaslClientCredentials(mechanism, user.getKey(), user.getValue());
     }
 
     /**

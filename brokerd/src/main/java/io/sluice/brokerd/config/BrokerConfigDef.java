@@ -84,6 +84,8 @@ public final class BrokerConfigDef {
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_BOOTSTRAP_USERS_FILE = "sasl.bootstrap.users.file";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
+    public static final String SASL_INTER_BROKER_CREDENTIALS_FILE = "sasl.inter.broker.credentials.file";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
     public static final String LISTENER_PREFIX = "listener.name.";
@@ -208,6 +210,15 @@ public final class BrokerConfigDef {
                 + "refused otherwise): while the cluster has no SCRAM user yet, every line becomes a user with a SCRAM "
                 + "credential for each enabled SCRAM mechanism; once any user exists the file is ignored (manage users "
                 + "with kafka-configs.sh or the Admin API); empty: no bootstrap users", v -> true, "a path");
+        add(SASL_MECHANISM_INTER_BROKER_PROTOCOL, "SCRAM-SHA-512", "", "the SASL mechanism a broker authenticates with "
+                + "towards the others when the inter-broker listener is SASL_PLAINTEXT or SASL_SSL; that listener must "
+                + "enable it", v -> io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.contains(v),
+                "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+        add(SASL_INTER_BROKER_CREDENTIALS_FILE, "", "path", "when the inter-broker listener is SASL_*: a file with one "
+                + "NAME:PASSWORD line, readable by its owner only, the user this broker authenticates as towards the "
+                + "others (brokerd's stand-in for Kafka's Java-only listener.name.<l>.<mechanism>.sasl.jaas.config: the "
+                + "password stays out of the YAML and of argv); that user needs a SCRAM credential, e.g. from "
+                + "sasl.bootstrap.users.file", v -> true, "a path");
         add(CONNECTIONS_MAX_REAUTH_MS, "0", "ms", "SASL session lifetime (KIP-368): clients re-authenticate on the same "
                 + "connection before it ends, and a connection that goes past it without re-authenticating is closed at "
                 + "its next request; 0: sessions never end", BrokerConfigDef::nonNegativeLong, "an integer >= 0");

@@ -83,7 +83,7 @@ class ListenersTest {
         assertThat(c.saslEnabledMechanisms("PLAINTEXT")).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
         BrokerConfig interBroker = load("listeners", "SASL_SSL://127.0.0.1:9093");
         assertThatThrownBy(interBroker::checkStartable).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("inter.broker.listener.name").hasMessageContaining("SASL_SSL");
+                .hasMessageContaining("sasl.inter.broker.credentials.file").hasMessageContaining("SASL_SSL");
         assertThatThrownBy(() -> load("sasl.enabled.mechanisms", "GSSAPI")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("sasl.enabled.mechanisms");
         assertThatThrownBy(() -> load("listeners", "PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093",

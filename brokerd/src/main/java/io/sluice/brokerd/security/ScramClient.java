@@ -4,10 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * A SCRAM client for tests (RFC 5802): builds the client-first-message and, from the server-first-message, the
- * client-final-message, in the RFC form or in librdkafka's legacy form (the client nonce prefixed once more).
+ * The client side of one SCRAM exchange (RFC 5802), as brokers use it towards each other on a SASL inter-broker
+ * listener: the client-first-message, then from the server-first-message the client-final-message, then the check of
+ * the server's signature ({@link #verifyServerFinal}). Tests also build librdkafka's legacy form with it (the client
+ * nonce prefixed once more). Not thread-safe: one instance per exchange.
  */
-final class ScramClient {
+public final class ScramClient {
     final ScramMechanism mechanism;
     final String user;
     final String password;
@@ -17,18 +19,35 @@ final class ScramClient {
     String authMessage;
     byte[] saltedPassword;
 
-    ScramClient(ScramMechanism mechanism, String user, String password, String clientNonce) {
+    /** {@code clientNonce}: printable ASCII without commas, fresh and random for every exchange. */
+    public ScramClient(ScramMechanism mechanism, String user, String password, String clientNonce) {
         this.mechanism = mechanism;
         this.user = user;
         this.password = password;
         this.clientNonce = clientNonce;
     }
 
-    byte[] first() {
+    public byte[] first() {
         clientFirstBare = "n=" + user.replace("=", "=3D").replace(",", "=2C") + ",r=" + clientNonce;
         return ("n,," + clientFirstBare).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The client-final-message for the server's {@code serverFirstBytes}; IllegalArgumentException if malformed. */
+    public byte[] last(byte[] serverFirstBytes) {
+        String message = new String(serverFirstBytes, StandardCharsets.UTF_8);
+        String nonce = field(message, "r");
+        if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
+            throw new IllegalArgumentException("the server's nonce does not extend the client's");
+        }
+        int iterations = Integer.parseInt(field(message, "i"));
+        if (iterations < ScramMechanism.MIN_ITERATIONS) {
+            throw new IllegalArgumentException("the server asks for " + iterations + " iterations, fewer than "
+                    + ScramMechanism.MIN_ITERATIONS);
+        }
+        return last(serverFirstBytes, false);
+    }
+
+    /** Without the checks of {@link #last(byte[])}; {@code legacyNonce}: librdkafka's form (tests). */
     byte[] last(byte[] serverFirstBytes, boolean legacyNonce) {
         serverFirst = new String(serverFirstBytes, StandardCharsets.UTF_8);
         String nonce = field(serverFirst, "r");
@@ -46,6 +65,11 @@ final class ScramClient {
         return (withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** True when {@code serverFinal} carries the server signature only a holder of the ServerKey can make. */
+    public boolean verifyServerFinal(byte[] serverFinal) {
+        return java.security.MessageDigest.isEqual(expectedServerFinal().getBytes(StandardCharsets.UTF_8), serverFinal);
+    }
+
     /** The server signature the server-final-message must carry. */
     String expectedServerFinal() {
         byte[] serverKey = mechanism.hmac(saltedPassword, "Server Key".getBytes(StandardCharsets.US_ASCII));
@@ -58,6 +82,6 @@ final class ScramClient {
                 return part.substring(name.length() + 1);
             }
         }
-        throw new IllegalArgumentException("no " + name + " in " + message);
+        throw new IllegalArgumentException("no " + name + "= in the SCRAM server message");
     }
 }
