@@ -144,6 +144,7 @@ public final class Broker implements AutoCloseable {
             refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
+            maybeBootstrapUsers(config, quorum);
             server = wire(config, clock, registry, quorum, interBrokerSsl);
             this.bound = server.start();
             List<Endpoint> endpoints = advertisedEndpoints(config, bound);
@@ -236,6 +237,35 @@ public final class Broker implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted while waiting for the controller quorum");
             }
+        }
+    }
+
+    /**
+     * Proposes the users of {@code sasl.bootstrap.users.file} while the cluster has no SCRAM credential (the
+     * controller applies them only then: see {@link io.sluice.brokerd.security.BootstrapUsers}).
+     */
+    private static void maybeBootstrapUsers(BrokerConfig config, QuorumController quorum) {
+        Map<String, String> users = config.saslBootstrapUsers();
+        if (users.isEmpty()) {
+            return;
+        }
+        if (!quorum.image().scramCredentials().isEmpty()) {
+            log.info("sasl.bootstrap.users.file {} not applied: the cluster has SCRAM users already", config.saslBootstrapUsersFile());
+            return;
+        }
+        List<io.sluice.brokerd.security.ScramMechanism> mechanisms = config.saslBootstrapMechanisms();
+        io.sluice.brokerd.controller.CommandResult r = quorum.submit(io.sluice.brokerd.security.BootstrapUsers.command(users,
+                mechanisms, new java.security.SecureRandom()), config.controllerConfig().requestTimeoutMs());
+        if (!r.isOk()) {
+            throw new IllegalStateException("cannot store the users of sasl.bootstrap.users.file " + config.saslBootstrapUsersFile()
+                    + " in the controller metadata: " + r.message());
+        }
+        if (r.value() == 1) {
+            log.info("Created {} bootstrap SCRAM user(s) {} ({}) from sasl.bootstrap.users.file {}", users.size(), users.keySet(),
+                    mechanisms.stream().map(io.sluice.brokerd.security.ScramMechanism::mechanismName).toList(),
+                    config.saslBootstrapUsersFile());
+        } else {
+            log.info("sasl.bootstrap.users.file {} not applied: another broker created SCRAM users first", config.saslBootstrapUsersFile());
         }
     }
 
@@ -335,7 +365,7 @@ public final class Broker implements AutoCloseable {
         DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
                 (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
         replicas.throttleFollowersWith(followerQuota);
-        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
+        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl, config.interBrokerSasl());
         replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
                 (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
                         tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),
@@ -382,10 +412,19 @@ public final class Broker implements AutoCloseable {
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
+        new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
+        new io.sluice.brokerd.api.ScramCredentialsHandlers(registry::image,
+                c -> quorum.submit(c, config.controllerConfig().requestTimeoutMs())).register(apis);
+        io.sluice.brokerd.security.ScramCredentials credentials = (user, mechanism) ->
+                registry.image().scramCredential(user, mechanism.mechanismName());
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
-            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name())));
+            io.sluice.brokerd.security.SaslListenerConfig sasl = !l.protocol().usesSasl() ? null
+                    : new io.sluice.brokerd.security.SaslListenerConfig(config.saslEnabledMechanisms(l.name()),
+                            config.connectionsMaxReauthMs(), config.connectionFailedAuthenticationDelayMs(),
+                            config.saslServerMaxReceiveSize(), credentials);
+            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name()), sasl));
         }
         NetworkServer server = new NetworkServer(config.networkConfig(), listeners, apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,

@@ -26,9 +26,10 @@ import java.util.function.BooleanSupplier;
  * Public for the protocol fuzzer ({@code io.sluice.systest.fuzz}), which runs one broker of its own.
  * <p>
  * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
- * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
- * listener per broker that is also the inter-broker listener, mutual TLS required of every client, so the controller
- * quorum runs over mutual TLS; {@link #clientConfig()} holds what Java clients then need.
+ * {@code broker-N.pem}, the SASL {@code users} and {@code broker-credentials} files) the cluster runs secured as the
+ * shipped secure example does: one SASL_SSL listener per broker that is also the inter-broker listener (SCRAM-SHA-512
+ * as the user "broker"), users from the bootstrap file, the controller quorum over mutual TLS;
+ * {@link #clientConfig()} holds what Java clients then need (SASL_SSL as "admin").
  */
 public final class BrokerCluster implements AutoCloseable {
     private final Path root;
@@ -118,9 +119,17 @@ public final class BrokerCluster implements AutoCloseable {
         if (certDir == null) {
             return Map.of();
         }
-        return Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
-                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "ssl.keystore.type", "PEM",
-                "ssl.keystore.location", certDir.resolve("client.pem").toString());
+        String adminPassword;
+        try {
+            adminPassword = Files.readAllLines(certDir.resolve("users")).stream().filter(l -> l.startsWith("admin:"))
+                    .map(l -> l.substring("admin:".length())).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Map.of("security.protocol", "SASL_SSL", "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" "
+                        + "password=\"" + adminPassword + "\";");
     }
 
     List<Integer> ids() {
@@ -215,17 +224,21 @@ public final class BrokerCluster implements AutoCloseable {
         raftPorts.forEach((n, port) -> voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
         StringBuilder yaml = new StringBuilder()
                 .append("node.id: ").append(id).append('\n')
-                .append("listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
+                .append("listeners: ").append(certDir == null ? "" : "SASL_SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
         if (certDir != null) {
-            yaml.append("inter.broker.listener.name: SSL\n")
+            yaml.append("inter.broker.listener.name: SASL_SSL\n")
+                    .append("sasl.enabled.mechanisms: SCRAM-SHA-256,SCRAM-SHA-512\n")
+                    .append("sasl.bootstrap.users.file: ").append(certDir.resolve("users")).append('\n')
+                    .append("sasl.mechanism.inter.broker.protocol: SCRAM-SHA-512\n")
+                    .append("sasl.inter.broker.credentials.file: ").append(certDir.resolve("broker-credentials")).append('\n')
                     .append("ssl.keystore.type: PEM\n")
                     .append("ssl.keystore.location: ").append(keystores.getOrDefault(id, certDir.resolve("broker-" + id + ".pem"))).append('\n')
                     .append("ssl.truststore.type: PEM\n")
                     .append("ssl.truststore.location: ").append(certDir.resolve("ca.pem")).append('\n')
-                    .append("ssl.client.auth: required\n");
+                    .append("ssl.client.auth: none\n");
         }
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
         readyLinesAtStart.put(id, readyCount(id));

@@ -80,6 +80,13 @@ public final class BrokerConfigDef {
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
     public static final String METRICS_BASIC_AUTH_FILE = "metrics.basic.auth.file";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_BOOTSTRAP_USERS_FILE = "sasl.bootstrap.users.file";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
+    public static final String SASL_INTER_BROKER_CREDENTIALS_FILE = "sasl.inter.broker.credentials.file";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
     public static final String LISTENER_PREFIX = "listener.name.";
     /** Prefix of the metrics endpoint's overrides of the ssl.* keys: {@code metrics.ssl.keystore.location}. */
@@ -192,6 +199,32 @@ public final class BrokerConfigDef {
                 "[https://]host:port or empty");
         add(METRICS_BASIC_AUTH_FILE, "", "path", "file of USER:PASSWORD lines, readable by its owner only: every request "
                 + "to the metrics listener needs HTTP basic auth with one of them; empty: no authentication", v -> true, "a path");
+        addSsl(SASL_ENABLED_MECHANISMS, "SCRAM-SHA-256,SCRAM-SHA-512", "", "SASL mechanisms SASL_PLAINTEXT and SASL_SSL "
+                + "listeners offer, from PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (overridable per listener as "
+                + "listener.name.<listener>.sasl.enabled.mechanisms); every one is verified against the SCRAM credentials "
+                + "in the controller metadata (AlterUserScramCredentials); PLAIN sends the password itself: offer it on "
+                + "SASL_SSL only", BrokerConfigDef::saslMechanisms, "a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+        add(SASL_SERVER_MAX_RECEIVE_SIZE, "524288", "bytes", "largest request a SASL connection may send before it "
+                + "authenticated; a larger one closes the connection", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(SASL_BOOTSTRAP_USERS_FILE, "", "path", "file of NAME:PASSWORD lines, readable by its owner only (chmod 600; "
+                + "refused otherwise): while the cluster has no SCRAM user yet, every line becomes a user with a SCRAM "
+                + "credential for each enabled SCRAM mechanism; once any user exists the file is ignored (manage users "
+                + "with kafka-configs.sh or the Admin API); empty: no bootstrap users", v -> true, "a path");
+        add(SASL_MECHANISM_INTER_BROKER_PROTOCOL, "SCRAM-SHA-512", "", "the SASL mechanism a broker authenticates with "
+                + "towards the others when the inter-broker listener is SASL_PLAINTEXT or SASL_SSL; that listener must "
+                + "enable it", v -> io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.contains(v),
+                "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+        add(SASL_INTER_BROKER_CREDENTIALS_FILE, "", "path", "when the inter-broker listener is SASL_*: a file with one "
+                + "NAME:PASSWORD line, readable by its owner only, the user this broker authenticates as towards the "
+                + "others (brokerd's stand-in for Kafka's Java-only listener.name.<l>.<mechanism>.sasl.jaas.config: the "
+                + "password stays out of the YAML and of argv); that user needs a SCRAM credential, e.g. from "
+                + "sasl.bootstrap.users.file", v -> true, "a path");
+        add(CONNECTIONS_MAX_REAUTH_MS, "0", "ms", "SASL session lifetime (KIP-368): clients re-authenticate on the same "
+                + "connection before it ends, and a connection that goes past it without re-authenticating is closed at "
+                + "its next request; 0: sessions never end", BrokerConfigDef::nonNegativeLong, "an integer >= 0");
+        add(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, "100", "ms", "a failed SASL authentication is answered (and its "
+                + "connection closed) this much later, slowing password guessing", BrokerConfigDef::nonNegativeLong,
+                "an integer >= 0");
         add(METRICS_PER_PARTITION, "false", "", "also export log size and segment count per partition (one series per partition)",
                 BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
@@ -291,6 +324,15 @@ public final class BrokerConfigDef {
     public static boolean isSensitive(String name) {
         Key k = KEYS.containsKey(name) ? KEYS.get(name) : overriddenKey(name);
         return k != null && SENSITIVE.contains(k.name());
+    }
+
+    private static boolean saslMechanisms(String v) {
+        java.util.List<String> ms = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        return !ms.isEmpty() && io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.containsAll(ms);
+    }
+
+    private static boolean nonNegativeLong(String v) {
+        return isLong(v) && Long.parseLong(v) >= 0;
     }
 
     private static boolean tlsProtocols(String v) {

@@ -55,8 +55,36 @@ public final class MetadataApplier {
             return electLeader(image, c);
         } else if (command instanceof MetadataCommand.ReassignPartition c) {
             return reassign(image, c);
+        } else if (command instanceof MetadataCommand.AlterScramCredentials c) {
+            return alterScramCredentials(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
+    }
+
+    /**
+     * All or none: a deletion of a credential that does not exist fails the whole command (the handler checks that
+     * first against its image, this catches a concurrent change).
+     */
+    private static Applied alterScramCredentials(MetadataImage image, MetadataCommand.AlterScramCredentials c) {
+        if (c.onlyIfNoUsers() && !image.scramCredentials().isEmpty()) {
+            return new Applied(image, CommandResult.ok(0));
+        }
+        Map<String, Map<String, io.sluice.brokerd.metadata.ScramCredential>> users = new TreeMap<>();
+        image.scramCredentials().forEach((user, creds) -> users.put(user, new TreeMap<>(creds)));
+        for (MetadataCommand.ScramDeletion d : c.deletions()) {
+            Map<String, io.sluice.brokerd.metadata.ScramCredential> creds = users.get(d.user());
+            if (creds == null || creds.remove(d.mechanism()) == null) {
+                return new Applied(image, CommandResult.fail(ControllerError.RESOURCE_NOT_FOUND,
+                        "Attempt to delete a user credential that does not exist: " + d.user() + " " + d.mechanism()));
+            }
+            if (creds.isEmpty()) {
+                users.remove(d.user());
+            }
+        }
+        for (MetadataCommand.ScramUpsertion u : c.upsertions()) {
+            users.computeIfAbsent(u.user(), k -> new TreeMap<>()).put(u.mechanism(), u.credential());
+        }
+        return new Applied(image.withScramCredentials(users), CommandResult.ok(1));
     }
 
     private static Applied initCluster(MetadataImage image, MetadataCommand.InitCluster c) {

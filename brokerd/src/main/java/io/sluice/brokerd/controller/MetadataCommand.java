@@ -26,6 +26,7 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
+        @JsonSubTypes.Type(value = MetadataCommand.AlterScramCredentials.class, name = "AlterScramCredentials"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -87,6 +88,23 @@ public sealed interface MetadataCommand {
      * not in the target are removed (and a leader among them hands over to an in-sync target replica).
      */
     record ReassignPartition(String topic, int partition, List<Integer> target) implements MetadataCommand {
+    }
+
+    /**
+     * SCRAM credential changes of one AlterUserScramCredentials request, applied all or none: {@code upsertions}
+     * set (user, mechanism) credentials, {@code deletions} remove them. With {@code onlyIfNoUsers}, applied only when
+     * the store holds no credential at all (the {@code sasl.bootstrap.users.file} users; the result's value is 1 when
+     * applied, 0 when skipped).
+     */
+    record AlterScramCredentials(List<ScramUpsertion> upsertions, List<ScramDeletion> deletions, boolean onlyIfNoUsers)
+            implements MetadataCommand {
+    }
+
+    /** A credential to set; {@code mechanism} is the SASL name (SCRAM-SHA-256, SCRAM-SHA-512). */
+    record ScramUpsertion(String user, String mechanism, io.sluice.brokerd.metadata.ScramCredential credential) {
+    }
+
+    record ScramDeletion(String user, String mechanism) {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

@@ -625,7 +625,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
             case INVALID_REPLICA_ASSIGNMENT -> TopicRegistry.Error.INVALID_REPLICA_ASSIGNMENT;
             case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT, ELECTION_NOT_NEEDED,
-                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS -> TopicRegistry.Error.TIMED_OUT;
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS,
+                 RESOURCE_NOT_FOUND -> TopicRegistry.Error.TIMED_OUT;
         };
         return TopicRegistry.Result.fail(e, r.message());
     }

@@ -18,14 +18,41 @@ import java.util.UUID;
  * @param brokers        registered brokers by node id, fenced ones included
  * @param topics         topics by name
  * @param nextProducerId the first producer id not yet handed out to a broker
+ * @param scramCredentials SCRAM credentials by user name, then by mechanism name (SCRAM-SHA-256, SCRAM-SHA-512);
+ *                       absent (null) in snapshots written before brokerd had SASL, read as none
  */
 public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
-                            SortedMap<String, TopicInfo> topics, long nextProducerId) {
+                            SortedMap<String, TopicInfo> topics, long nextProducerId,
+                            SortedMap<String, SortedMap<String, ScramCredential>> scramCredentials) {
     public static final MetadataImage EMPTY = new MetadataImage("", new TreeMap<>(), new TreeMap<>(), 0);
 
     public MetadataImage {
         brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
         topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+        scramCredentials = copyCredentials(scramCredentials == null ? Map.of() : scramCredentials);
+    }
+
+    /** An image without SCRAM credentials. */
+    public MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                         SortedMap<String, TopicInfo> topics, long nextProducerId) {
+        this(clusterId, brokers, topics, nextProducerId, null);
+    }
+
+    private static SortedMap<String, SortedMap<String, ScramCredential>> copyCredentials(
+            Map<String, ? extends Map<String, ScramCredential>> in) {
+        SortedMap<String, SortedMap<String, ScramCredential>> out = new TreeMap<>();
+        in.forEach((user, creds) -> out.put(user, Collections.unmodifiableSortedMap(new TreeMap<>(creds))));
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** {@code user}'s credential for {@code mechanism} (SASL name), if any. */
+    public Optional<ScramCredential> scramCredential(String user, String mechanism) {
+        SortedMap<String, ScramCredential> creds = scramCredentials.get(user);
+        return Optional.ofNullable(creds == null ? null : creds.get(mechanism));
+    }
+
+    public MetadataImage withScramCredentials(Map<String, ? extends Map<String, ScramCredential>> c) {
+        return new MetadataImage(clusterId, brokers, topics, nextProducerId, copyCredentials(c));
     }
 
     public Optional<TopicInfo> topic(String name) {
@@ -58,18 +85,18 @@ public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistrat
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(id, brokers, topics, nextProducerId);
+        return new MetadataImage(id, brokers, topics, nextProducerId, scramCredentials);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerRegistration> b) {
-        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId);
+        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId, scramCredentials);
     }
 
     public MetadataImage withTopics(Map<String, TopicInfo> t) {
-        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId);
+        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId, scramCredentials);
     }
 
     public MetadataImage withNextProducerId(long next) {
-        return new MetadataImage(clusterId, brokers, topics, next);
+        return new MetadataImage(clusterId, brokers, topics, next, scramCredentials);
     }
 }

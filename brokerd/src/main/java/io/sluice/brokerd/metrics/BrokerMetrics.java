@@ -47,6 +47,11 @@ public final class BrokerMetrics implements RequestObserver {
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
     private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
             "Times a connection stopped reading requests because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter authentications = registry.counter("sluice_sasl_authentications_total",
+            "SASL authentications (re-authentications included) by listener, mechanism and result (success, failure)",
+            "listener", "mechanism", "result");
+    private final MetricsRegistry.Counter legacyScramNonces = registry.counter("sluice_sasl_legacy_scram_nonce_total",
+            "SCRAM authentications that used librdkafka's legacy client nonce (librdkafka before 2.6.1), by listener", "listener");
     private final MetricsRegistry.Counter connectionsRefused = registry.counter("sluice_connections_refused_total",
             "Connections closed at accept because a limit was reached, by limit (its config key)", "limit");
     private final MetricsRegistry.Counter fetchWaitClamped = registry.counter("sluice_fetch_max_wait_clamped_total",
@@ -94,6 +99,16 @@ public final class BrokerMetrics implements RequestObserver {
     @Override
     public void onConnectionRefused(String limit) {
         connectionsRefused.inc(1, limit);
+    }
+
+    @Override
+    public void onLegacyScramNonce(String listener) {
+        legacyScramNonces.inc(1, listener);
+    }
+
+    @Override
+    public void onAuthentication(String listener, String mechanism, String result) {
+        authentications.inc(1, listener, mechanism, result);
     }
 
     /** A fetch's max wait was cut to fetch.max.wait.ms. */

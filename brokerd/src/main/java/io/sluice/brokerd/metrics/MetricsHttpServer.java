@@ -115,39 +115,9 @@ public final class MetricsHttpServer implements AutoCloseable {
      * in it are in the clear. IllegalArgumentException says what is wrong (never the password).
      */
     public static Map<String, byte[]> readUsers(java.nio.file.Path file) {
-        try {
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(file);
-            for (java.nio.file.attribute.PosixFilePermission p : perms) {
-                if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
-                    throw new IllegalArgumentException(file + " may be read or written by others ("
-                            + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); make it readable by its "
-                            + "owner only: chmod 600 " + file);
-                }
-            }
-            Map<String, byte[]> users = new HashMap<>();
-            java.util.List<String> lines = java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i).strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                int colon = line.indexOf(':');
-                if (colon <= 0 || colon == line.length() - 1) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + " is not USER:PASSWORD");
-                }
-                users.put(line.substring(0, colon), sha256(line.substring(colon + 1)));
-            }
-            if (users.isEmpty()) {
-                throw new IllegalArgumentException(file + " holds no USER:PASSWORD line");
-            }
-            return users;
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IllegalArgumentException(file + " does not exist");
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException(file + ": cannot check its permissions on this file system");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
-        }
+        Map<String, byte[]> users = new HashMap<>();
+        io.sluice.brokerd.security.UserPasswordFile.read(file).forEach((user, password) -> users.put(user, sha256(password)));
+        return users;
     }
 
     public InetSocketAddress address() {
