@@ -93,11 +93,14 @@ public final class Broker implements AutoCloseable {
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final MetricsHttpServer metricsHttp;
     private volatile boolean ready;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Null unless the broker runs with fault injection (tests, the fault matrix). */
+    private final FaultInjection faults;
 
-    private Broker(BrokerConfig config) throws InterruptedException {
+    private Broker(BrokerConfig config, FaultInjection faults) throws InterruptedException {
         this.config = config;
-        Clock clock = Clock.systemUTC();
+        this.faults = faults;
+        Clock clock = faults != null ? faults.clock() : Clock.systemUTC();
         String advertisedHost = config.advertisedHost();
         // meta.properties is written once the quorum has told this broker its cluster id.
         java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
@@ -108,8 +111,11 @@ public final class Broker implements AutoCloseable {
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
-        this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
-                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), logMaintenance);
+        java.util.function.Function<String, LogConfig> topicConfigs = topic -> registryRef.get() == null ? LogConfig.from(Map.of())
+                : LogConfig.from(registryRef.get().effectiveConfig(topic));
+        this.logManager = faults == null
+                ? LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance)
+                : LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance, faults.disk());
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         this.metricsHttp = startMetricsListenerOrClose(config, logManager);
         QuorumController quorum = null;
@@ -167,11 +173,62 @@ public final class Broker implements AutoCloseable {
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
-            metricsHttp.serve(metrics.registry(), () -> ready,
-                    () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed)
-                            && leaderlessPartitions(registry) == 0);
+            metricsHttp.serve(metrics.registry(), () -> ready, () -> problems(registry));
+            if (faults != null) {
+                metricsHttp.serveFaults(faults::apply);
+            }
         }
+        if (faults != null) {
+            log.warn("Fault injection is on (-D{}=true): the metrics listener's /faults endpoint can break this broker's "
+                    + "disk and clock. For tests only", io.sluice.brokerd.log.DiskFaults.SYSTEM_PROPERTY);
+        }
+        logManager.health().onOffline(cause -> isrExecutor.execute(() -> reportLogDirOffline(cause)));
         ready = true;
+    }
+
+    /** What /health reports: the log directory's state and partitions without a leader; empty when all is well. */
+    private String problems(TopicRegistry registry) {
+        StringBuilder sb = new StringBuilder();
+        io.sluice.brokerd.log.LogDirHealth health = logManager.health();
+        if (health.state() == io.sluice.brokerd.log.LogDirHealth.State.OFFLINE) {
+            sb.append("log directory ").append(health.dir()).append(" is offline (").append(health.cause()).append("); ")
+                    .append(logManager.logs().size()).append(" partitions offline; ");
+        } else if (health.state() == io.sluice.brokerd.log.LogDirHealth.State.FULL) {
+            sb.append("log directory ").append(health.dir()).append(" is full (").append(health.cause()).append("); ");
+        }
+        long leaderless = leaderlessPartitions(registry);
+        if (leaderless > 0) {
+            sb.append(leaderless).append(" partitions without a leader; ");
+        }
+        return sb.isEmpty() ? "" : sb.substring(0, sb.length() - 2);
+    }
+
+    /**
+     * The log directory went offline: parked requests are answered, and the controller is told, so that it moves
+     * this broker's leaderships to other in-sync replicas and takes it out of the ISRs. Retried until the controller
+     * has committed it (or the broker stops): until then this broker still leads its partitions, answering
+     * KAFKA_STORAGE_ERROR. Runs on the thread of ISR proposals, which also waits for the controller.
+     */
+    private void reportLogDirOffline(String cause) {
+        replicaManager.onLogDirOffline();
+        long backoffMs = 500;
+        while (!closed) {
+            io.sluice.brokerd.controller.CommandResult r = controller.submit(new MetadataCommand.LogDirOffline(meta.nodeId(),
+                    controller.incarnation(), config.dataDir().toString(), cause), config.controllerConfig().requestTimeoutMs());
+            if (r.isOk()) {
+                log.info("The controller took this broker's replicas in {} offline; their leaderships move to in-sync replicas",
+                        config.dataDir());
+                return;
+            }
+            log.warn("Telling the controller that {} is offline failed ({}: {}); retrying", config.dataDir(), r.error(), r.message());
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoffMs = Math.min(backoffMs * 2, 5_000);
+        }
     }
 
     /**
@@ -387,10 +444,18 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** Starts a broker and returns once it serves requests on its listener. */
+    /**
+     * Starts a broker and returns once it serves requests on its listener. With the system property
+     * {@code sluice.fault.injection=true} it runs with fault injection ({@link FaultInjection}).
+     */
     public static Broker start(BrokerConfig config) {
+        return start(config, FaultInjection.fromSystemProperty());
+    }
+
+    /** As above with {@code faults} (null: none): tests break the broker's disk and clock through it. */
+    public static Broker start(BrokerConfig config, FaultInjection faults) {
         try {
-            return new Broker(config);
+            return new Broker(config, faults);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);

@@ -143,7 +143,7 @@ public final class FetchHandler implements ApiHandler {
                         .setAbortedTransactions(readCommitted ? new ArrayList<>() : null);
                 LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, fp.partition(), fp.currentLeaderEpoch());
                 if (!leader.ok()) {
-                    pd.setErrorCode(leader.error().code());
+                    pd.setErrorCode(leader.error(version >= 6).code());
                     hasError = true;
                 } else if (follower && divergence(leader.log(), fp, version, pd)) {
                     hasError = true;
@@ -166,6 +166,9 @@ public final class FetchHandler implements ApiHandler {
                             slices.add(java.util.Map.entry(pl.topicPartition().topic(), r.slice()));
                             remaining -= r.slice().sizeBytes();
                         }
+                    } else if (rr instanceof ReadResult.StorageError) {
+                        pd.setErrorCode(LeaderCheck.storageError(version >= 6).code());
+                        hasError = true;
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
                                 .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());

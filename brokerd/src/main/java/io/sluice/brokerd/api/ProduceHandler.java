@@ -84,7 +84,7 @@ public final class ProduceHandler implements ApiHandler {
                 } else if (waiting.isEmpty()) {
                     result.complete(resp);
                 } else {
-                    awaitReplication(resp, waiting, req.timeoutMs(), result);
+                    awaitReplication(resp, waiting, req.timeoutMs(), result, ctx.apiVersion() >= 4);
                 }
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
@@ -131,7 +131,8 @@ public final class ProduceHandler implements ApiHandler {
     private record Replicating(TopicPartition tp, long requiredOffset, int minInsync, ProduceResponseData.PartitionProduceResponse response) {
     }
 
-    private void awaitReplication(ProduceResponseData resp, List<Replicating> waiting, int timeoutMs, CompletableFuture<ApiMessage> result) {
+    private void awaitReplication(ProduceResponseData resp, List<Replicating> waiting, int timeoutMs, CompletableFuture<ApiMessage> result,
+                                  boolean storageErrorKnown) {
         List<TopicPartition> tps = waiting.stream().map(Replicating::tp).distinct().toList();
         delayedProduces.park(new DelayedFetches.Waiter() {
             @Override
@@ -148,6 +149,12 @@ public final class ProduceHandler implements ApiHandler {
                 Optional<PartitionLog> log = replicas.leaderLog(w.tp());
                 if (log.isEmpty()) {
                     fail(w, Errors.NOT_LEADER_OR_FOLLOWER);
+                    return true;
+                }
+                if (log.get().isFailed()) {
+                    // Its directory went offline: whether the records reach the other replicas is unknown, and the
+                    // producer learns it now rather than at its timeout (it retries; idempotence drops a duplicate).
+                    fail(w, LeaderCheck.storageError(storageErrorKnown));
                     return true;
                 }
                 if (log.get().highWatermark() >= w.requiredOffset()) {
@@ -185,13 +192,13 @@ public final class ProduceHandler implements ApiHandler {
                         .setIndex(pd.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, pd.index(), -1);
                 if (!leader.ok()) {
-                    pr.setErrorCode(leader.error().code());
+                    pr.setErrorCode(leader.error(version >= 4).code());
                 } else if (req.acks() == -1 && replicas.availableInSyncReplicas(leader.log().topicPartition()) < leader.log().config().minInsyncReplicas()) {
                     pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("The in-sync replicas of "
                             + leader.log().topicPartition() + " are fewer than min.insync.replicas "
                             + leader.log().config().minInsyncReplicas());
                 } else {
-                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr);
+                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr, version);
                     if (req.acks() == -1 && required >= 0 && leader.log().highWatermark() < required) {
                         waiting.add(new Replicating(leader.log().topicPartition(), required,
                                 leader.log().config().minInsyncReplicas(), pr));
@@ -205,7 +212,8 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     /** Appends and fills {@code pr}; returns the offset the high watermark must reach for acks=all, or -1 on error. */
-    private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
+    private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr,
+                        short version) {
         ByteBuffer buf = records instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
         AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs);
         if (result instanceof AppendResult.Appended a) {
@@ -217,7 +225,9 @@ public final class ProduceHandler implements ApiHandler {
             }
             return a.lastOffset() + 1;
         } else if (result instanceof AppendResult.Rejected r) {
-            pr.setErrorCode(errorOf(r.error()).code()).setErrorMessage(r.message());
+            Errors e = errorOf(r.error());
+            pr.setErrorCode((e == Errors.KAFKA_STORAGE_ERROR ? LeaderCheck.storageError(version >= 4) : e).code())
+                    .setErrorMessage(r.message());
         }
         return -1;
     }

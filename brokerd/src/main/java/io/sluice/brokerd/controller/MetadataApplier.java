@@ -23,6 +23,9 @@ import java.util.TreeMap;
  * broker returns, as Kafka does); partitions it led elect the first live ISR member in replica order, raising the
  * leader epoch. Unclean election (a live replica outside the ISR) happens only for topics with
  * {@code unclean.leader.election.enable=true}. A registering broker leads the offline partitions whose ISR names it.
+ * A broker whose data directory went offline ({@link MetadataCommand.LogDirOffline}) is treated like a fenced one for
+ * its replicas (it leaves the ISRs, its leaderships move) while it stays registered; it may lead, join an ISR or get a
+ * new replica again only once it registers anew (a restart).
  */
 public final class MetadataApplier {
     private MetadataApplier() {
@@ -55,6 +58,8 @@ public final class MetadataApplier {
             return electLeader(image, c);
         } else if (command instanceof MetadataCommand.ReassignPartition c) {
             return reassign(image, c);
+        } else if (command instanceof MetadataCommand.LogDirOffline c) {
+            return logDirOffline(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
     }
@@ -73,9 +78,15 @@ public final class MetadataApplier {
             // new one may have lost what the old one had not flushed.
             image = fenceBroker(image, new MetadataCommand.FenceBroker(c.nodeId(), previous.incarnation(), "re-registered")).image();
         }
+        // The same process registering again (it was fenced) keeps an offline data directory; a new process (a
+        // restart) comes with its directory checked anew.
+        boolean dirOffline = previous != null && previous.incarnation().equals(c.incarnation()) && previous.logDirOffline();
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false));
+        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false, dirOffline));
         MetadataImage withBroker = image.withBrokers(brokers);
+        if (dirOffline) {
+            return new Applied(withBroker, CommandResult.ok());
+        }
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         for (TopicInfo t : image.topics().values()) {
             List<PartitionState> states = new ArrayList<>(t.partitionStates());
@@ -104,8 +115,28 @@ public final class MetadataApplier {
         if (b.fenced()) {
             return new Applied(image, CommandResult.ok());
         }
+        return new Applied(withoutReplicasOf(image, b.withFenced(true)), CommandResult.ok());
+    }
+
+    private static Applied logDirOffline(MetadataImage image, MetadataCommand.LogDirOffline c) {
+        BrokerRegistration b = image.brokers().get(c.nodeId());
+        if (b == null || !b.incarnation().equals(c.incarnation())) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_BROKER,
+                    "broker " + c.nodeId() + " is not registered by that process"));
+        }
+        if (b.logDirOffline() || b.fenced()) {
+            return new Applied(image, CommandResult.ok());
+        }
+        return new Applied(withoutReplicasOf(image, b.withLogDirOffline()), CommandResult.ok());
+    }
+
+    /**
+     * The image with {@code b} (a broker that can no longer host replicas: fenced, or its directory offline) registered
+     * so, out of every ISR it may leave and leading nothing it can hand over.
+     */
+    private static MetadataImage withoutReplicasOf(MetadataImage image, BrokerRegistration b) {
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), b.withFenced(true));
+        brokers.put(b.nodeId(), b);
         MetadataImage fenced = image.withBrokers(brokers);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         for (TopicInfo t : image.topics().values()) {
@@ -114,10 +145,10 @@ public final class MetadataApplier {
             boolean changed = false;
             for (int i = 0; i < states.size(); i++) {
                 PartitionState p = states.get(i);
-                if (!p.hasReplica(c.nodeId())) {
+                if (!p.hasReplica(b.nodeId())) {
                     continue;
                 }
-                PartitionState next = withoutBroker(fenced, p, c.nodeId(), unclean);
+                PartitionState next = withoutBroker(fenced, p, b.nodeId(), unclean);
                 if (!next.equals(p)) {
                     states.set(i, next);
                     changed = true;
@@ -127,7 +158,7 @@ public final class MetadataApplier {
                 topics.put(t.name(), t.withPartitions(states));
             }
         }
-        return new Applied(fenced.withTopics(topics), CommandResult.ok());
+        return fenced.withTopics(topics);
     }
 
     /** {@code p} once broker {@code gone} is fenced in {@code image}. */
@@ -168,9 +199,10 @@ public final class MetadataApplier {
         return PartitionState.NO_LEADER;
     }
 
+    /** Whether {@code nodeId} may lead and join ISRs: live, and its data directory online. */
     private static boolean isLive(MetadataImage image, int nodeId) {
         BrokerRegistration b = image.brokers().get(nodeId);
-        return b != null && !b.fenced();
+        return b != null && b.canHostReplicas();
     }
 
     private static Applied createTopic(MetadataImage image, MetadataCommand.CreateTopic c) {
@@ -193,7 +225,7 @@ public final class MetadataApplier {
         for (TopicInfo t : image.topics().values()) {
             existing += t.partitions();
         }
-        List<List<Integer>> replicas = Placement.assign(image.liveBrokers(), existing, first, count, replicationFactor);
+        List<List<Integer>> replicas = Placement.assign(image.usableBrokers(), existing, first, count, replicationFactor);
         List<PartitionState> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             List<Integer> r = replicas.get(i);
@@ -221,9 +253,9 @@ public final class MetadataApplier {
                     "The topic " + c.name() + " currently has " + t.partitions() + " partition(s); " + c.count()
                             + " would not be an increase."));
         }
-        if (t.replicationFactor() > image.liveBrokers().size()) {
+        if (t.replicationFactor() > image.usableBrokers().size()) {
             return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
-                    "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));
+                    "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.usableBrokers().size() + "."));
         }
         List<PartitionState> states = new ArrayList<>(t.partitionStates());
         states.addAll(newPartitions(image, t.partitions(), c.count() - t.partitions(), t.replicationFactor()));

@@ -26,6 +26,7 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
+        @JsonSubTypes.Type(value = MetadataCommand.LogDirOffline.class, name = "LogDirOffline"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -72,6 +73,16 @@ public sealed interface MetadataCommand {
      * not in the target are removed (and a leader among them hands over to an in-sync target replica).
      */
     record ReassignPartition(String topic, int partition, List<Integer> target) implements MetadataCommand {
+    }
+
+    /**
+     * The data directory of broker {@code nodeId} (the process {@code incarnation}) went offline after an I/O error:
+     * its replicas are offline until it registers again. As for a fenced broker, it leaves every ISR it is in (unless
+     * it is the last member: the partition then goes offline until it returns) and the partitions it led elect the
+     * first live in-sync replica; it stays registered, heartbeating and a controller voter, but leads nothing, joins
+     * no ISR and gets no new replica. Kafka's offline-directory handling, for a broker with one directory.
+     */
+    record LogDirOffline(int nodeId, String incarnation, String dir, String reason) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

@@ -219,6 +219,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return stateMachine.image();
     }
 
+    /** The random id of this broker process's registration (a restart registers a new one). */
+    public String incarnation() {
+        return incarnation;
+    }
+
     /** The node id of the current quorum leader, or -1 when none is known here. */
     public int leaderId() {
         try {

@@ -34,14 +34,17 @@ import java.util.Map;
  * <p>
  * Each segment is rewritten one for one under the same base offset:
  * <pre>
- *   write X.log.cleaned, fsync  ->  rename to X.log.swap  ->  rename old X.* to X.*.deleted  ->  rename X.log.swap to X.log
+ *   write X.log.cleaned, fsync; CRC-check and index it (X.index.cleaned, X.timeindex.cleaned), fsync
+ *     -> rename X.*.cleaned to X.*.swap (under the lock), fsync the directory
+ *     -> rename old X.* to X.*.deleted, X.*.swap to X.* (under the lock), fsync the directory
  * </pre>
  * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link LogLoader}
  * replaces X.log with X.log.swap and rebuilds its indexes). The old segment stays open, and readable by fetches in
  * flight, for {@code file.delete.delay.ms} ({@link LogSegments#replace}).
  * <p>
- * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
- * swaps happen under the log's lock.
+ * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. The log's
+ * lock is held only for the renames of a swap ({@link PartitionLog#swapIn}), never across an fsync or a read of a
+ * whole segment: appends and follower fetches on the event loop take that lock.
  */
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
@@ -227,6 +230,7 @@ public final class LogCleaner {
             }
             Path cleaned = writeCleaned(pl.dir(), s, pass);
             hook.after("cleaned-written");
+            // swapIn checks and indexes the copy, and fsyncs the directory, without holding the log's lock.
             if (pl.swapIn(s, cleaned, nowMs, hook)) {
                 rewritten++;
             }
@@ -234,6 +238,7 @@ public final class LogCleaner {
         return rewritten;
     }
 
+    /** Writes the compacted copy {@code X.log.cleaned} and fsyncs it; a copy that could not be written whole is removed. */
     private static Path writeCleaned(Path dir, Segment s, Pass pass) throws IOException {
         Path cleaned = dir.resolve(Segment.fileName(s.baseOffset) + ".log.cleaned");
         try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -247,6 +252,13 @@ public final class LogCleaner {
                 }
             }
             out.force(true);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(cleaned);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
         }
         return cleaned;
     }
@@ -273,8 +285,4 @@ public final class LogCleaner {
         return records.isEmpty() ? batch : BatchRewriter.emptyHeader(batch);
     }
 
-    /** Deletes a leftover cleaned file (a pass that lost its segment to retention meanwhile). */
-    static void discard(Path cleaned) throws IOException {
-        Files.deleteIfExists(cleaned);
-    }
 }

@@ -71,7 +71,10 @@ public final class PartitionLog implements AutoCloseable {
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
-    private volatile boolean failed;
+    /** The data directory's state, shared with every log in it: an I/O error here takes them all offline. */
+    private final LogDirHealth health;
+    /** Set when the log's files are closed (shutdown, deletion, a simulated crash): failures after it are not the disk's. */
+    private volatile boolean closed;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
     /**
@@ -105,8 +108,9 @@ public final class PartitionLog implements AutoCloseable {
         this.epochs = new LeaderEpochCache(dir, tp.toString());
         this.producerState = new ProducerStateTracker(PRODUCER_ID_EXPIRATION_MS);
         this.logEndOffset = loaded.logEndOffset();
+        this.health = env.health();
         this.flusher = new LogFlusher(dir, tp.toString(), segments, env.background(), clock, () -> logEndOffset,
-                epochs::writeCheckpointIfChanged, () -> failed = true, logEndOffset, nowMs);
+                epochs::writeCheckpointIfChanged, health::failed, logEndOffset, nowMs);
     }
 
     /**
@@ -170,8 +174,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs) {
-        if (failed) {
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        if (health.isOffline()) {
+            return offline();
         }
         LogConfig cfg = config;
         BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg.maxMessageBytes());
@@ -202,6 +206,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             return failedAppend("appending to", e);
         }
+        health.appended();
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
     }
 
@@ -237,15 +242,38 @@ public final class PartitionLog implements AutoCloseable {
             flusher.flushUpTo(appended.lastOffset() + 1, nowMs);
             return result;
         } catch (IOException e) {
-            return failedAppend("flushing", e);
+            if (closed) {
+                return failedAppend("fsyncing", e);
+            }
+            // Even for ENOSPC: what the failed fsync should have made durable may be lost (the flusher took the
+            // directory offline already).
+            health.failed("fsyncing " + topicPartition, e);
+            return offline();
         }
     }
 
-    /** An I/O error while appending takes the log offline (until restart) and refuses the append. */
+    /**
+     * An append failed with {@code e}, nothing of it written ({@link Segment#append} and a failed roll leave the log
+     * as it was). A full disk refuses just this append and the log stays online; any other I/O error takes the data
+     * directory offline ({@link LogDirHealth}). Either way the producer gets KAFKA_STORAGE_ERROR (and retries).
+     */
     private AppendResult failedAppend(String doing, IOException e) {
-        failed = true;
-        log.error("I/O error {} {}; the log is offline until restart", doing, topicPartition, e);
-        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+        if (closed) {
+            // Not the disk: the log's files were closed under the append (the broker is stopping, the log deleted).
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, topicPartition + " is closed: " + e);
+        }
+        if (DiskFaults.isNoSpace(e)) {
+            health.full(doing + " " + topicPartition, e);
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "the disk of " + health.dir()
+                    + " is full: " + topicPartition + " takes no appends until space returns");
+        }
+        health.failed(doing + " " + topicPartition, e);
+        return offline();
+    }
+
+    private AppendResult.Rejected offline() {
+        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory " + health.dir()
+                + " is offline after an I/O error (" + health.cause() + "); " + topicPartition + " is not served here");
     }
 
     /**
@@ -338,6 +366,9 @@ public final class PartitionLog implements AutoCloseable {
      * batch when maxBytes cuts one, as Kafka's does; clients drop it and fetch it again.
      */
     public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, long maxOffsetExclusive) {
+        if (health.isOffline()) {
+            return new ReadResult.StorageError(offline().message());
+        }
         long start = logStartOffset;
         long end = logEndOffset;
         if (fetchOffset < start || fetchOffset > end) {
@@ -347,8 +378,12 @@ public final class PartitionLog implements AutoCloseable {
         try {
             FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, Math.min(maxOffsetExclusive, end));
             return new ReadResult.Records(slice, hw, start, end);
-        } catch (IOException e) {
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // Not the disk: the log was closed under the read (the broker is stopping, the log deleted).
             throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
+        } catch (IOException e) {
+            health.failed("reading " + topicPartition + " at offset " + fetchOffset, e);
+            return new ReadResult.StorageError(offline().message());
         }
     }
 
@@ -405,8 +440,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private synchronized AppendResult appendAsFollowerLocked(ByteBuffer records, long nowMs) {
-        if (failed) {
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        if (health.isOffline()) {
+            return offline();
         }
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
@@ -440,6 +475,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             return failedAppend("appending replicated data to", e);
         }
+        health.appended();
         return new AppendResult.Appended(first, next - 1, -1, logStartOffset, false);
     }
 
@@ -480,8 +516,7 @@ public final class PartitionLog implements AutoCloseable {
             flusher.truncated(logEndOffset, false);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+            health.failed("truncating " + topicPartition, e);
         }
     }
 
@@ -502,8 +537,7 @@ public final class PartitionLog implements AutoCloseable {
             flusher.truncated(offset, true);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+            health.failed("truncating " + topicPartition, e);
         }
     }
 
@@ -548,11 +582,19 @@ public final class PartitionLog implements AutoCloseable {
         return flusher.recoveryPoint();
     }
 
+    /** A read of the log's own files failed: the disk, unless the files were closed under it (stopping, deleted). */
+    private void failedRead(String doing, IOException e) {
+        if (!(e instanceof java.nio.channels.ClosedChannelException)) {
+            health.failed(doing, e);
+        }
+    }
+
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
         try {
             return reader.offsetForTimestamp(timestampMs, logStartOffset);
         } catch (IOException e) {
+            failedRead("searching " + topicPartition + " by timestamp", e);
             throw new UncheckedIOException("searching " + topicPartition + " by timestamp", e);
         }
     }
@@ -571,6 +613,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             reader.forEachRecord(action, unreadable, logStartOffset);
         } catch (IOException e) {
+            failedRead("reading " + topicPartition, e);
             throw new UncheckedIOException("reading " + topicPartition, e);
         }
     }
@@ -580,6 +623,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             return reader.maxTimestamp();
         } catch (IOException e) {
+            failedRead("finding the max timestamp of " + topicPartition, e);
             throw new UncheckedIOException("finding the max timestamp of " + topicPartition, e);
         }
     }
@@ -608,8 +652,7 @@ public final class PartitionLog implements AutoCloseable {
                 removeOldest(nowMs, "below the log start offset");
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error removing segments of {}; the log is offline until restart", topicPartition, e);
+            health.failed("removing segments of " + topicPartition, e);
         }
     }
 
@@ -646,14 +689,14 @@ public final class PartitionLog implements AutoCloseable {
      * maintenance thread. The flush and the deletions run after the lock is released.
      */
     public void maintain(long nowMs) {
-        if (failed) {
+        if (health.isOffline()) {
             return;
         }
         if (maintainLocked(nowMs)) {
             try {
                 flusher.flushUpTo(logEndOffset, nowMs);
             } catch (IOException e) {
-                log.error("I/O error flushing {}; the log is offline until restart", topicPartition, e);
+                health.failed("fsyncing " + topicPartition, e); // the flusher took it offline already: one ERROR line
             }
         }
         segments.deleteDue(nowMs);
@@ -671,8 +714,12 @@ public final class PartitionLog implements AutoCloseable {
                 applyRetention(cfg, nowMs);
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
+            if (DiskFaults.isNoSpace(e)) {
+                // A time-based roll found no room for the new segment's files: the next pass tries again.
+                health.full("rolling " + topicPartition, e);
+            } else {
+                health.failed("maintaining " + topicPartition, e);
+            }
             return false;
         }
         producerState.removeExpired(nowMs);
@@ -702,13 +749,18 @@ public final class PartitionLog implements AutoCloseable {
         return !s.isEmpty() && s.maxTimestampMs() >= 0 && nowMs - s.maxTimestampMs() > cfg.retentionMs();
     }
 
-    /** fsyncs everything appended so far and moves the recovery point. */
+    /** fsyncs everything appended so far and moves the recovery point; an I/O error takes the directory offline. */
     public void flush() {
         try {
             flusher.flushUpTo(logEndOffset, clock.millis());
         } catch (IOException e) {
             throw new UncheckedIOException("flushing " + topicPartition, e);
         }
+    }
+
+    /** Every live segment, oldest first (a snapshot; the scrubber's input, tests). */
+    List<Segment> allSegments() {
+        return List.copyOf(segments.all());
     }
 
     /** Segments below the active one (a snapshot; the cleaner's input). */
@@ -730,60 +782,109 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Replaces {@code old} by the cleaned file (steps in {@link LogCleaner}'s javadoc). Returns false, discarding the
-     * cleaned file, when the segment left the log meanwhile (retention, DeleteRecords).
+     * Replaces {@code old} by its compacted copy {@code X.log.cleaned} (steps in {@link LogCleaner}'s javadoc).
+     * Returns false, discarding the copy, when the segment left the log meanwhile (retention, DeleteRecords, a
+     * follower's truncation).
+     * <p>
+     * The slow parts run without the log's lock, which appends and follower fetches take: the copy is CRC-checked and
+     * indexed (a read of the whole file) and fsynced before, each directory fsync after, a renaming step. The lock is
+     * held only for the membership check and the renames of each step. Between the two steps the segment may leave the
+     * log; {@link LogSegments#retire} then deletes the {@code .swap} copy, so that recovery cannot bring the segment
+     * back, and the second step sees it gone.
      */
-    synchronized boolean swapIn(Segment old, Path cleaned, long nowMs, LogCleaner.StepHook hook) throws IOException {
-        if (segments.get(old.baseOffset) != old) {
-            LogCleaner.discard(cleaned);
-            return false;
+    boolean swapIn(Segment old, Path cleaned, long nowMs, LogCleaner.StepHook hook) throws IOException {
+        Segment fresh = segments.openCleaned(old.baseOffset, config.indexIntervalBytes(), nowMs);
+        boolean installed = false;
+        boolean crashed = true;
+        try {
+            fresh.flush();
+            synchronized (this) {
+                if (segments.get(old.baseOffset) != old) {
+                    crashed = false;
+                    return false;
+                }
+                fresh.renameTo(".swap");
+            }
+            Checkpoints.fsyncDir(dir);
+            hook.after("swap-renamed");
+            synchronized (this) {
+                if (segments.get(old.baseOffset) != old) {
+                    crashed = false;
+                    return false;
+                }
+                old.markDeleted();
+                hook.after("old-marked-deleted");
+                fresh.renameTo("");
+                segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
+                installed = true;
+            }
+            Checkpoints.fsyncDir(dir);
+            hook.after("swapped");
+            crashed = false;
+            return true;
+        } finally {
+            if (!installed) {
+                if (crashed) {
+                    fresh.close(); // a failure (or a test's simulated crash): the files stay for recovery to judge
+                } else {
+                    fresh.deleteFiles();
+                }
+            }
         }
-        String prefix = Segment.fileName(old.baseOffset);
-        Path swap = dir.resolve(prefix + ".log.swap");
-        Files.move(cleaned, swap);
-        Checkpoints.fsyncDir(dir);
-        hook.after("swap-renamed");
-        old.markDeleted();
-        hook.after("old-marked-deleted");
-        Files.move(swap, dir.resolve(prefix + ".log"));
-        Checkpoints.fsyncDir(dir);
-        hook.after("swapped");
-        Segment fresh = segments.openChecked(old.baseOffset, config.indexIntervalBytes(), nowMs);
-        segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
-        return true;
     }
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
+        closed = true;
         flusher.close();
         segments.closeLive();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
     synchronized void closeDeleted() {
+        closed = true;
         flusher.close();
         segments.closeAll();
     }
 
-    /** Whether an I/O error took this log offline. */
+    /** Whether an I/O error took this log's directory offline. */
     public boolean isFailed() {
-        return failed;
+        return health.isOffline();
     }
 
     Path dir() {
         return dir;
     }
 
-    /** Flushes (unless the log failed) and closes every file; background fsyncs still queued then do nothing. */
+    /**
+     * Flushes (unless the directory is offline) and closes every file, even when the flush fails (then it throws
+     * afterwards); background fsyncs still queued then do nothing.
+     */
     @Override
     public void close() {
-        if (!failed) {
-            flush();
+        RuntimeException failure = null;
+        if (!health.isOffline()) {
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
         }
-        synchronized (this) {
-            flusher.close();
-            segments.closeLive();
+        try {
+            synchronized (this) {
+                closed = true;
+                flusher.close();
+                segments.closeLive();
+            }
+            segments.deleteDue(Long.MAX_VALUE);
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
         }
-        segments.deleteDue(Long.MAX_VALUE);
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -83,6 +83,11 @@ public final class BrokerMetrics implements RequestObserver {
         registry.gauge("sluice_partitions_offline", "Partitions without a leader (counted by the controller quorum leader only, "
                         + "so a sum over brokers is the cluster's count) plus local logs offline after an I/O error",
                 e -> e.emit(leaderless.getAsLong() + logs.logs().stream().filter(PartitionLog::isFailed).count()));
+        registry.gauge("sluice_log_dir_offline", "1 while the data directory is offline after an I/O error (until restart): "
+                + "its partitions are offline here", e -> e.emit(logs.health().isOffline() ? 1 : 0, logs.dataDir().toString()), "dir");
+        registry.gauge("sluice_log_dir_full", "1 while the data directory is full: appends are refused with KAFKA_STORAGE_ERROR "
+                + "until one fits", e -> e.emit(logs.health().state() == io.sluice.brokerd.log.LogDirHealth.State.FULL ? 1 : 0,
+                logs.dataDir().toString()), "dir");
         registry.gauge("sluice_partitions_under_replicated", "Partitions led here with fewer in-sync replicas than replicas",
                 e -> e.emit(replicas.underReplicatedCount()));
         registry.gauge("sluice_partitions_under_min_isr", "Partitions led here with fewer in-sync replicas than min.insync.replicas",

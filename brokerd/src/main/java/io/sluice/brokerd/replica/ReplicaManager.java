@@ -202,8 +202,11 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             return;
         }
         java.util.Set<Integer> live = new java.util.HashSet<>();
-        registry.image().liveBrokers().forEach(b -> live.add(b.nodeId()));
+        registry.image().usableBrokers().forEach(b -> live.add(b.nodeId()));
         for (Partition p : partitions.values()) {
+            if (p.log().isFailed()) {
+                continue; // its directory is offline: the controller moves the leadership, nothing to propose
+            }
             Partition.IsrChange change = p.maybeChangeIsr(nowMs, replication.replicaLagTimeMaxMs(), live::contains);
             if (change == null) {
                 continue;
@@ -230,9 +233,33 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : topic.partitionStates()) {
             if (p.hasReplica(nodeId)) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partition());
-                logManager.getOrCreate(tp, cfg);
-                applyState(tp, p);
+                if (createLog(tp, cfg)) {
+                    applyState(tp, p);
+                }
             }
+        }
+    }
+
+    /** Creates the log of {@code tp} unless it exists; false (logged) when the log directory is offline. */
+    private boolean createLog(TopicPartition tp, LogConfig cfg) {
+        if (logManager.get(tp).isEmpty() && logManager.health().isOffline()) {
+            log.warn("Not creating the log of {}: log directory {} is offline ({})", tp, logManager.dataDir(),
+                    logManager.health().cause());
+            return false;
+        }
+        logManager.getOrCreate(tp, cfg);
+        return true;
+    }
+
+    /**
+     * The log directory went offline: parked fetches and acks=all produces of every partition are answered now
+     * (KAFKA_STORAGE_ERROR), and followers stop fetching (their appends would fail). Call it off the thread that met
+     * the error (it takes this object's monitor).
+     */
+    public synchronized void onLogDirOffline() {
+        for (TopicPartition tp : partitions.keySet()) {
+            stopFollowing(tp);
+            notifyListeners(tp);
         }
     }
 
@@ -261,8 +288,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : after.partitionStates()) {
             TopicPartition tp = new TopicPartition(after.name(), p.partition());
             if (p.hasReplica(nodeId)) {
-                logManager.getOrCreate(tp, configOf(after.name()));
-                applyState(tp, p);
+                if (createLog(tp, configOf(after.name()))) {
+                    applyState(tp, p);
+                }
             } else if (partitions.containsKey(tp)) {
                 removePartition(tp);
             }

@@ -16,17 +16,25 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A slow disk on demand: segment files open normally, but once {@link #stallFsyncs()} is called every
- * {@code force} (fsync) blocks until {@link #release()}. Tests use it to see which threads wait on an fsync and
- * which locks are held meanwhile. Thread-safe.
+ * {@code force} (fsync) blocks until {@link #release()}, and once {@link #stallReadsOf} is, so does every read of the
+ * files it names. Tests use it to see which threads wait on an fsync or a read and which locks are held meanwhile.
+ * Thread-safe.
  */
 final class StallingFileChannels implements LogFileChannels {
     private volatile CountDownLatch gate = new CountDownLatch(0);
+    private volatile java.util.function.Predicate<Path> stalledReads = p -> false;
     private final List<Thread> stalled = new CopyOnWriteArrayList<>();
     private final List<String> fsyncThreads = new CopyOnWriteArrayList<>();
 
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
-        return new Stalling(FileChannel.open(file, options));
+        return new Stalling(file, FileChannel.open(file, options));
+    }
+
+    /** From now on every read of a file {@code files} accepts blocks until {@link #release()}. */
+    void stallReadsOf(java.util.function.Predicate<Path> files) {
+        gate = new CountDownLatch(1);
+        stalledReads = files;
     }
 
     /** From now on every fsync blocks until {@link #release()}. */
@@ -39,7 +47,7 @@ final class StallingFileChannels implements LogFileChannels {
         gate.countDown();
     }
 
-    /** Waits until some thread is blocked in an fsync; returns it. */
+    /** Waits until some thread is blocked in an fsync (or a stalled read); returns it. */
     Thread awaitStalledFsync(long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (stalled.isEmpty()) {
@@ -57,15 +65,15 @@ final class StallingFileChannels implements LogFileChannels {
     }
 
     private final class Stalling extends FileChannel {
+        private final Path file;
         private final FileChannel delegate;
 
-        Stalling(FileChannel delegate) {
+        Stalling(Path file, FileChannel delegate) {
+            this.file = file;
             this.delegate = delegate;
         }
 
-        @Override
-        public void force(boolean metaData) throws IOException {
-            fsyncThreads.add(Thread.currentThread().getName());
+        private void stallHere(String what) throws IOException {
             CountDownLatch g = gate;
             if (g.getCount() > 0) {
                 stalled.add(Thread.currentThread());
@@ -73,21 +81,37 @@ final class StallingFileChannels implements LogFileChannels {
                     g.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IOException("interrupted in a stalled fsync", e);
+                    throw new IOException("interrupted in a stalled " + what, e);
                 } finally {
                     stalled.remove(Thread.currentThread());
                 }
+            }
+        }
+
+        private void maybeStallRead() throws IOException {
+            if (stalledReads.test(file)) {
+                stallHere("read");
+            }
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            fsyncThreads.add(Thread.currentThread().getName());
+            if (!stalledReads.test(file)) {
+                stallHere("fsync");
             }
             delegate.force(metaData);
         }
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
+            maybeStallRead();
             return delegate.read(dst);
         }
 
         @Override
         public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            maybeStallRead();
             return delegate.read(dsts, offset, length);
         }
 
@@ -135,6 +159,7 @@ final class StallingFileChannels implements LogFileChannels {
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
+            maybeStallRead();
             return delegate.read(dst, position);
         }
 
