@@ -20,10 +20,16 @@ import java.util.concurrent.TimeUnit;
  * watermark, and truncates when the leader reports a diverging epoch or the follower fell below its log start.
  * Results are applied under the partition's monitor and only while the partition still follows this leader in the
  * same epoch, so a leadership change never races a late answer.
+ * <p>
+ * The thread is never interrupted: an interrupt during a FileChannel write or fsync closes the segment's channel
+ * (ClosedByInterruptException), which would fail the flush when the log closes. {@link #shutdown} cancels the fetch
+ * in flight instead and lets an append under way finish. Partitions whose log directory is offline are not fetched.
  */
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     private static final long ERROR_BACKOFF_MS = 200;
+    /** How long {@link #shutdown} waits for an append under way (on a slow disk) before going on. */
+    private static final long SHUTDOWN_WAIT_MS = 30_000;
 
     /** A followed partition: the epoch it follows in and when it may be fetched again after an error. */
     private record Followed(Partition partition, int leaderEpoch, long retryAtMs) {
@@ -35,6 +41,8 @@ final class ReplicaFetcher implements Runnable {
     private final int maxBytes;
     private final Map<TopicPartition, Followed> followed = new ConcurrentHashMap<>();
     private final Thread thread;
+    /** The fetch in flight, cancelled by {@link #shutdown}; null between fetches. */
+    private volatile java.util.concurrent.CompletableFuture<List<ReplicaFetchClient.Fetched>> inFlight;
     private volatile String host;
     private volatile int port;
     private volatile boolean running = true;
@@ -74,14 +82,25 @@ final class ReplicaFetcher implements Runnable {
         return followed.isEmpty();
     }
 
+    /**
+     * Stops the thread without interrupting it: wakes it from a pause, cancels the fetch it waits for, and waits for
+     * it to finish the results it may be applying (an append, a truncation, an fsync).
+     */
     void shutdown() {
         running = false;
         synchronized (this) {
             notifyAll();
         }
-        thread.interrupt();
+        var fetch = inFlight;
+        if (fetch != null) {
+            fetch.cancel(false);
+        }
         try {
-            thread.join(5_000);
+            thread.join(SHUTDOWN_WAIT_MS);
+            if (thread.isAlive()) {
+                log.warn("Replica fetcher for broker {} still applying results after {} ms; going on without it", leaderId,
+                        SHUTDOWN_WAIT_MS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -95,6 +114,9 @@ final class ReplicaFetcher implements Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
                 log.warn("Fetching from broker {} failed: {}", leaderId, e.toString());
                 pause(ERROR_BACKOFF_MS);
             }
@@ -103,6 +125,9 @@ final class ReplicaFetcher implements Runnable {
 
     private void pause(long ms) {
         synchronized (this) {
+            if (!running) {
+                return;
+            }
             try {
                 wait(ms);
             } catch (InterruptedException e) {
@@ -116,7 +141,7 @@ final class ReplicaFetcher implements Runnable {
         long nowMs = System.currentTimeMillis();
         List<ReplicaFetchClient.Position> positions = new ArrayList<>();
         for (Followed f : followed.values()) {
-            if (f.retryAtMs() <= nowMs) {
+            if (f.retryAtMs() <= nowMs && !f.partition().log().isFailed()) {
                 PartitionLog pl = f.partition().log();
                 positions.add(new ReplicaFetchClient.Position(pl.topicPartition(), f.leaderEpoch(), pl.logEndOffset(),
                         pl.latestEpoch(), pl.logStartOffset()));
@@ -127,12 +152,21 @@ final class ReplicaFetcher implements Runnable {
             return;
         }
         List<ReplicaFetchClient.Fetched> results;
+        var fetch = client.fetch(host, port, maxWaitMs, maxBytes, positions);
+        inFlight = fetch;
         try {
-            results = client.fetch(host, port, maxWaitMs, maxBytes, positions).get(maxWaitMs + 30_000L, TimeUnit.MILLISECONDS);
+            if (!running) {
+                return; // shutdown() may have looked for a fetch to cancel before this one was published
+            }
+            results = fetch.get(maxWaitMs + 30_000L, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.CancellationException e) {
+            return; // shutdown
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             log.debug("Fetch from broker {} at {}:{} failed: {}", leaderId, host, port, e.toString());
             pause(ERROR_BACKOFF_MS);
             return;
+        } finally {
+            inFlight = null;
         }
         for (ReplicaFetchClient.Fetched r : results) {
             Followed f = followed.get(r.tp());
@@ -162,10 +196,11 @@ final class ReplicaFetcher implements Runnable {
                     if (whole.hasRemaining()) {
                         AppendResult a = pl.appendAsFollower(whole, System.currentTimeMillis());
                         if (a instanceof AppendResult.Rejected rej) {
-                            log.warn("Could not append data replicated from broker {} to {}: {}", leaderId, pl.topicPartition(), rej.message());
+                            refused(f, rej);
                             backOff(f);
                             return;
                         }
+                        refusing.remove(pl.topicPartition());
                     }
                     pl.updateFollowerHighWatermark(r.highWatermark());
                 }
@@ -184,6 +219,19 @@ final class ReplicaFetcher implements Runnable {
                 }
                 default -> backOff(f);
             }
+        }
+    }
+
+    /** Partitions whose last append was refused: their next refusals go to DEBUG (a full disk refuses every 200 ms). */
+    private final java.util.Set<TopicPartition> refusing = ConcurrentHashMap.newKeySet();
+
+    private void refused(Followed f, AppendResult.Rejected rej) {
+        TopicPartition tp = f.partition().log().topicPartition();
+        if (refusing.add(tp)) {
+            log.warn("Could not append data replicated from broker {} to {}: {}; retrying every {} ms", leaderId, tp,
+                    rej.message(), ERROR_BACKOFF_MS);
+        } else {
+            log.debug("Could not append data replicated from broker {} to {}: {}", leaderId, tp, rej.message());
         }
     }
 
