@@ -62,11 +62,15 @@ public final class Broker implements AutoCloseable {
     private final MetaProperties meta;
     private final LogManager logManager;
     private final ExecutorService requestExecutor;
-    /** Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk. */
+    /**
+     * Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk (offset
+     * expiry, which appends, runs on {@link #logMaintenance}).
+     */
     private final ScheduledExecutorService scheduler;
     /**
-     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion) and the logs' background fsyncs: this
-     * thread may wait on a slow disk for as long as the disk takes, and no timer waits with it.
+     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion), the logs' background fsyncs and the
+     * expiry of group offsets (tombstones appended to __consumer_offsets): this thread may wait on a slow disk (or a
+     * compaction swap) for as long as it takes, and no timer waits with it.
      */
     private final ScheduledExecutorService logMaintenance;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
@@ -337,6 +341,9 @@ public final class Broker implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
+        // Expiring offsets appends to __consumer_offsets: on the maintenance thread, which may wait on the disk.
+        long expiryMs = config.offsetsRetentionCheckIntervalMs();
+        logMaintenance.scheduleWithFixedDelay(() -> expireOffsets(groups, clock), expiryMs, expiryMs, TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
@@ -381,6 +388,14 @@ public final class Broker implements AutoCloseable {
             groups.poll(clock.millis());
         } catch (RuntimeException e) {
             log.error("Group coordinator timers failed; retrying", e);
+        }
+    }
+
+    private static void expireOffsets(GroupCoordinator groups, Clock clock) {
+        try {
+            groups.expireOffsets(clock.millis());
+        } catch (RuntimeException e) {
+            log.error("Expiring group offsets failed; retrying at the next interval", e);
         }
     }
 

@@ -226,6 +226,11 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.SHUTDOWN_TIMEOUT_MS));
     }
 
+    /** offsets.retention.check.interval.ms */
+    public long offsetsRetentionCheckIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.OFFSETS_RETENTION_CHECK_INTERVAL_MS));
+    }
+
     public io.sluice.brokerd.group.GroupConfig groupConfig() {
         return new io.sluice.brokerd.group.GroupConfig(Integer.parseInt(get(BrokerConfigDef.GROUP_MIN_SESSION_TIMEOUT_MS)),
                 Integer.parseInt(get(BrokerConfigDef.GROUP_MAX_SESSION_TIMEOUT_MS)),

@@ -40,6 +40,7 @@ public final class BrokerConfigDef {
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
@@ -110,6 +111,9 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::nonNegativeInt, "an integer >= 0");
         add(OFFSETS_RETENTION_MINUTES, "10080", "min", "committed offsets of a group that has been empty this long are removed",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(OFFSETS_RETENTION_CHECK_INTERVAL_MS, "600000", "ms", "how often the offsets of groups empty for "
+                + "offsets.retention.minutes are removed (tombstones appended to __consumer_offsets, on the log maintenance "
+                + "thread)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(OFFSETS_COMMIT_TIMEOUT_MS, "10000", "ms", "longest an offset commit (or offset deletion) waits for every in-sync "
