@@ -75,6 +75,9 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService logMaintenance;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
+    /** Scrubs closed segments for damaged batches; never interrupted (see {@link io.sluice.brokerd.log.LogScrubber}). */
+    private final ScheduledExecutorService scrubbing;
+    private final io.sluice.brokerd.log.LogScrubber scrubber;
     private final QuorumController controller;
     /** ISR proposals wait for the controller: never on the timers or a request thread. */
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
@@ -113,6 +116,8 @@ public final class Broker implements AutoCloseable {
         this.scheduler = newScheduler();
         this.logMaintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-maintenance", true));
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
+        this.scrubbing = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-scrubber", true));
+        this.scrubber = new io.sluice.brokerd.log.LogScrubber(config.scrubBytesPerSecond());
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
         java.util.function.Function<String, LogConfig> topicConfigs = topic -> registryRef.get() == null ? LogConfig.from(Map.of())
@@ -158,6 +163,8 @@ public final class Broker implements AutoCloseable {
             scheduler.shutdownNow();
             logMaintenance.shutdownNow();
             cleaner.shutdownNow();
+            scrubber.stop();
+            scrubbing.shutdown();
             if (quorum != null) {
                 quorum.close();
             }
@@ -175,6 +182,9 @@ public final class Broker implements AutoCloseable {
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
         cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        if (config.scrubIntervalMs() > 0) {
+            scrubbing.scheduleWithFixedDelay(this::scrub, config.scrubIntervalMs(), config.scrubIntervalMs(), TimeUnit.MILLISECONDS);
+        }
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
             metricsHttp.serve(metrics.registry(), () -> ready, () -> problems(registry));
@@ -203,6 +213,12 @@ public final class Broker implements AutoCloseable {
         long leaderless = leaderlessPartitions(registry);
         if (leaderless > 0) {
             sb.append(leaderless).append(" partitions without a leader; ");
+        }
+        for (io.sluice.brokerd.log.PartitionLog pl : logManager.logs()) {
+            if (pl.damagedBatch() != null) {
+                sb.append(pl.topicPartition()).append(" is damaged from offset ").append(pl.damagedBatch().fromOffset())
+                        .append(" on this leader; ");
+            }
         }
         return sb.isEmpty() ? "" : sb.substring(0, sb.length() - 2);
     }
@@ -310,10 +326,21 @@ public final class Broker implements AutoCloseable {
         ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId(), config.replicationConfig());
         this.replicaManager = replicas;
         this.interBroker = new InterBrokerClient(meta.nodeId());
-        replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
-                (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
-                        tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),
-                isrExecutor);
+        long controllerTimeoutMs = config.controllerConfig().requestTimeoutMs();
+        replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker), new io.sluice.brokerd.replica.IsrChanger() {
+            @Override
+            public boolean alterIsr(io.sluice.brokerd.common.TopicPartition tp, int leader, int leaderEpoch, int partitionEpoch,
+                                    java.util.List<Integer> isr) {
+                return quorum.submit(new MetadataCommand.AlterPartition(tp.topic(), tp.partition(), leader, leaderEpoch,
+                        partitionEpoch, isr), controllerTimeoutMs).isOk();
+            }
+
+            @Override
+            public boolean resignLeadership(io.sluice.brokerd.common.TopicPartition tp, int leader, int leaderEpoch, String reason) {
+                return quorum.submit(new MetadataCommand.ResignLeadership(tp.topic(), tp.partition(), leader, leaderEpoch, reason),
+                        controllerTimeoutMs).isOk();
+            }
+        }, isrExecutor);
         DelayedFetches delayedFetches = new DelayedFetches(scheduler);
         replicas.addAppendListener(delayedFetches::onAppend);
         DelayedFetches delayedProduces = new DelayedFetches(scheduler);
@@ -361,6 +388,7 @@ public final class Broker implements AutoCloseable {
         NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
+        metrics.registerScrubber(scrubber, logManager);
         return server;
     }
 
@@ -451,6 +479,14 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    private void scrub() {
+        try {
+            scrubber.scrub(logManager.logs(), replicaManager::onDamagedBatch);
+        } catch (RuntimeException e) {
+            log.error("Scrubbing the logs failed; retrying at the next interval", e);
+        }
+    }
+
     private void maintain() {
         try {
             logManager.maintain(System.currentTimeMillis());
@@ -531,6 +567,8 @@ public final class Broker implements AutoCloseable {
         scheduler.shutdown();
         logMaintenance.shutdown(); // background fsyncs already queued still run; logManager.close() flushes the rest
         cleaner.shutdown();
+        scrubber.stop();
+        scrubbing.shutdown(); // not shutdownNow: an interrupt in a FileChannel read closes the segment's channel
         try {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
                 log.warn("Request threads still busy after {} ms; closing the logs anyway", config.shutdownTimeoutMs());
@@ -539,6 +577,7 @@ public final class Broker implements AutoCloseable {
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             logMaintenance.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            scrubbing.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -60,6 +60,8 @@ public final class MetadataApplier {
             return reassign(image, c);
         } else if (command instanceof MetadataCommand.LogDirOffline c) {
             return logDirOffline(image, c);
+        } else if (command instanceof MetadataCommand.ResignLeadership c) {
+            return resignLeadership(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
     }
@@ -310,6 +312,30 @@ public final class MetadataApplier {
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t.withPartitions(states));
         return new Applied(image.withTopics(topics), CommandResult.ok(next.partitionEpoch()));
+    }
+
+    private static Applied resignLeadership(MetadataImage image, MetadataCommand.ResignLeadership c) {
+        TopicInfo t = image.topics().get(c.topic());
+        if (t == null || c.partition() < 0 || c.partition() >= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, c.topic() + "-" + c.partition() + " does not exist"));
+        }
+        PartitionState p = t.partition(c.partition());
+        if (p.leader() != c.leader() || p.leaderEpoch() != c.leaderEpoch()) {
+            return new Applied(image, CommandResult.fail(ControllerError.FENCED_LEADER_EPOCH, "leader " + c.leader() + " epoch "
+                    + c.leaderEpoch() + " is not the current leader " + p.leader() + " epoch " + p.leaderEpoch()));
+        }
+        int next = electLeader(image, p.replicas(), p.isr(), c.leader(), false);
+        if (next == PartitionState.NO_LEADER) {
+            return new Applied(image, CommandResult.fail(ControllerError.ELIGIBLE_LEADERS_NOT_AVAILABLE, "no other live in-sync "
+                    + "replica of " + c.topic() + "-" + c.partition() + " (ISR " + p.isr() + ") can take over from broker " + c.leader()));
+        }
+        List<Integer> isr = p.isr().stream().filter(r -> r != c.leader()).toList();
+        PartitionState resigned = p.withLeaderAndIsr(next, isr, p.leaderEpoch() + 1, p.partitionEpoch() + 1);
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.set(c.partition(), resigned);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
     }
 
     private static Applied electLeader(MetadataImage image, MetadataCommand.ElectLeader c) {

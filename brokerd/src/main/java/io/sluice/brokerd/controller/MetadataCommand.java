@@ -27,6 +27,7 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
         @JsonSubTypes.Type(value = MetadataCommand.LogDirOffline.class, name = "LogDirOffline"),
+        @JsonSubTypes.Type(value = MetadataCommand.ResignLeadership.class, name = "ResignLeadership"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -83,6 +84,15 @@ public sealed interface MetadataCommand {
      * no ISR and gets no new replica. Kafka's offline-directory handling, for a broker with one directory.
      */
     record LogDirOffline(int nodeId, String incarnation, String dir, String reason) implements MetadataCommand {
+    }
+
+    /**
+     * The leader of a partition found a damaged batch in its copy: the first other live in-sync replica (in replica
+     * order) leads from the next leader epoch and the old leader leaves the ISR (it cuts its copy and fetches it again
+     * as a follower). Refused (ELIGIBLE_LEADERS_NOT_AVAILABLE) when no other in-sync replica is live: the old leader
+     * keeps leading, serving everything before the damage.
+     */
+    record ResignLeadership(String topic, int partition, int leader, int leaderEpoch, String reason) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

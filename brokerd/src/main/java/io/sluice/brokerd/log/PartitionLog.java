@@ -75,6 +75,11 @@ public final class PartitionLog implements AutoCloseable {
     private final LogDirHealth health;
     /** Set when the log's files are closed (shutdown, deletion, a simulated crash): failures after it are not the disk's. */
     private volatile boolean closed;
+    /**
+     * A batch the scrubber found damaged while this replica leads (null when none): reads stop before it and a fetch
+     * at or past it is answered KAFKA_STORAGE_ERROR, until {@link #truncateAtDamage} cuts it off (as a follower).
+     */
+    private volatile LogScrubber.DamagedBatch damaged;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
     /**
@@ -375,8 +380,20 @@ public final class PartitionLog implements AutoCloseable {
             return new ReadResult.OffsetOutOfRange(start, end);
         }
         long hw = highWatermark;
+        long upper = Math.min(maxOffsetExclusive, end);
+        LogScrubber.DamagedBatch d = damaged;
+        if (d != null && segments.get(d.segmentBase()) == null) {
+            damaged = d = null; // the damaged segment left the log (retention, DeleteRecords)
+        }
+        if (d != null) {
+            if (fetchOffset >= d.fromOffset() && fetchOffset < upper) {
+                return new ReadResult.StorageError("the batch of " + topicPartition + " at offset " + d.fromOffset()
+                        + " is damaged on this broker; its leadership moves to an in-sync replica");
+            }
+            upper = Math.min(upper, d.fromOffset());
+        }
         try {
-            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, Math.min(maxOffsetExclusive, end));
+            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, upper);
             return new ReadResult.Records(slice, hw, start, end);
         } catch (java.nio.channels.ClosedChannelException e) {
             // Not the disk: the log was closed under the read (the broker is stopping, the log deleted).
@@ -583,7 +600,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** A read of the log's own files failed: the disk, unless the files were closed under it (stopping, deleted). */
-    private void failedRead(String doing, IOException e) {
+    void failedRead(String doing, IOException e) {
         if (!(e instanceof java.nio.channels.ClosedChannelException)) {
             health.failed(doing, e);
         }
@@ -756,6 +773,58 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("flushing " + topicPartition, e);
         }
+    }
+
+    /** The batch the scrubber found damaged while this replica leads, or null. */
+    public LogScrubber.DamagedBatch damagedBatch() {
+        return damaged;
+    }
+
+    /** A damaged batch was found in this leader's copy: reads stop before it (see {@link #read}). */
+    public void markDamaged(LogScrubber.DamagedBatch d) {
+        damaged = d;
+    }
+
+    /**
+     * Cuts the log at the damaged batch {@code d} (a follower's copy; a leader's once it has become a follower):
+     * the segment holding it is truncated at its position and every later segment is retired, so the replica fetches
+     * the rest from its leader again. The cut is made by file position, reading no header at or past it, which may be
+     * the damaged one. Nothing happens when the segment left the log meanwhile (the damage went with it).
+     */
+    public synchronized void truncateAtDamage(LogScrubber.DamagedBatch d) {
+        damaged = null;
+        Segment holder = segments.get(d.segmentBase());
+        if (holder == null || !holder.logFile().equals(d.file())) {
+            log.info("The damaged segment {} of {} left the log meanwhile; nothing to cut", d.file(), topicPartition);
+            return;
+        }
+        long nowMs = clock.millis();
+        try {
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            while (segments.active() != holder) {
+                segments.retire(segments.active(), dueMs);
+            }
+            long oldEnd = logEndOffset;
+            holder.truncateAtPosition(d.position());
+            logEndOffset = holder.nextOffset();
+            if (logEndOffset < logStartOffset) {
+                logStartOffset = logEndOffset;
+            }
+            highWatermark = Math.min(highWatermark, logEndOffset);
+            epochs.truncateFromEnd(logEndOffset);
+            producerState.truncateTo(logEndOffset);
+            flusher.segmentsChanged();
+            flusher.truncated(logEndOffset, false);
+            log.warn("Cut {} at its damaged batch: log end offset {} -> {}; the rest is fetched from the leader again",
+                    topicPartition, oldEnd, logEndOffset);
+        } catch (IOException e) {
+            health.failed("truncating " + topicPartition + " at a damaged batch", e);
+        }
+    }
+
+    /** The leader-epoch cache (the scrubber checks batch epochs against it). */
+    LeaderEpochCache epochCache() {
+        return epochs;
     }
 
     /** Every live segment, oldest first (a snapshot; the scrubber's input, tests). */

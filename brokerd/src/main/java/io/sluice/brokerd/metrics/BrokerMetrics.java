@@ -108,6 +108,16 @@ public final class BrokerMetrics implements RequestObserver {
                 e -> e.emit(groups.loadSkippedRecords()));
     }
 
+    /** The scrubber's findings. */
+    public void registerScrubber(io.sluice.brokerd.log.LogScrubber scrubber, LogManager logs) {
+        registry.counterCallback("sluice_log_damaged_batches_total", "Damaged batches (CRC, framing, offsets, epochs) the "
+                + "scrubber found in closed segments; each is cut off a follower, or a leader hands over first",
+                e -> e.emit(scrubber.damagedFound()));
+        registry.gauge("sluice_partitions_damaged", "Partitions led here that hold a damaged batch and are waiting to hand "
+                + "their leadership over (fetches from the damage on are refused)",
+                e -> e.emit(logs.logs().stream().filter(pl -> pl.damagedBatch() != null).count()));
+    }
+
     private interface Size {
         long of(PartitionLog log);
     }

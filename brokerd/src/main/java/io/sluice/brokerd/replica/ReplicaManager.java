@@ -252,6 +252,53 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     }
 
     /**
+     * The scrubber found a damaged batch in {@code log}'s copy ({@link io.sluice.brokerd.log.LogScrubber}). A follower
+     * cuts its copy there at once and fetches the rest again from its leader. A leader stops serving from the batch on
+     * (KAFKA_STORAGE_ERROR, so no consumer gets a batch known to be damaged) and asks the controller to hand its
+     * leadership to an in-sync replica; once it follows, it cuts its copy and fetches it again. With no other in-sync
+     * replica the controller refuses, and the leader keeps serving what lies before the damage. Runs on the
+     * scrubber's thread.
+     */
+    public void onDamagedBatch(PartitionLog damagedLog, io.sluice.brokerd.log.LogScrubber.DamagedBatch d) {
+        Partition p = partitions.get(d.tp());
+        if (p == null || p.log() != damagedLog) {
+            return;
+        }
+        PartitionState leading;
+        synchronized (p) {
+            if (!p.isLeader()) {
+                damagedLog.truncateAtDamage(d);
+                return;
+            }
+            damagedLog.markDamaged(d);
+            leading = p.state();
+        }
+        notifyListeners(d.tp()); // parked fetches reaching the damage are answered now
+        IsrChanger changer;
+        ExecutorService executor;
+        synchronized (this) {
+            changer = isrChanger;
+            executor = isrExecutor;
+        }
+        if (changer == null) {
+            log.error("{}: its only copy here is damaged from offset {} and no controller can move its leadership; fetches "
+                    + "from there are refused", d.tp(), d.fromOffset());
+            return;
+        }
+        executor.execute(() -> {
+            if (changer.resignLeadership(d.tp(), nodeId, leading.leaderEpoch(), "damaged batch: " + d)) {
+                log.warn("{}: leadership handed to an in-sync replica; this broker cuts its damaged copy at offset {} and "
+                        + "fetches it again", d.tp(), d.fromOffset());
+            } else {
+                log.error("{}: this leader's copy is damaged from offset {} ({}) and no other in-sync replica can take over: "
+                        + "fetches from that offset are refused with KAFKA_STORAGE_ERROR, earlier ones are served. Restore "
+                        + "the segment file from a backup and restart this broker; the check is retried at each scrub pass",
+                        d.tp(), d.fromOffset(), d);
+            }
+        });
+    }
+
+    /**
      * The log directory went offline: parked fetches and acks=all produces of every partition are answered now
      * (KAFKA_STORAGE_ERROR), and followers stop fetching (their appends would fail). Call it off the thread that met
      * the error (it takes this object's monitor).
@@ -341,6 +388,12 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         boolean sameRole = old != null && !p.isLeader() && old.leader() == s.leader() && old.leaderEpoch() == s.leaderEpoch();
         boolean wasLeader = p.isLeader();
         p.makeFollower(s);
+        io.sluice.brokerd.log.LogScrubber.DamagedBatch damaged = p.log().damagedBatch();
+        if (damaged != null) {
+            synchronized (p) {
+                p.log().truncateAtDamage(damaged); // a former leader with a damaged copy fetches it again
+            }
+        }
         if (wasLeader || old == null) {
             leadershipListeners.forEach(l -> l.onLeadershipChange(tp, false));
         }

@@ -159,6 +159,31 @@ class MetadataApplierTest {
     }
 
     @Test
+    void aLeaderWithADamagedCopyHandsOverToAnInSyncReplicaAndLeavesTheIsr() {
+        MetadataImage image = apply(cluster(3), new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        int leader = p.leader();
+        MetadataApplier.Applied stale = MetadataApplier.apply(image,
+                new MetadataCommand.ResignLeadership("t", 0, leader, p.leaderEpoch() - 1, "damaged"));
+        assertThat(stale.result().error()).isEqualTo(ControllerError.FENCED_LEADER_EPOCH);
+
+        MetadataApplier.Applied applied = MetadataApplier.apply(image,
+                new MetadataCommand.ResignLeadership("t", 0, leader, p.leaderEpoch(), "damaged"));
+        assertThat(applied.result().isOk()).isTrue();
+        PartitionState after = applied.image().topic("t").orElseThrow().partition(0);
+        int expected = p.replicas().stream().filter(r -> r != leader).findFirst().orElseThrow();
+        assertThat(after.leader()).isEqualTo(expected);
+        assertThat(after.isr()).doesNotContain(leader).hasSize(2);
+        assertThat(after.leaderEpoch()).isEqualTo(p.leaderEpoch() + 1);
+
+        // Alone in the ISR, it keeps leading.
+        MetadataImage alone = apply(cluster(3), new MetadataCommand.CreateTopic("s", UUID.randomUUID(), 1, (short) 1, Map.of()));
+        PartitionState single = alone.topic("s").orElseThrow().partition(0);
+        assertThat(MetadataApplier.apply(alone, new MetadataCommand.ResignLeadership("s", 0, single.leader(), single.leaderEpoch(),
+                "damaged")).result().error()).isEqualTo(ControllerError.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+    }
+
+    @Test
     void uncleanElectionOnlyWhereTheTopicOptsIn() {
         MetadataImage image = cluster(2);
         image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2,
