@@ -103,11 +103,17 @@ public final class Broker implements AutoCloseable {
     private volatile boolean closed;
     /** Null unless the broker runs with fault injection (tests, the fault matrix). */
     private final FaultInjection faults;
+    /**
+     * Wall-clock time: record timestamps, retention, segment age, group sessions and offset commit times (as Kafka).
+     * Durations the cluster's safety rests on (leases, replica lag, backoffs) use {@link io.sluice.brokerd.common.MonotonicClock}.
+     */
+    private final Clock wallClock;
 
     private Broker(BrokerConfig config, FaultInjection faults) throws InterruptedException {
         this.config = config;
         this.faults = faults;
         Clock clock = faults != null ? faults.clock() : Clock.systemUTC();
+        this.wallClock = clock;
         String advertisedHost = config.advertisedHost();
         // meta.properties is written once the quorum has told this broker its cluster id.
         java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
@@ -130,7 +136,7 @@ public final class Broker implements AutoCloseable {
         QuorumController quorum = null;
         NetworkServer server = null;
         try {
-            quorum = QuorumController.start(config.controllerConfig(), clock);
+            quorum = QuorumController.start(config.controllerConfig());
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
             this.clusterId = joinCluster(quorum, config, existingMeta);
@@ -180,7 +186,7 @@ public final class Broker implements AutoCloseable {
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
         logMaintenance.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, System.currentTimeMillis()), config.cleanerBackoffMs(),
+        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, clock.millis()), config.cleanerBackoffMs(),
                 config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (config.scrubIntervalMs() > 0) {
             scrubbing.scheduleWithFixedDelay(this::scrub, config.scrubIntervalMs(), config.scrubIntervalMs(), TimeUnit.MILLISECONDS);
@@ -473,7 +479,7 @@ public final class Broker implements AutoCloseable {
 
     private static void checkIsr(ReplicaManager replicas) {
         try {
-            replicas.checkIsr(System.currentTimeMillis());
+            replicas.checkIsr(io.sluice.brokerd.common.MonotonicClock.millis());
         } catch (RuntimeException e) {
             log.error("ISR check failed; retrying", e);
         }
@@ -489,7 +495,7 @@ public final class Broker implements AutoCloseable {
 
     private void maintain() {
         try {
-            logManager.maintain(System.currentTimeMillis());
+            logManager.maintain(wallClock.millis());
         } catch (RuntimeException e) {
             log.error("Log maintenance failed; retrying at the next interval", e);
         }

@@ -128,7 +128,7 @@ public final class FetchHandler implements ApiHandler {
         boolean hasError = false;
         int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
         boolean follower = replicaId >= 0;
-        long nowMs = System.currentTimeMillis();
+        long nowMs = io.sluice.brokerd.common.MonotonicClock.millis(); // replica lag is a duration: never the wall clock
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.replica;
 
+import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
@@ -31,7 +32,7 @@ final class ReplicaFetcher implements Runnable {
     /** How long {@link #shutdown} waits for an append under way (on a slow disk) before going on. */
     private static final long SHUTDOWN_WAIT_MS = 30_000;
 
-    /** A followed partition: the epoch it follows in and when it may be fetched again after an error. */
+    /** A followed partition: the epoch it follows in and when it may be fetched again after an error ({@link MonotonicClock} ms). */
     private record Followed(Partition partition, int leaderEpoch, long retryAtMs) {
     }
 
@@ -138,7 +139,7 @@ final class ReplicaFetcher implements Runnable {
     }
 
     private void fetchOnce() throws InterruptedException {
-        long nowMs = System.currentTimeMillis();
+        long nowMs = MonotonicClock.millis();
         List<ReplicaFetchClient.Position> positions = new ArrayList<>();
         for (Followed f : followed.values()) {
             if (f.retryAtMs() <= nowMs && !f.partition().log().isFailed()) {
@@ -237,7 +238,7 @@ final class ReplicaFetcher implements Runnable {
 
     private void backOff(Followed f) {
         followed.computeIfPresent(f.partition().log().topicPartition(),
-                (tp, cur) -> cur == f ? new Followed(cur.partition(), cur.leaderEpoch(), System.currentTimeMillis() + ERROR_BACKOFF_MS) : cur);
+                (tp, cur) -> cur == f ? new Followed(cur.partition(), cur.leaderEpoch(), MonotonicClock.millis() + ERROR_BACKOFF_MS) : cur);
     }
 
     /** The complete batches at the start of {@code records}; a trailing partial batch (cut by max bytes) is dropped. */

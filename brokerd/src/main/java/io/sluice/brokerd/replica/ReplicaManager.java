@@ -1,5 +1,6 @@
 package io.sluice.brokerd.replica;
 
+import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
@@ -112,7 +113,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
      */
     public int availableInSyncReplicas(TopicPartition tp) {
         Partition p = partitions.get(tp);
-        return p == null ? 0 : p.availableInSyncReplicas(System.currentTimeMillis(), replication.replicaLagTimeMaxMs());
+        return p == null ? 0 : p.availableInSyncReplicas(MonotonicClock.millis(), replication.replicaLagTimeMaxMs());
     }
 
     public int nodeId() {
@@ -176,8 +177,8 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     }
 
     /**
-     * A follower fetched {@code tp} at {@code fetchOffset}; returns false when this broker does not lead it or
-     * {@code replicaId} holds no replica of it.
+     * A follower fetched {@code tp} at {@code fetchOffset} at {@code nowMs} ({@link MonotonicClock} time); returns
+     * false when this broker does not lead it or {@code replicaId} holds no replica of it.
      */
     public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long nowMs) {
         Partition p = partitions.get(tp);
@@ -190,7 +191,10 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         return true;
     }
 
-    /** Leader duty, called periodically: proposes the ISR changes that are due (one in flight per partition). */
+    /**
+     * Leader duty, called periodically: proposes the ISR changes that are due (one in flight per partition).
+     * {@code nowMs} is {@link MonotonicClock} time, as every time this class and {@link Partition} compare.
+     */
     public void checkIsr(long nowMs) {
         IsrChanger changer;
         ExecutorService executor;
@@ -377,7 +381,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
                 }
             }
             boolean wasLeader = p.isLeader();
-            if (p.makeLeader(s, System.currentTimeMillis())) {
+            if (p.makeLeader(s, MonotonicClock.millis())) {
                 notifyListeners(tp);
             }
             if (!wasLeader) {
