@@ -169,19 +169,32 @@ final class ReplicaFetcher implements Runnable {
         } finally {
             inFlight = null;
         }
+        Map<TopicPartition, Long> fetchedFrom = new java.util.HashMap<>();
+        positions.forEach(p -> fetchedFrom.put(p.tp(), p.fetchOffset()));
         for (ReplicaFetchClient.Fetched r : results) {
             Followed f = followed.get(r.tp());
-            if (f != null) {
-                apply(f, r);
+            Long from = fetchedFrom.get(r.tp());
+            if (f != null && from != null) {
+                apply(f, r, from);
             }
         }
     }
 
-    private void apply(Followed f, ReplicaFetchClient.Fetched r) {
+    /**
+     * Applies the answer to a fetch made from {@code fetchedFrom}. An answer that no longer fits the log (it was cut
+     * meanwhile: the scrubber found a damaged batch, say) is dropped, as Kafka's fetcher drops a response whose fetch
+     * offset is not the log end offset: appended, it would leave a gap of the offsets cut.
+     */
+    private void apply(Followed f, ReplicaFetchClient.Fetched r, long fetchedFrom) {
         Partition p = f.partition();
         PartitionLog pl = p.log();
         synchronized (p) {
             if (!p.isFollowerOf(leaderId, f.leaderEpoch())) {
+                return;
+            }
+            if (pl.logEndOffset() != fetchedFrom) {
+                log.debug("Dropping the answer for {} fetched from offset {}: its log end offset is {} now", pl.topicPartition(),
+                        fetchedFrom, pl.logEndOffset());
                 return;
             }
             switch (r.error()) {
