@@ -23,6 +23,10 @@ import java.util.function.BooleanSupplier;
  * A cluster of brokerd processes on 127.0.0.1 for fault tests: each broker is its own JVM (so it can be killed with
  * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
  * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
+ * <p>
+ * {@link #withFaults} builds the fault matrix's variant: every broker runs with fault injection on (its metrics
+ * listener's {@code /faults} breaks its disk or steps its clock) and is reached only through {@link LinkProxies}, which
+ * cut, drop or delay chosen links.
  */
 final class BrokerCluster implements AutoCloseable {
     private final Path root;
@@ -33,15 +37,40 @@ final class BrokerCluster implements AutoCloseable {
     /** How many "ready in" lines each broker's log held when it was last started. */
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
     private final Map<String, String> extraConfig;
+    /** Null unless the brokers are reached through proxies ({@link #withFaults}). */
+    private final LinkProxies proxies;
+    /** The proxies' ports by broker: what the brokers advertise and list as voters. */
+    private final Map<Integer, Integer> proxyClientPorts = new TreeMap<>();
+    private final Map<Integer, Integer> proxyRaftPorts = new TreeMap<>();
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
+        this(root, size, extraConfig, null);
+    }
+
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
+        this.proxies = proxies;
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
             raftPorts.put(id, freePort());
             metricsPorts.put(id, freePort());
+            if (proxies != null) {
+                proxyClientPorts.put(id, freePort());
+                proxyRaftPorts.put(id, freePort());
+                proxies.add(id, clientPorts.get(id), raftPorts.get(id), proxyClientPorts.get(id), proxyRaftPorts.get(id));
+            }
         }
+    }
+
+    /** A cluster whose brokers run with fault injection on, reached only through {@code proxies}. */
+    static BrokerCluster withFaults(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies) throws IOException {
+        return new BrokerCluster(root, size, extraConfig, proxies);
+    }
+
+    /** The port clients and other brokers reach broker {@code id}'s listener at (its proxy's, if any). */
+    private int reachablePort(int id) {
+        return proxies == null ? clientPorts.get(id) : proxyClientPorts.get(id);
     }
 
     private static final java.util.Random PORTS = new java.util.Random();
@@ -70,18 +99,18 @@ final class BrokerCluster implements AutoCloseable {
 
     String bootstrap() {
         StringBuilder sb = new StringBuilder();
-        for (int port : clientPorts.values()) {
-            sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(port);
+        for (int id : clientPorts.keySet()) {
+            sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(reachablePort(id));
         }
         return sb.toString();
     }
 
     String bootstrap(int id) {
-        return "127.0.0.1:" + clientPorts.get(id);
+        return "127.0.0.1:" + reachablePort(id);
     }
 
     int clientPort(int id) {
-        return clientPorts.get(id);
+        return reachablePort(id);
     }
 
     /** GET {@code path} from broker {@code id}'s metrics listener: status code and body. */
@@ -90,6 +119,18 @@ final class BrokerCluster implements AutoCloseable {
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + path))
                         .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         return new HttpResult(r.statusCode(), r.body());
+    }
+
+    /** PUT {@code path} (e.g. {@code /faults/disk?state=full}) on broker {@code id}'s metrics listener; fails unless 200. */
+    String httpPut(int id, String path) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + path))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("PUT " + path + " on broker " + id + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body().trim();
     }
 
     record HttpResult(int status, String body) {
@@ -151,24 +192,36 @@ final class BrokerCluster implements AutoCloseable {
     /** Launches broker {@code id} (appending to its log); does not wait. */
     void start(int id) throws IOException {
         StringBuilder voters = new StringBuilder();
-        raftPorts.forEach((n, port) -> voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
+        (proxies == null ? raftPorts : proxyRaftPorts).forEach((n, port) ->
+                voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
         StringBuilder yaml = new StringBuilder()
                 .append("node.id: ").append(id).append('\n')
                 .append("listeners: 127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
+        if (proxies != null) {
+            yaml.append("advertised.listeners: 127.0.0.1:").append(proxyClientPorts.get(id)).append('\n')
+                    .append("controller.listener: 127.0.0.1:").append(raftPorts.get(id)).append('\n');
+        }
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
         readyLinesAtStart.put(id, readyCount(id));
         Path cfg = root.resolve("broker-" + id + ".yaml");
         Files.writeString(cfg, yaml.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "io.sluice.brokerd.Main", "--config", cfg.toString())
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+        if (proxies != null) {
+            cmd.add("-Dsluice.fault.injection=true");
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString()));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
         processes.put(id, p);
+        if (proxies != null) {
+            proxies.process(id, p.pid());
+        }
     }
 
     /** Waits until broker {@code id}'s latest start logged "ready in". */
