@@ -387,7 +387,8 @@ public final class Broker implements AutoCloseable {
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
-        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
+        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), () -> logManager.health().isOffline(),
+                quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
 

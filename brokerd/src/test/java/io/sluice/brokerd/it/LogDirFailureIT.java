@@ -6,6 +6,7 @@ import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.log.DiskFaults;
 import io.sluice.brokerd.metrics.PrometheusText;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -92,6 +93,12 @@ class LogDirFailureIT {
             assertThat(health.body()).contains("log directory " + dataDir).contains("offline").contains("Input/output error");
             assertThat(metric(broker, "sluice_log_dir_offline{dir=\"" + dataDir + "\"}")).isEqualTo(1.0);
             assertThat(metric(broker, "sluice_partitions_offline")).as("t-0 and __consumer_offsets-0, at least").isGreaterThanOrEqualTo(1.0);
+            // DescribeLogDirs reports the directory as Kafka reports an offline one: its error, nothing in it.
+            LogDirDescription dir = admin.describeLogDirs(List.of(broker.nodeId())).allDescriptions().get(30, TimeUnit.SECONDS)
+                    .get(broker.nodeId()).get(dataDir.toAbsolutePath().toString());
+            assertThat(dir.error()).isInstanceOf(KafkaStorageException.class);
+            assertThat(dir.replicaInfos()).isEmpty();
+            assertThat(dir.totalBytes()).isEmpty();
             // The controller (this single node) took the replicas offline: the partition has no leader now.
             ItSupport.waitFor(() -> {
                 try {
