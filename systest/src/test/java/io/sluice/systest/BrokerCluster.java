@@ -36,6 +36,7 @@ final class BrokerCluster implements AutoCloseable {
     private final Map<Integer, Process> processes = new TreeMap<>();
     /** How many "ready in" lines each broker's log held when it was last started. */
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
+    private final Map<Integer, LineCounter> readyLines = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> extraConfig;
     /** Null unless the brokers are reached through proxies ({@link #withFaults}). */
     private final LinkProxies proxies;
@@ -237,18 +238,65 @@ final class BrokerCluster implements AutoCloseable {
     }
 
     private long readyCount(int id) {
-        return countIn(id, "ready in ");
+        return readyLines.computeIfAbsent(id, n -> new LineCounter("ready in ")).count(logFile(id));
     }
 
-    private long countIn(int id, String needle) {
-        String log = read(id);
-        long n = 0;
-        for (int i = log.indexOf(needle); i >= 0; i = log.indexOf(needle, i + 1)) {
-            n++;
+    /**
+     * Counts the occurrences of a needle in a growing file, reading only what was appended since the last call (a
+     * broker's log can grow to gigabytes when something loops: never read it whole on every poll).
+     */
+    private static final class LineCounter {
+        private final byte[] needle;
+        private long scanned;
+        private long count;
+        private byte[] carry = new byte[0];
+
+        LineCounter(String needle) {
+            this.needle = needle.getBytes(StandardCharsets.UTF_8);
         }
-        return n;
+
+        synchronized long count(Path file) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+                long length = f.length();
+                byte[] chunk = new byte[1 << 20];
+                while (scanned < length) {
+                    f.seek(scanned);
+                    int n = f.read(chunk, 0, (int) Math.min(chunk.length, length - scanned));
+                    if (n <= 0) {
+                        break;
+                    }
+                    scanned += n;
+                    byte[] window = new byte[carry.length + n];
+                    System.arraycopy(carry, 0, window, 0, carry.length);
+                    System.arraycopy(chunk, 0, window, carry.length, n);
+                    count += occurrences(window);
+                    int keep = Math.min(needle.length - 1, window.length);
+                    carry = java.util.Arrays.copyOfRange(window, window.length - keep, window.length);
+                }
+            } catch (java.io.FileNotFoundException e) {
+                return count;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return count;
+        }
+
+        private int occurrences(byte[] window) {
+            int found = 0;
+            outer:
+            for (int i = 0; i + needle.length <= window.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (window[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                found++;
+            }
+            return found;
+        }
     }
 
+    /** Broker {@code id}'s whole log (tests that look for a line; mind its size). */
     String read(int id) {
         try {
             return Files.exists(logFile(id)) ? Files.readString(logFile(id), StandardCharsets.UTF_8) : "";
@@ -257,9 +305,19 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
+    /** The last 4000 bytes of broker {@code id}'s log (read from the end: the log may be huge). */
     String tail(int id) {
-        String log = read(id);
-        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(logFile(id).toFile(), "r")) {
+            long from = Math.max(0, f.length() - 4000);
+            byte[] b = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (java.io.FileNotFoundException e) {
+            return "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** SIGKILL: no shutdown hook, no flush, no controlled shutdown. */
@@ -268,6 +326,9 @@ final class BrokerCluster implements AutoCloseable {
         p.destroyForcibly();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("broker " + id + " survived SIGKILL");
+        }
+        if (proxies != null) {
+            proxies.brokerDown(id);
         }
     }
 
@@ -278,6 +339,9 @@ final class BrokerCluster implements AutoCloseable {
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("broker " + id + " did not stop within 60 s after SIGTERM; log:\n" + tail(id));
+        }
+        if (proxies != null) {
+            proxies.brokerDown(id);
         }
         return p.exitValue();
     }

@@ -190,8 +190,7 @@ final class FaultCluster implements AutoCloseable {
         java.nio.file.Files.createDirectories(dir);
         for (int id : brokers.ids()) {
             if (java.nio.file.Files.exists(brokers.logFile(id))) {
-                java.nio.file.Files.copy(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                copyTail(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()));
             }
             if (brokers.isRunning(id)) {
                 Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
@@ -200,6 +199,25 @@ final class FaultCluster implements AutoCloseable {
                 if (!jstack.waitFor(30, TimeUnit.SECONDS)) {
                     jstack.destroyForcibly();
                 }
+            }
+        }
+    }
+
+    /** At most the last this many bytes of a broker's log are kept (a looping broker can log gigabytes). */
+    private static final long KEPT_LOG_BYTES = 64L << 20;
+
+    private static void copyTail(Path from, Path to) throws java.io.IOException {
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = in.size();
+            long start = Math.max(0, size - KEPT_LOG_BYTES);
+            if (start > 0) {
+                out.write(java.nio.ByteBuffer.wrap(("[" + start + " earlier bytes of " + size + " left out]\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            for (long pos = start; pos < size; ) {
+                pos += in.transferTo(pos, size - pos, out);
             }
         }
     }

@@ -60,16 +60,36 @@ final class LinkProxies implements AutoCloseable {
     private volatile boolean closed;
 
     /** Starts the two proxies of broker {@code id}, forwarding to its real ports; returns their ports (client, controller). */
-    int[] add(int id, int realClientPort, int realControllerPort, int proxyClientPort, int proxyControllerPort) throws IOException {
+    int[] add(int id, int realClientPort, int realControllerPort, int proxyClientPort, int proxyControllerPort) {
         clientProxies.put(id, new Proxy(id, Link.CLIENT, proxyClientPort, realClientPort));
         controllerProxies.put(id, new Proxy(id, Link.CONTROLLER, proxyControllerPort, realControllerPort));
         return new int[]{proxyClientPort, proxyControllerPort};
     }
 
-    /** Broker {@code id} now runs as process {@code pid} (after each start). */
+    /** Broker {@code id} now runs as process {@code pid} (after each start): its proxies listen once its ports do. */
     void process(int id, long pid) {
         pidToNode.values().removeIf(n -> n == id);
         pidToNode.put(pid, id);
+        clientProxies.get(id).listen();
+        controllerProxies.get(id).listen();
+    }
+
+    /**
+     * Broker {@code id}'s process is gone (kill -9, stopped): its proxies stop listening and its connections are
+     * reset, so peers see what they would see without the proxies, a refused connection. Accepting and closing at
+     * once instead wedges Ratis 3.3.0's Netty transport: the leader's log appender to that voter fails with
+     * "ILLEGAL TRANSITION CLOSED -> RUNNING" and is restarted in a busy loop that never reconnects, so the restarted
+     * voter never catches up (the first quick run of the matrix hit it after a kill -9 of the quorum leader).
+     */
+    void brokerDown(int id) {
+        pidToNode.values().removeIf(n -> n == id);
+        clientProxies.get(id).stopListening();
+        controllerProxies.get(id).stopListening();
+        for (Connection c : connections) {
+            if (c.to == id) {
+                c.reset();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- rules
@@ -180,33 +200,97 @@ final class LinkProxies implements AutoCloseable {
 
     // ---------------------------------------------------------------- proxying
 
-    /** One listening proxy: accepts, attributes, connects to the real port and pumps both ways. */
+    /**
+     * One listening proxy: accepts, attributes, connects to the real port and pumps both ways. It listens only while
+     * its broker runs ({@link #brokerDown}, {@link #process}): a peer that connects to a dead broker must be refused
+     * as the kernel refuses it, not accepted and closed at once (Ratis' Netty transport never recovers from the
+     * latter: see {@link #brokerDown}).
+     */
     private final class Proxy implements Runnable {
         final int node;
         final Link link;
         final int port;
         final int realPort;
-        final ServerSocket server;
+        private ServerSocket server;
+        /** The thread waiting for the real port before {@link #bind}; null when none waits. */
+        private volatile Thread listening;
 
-        Proxy(int node, Link link, int port, int realPort) throws IOException {
+        Proxy(int node, Link link, int port, int realPort) {
             this.node = node;
             this.link = link;
             this.port = port;
             this.realPort = realPort;
-            this.server = new ServerSocket();
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        }
+
+        /**
+         * Starts listening once the broker's real port does (so a peer meets a refused connection while the broker
+         * starts, as it would without the proxy), unless it already listens. Returns at once.
+         */
+        synchronized void listen() {
+            if (server != null || listening != null) {
+                return;
+            }
+            Thread t = new Thread(this::listenWhenUp, "link-proxy-listen-" + node + "-" + link);
+            t.setDaemon(true);
+            listening = t;
+            t.start();
+        }
+
+        private void listenWhenUp() {
+            while (!closed && listening == Thread.currentThread()) {
+                try (Socket probe = new Socket()) {
+                    probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), realPort), 1_000);
+                    break;
+                } catch (IOException notYet) {
+                    sleepFor(20);
+                }
+            }
+            synchronized (this) {
+                if (closed || listening != Thread.currentThread()) {
+                    return;
+                }
+                listening = null;
+                try {
+                    bind();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("proxy port " + port + " of broker " + node + " could not be bound", e);
+                }
+            }
+        }
+
+        private void bind() throws IOException {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+            server = s;
             Thread t = new Thread(this, "link-proxy-" + node + "-" + link);
             t.setDaemon(true);
             t.start();
         }
 
+        /** Stops listening: connections to the port are refused until {@link #listen}. */
+        synchronized void stopListening() {
+            listening = null;
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+                server = null;
+            }
+        }
+
         @Override
         public void run() {
-            while (!closed) {
+            ServerSocket s;
+            synchronized (this) {
+                s = server;
+            }
+            while (!closed && s != null && !s.isClosed()) {
                 Socket in;
                 try {
-                    in = server.accept();
+                    in = s.accept();
                 } catch (IOException e) {
                     return; // closed
                 }
@@ -376,18 +460,10 @@ final class LinkProxies implements AutoCloseable {
         closed = true;
         heal();
         for (Proxy p : clientProxies.values()) {
-            try {
-                p.server.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
+            p.stopListening();
         }
         for (Proxy p : controllerProxies.values()) {
-            try {
-                p.server.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
+            p.stopListening();
         }
         for (Connection c : connections) {
             c.close();
