@@ -44,13 +44,14 @@ cat > "$PREFIX/bin/brokerd" <<LAUNCHER
 #!/bin/sh
 # Sluice broker launcher (installed by install.sh). BROKERD_OPTS (or JAVA_OPTS) adds or overrides JVM options.
 # Defaults suit a lean broker on a small machine: serial GC, a heap that starts at 32 MiB and grows to 1 GiB.
+# Out of memory, the JVM exits (status 3) so that its supervisor restarts a clean broker instead of one that limps.
 # $cds_archive, when present, is the class-data archive install.sh
 # made by starting brokerd once: classes come from it already parsed and verified, which roughly halves the CPU
 # time to start. Without it, or when it no longer matches this java or these jars, the JVM loads classes from the
 # jars as usual (-Xshare:auto), silently.
 cds=
 [ -r "$cds_archive" ] && cds="-XX:SharedArchiveFile=$cds_archive -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
-exec java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m \$cds \$JAVA_OPTS \$BROKERD_OPTS \\
+exec java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError \$cds \$JAVA_OPTS \$BROKERD_OPTS \\
   -cp "$lib/brokerd/*" io.sluice.brokerd.Main "\$@"
 LAUNCHER
 cat > "$PREFIX/bin/sluice" <<LAUNCHER

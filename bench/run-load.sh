@@ -10,7 +10,7 @@ data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 log="$data/brokerd.log"
 start_ns=$(date +%s%N)
-java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m -cp "brokerd/target/brokerd-0.1.0-SNAPSHOT.jar:brokerd/target/lib/*" \
+java -XX:+UseSerialGC -Xms32m -Xmx1g -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError -cp "brokerd/target/brokerd-0.1.0-SNAPSHOT.jar:brokerd/target/lib/*" \
   io.sluice.brokerd.Main --set "listeners=127.0.0.1:$port" --set "data.dir=$data/data" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """confluent-kafka-python against brokerd: produce N keyed records with headers, consume them back in a group.
 
-Usage: roundtrip.py BOOTSTRAP TOPIC COUNT   (exit 0 when every record came back exactly, in order)
+Usage: roundtrip.py BOOTSTRAP TOPIC COUNT [KEY=VALUE]...   (exit 0 when every record came back exactly, in order)
+KEY=VALUE pairs are client settings for every client (security.protocol=SSL, ssl.ca.location=...).
 """
 import sys
 import uuid
@@ -12,7 +13,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 def main():
     bootstrap, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    extra = dict(a.split("=", 1) for a in sys.argv[4:])
+    admin = AdminClient({"bootstrap.servers": bootstrap, **extra})
     futures = admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
     futures[topic].result(timeout=20)
 
@@ -25,7 +27,7 @@ def main():
         else:
             delivered.append((msg.partition(), msg.offset(), msg.key(), msg.value()))
 
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5, **extra})
     for i in range(count):
         producer.produce(topic, key=f"key-{i % 7}".encode(), value=f"value-{i}".encode(),
                          headers=[("seq", str(i).encode())], on_delivery=on_delivery)
@@ -36,7 +38,7 @@ def main():
         return 1
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "py-" + uuid.uuid4().hex,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False, **extra})
     # Assign explicitly: consumer groups arrive with the groups issue.
     consumer.assign([TopicPartition(topic, 0, 0), TopicPartition(topic, 1, 0)])
     got = []

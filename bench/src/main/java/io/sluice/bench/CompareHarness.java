@@ -48,12 +48,16 @@ public final class CompareHarness {
     record Options(Path kafkaLib, Path brokerd, Path results, String commit, long records, long warmupRecords,
                    int recordSize, double e2eRate, long e2eRecords, long clusterRecords, int widePartitions,
                    int idleConnections, int metadataRequests, boolean runKafka, boolean runSluice, boolean cluster,
-                   int rounds, Path jfrDir, String command) {
+                   int rounds, Path jfrDir, String command, boolean tls) {
     }
 
     private final Options o;
     private final ResultTable table;
     private final List<String> notes = new ArrayList<>();
+    /** The single node's SSL listener (scenario g), set by {@link #start}; null without --tls. */
+    private String tlsBootstrap;
+    /** Certificates of the SSL listeners (config/cluster-3-secure/make-certs.sh), made once per run. */
+    private Path certDir;
 
     private CompareHarness(Options o, String kafkaVersion) {
         this.o = o;
@@ -84,6 +88,7 @@ public final class CompareHarness {
                 "--metadata-requests", "200", "--systems", "kafka,sluice"));
         m.put("--cluster", "true");
         m.put("--rounds", "1");
+        m.put("--tls", "true");
         m.put("--commit", "unknown");
         m.put("--command", "bench/compare.sh");
         for (int i = 0; i < args.length; i++) {
@@ -106,7 +111,8 @@ public final class CompareHarness {
                 Integer.parseInt(m.get("--wide-partitions")), Integer.parseInt(m.get("--idle-connections")),
                 Integer.parseInt(m.get("--metadata-requests")), systems.contains("kafka"), systems.contains("sluice"),
                 Boolean.parseBoolean(m.get("--cluster")), Integer.parseInt(m.get("--rounds")),
-                m.containsKey("--jfr") ? Path.of(m.get("--jfr")).toAbsolutePath() : null, m.get("--command"));
+                m.containsKey("--jfr") ? Path.of(m.get("--jfr")).toAbsolutePath() : null, m.get("--command"),
+                Boolean.parseBoolean(m.get("--tls")));
     }
 
     static String kafkaVersion(Path kafkaLib) throws IOException {
@@ -197,6 +203,10 @@ public final class CompareHarness {
                 + " idle connections, MB", Better.LOWER);
         table.define("f.metadata_p50_ms", "f. Metadata (all topics): p50 ms", Better.LOWER);
         table.define("f.metadata_p99_ms", "f. Metadata (all topics): p99 ms", Better.LOWER);
+        defineProduce("g1", "g. TLS: produce acks=1, 64 KiB/5 ms");
+        table.define("g2.records_per_sec", "g. TLS: consume: records/s", Better.HIGHER);
+        table.define("g2.mb_per_sec", "g. TLS: consume: MB/s", Better.HIGHER);
+        table.define("g2.cpu_s_per_m", "g. TLS: consume: broker CPU s per M records", Better.LOWER);
         table.define("peak_rss_mb", "peak RSS (VmHWM) over the run, MB", Better.LOWER);
     }
 
@@ -227,6 +237,26 @@ public final class CompareHarness {
             scenario(system, "c", () -> consumeScenario(system, bootstrap, "a2", brokers));
             scenario(system, "d", () -> endToEndScenario(system, bootstrap, brokers));
             scenario(system, "f", () -> wideScenario(system, bootstrap, address, brokers));
+            if (o.tls()) {
+                // g: a2 and c again over the SSL listener (server authentication, TLSv1.3, the JDK's TLS on both)
+                Map<String, Object> tls = Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
+                        "ssl.truststore.location", certDir.resolve("ca.pem").toString());
+                scenario(system, "g1", () -> {
+                    Workloads.createTopic(tlsBootstrap, tls, "g1", PARTITIONS, (short) 1, Map.of(), Duration.ofSeconds(60));
+                    putProduce(system, "g1", withCpu(system, "g1", brokers, o.records(), () -> Workloads.produce(tlsBootstrap,
+                            tls, "g1", o.records(), o.recordSize(), "1", batched, Duration.ofMinutes(5))));
+                });
+                scenario(system, "g2", () -> {
+                    Workloads.ConsumeResult r = withCpu(system, "g2", brokers, o.records(), () ->
+                            Workloads.consumeAll(tlsBootstrap, tls, "g1", PARTITIONS, Duration.ofMinutes(5)));
+                    table.put(system, "g2.records_per_sec", r.recordsPerSec());
+                    table.put(system, "g2.mb_per_sec", r.mbPerSec());
+                    System.out.printf(Locale.ROOT, "%s: g2 %,.0f records/s%n", system, r.recordsPerSec());
+                });
+            } else {
+                notAvailable(system, "g1.", "not run (--tls false)");
+                notAvailable(system, "g2.", "not run (--tls false)");
+            }
             table.put(system, "peak_rss_mb", brokers.get(0).stats().peakRssMb());
         } finally {
             stopAll(brokers);
@@ -235,8 +265,16 @@ public final class CompareHarness {
 
     private String start(String system, Path dir, List<BrokerProcess> brokers) throws Exception {
         String bootstrap;
+        int tlsPort = -1;
+        if (o.tls()) {
+            if (certDir == null) {
+                certDir = makeCerts(dir.getParent().resolve("certs"));
+            }
+            tlsPort = FreePorts.take(1)[0];
+            tlsBootstrap = "127.0.0.1:" + tlsPort;
+        }
         if (system.equals(KAFKA)) {
-            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir, jfrOptions(dir));
+            KafkaLauncher kafka = new KafkaLauncher(o.kafkaLib(), dir, jfrOptions(dir), certDir, tlsPort);
             KafkaLauncher.Ports ports = kafka.allocate(1);
             kafka.prepare(ports);
             bootstrap = ports.bootstrap();
@@ -248,13 +286,25 @@ public final class CompareHarness {
             int port = FreePorts.take(1)[0];
             bootstrap = "127.0.0.1:" + port;
             try (ReadinessProbe probe = new ReadinessProbe(bootstrap)) {
-                brokers.add(new SluiceLauncher(o.brokerd(), dir, jfrOptions(dir)).launch(port));
+                brokers.add(new SluiceLauncher(o.brokerd(), dir, jfrOptions(dir)).launch(port, tlsPort, certDir));
                 recordReady(system, probe, brokers);
             }
         }
         System.out.printf("%s: pid %d, ready on %s in %.0f ms%n", system, brokers.get(0).pid(), bootstrap,
                 table.value(system, "start.first_produce_ms"));
         return bootstrap;
+    }
+
+    /** A CA and the certificate "broker" (127.0.0.1) with the shipped config/cluster-3-secure/make-certs.sh. */
+    private static Path makeCerts(Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", "config/cluster-3-secure/make-certs.sh", dir.toString(), "broker")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException("config/cluster-3-secure/make-certs.sh failed (run from the repository root): " + out);
+        }
+        return dir;
     }
 
     /** With --jfr, a flight recording of the broker's whole run, written when it stops. */

@@ -27,9 +27,22 @@ final class KafkaLauncher {
     private final Path kafkaLib;
     private final Path workDir;
     private final List<String> extraJvmOptions;
+    /** Certificates for an SSL listener beside PLAINTEXT (single node only), or null. */
+    private final Path certDir;
+    private final int tlsPort;
 
     /** {@code extraJvmOptions} go after Kafka's own (e.g. a flight recording). */
     KafkaLauncher(Path kafkaLib, Path workDir, List<String> extraJvmOptions) {
+        this(kafkaLib, workDir, extraJvmOptions, null, -1);
+    }
+
+    /**
+     * With {@code certDir}, a single node also serves the listener SSL on {@code tlsPort} with
+     * {@code certDir/broker.pem} and {@code ca.pem} (PEM keystore and truststore), configured as brokerd's.
+     */
+    KafkaLauncher(Path kafkaLib, Path workDir, List<String> extraJvmOptions, Path certDir, int tlsPort) {
+        this.certDir = certDir;
+        this.tlsPort = tlsPort;
         this.kafkaLib = kafkaLib;
         this.workDir = workDir;
         this.extraJvmOptions = extraJvmOptions;
@@ -60,15 +73,19 @@ final class KafkaLauncher {
         for (int i = 0; i < nodes; i++) {
             Path props = workDir.resolve("server-" + (i + 1) + ".properties");
             short rf = (short) Math.min(3, nodes);
-            Files.writeString(props, String.join("\n",
+            String ssl = certDir == null ? "" : ",SSL://127.0.0.1:" + tlsPort;
+            String sslKeys = certDir == null ? "" : String.join("\n", "ssl.keystore.type=PEM",
+                    "ssl.keystore.location=" + certDir.resolve("broker.pem"), "ssl.truststore.type=PEM",
+                    "ssl.truststore.location=" + certDir.resolve("ca.pem"), "");
+            Files.writeString(props, sslKeys + String.join("\n",
                     "process.roles=broker,controller",
                     "node.id=" + (i + 1),
                     "controller.quorum.voters=" + voters,
-                    "listeners=PLAINTEXT://127.0.0.1:" + ports.client()[i] + ",CONTROLLER://127.0.0.1:" + ports.controller()[i],
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + ports.client()[i],
+                    "listeners=PLAINTEXT://127.0.0.1:" + ports.client()[i] + ",CONTROLLER://127.0.0.1:" + ports.controller()[i] + ssl,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + ports.client()[i] + ssl,
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL",
                     "log.dirs=" + workDir.resolve("data-" + (i + 1)),
                     "num.partitions=1",
                     "offsets.topic.replication.factor=" + rf,

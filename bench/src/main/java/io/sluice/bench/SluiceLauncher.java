@@ -39,10 +39,24 @@ final class SluiceLauncher {
     }
 
     BrokerProcess launch(int port) throws IOException {
-        List<String> cmd = List.of(brokerdLauncher.toAbsolutePath().toString(),
-                "--set", "listeners=127.0.0.1:" + port,
+        return launch(port, -1, null);
+    }
+
+    /**
+     * A single node; with {@code tlsPort} >= 0 it also serves the listener SSL there with the certificate
+     * {@code certDir/broker.pem} (PEM, as config/cluster-3-secure/make-certs.sh makes it), server authentication only.
+     */
+    BrokerProcess launch(int port, int tlsPort, Path certDir) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(brokerdLauncher.toAbsolutePath().toString(),
                 "--set", "data.dir=" + workDir.resolve("data"),
-                "--set", "metrics.listener=");
+                "--set", "metrics.listener="));
+        if (tlsPort >= 0) {
+            cmd.addAll(List.of("--set", "listeners=PLAINTEXT://127.0.0.1:" + port + ",SSL://127.0.0.1:" + tlsPort,
+                    "--set", "ssl.keystore.type=PEM", "--set", "ssl.keystore.location=" + certDir.resolve("broker.pem"),
+                    "--set", "ssl.truststore.type=PEM", "--set", "ssl.truststore.location=" + certDir.resolve("ca.pem")));
+        } else {
+            cmd.addAll(List.of("--set", "listeners=127.0.0.1:" + port));
+        }
         // the launcher's own JVM options only, whatever the caller's environment holds
         Map<String, String> env = Map.of("JAVA_OPTS", "", "BROKERD_OPTS", String.join(" ", extraJvmOptions),
                 "JAVA_TOOL_OPTIONS", "");

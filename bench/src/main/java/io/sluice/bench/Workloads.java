@@ -90,7 +90,16 @@ public final class Workloads {
     public static void createTopic(String bootstrap, String topic, int partitions, short replicationFactor,
                                    Map<String, String> configs, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        createTopic(bootstrap, Map.of(), topic, partitions, replicationFactor, configs, timeout);
+    }
+
+    /** As above, with {@code clientConfig} (TLS settings) for the Admin client. */
+    public static void createTopic(String bootstrap, Map<String, Object> clientConfig, String topic, int partitions,
+                                   short replicationFactor, Map<String, String> configs, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Admin admin = Admin.create(config);
         try {
             admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(configs)))
                     .all().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -132,6 +141,13 @@ public final class Workloads {
     public static ProduceResult produce(String bootstrap, String topic, long records, int recordSizeBytes,
                                         String acks, Batching batching, Duration timeout)
             throws InterruptedException, TimeoutException {
+        return produce(bootstrap, Map.of(), topic, records, recordSizeBytes, acks, batching, timeout);
+    }
+
+    /** As above, with {@code clientConfig} (TLS settings) on top of the producer's. */
+    public static ProduceResult produce(String bootstrap, Map<String, Object> clientConfig, String topic, long records,
+                                        int recordSizeBytes, String acks, Batching batching, Duration timeout)
+            throws InterruptedException, TimeoutException {
         byte[] payload = new byte[recordSizeBytes];
         new Random(1).nextBytes(payload);
         Histogram latency = new Histogram(60_000_000_000L, 3);
@@ -140,7 +156,9 @@ public final class Workloads {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         long start = System.nanoTime();
         long sent = 0;
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrap, acks, batching));
+        Map<String, Object> config = producerConfig(bootstrap, acks, batching);
+        config.putAll(clientConfig);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config);
         try {
             for (; sent < records && failure.get() == null; sent++) {
                 if ((sent & 0xfff) == 0 && System.nanoTime() > deadlineNs) {
@@ -182,8 +200,16 @@ public final class Workloads {
     /** Reads every partition of {@code topic} from its start to the end offsets seen when it began (no group). */
     public static ConsumeResult consumeAll(String bootstrap, String topic, int partitions, Duration timeout)
             throws TimeoutException {
+        return consumeAll(bootstrap, Map.of(), topic, partitions, timeout);
+    }
+
+    /** As above, with {@code clientConfig} (TLS settings) on top of the consumer's. */
+    public static ConsumeResult consumeAll(String bootstrap, Map<String, Object> clientConfig, String topic, int partitions,
+                                           Duration timeout) throws TimeoutException {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
+        Map<String, Object> config = consumerConfig(bootstrap);
+        config.putAll(clientConfig);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> tps = partitions(topic, partitions);
             consumer.assign(tps);
             consumer.seekToBeginning(tps);

@@ -708,6 +708,39 @@ class SluiceAgainstKafkaIT {
         assertJson(JSON.valueToTree(lines(byTime.out())), expected);
     }
 
+    /** --from/--to by time (epoch ms and RFC 3339), --filter and --count against Apache Kafka, checked with the Admin API. */
+    @Test
+    void consumeFindsRecordsByTimeAndFilter() throws Exception {
+        long from = (Long) produced.get("2/4").get("timestamp");
+        long to = (Long) produced.get("2/7").get("timestamp");
+        long fromOffset = adminOffsets(List.of(tp(2)), OffsetSpec.forTimestamp(from)).get(tp(2));
+        long toOffset = adminOffsets(List.of(tp(2)), OffsetSpec.forTimestamp(to)).get(tp(2));
+        List<Map<String, Object>> window = new ArrayList<>();
+        for (long o = fromOffset; o < toOffset; o++) {
+            window.add(produced.get("2/" + o));
+        }
+        Run byEpoch = sluice("consume", TOPIC, "-p", "2", "--from", "@" + from, "--to", "@" + to, "-o", "json");
+        assertThat(byEpoch.exit()).as(byEpoch.err()).isZero();
+        assertJson(JSON.valueToTree(lines(byEpoch.out())), window);
+        Run byRfc3339 = sluice("consume", TOPIC, "-p", "2", "--from", java.time.Instant.ofEpochMilli(from).toString(),
+                "--to", java.time.Instant.ofEpochMilli(to).toString(), "-o", "json");
+        assertJson(JSON.valueToTree(lines(byRfc3339.out())), window);
+        Run lastHour = sluice("consume", TOPIC, "--from", "-1h", "-o", "json");
+        assertThat(lines(lastHour.out())).hasSize(RECORDS);
+        Run future = sluice("consume", TOPIC, "--from", "now", "-o", "json");
+        assertThat(future.out()).isEmpty();
+
+        Run byHeader = sluice("consume", TOPIC, "--filter", "header.h == 'x' or key == null", "-o", "json");
+        assertThat(byHeader.exit()).as(byHeader.err()).isZero();
+        List<JsonNode> found = lines(byHeader.out());
+        found.sort(Comparator.comparing((JsonNode r) -> r.get("value").asText()));
+        assertJson(JSON.valueToTree(found), produced.values().stream().filter(r -> r.get("key") == null
+                || !((List<?>) r.get("headers")).isEmpty()).sorted(Comparator.comparing(r -> (String) r.get("value"))).toList());
+        Run counted = sluice("consume", TOPIC, "--filter", "value ~ '^v1' and partition != 2", "--count", "-o", "json");
+        long expected = produced.values().stream().filter(r -> ((String) r.get("value")).startsWith("v1") && (Integer) r.get("partition") != 2).count();
+        assertJson(JSON.readTree(counted.out()), obj("topic", TOPIC, "scanned", (long) RECORDS, "matched", expected));
+    }
+
     static List<Map<String, Object>> sortedProduced() {
         return produced.values().stream().sorted(Comparator.comparingInt((Map<String, Object> r) -> (Integer) r.get("partition"))
                 .thenComparingLong(r -> (Long) r.get("offset"))).toList();

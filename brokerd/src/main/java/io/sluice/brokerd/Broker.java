@@ -8,7 +8,9 @@ import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
+import io.sluice.brokerd.config.DynamicBrokerConfig;
 import io.sluice.brokerd.config.MetaProperties;
 import io.sluice.brokerd.api.ElectLeadersHandler;
 import io.sluice.brokerd.api.FollowerFetchClient;
@@ -27,16 +29,23 @@ import io.sluice.brokerd.metadata.BrokerIdentity;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.InterBrokerClient;
+import io.sluice.brokerd.network.ListenerConfig;
 import io.sluice.brokerd.network.NetworkServer;
+import io.sluice.brokerd.config.Listeners;
+import io.sluice.brokerd.metadata.Endpoint;
+import io.sluice.brokerd.security.SslFactory;
 import io.sluice.brokerd.producer.ProducerIdManager;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,7 +104,10 @@ public final class Broker implements AutoCloseable {
     private InterBrokerClient interBroker;
     private final String clusterId;
     private final NetworkServer network;
-    private final InetSocketAddress bound;
+    /** Each listener's bound address by name, in configuration order. */
+    private final Map<String, InetSocketAddress> bound;
+    /** TLS server side of each SSL listener by name; reloaded every ssl.reload.check.interval.ms. */
+    private final Map<String, SslFactory> listenerSsl;
     private final BrokerIdentityHolder identity = new BrokerIdentityHolder();
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final MetricsHttpServer metricsHttp;
@@ -114,7 +126,9 @@ public final class Broker implements AutoCloseable {
         this.faults = faults;
         Clock clock = faults != null ? faults.clock() : Clock.systemUTC();
         this.wallClock = clock;
-        String advertisedHost = config.advertisedHost();
+        config.checkStartable();
+        this.listenerSsl = tlsListeners(config);
+        SslFactory interBrokerSsl = listenerSsl.get(config.interBrokerListenerName());
         // meta.properties is written once the quorum has told this broker its cluster id.
         java.util.Optional<MetaProperties> existingMeta = MetaProperties.loadExisting(config);
         AtomicReference<TopicRegistry> registryRef = new AtomicReference<>();
@@ -132,22 +146,30 @@ public final class Broker implements AutoCloseable {
                 ? LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance)
                 : LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance, faults.disk());
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
-        this.metricsHttp = startMetricsListenerOrClose(config, logManager);
+        SslFactory metricsSsl = null;
+        if (config.metricsHttps() && !config.metricsListener().isEmpty()) {
+            metricsSsl = sslFactoryOrConfigError(() -> SslFactory.create(config.metricsSsl(), true), logManager);
+        }
+        this.metricsHttp = startMetricsListenerOrClose(config, logManager, metricsSsl);
         QuorumController quorum = null;
         NetworkServer server = null;
         try {
-            quorum = QuorumController.start(config.controllerConfig());
+            // The controller quorum runs over mutual TLS exactly when the inter-broker listener speaks TLS.
+            quorum = QuorumController.start(config.controllerConfig(), interBrokerSsl);
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
             this.clusterId = joinCluster(quorum, config, existingMeta);
             refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
-            server = wire(config, clock, registry, quorum);
+            server = wire(config, clock, registry, quorum, interBrokerSsl);
             this.bound = server.start();
-            int port = config.advertisedPort() >= 0 ? config.advertisedPort() : bound.getPort();
-            identity.set(new BrokerIdentity(meta.nodeId(), clusterId, advertisedHost, port));
-            quorum.register(advertisedHost, port, config.rack(), config.controllerConfig().requestTimeoutMs());
+            List<Endpoint> endpoints = advertisedEndpoints(config, bound);
+            Endpoint interBroker = endpoints.stream().filter(e -> e.listener().equals(config.interBrokerListenerName()))
+                    .findFirst().orElseThrow();
+            identity.set(new BrokerIdentity(meta.nodeId(), clusterId, interBroker.host(), interBroker.port(), endpoints));
+            quorum.register(interBroker.host(), interBroker.port(), config.rack(), endpoints,
+                    config.controllerConfig().requestTimeoutMs());
             if (config.leaderRebalanceIntervalMs() > 0) {
                 quorum.startPreferredLeaderRebalance(config.leaderRebalanceIntervalMs());
             }
@@ -183,13 +205,24 @@ public final class Broker implements AutoCloseable {
         this.controller = quorum;
         this.network = server;
 
+        List<SslFactory> reloadable = new ArrayList<>(listenerSsl.values());
+        if (metricsSsl != null) {
+            reloadable.add(metricsSsl);
+        }
+        if (!reloadable.isEmpty()) {
+            scheduler.scheduleWithFixedDelay(timer("TLS key material check", () -> reloadable.forEach(SslFactory::maybeReload)),
+                    config.sslReloadCheckIntervalMs(),
+                    config.sslReloadCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        }
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        logMaintenance.scheduleWithFixedDelay(this::maintain, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(wallClock.millis())),
+                intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
-        cleaner.scheduleWithFixedDelay(() -> logManager.clean(logCleaner, clock.millis()), config.cleanerBackoffMs(),
-                config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(logCleaner, clock.millis())),
+                config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
         if (config.scrubIntervalMs() > 0) {
-            scrubbing.scheduleWithFixedDelay(this::scrub, config.scrubIntervalMs(), config.scrubIntervalMs(), TimeUnit.MILLISECONDS);
+            scrubbing.scheduleWithFixedDelay(timer("Scrubbing the logs", () -> scrubber.scrub(logManager.logs(),
+                    replicaManager::onDamagedBatch)), config.scrubIntervalMs(), config.scrubIntervalMs(), TimeUnit.MILLISECONDS);
         }
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
@@ -309,18 +342,63 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs) {
+    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs, SslFactory ssl) {
         String listener = config.metricsListener();
         if (listener.isEmpty()) {
             return null;
         }
         int colon = listener.lastIndexOf(':');
+        java.util.Map<String, byte[]> users = null;
         try {
-            return new MetricsHttpServer(listener.substring(0, colon), Integer.parseInt(listener.substring(colon + 1)));
+            if (config.metricsBasicAuthFile() != null) {
+                users = MetricsHttpServer.readUsers(config.metricsBasicAuthFile());
+            }
+        } catch (IllegalArgumentException e) {
+            logs.close();
+            throw new io.sluice.brokerd.config.ConfigException("config key 'metrics.basic.auth.file': " + e.getMessage());
+        }
+        try {
+            return new MetricsHttpServer(listener.substring(0, colon), Integer.parseInt(listener.substring(colon + 1)),
+                    ssl == null ? null : ssl.jdkContext(), ssl == null ? null : ssl.config(), users);
         } catch (java.io.IOException e) {
             logs.close();
             throw new java.io.UncheckedIOException("cannot bind metrics.listener " + listener + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The TLS server side of every SSL listener; a keystore or truststore that cannot be read is a config error. */
+    private static Map<String, SslFactory> tlsListeners(BrokerConfig config) {
+        Map<String, SslFactory> out = new java.util.LinkedHashMap<>();
+        for (Listeners.Listener l : config.listeners()) {
+            if (l.protocol().usesTls()) {
+                SslFactory f = sslFactoryOrConfigError(() -> SslFactory.create(config.listenerSsl(l.name()), true), null);
+                out.put(l.name(), f);
+                log.info("Listener {} serves TLS ({}, client auth {}) with certificate {}", l.name(), f.config().enabledProtocols(),
+                        f.config().clientAuth().name().toLowerCase(java.util.Locale.ROOT), f.certificateDescription().orElse("-"));
+            }
+        }
+        return out;
+    }
+
+    private static SslFactory sslFactoryOrConfigError(java.util.function.Supplier<SslFactory> create, LogManager toClose) {
+        try {
+            return create.get();
+        } catch (IllegalArgumentException e) {
+            if (toClose != null) {
+                toClose.close();
+            }
+            throw new io.sluice.brokerd.config.ConfigException(e.getMessage());
+        }
+    }
+
+    /** Each listener's advertised endpoint: its advertised.listeners entry, else its bind host with the bound port. */
+    static List<Endpoint> advertisedEndpoints(BrokerConfig config, Map<String, InetSocketAddress> bound) {
+        List<Endpoint> out = new ArrayList<>();
+        for (Listeners.Listener l : config.listeners()) {
+            int port = l.advertisedPort() >= 0 ? l.advertisedPort() : bound.get(l.name()).getPort();
+            out.add(new Endpoint(l.name(), l.advertisedHost(), port, l.protocol().name()));
+        }
+        return out;
     }
 
     /** The metrics listener's bound address, or null when it is off. */
@@ -328,10 +406,17 @@ public final class Broker implements AutoCloseable {
         return metricsHttp == null ? null : metricsHttp.address();
     }
 
-    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum) {
+    private NetworkServer wire(BrokerConfig config, Clock clock, TopicRegistry registry, QuorumController quorum,
+                               SslFactory interBrokerSsl) {
         ReplicaManager replicas = new ReplicaManager(logManager, registry, meta.nodeId(), config.replicationConfig());
         this.replicaManager = replicas;
-        this.interBroker = new InterBrokerClient(meta.nodeId());
+        // Replication throttles: the rates are this broker's dynamic configs, the throttled replicas topic configs.
+        ReplicationQuota leaderQuota = new ReplicationQuota(System::nanoTime);
+        ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
+        DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
+                (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
+        replicas.throttleFollowersWith(followerQuota);
+        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
         long controllerTimeoutMs = config.controllerConfig().requestTimeoutMs();
         replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker), new io.sluice.brokerd.replica.IsrChanger() {
             @Override
@@ -371,31 +456,39 @@ public final class Broker implements AutoCloseable {
         replicas.reconcile();
 
         long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
-        scheduler.scheduleWithFixedDelay(() -> checkIsr(replicas), isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(() -> pollGroups(groups, clock), GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS,
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(io.sluice.brokerd.common.MonotonicClock.millis())),
+                isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
+                GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
         // Expiring offsets appends to __consumer_offsets: on the maintenance thread, which may wait on the disk.
         long expiryMs = config.offsetsRetentionCheckIntervalMs();
-        logMaintenance.scheduleWithFixedDelay(() -> expireOffsets(groups, clock), expiryMs, expiryMs, TimeUnit.MILLISECONDS);
+        logMaintenance.scheduleWithFixedDelay(timer("Expiring group offsets", () -> groups.expireOffsets(clock.millis())),
+                expiryMs, expiryMs, TimeUnit.MILLISECONDS);
 
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics).register(apis);
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
-        new ConfigsHandlers(registry, meta.nodeId(), config.all()).register(apis);
+        new ConfigsHandlers(registry, meta.nodeId(), config.all(), dynamicConfig).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), () -> logManager.health().isOffline(),
                 quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
 
-        NetworkServer server = new NetworkServer(config.networkConfig(), apis, clock, requestExecutor, metrics);
+        List<ListenerConfig> listeners = new ArrayList<>();
+        for (Listeners.Listener l : config.listeners()) {
+            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name())));
+        }
+        NetworkServer server = new NetworkServer(config.networkConfig(), listeners, apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
         metrics.registerScrubber(scrubber, logManager);
+        metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
+                delayedProduces::cancelledCount);
         return server;
     }
 
@@ -412,26 +505,25 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code task} as a periodic timer: a task boundary. A periodic task that throws is never run again by its
+     * executor, so everything is caught and logged and the next run retries; an OutOfMemoryError ends the process.
+     */
+    private static Runnable timer(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                log.error("{} failed; retrying at the next interval", what, e);
+            }
+        };
+    }
+
     /** Drops the loads not started yet; the running one ends on its own (see {@link #groupLoads}). */
     private void stopGroupLoads() {
         groupLoads.getQueue().clear();
         groupLoads.shutdown();
-    }
-
-    private static void pollGroups(GroupCoordinator groups, Clock clock) {
-        try {
-            groups.poll(clock.millis());
-        } catch (RuntimeException e) {
-            log.error("Group coordinator timers failed; retrying", e);
-        }
-    }
-
-    private static void expireOffsets(GroupCoordinator groups, Clock clock) {
-        try {
-            groups.expireOffsets(clock.millis());
-        } catch (RuntimeException e) {
-            log.error("Expiring group offsets failed; retrying at the next interval", e);
-        }
     }
 
     private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
@@ -441,7 +533,8 @@ public final class Broker implements AutoCloseable {
             } else {
                 groups.resign(partition);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
             log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
         }
     }
@@ -464,7 +557,7 @@ public final class Broker implements AutoCloseable {
         int leader = state.get().leader();
         BrokerIdentity me = identity.get();
         if (leader == me.nodeId()) {
-            return java.util.Optional.of(new io.sluice.brokerd.metadata.BrokerRegistration(me.nodeId(), me.host(), me.port(), "", "", false));
+            return java.util.Optional.of(me.asRegistration());
         }
         return registry.image().broker(leader).filter(b -> !b.fenced());
     }
@@ -476,30 +569,6 @@ public final class Broker implements AutoCloseable {
             n += t.partitionStates().stream().filter(p -> !p.isOnline()).count();
         }
         return n;
-    }
-
-    private static void checkIsr(ReplicaManager replicas) {
-        try {
-            replicas.checkIsr(io.sluice.brokerd.common.MonotonicClock.millis());
-        } catch (RuntimeException e) {
-            log.error("ISR check failed; retrying", e);
-        }
-    }
-
-    private void scrub() {
-        try {
-            scrubber.scrub(logManager.logs(), replicaManager::onDamagedBatch);
-        } catch (RuntimeException e) {
-            log.error("Scrubbing the logs failed; retrying at the next interval", e);
-        }
-    }
-
-    private void maintain() {
-        try {
-            logManager.maintain(wallClock.millis());
-        } catch (RuntimeException e) {
-            log.error("Log maintenance failed; retrying at the next interval", e);
-        }
     }
 
     /**
@@ -520,14 +589,33 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The bound listener address (the real port when configured with port 0). */
+    /** The first listener's bound address (the real port when configured with port 0). */
     public InetSocketAddress boundAddress() {
-        return bound;
+        return bound.values().iterator().next();
     }
 
-    /** {@code host:port} for clients' bootstrap.servers. */
+    /** Listener {@code name}'s bound address (upper-case name), or null when there is no such listener. */
+    public InetSocketAddress boundAddress(String name) {
+        return bound.get(name);
+    }
+
+    /** {@code host:port} of the first listener, for clients' bootstrap.servers. */
     public String bootstrapServers() {
-        return bound.getHostString() + ":" + bound.getPort();
+        return bootstrapServers(bound.keySet().iterator().next());
+    }
+
+    /** {@code host:port} of listener {@code name}, for clients' bootstrap.servers. */
+    public String bootstrapServers(String name) {
+        InetSocketAddress a = bound.get(name);
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** Every listener's bound {@code host:port} by name, for the start-up line. */
+    public String listenersDescription() {
+        StringBuilder sb = new StringBuilder();
+        bound.forEach((name, a) -> sb.append(sb.length() == 0 ? "" : ",").append(name).append("://")
+                .append(a.getHostString()).append(':').append(a.getPort()));
+        return sb.toString();
     }
 
     public int nodeId() {

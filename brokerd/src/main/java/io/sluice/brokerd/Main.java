@@ -16,8 +16,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code brokerd [--config FILE] [--set key=value]... [--help] [--version]}.
  * Exit status: 0 for --help/--version, 1 when the broker fails at start or run time (e.g. the data directory is
- * locked by another brokerd), 2 for bad usage or a bad configuration. After SIGTERM/SIGINT the shutdown hook closes
- * the broker cleanly and the JVM exits with its usual 143/130.
+ * locked by another brokerd), 2 for bad usage or a bad configuration, 3 after an out-of-memory error (see
+ * {@link io.sluice.brokerd.common.Fatal}; the launcher's {@code -XX:+ExitOnOutOfMemoryError} uses the same status).
+ * After SIGTERM/SIGINT the shutdown hook closes the broker cleanly and the JVM exits with its usual 143/130.
  */
 public final class Main {
     static final int EXIT_OK = 0;
@@ -31,12 +32,13 @@ public final class Main {
             "",
             "  --config FILE      read settings from FILE (YAML, flat keys; see brokerd.yaml(5))",
             "  --set KEY=VALUE    override one setting; repeatable; applied after --config",
-            "  --check-config     validate the configuration (file and --set) and exit: 0 valid, 2 invalid",
+            "  --check-config     validate the configuration (file and --set, TLS keystores and truststores",
+            "                     included) and exit: 0 valid, 2 invalid",
             "  --help             print this help and exit",
             "  --version          print the version and exit",
             "",
             "Signals: SIGTERM or SIGINT shut down cleanly (in-flight requests answered, logs flushed).",
-            "Exit status: 1 runtime failure, 2 bad usage or configuration; 143 after SIGTERM.");
+            "Exit status: 1 runtime failure, 2 bad usage or configuration, 3 out of memory; 143 after SIGTERM.");
 
     /** Parsed command line. */
     record Args(Path configFile, Map<String, String> overrides, boolean help, boolean version, boolean checkOnly) {
@@ -46,6 +48,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // A thread that dies of an uncaught throwable is logged, and one that ran out of memory ends the process.
+        Thread.setDefaultUncaughtExceptionHandler(io.sluice.brokerd.common.Fatal.UNCAUGHT);
         int code = run(args, System.out, System.err);
         if (code != EXIT_OK) {
             System.exit(code);
@@ -116,7 +120,9 @@ public final class Main {
         }
         if (args.checkOnly()) {
             try {
-                config.advertisedHost();
+                config.checkStartable();
+                checkKeyMaterial(config);
+                config.networkConfig();
             } catch (ConfigException e) {
                 err.println("brokerd: " + e.getMessage());
                 return EXIT_USAGE;
@@ -140,8 +146,8 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("brokerd {} node.id={} cluster.id={} listener={} data.dir={} config={}", version(), broker.nodeId(),
-                broker.clusterId(), broker.bootstrapServers(), config.dataDir(), config.source());
+        log.info("brokerd {} node.id={} cluster.id={} listener={} listeners={} data.dir={} config={}", version(), broker.nodeId(),
+                broker.clusterId(), broker.bootstrapServers(), broker.listenersDescription(), config.dataDir(), config.source());
         log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -156,6 +162,22 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /** Reads every TLS listener's (and the HTTPS metrics endpoint's) keystore and truststore, as a start would. */
+    private static void checkKeyMaterial(BrokerConfig config) {
+        try {
+            for (io.sluice.brokerd.config.Listeners.Listener l : config.listeners()) {
+                if (l.protocol().usesTls()) {
+                    io.sluice.brokerd.security.SslFactory.create(config.listenerSsl(l.name()), true);
+                }
+            }
+            if (config.metricsHttps()) {
+                io.sluice.brokerd.security.SslFactory.create(config.metricsSsl(), true);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static String version() {

@@ -65,6 +65,14 @@ class MainTest {
         err.reset();
         assertThat(run("--check-config", "--set", "listeners=0.0.0.0:9092")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("advertised.listeners");
+        err.reset();
+        // TLS key material is read too: a keystore that is not there is named.
+        assertThat(run("--check-config", "--set", "listeners=SSL://127.0.0.1:9093", "--set",
+                "ssl.keystore.location=" + tmp.resolve("absent.p12"))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("ssl.keystore.location").contains("absent.p12");
+        err.reset();
+        assertThat(run("--check-config", "--set", "listeners=SASL_SSL://127.0.0.1:9093")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("SASL");
         assertThat(tmp.resolve("meta.properties")).as("checking touches no data dir").doesNotExist();
     }
 

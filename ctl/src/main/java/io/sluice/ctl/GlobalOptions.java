@@ -58,7 +58,7 @@ final class GlobalOptions {
     }
 
     /**
-     * -X over the profile's client properties. The profile counts only when it also gave the brokers (or was named with
+     * -X over the profile's client properties, {@code ~} expanded in path properties ({@link SluicePaths}). The profile counts only when it also gave the brokers (or was named with
      * --profile): credentials of one cluster must not travel to another named with --brokers.
      */
     Map<String, String> properties() {
@@ -69,7 +69,7 @@ final class GlobalOptions {
             out.putAll(p.properties);
         }
         out.putAll(clientProperties);
-        return out;
+        return SluicePaths.system().expandPathProperties(out);
     }
 
     private Profiles.Profile activeProfile() {

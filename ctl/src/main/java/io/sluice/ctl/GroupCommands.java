@@ -163,51 +163,60 @@ final class GroupCommands {
 
     @Command(name = "seek", footerHeading = Output.JSON_HEADING,
         footer = "{\"group\", \"to\", \"executed\", \"moves\": [{\"topic\", \"partition\", \"current\", \"target\", "
-                + "\"delta\"}]}; current is -1 when nothing was committed; delta is the records skipped (+) or re-read "
-                + "(-).",
+                + "\"delta\"}], \"rollbackFile\"}; current is -1 when nothing was committed; delta is the records skipped (+) or "
+                + "re-read (-); rollbackFile is null without --execute.",
         description = {"Move a group's committed offsets. Prints the plan; changes nothing without --execute.",
-            "Refused while the group has active members."})
+            "Refused while the group has active members.",
+            "--execute first writes the offsets it replaces to a rollback file (topic,partition,offset lines, in "
+                    + "$XDG_STATE_HOME/sluice/rollback or ~/.local/state/sluice/rollback, or $SLUICE_ROLLBACK_DIR) and "
+                    + "prints its path; 'sluice group seek GROUP --from-file FILE --execute' puts them back."})
     static final class Seek extends BaseCommand {
         @Parameters(paramLabel = "GROUP")
         String group;
 
         @picocli.CommandLine.Option(names = "--to", paramLabel = "WHERE",
-                description = "start, end, OFFSET, @TIMESTAMP_MS, +N (skip N) or -N (re-read N)")
+                description = "start, end, OFFSET, +N (skip N), -N (re-read N) or a time: @EPOCH_MS, 2024-05-01T12:00:00Z, -1h")
         String to;
 
-        @picocli.CommandLine.Option(names = "--to-file", paramLabel = "FILE", description = "topic,partition,offset lines")
+        @picocli.CommandLine.Option(names = {"--from-file", "--to-file"}, paramLabel = "FILE",
+                description = "topic,partition,offset lines (a rollback file, or Kafka's --reset-offsets --from-file CSV)")
         java.nio.file.Path toFile;
 
         @picocli.CommandLine.Option(names = "--topics", split = ",", paramLabel = "TOPIC[,...]",
                 description = "Topics to move (default: every topic the group has offsets for)")
         List<String> topics = new ArrayList<>();
 
-        @picocli.CommandLine.Option(names = "--execute", description = "Apply the plan (default: dry run)")
-        boolean execute;
-
-        @picocli.CommandLine.Option(names = "--dry-run", description = "Only print the plan (the default)")
-        boolean dryRun;
+        @picocli.CommandLine.Mixin
+        ExecuteOptions execution = new ExecuteOptions();
 
         @Override
         public Integer call() {
-            if (execute && dryRun) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--execute and --dry-run exclude each other");
-            }
+            boolean execute = execution.apply(spec);
             if ((to == null) == (toFile == null)) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to and --to-file");
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to and --from-file");
             }
             io.sluice.ops.OffsetSeek.Plan plan;
+            java.nio.file.Path rollback = null;
             try (ClusterConnection c = globals().connect(); Progress progress = progress()) {
                 java.util.function.Consumer<String> step = s -> progress.show("seek " + group + ": " + s);
                 plan = toFile != null ? io.sluice.ops.OffsetSeek.planFromFile(c, group, toFile, step)
                         : io.sluice.ops.OffsetSeek.plan(c, group, topics, to, step);
                 if (execute) {
-                    plan = io.sluice.ops.OffsetSeek.execute(c, plan, step);
+                    io.sluice.ops.OffsetSeek.Plan planned = plan;
+                    String command = "sluice group seek " + group + (to != null ? " --to " + to : " --from-file " + toFile);
+                    rollback = Rollbacks.write("group-seek", group, "csv", io.sluice.ops.OffsetSeek.undoCsv(planned, command));
+                    plan = Rollbacks.applying(rollback, () -> io.sluice.ops.OffsetSeek.execute(c, planned, step));
                 }
             }
             Output out = output();
             if (out.structured()) {
-                out.object(plan);
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("group", plan.group());
+                m.put("to", plan.to());
+                m.put("executed", plan.executed());
+                m.put("moves", plan.moves());
+                m.put("rollbackFile", rollback == null ? null : rollback.toString());
+                out.object(m);
                 return ExitCodes.OK;
             }
             List<List<String>> rows = new ArrayList<>();
@@ -216,7 +225,8 @@ final class GroupCommands {
                         String.valueOf(m.target()), (m.delta() > 0 ? "skip " : m.delta() < 0 ? "re-read " : "") + Math.abs(m.delta())));
             }
             out.table(List.of("TOPIC", "PARTITION", "CURRENT", "NEW", "RECORDS"), rows);
-            out.line(plan.executed() ? "offsets of group " + group + " moved" : "dry run: nothing changed; add --execute to apply");
+            out.line(plan.executed() ? "offsets of group " + group + " moved; undo: sluice group seek " + group + " --from-file "
+                    + rollback + " --execute" : "dry run: nothing changed; add --execute to apply");
             return ExitCodes.OK;
         }
     }

@@ -163,12 +163,7 @@ public final class ManPages {
                         .append(" See ").append(ref(s)).append(".\n");
             }
         }
-        String footer = String.join(" ", format(spec.usageMessage().footer())).strip();
-        if (!footer.isEmpty()) {
-            String heading = spec.usageMessage().footerHeading().equals(Output.JSON_HEADING) ? "JSON OUTPUT"
-                    : String.format(Locale.ROOT, spec.usageMessage().footerHeading()).strip().replaceAll(":$", "").toUpperCase(Locale.ROOT);
-            sb.append(".SH ").append(esc(heading)).append('\n').append(esc(footer)).append('\n');
-        }
+        footerSections(sb, spec);
         if (!spec.usageMessage().exitCodeList().isEmpty()) {
             sb.append(".SH EXIT STATUS\n");
             spec.usageMessage().exitCodeList().forEach((code, meaning) ->
@@ -184,6 +179,35 @@ public final class ManPages {
         }
         sb.append('\n');
         return sb.toString();
+    }
+
+    /**
+     * The footer as sections: the lines before the first empty line under the footer heading (JSON OUTPUT), then each
+     * further block, whose first line ("Filter expressions (--filter):") names its section, one paragraph per line.
+     */
+    private static void footerSections(StringBuilder sb, CommandSpec spec) {
+        List<List<String>> blocks = new ArrayList<>(List.of(new ArrayList<>()));
+        for (String line : format(spec.usageMessage().footer())) {
+            if (line.isBlank()) {
+                blocks.add(new ArrayList<>());
+            } else {
+                blocks.get(blocks.size() - 1).add(line.strip());
+            }
+        }
+        String first = String.join(" ", blocks.get(0)).strip();
+        if (!first.isEmpty()) {
+            String heading = spec.usageMessage().footerHeading().equals(Output.JSON_HEADING) ? "JSON OUTPUT"
+                    : String.format(Locale.ROOT, spec.usageMessage().footerHeading()).strip().replaceAll(":$", "").toUpperCase(Locale.ROOT);
+            sb.append(".SH ").append(esc(heading)).append('\n').append(esc(first)).append('\n');
+        }
+        for (List<String> block : blocks.subList(1, blocks.size())) {
+            if (block.isEmpty()) {
+                continue;
+            }
+            String title = block.get(0).replaceAll("\\s*\\(.*\\)", "").replaceAll(":$", "").toUpperCase(Locale.ROOT);
+            sb.append(".SH ").append(esc(title)).append('\n');
+            block.subList(1, block.size()).forEach(line -> sb.append(".PP\n").append(esc(line)).append('\n'));
+        }
     }
 
     private static void header(StringBuilder sb, CommandSpec spec, String summary) {

@@ -2,7 +2,9 @@ package io.sluice.ctl;
 
 import io.sluice.ops.ClusterConnection;
 import io.sluice.ops.OpsException;
+import io.sluice.ops.RecordJson;
 import io.sluice.ops.Records;
+import io.sluice.ops.Topics;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,12 +28,20 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
- * {@code sluice produce TOPIC}: one record per input line (stdin or files), optional key separator and headers. The
- * input is streamed to the producer line by line, with a progress line on a terminal (see {@link Progress}).
+ * {@code sluice produce TOPIC}: one record per input line (stdin or files), optional key separator and headers, or with
+ * {@code --format json} the JSON lines {@code sluice consume -o json} prints ({@link RecordJson}): key, value,
+ * headers and timestamp as they were, the partition too with {@code --keep-partition}. The input is streamed to the
+ * producer line by line, with a progress line on a terminal (see {@link Progress}).
  */
 @Command(name = "produce", footerHeading = Output.JSON_HEADING,
         footer = "{\"topic\", \"records\"}: the records acknowledged.",
-        description = "Produce one record per line of stdin (or of the given files).")
+        description = {"Produce one record per line of stdin (or of the given files).",
+                "--format json reads what sluice consume -o json prints and writes each record's key, value (bytes as they "
+                        + "were: base64 where the line says so), headers (in order, repeated keys kept, null apart from empty) "
+                        + "and timestamp unchanged, so consume -> file -> produce replays records, copies them between clusters "
+                        + "(-P for each side) or re-drives a dead-letter topic without loss. The timestamp is the record's "
+                        + "original one: on a topic whose retention.ms is shorter than its age, retention removes it soon. "
+                        + "Blank lines are skipped; topic and offset in a line are ignored."})
 final class ProduceCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
@@ -48,10 +58,14 @@ final class ProduceCommand extends BaseCommand {
     @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "Header added to every record; repeatable")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = {"-f", "--format"}, paramLabel = "TEMPLATE", description = {"Parse each line with a template: %%k key, %%v value, "
+    @Option(names = {"-f", "--format"}, paramLabel = "TEMPLATE|json", description = {"Parse each line with a template: %%k key, %%v value, "
             + "%%p partition, %%T timestamp (ms), %%h headers k=v,k=v, %%%% a percent sign; \\t \\n escapes. E.g. '%%k\\t%%v' or '%%p %%k=%%v'.",
-            "Not with --key-separator."})
+            "Or json: the lines sluice consume -o json prints. Not with --key-separator."})
     String format;
+
+    @Option(names = "--keep-partition", description = "With --format json: send each record to the partition its line names "
+            + "(default: the producer chooses, by key)")
+    boolean keepPartition;
 
     @Option(names = "--base64", description = "Keys and values in the input are base64 (for binary data)")
     boolean base64;
@@ -64,10 +78,9 @@ final class ProduceCommand extends BaseCommand {
 
     @Override
     public Integer call() throws IOException {
-        if (format != null && keySeparator != null) {
-            throw new OpsException(OpsException.Kind.USAGE, "give either --format or --key-separator, not both");
-        }
-        InputFormat template = format == null ? null : InputFormat.parse(format);
+        boolean json = "json".equals(format);
+        checkOptions(json);
+        InputFormat template = format == null || json ? null : InputFormat.parse(format);
         List<Header> hs = headers.stream().map(Records::header).toList();
         long totalBytes = files.isEmpty() ? -1 : 0;
         for (Path f : files) {
@@ -77,7 +90,8 @@ final class ProduceCommand extends BaseCommand {
             totalBytes += Files.size(f);
         }
         long total = totalBytes;
-        try (LineInput input = new LineInput(files); ClusterConnection c = globals().connect(); Progress progress = progress()) {
+        try (LineInput input = new LineInput(files, json); ClusterConnection c = globals().connect(); Progress progress = progress()) {
+            int partitions = keepPartition ? Topics.partitionCount(c, topic) : -1;
             Iterable<Records.Outgoing> records = () -> new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -86,12 +100,16 @@ final class ProduceCommand extends BaseCommand {
 
                 @Override
                 public Records.Outgoing next() {
-                    return template == null ? record(input.next(), input, hs) : record(template, input.next(), input, hs);
+                    String line = input.next();
+                    if (json) {
+                        return record(RecordJson.read(line, input.where()), input, hs, partitions);
+                    }
+                    return template == null ? record(line, input, hs) : record(template, line, input, hs);
                 }
             };
             long n = Records.produce(c, globals().properties(), topic, records, acks, compression,
                     (sent, acked) -> progress.update(() -> status(sent, acked, input.bytesRead(), total)));
-            progress.close();
+            progress.erase();
             Output out = output();
             if (out.structured()) {
                 out.object(Map.of("topic", topic, "records", n));
@@ -100,6 +118,40 @@ final class ProduceCommand extends BaseCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private void checkOptions(boolean json) {
+        if (format != null && keySeparator != null) {
+            throw new OpsException(OpsException.Kind.USAGE, "give either --format or --key-separator, not both");
+        }
+        if (json && base64) {
+            throw new OpsException(OpsException.Kind.USAGE, "--base64 does not apply to --format json: each line says its own encodings");
+        }
+        if (keepPartition && !json) {
+            throw new OpsException(OpsException.Kind.USAGE, "--keep-partition needs --format json (a template's %p sets the partition already)");
+        }
+        if (keepPartition && partition != null) {
+            throw new OpsException(OpsException.Kind.USAGE, "give either --partition or --keep-partition, not both");
+        }
+    }
+
+    /** A record from a JSON line: its own headers, then -H ones; its partition with --keep-partition, else -p's. */
+    private Records.Outgoing record(RecordJson.Parsed p, LineInput at, List<Header> hs, int partitions) {
+        List<Header> all = new ArrayList<>(p.headers());
+        all.addAll(hs);
+        Integer toPartition = partition;
+        if (keepPartition) {
+            if (p.partition() == null) {
+                throw new OpsException(OpsException.Kind.USAGE, at.where() + ": no partition in the line, but --keep-partition "
+                        + "(the lines before it were produced)");
+            }
+            if (partitions >= 0 && p.partition() >= partitions) {
+                throw new OpsException(OpsException.Kind.USAGE, at.where() + ": partition " + p.partition() + ", but " + topic + " has "
+                        + partitions + " partitions; add partitions or drop --keep-partition (the lines before it were produced)");
+            }
+            toPartition = p.partition();
+        }
+        return new Records.Outgoing(p.key(), p.value(), toPartition, all, p.timestampMs());
     }
 
     private String status(long sent, long acked, long bytesRead, long totalBytes) {
@@ -154,9 +206,12 @@ final class ProduceCommand extends BaseCommand {
         private long lineNumber;
         private String next;
 
-        LineInput(List<Path> files) {
+        private final boolean skipBlank;
+
+        LineInput(List<Path> files, boolean skipBlank) {
             this.files = new ArrayDeque<>(files);
             this.stdin = files.isEmpty();
+            this.skipBlank = skipBlank;
         }
 
         @Override
@@ -171,6 +226,9 @@ final class ProduceCommand extends BaseCommand {
                         closeReader();
                     } else {
                         lineNumber++;
+                        if (skipBlank && next.isBlank()) {
+                            next = null;
+                        }
                     }
                 }
                 return true;

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * Named connection profiles in {@code ~/.config/sluice/config.yaml} ($SLUICE_CONFIG, or $XDG_CONFIG_HOME/sluice/,
- * overrides the location):
+ * overrides the location; {@code ~} is $HOME, see {@link SluicePaths}):
  * <pre>
  * current: prod
  * profiles:
@@ -42,18 +42,9 @@ final class Profiles {
     private Profiles() {
     }
 
+    /** See {@link SluicePaths#profiles()}. */
     static Path location() {
-        String prop = System.getProperty("sluice.config");
-        if (prop != null) {
-            return Path.of(prop);
-        }
-        String env = System.getenv("SLUICE_CONFIG");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return base.resolve("sluice").resolve("config.yaml");
+        return SluicePaths.system().profiles();
     }
 
     static File load() {

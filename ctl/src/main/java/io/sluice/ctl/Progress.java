@@ -27,6 +27,7 @@ final class Progress implements AutoCloseable {
     private final boolean enabled;
     private final LongSupplier nanoClock;
     private long lastDrawNs;
+    private boolean drawnOnce;
     private int drawnWidth = -1;
 
     Progress(PrintWriter err, boolean enabled, LongSupplier nanoClock) {
@@ -54,7 +55,7 @@ final class Progress implements AutoCloseable {
             return;
         }
         long now = nanoClock.getAsLong();
-        if (drawnWidth >= 0 && now - lastDrawNs < REDRAW_NS) {
+        if (drawnOnce && now - lastDrawNs < REDRAW_NS) {
             return;
         }
         draw(text.get(), now);
@@ -72,16 +73,25 @@ final class Progress implements AutoCloseable {
         err.flush();
         drawnWidth = line.length();
         lastDrawNs = now;
+        drawnOnce = true;
     }
 
-    /** Erases the line, if one was drawn. */
-    @Override
-    public void close() {
+    /**
+     * Erases the line, if one was drawn; a later {@link #update} draws it again, throttled as before (so output that
+     * goes to the same terminal between updates, such as consumed records, can erase it first without flicker).
+     */
+    void erase() {
         if (drawnWidth >= 0) {
             err.print("\r" + " ".repeat(drawnWidth) + "\r");
             err.flush();
             drawnWidth = -1;
         }
+    }
+
+    /** Erases the line, if one was drawn. */
+    @Override
+    public void close() {
+        erase();
     }
 
     /**

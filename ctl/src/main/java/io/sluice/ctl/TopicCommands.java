@@ -128,21 +128,42 @@ final class TopicCommands {
     }
 
     @Command(name = "delete", footerHeading = Output.JSON_HEADING,
-        footer = "{\"deleted\": [TOPIC...]}",
-        description = "Delete topics.")
+        footer = "{\"deleted\": [TOPIC...], \"topics\": [{\"topic\", \"partitions\", \"replicationFactor\", \"records\"}], "
+                + "\"executed\"}; deleted is empty without --execute.",
+        description = {"Delete topics. Prints what would go (partitions, records); deletes only with --execute.",
+                "There is no rollback file: a deleted topic's records cannot come back."})
     static final class Delete extends BaseCommand {
         @Parameters(paramLabel = "TOPIC", arity = "1..*")
         List<String> topics;
 
+        @picocli.CommandLine.Mixin
+        ExecuteOptions execution = new ExecuteOptions();
+
         @Override
         public Integer call() {
+            boolean execute = execution.apply(spec);
             try (ClusterConnection c = globals().connect()) {
-                Topics.delete(c, topics);
+                List<Topics.TopicDeletion> plan = Topics.deletePlan(c, topics);
+                if (execute) {
+                    Topics.delete(c, topics);
+                }
                 Output out = output();
                 if (out.structured()) {
-                    out.object(Map.of("deleted", topics));
-                } else {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("deleted", execute ? topics : List.of());
+                    m.put("topics", plan);
+                    m.put("executed", execute);
+                    out.object(m);
+                } else if (execute) {
                     topics.forEach(t -> out.line("topic " + t + " deleted"));
+                } else {
+                    List<List<String>> rows = new ArrayList<>();
+                    plan.forEach(d -> rows.add(List.of(d.topic(), String.valueOf(d.partitions()), String.valueOf(d.replicationFactor()),
+                            String.valueOf(d.records()))));
+                    out.table(List.of("TOPIC", "PARTITIONS", "REPLICAS", "RECORDS"), rows);
+                    if (out.headers()) {
+                        out.line("dry run: nothing changed; --execute deletes these topics and their records for good");
+                    }
                 }
                 return ExitCodes.OK;
             }
@@ -175,10 +196,14 @@ final class TopicCommands {
     }
 
     @Command(name = "alter-config", footerHeading = Output.JSON_HEADING,
-        footer = "{\"topic\", \"set\": {KEY: VALUE}, \"deleted\": [KEY...]}",
-        description = "Set or remove topic configs (validated by the broker; all or nothing).")
+        footer = "{\"topic\", \"set\": {KEY: VALUE}, \"deleted\": [KEY...], \"changes\": [{\"name\", \"current\", \"source\", "
+                + "\"next\"}], \"executed\", \"rollbackFile\"}",
+        description = {"Set or remove topic configs (validated by the broker; all or nothing). Prints the plan; changes "
+                + "nothing without --execute.",
+                "--execute first writes the values it replaces to a rollback file; 'sluice config set --from-file FILE "
+                        + "--execute' (or this command with --from-file) puts them back."})
     static final class AlterConfig extends BaseCommand {
-        @Parameters(paramLabel = "TOPIC")
+        @Parameters(paramLabel = "TOPIC", arity = "0..1")
         String topic;
 
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Config to set; repeatable")
@@ -187,20 +212,33 @@ final class TopicCommands {
         @Option(names = {"-d", "--delete"}, paramLabel = "KEY", description = "Config to reset to its default; repeatable")
         List<String> delete = new ArrayList<>();
 
+        @Option(names = "--from-file", paramLabel = "FILE", description = "Apply a rollback file of a config change instead")
+        java.nio.file.Path fromFile;
+
+        @picocli.CommandLine.Mixin
+        ExecuteOptions execution = new ExecuteOptions();
+
         @Override
         public Integer call() {
+            boolean execute = execution.apply(spec);
             requireKeys(spec, "--set", set);
-            try (ClusterConnection c = globals().connect()) {
-                Topics.alterConfig(c, topic, set, delete);
-                Output out = output();
-                if (out.structured()) {
-                    out.object(Map.of("topic", topic, "set", set, "deleted", delete));
-                } else {
-                    set.forEach((k, v) -> out.line(topic + ": " + k + " = " + v));
-                    delete.forEach(k -> out.line(topic + ": " + k + " reset to default"));
+            io.sluice.ops.Configs.Undo file = ConfigChangeRun.fromFile(fromFile, topic == null ? null : "topic:" + topic);
+            if (file != null) {
+                if (!set.isEmpty() || !delete.isEmpty()) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --set/--delete or --from-file, not both");
                 }
-                return ExitCodes.OK;
+                if (!file.resource().startsWith("topic:")) {
+                    throw new io.sluice.ops.OpsException(io.sluice.ops.OpsException.Kind.USAGE, fromFile + " changes " + file.resource()
+                            + ", not a topic (use sluice config set --from-file)");
+                }
+                String t = file.resource().substring("topic:".length());
+                return ConfigChangeRun.run(this, file.resource(), file.set(), file.delete(), execute,
+                        ConfigChangeRun.fields("topic", t, "set", file.set(), "deleted", file.delete()));
             }
+            if (topic == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give TOPIC (or --from-file FILE)");
+            }
+            return ConfigChangeRun.run(this, "topic:" + topic, set, delete, execute, ConfigChangeRun.fields("topic", topic, "set", set, "deleted", delete));
         }
     }
 

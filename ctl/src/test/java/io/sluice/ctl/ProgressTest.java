@@ -30,6 +30,18 @@ class ProgressTest {
     }
 
     @Test
+    void erasingForOtherOutputKeepsTheThrottle() {
+        Progress p = new Progress(new PrintWriter(err), true, nowNs::get);
+        p.update(() -> "read 1");
+        p.erase();
+        p.update(() -> "read 2");
+        assertThat(err.toString()).as("no redraw within REDRAW_NS of the last").isEqualTo("\rread 1\r      \r");
+        nowNs.addAndGet(Progress.REDRAW_NS);
+        p.update(() -> "read 3");
+        assertThat(err.toString()).endsWith("\rread 3");
+    }
+
+    @Test
     void disabledItPrintsNothing() {
         try (Progress p = new Progress(new PrintWriter(err), false, nowNs::get)) {
             p.update(() -> "sent 1");

@@ -37,8 +37,11 @@ public final class OffsetSeek {
         record Shift(long by) implements Target {
         }
 
-        /** Parses start, end, 42, @1700000000000, +10, -10. */
+        /** Parses start, end, 42, +10, -10, and times: @1700000000000, 2024-05-01T12:00:00Z, -1h (see {@link TimeSpec}). */
         static Target parse(String s) {
+            if (TimeSpec.looksLikeTime(s)) {
+                return new Timestamp(TimeSpec.parse("--to", s, System.currentTimeMillis()));
+            }
             try {
                 if (s.equals("start") || s.equals("earliest")) {
                     return new Start();
@@ -54,7 +57,8 @@ public final class OffsetSeek {
                 }
                 return new Offset(Long.parseLong(s));
             } catch (NumberFormatException e) {
-                throw new OpsException(OpsException.Kind.USAGE, "--to " + s + ": expected start, end, OFFSET, @TIMESTAMP_MS, +N or -N", e);
+                throw new OpsException(OpsException.Kind.USAGE, "--to " + s + ": expected start, end, OFFSET, +N, -N or a time "
+                        + "(@EPOCH_MS, 2024-05-01T12:00:00Z, -1h)", e);
             }
         }
     }
@@ -180,6 +184,25 @@ public final class OffsetSeek {
             moves.add(new Move(tp.topic(), tp.partition(), cur, target, cur < 0 ? 0 : target - cur));
         }
         return new Plan(group, "file:" + file, false, moves);
+    }
+
+    /**
+     * The offsets {@code plan} replaces, as the {@code topic,partition,offset} lines {@link #planFromFile} reads (and
+     * {@code kafka-consumer-groups.sh --reset-offsets --from-file} too): seeking to them undoes the plan. A partition
+     * that had no committed offset is a comment: a seek cannot take a commit away.
+     */
+    public static String undoCsv(Plan plan, String command) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# offsets of group ").append(plan.group()).append(" before: ").append(command).append('\n');
+        sb.append("# undo: sluice group seek ").append(plan.group()).append(" --from-file THIS_FILE --execute\n");
+        for (Move m : plan.moves()) {
+            if (m.current() < 0) {
+                sb.append("# ").append(m.topic()).append(',').append(m.partition()).append(" had no committed offset\n");
+            } else {
+                sb.append(m.topic()).append(',').append(m.partition()).append(',').append(m.current()).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** Members of the group; 0 for a group the coordinator does not know yet (seeking it creates its offsets). */

@@ -1,7 +1,6 @@
 package io.sluice.ops;
 
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
-import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
@@ -121,20 +120,6 @@ public final class Partitions {
                 throw new OpsException(OpsException.Kind.ERROR, "interrupted while reassigning partitions", e);
             }
         });
-        return out;
-    }
-
-    /** A reassignment in progress: the full replica set and the replicas being added and removed. */
-    public record Reassignment(String topic, int partition, List<Integer> replicas, List<Integer> adding, List<Integer> removing) {
-    }
-
-    /** The reassignments in progress, by topic and partition. */
-    public static List<Reassignment> reassignments(ClusterConnection c) {
-        Map<TopicPartition, PartitionReassignment> r = Futures.get(c.admin().listPartitionReassignments().reassignments(), c,
-                "listing partition reassignments");
-        List<Reassignment> out = new ArrayList<>();
-        r.forEach((tp, pr) -> out.add(new Reassignment(tp.topic(), tp.partition(), pr.replicas(), pr.addingReplicas(), pr.removingReplicas())));
-        out.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
         return out;
     }
 

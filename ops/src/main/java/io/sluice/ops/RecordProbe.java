@@ -79,7 +79,22 @@ public final class RecordProbe implements AutoCloseable {
      */
     public List<Records.Incoming> latest(Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> endOffsets,
                                          int count, long timeoutMs) {
-        long perPartition = perPartition(count, endOffsets.size());
+        return latest(startOffsets, endOffsets, count, RecordFilter.ALL, timeoutMs).records();
+    }
+
+    /** Records a tail found and how many it read to find them. */
+    public record Latest(List<Records.Incoming> records, int scanned) {
+    }
+
+    /**
+     * As {@link #latest(Map, Map, int, long)}, keeping only the records {@code filter} accepts; with a filter it reads
+     * the last {@link #MAX_TAIL_READ} records (shared among the partitions) rather than the last {@code count}, so a
+     * filter finds matches among recent records, not only among the very last ones.
+     */
+    public Latest latest(Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> endOffsets, int count,
+                         RecordFilter filter, long timeoutMs) {
+        long perPartition = filter.matchesAll() ? perPartition(count, endOffsets.size())
+                : perPartition(MAX_TAIL_READ, endOffsets.size());
         Map<TopicPartition, Long> from = new HashMap<>();
         endOffsets.forEach((tp, end) -> {
             long start = Math.max(startOffsets.getOrDefault(tp, 0L), end - perPartition);
@@ -89,30 +104,38 @@ public final class RecordProbe implements AutoCloseable {
         });
         List<Records.Incoming> got = new ArrayList<>();
         if (from.isEmpty()) {
-            return got;
+            return new Latest(got, 0);
         }
         KafkaConsumer<byte[], byte[]> c = consumer();
         c.assign(from.keySet());
         from.forEach(c::seek);
         Map<TopicPartition, Long> remaining = new HashMap<>(from);
         long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
-        while (!remaining.isEmpty() && System.nanoTime() < deadlineNs) {
-            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                if (r.offset() < endOffsets.get(tp)) {
-                    got.add(new Records.Incoming(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(),
-                            List.of(r.headers().toArray())));
+        int scanned = 0;
+        try {
+            while (!remaining.isEmpty() && System.nanoTime() < deadlineNs) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (r.offset() < endOffsets.get(tp)) {
+                        Records.Incoming in = new Records.Incoming(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(),
+                                List.of(r.headers().toArray()));
+                        scanned++;
+                        if (filter.matches(in)) {
+                            got.add(in);
+                        }
+                    }
+                    if (r.offset() + 1 >= endOffsets.get(tp)) {
+                        remaining.remove(tp);
+                    }
                 }
-                if (r.offset() + 1 >= endOffsets.get(tp)) {
-                    remaining.remove(tp);
-                }
+                remaining.keySet().removeIf(tp -> c.position(tp) >= endOffsets.get(tp));
             }
-            remaining.keySet().removeIf(tp -> c.position(tp) >= endOffsets.get(tp));
+        } finally {
+            c.assign(List.of());
         }
-        c.assign(List.of());
         got.sort(Comparator.comparingLong(Records.Incoming::timestampMs).thenComparing(Records.Incoming::partition)
                 .thenComparingLong(Records.Incoming::offset));
-        return got.size() <= count ? got : List.copyOf(got.subList(got.size() - count, got.size()));
+        return new Latest(got.size() <= count ? got : List.copyOf(got.subList(got.size() - count, got.size())), scanned);
     }
 
     static final int MAX_TAIL_READ = 500;

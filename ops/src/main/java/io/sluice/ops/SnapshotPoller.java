@@ -49,12 +49,24 @@ public final class SnapshotPoller implements AutoCloseable {
         }
     }
 
-    /** The records to tail: one partition, or all of a topic's with partition -1. */
-    public record TailRequest(String topic, int partition, int count) {
+    /**
+     * The records to tail: one partition, or all of a topic's with partition -1; with a filter, the latest records
+     * among those read that it accepts (see {@link RecordProbe#latest(Map, Map, int, RecordFilter, long)}).
+     */
+    public record TailRequest(String topic, int partition, int count, RecordFilter filter) {
+        public TailRequest(String topic, int partition, int count) {
+            this(topic, partition, count, RecordFilter.ALL);
+        }
     }
 
-    /** The latest records of a tail request, oldest first; error null when the read worked. */
-    public record TailResult(TailRequest request, long takenAtMs, List<Records.Incoming> records, String error) {
+    /**
+     * The latest records of a tail request, oldest first, and how many records were read to find them; error null
+     * when the read worked.
+     */
+    public record TailResult(TailRequest request, long takenAtMs, List<Records.Incoming> records, String error, int scanned) {
+        public TailResult(TailRequest request, long takenAtMs, List<Records.Incoming> records, String error) {
+            this(request, takenAtMs, records, error, records.size());
+        }
     }
 
     /**
@@ -210,7 +222,13 @@ public final class SnapshotPoller implements AutoCloseable {
         if (end.isEmpty()) {
             return new TailResult(request, nowMs, List.of(), "no online partition to read");
         }
-        return new TailResult(request, nowMs, probe.latest(start, end, request.count(), SnapshotCollector.PROBE_TIMEOUT_MS), null);
+        try {
+            RecordProbe.Latest latest = probe.latest(start, end, request.count(), request.filter(), SnapshotCollector.PROBE_TIMEOUT_MS);
+            return new TailResult(request, nowMs, latest.records(), null, latest.scanned());
+        } catch (OpsException e) {
+            // The filter gave up on a record (a runaway regular expression): the tail says so, the snapshot stands.
+            return new TailResult(request, nowMs, List.of(), e.getMessage());
+        }
     }
 
     /** Stops the poller thread (interrupting a call in flight) and waits briefly for it. Does not close the connection. */

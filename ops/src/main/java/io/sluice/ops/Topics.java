@@ -78,12 +78,17 @@ public final class Topics {
 
     /** Whether the topic exists; fails like any other request when the cluster does not answer. */
     public static boolean exists(ClusterConnection c, String topic) {
+        return partitionCount(c, topic) >= 0;
+    }
+
+    /** The topic's partition count; -1 when it does not exist. */
+    public static int partitionCount(ClusterConnection c, String topic) {
         try {
-            Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic);
-            return true;
+            return Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic)
+                    .get(topic).partitions().size();
         } catch (OpsException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
-                return false;
+                return -1;
             }
             throw e;
         }
@@ -185,16 +190,57 @@ public final class Topics {
         return out;
     }
 
+    /** What deleting a topic removes: its partitions and the records in them now. */
+    public record TopicDeletion(String topic, int partitions, int replicationFactor, long records) {
+    }
+
+    /** Plans deleting {@code names}; a topic that does not exist fails the plan (NOT_FOUND). */
+    public static List<TopicDeletion> deletePlan(ClusterConnection c, List<String> names) {
+        Map<String, TopicDescription> d = Futures.get(c.admin().describeTopics(names).allTopicNames(), c, "describing " + String.join(", ", names));
+        List<TopicPartition> tps = new ArrayList<>();
+        d.values().forEach(t -> t.partitions().forEach(p -> tps.add(new TopicPartition(t.name(), p.partition()))));
+        Map<TopicPartition, Long> start = offsets(c, tps, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = offsets(c, tps, OffsetSpec.latest());
+        List<TopicDeletion> out = new ArrayList<>();
+        for (String n : names) {
+            TopicDescription t = d.get(n);
+            long records = 0;
+            for (TopicPartitionInfo p : t.partitions()) {
+                TopicPartition tp = new TopicPartition(n, p.partition());
+                records += Math.max(0, end.getOrDefault(tp, 0L) - start.getOrDefault(tp, 0L));
+            }
+            out.add(new TopicDeletion(n, t.partitions().size(), t.partitions().isEmpty() ? 0 : t.partitions().get(0).replicas().size(), records));
+        }
+        return out;
+    }
+
+    /** One partition of a records deletion: its log start and end now, the new log start and the records removed. */
+    public record RecordsDeletion(int partition, long logStartOffset, long logEndOffset, long newLogStartOffset, long records) {
+    }
+
     /**
-     * Deletes records below {@code offset} in each partition, at most up to that partition's end (-1: everything up to
-     * the end); returns the new log start offsets.
+     * Plans deleting the records below {@code offset} in each partition, at most up to that partition's end (-1:
+     * everything up to the end). A partition whose log already starts at or past the offset loses nothing.
      */
-    public static Map<Integer, Long> deleteRecordsBefore(ClusterConnection c, String topic, long offset) {
+    public static List<RecordsDeletion> deleteRecordsPlan(ClusterConnection c, String topic, long offset) {
         TopicDescription t = Futures.get(c.admin().describeTopics(List.of(topic)).allTopicNames(), c, "describing topic " + topic).get(topic);
         List<TopicPartition> tps = t.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> start = offsets(c, tps, OffsetSpec.earliest());
         Map<TopicPartition, Long> end = offsets(c, tps, OffsetSpec.latest());
+        List<RecordsDeletion> out = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            long lo = start.get(tp);
+            long hi = end.get(tp);
+            long to = Math.max(lo, offset < 0 ? hi : Math.min(offset, hi));
+            out.add(new RecordsDeletion(tp.partition(), lo, hi, to, to - lo));
+        }
+        return out;
+    }
+
+    /** Deletes the planned records; returns the new log start offsets by partition. */
+    public static Map<Integer, Long> deleteRecords(ClusterConnection c, String topic, List<RecordsDeletion> plan) {
         Map<TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> req = new HashMap<>();
-        tps.forEach(tp -> req.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset < 0 ? end.get(tp) : Math.min(offset, end.get(tp)))));
+        plan.forEach(d -> req.put(new TopicPartition(topic, d.partition()), org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(d.newLogStartOffset())));
         Map<Integer, Long> out = new java.util.TreeMap<>();
         var lows = c.admin().deleteRecords(req).lowWatermarks();
         for (var e : lows.entrySet()) {

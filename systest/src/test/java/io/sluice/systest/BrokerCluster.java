@@ -24,9 +24,14 @@ import java.util.function.BooleanSupplier;
  * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
  * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
  * <p>
+ * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
+ * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
+ * listener per broker that is also the inter-broker listener, mutual TLS required of every client, so the controller
+ * quorum runs over mutual TLS; {@link #clientConfig()} holds what Java clients then need.
+ * <p>
  * {@link #withFaults} builds the fault matrix's variant: every broker runs with fault injection on (its metrics
  * listener's {@code /faults} breaks its disk or steps its clock) and is reached only through {@link LinkProxies}, which
- * cut, drop or delay chosen links.
+ * cut, drop or delay chosen links (TLS passes through them untouched).
  */
 final class BrokerCluster implements AutoCloseable {
     private final Path root;
@@ -38,6 +43,10 @@ final class BrokerCluster implements AutoCloseable {
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
     private final Map<Integer, LineCounter> readyLines = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> extraConfig;
+    /** Certificates of a TLS cluster, or null for a plaintext one. */
+    private final Path certDir;
+    /** Per-broker keystores other than {@code certDir/broker-N.pem} (a node with a foreign certificate). */
+    private final Map<Integer, Path> keystores = new TreeMap<>();
     /** Null unless the brokers are reached through proxies ({@link #withFaults}). */
     private final LinkProxies proxies;
     /** The proxies' ports by broker: what the brokers advertise and list as voters. */
@@ -45,12 +54,18 @@ final class BrokerCluster implements AutoCloseable {
     private final Map<Integer, Integer> proxyRaftPorts = new TreeMap<>();
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
-        this(root, size, extraConfig, null);
+        this(root, size, extraConfig, null, null);
     }
 
-    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies) throws IOException {
+    /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
+    BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir) throws IOException {
+        this(root, size, extraConfig, certDir, null);
+    }
+
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, LinkProxies proxies) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
+        this.certDir = certDir;
         this.proxies = proxies;
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
@@ -64,9 +79,13 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
-    /** A cluster whose brokers run with fault injection on, reached only through {@code proxies}. */
-    static BrokerCluster withFaults(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies) throws IOException {
-        return new BrokerCluster(root, size, extraConfig, proxies);
+    /**
+     * A cluster whose brokers run with fault injection on, reached only through {@code proxies}; with TLS when
+     * {@code certDir} is not null.
+     */
+    static BrokerCluster withFaults(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies, Path certDir)
+            throws IOException {
+        return new BrokerCluster(root, size, extraConfig, certDir, proxies);
     }
 
     /** The port clients and other brokers reach broker {@code id}'s listener at (its proxy's, if any). */
@@ -92,6 +111,38 @@ final class BrokerCluster implements AutoCloseable {
             }
         }
         throw new IOException("no free port found in 20000-32000");
+    }
+
+    /**
+     * Runs {@code config/cluster-3-secure/make-certs.sh} into {@code dir} for {@code names} (a new CA when the
+     * directory has none); returns {@code dir}.
+     */
+    static Path makeCerts(Path dir, String... names) throws IOException, InterruptedException {
+        Path script = Path.of("..", "config", "cluster-3-secure", "make-certs.sh").toAbsolutePath().normalize();
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), dir.toString()));
+        cmd.addAll(List.of(names));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError("make-certs.sh failed: " + out);
+        }
+        return dir;
+    }
+
+    /** Broker {@code id} presents {@code pemKeystore} instead of its certificate of {@code certDir}. */
+    void useKeystore(int id, Path pemKeystore) {
+        keystores.put(id, pemKeystore);
+    }
+
+    /** Settings Java clients need for this cluster: TLS with the client certificate, or nothing for plaintext. */
+    Map<String, Object> clientConfig() {
+        if (certDir == null) {
+            return Map.of();
+        }
+        return Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "ssl.keystore.type", "PEM",
+                "ssl.keystore.location", certDir.resolve("client.pem").toString());
     }
 
     List<Integer> ids() {
@@ -152,8 +203,10 @@ final class BrokerCluster implements AutoCloseable {
      */
     Map<Integer, List<String>> readValues(String topic, int partitions, int expectedTotal) {
         Map<Integer, List<String>> got = new TreeMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = new java.util.HashMap<>(clientConfig());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 tps.add(new TopicPartition(topic, p));
@@ -197,12 +250,21 @@ final class BrokerCluster implements AutoCloseable {
                 voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
         StringBuilder yaml = new StringBuilder()
                 .append("node.id: ").append(id).append('\n')
-                .append("listeners: 127.0.0.1:").append(clientPorts.get(id)).append('\n')
+                .append("listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
+        if (certDir != null) {
+            yaml.append("inter.broker.listener.name: SSL\n")
+                    .append("ssl.keystore.type: PEM\n")
+                    .append("ssl.keystore.location: ").append(keystores.getOrDefault(id, certDir.resolve("broker-" + id + ".pem"))).append('\n')
+                    .append("ssl.truststore.type: PEM\n")
+                    .append("ssl.truststore.location: ").append(certDir.resolve("ca.pem")).append('\n')
+                    .append("ssl.client.auth: required\n");
+        }
         if (proxies != null) {
-            yaml.append("advertised.listeners: 127.0.0.1:").append(proxyClientPorts.get(id)).append('\n')
+            yaml.append("advertised.listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:")
+                    .append(proxyClientPorts.get(id)).append('\n')
                     .append("controller.listener: 127.0.0.1:").append(raftPorts.get(id)).append('\n');
         }
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
@@ -210,7 +272,7 @@ final class BrokerCluster implements AutoCloseable {
         Path cfg = root.resolve("broker-" + id + ".yaml");
         Files.writeString(cfg, yaml.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         if (proxies != null) {
             cmd.add("-Dsluice.fault.injection=true");
         }

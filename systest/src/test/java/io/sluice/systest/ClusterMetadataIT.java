@@ -68,8 +68,15 @@ class ClusterMetadataIT {
     }
 
     static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        return admin(bootstrap, Map.of());
+    }
+
+    /** An Admin client with {@code clientConfig} (TLS settings) on top of the usual timeouts. */
+    static Admin admin(String bootstrap, Map<String, Object> clientConfig) {
+        Map<String, Object> config = new java.util.HashMap<>(clientConfig);
+        config.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+        return Admin.create(config);
     }
 
     static Map<Integer, Integer> leaders(Admin a, String topic) throws Exception {

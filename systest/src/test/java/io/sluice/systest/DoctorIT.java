@@ -128,16 +128,17 @@ class DoctorIT {
         String cause = "broker " + victim + " down: 1 partition offline: solo-0; " + (6 + OFFSETS_PARTITIONS) + " partitions under-replicated: "
                 + "6 of orders, " + OFFSETS_PARTITIONS + " of __consumer_offsets";
         java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
-        BrokerCluster.waitFor(() -> {
-            SluiceCommandsIT.Run r = sluice("cluster", "health", "-o", "json");
-            last.set(r.out() + r.err());
+        // every live broker must have applied the fencing: the commands below may ask either of them
+        BrokerCluster.waitFor(() -> cluster.ids().stream().filter(id -> id != victim).allMatch(id -> {
+            SluiceCommandsIT.Run r = SluiceCommandsIT.sluiceAt(cluster.bootstrap(id), "cluster", "health", "-o", "json");
+            last.set("broker " + id + ": " + r.out() + r.err());
             try {
                 JsonNode h = JSON.readTree(r.out());
                 return h.get("offlinePartitions").asInt() == 1 && h.get("underReplicatedPartitions").asInt() == 6 + OFFSETS_PARTITIONS;
             } catch (Exception e) {
                 return false;
             }
-        }, Duration.ofSeconds(60), () -> "broker " + victim + " to be fenced and out of every ISR; cluster health said: " + last.get());
+        }), Duration.ofSeconds(60), () -> "broker " + victim + " to be fenced and out of every ISR; cluster health said: " + last.get());
 
         SluiceCommandsIT.Run health = sluice("cluster", "health");
         assertThat(health.exit()).isEqualTo(4);

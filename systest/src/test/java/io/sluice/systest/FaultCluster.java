@@ -31,11 +31,18 @@ final class FaultCluster implements AutoCloseable {
     final LinkProxies network;
     final Admin admin;
 
+    /** With {@code -Dfaults.tls=true} the matrix runs with TLS everywhere (see {@link BrokerCluster}). */
     FaultCluster(Path root) throws Exception {
+        this(root, Boolean.getBoolean("faults.tls"));
+    }
+
+    /** {@code tls}: clients, replication and the controller quorum over (mutual) TLS, certificates made under root. */
+    FaultCluster(Path root, boolean tls) throws Exception {
         network = new LinkProxies();
         brokers = BrokerCluster.withFaults(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
                 "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3",
-                "auto.leader.rebalance.enable", "false", "log.scrub.interval.ms", "2000"), network);
+                "auto.leader.rebalance.enable", "false", "log.scrub.interval.ms", "2000"), network,
+                tls ? BrokerCluster.makeCerts(root.resolve("certs"), "broker-1", "broker-2", "broker-3", "client") : null);
         try {
             brokers.startAll();
         } catch (Exception | AssertionError e) {
@@ -44,7 +51,7 @@ final class FaultCluster implements AutoCloseable {
             network.close();
             throw e;
         }
-        admin = ClusterMetadataIT.admin(brokers.bootstrap());
+        admin = ClusterMetadataIT.admin(brokers.bootstrap(), brokers.clientConfig());
         try {
             BrokerCluster.waitFor(() -> liveBrokers() == 3, Duration.ofSeconds(60), "three registered brokers");
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2",
@@ -59,6 +66,11 @@ final class FaultCluster implements AutoCloseable {
 
     String bootstrap() {
         return brokers.bootstrap();
+    }
+
+    /** A verifying producer on {@link #TOPIC} with this cluster's client settings. */
+    VerifyingProducer producer(String tag) {
+        return new VerifyingProducer(bootstrap(), TOPIC, PARTITIONS, tag, brokers.clientConfig());
     }
 
     int liveBrokers() {
@@ -179,6 +191,18 @@ final class FaultCluster implements AutoCloseable {
             return -1;
         }
         return -1;
+    }
+
+    /** Settings Java clients need for this cluster (TLS with the client certificate, or nothing). */
+    Map<String, Object> clientConfig() {
+        return brokers.clientConfig();
+    }
+
+    /** Stops {@code producer}, waits for a full ISR and checks every acknowledged record; returns how many were read. */
+    long stopAndVerify(VerifyingProducer producer) throws Exception {
+        producer.stop();
+        awaitFullIsr(Duration.ofSeconds(120));
+        return producer.verify(bootstrap());
     }
 
     /**

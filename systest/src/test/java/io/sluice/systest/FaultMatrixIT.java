@@ -110,7 +110,7 @@ class FaultMatrixIT {
         Files.createDirectories(dir);
         run.cluster = new FaultCluster(dir);
         run.history = new History();
-        run.workload = new Workload(run.cluster.bootstrap(), FaultCluster.TOPIC, FaultCluster.PARTITIONS, "run" + run.number,
+        run.workload = new Workload(run.cluster.bootstrap(), run.cluster.clientConfig(), FaultCluster.TOPIC, FaultCluster.PARTITIONS, "run" + run.number,
                 RATE, run.history);
         awaitMoreAcked(run, RATE * 3L);
         FaultReport.beginRun(run.number, "Cluster under " + dir + "; seed " + (SEED + run.number) + ".");
@@ -275,9 +275,9 @@ class FaultMatrixIT {
     /** The whole topic, every partition from its start to the end offset it has now. */
     private static List<HistoryChecker.Read> readAll(Run run) {
         List<HistoryChecker.Read> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                run.cluster.bootstrap(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Workload.with(run.cluster.clientConfig(), Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, run.cluster.bootstrap(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000)), new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < FaultCluster.PARTITIONS; p++) {
                 tps.add(new TopicPartition(FaultCluster.TOPIC, p));

@@ -65,13 +65,25 @@ class ReassignmentIT {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     }
 
+    /** Creates a topic and waits until the broker the Admin client asks has applied it (it may lag the controller). */
+    static void create(NewTopic topic) throws Exception {
+        admin.createTopics(List.of(topic)).all().get();
+        BrokerCluster.waitFor(() -> {
+            try {
+                return describe(topic.name()).partitions().stream().allMatch(p -> p.leader() != null);
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), topic.name() + " to be known to the brokers");
+    }
+
     static List<Integer> ids(List<Node> nodes) {
         return nodes.stream().map(Node::id).toList();
     }
 
     @Test
     void aPartitionMovesUnderLoadAndItsNewReplicasHoldEveryAcknowledgedRecord() throws Exception {
-        admin.createTopics(List.of(new NewTopic("moving", 3, (short) 2))).all().get();
+        create(new NewTopic("moving", 3, (short) 2));
         TopicPartitionInfo p0 = describe("moving").partitions().get(0);
         List<Integer> before = ids(p0.replicas());
         int newcomer = List.of(1, 2, 3).stream().filter(b -> !before.contains(b)).findFirst().orElseThrow();
@@ -80,7 +92,7 @@ class ReassignmentIT {
         try (VerifyingProducer producer = new VerifyingProducer(cluster.bootstrap(), "moving", 3, "m")) {
             producer.awaitMoreAcked(3_000, Duration.ofSeconds(60));
             SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "moving:0",
-                    "--replicas", newcomer + "," + before.get(1), "--wait");
+                    "--replicas", newcomer + "," + before.get(1), "--wait", "--execute");
             assertThat(move.exit()).as(move.out() + move.err()).isZero();
             producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));
             producer.stop();
@@ -111,11 +123,11 @@ class ReassignmentIT {
 
     @Test
     void balanceSpreadsASkewedTopicEvenly() throws Exception {
-        admin.createTopics(List.of(new NewTopic("skewed", 6, (short) 1))).all().get();
+        create(new NewTopic("skewed", 6, (short) 1));
         // Skew it: every partition onto broker 1.
         for (int p = 0; p < 6; p++) {
             SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "skewed:" + p,
-                    "--replicas", "1", "--wait");
+                    "--replicas", "1", "--wait", "--execute");
             assertThat(move.exit()).as(move.out() + move.err()).isZero();
         }
         SluiceCommandsIT.Run plan = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "balance", "skewed", "-o", "json");
@@ -139,9 +151,144 @@ class ReassignmentIT {
         assertThat(JSON.readTree(again.out()).path("moves")).isEmpty();
     }
 
+    /** Fills partition 0 of {@code topic} with {@code mib} MiB of 64 KiB records; returns the partition's size in bytes. */
+    private static long fill(String topic, int mib) throws Exception {
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all", "compression.type", "none"),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            byte[] value = new byte[64 * 1024];
+            new java.util.Random(7).nextBytes(value);
+            for (int i = 0; i < mib * 16; i++) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, null, value)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        int leader = describe(topic).partitions().get(0).leader().id();
+        return admin.describeLogDirs(List.of(leader)).allDescriptions().get(30, TimeUnit.SECONDS).get(leader).values().stream()
+                .mapToLong(d -> d.replicaInfos().containsKey(tp) ? d.replicaInfos().get(tp).size() : 0).sum();
+    }
+
+    private static boolean moving(String topic) {
+        try {
+            return admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).keySet().stream()
+                    .anyMatch(tp -> tp.topic().equals(topic));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Map<String, String> dynamicConfigs(org.apache.kafka.common.config.ConfigResource res) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res).entries().stream()
+                .filter(e -> e.source() == org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG
+                        || e.source() == org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG)
+                .filter(e -> e.name().contains("throttled"))
+                .forEach(e -> out.put(e.name(), e.value()));
+        return out;
+    }
+
+    private static org.apache.kafka.common.config.ConfigResource broker(int id) {
+        return new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER, String.valueOf(id));
+    }
+
+    private static org.apache.kafka.common.config.ConfigResource topicResource(String topic) {
+        return new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    }
+
+    /** The broker holding the only replica of partition 0 of a new RF 1 topic, and another one. */
+    private static int[] placeAndPickAnother(String topic) throws Exception {
+        // brokerd places replicas itself (it does not take CreateTopics' explicit assignments): see where it went.
+        create(new NewTopic(topic, 1, (short) 1));
+        int holder = describe(topic).partitions().get(0).replicas().get(0).id();
+        return new int[]{holder, holder % 3 + 1};
+    }
+
+    @Test
+    void aThrottledMoveTakesAtLeastItsBytesOverTheRateShowsAnEtaAndRollsBack() throws Exception {
+        int[] b = placeAndPickAnother("throttled");
+        long bytes = fill("throttled", 4);
+        long rate = 512 * 1024;
+        String target = b[0] + "," + b[1];
+        SluiceCommandsIT.Run plan = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "throttled:0", "--replicas", target,
+                "--throttle", "512KiB/s");
+        assertThat(plan.out()).contains("throttled  0          " + b[0] + "     " + target + "  " + b[1] + "       -         4.0 MiB")
+                .contains("dry run: 1 moves planned").contains("at least 8 s");
+        assertThat(moving("throttled")).as("a plan starts nothing").isFalse();
+
+        long startNs = System.nanoTime();
+        SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "throttled:0", "--replicas", target,
+                "--throttle", "512KiB/s", "--execute", "-o", "json");
+        assertThat(move.exit()).as(move.out() + move.err()).isZero();
+        JsonNode started = JSON.readTree(move.out());
+        assertThat(started.get("throttle").asLong()).isEqualTo(rate);
+        assertThat(started.get("moves").get(0).get("error").isNull()).isTrue();
+        assertThat(dynamicConfigs(broker(b[0]))).containsEntry("leader.replication.throttled.rate", String.valueOf(rate));
+        assertThat(dynamicConfigs(broker(b[1]))).containsEntry("follower.replication.throttled.rate", String.valueOf(rate));
+        assertThat(dynamicConfigs(topicResource("throttled"))).containsEntry("leader.replication.throttled.replicas", "0:" + b[0])
+                .containsEntry("follower.replication.throttled.replicas", "0:" + b[1]);
+
+        SluiceCommandsIT.Run status = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "reassign-status", "--sample", "3", "-o", "json");
+        JsonNode inFlight = null;
+        for (JsonNode r : JSON.readTree(status.out())) {
+            if (r.get("topic").asText().equals("throttled")) {
+                inFlight = r;
+            }
+        }
+        assertThat(inFlight).as(status.out()).isNotNull();
+        assertThat(inFlight.get("adding")).extracting(JsonNode::asInt).containsExactly(b[1]);
+        assertThat(inFlight.get("bytesLeft").asLong()).isPositive().isLessThanOrEqualTo(bytes);
+        assertThat(inFlight.get("etaSeconds").isNull()).as("copied while measuring: " + status.out()).isFalse();
+        assertThat(inFlight.get("bytesPerSec").asLong()).as("measured rate near the throttle").isLessThan(3 * rate);
+
+        BrokerCluster.waitFor(() -> !moving("throttled"), Duration.ofSeconds(120), "the throttled move to finish");
+        double seconds = (System.nanoTime() - startNs) / 1e9;
+        // The throttle lets one fetch (replica.fetch.max.bytes, 1 MiB) run ahead of the rate, no more.
+        double floor = (bytes - 1024 * 1024) / (double) rate;
+        System.out.printf(java.util.Locale.ROOT, "throttled move: %d bytes at %d B/s took %.1f s (floor %.1f s, bytes/rate %.1f s)%n",
+                bytes, rate, seconds, floor, bytes / (double) rate);
+        assertThat(seconds).as("%d bytes at %d B/s", bytes, rate).isGreaterThanOrEqualTo(floor);
+        assertThat(ids(describe("throttled").partitions().get(0).replicas())).containsExactly(b[0], b[1]);
+
+        SluiceCommandsIT.Run done = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "reassign-status");
+        assertThat(done.out()).contains("moves done: removed the replication throttle from topic throttled").contains("broker " + b[0]);
+        assertThat(dynamicConfigs(broker(b[0]))).isEmpty();
+        assertThat(dynamicConfigs(broker(b[1]))).isEmpty();
+        assertThat(dynamicConfigs(topicResource("throttled"))).isEmpty();
+
+        Path rollback = Path.of(started.get("rollbackFile").asText());
+        SluiceCommandsIT.Run back = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "--from-file", rollback.toString(),
+                "--execute", "--wait");
+        assertThat(back.exit()).as(back.out() + back.err()).isZero();
+        assertThat(ids(describe("throttled").partitions().get(0).replicas())).containsExactly(b[0]);
+    }
+
+    @Test
+    void aThrottledMoveCanBeCancelled() throws Exception {
+        int[] b = placeAndPickAnother("stuck");
+        fill("stuck", 2);
+        SluiceCommandsIT.Run move = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "stuck:0", "--replicas",
+                b[0] + "," + b[1], "--throttle", "16KiB/s", "--execute");
+        assertThat(move.exit()).as(move.out() + move.err()).isZero();
+        assertThat(moving("stuck")).isTrue();
+        SluiceCommandsIT.Run plan = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "stuck:0", "--cancel");
+        assertThat(plan.out()).contains("stuck  0          " + b[0] + "," + b[1] + "   " + b[0] + "   -       " + b[1])
+                .contains("dry run: 1 moves to cancel");
+        assertThat(moving("stuck")).isTrue();
+        SluiceCommandsIT.Run cancel = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "stuck:0", "--cancel", "--execute");
+        assertThat(cancel.exit()).as(cancel.out() + cancel.err()).isZero();
+        assertThat(cancel.out()).contains("1 moves cancelled");
+        BrokerCluster.waitFor(() -> !moving("stuck"), Duration.ofSeconds(30), "the cancelled move to stop");
+        assertThat(ids(describe("stuck").partitions().get(0).replicas())).containsExactly(b[0]);
+        assertThat(dynamicConfigs(topicResource("stuck"))).as("cancel takes the throttle off").isEmpty();
+        assertThat(dynamicConfigs(broker(b[1]))).isEmpty();
+        SluiceCommandsIT.Run notMoving = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "stuck:0", "--cancel");
+        assertThat(notMoving.exit()).isEqualTo(3);
+        assertThat(notMoving.err()).contains("stuck:0 is not being moved");
+    }
+
     @Test
     void aGroupsLagInSluiceTopGrowsByExactlyWhatWasProduced() throws Exception {
-        admin.createTopics(List.of(new NewTopic("lagging", 3, (short) 3))).all().get();
+        create(new NewTopic("lagging", 3, (short) 3));
         try (org.apache.kafka.clients.producer.KafkaProducer<String, String> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
                 Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
                 new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {

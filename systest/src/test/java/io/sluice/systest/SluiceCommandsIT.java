@@ -128,8 +128,14 @@ class SluiceCommandsIT {
         Run missing = sluice("topic", "describe", "nope");
         assertThat(missing.exit()).isEqualTo(3);
         assertThat(missing.err()).startsWith("sluice: describing topic nope:").doesNotContain("\tat ");
-        Run delete = sluice("topic", "delete", "orders");
+        Run plan = sluice("topic", "delete", "orders");
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("TOPIC   PARTITIONS  REPLICAS  RECORDS").contains("orders  3           1         10")
+                .contains("dry run: nothing changed");
+        assertThat(admin.listTopics().names().get()).as("a plan deletes nothing").contains("orders");
+        Run delete = sluice("topic", "delete", "orders", "--execute");
         assertThat(delete.exit()).isZero();
+        assertThat(delete.out()).isEqualTo("topic orders deleted\n");
         assertThat(admin.listTopics().names().get()).doesNotContain("orders");
     }
 
@@ -255,11 +261,15 @@ class SluiceCommandsIT {
         assertThat(admin.describeTopics(List.of("tuned")).allTopicNames().get().get("tuned").partitions()).hasSize(3);
         assertThat(sluice("topic", "add-partitions", "tuned", "-p", "2").exit()).isEqualTo(2);
 
-        assertThat(sluice("topic", "alter-config", "tuned", "--set", "retention.ms=7200000", "--set", "max.message.bytes=4096").exit()).isZero();
         org.apache.kafka.common.config.ConfigResource res = new org.apache.kafka.common.config.ConfigResource(
                 org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "tuned");
+        Run planned = sluice("topic", "alter-config", "tuned", "--set", "retention.ms=7200000", "--set", "max.message.bytes=4096");
+        assertThat(planned.out()).contains("retention.ms       604800000  DEFAULT_CONFIG  7200000").contains("dry run: nothing changed");
+        assertThat(admin.describeConfigs(List.of(res)).all().get().get(res).get("retention.ms").value()).isEqualTo("604800000");
+        assertThat(sluice("topic", "alter-config", "tuned", "--set", "retention.ms=7200000", "--set", "max.message.bytes=4096",
+                "--execute").exit()).isZero();
         assertThat(admin.describeConfigs(List.of(res)).all().get().get(res).get("retention.ms").value()).isEqualTo("7200000");
-        assertThat(sluice("topic", "alter-config", "tuned", "--delete", "retention.ms").exit()).isZero();
+        assertThat(sluice("topic", "alter-config", "tuned", "--delete", "retention.ms", "--execute").exit()).isZero();
         assertThat(admin.describeConfigs(List.of(res)).all().get().get(res).get("retention.ms").value()).isEqualTo("604800000");
         Run bad = sluice("topic", "alter-config", "tuned", "--set", "retention.ms=soon");
         assertThat(bad.exit()).isEqualTo(2);
@@ -271,8 +281,9 @@ class SluiceCommandsIT {
         assertThat(offsets.get(0).get("atTimestamp").asLong()).isEqualTo(4);
 
         Run unconfirmed = sluice("records", "delete", "tuned", "--before", "6");
-        assertThat(unconfirmed.exit()).isEqualTo(2);
-        assertThat(unconfirmed.err()).contains("--yes");
+        assertThat(unconfirmed.exit()).as(unconfirmed.err()).isZero();
+        assertThat(unconfirmed.out()).contains("PARTITION  LOG-START  LOG-END  NEW-LOG-START  RECORDS").contains("0          0          10       6              6")
+                .contains("--execute deletes these 6 records for good");
         TopicPartition p0 = new TopicPartition("tuned", 0);
         assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).partitionResult(p0).get().offset()).isZero();
         Run del = sluice("records", "delete", "tuned", "--before", "6", "--yes", "-o", "json");
@@ -335,7 +346,7 @@ class SluiceCommandsIT {
     @Test
     void configGetSetDeleteForTopicsAndBrokers() throws Exception {
         assertThat(sluice("topic", "create", "configured", "-p", "1").exit()).isZero();
-        Run set = sluice("config", "set", "topic:configured", "retention.ms=1000000", "cleanup.policy=compact");
+        Run set = sluice("config", "set", "topic:configured", "retention.ms=1000000", "cleanup.policy=compact", "--execute");
         assertThat(set.exit()).as(set.err()).isZero();
         JsonNode got = JSON.readTree(sluice("config", "get", "topic:configured", "retention.ms", "cleanup.policy", "-o", "json").out());
         assertThat(got).hasSize(2);
@@ -343,7 +354,7 @@ class SluiceCommandsIT {
         assertThat(got.get(0).get("value").asText()).isEqualTo("compact");
         assertThat(got.get(1).get("value").asText()).isEqualTo("1000000");
         assertThat(got.get(1).get("source").asText()).isEqualTo("DYNAMIC_TOPIC_CONFIG");
-        assertThat(sluice("config", "delete", "topic:configured", "retention.ms").exit()).isZero();
+        assertThat(sluice("config", "delete", "topic:configured", "retention.ms", "--execute").exit()).isZero();
         JsonNode after = JSON.readTree(sluice("config", "get", "topic:configured", "retention.ms", "-o", "json").out());
         assertThat(after.get(0).get("source").asText()).isEqualTo("DEFAULT_CONFIG");
 

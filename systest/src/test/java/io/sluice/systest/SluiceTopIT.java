@@ -219,6 +219,39 @@ class SluiceTopIT {
         }
     }
 
+    @Test
+    void tailWithARecordFilterShowsTheMatchesAmongRecentRecords() throws Exception {
+        admin.createTopics(List.of(new NewTopic("tailed", 1, (short) 1))).all().get();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 200; i++) {
+                p.send(new ProducerRecord<>("tailed", 0, ("k" + i).getBytes(StandardCharsets.UTF_8),
+                        ("{\"n\": " + i + "}").getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        List<SnapshotPoller.State> seen = new ArrayList<>();
+        try (ClusterConnection c = connect(broker.bootstrapServers()); RecordProbe probe = new RecordProbe(broker.bootstrapServers(), Map.of());
+             SnapshotPoller poller = new SnapshotPoller(c, probe, 500, System::currentTimeMillis, st -> {
+                 synchronized (seen) {
+                     seen.add(st);
+                     seen.notifyAll();
+                 }
+             })) {
+            poller.start();
+            io.sluice.ops.RecordFilter filter = io.sluice.ops.RecordFilter.parse("value.n >= 195 or key == 'k5'");
+            poller.tail(new SnapshotPoller.TailRequest("tailed", -1, 50, filter));
+            SnapshotPoller.State st = await(seen, s -> s.tail() != null && s.tail().request().filter().equals(filter), "a filtered tail");
+            assertThat(st.tail().error()).isNull();
+            assertThat(st.tail().records()).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+                    .containsExactly("k5", "k195", "k196", "k197", "k198", "k199");
+            assertThat(st.tail().scanned()).as("all 200 records are within the filtered read window").isEqualTo(200);
+            poller.tail(new SnapshotPoller.TailRequest("tailed", -1, 50));
+            SnapshotPoller.State plain = await(seen, s -> s.tail() != null && s.tail().request().filter().matchesAll(), "a plain tail");
+            assertThat(plain.tail().records()).hasSize(50);
+            assertThat(plain.tail().records().get(0).offset()).isEqualTo(150);
+        }
+    }
+
     static SluiceCommandsIT.Run sluice(String... args) {
         return SluiceCommandsIT.sluiceAt(broker.bootstrapServers(), args);
     }

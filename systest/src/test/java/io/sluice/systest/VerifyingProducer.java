@@ -43,6 +43,7 @@ final class VerifyingProducer implements AutoCloseable {
     }
 
     private final String topic;
+    private final Map<String, Object> clientConfig;
     private final String tag;
     private final int partitions;
     private final KafkaProducer<String, String> producer;
@@ -56,14 +57,21 @@ final class VerifyingProducer implements AutoCloseable {
 
     /** Values are {@code <tag>-<sequence>}; use a new tag for every producer writing to the same topic. */
     VerifyingProducer(String bootstrap, String topic, int partitions, String tag) {
+        this(bootstrap, topic, partitions, tag, Map.of());
+    }
+
+    /** {@code clientConfig}: extra client settings (TLS) for the producer and the verifying consumer. */
+    VerifyingProducer(String bootstrap, String topic, int partitions, String tag, Map<String, Object> clientConfig) {
+        this.clientConfig = Map.copyOf(clientConfig);
         this.topic = topic;
         this.tag = tag;
         this.partitions = partitions;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000),
-                new StringSerializer(), new StringSerializer());
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000));
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
         this.thread = new Thread(this::run, "verifying-producer-" + topic);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -166,9 +174,10 @@ final class VerifyingProducer implements AutoCloseable {
     long verify(String bootstrap) {
         Map<Integer, List<ConsumerRecord<String, String>>> read = new HashMap<>();
         Map<Integer, Long> ends;
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"),
-                new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 tps.add(new TopicPartition(topic, p));

@@ -43,24 +43,26 @@ final class Workload implements AutoCloseable {
     private volatile boolean consumerRunning = true;
 
     /**
+     * @param clientConfig     what the cluster's clients need besides these settings (TLS), or empty
      * @param recordsPerSecond the producer's rate (the machine is small: the matrix needs a steady trickle in every
      *                         partition, not throughput)
      */
-    Workload(String bootstrap, String topic, int partitions, String tag, int recordsPerSecond, History history) {
+    Workload(String bootstrap, Map<String, Object> clientConfig, String topic, int partitions, String tag, int recordsPerSecond,
+             History history) {
         this.history = history;
         this.topic = topic;
         this.partitions = partitions;
         this.tag = tag;
         this.sendIntervalNs = TimeUnit.SECONDS.toNanos(1) / recordsPerSecond;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        this.producer = new KafkaProducer<>(with(clientConfig, Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000),
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000)),
                 new StringSerializer(), new StringSerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        this.consumer = new KafkaConsumer<>(with(clientConfig, Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, GROUP, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000, ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000),
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000, ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000)),
                 new StringDeserializer(), new StringDeserializer());
         this.producing = new Thread(this::produce, "matrix-producer");
         this.consuming = new Thread(this::consume, "matrix-consumer");
@@ -68,6 +70,13 @@ final class Workload implements AutoCloseable {
         consuming.setDaemon(true);
         producing.start();
         consuming.start();
+    }
+
+    /** {@code base} (the cluster's client settings) with {@code settings} on top. */
+    static Map<String, Object> with(Map<String, Object> base, Map<String, Object> settings) {
+        Map<String, Object> all = new java.util.HashMap<>(base);
+        all.putAll(settings);
+        return all;
     }
 
     private void produce() {

@@ -6,6 +6,7 @@ import io.sluice.ops.OffsetSeek;
 import io.sluice.ops.OpsException;
 import io.sluice.ops.Partitions;
 import io.sluice.ops.ProblemCauses;
+import io.sluice.ops.RecordFilter;
 import io.sluice.ops.SnapshotPoller;
 import io.sluice.tui.ScreenState.Page;
 import io.sluice.tui.Table.Span;
@@ -60,12 +61,20 @@ final class Controller {
 
     /** Applies one key against the state on show ({@code st}); page height in rows for paging. */
     void onKey(KeyStroke k, SnapshotPoller.State st, int pageRows) {
+        if (ui.filterInput != null && ui.page == Page.TAIL) {
+            editTailFilter(k);
+            return;
+        }
         if (ui.filterInput != null) {
             editFilter(k);
             return;
         }
         if (ui.dialog != null) {
             dialogKey(k);
+            return;
+        }
+        if (ui.findInput != null) {
+            editFind(k, st);
             return;
         }
         Action a = KeyMap.action(k);
@@ -93,10 +102,20 @@ final class Controller {
             case ENTER -> drillIn(st);
             case BACK -> back();
             case FILTER -> {
-                if (ui.page != Page.OVERVIEW) {
+                if (ui.page == Page.TAIL) {
+                    ui.filterInput = new StringBuilder(ui.tailFilter.text());
+                    ui.tailFilterError = null;
+                } else if (ui.page != Page.OVERVIEW) {
                     ui.filterInput = new StringBuilder(ui.position().filter);
                 }
             }
+            case FIND -> {
+                if (ui.page == Page.TAIL) {
+                    ui.findInput = new StringBuilder(ui.find);
+                }
+            }
+            case FIND_NEXT -> find(st, 1, false);
+            case FIND_PREVIOUS -> find(st, -1, false);
             case SORT -> sort(st);
             case TAIL -> tail(st);
             case INTERNAL -> ui.showInternal = !ui.showInternal;
@@ -115,8 +134,12 @@ final class Controller {
         if (ui.tailTopic == null) {
             chooseTailFromTopics(st);
         }
+        requestTail();
+    }
+
+    private void requestTail() {
         if (ui.tailTopic != null) {
-            poller.tail(new SnapshotPoller.TailRequest(ui.tailTopic, ui.tailPartition, TAIL_RECORDS));
+            poller.tail(new SnapshotPoller.TailRequest(ui.tailTopic, ui.tailPartition, TAIL_RECORDS, ui.tailFilter));
         }
     }
 
@@ -351,6 +374,113 @@ final class Controller {
         st.observation().snapshot().topics().stream().filter(t -> !t.internal()).findFirst().ifPresent(t -> ui.tailTopic = t.name());
     }
 
+    /**
+     * Typing the Tail's record filter: it applies on Enter when it parses (else the problem shows and typing goes on);
+     * Esc removes it. The poller reads with the new filter at once.
+     */
+    private void editTailFilter(KeyStroke k) {
+        switch (k.getKeyType()) {
+            case Enter -> {
+                try {
+                    ui.tailFilter = RecordFilter.parse(ui.filterInput.toString());
+                    ui.filterInput = null;
+                    ui.tailFilterError = null;
+                    ui.position().follow = true;
+                    requestTail();
+                } catch (OpsException e) {
+                    ui.tailFilterError = e.getMessage();
+                }
+            }
+            case Escape -> {
+                ui.filterInput = null;
+                ui.tailFilterError = null;
+                ui.tailFilter = RecordFilter.ALL;
+                requestTail();
+            }
+            default -> {
+                if (typeInto(ui.filterInput, k)) {
+                    ui.tailFilterError = null;
+                }
+            }
+        }
+    }
+
+    /** Typing text to find in the Tail: Enter jumps to the next record holding it, Esc forgets it. */
+    private void editFind(KeyStroke k, SnapshotPoller.State st) {
+        switch (k.getKeyType()) {
+            case Enter -> {
+                ui.find = ui.findInput.toString();
+                ui.findInput = null;
+                find(st, 1, true);
+            }
+            case Escape -> {
+                ui.find = "";
+                ui.findInput = null;
+            }
+            default -> typeInto(ui.findInput, k);
+        }
+    }
+
+    /** Backspace, a character, or Ctrl-C/EOF (quit) into {@code input}; true when the text changed. */
+    private boolean typeInto(StringBuilder input, KeyStroke k) {
+        switch (k.getKeyType()) {
+            case Backspace -> {
+                if (input.length() > 0) {
+                    input.setLength(input.length() - 1);
+                    return true;
+                }
+                return false;
+            }
+            case Character -> {
+                if (k.isCtrlDown() && (k.getCharacter() == 'c' || k.getCharacter() == 'C')) {
+                    ui.quit = true;
+                    return false;
+                }
+                if (!k.isCtrlDown()) {
+                    input.append(k.getCharacter());
+                    return true;
+                }
+                return false;
+            }
+            case EOF -> {
+                ui.quit = true;
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Selects the next ({@code direction} 1) or previous (-1) Tail record whose key, value or headers contain the text
+     * to find (any case), wrapping around; {@code fromSelection} counts the selected record itself.
+     */
+    private void find(SnapshotPoller.State st, int direction, boolean fromSelection) {
+        if (ui.page != Page.TAIL || ui.find.isEmpty()) {
+            return;
+        }
+        Table t = dashboard.table(st, ui);
+        if (t == null) {
+            return;
+        }
+        ScreenState.Position pos = ui.position();
+        List<Table.Row> rows = t.visibleRows(pos.filter, pos.sortColumn);
+        if (rows.isEmpty()) {
+            return;
+        }
+        int at = TableRenderer.resolveSelection(rows, pos);
+        for (int step = fromSelection ? 0 : 1; step <= rows.size(); step++) {
+            int i = Math.floorMod(at + direction * step, rows.size());
+            if (TailView.holds(rows.get(i), ui.find)) {
+                pos.selected = i;
+                pos.selectedKey = rows.get(i).key();
+                pos.follow = false;
+                return;
+            }
+        }
+    }
+
     private void editFilter(KeyStroke k) {
         ScreenState.Position pos = ui.position();
         switch (k.getKeyType()) {
@@ -362,20 +492,7 @@ final class Controller {
                 pos.filter = "";
                 ui.filterInput = null;
             }
-            case Backspace -> {
-                if (ui.filterInput.length() > 0) {
-                    ui.filterInput.setLength(ui.filterInput.length() - 1);
-                }
-            }
-            case Character -> {
-                if (k.isCtrlDown() && (k.getCharacter() == 'c' || k.getCharacter() == 'C')) {
-                    ui.quit = true;
-                } else if (!k.isCtrlDown()) {
-                    ui.filterInput.append(k.getCharacter());
-                }
-            }
-            case EOF -> ui.quit = true;
-            default -> { }
+            default -> typeInto(ui.filterInput, k);
         }
         if (ui.filterInput != null) {
             pos.filter = ui.filterInput.toString();

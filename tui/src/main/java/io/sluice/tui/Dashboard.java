@@ -87,7 +87,7 @@ final class Dashboard {
             case PROBLEMS -> ClusterViews.problems(o.snapshot(), ui.showInternal);
             case GROUPS -> GroupViews.groups(o.snapshot(), o.rates(), o.trend(), o.lags(), theme);
             case GROUP -> GroupViews.group(o.snapshot(), o.rates(), o.trend(), o.lags(), theme, ui.group);
-            case TAIL -> TailView.tail(st.tail(), ui.tailTopic, ui.tailPartition, st.paused(), zone);
+            case TAIL -> TailView.tail(st.tail(), ui.tailTopic, ui.tailPartition, st.paused(), zone, ui.tailFilter, ui.find);
         };
     }
 
@@ -151,10 +151,19 @@ final class Dashboard {
     }
 
     private void keyLine(TextGraphics g, ScreenState ui, int w, int row) {
-        if (ui.filterInput != null) {
+        if (ui.filterInput != null && ui.page == Page.TAIL && ui.tailFilterError != null) {
+            theme.apply(g, Style.BAD);
+            g.putString(0, row, " ".repeat(w));
+            g.putString(0, row, Fmt.fit("/" + ui.filterInput + "_  " + ui.tailFilterError, w, theme.ellipsis()));
+            return;
+        }
+        if (ui.filterInput != null || ui.findInput != null) {
             theme.apply(g, Style.BAR);
             g.putString(0, row, " ".repeat(w));
-            g.putString(0, row, Fmt.fit("/" + ui.filterInput + "_   Enter: keep  Esc: clear", w, theme.ellipsis()));
+            String line = ui.findInput != null ? "find: " + ui.findInput + "_   Enter: next match  Esc: clear"
+                    : "/" + ui.filterInput + "_   " + (ui.page == Page.TAIL ? "record filter, e.g. value.id == 7  Enter: apply  Esc: clear"
+                    : "Enter: keep  Esc: clear");
+            g.putString(0, row, Fmt.fit(line, w, theme.ellipsis()));
             return;
         }
         String keys = switch (ui.page) {
@@ -165,7 +174,7 @@ final class Dashboard {
             case PROBLEMS -> "Esc back  t tail  i internal  ";
             case GROUPS -> "Enter open  o seek  ";
             case GROUP -> "Esc back  t tail  o seek  ";
-            case TAIL -> "Esc back  ";
+            case TAIL -> "Esc back  f find  n next  ";
             default -> "";
         } + "jk move  / filter  s sort  ? help  q quit";
         theme.apply(g, Style.DIM);

@@ -20,7 +20,7 @@ final class HelpOverlay {
                 out.add(String.format(java.util.Locale.ROOT, "%-10s %s", a.keys, a.help));
             }
         }
-        out.add("");
+        // No blank line before it: every line must fit the 22 rows an 80x24 screen leaves inside the box.
         out.add("Views: 1 Overview 2 Brokers 3 Topics 4 Placement 5 Groups 6 Tail");
         return out;
     }

@@ -40,6 +40,9 @@ final class KeyMap {
             case '/' -> Action.FILTER;
             case 's' -> Action.SORT;
             case 't' -> Action.TAIL;
+            case 'f' -> Action.FIND;
+            case 'n' -> Action.FIND_NEXT;
+            case 'N' -> Action.FIND_PREVIOUS;
             case 'i' -> Action.INTERNAL;
             case 'o' -> Action.SEEK;
             case 'e' -> Action.ELECT;

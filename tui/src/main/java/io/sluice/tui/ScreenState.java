@@ -1,5 +1,7 @@
 package io.sluice.tui;
 
+import io.sluice.ops.RecordFilter;
+
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -55,8 +57,14 @@ final class ScreenState {
     boolean showInternal;
     /** The box over the page while the dashboard acts (seek, elect), or null. */
     Dialog dialog;
-    /** Non-null while the operator types a filter after '/'. */
+    /** Non-null while the operator types a filter after '/' (on Tail: a record filter, applied on Enter). */
     StringBuilder filterInput;
+    /** The Tail's record filter (sluice consume --filter's language) and the problem with the one being typed. */
+    RecordFilter tailFilter = RecordFilter.ALL;
+    String tailFilterError;
+    /** Non-null while the operator types text to find in the Tail after 'f'; {@code find} is the text found last. */
+    StringBuilder findInput;
+    String find = "";
     private final Map<Page, Position> positions = new EnumMap<>(Page.class);
 
     Position position() {

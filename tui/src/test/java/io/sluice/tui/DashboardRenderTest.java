@@ -306,9 +306,11 @@ class DashboardRenderTest {
         c.onKey(key('p'), st, 10);
         c.onKey(key('+'), st, 10);
         c.onKey(key('-'), st, 10);
-        assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=-1, count=50]", "paused true", "interval 1", "interval -1");
+        assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=-1, count=50, filter=]", "paused true", "interval 1", "interval -1");
         c.onKey(key('?'), st, 10);
-        assertThat(vs.render(st, NOW).text()).contains("Keys (any key closes this)").contains("q, Ctrl-C  quit")
+        assertThat(vs.render(st, NOW).text()).as("every key and the views line fit at 80x24")
+                .contains("Views: 1 Overview").contains("f          Tail: find text")
+                .contains("Keys (any key closes this)").contains("q, Ctrl-C  quit")
                 .contains("/          filter rows by name").contains("o          seek the selected group").contains("i          show / hide internal");
         c.onKey(key('x'), st, 10);
         assertThat(vs.ui.help).isFalse();
@@ -341,6 +343,69 @@ class DashboardRenderTest {
         assertThat(vs.lines().get(vs.rowOf("k1"))).containsPattern("0 +41 22:13:20 k1 +\\{\"id\":1\\} +trace=abc");
         assertThat(vs.lines().get(vs.rowOf(" 42 "))).containsPattern("0 +42 22:13:21 null +0x00ff +-");
         assertThat(vs.rowOf("k1")).isLessThan(vs.rowOf(" 42 "));
+    }
+
+    private void type(Controller c, SnapshotPoller.State st, String text) {
+        for (char ch : text.toCharArray()) {
+            c.onKey(key(ch), st, 10);
+        }
+    }
+
+    @Test
+    void tailFiltersRecordsWithTheConsumeLanguageAndFindsText() {
+        SnapshotPoller.State ok = Fixtures.state();
+        VirtualScreen vs = new VirtualScreen(80, 24, new Theme(true, true));
+        vs.ui.page = ScreenState.Page.TAIL;
+        vs.ui.tailTopic = "orders";
+        vs.ui.tailPartition = 0;
+        Controller c = controller(vs);
+
+        c.onKey(key('/'), ok, 10);
+        type(c, ok, "vaule == 1");
+        c.onKey(key(KeyType.Enter), ok, 10);
+        assertThat(vs.ui.filterInput).as("a filter that does not parse stays open").isNotNull();
+        vs.render(ok, NOW);
+        int keyRow = vs.lines().size() - 1;
+        assertThat(vs.lines().get(keyRow)).contains("/vaule == 1_").contains("unknown field 'vaule' (did you mean value?)");
+        assertThat(vs.at(0, keyRow).getForegroundColor()).isEqualTo(RED);
+        for (int i = 0; i < "vaule == 1".length(); i++) {
+            c.onKey(key(KeyType.Backspace), ok, 10);
+        }
+        type(c, ok, "value.id == 1 or header.trace");
+        c.onKey(key(KeyType.Enter), ok, 10);
+        assertThat(vs.ui.filterInput).isNull();
+        assertThat(pollerCalls).last().isEqualTo("tail TailRequest[topic=orders, partition=0, count=50, filter=value.id == 1 or header.trace]");
+
+        SnapshotPoller.TailRequest req = new SnapshotPoller.TailRequest("orders", 0, 50, vs.ui.tailFilter);
+        SnapshotPoller.TailResult result = new SnapshotPoller.TailResult(req, NOW, List.of(
+                new io.sluice.ops.Records.Incoming("orders", 0, 7, Fixtures.T0, "k1".getBytes(), "{\"id\":1}".getBytes(), List.of()),
+                new io.sluice.ops.Records.Incoming("orders", 0, 41, Fixtures.T0 + 500, "k2".getBytes(), "{\"id\":2}".getBytes(),
+                        List.of(new org.apache.kafka.common.header.internals.RecordHeader("trace", "abc".getBytes())))), null, 500);
+        SnapshotPoller.State st = new SnapshotPoller.State(ok.observation(), NOW, NOW, null, null, 2000, false, result);
+        vs.render(st, NOW).save("tail-filtered-80x24");
+        assertThat(vs.text()).contains("Tail orders partition 0  2 of 500 match  filter value.id == 1 or header");
+        assertThat(vs.at("filter value.id").getForegroundColor()).isEqualTo(YELLOW);
+
+        c.onKey(key('f'), st, 10);
+        type(c, st, "ABC");
+        c.onKey(key(KeyType.Enter), st, 10);
+        vs.render(st, NOW);
+        assertThat(vs.at(0, vs.rowOf("k2")).getBackgroundColor()).as("find selects the record holding the text").isEqualTo(TextColor.ANSI.CYAN);
+        assertThat(vs.ui.position().follow).isFalse();
+        c.onKey(key('k'), st, 10);
+        c.onKey(key('n'), st, 10);
+        vs.render(st, NOW);
+        assertThat(vs.at(0, vs.rowOf("k2")).getBackgroundColor()).as("n finds it again").isEqualTo(TextColor.ANSI.CYAN);
+        c.onKey(key('f'), st, 10);
+        c.onKey(key(KeyType.Escape), st, 10);
+        assertThat(vs.ui.find).isEmpty();
+
+        // A result for another filter is not shown as this one's.
+        c.onKey(key('/'), st, 10);
+        c.onKey(key(KeyType.Escape), st, 10);
+        assertThat(vs.ui.tailFilter.matchesAll()).isTrue();
+        assertThat(pollerCalls).last().isEqualTo("tail TailRequest[topic=orders, partition=0, count=50, filter=]");
+        assertThat(vs.render(st, NOW).text()).contains("reading...").doesNotContain("k2");
     }
 
     @Test
@@ -411,7 +476,7 @@ class DashboardRenderTest {
         c.onKey(key('j'), Fixtures.state(), 10);
         c.onKey(key('t'), Fixtures.state(), 10);
         assertThat(vs.ui.page).isEqualTo(ScreenState.Page.TAIL);
-        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=0, count=50]");
+        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=0, count=50, filter=]");
 
         c.onKey(key('3'), Fixtures.state(), 10);
         assertThat(vs.render(Fixtures.state(), NOW).text()).as("i holds on every page").contains("__consumer_offsets");
@@ -523,12 +588,12 @@ class DashboardRenderTest {
         c.onKey(key('j'), Fixtures.state(), 10);
         c.onKey(key('t'), Fixtures.state(), 10);
         assertThat(vs.ui.page).isEqualTo(ScreenState.Page.TAIL);
-        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=1, count=50]");
+        assertThat(pollerCalls).contains("tail TailRequest[topic=orders, partition=1, count=50, filter=]");
         c.onKey(key('4'), Fixtures.state(), 10);
         for (int i = 0; i < 3; i++) {
             c.onKey(key('j'), Fixtures.state(), 10);
         }
         c.onKey(key('t'), Fixtures.state(), 10);
-        assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=0, count=50]");
+        assertThat(pollerCalls).contains("tail TailRequest[topic=payments, partition=0, count=50, filter=]");
     }
 }

@@ -62,13 +62,13 @@ public final class ClusterHandlers {
     }
 
     public void register(ApiRegistry apis) {
-        apis.register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(describeCluster((DescribeClusterRequestData) r)));
+        apis.register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(describeCluster(ctx, (DescribeClusterRequestData) r)));
         apis.register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                 (ctx, r) -> CompletableFuture.completedFuture(describeTopicPartitions((DescribeTopicPartitionsRequestData) r)));
         apis.register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 4, (ctx, r) -> CompletableFuture.supplyAsync(() -> describeLogDirs((DescribeLogDirsRequestData) r), ctx.executor()));
     }
 
-    ApiMessage describeCluster(DescribeClusterRequestData req) {
+    ApiMessage describeCluster(RequestContext ctx, DescribeClusterRequestData req) {
         BrokerIdentity me = identity.get();
         DescribeClusterResponseData resp = new DescribeClusterResponseData().setClusterId(me.clusterId())
                 .setControllerId(controllerId.getAsInt() < 0 ? me.nodeId() : controllerId.getAsInt()).setEndpointType(req.endpointType())
@@ -81,8 +81,9 @@ public final class ClusterHandlers {
         List<BrokerRegistration> brokers = req.includeFencedBrokers() ? new ArrayList<>(image.brokers().values())
                 : ClusterView.liveBrokers(image, me);
         for (BrokerRegistration b : brokers) {
-            resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(b.nodeId())
-                    .setHost(b.host()).setPort(b.port()).setRack(ClusterView.rackOrNull(b)).setIsFenced(b.fenced()));
+            // Each broker's address on this request's listener; a broker without that listener is left out (Kafka).
+            b.endpoint(ctx.session().listenerName()).ifPresent(e -> resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                    .setBrokerId(b.nodeId()).setHost(e.host()).setPort(e.port()).setRack(ClusterView.rackOrNull(b)).setIsFenced(b.fenced())));
         }
         return resp;
     }

@@ -21,7 +21,7 @@ final class ClusterView {
     static List<BrokerRegistration> liveBrokers(MetadataImage image, BrokerIdentity me) {
         List<BrokerRegistration> out = new ArrayList<>(image.liveBrokers());
         if (image.broker(me.nodeId()).isEmpty()) {
-            out.add(new BrokerRegistration(me.nodeId(), me.host(), me.port(), "", "", false));
+            out.add(me.asRegistration());
             out.sort((a, b) -> Integer.compare(a.nodeId(), b.nodeId()));
         }
         return out;

@@ -1,6 +1,9 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.common.Fatal;
+import io.sluice.brokerd.common.RateLimitedLog;
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.ReadResult;
 import io.sluice.brokerd.metadata.TopicInfo;
@@ -12,6 +15,7 @@ import io.sluice.brokerd.network.FileRegionRecords;
 import io.sluice.brokerd.network.RequestContext;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.replica.ReplicationQuota;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -27,41 +31,73 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Fetch (key 1, v4-18) for consumers and followers. A consumer reads below the high watermark; a follower (replica
  * id set) reads up to the log end offset, and its fetch offset is its log end offset, which the leader records
- * (advancing the high watermark and the ISR). A follower whose {@code lastFetchedEpoch} ends earlier in the
+ * (advancing the high watermark and the ISR). Who is a follower is checked as Kafka does: the connection must pass
+ * {@link ClusterActionCheck} (the authorizer's hook), the replica id must be one of the partition's other replicas
+ * in the current assignment (else UNKNOWN_LEADER_EPOCH when the fetch names a leader epoch, NOT_LEADER_OR_FOLLOWER
+ * when not), and its position is recorded only after the read succeeded, so an offset past the log end gets
+ * OFFSET_OUT_OF_RANGE and moves nothing. A follower whose {@code lastFetchedEpoch} ends earlier in the
  * leader's log (or is not there) gets the diverging epoch and its end offset instead of records, and truncates.
  * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
  * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
  * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
- * until an append wakes it or {@code max.wait.ms} passes. Reads run on the event loop (through the request's inline
+ * until an append wakes it or {@code max.wait.ms} passes ({@code fetch.max.wait.ms} at most), or its connection
+ * closes (then it is dropped unanswered). Reads run on the event loop (through the request's inline
  * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
+ * A follower that is out of the ISR and fetches a replica its topic's {@code leader.replication.throttled.replicas}
+ * names for this broker gets no records for it while the {@link ReplicationQuota} is overdrawn (as in Kafka: the
+ * partition is answered empty, not with an error), and the bytes it is sent are taken from the quota.
  */
 public final class FetchHandler implements ApiHandler {
     private static final int FINAL_EPOCH = -1;
+    /** {@code reason} labels of {@code sluice_follower_fetch_rejected_total}. */
+    static final String NOT_ASSIGNED = "not_assigned";
+    static final String OFFSET_OUT_OF_RANGE = "offset_out_of_range";
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final DelayedFetches delayed;
 
+    private static final RateLimitedLog CLAMP_LOG = new RateLimitedLog(org.slf4j.LoggerFactory.getLogger(FetchHandler.class));
     private final BrokerMetrics metrics;
+    /** {@code fetch.max.wait.ms}: the longest a fetch is parked, whatever it asks for. */
+    private final int brokerMaxWaitMs;
+    private final ReplicationQuota leaderQuota;
+    private final ClusterActionCheck clusterAction;
 
-    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics) {
+    /** With security off: every connection may fetch as a follower (see {@link ClusterActionCheck}). */
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota) {
+        this(registry, replicas, delayed, metrics, brokerMaxWaitMs, leaderQuota, ClusterActionCheck.ALLOW_ALL);
+    }
+
+    /** {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook). */
+    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota, ClusterActionCheck clusterAction) {
         this.metrics = metrics;
+        this.brokerMaxWaitMs = brokerMaxWaitMs;
+        this.leaderQuota = leaderQuota;
         this.registry = registry;
         this.replicas = replicas;
         this.delayed = delayed;
+        this.clusterAction = clusterAction;
     }
 
     public void register(ApiRegistry apis) {
         apis.register(ApiKeys.FETCH, 4, 18, this);
     }
 
-    /** The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric. */
+    /**
+     * The outcome of one pass over the requested partitions; {@code bytesByTopic} feeds the traffic metric,
+     * {@code throttledBytes} (sent to a follower for throttled replicas) the leader's replication quota.
+     */
     private record Attempt(FetchResponseData response, long bytes, boolean hasError, boolean fromFollower, List<TopicPartition> partitions,
-                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices) {
+                           java.util.Map<String, Long> bytesByTopic, List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices,
+                           long throttledBytes) {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
     private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
         if (a.fromFollower()) {
+            leaderQuota.record(a.throttledBytes());
             result.complete(a.response());
             return;
         }
@@ -84,43 +120,77 @@ public final class FetchHandler implements ApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        boolean mayReplicate = clusterAction.allowsClusterAction(ctx);
         // Reading offsets and batch headers from the page cache costs less than handing the fetch to the pool and
         // back; the event loop reads these files anyway when it sends the records (sendfile).
         ctx.inlineExecutor().execute(() -> {
             try {
-                Attempt first = attempt(req, ctx.apiVersion());
-                if (first.bytes() >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError() || first.partitions().isEmpty()) {
+                if (!ctx.connection().isOpen()) {
+                    result.complete(null); // queued behind others of a connection that closed meanwhile: nobody to answer
+                    return;
+                }
+                Attempt first = attempt(req, ctx.apiVersion(), mayReplicate);
+                long maxWaitMs = maxWaitMs(ctx, req);
+                if (first.bytes() >= req.minBytes() || maxWaitMs <= 0 || first.hasError() || first.partitions().isEmpty()) {
                     answer(result, first);
                     return;
                 }
-                delayed.park(new DelayedFetches.Waiter() {
-                    @Override
-                    public boolean tryComplete() {
-                        Attempt a = attempt(req, ctx.apiVersion());
-                        if (a.bytes() >= req.minBytes() || a.hasError()) {
-                            answer(result, a);
-                            return true;
-                        }
-                        return false;
-                    }
-
-                    @Override
-                    public void forceComplete() {
-                        try {
-                            answer(result, attempt(req, ctx.apiVersion()));
-                        } catch (RuntimeException e) {
-                            result.completeExceptionally(e);
-                        }
-                    }
-                }, first.partitions(), req.maxWaitMs());
-            } catch (RuntimeException e) {
+                park(ctx, req, mayReplicate, result, first.partitions(), maxWaitMs);
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
             }
         });
         return result;
     }
 
-    private Attempt attempt(FetchRequestData req, short version) {
+    /** The client's max wait, cut to {@code fetch.max.wait.ms}. */
+    private long maxWaitMs(RequestContext ctx, FetchRequestData req) {
+        if (req.maxWaitMs() <= brokerMaxWaitMs) {
+            return req.maxWaitMs();
+        }
+        metrics.fetchWaitClamped();
+        CLAMP_LOG.info("clamp", "Fetch from {} (client id '{}') asked to wait up to {} ms; waiting at most fetch.max.wait.ms {} ms",
+                ctx.clientAddress(), ctx.clientId(), req.maxWaitMs(), brokerMaxWaitMs);
+        return brokerMaxWaitMs;
+    }
+
+    /**
+     * Parks the fetch until an append brings {@code min.bytes} or {@code maxWaitMs} passes. If the client's
+     * connection closes first, the fetch leaves the purgatory at once and is never answered (nobody would read it).
+     */
+    private void park(RequestContext ctx, FetchRequestData req, boolean mayReplicate, CompletableFuture<ApiMessage> result,
+                      List<TopicPartition> partitions, long maxWaitMs) {
+        DelayedFetches.Handle parked = delayed.park(new DelayedFetches.Waiter() {
+            @Override
+            public boolean tryComplete() {
+                Attempt a = attempt(req, ctx.apiVersion(), mayReplicate);
+                if (a.bytes() >= req.minBytes() || a.hasError()) {
+                    answer(result, a);
+                    return true;
+                }
+                return false;
+            }
+
+            @Override
+            public void forceComplete() {
+                answer(result, attempt(req, ctx.apiVersion(), mayReplicate));
+            }
+
+            @Override
+            public void abort(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
+        }, partitions, maxWaitMs);
+        Runnable unregister = ctx.connection().whenClosed(() -> {
+            if (parked.cancel()) {
+                result.complete(null);
+            }
+        });
+        result.whenComplete((r, e) -> unregister.run());
+    }
+
+    private Attempt attempt(FetchRequestData req, short version, boolean mayReplicate) {
         FetchResponseData resp = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         boolean readCommitted = req.isolationLevel() == 1;
         long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
@@ -132,6 +202,8 @@ public final class FetchHandler implements ApiHandler {
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
+        long throttledBytes = 0;
+        boolean quotaExceeded = follower && leaderQuota.isExceeded();
         for (FetchRequestData.FetchTopic ft : req.topics()) {
             Optional<TopicInfo> topic = version >= 13 ? registry.topic(Uuids.fromKafka(ft.topicId())) : registry.topic(ft.topic());
             FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse()
@@ -145,18 +217,42 @@ public final class FetchHandler implements ApiHandler {
                 if (!leader.ok()) {
                     pd.setErrorCode(leader.error(version >= 6).code());
                     hasError = true;
+                } else if (follower && !mayReplicate) {
+                    pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    hasError = true;
+                } else if (follower && !replicas.isAssignedFollower(leader.log().topicPartition(), replicaId)) {
+                    // Kafka's answer: a fetch naming the current leader epoch gets UNKNOWN_LEADER_EPOCH (a replica
+                    // being added by a reassignment retries until the assignment reaches this leader).
+                    pd.setErrorCode((fp.currentLeaderEpoch() >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER).code());
+                    metrics.followerFetchRejected(NOT_ASSIGNED);
+                    hasError = true;
                 } else if (follower && divergence(leader.log(), fp, version, pd)) {
                     hasError = true;
-                } else if (follower && !replicas.onFollowerFetch(leader.log().topicPartition(), replicaId, fp.fetchOffset(), nowMs)) {
-                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
-                    hasError = true;
+                } else if (quotaExceeded && inRange(leader.log(), fp.fetchOffset()) && throttled(topic.get(), leader.log().topicPartition(), replicaId)) {
+                    // Throttled: no records, but the follower's position counts as in Kafka (an empty read); an
+                    // offset out of range takes the read below, which answers OFFSET_OUT_OF_RANGE with no bytes.
+                    PartitionLog pl = leader.log();
+                    watched.add(pl.topicPartition());
+                    if (!replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), pl.logEndOffset(), nowMs)) {
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else {
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+                                .setLogStartOffset(pl.logStartOffset());
+                    }
                 } else {
                     PartitionLog pl = leader.log();
                     watched.add(pl.topicPartition());
+                    boolean throttled = follower && throttled(topic.get(), pl.topicPartition(), replicaId);
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
                     ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
-                    if (rr instanceof ReadResult.Records r) {
+                    if (rr instanceof ReadResult.Records r && follower
+                            && !replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), r.logEndOffset(), nowMs)) {
+                        // Leadership or the assignment changed since the checks above.
+                        pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                        hasError = true;
+                    } else if (rr instanceof ReadResult.Records r) {
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
                                 .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
                         if (r.slice().sizeBytes() > 0) {
@@ -165,6 +261,7 @@ public final class FetchHandler implements ApiHandler {
                             bytesByTopic.merge(pl.topicPartition().topic(), (long) r.slice().sizeBytes(), Long::sum);
                             slices.add(java.util.Map.entry(pl.topicPartition().topic(), r.slice()));
                             remaining -= r.slice().sizeBytes();
+                            throttledBytes += throttled ? r.slice().sizeBytes() : 0;
                         }
                     } else if (rr instanceof ReadResult.StorageError) {
                         pd.setErrorCode(LeaderCheck.storageError(version >= 6).code());
@@ -172,6 +269,9 @@ public final class FetchHandler implements ApiHandler {
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
                                 .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());
+                        if (follower) {
+                            metrics.followerFetchRejected(OFFSET_OUT_OF_RANGE);
+                        }
                         hasError = true;
                     }
                 }
@@ -179,7 +279,22 @@ public final class FetchHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices);
+        return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices, throttledBytes);
+    }
+
+    private static boolean inRange(PartitionLog pl, long offset) {
+        return offset >= pl.logStartOffset() && offset <= pl.logEndOffset();
+    }
+
+    /**
+     * Whether {@code follower}'s fetch of {@code tp} is throttled on this leader: the topic names the replica on this
+     * broker in leader.replication.throttled.replicas and the follower is not in the ISR (Kafka never throttles an
+     * in-sync replica).
+     */
+    private boolean throttled(TopicInfo topic, TopicPartition tp, int follower) {
+        String replicas = topic.configOverrides().get(TopicConfigDef.LEADER_REPLICATION_THROTTLED_REPLICAS);
+        return replicas != null && ReplicationQuota.lists(replicas, tp.partition(), this.replicas.nodeId())
+                && !this.replicas.state(tp).map(s -> s.isr().contains(follower)).orElse(false);
     }
 
     /**

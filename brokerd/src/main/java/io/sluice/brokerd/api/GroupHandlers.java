@@ -9,6 +9,7 @@ import io.sluice.brokerd.metadata.BrokerRegistration;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
+import io.sluice.brokerd.network.ClientConnection;
 import io.sluice.brokerd.network.RequestContext;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -50,7 +51,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -96,27 +96,27 @@ public final class GroupHandlers {
     }
 
     /**
-     * Per connection (keyed by its request executor), the offset writes it sent that are not answered yet; an entry
+     * Per connection (keyed by its {@link ClientConnection}), the offset writes it sent that are not answered yet; an entry
      * is removed when they are, and every write is answered within offsets.commit.timeout.ms. Kafka handles one request per connection at a time, so a client that
      * pipelines OffsetCommit and OffsetFetch on one connection reads its own commit. Here the connection's next
      * request starts as soon as the commit is appended, so reads of group state ({@link #afterWrites}) wait for the
      * connection's writes first; other connections read the last replicated state at once.
      */
-    private final Map<Executor, CompletableFuture<?>> writesInFlight = new ConcurrentHashMap<>();
+    private final Map<ClientConnection, CompletableFuture<?>> writesInFlight = new ConcurrentHashMap<>();
 
     /** Registers {@code answer}, a write's response, as in flight on the connection. Runs on its request executor. */
     private CompletableFuture<ApiMessage> write(RequestContext ctx, CompletableFuture<ApiMessage> answer) {
         if (!answer.isDone()) {
-            writesInFlight.merge(ctx.executor(), answer, (earlier, later) -> CompletableFuture.allOf(earlier, later));
-            CompletableFuture<?> registered = writesInFlight.get(ctx.executor());
-            registered.whenComplete((r, e) -> writesInFlight.remove(ctx.executor(), registered));
+            writesInFlight.merge(ctx.connection(), answer, (earlier, later) -> CompletableFuture.allOf(earlier, later));
+            CompletableFuture<?> registered = writesInFlight.get(ctx.connection());
+            registered.whenComplete((r, e) -> writesInFlight.remove(ctx.connection(), registered));
         }
         return answer;
     }
 
     /** Runs {@code read} once the connection's writes in flight are answered (at once without any). */
     private CompletableFuture<ApiMessage> afterWrites(RequestContext ctx, Supplier<ApiMessage> read) {
-        CompletableFuture<?> writes = writesInFlight.get(ctx.executor());
+        CompletableFuture<?> writes = writesInFlight.get(ctx.connection());
         if (writes == null || writes.isDone()) {
             return CompletableFuture.completedFuture(read.get());
         }
@@ -147,10 +147,13 @@ public final class GroupHandlers {
                 c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("brokerd has no transaction or share coordinator yet");
             } else {
                 Optional<BrokerRegistration> node = locator.apply(key);
-                if (node.isEmpty()) {
+                // The coordinator's address on the listener this request came in on, as Kafka answers.
+                Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = node.flatMap(n -> n.endpoint(ctx.session().listenerName()));
+                if (endpoint.isEmpty()) {
                     c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(Errors.COORDINATOR_NOT_AVAILABLE.message());
                 } else {
-                    c.setErrorCode(Errors.NONE.code()).setNodeId(node.get().nodeId()).setHost(node.get().host()).setPort(node.get().port());
+                    c.setErrorCode(Errors.NONE.code()).setNodeId(node.get().nodeId()).setHost(endpoint.get().host())
+                            .setPort(endpoint.get().port());
                 }
             }
             if (ctx.apiVersion() < 4) {

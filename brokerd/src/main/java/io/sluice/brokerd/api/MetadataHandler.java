@@ -55,30 +55,49 @@ public final class MetadataHandler implements ApiHandler {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         MetadataRequestData req = (MetadataRequestData) request;
-        return CompletableFuture.supplyAsync(() -> metadata(req, ctx.apiVersion()), ctx.executor());
+        return CompletableFuture.supplyAsync(() -> metadata(req, ctx.apiVersion(), ctx.session().listenerName()), ctx.executor());
     }
 
-    private MetadataResponseData metadata(MetadataRequestData req, short version) {
+    /**
+     * Brokers are described by their endpoint on {@code listener}, the listener the request came in on (Kafka's
+     * rule): a client that bootstrapped over SSL is told SSL addresses. A broker without that listener is left out,
+     * and a partition it leads answers LISTENER_NOT_FOUND, as Kafka answers.
+     */
+    private MetadataResponseData metadata(MetadataRequestData req, short version, String listener) {
         BrokerIdentity me = identity.get();
         MetadataImage image = registry.image();
         int controller = controllerId.getAsInt();
         MetadataResponseData resp = new MetadataResponseData()
                 .setClusterId(me.clusterId()).setControllerId(controller < 0 ? me.nodeId() : controller)
                 .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+        java.util.Set<Integer> reachable = new java.util.HashSet<>();
         for (BrokerRegistration b : ClusterView.liveBrokers(image, me)) {
-            resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                    .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(ClusterView.rackOrNull(b)));
+            b.endpoint(listener).ifPresent(e -> {
+                reachable.add(b.nodeId());
+                resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                        .setNodeId(b.nodeId()).setHost(e.host()).setPort(e.port()).setRack(ClusterView.rackOrNull(b)));
+            });
         }
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
+        java.util.List<MetadataResponseData.MetadataResponseTopic> topics = new java.util.ArrayList<>();
         if (all) {
             for (TopicInfo t : registry.topics()) {
-                resp.topics().add(describe(t, image));
+                topics.add(describe(t, image));
             }
-            return resp;
+        } else {
+            boolean mayCreate = autoCreate && (version < 4 || req.allowAutoTopicCreation());
+            for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
+                topics.add(lookup(rt, mayCreate));
+            }
         }
-        boolean mayCreate = autoCreate && (version < 4 || req.allowAutoTopicCreation());
-        for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
-            resp.topics().add(lookup(rt, mayCreate));
+        for (MetadataResponseData.MetadataResponseTopic t : topics) {
+            for (MetadataResponseData.MetadataResponsePartition p : t.partitions()) {
+                if (p.leaderId() >= 0 && p.errorCode() == Errors.NONE.code() && !reachable.contains(p.leaderId())
+                        && image.broker(p.leaderId()).map(b -> !b.fenced()).orElse(false)) {
+                    p.setErrorCode(Errors.LISTENER_NOT_FOUND.code());
+                }
+            }
+            resp.topics().add(t);
         }
         return resp;
     }

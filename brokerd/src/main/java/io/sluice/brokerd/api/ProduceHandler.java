@@ -1,9 +1,12 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendError;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.RecordBatchHeader;
+import io.sluice.brokerd.log.RecordError;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metadata.TopicRegistry;
@@ -36,11 +39,18 @@ import java.util.concurrent.CompletableFuture;
  * acks=all is refused with NOT_ENOUGH_REPLICAS while the ISR is smaller than {@code min.insync.replicas}; after the
  * append it waits (in the produce purgatory, woken when the high watermark moves) until every in-sync replica has
  * the records, answering NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile and
- * REQUEST_TIMED_OUT after the request's timeout. With an ISR of one the answer is immediate. acks=0 gets no response.
+ * REQUEST_TIMED_OUT after the request's timeout, and stops waiting (unanswered) when its connection closes. With an
+ * ISR of one the answer is immediate. acks=0 gets no response.
+ * Internal topics ({@link io.sluice.brokerd.metadata.InternalTopics}) refuse every client Produce with
+ * INVALID_TOPIC_EXCEPTION. A batch the log refuses ({@code PartitionLog#appendAsLeader} validates every record) is
+ * answered with its error code, an error message and, from v8, the records at fault; each refusal is counted in
+ * {@code sluice_produce_rejected_total{topic,reason}}.
  */
 public final class ProduceHandler implements ApiHandler {
     /** Largest request (records bytes) appended on the event loop: a few records, as latency-bound producers send. */
     static final int INLINE_MAX_BYTES = 2048;
+    /** The {@code reason} label of a produce to an internal topic in {@code sluice_produce_rejected_total}. */
+    static final String INTERNAL_TOPIC_REASON = "internal_topic";
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final Clock clock;
@@ -84,9 +94,10 @@ public final class ProduceHandler implements ApiHandler {
                 } else if (waiting.isEmpty()) {
                     result.complete(resp);
                 } else {
-                    awaitReplication(resp, waiting, req.timeoutMs(), result, ctx.apiVersion() >= 4);
+                    awaitReplication(ctx, resp, waiting, req.timeoutMs(), result);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
             }
         });
@@ -95,16 +106,21 @@ public final class ProduceHandler implements ApiHandler {
 
     /**
      * True when this request's appends are small page-cache writes, cheap enough for the event loop: at most
-     * {@link #INLINE_MAX_BYTES} of records and no append that may fsync (see {@link PartitionLog#appendMaySync}).
-     * Larger requests go to the request executor, so that a producer's pipelined requests are appended while the
-     * event loop reads the next ones. Partitions this broker cannot append to are answered with an error and do
-     * not count.
+     * {@link #INLINE_MAX_BYTES} of uncompressed records and no append that may fsync (see
+     * {@link PartitionLog#appendMaySync}). Larger requests go to the request executor, so that a producer's pipelined
+     * requests are appended while the event loop reads the next ones; so do compressed batches, whose validation
+     * decompresses them (a few KiB of zstd may inflate to tens of MiB below message.decompressed.max.bytes).
+     * Partitions this broker cannot append to are answered with an error and do not count.
      */
     private boolean runsInline(ProduceRequestData req, short version) {
         int totalBytes = 0;
         for (ProduceRequestData.TopicProduceData td : req.topicData()) {
             for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
                 totalBytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
+                if (totalBytes <= INLINE_MAX_BYTES && pd.records() instanceof MemoryRecords mr
+                        && RecordBatchHeader.anyCompressed(mr.buffer())) {
+                    return false;
+                }
             }
         }
         if (totalBytes > INLINE_MAX_BYTES) {
@@ -131,10 +147,16 @@ public final class ProduceHandler implements ApiHandler {
     private record Replicating(TopicPartition tp, long requiredOffset, int minInsync, ProduceResponseData.PartitionProduceResponse response) {
     }
 
-    private void awaitReplication(ProduceResponseData resp, List<Replicating> waiting, int timeoutMs, CompletableFuture<ApiMessage> result,
-                                  boolean storageErrorKnown) {
+    /**
+     * Parks the response until the high watermark passes every appended batch, the ISR shrinks below the minimum, the
+     * log's directory goes offline, or {@code timeoutMs} passes. If the client's connection closes first, the wait
+     * ends at once unanswered: the records stay appended, as they would after a timeout.
+     */
+    private void awaitReplication(RequestContext ctx, ProduceResponseData resp, List<Replicating> waiting, int timeoutMs,
+                                  CompletableFuture<ApiMessage> result) {
+        boolean storageErrorKnown = ctx.apiVersion() >= 4;
         List<TopicPartition> tps = waiting.stream().map(Replicating::tp).distinct().toList();
-        delayedProduces.park(new DelayedFetches.Waiter() {
+        DelayedFetches.Handle parked = delayedProduces.park(new DelayedFetches.Waiter() {
             @Override
             public boolean tryComplete() {
                 waiting.removeIf(this::settled);
@@ -173,7 +195,18 @@ public final class ProduceHandler implements ApiHandler {
                 waiting.forEach(w -> fail(w, Errors.REQUEST_TIMED_OUT));
                 result.complete(resp);
             }
+
+            @Override
+            public void abort(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
         }, tps, Math.max(timeoutMs, 0));
+        Runnable unregister = ctx.connection().whenClosed(() -> {
+            if (parked.cancel()) {
+                result.complete(null);
+            }
+        });
+        result.whenComplete((r, e) -> unregister.run());
     }
 
     private static void fail(Replicating w, Errors error) {
@@ -191,7 +224,13 @@ public final class ProduceHandler implements ApiHandler {
                 ProduceResponseData.PartitionProduceResponse pr = new ProduceResponseData.PartitionProduceResponse()
                         .setIndex(pd.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, pd.index(), -1);
-                if (!leader.ok()) {
+                if (topic.isPresent() && topic.get().isInternal()) {
+                    // Kafka refuses these before it looks at leadership; the broker's own coordinators append to
+                    // the log directly, not through Produce.
+                    pr.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
+                            .setErrorMessage("Cannot append to internal topic " + topic.get().name());
+                    metrics.produceRejected(topic.get().name(), INTERNAL_TOPIC_REASON);
+                } else if (!leader.ok()) {
                     pr.setErrorCode(leader.error(version >= 4).code());
                 } else if (req.acks() == -1 && replicas.availableInSyncReplicas(leader.log().topicPartition()) < leader.log().config().minInsyncReplicas()) {
                     pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("The in-sync replicas of "
@@ -228,6 +267,12 @@ public final class ProduceHandler implements ApiHandler {
             Errors e = errorOf(r.error());
             pr.setErrorCode((e == Errors.KAFKA_STORAGE_ERROR ? LeaderCheck.storageError(version >= 4) : e).code())
                     .setErrorMessage(r.message());
+            for (RecordError re : r.recordErrors()) {
+                // Produce v8+ carries them (the Java producer fails exactly these records); older versions drop them.
+                pr.recordErrors().add(new ProduceResponseData.BatchIndexAndErrorMessage()
+                        .setBatchIndex(re.batchIndex()).setBatchIndexErrorMessage(re.message()));
+            }
+            metrics.produceRejected(log.topicPartition().topic(), r.reason());
         }
         return -1;
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -75,7 +76,24 @@ public final class BrokerConfig {
         }
         BrokerConfig config = new BrokerConfig(values, explicit, source);
         config.checkQuorum();
+        config.checkListeners();
+        config.checkRequestMemory();
         return config;
+    }
+
+    /** The listener keys together, and every {@code listener.name.<name>.} override names a defined listener. */
+    private void checkListeners() {
+        List<Listeners.Listener> listeners = listeners();
+        Listeners.interBrokerListener(get(BrokerConfigDef.INTER_BROKER_LISTENER_NAME), listeners);
+        for (String key : values.keySet()) {
+            if (key.startsWith(BrokerConfigDef.LISTENER_PREFIX)) {
+                String name = key.substring(BrokerConfigDef.LISTENER_PREFIX.length(), key.indexOf('.', BrokerConfigDef.LISTENER_PREFIX.length()));
+                if (listeners.stream().noneMatch(l -> l.name().equalsIgnoreCase(name))) {
+                    throw new ConfigException("config key '" + key + "' names listener " + name.toUpperCase(java.util.Locale.ROOT)
+                            + ", which 'listeners' does not define");
+                }
+            }
+        }
     }
 
     private void checkQuorum() {
@@ -86,6 +104,16 @@ public final class BrokerConfig {
         }
         if (voters.size() > 1 && get(BrokerConfigDef.CONTROLLER_LISTENER).endsWith(":0")) {
             throw new ConfigException("config key 'controller.listener' needs a fixed port in a multi-voter quorum");
+        }
+    }
+
+    /** As Kafka requires: the broker-wide request budget holds at least one request of the largest size. */
+    private void checkRequestMemory() {
+        long queued = Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES));
+        int frame = Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES));
+        if (queued > 0 && queued < frame) {
+            throw new ConfigException("config key 'queued.max.request.bytes' (" + queued + ") must be -1 or at least "
+                    + "socket.request.max.bytes (" + frame + ")");
         }
     }
 
@@ -109,6 +137,9 @@ public final class BrokerConfig {
 
     private static void put(Map<String, String> values, java.util.Set<String> explicit, String key, String value, String source) {
         BrokerConfigDef.Key k = BrokerConfigDef.keys().get(key);
+        if (k == null) {
+            k = BrokerConfigDef.overriddenKey(key);
+        }
         if (k == null) {
             throw new ConfigException("unknown config key '" + key + "' in " + source);
         }
@@ -144,40 +175,128 @@ public final class BrokerConfig {
     }
 
     public Path dataDir() {
-        String d = get(BrokerConfigDef.DATA_DIR);
+        return path(BrokerConfigDef.DATA_DIR);
+    }
+
+    /** The value of a path key, {@code ~} expanded as {@link #expandHome} says, absolute and normalised. */
+    public Path path(String key) {
+        return Paths.get(expandHome(get(key), System::getenv)).toAbsolutePath().normalize();
+    }
+
+    /**
+     * {@code ~} or a leading {@code ~/} replaced by the home directory: {@code $HOME} where it is set (as the shell
+     * does, so {@code HOME=/x brokerd} writes under /x), else the JVM's {@code user.home}. {@code ~user} is left as
+     * it is. {@code env} reads environment variables (tests pass their own).
+     */
+    static String expandHome(String path, java.util.function.UnaryOperator<String> env) {
+        if (!path.equals("~") && !path.startsWith("~/")) {
+            return path;
+        }
+        String home = env.apply("HOME");
+        if (home == null || home.isBlank()) {
+            home = System.getProperty("user.home");
+        }
+        return home + path.substring(1);
+    }
+
+    /** The first listener's bind host. */
+    public String listenerHost() {
+        return listeners().get(0).host();
+    }
+
+    /** The first listener's bind port. */
+    public int listenerPort() {
+        return listeners().get(0).port();
+    }
+
+    /** Every listener, in the order of {@code listeners}, with its protocol and advertised address. */
+    public List<Listeners.Listener> listeners() {
+        return Listeners.resolve(get(BrokerConfigDef.LISTENERS), get(BrokerConfigDef.ADVERTISED_LISTENERS),
+                get(BrokerConfigDef.LISTENER_SECURITY_PROTOCOL_MAP));
+    }
+
+    /** The listener other brokers reach this one on (replication), upper case. */
+    public String interBrokerListenerName() {
+        return Listeners.interBrokerListener(get(BrokerConfigDef.INTER_BROKER_LISTENER_NAME), listeners());
+    }
+
+    /**
+     * Everything a start needs beyond single keys: every listener advertisable, no SASL listener yet (SASL is not
+     * available: such a listener would run unauthenticated), the TLS key material of every TLS listener readable.
+     * ConfigException names the key.
+     */
+    public void checkStartable() {
+        List<Listeners.Listener> listeners = listeners();
+        Listeners.checkAdvertisable(listeners);
+        for (Listeners.Listener l : listeners) {
+            if (l.protocol().usesSasl()) {
+                throw new ConfigException("config key 'listeners': listener " + l.name() + " uses " + l.protocol()
+                        + ", but this brokerd has no SASL authentication yet (sasl.enabled.mechanisms); it refuses to serve "
+                        + "the listener unauthenticated. Use SSL with ssl.client.auth=required for authenticated clients");
+            }
+        }
+    }
+
+    /** Advertised host of the first listener; refuses a wildcard bind without an advertised address. */
+    public String advertisedHost() {
+        Listeners.checkAdvertisable(listeners());
+        return listeners().get(0).advertisedHost();
+    }
+
+    /**
+     * The TLS settings of listener {@code listenerName}: each {@code listener.name.<name>.ssl.*} key where set,
+     * else the broker-wide {@code ssl.*} one.
+     */
+    public io.sluice.brokerd.security.SslConfig listenerSsl(String listenerName) {
+        return ssl(BrokerConfigDef.LISTENER_PREFIX + listenerName.toLowerCase(java.util.Locale.ROOT) + ".");
+    }
+
+    /** The metrics endpoint's TLS settings: {@code metrics.ssl.*} where set, else {@code ssl.*}. */
+    public io.sluice.brokerd.security.SslConfig metricsSsl() {
+        return ssl(BrokerConfigDef.METRICS_PREFIX);
+    }
+
+    private io.sluice.brokerd.security.SslConfig ssl(String prefix) {
+        java.util.function.Function<String, String> v = key -> values.getOrDefault(prefix + key, get(key));
+        java.util.function.Function<String, Path> path = key -> v.apply(key).isEmpty() ? null : expandHome(v.apply(key));
+        java.util.function.Function<String, List<String>> list = key -> java.util.Arrays.stream(v.apply(key).split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).toList();
+        return new io.sluice.brokerd.security.SslConfig(prefix,
+                v.apply(BrokerConfigDef.SSL_KEYSTORE_TYPE).toUpperCase(java.util.Locale.ROOT),
+                path.apply(BrokerConfigDef.SSL_KEYSTORE_LOCATION), v.apply(BrokerConfigDef.SSL_KEYSTORE_PASSWORD),
+                v.apply(BrokerConfigDef.SSL_KEY_PASSWORD), v.apply(BrokerConfigDef.SSL_KEYSTORE_KEY),
+                v.apply(BrokerConfigDef.SSL_KEYSTORE_CERTIFICATE_CHAIN),
+                v.apply(BrokerConfigDef.SSL_TRUSTSTORE_TYPE).toUpperCase(java.util.Locale.ROOT),
+                path.apply(BrokerConfigDef.SSL_TRUSTSTORE_LOCATION), v.apply(BrokerConfigDef.SSL_TRUSTSTORE_PASSWORD),
+                v.apply(BrokerConfigDef.SSL_TRUSTSTORE_CERTIFICATES),
+                io.sluice.brokerd.security.SslConfig.ClientAuth.parse(v.apply(BrokerConfigDef.SSL_CLIENT_AUTH)),
+                list.apply(BrokerConfigDef.SSL_ENABLED_PROTOCOLS), list.apply(BrokerConfigDef.SSL_CIPHER_SUITES),
+                v.apply(BrokerConfigDef.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM),
+                io.sluice.brokerd.security.SslPrincipalMapper.parse(v.apply(BrokerConfigDef.SSL_PRINCIPAL_MAPPING_RULES)),
+                BrokerConfigDef.perListenerSslKeys().stream().filter(k -> values.containsKey(prefix + k))
+                        .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    private static Path expandHome(String d) {
         if (d.equals("~") || d.startsWith("~/")) {
             d = System.getProperty("user.home") + d.substring(1);
         }
         return Paths.get(d).toAbsolutePath().normalize();
     }
 
-    public String listenerHost() {
-        String l = get(BrokerConfigDef.LISTENERS);
-        return l.substring(0, l.lastIndexOf(':'));
+    public long sslReloadCheckIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.SSL_RELOAD_CHECK_INTERVAL_MS));
     }
 
-    public int listenerPort() {
-        String l = get(BrokerConfigDef.LISTENERS);
-        return Integer.parseInt(l.substring(l.lastIndexOf(':') + 1));
+    /** True when {@code metrics.listener} is {@code https://host:port}. */
+    public boolean metricsHttps() {
+        return get(BrokerConfigDef.METRICS_LISTENER).startsWith("https://");
     }
 
-    /** Advertised host; the listener host when not set. Refuses a wildcard bind without an advertised host. */
-    public String advertisedHost() {
-        String a = get(BrokerConfigDef.ADVERTISED_LISTENERS);
-        if (!a.isEmpty()) {
-            return a.substring(0, a.lastIndexOf(':'));
-        }
-        String host = listenerHost();
-        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-            throw new ConfigException("config key 'advertised.listeners' must be set when 'listeners' binds " + host);
-        }
-        return host;
-    }
-
-    /** Advertised port, or -1 to use the bound port. */
-    public int advertisedPort() {
-        String a = get(BrokerConfigDef.ADVERTISED_LISTENERS);
-        return a.isEmpty() ? -1 : Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+    /** {@code metrics.basic.auth.file}, or null when the metrics endpoint asks for no credentials. */
+    public Path metricsBasicAuthFile() {
+        String f = get(BrokerConfigDef.METRICS_BASIC_AUTH_FILE);
+        return f.isEmpty() ? null : expandHome(f);
     }
 
     public boolean autoCreateTopics() {
@@ -200,9 +319,10 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.RETENTION_CHECK_INTERVAL_MS));
     }
 
-    /** The metrics listener's host:port, or empty when turned off. */
+    /** The metrics listener's host:port (without its scheme), or empty when turned off. */
     public String metricsListener() {
-        return get(BrokerConfigDef.METRICS_LISTENER);
+        String l = get(BrokerConfigDef.METRICS_LISTENER);
+        return l.startsWith("https://") ? l.substring(8) : l.startsWith("http://") ? l.substring(7) : l;
     }
 
     public boolean metricsPerPartition() {
@@ -283,7 +403,7 @@ public final class BrokerConfig {
         return new io.sluice.brokerd.replica.ReplicaManager.ReplicationConfig(
                 Long.parseLong(get(BrokerConfigDef.REPLICA_LAG_TIME_MAX_MS)),
                 Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_WAIT_MAX_MS)),
-                Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_MAX_BYTES)));
+                Integer.parseInt(get(BrokerConfigDef.REPLICA_FETCH_MAX_BYTES)), interBrokerListenerName());
     }
 
     /** Interval of the automatic preferred-leader rebalance, ms; -1 when it is off. */
@@ -298,7 +418,29 @@ public final class BrokerConfig {
 
     public NetworkConfig networkConfig() {
         return new NetworkConfig(listenerHost(), listenerPort(), Integer.parseInt(get(BrokerConfigDef.SOCKET_REQUEST_MAX_BYTES)),
-                Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)));
+                Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_IDLE_MS)), Integer.parseInt(get(BrokerConfigDef.MAX_INFLIGHT)),
+                Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES)),
+                Long.parseLong(get(BrokerConfigDef.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION)),
+                Integer.parseInt(get(BrokerConfigDef.MAX_CONNECTIONS)), Integer.parseInt(get(BrokerConfigDef.MAX_CONNECTIONS_PER_IP)),
+                connectionOverrides());
+    }
+
+    /** {@code max.connections.per.ip.overrides} with its host names resolved; a name that does not resolve is refused. */
+    private Map<java.net.InetAddress, Integer> connectionOverrides() {
+        Map<java.net.InetAddress, Integer> out = new LinkedHashMap<>();
+        BrokerConfigDef.parseConnectionOverrides(get(BrokerConfigDef.MAX_CONNECTIONS_PER_IP_OVERRIDES)).forEach((host, count) -> {
+            try {
+                out.put(java.net.InetAddress.getByName(host), count);
+            } catch (java.net.UnknownHostException e) {
+                throw new ConfigException("config key 'max.connections.per.ip.overrides': cannot resolve host '" + host + "'");
+            }
+        });
+        return out;
+    }
+
+    /** Longest a fetch may wait at the broker ({@code fetch.max.wait.ms}), ms. */
+    public int fetchMaxWaitMs() {
+        return Integer.parseInt(get(BrokerConfigDef.FETCH_MAX_WAIT_MS));
     }
 
     /** Topic config key to broker-wide default, for every topic config whose broker key the configuration sets. */
@@ -317,7 +459,7 @@ public final class BrokerConfig {
         StringBuilder sb = new StringBuilder();
         new TreeMap<>(values).forEach((k, v) -> {
             String lower = k.toLowerCase(java.util.Locale.ROOT);
-            boolean secret = lower.contains("password") || lower.contains("secret");
+            boolean secret = lower.contains("password") || lower.contains("secret") || BrokerConfigDef.isSensitive(k);
             sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(secret ? "[hidden]" : v);
         });
         return sb.toString();

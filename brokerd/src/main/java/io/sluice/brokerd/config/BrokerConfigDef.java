@@ -27,6 +27,12 @@ public final class BrokerConfigDef {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
     public static final String MAX_INFLIGHT = "max.inflight.requests.per.connection";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
@@ -58,6 +64,34 @@ public final class BrokerConfigDef {
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SSL_KEYSTORE_TYPE = "ssl.keystore.type";
+    public static final String SSL_KEYSTORE_LOCATION = "ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD = "ssl.keystore.password";
+    public static final String SSL_KEY_PASSWORD = "ssl.key.password";
+    public static final String SSL_KEYSTORE_KEY = "ssl.keystore.key";
+    public static final String SSL_KEYSTORE_CERTIFICATE_CHAIN = "ssl.keystore.certificate.chain";
+    public static final String SSL_TRUSTSTORE_TYPE = "ssl.truststore.type";
+    public static final String SSL_TRUSTSTORE_LOCATION = "ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_CERTIFICATES = "ssl.truststore.certificates";
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    public static final String SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols";
+    public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "ssl.endpoint.identification.algorithm";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
+    public static final String METRICS_BASIC_AUTH_FILE = "metrics.basic.auth.file";
+    /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
+    public static final String LISTENER_PREFIX = "listener.name.";
+    /** Prefix of the metrics endpoint's overrides of the ssl.* keys: {@code metrics.ssl.keystore.location}. */
+    public static final String METRICS_PREFIX = "metrics.";
+    /** The ssl.* keys that {@link #LISTENER_PREFIX} and {@link #METRICS_PREFIX} may override. */
+    private static final java.util.Set<String> PER_LISTENER_SSL_KEYS = new java.util.LinkedHashSet<>();
+    /** Keys whose values are secrets: masked in the start-up log, sensitive (no value) in DescribeConfigs. */
+    private static final java.util.Set<String> SENSITIVE = java.util.Set.of(SSL_KEYSTORE_PASSWORD, SSL_KEY_PASSWORD,
+            SSL_KEYSTORE_KEY, SSL_TRUSTSTORE_PASSWORD);
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
@@ -65,12 +99,57 @@ public final class BrokerConfigDef {
         add(NODE_ID, "1", "", "this broker's id; recorded in meta.properties on first start", BrokerConfigDef::nonNegativeInt, "an integer >= 0");
         add(CLUSTER_ID, null, "", "cluster id; empty: generated on first start and kept in meta.properties",
                 v -> true, "a string");
-        add(LISTENERS, "127.0.0.1:9092", "host:port", "address the client listener binds; port 0 picks a free port",
-                BrokerConfigDef::hostPort, "host:port with a port 0-65535");
-        add(ADVERTISED_LISTENERS, null, "host:port",
-                "address clients are told to connect to; empty: the listener (which then must not be 0.0.0.0)",
-                v -> v.isEmpty() || hostPort(v), "host:port");
-        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; ~ is expanded",
+        add(LISTENERS, "127.0.0.1:9092", "NAME://host:port,...",
+                "the listeners clients connect to, as Kafka writes them (PLAINTEXT://127.0.0.1:9092,SSL://0.0.0.0:9093); "
+                        + "a bare host:port is the listener PLAINTEXT; port 0 picks a free port",
+                v -> !v.isBlank() && Listeners.validEndpoints(v), "[NAME://]host:port[,...] with ports 0-65535");
+        add(ADVERTISED_LISTENERS, null, "NAME://host:port,...",
+                "addresses clients are told to connect to, per listener name (Metadata answers those of the listener the "
+                        + "request came in on); a listener not named here advertises its bind address, which then must "
+                        + "not be 0.0.0.0", Listeners::validEndpoints, "[NAME://]host:port[,...]");
+        add(LISTENER_SECURITY_PROTOCOL_MAP, Listeners.DEFAULT_PROTOCOL_MAP, "NAME:PROTOCOL,...",
+                "security protocol of each listener name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL); custom listener "
+                        + "names must be mapped here", Listeners::validProtocolMap, "NAME:PROTOCOL[,...]");
+        add(INTER_BROKER_LISTENER_NAME, "", "", "the listener brokers use to reach each other (replication, every "
+                        + "broker-to-broker client); its TLS settings are the client's; empty: the listener named PLAINTEXT, "
+                        + "or the only listener", Listeners::validName, "a listener name");
+        addSsl(SSL_KEYSTORE_TYPE, "PKCS12", "", "format of the keystore: PKCS12, JKS or PEM (KIP-651)",
+                v -> v.matches("(?i)PKCS12|JKS|PEM"), "PKCS12, JKS or PEM");
+        addSsl(SSL_KEYSTORE_LOCATION, "", "path", "keystore file with this broker's private key and certificate chain "
+                + "(for PEM: the PKCS#8 key and the chain in one file); reloaded when it changes", v -> true, "a path");
+        addSsl(SSL_KEYSTORE_PASSWORD, "", "", "password of the keystore file (PKCS12, JKS)", v -> true, "a string");
+        addSsl(SSL_KEY_PASSWORD, "", "", "password of the private key (PKCS12, JKS: default the keystore password; "
+                + "PEM: of an encrypted PKCS#8 key)", v -> true, "a string");
+        addSsl(SSL_KEYSTORE_KEY, "", "", "PEM only: the PKCS#8 private key inline, instead of ssl.keystore.location",
+                v -> true, "a PEM private key");
+        addSsl(SSL_KEYSTORE_CERTIFICATE_CHAIN, "", "", "PEM only: the certificate chain inline, with ssl.keystore.key",
+                v -> true, "PEM certificates");
+        addSsl(SSL_TRUSTSTORE_TYPE, "PKCS12", "", "format of the truststore: PKCS12, JKS or PEM",
+                v -> v.matches("(?i)PKCS12|JKS|PEM"), "PKCS12, JKS or PEM");
+        addSsl(SSL_TRUSTSTORE_LOCATION, "", "path", "truststore file: the CAs whose certificates this broker accepts "
+                + "from clients and from other brokers; empty: the JDK's default CAs; reloaded when it changes",
+                v -> true, "a path");
+        addSsl(SSL_TRUSTSTORE_PASSWORD, "", "", "password of the truststore file (PKCS12, JKS)", v -> true, "a string");
+        addSsl(SSL_TRUSTSTORE_CERTIFICATES, "", "", "PEM only: trusted certificates inline, instead of "
+                + "ssl.truststore.location", v -> true, "PEM certificates");
+        addSsl(SSL_CLIENT_AUTH, "none", "", "TLS client authentication: none, requested (a client certificate is "
+                + "checked if sent) or required (mutual TLS); the principal is the certificate subject mapped by "
+                + "ssl.principal.mapping.rules", v -> v.matches("(?i)none|requested|required"), "none, requested or required");
+        addSsl(SSL_ENABLED_PROTOCOLS, "TLSv1.3,TLSv1.2", "", "TLS versions enabled; TLSv1.1 and older are refused",
+                BrokerConfigDef::tlsProtocols, "TLSv1.3 and/or TLSv1.2 (older versions are refused)");
+        addSsl(SSL_CIPHER_SUITES, "", "", "enabled cipher suites (JDK names); empty: the JDK's defaults for the "
+                + "enabled protocols", v -> true, "a comma-separated list of cipher suites");
+        addSsl(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "https", "", "https: a broker connecting to another (inter-broker "
+                + "listener, controller quorum) checks that the peer's certificate names the host it connects to; "
+                + "empty: no hostname verification", v -> v.isEmpty() || v.equalsIgnoreCase("https"), "https or empty");
+        addSsl(SSL_PRINCIPAL_MAPPING_RULES, "DEFAULT", "", "how a client certificate's subject becomes the user name: "
+                + "RULE:pattern/replacement/[LU] rules and DEFAULT (the whole subject), comma-separated, first match wins; "
+                + "a certificate no rule maps is refused", BrokerConfigDef::mappingRules,
+                "DEFAULT and RULE:pattern/replacement/[LU], comma-separated");
+        add(SSL_RELOAD_CHECK_INTERVAL_MS, "10000", "ms", "how often keystore and truststore files are checked for "
+                + "changes; changed files are read again and new connections get the new certificate (Kafka needs an "
+                + "AlterConfigs for that)", BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; a leading ~ is $HOME (else the JVM's user.home)",
                 v -> !v.isBlank(), "a path");
         add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
         add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",
@@ -82,6 +161,22 @@ public final class BrokerConfigDef {
         add(CONNECTIONS_MAX_IDLE_MS, "600000", "ms", "a connection with no traffic this long is closed", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(MAX_INFLIGHT, "100", "", "requests read ahead of their responses on one connection before reading pauses",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(QUEUED_MAX_REQUEST_BYTES, "134217728", "bytes", "heap bytes of requests read but not yet answered, over all "
+                + "connections (a request counts whole from its size field on); when reached, brokerd stops reading sockets "
+                + "until answers free some, and one request may take it above; -1: unbounded (Kafka's default). At least "
+                + "socket.request.max.bytes",
+                v -> isLong(v) && (Long.parseLong(v) == -1 || Long.parseLong(v) >= 1), "-1 or an integer >= 1");
+        add(QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION, "16777216", "bytes", "the same for one connection: it stops reading "
+                + "while its requests not yet answered hold this many bytes (a request larger than this is still read, "
+                + "alone); -1: unbounded", v -> isLong(v) && (Long.parseLong(v) == -1 || Long.parseLong(v) >= 1),
+                "-1 or an integer >= 1");
+        add(MAX_CONNECTIONS, "2048", "", "open client connections; more are closed as they are accepted",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(MAX_CONNECTIONS_PER_IP, "1024", "", "open client connections from one address; more are closed as they are accepted",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(MAX_CONNECTIONS_PER_IP_OVERRIDES, "", "host:count,...", "per-address exceptions to max.connections.per.ip, "
+                + "e.g. 10.0.0.5:4000,gateway.example:2000 (host names are resolved at start-up)",
+                BrokerConfigDef::connectionOverrides, "empty or a comma-separated list of host:count with count >= 0");
         add(NUM_IO_THREADS, "4", "", "threads that run appends, reads and metadata changes", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(RETENTION_CHECK_INTERVAL_MS, "300000", "ms",
                 "how often retention, time-based roll and flush.ms are checked (at most every 5 s for roll and flush)",
@@ -93,9 +188,13 @@ public final class BrokerConfigDef {
                 v -> v.equals("always") || v.equals("never"), "always or never");
         add(SHUTDOWN_TIMEOUT_MS, "10000", "ms", "longest a SIGTERM shutdown waits for in-flight requests", BrokerConfigDef::positiveLong,
                 "an integer >= 1");
-        add(METRICS_LISTENER, "127.0.0.1:9644", "host:port",
-                "address of the HTTP listener serving /metrics, /health, /ready and /loglevel; empty turns it off; port 0 picks one",
-                v -> v.isEmpty() || hostPort(v), "host:port or empty");
+        add(METRICS_LISTENER, "127.0.0.1:9644", "[https://]host:port",
+                "address of the HTTP listener serving /metrics, /health, /ready and /loglevel; empty turns it off; port 0 "
+                        + "picks one; https:// serves TLS with the ssl.* keys, each overridable as metrics.ssl.*",
+                v -> v.isEmpty() || hostPort(v.startsWith("https://") ? v.substring(8) : v.startsWith("http://") ? v.substring(7) : v),
+                "[https://]host:port or empty");
+        add(METRICS_BASIC_AUTH_FILE, "", "path", "file of USER:PASSWORD lines, readable by its owner only: every request "
+                + "to the metrics listener needs HTTP basic auth with one of them; empty: no authentication", v -> true, "a path");
         add(METRICS_PER_PARTITION, "false", "", "also export log size and segment count per partition (one series per partition)",
                 BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
@@ -155,6 +254,9 @@ public final class BrokerConfigDef {
                 + "their preferred replica", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(REPLICA_FETCH_WAIT_MAX_MS, "500", "ms", "longest a follower's fetch waits at the leader for new records "
                 + "(below replica.lag.time.max.ms)", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(FETCH_MAX_WAIT_MS, "30000", "ms", "longest a fetch waits at the broker for min.bytes (consumers ask with "
+                + "fetch.max.wait.ms, followers with replica.fetch.wait.max.ms); longer waits asked for are cut to this, as "
+                + "Kafka's broker fetch.max.bytes cuts the bytes asked for", BrokerConfigDef::positiveInt, "an integer >= 1");
         add(REPLICA_FETCH_MAX_BYTES, "1048576", "bytes", "bytes a follower asks for per partition and fetch (at least one "
                 + "batch is always sent)", BrokerConfigDef::positiveInt, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {
@@ -170,6 +272,51 @@ public final class BrokerConfigDef {
 
     private static void add(String name, String def, String unit, String doc, Predicate<String> valid, String expected) {
         KEYS.put(name, new Key(name, def, unit, doc, valid, expected));
+    }
+
+    private static void addSsl(String name, String def, String unit, String doc, Predicate<String> valid, String expected) {
+        add(name, def, unit, doc, valid, expected);
+        PER_LISTENER_SSL_KEYS.add(name);
+    }
+
+    /**
+     * The key a prefixed override stands for: {@code listener.name.<listener>.ssl.X} and {@code metrics.ssl.X} override
+     * {@code ssl.X}; null when {@code name} is no such override.
+     */
+    public static Key overriddenKey(String name) {
+        String base = null;
+        if (name.startsWith(LISTENER_PREFIX)) {
+            int dot = name.indexOf('.', LISTENER_PREFIX.length());
+            base = dot > LISTENER_PREFIX.length() ? name.substring(dot + 1) : null;
+        } else if (name.startsWith(METRICS_PREFIX + "ssl.")) {
+            base = name.substring(METRICS_PREFIX.length());
+        }
+        return base != null && PER_LISTENER_SSL_KEYS.contains(base) ? KEYS.get(base) : null;
+    }
+
+    /** The ssl.* keys that may be overridden per listener and for the metrics endpoint. */
+    public static java.util.Set<String> perListenerSslKeys() {
+        return Collections.unmodifiableSet(PER_LISTENER_SSL_KEYS);
+    }
+
+    /** True for keys holding secrets (passwords, inline private keys), prefixed overrides included. */
+    public static boolean isSensitive(String name) {
+        Key k = KEYS.containsKey(name) ? KEYS.get(name) : overriddenKey(name);
+        return k != null && SENSITIVE.contains(k.name());
+    }
+
+    private static boolean tlsProtocols(String v) {
+        java.util.List<String> ps = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+        return !ps.isEmpty() && io.sluice.brokerd.security.SslConfig.ALLOWED_PROTOCOLS.containsAll(ps);
+    }
+
+    private static boolean mappingRules(String v) {
+        try {
+            io.sluice.brokerd.security.SslPrincipalMapper.parse(v);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     public static Map<String, Key> keys() {
@@ -206,6 +353,41 @@ public final class BrokerConfigDef {
             }
         }
         return out;
+    }
+
+    /** Parses {@code host:count,...} ({@code max.connections.per.ip.overrides}); throws IllegalArgumentException when malformed. */
+    public static Map<String, Integer> parseConnectionOverrides(String v) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            int colon = p.lastIndexOf(':');
+            if (colon <= 0 || !nonNegativeInt(p.substring(colon + 1))) {
+                throw new IllegalArgumentException("'" + p + "' is not host:count");
+            }
+            out.put(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1)));
+        }
+        return out;
+    }
+
+    private static boolean connectionOverrides(String v) {
+        try {
+            parseConnectionOverrides(v);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isLong(String v) {
+        try {
+            Long.parseLong(v);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static boolean voters(String v) {

@@ -38,10 +38,15 @@ public final class TopicConfigDef {
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String FLUSH_MESSAGES = "flush.messages";
     public static final String FLUSH_MS = "flush.ms";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+    public static final String MESSAGE_DECOMPRESSED_MAX_BYTES = "message.decompressed.max.bytes";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
@@ -72,8 +77,14 @@ public final class TopicConfigDef {
                 "fsync the log after this many appended records", TopicConfigDef::positiveLong);
         add(FLUSH_MS, Type.LONG, "9223372036854775807", "log.flush.interval.ms",
                 "fsync the log when its oldest unflushed record is this old, ms", TopicConfigDef::nonNegativeLong);
+        add(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, "", null,
+                "replicas whose fetching is throttled to the broker's follower.replication.throttled.rate while out of the ISR: "
+                        + "partition:broker pairs (0:2,1:3) or * for all", TopicConfigDef::throttledReplicas);
         add(INDEX_INTERVAL_BYTES, Type.INT, "4096", "log.index.interval.bytes",
                 "bytes of log between two offset-index entries", TopicConfigDef::nonNegativeInt);
+        add(LEADER_REPLICATION_THROTTLED_REPLICAS, Type.LIST, "", null,
+                "replicas whose leader throttles what it sends to out-of-ISR followers to its leader.replication.throttled.rate: "
+                        + "partition:broker pairs (0:1,1:2) or * for all", TopicConfigDef::throttledReplicas);
         add(MAX_COMPACTION_LAG_MS, Type.LONG, "9223372036854775807", "log.cleaner.max.compaction.lag.ms",
                 "longest a record may stay uncompacted, ms", TopicConfigDef::positiveLong);
         add(MAX_MESSAGE_BYTES, Type.INT, "1048588", "message.max.bytes",
@@ -81,6 +92,15 @@ public final class TopicConfigDef {
         add(MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime", "log.message.timestamp.type",
                 "CreateTime (the producer's timestamp) or LogAppendTime (the broker's clock at append)",
                 v -> v.equals("CreateTime") || v.equals("LogAppendTime"));
+        add(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, "9223372036854775807", "log.message.timestamp.before.max.ms",
+                "with CreateTime, a record stamped more than this before the broker's clock is refused (INVALID_TIMESTAMP), ms",
+                TopicConfigDef::nonNegativeLong);
+        add(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, "3600000", "log.message.timestamp.after.max.ms",
+                "with CreateTime, a record stamped more than this after the broker's clock is refused (INVALID_TIMESTAMP), ms",
+                TopicConfigDef::nonNegativeLong);
+        add(MESSAGE_DECOMPRESSED_MAX_BYTES, Type.LONG, "134217728", "log.message.decompressed.max.bytes",
+                "largest size a compressed record batch may inflate to; beyond it the batch is refused (MESSAGE_TOO_LARGE) "
+                        + "as soon as decompression crosses it, bytes", TopicConfigDef::positiveLong);
         add(MIN_CLEANABLE_DIRTY_RATIO, Type.DOUBLE, "0.5", "log.cleaner.min.cleanable.ratio",
                 "share of the log that must be uncompacted before the cleaner runs", TopicConfigDef::ratio);
         add(MIN_COMPACTION_LAG_MS, Type.LONG, "0", "log.cleaner.min.compaction.lag.ms",
@@ -154,6 +174,12 @@ public final class TopicConfigDef {
 
     private static boolean positiveInt(String v) {
         return parseLong(v).map(l -> l >= 1 && l <= Integer.MAX_VALUE).orElse(false);
+    }
+
+    /** Empty, "*", or partition:broker pairs separated by commas (Kafka's ThrottledReplicaListValidator). */
+    private static boolean throttledReplicas(String v) {
+        String s = v.trim();
+        return s.isEmpty() || s.equals("*") || s.replace(" ", "").matches("\\d{1,9}:\\d{1,9}(,\\d{1,9}:\\d{1,9})*");
     }
 
     private static boolean ratio(String v) {

@@ -84,7 +84,8 @@ public final class MetadataApplier {
         // restart) comes with its directory checked anew.
         boolean dirOffline = previous != null && previous.incarnation().equals(c.incarnation()) && previous.logDirOffline();
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false, dirOffline));
+        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false,
+                c.endpoints(), dirOffline));
         MetadataImage withBroker = image.withBrokers(brokers);
         if (dirOffline) {
             return new Applied(withBroker, CommandResult.ok());

@@ -34,8 +34,12 @@ public sealed interface MetadataCommand {
     record InitCluster(String clusterId) implements MetadataCommand {
     }
 
-    /** A broker process announces itself (on start and after it was fenced); it becomes live. */
-    record RegisterBroker(int nodeId, String host, int port, String rack, String incarnation) implements MetadataCommand {
+    /**
+     * A broker process announces itself (on start and after it was fenced); it becomes live. {@code host:port} is its
+     * inter-broker listener; {@code endpoints} all its listeners (absent in entries written by older brokers).
+     */
+    record RegisterBroker(int nodeId, String host, int port, String rack, String incarnation,
+                          List<io.sluice.brokerd.metadata.Endpoint> endpoints) implements MetadataCommand {
     }
 
     /** The broker's lease expired or it shut down: it leaves the ISRs and its leaderships move. */

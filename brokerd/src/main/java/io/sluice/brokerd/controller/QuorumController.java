@@ -72,6 +72,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the leader's snapshot. A voter that lost its log also lost its votes, so at most a minority may be replaced at once;
  * a quorum that lost its metadata altogether is caught by {@code Broker} before it deletes any partition log.
  * <p>
+ * Transport: Ratis' Netty RPC when the cluster runs without TLS. When the inter-broker listener speaks TLS, the quorum
+ * runs over Ratis' gRPC transport with mutual TLS instead, because Ratis 3.3.0's Netty RPC (server, server-to-server
+ * and client) has no TLS at all (only its data-stream path does; RATIS-2634 proposes it): every voter presents the
+ * inter-broker listener's keystore and accepts only peers whose certificate that listener's truststore trusts, and
+ * checks that a peer's certificate names the host of its controller.quorum.voters entry (unless
+ * ssl.endpoint.identification.algorithm is empty). A node without a certificate of the cluster's CA can neither join
+ * the quorum nor propose changes. The key and trust managers are the reloading ones of the listener, so a rotated
+ * keystore reaches new Raft connections too. All voters must agree: a TLS voter and a plaintext one cannot talk.
+ * <p>
  * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
  * network event loops.
  */
@@ -114,15 +123,16 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private volatile boolean closed;
 
     /** How this broker registers (again after being fenced). */
-    private record Registration(String host, int port, String rack) {
+    private record Registration(String host, int port, String rack, List<io.sluice.brokerd.metadata.Endpoint> endpoints) {
     }
 
-    private QuorumController(ControllerConfig config) throws IOException {
+    private QuorumController(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) throws IOException {
         this.config = config;
         this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
                 .getBytes(StandardCharsets.UTF_8)));
         this.stateMachine = new ControllerStateMachine(this::onQuery);
-        RaftProperties props = properties(config);
+        RaftProperties props = properties(config, tls != null);
+        Parameters parameters = parameters(tls);
         RaftPeerId self = RaftPeerId.valueOf(String.valueOf(config.nodeId()));
         boolean fresh = !Files.exists(config.storageDir().resolve(groupId.getUuid().toString()));
         this.server = RaftServer.newBuilder()
@@ -130,7 +140,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                 .setGroup(group(config.voters()))
                 .setStateMachine(stateMachine)
                 .setProperties(props)
-                .setParameters(new Parameters())
+                .setParameters(parameters)
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
@@ -140,7 +150,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         // which finds the leader and retries.
         this.client = config.isSingleVoter() ? null : RaftClient.newBuilder()
                 .setProperties(props)
-                .setParameters(new Parameters())
+                .setParameters(parameters)
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(group(config.voters()))
                 .setRetryPolicy(UNTIL_CALL_DEADLINE)
@@ -152,9 +162,17 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     /** Starts this node's Raft server (replaying its log and snapshot) and returns; the quorum may not have a leader yet. */
     public static QuorumController start(ControllerConfig config) {
+        return start(config, null);
+    }
+
+    /**
+     * As {@link #start(ControllerConfig)}; with {@code tls} (the inter-broker listener's TLS) the quorum runs over
+     * mutual TLS (see the class comment).
+     */
+    public static QuorumController start(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) {
         try {
             Files.createDirectories(config.storageDir());
-            return new QuorumController(config);
+            return new QuorumController(config, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("starting the controller in " + config.storageDir() + ": " + e.getMessage(), e);
         }
@@ -168,11 +186,17 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return RaftGroup.valueOf(groupId, peers);
     }
 
-    private static RaftProperties properties(ControllerConfig config) {
+    private static RaftProperties properties(ControllerConfig config, boolean tls) {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-        NettyConfigKeys.Server.setHost(p, config.bindHost());
-        NettyConfigKeys.Server.setPort(p, config.bindPort());
+        if (tls) {
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+            org.apache.ratis.grpc.GrpcConfigKeys.Server.setHost(p, config.bindHost());
+            org.apache.ratis.grpc.GrpcConfigKeys.Server.setPort(p, config.bindPort());
+        } else {
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+            NettyConfigKeys.Server.setHost(p, config.bindHost());
+            NettyConfigKeys.Server.setPort(p, config.bindPort());
+        }
         RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
         if (config.isSingleVoter()) {
             // Nobody to wait for: elect ourselves at once, so a single node is ready quickly.
@@ -185,6 +209,36 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(APPEND_BATCH_BYTES + 8L));
         logRetention(p, config.snapshotEntries(), config.logSegmentBytes());
         return p;
+    }
+
+    /**
+     * The shaded gRPC logs through java.util.logging, outside brokerd's log format; only its warnings are wanted (it
+     * logs an INFO line about epoll at start). Held here: java.util.logging keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+
+    /** Ratis parameters: the mutual-TLS settings of the gRPC transport when {@code tls} is set. */
+    private static Parameters parameters(io.sluice.brokerd.security.SslFactory tls) {
+        Parameters parameters = new Parameters();
+        if (tls != null) {
+            GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+            io.sluice.brokerd.security.SslConfig c = tls.config();
+            if (tls.keyManager() == null) {
+                throw new IllegalArgumentException("the controller quorum runs over mutual TLS and needs the inter-broker "
+                        + "listener's keystore");
+            }
+            javax.net.ssl.TrustManager trust = c.hostnameVerification() ? tls.trustManager()
+                    : new io.sluice.brokerd.security.NoHostnameTrustManager(tls.trustManager());
+            org.apache.ratis.grpc.GrpcTlsConfig.Builder b = org.apache.ratis.grpc.GrpcTlsConfig.newBuilder()
+                    .setKeyManager(tls.keyManager()).setTrustManager(trust).setMutualTls(true)
+                    .setSslProvider(org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider.JDK)
+                    .setProtocols(c.enabledProtocols());
+            if (!c.cipherSuites().isEmpty()) {
+                b.setCipherSuites(c.cipherSuites());
+            }
+            org.apache.ratis.grpc.GrpcConfigKeys.TLS.setConf(parameters, b.build());
+        }
+        return parameters;
     }
 
     /**
@@ -274,8 +328,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * not commit and apply here in time (an election under way, this member still catching up) is retried until it
      * is, as Kafka's brokers do: giving up would take the broker down just when the cluster needs it. A refusal fails.
      */
-    public void register(String host, int port, String rack, long timeoutMs) throws InterruptedException {
-        registration = new Registration(host, port, rack);
+    public void register(String host, int port, String rack, List<io.sluice.brokerd.metadata.Endpoint> endpoints,
+                         long timeoutMs) throws InterruptedException {
+        registration = new Registration(host, port, rack, List.copyOf(endpoints));
         CommandResult r = submit(registerCommand(), timeoutMs);
         while (r.error() == ControllerError.TIMED_OUT && !closed) {
             log.warn("Registering broker {} with the controller quorum {}: {}; retrying", config.nodeId(), config.voters(), r.message());
@@ -297,7 +352,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     private MetadataCommand.RegisterBroker registerCommand() {
         Registration reg = registration;
-        return new MetadataCommand.RegisterBroker(config.nodeId(), reg.host(), reg.port(), reg.rack(), incarnation);
+        return new MetadataCommand.RegisterBroker(config.nodeId(), reg.host(), reg.port(), reg.rack(), incarnation,
+                reg.endpoints());
     }
 
     /** Publishes every committed change from now on (old image, new image), on the apply thread, in commit order. */

@@ -17,7 +17,19 @@ public sealed interface AppendResult {
             implements AppendResult {
     }
 
-    /** Nothing was appended. {@code message} is safe to return to the client. */
-    record Rejected(AppendError error, String message) implements AppendResult {
+    /**
+     * Nothing was appended. {@code message} is safe to return to the client; {@code reason} labels the refusal in
+     * {@code sluice_produce_rejected_total}; {@code recordErrors} names the records at fault, if any.
+     */
+    record Rejected(AppendError error, String message, String reason, java.util.List<RecordError> recordErrors)
+            implements AppendResult {
+        public Rejected {
+            recordErrors = java.util.List.copyOf(recordErrors);
+        }
+
+        /** A refusal of the batches as a whole, labelled by its error. */
+        public Rejected(AppendError error, String message) {
+            this(error, message, error.name().toLowerCase(java.util.Locale.ROOT), java.util.List.of());
+        }
     }
 }

@@ -1,42 +1,42 @@
 package io.sluice.brokerd.log;
 
-import com.github.luben.zstd.ZstdInputStream;
-import net.jpountz.lz4.LZ4FrameInputStream;
-import org.xerial.snappy.SnappyInputStream;
-
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.zip.GZIPInputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Walks the records inside one v2 batch, decompressing with the codec named in its attributes (gzip from the JDK;
- * snappy, lz4 and zstd from the libraries kafka-clients brings). Only what the broker needs is decoded: each
- * record's offset and timestamp. Record layout: length varint, attributes int8, timestampDelta varlong,
- * offsetDelta varint, key, value, headers.
+ * Walks the records inside one stored v2 batch with {@link RecordReader}, decompressing with the codec named in its
+ * attributes (through {@link RecordDecoders}, never the whole batch at once). Timestamp lookups read each record's
+ * offset and timestamp only; the cleaner and the group coordinator get copies of keys, values and headers. Lists and
+ * arrays grow with the records actually present, never from a count or length in the batch, so a corrupt batch
+ * costs no more memory than its bytes. A batch that does not parse fails with an IOException naming its offset.
  */
 public final class BatchRecords {
+    /** Stored batches were checked against their topic's bound when produced; this only stops a corrupt one. */
+    private static final long STORED_DECOMPRESSED_MAX_BYTES = Integer.MAX_VALUE;
 
     private BatchRecords() {
     }
 
     /** The first record of the batch with timestamp >= {@code targetMs}, or null. */
     static TimestampOffset firstAtOrAfter(ByteBuffer batch, long targetMs) throws IOException {
-        boolean logAppendTime = (RecordBatchHeader.attributes(batch, 0) & RecordBatchHeader.TIMESTAMP_TYPE_BIT) != 0;
         long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
-        if (logAppendTime) {
+        if (RecordBatchHeader.isLogAppendTime(batch, 0)) {
             long ts = RecordBatchHeader.maxTimestamp(batch, 0);
             return ts >= targetMs ? new TimestampOffset(ts, baseOffset) : null;
         }
-        for (FullRecord r : fullRecords(batch)) {
-            if (r.timestampMs() >= targetMs) {
-                return new TimestampOffset(r.timestampMs(), r.offset());
+        long baseTs = RecordBatchHeader.baseTimestamp(batch, 0);
+        TimestampOffset[] found = {null};
+        walk(batch, false, r -> {
+            long ts = baseTs + r.timestampDelta;
+            if (ts >= targetMs) {
+                found[0] = new TimestampOffset(ts, baseOffset + r.offsetDelta);
+                return false;
             }
-        }
-        return null;
+            return true;
+        });
+        return found[0];
     }
 
     /** A record's offset, key and value (null for absent). */
@@ -44,11 +44,10 @@ public final class BatchRecords {
     }
 
     /** Every record of the batch with its key and value (decompressing when needed). */
-    static java.util.List<KeyValue> keyValues(ByteBuffer batch) throws IOException {
-        java.util.List<KeyValue> out = new java.util.ArrayList<>();
-        for (FullRecord r : fullRecords(batch)) {
-            out.add(new KeyValue(r.offset(), r.key(), r.value()));
-        }
+    static List<KeyValue> keyValues(ByteBuffer batch) throws IOException {
+        long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
+        List<KeyValue> out = new ArrayList<>();
+        walk(batch, true, r -> out.add(new KeyValue(baseOffset + r.offsetDelta, r.key, r.value)));
         return out;
     }
 
@@ -57,96 +56,54 @@ public final class BatchRecords {
     }
 
     /** Every record of the batch with everything needed to write it again. */
-    static java.util.List<FullRecord> fullRecords(ByteBuffer batch) throws IOException {
+    static List<FullRecord> fullRecords(ByteBuffer batch) throws IOException {
         long baseOffset = RecordBatchHeader.baseOffset(batch, 0);
         long baseTs = RecordBatchHeader.baseTimestamp(batch, 0);
-        int count = RecordBatchHeader.recordCount(batch, 0);
-        java.util.List<FullRecord> out = new java.util.ArrayList<>(count);
-        try (DataInputStream in = new DataInputStream(recordStream(batch))) {
-            for (int i = 0; i < count; i++) {
-                byte[] body = new byte[readVarint(in)];
-                in.readFully(body);
-                ByteArrayInputStream bin = new ByteArrayInputStream(body);
-                DataInputStream rec = new DataInputStream(bin);
-                rec.readByte();
-                long tsDelta = readVarlong(rec);
-                int offsetDelta = readVarint(rec);
-                byte[] key = readBytes(rec);
-                byte[] value = readBytes(rec);
-                byte[] headers = bin.readAllBytes();
-                out.add(new FullRecord(baseOffset + offsetDelta, baseTs + tsDelta, key, value, headers));
-            }
-        }
+        List<FullRecord> out = new ArrayList<>();
+        walk(batch, true, r -> out.add(new FullRecord(baseOffset + r.offsetDelta, baseTs + r.timestampDelta, r.key, r.value, r.headers)));
         return out;
     }
 
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int len = readVarint(in);
-        if (len < 0) {
-            return null;
-        }
-        byte[] b = new byte[len];
-        in.readFully(b);
-        return b;
+    /** Called per record; false stops the walk. */
+    private interface RecordVisitor {
+        boolean visit(RecordReader record);
     }
 
-    private static InputStream recordStream(ByteBuffer batch) throws IOException {
-        int size = RecordBatchHeader.totalSize(batch, 0) - RecordBatchHeader.HEADER_BYTES;
-        byte[] bytes = new byte[size];
-        batch.duplicate().position(RecordBatchHeader.HEADER_BYTES).get(bytes);
-        InputStream raw = new ByteArrayInputStream(bytes);
+    /**
+     * Reads the records of {@code batch} (a whole batch at position 0) in order, handing each to {@code visitor};
+     * {@code copy} fills in keys, values and headers.
+     */
+    private static void walk(ByteBuffer batch, boolean copy, RecordVisitor visitor) throws IOException {
+        int total = RecordBatchHeader.totalSize(batch, 0);
+        if (total < RecordBatchHeader.HEADER_BYTES || total > batch.limit()) {
+            throw new IOException("corrupt batch at offset " + RecordBatchHeader.baseOffset(batch, 0) + ": size " + total
+                    + " of " + batch.limit() + " bytes read");
+        }
+        byte[] array;
+        int from;
+        if (batch.hasArray()) {
+            array = batch.array();
+            from = batch.arrayOffset();
+        } else {
+            array = new byte[total];
+            batch.duplicate().position(0).limit(total).get(array);
+            from = 0;
+        }
+        int count = RecordBatchHeader.recordCount(batch, 0);
         int codec = RecordBatchHeader.compressionCodec(batch, 0);
-        switch (codec) {
-            case 0:
-                return raw;
-            case 1:
-                return new GZIPInputStream(raw);
-            case 2:
-                return new SnappyInputStream(raw);
-            case 3:
-                return new LZ4FrameInputStream(raw);
-            case 4:
-                return new ZstdInputStream(raw);
-            default:
-                throw new IOException("unknown compression codec " + codec);
-        }
-    }
-
-    static int readVarint(DataInputStream in) throws IOException {
-        int value = 0;
-        int shift = 0;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("varint");
+        int recordsFrom = from + RecordBatchHeader.HEADER_BYTES;
+        RecordReader record = new RecordReader();
+        try (RecordCursor cursor = codec == RecordDecoders.NONE ? RecordCursor.over(array, recordsFrom, from + total)
+                : RecordCursor.decoding(RecordDecoders.open(codec, array, recordsFrom, from + total - recordsFrom,
+                STORED_DECOMPRESSED_MAX_BYTES), STORED_DECOMPRESSED_MAX_BYTES)) {
+            for (int i = 0; i < count && !cursor.atEnd(); i++) {
+                record.read(cursor, copy, i);
+                if (!visitor.visit(record)) {
+                    return;
+                }
             }
-            value |= (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return (value >>> 1) ^ -(value & 1);
-            }
-            shift += 7;
-            if (shift > 28) {
-                throw new IOException("varint too long");
-            }
-        }
-    }
-
-    static long readVarlong(DataInputStream in) throws IOException {
-        long value = 0;
-        int shift = 0;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("varlong");
-            }
-            value |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return (value >>> 1) ^ -(value & 1);
-            }
-            shift += 7;
-            if (shift > 63) {
-                throw new IOException("varlong too long");
-            }
+        } catch (BatchFormatException e) {
+            throw new IOException("corrupt batch at offset " + RecordBatchHeader.baseOffset(batch, 0) + ": " + e.getMessage());
         }
     }
 }

@@ -19,6 +19,9 @@ import java.util.Map;
  * @param flushMs             fsync when unflushed data is this old, ms (Long.MAX_VALUE: leave it to the OS)
  * @param fileDeleteDelayMs   a removed segment's files stay readable this long before deletion, ms
  * @param logAppendTime       true when message.timestamp.type=LogAppendTime
+ * @param timestampBeforeMaxMs with CreateTime, records stamped more than this before the broker's clock are refused, ms
+ * @param timestampAfterMaxMs with CreateTime, records stamped more than this after the broker's clock are refused, ms
+ * @param maxDecompressedBytes a compressed batch that inflates past this is refused, bytes
  * @param compact             cleanup.policy contains compact
  * @param delete              cleanup.policy contains delete
  * @param deleteRetentionMs   tombstones older than this are dropped by compaction, ms
@@ -29,7 +32,8 @@ import java.util.Map;
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, int segmentIndexBytes,
                         long flushMessages, long flushMs, long fileDeleteDelayMs,
-                        boolean logAppendTime, boolean compact, boolean delete, long deleteRetentionMs,
+                        boolean logAppendTime, long timestampBeforeMaxMs, long timestampAfterMaxMs,
+                        long maxDecompressedBytes, boolean compact, boolean delete, long deleteRetentionMs,
                         long minCompactionLagMs, double minCleanableDirtyRatio, int minInsyncReplicas) {
 
     /** Parses a fully resolved topic config map (every key of {@code TopicConfigDef} present). */
@@ -47,6 +51,9 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
                 num(resolved, TopicConfigDef.FLUSH_MS),
                 num(resolved, TopicConfigDef.FILE_DELETE_DELAY_MS),
                 get(resolved, TopicConfigDef.MESSAGE_TIMESTAMP_TYPE).equals("LogAppendTime"),
+                num(resolved, TopicConfigDef.MESSAGE_TIMESTAMP_BEFORE_MAX_MS),
+                num(resolved, TopicConfigDef.MESSAGE_TIMESTAMP_AFTER_MAX_MS),
+                num(resolved, TopicConfigDef.MESSAGE_DECOMPRESSED_MAX_BYTES),
                 policy.contains("compact"),
                 policy.contains("delete"),
                 num(resolved, TopicConfigDef.DELETE_RETENTION_MS),

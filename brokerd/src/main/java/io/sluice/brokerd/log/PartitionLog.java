@@ -168,11 +168,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Validates and appends the record batches of one produce request (a concatenation of v2 batches, exactly as
-     * produced). The batch headers get their baseOffset and partitionLeaderEpoch (and for LogAppendTime the
-     * timestamp and CRC) written in place before the bytes go to the active segment; nothing is recompressed.
-     * Either every batch is appended or none is. With {@code fsync: always} or {@code flush.messages} reached, the
-     * records are fsynced (outside the lock) before this returns.
+     * Validates ({@link BatchValidator}: every record, at broker time {@code nowMs}) and appends the record batches
+     * of one produce request (a concatenation of v2 batches, exactly as produced). The batch headers get their
+     * baseOffset and partitionLeaderEpoch (and for LogAppendTime, or a wrong max timestamp, the timestamp and CRC)
+     * written in place before the bytes go to the active segment; nothing is recompressed. Either every batch is
+     * appended or none is. With {@code fsync: always} or {@code flush.messages} reached, the records are fsynced
+     * (outside the lock) before this returns.
      */
     public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
         return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs), nowMs);
@@ -183,15 +184,12 @@ public final class PartitionLog implements AutoCloseable {
             return offline();
         }
         LogConfig cfg = config;
-        BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg.maxMessageBytes());
+        BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg, nowMs);
         if (!outcome.isOk()) {
-            return new AppendResult.Rejected(outcome.error(), outcome.message());
+            return outcome.rejection();
         }
         ByteBuffer buf = appendCopy(records);
-        if (cfg.compact() && hasRecordWithoutKey(buf)) {
-            return new AppendResult.Rejected(AppendError.INVALID_RECORD,
-                    "Compacted topic cannot accept message without key in topic partition " + topicPartition + ".");
-        }
+        outcome.restampMaxTimestamps(buf);
         SequenceCheck dup = producerState.check(buf, outcome.batchCount());
         if (dup instanceof SequenceCheck.Reject r) {
             return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
@@ -304,22 +302,6 @@ public final class PartitionLog implements AutoCloseable {
         }
         scratch.clear().limit(size);
         return scratch.put(records.duplicate()).flip();
-    }
-
-    private static boolean hasRecordWithoutKey(ByteBuffer buf) {
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            ByteBuffer batch = buf.duplicate().position(pos).limit(pos + RecordBatchHeader.totalSize(buf, pos)).slice();
-            try {
-                for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
-                    if (kv.key() == null) {
-                        return true;
-                    }
-                }
-            } catch (IOException e) {
-                return true; // records that cannot be read cannot be compacted either
-            }
-        }
-        return false;
     }
 
     /**
@@ -465,7 +447,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         BatchValidator.Outcome outcome = BatchValidator.validateReplicated(records);
         if (!outcome.isOk()) {
-            return new AppendResult.Rejected(outcome.error(), outcome.message());
+            return outcome.rejection();
         }
         ByteBuffer buf = appendCopy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);

@@ -70,8 +70,31 @@ public final class RecordBatchHeader {
         return (attributes(buf, pos) & TRANSACTIONAL_BIT) != 0;
     }
 
+    /** True when the batch carries the LogAppendTime timestamp type. */
+    public static boolean isLogAppendTime(ByteBuffer buf, int pos) {
+        return (attributes(buf, pos) & TIMESTAMP_TYPE_BIT) != 0;
+    }
+
     public static boolean isControl(ByteBuffer buf, int pos) {
         return (attributes(buf, pos) & CONTROL_BIT) != 0;
+    }
+
+    /**
+     * True when a batch among those in {@code buf[position, limit)} names a compression codec. Reads headers only,
+     * as far as their lengths stay inside the buffer (what does not frame is left to validation).
+     */
+    public static boolean anyCompressed(ByteBuffer buf) {
+        for (int pos = buf.position(); buf.limit() - pos > ATTRIBUTES + 1; ) {
+            if (compressionCodec(buf, pos) != 0) {
+                return true;
+            }
+            int size = buf.getInt(pos + BATCH_LENGTH);
+            if (size < HEADER_BYTES - LOG_OVERHEAD || size > buf.limit() - pos - LOG_OVERHEAD) {
+                return false;
+            }
+            pos += size + LOG_OVERHEAD;
+        }
+        return false;
     }
 
     public static long baseTimestamp(ByteBuffer buf, int pos) {
@@ -132,6 +155,12 @@ public final class RecordBatchHeader {
 
     public static void setLeaderEpoch(ByteBuffer buf, int pos, int epoch) {
         buf.putInt(pos + LEADER_EPOCH, epoch);
+    }
+
+    /** Writes {@code maxTimestampMs} as the batch's max timestamp and re-stamps the CRC. */
+    public static void setMaxTimestamp(ByteBuffer buf, int pos, long maxTimestampMs) {
+        buf.putLong(pos + MAX_TIMESTAMP, maxTimestampMs);
+        buf.putInt(pos + CRC, (int) computeCrc(buf, pos));
     }
 
     /** Marks the batch LogAppendTime with {@code nowMs} as its max timestamp and re-stamps the CRC. */

@@ -348,7 +348,12 @@ final class Segment {
         int writeAt = pos;
         ByteBuffer src = batches.duplicate();
         while (src.hasRemaining()) {
-            writeAt += logChannel.write(src, writeAt);
+            ByteBuffer part = ioView(src);
+            int n = logChannel.write(part, writeAt);
+            if (part != src) {
+                src.position(src.position() + n);
+            }
+            writeAt += n;
         }
         int p = batches.position();
         long last = before.nextOffset() - 1;
@@ -488,9 +493,17 @@ final class Segment {
         return RecordBatchHeader.totalSize(header, 0);
     }
 
-    /** Reads the whole batch at {@code position} into a new buffer. */
+    /**
+     * Reads the whole batch at {@code position} into a new buffer, after checking the size its header gives against
+     * the bytes of the segment (a corrupt header must not size an allocation).
+     */
     ByteBuffer readBatch(int position) throws IOException {
         int size = batchSizeAt(position);
+        int committed = committedSizeBytes();
+        if (size < RecordBatchHeader.HEADER_BYTES || (long) position + size > committed) {
+            throw new IOException("corrupt batch header at position " + position + " of " + logFile + ": size " + size
+                    + ", " + (committed - position) + " bytes left in the segment");
+        }
         ByteBuffer buf = ByteBuffer.allocate(size);
         readFully(logChannel, buf, position);
         return buf.flip();
@@ -684,11 +697,27 @@ final class Segment {
     static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
+            ByteBuffer part = ioView(buf);
+            int n = ch.read(part, pos);
             if (n < 0) {
                 throw new IOException("unexpected end of file at " + pos);
             }
+            if (part != buf) {
+                buf.position(buf.position() + n);
+            }
             pos += n;
         }
+    }
+
+    /**
+     * Most bytes one FileChannel call moves from or to a heap buffer. The JDK copies a heap buffer through a temporary
+     * direct buffer of the call's size and keeps it for the thread; a 100 MiB batch would pin 100 MiB of direct memory
+     * per request thread (the launcher allows 256 MiB in all).
+     */
+    static final int MAX_HEAP_IO_BYTES = 1 << 20;
+
+    /** {@code buf}, or a view of its next {@link #MAX_HEAP_IO_BYTES} when it is a larger heap buffer. */
+    private static ByteBuffer ioView(ByteBuffer buf) {
+        return buf.isDirect() || buf.remaining() <= MAX_HEAP_IO_BYTES ? buf : buf.duplicate().limit(buf.position() + MAX_HEAP_IO_BYTES);
     }
 }

@@ -29,8 +29,9 @@ public record TopicInfo(String name, UUID topicId, short replicationFactor, Map<
         return partitionStates.get(index);
     }
 
+    /** One of {@link InternalTopics}: written by the broker only. */
     public boolean isInternal() {
-        return name.startsWith("__");
+        return InternalTopics.isInternal(name);
     }
 
     public TopicInfo withConfigs(Map<String, String> overrides) {

@@ -37,8 +37,20 @@ public final class BrokerMetrics implements RequestObserver {
     private final MetricsRegistry.Counter bytesOut = registry.counter("sluice_topic_bytes_out_total", "Record batch bytes sent to consumers from the topic", "topic");
     private final MetricsRegistry.Counter requests = registry.counter("sluice_requests_total", "Requests answered, by API", "api");
     private final MetricsRegistry.Counter errors = registry.counter("sluice_request_errors_total", "Error codes returned, by API and error", "api", "error");
+    private final MetricsRegistry.Counter produceRejected = registry.counter("sluice_produce_rejected_total",
+            "Produced partitions refused by record validation, the log or the internal-topic rule, by topic and reason "
+                    + "(README: What brokerd refuses)", "topic", "reason");
+    private final MetricsRegistry.Counter followerFetchRejected = registry.counter("sluice_follower_fetch_rejected_total",
+            "Partitions of follower fetches refused, by reason: not_assigned (replica id not in the partition's replicas), "
+                    + "offset_out_of_range (below the log start or past the log end: nothing moves)", "reason");
     private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
+    private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
+            "Times a connection stopped reading requests because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter connectionsRefused = registry.counter("sluice_connections_refused_total",
+            "Connections closed at accept because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter fetchWaitClamped = registry.counter("sluice_fetch_max_wait_clamped_total",
+            "Fetches that asked to wait longer than fetch.max.wait.ms and were cut to it");
 
     public BrokerMetrics() {
         registerJvm();
@@ -54,6 +66,16 @@ public final class BrokerMetrics implements RequestObserver {
         bytesIn.inc(bytes, topic);
     }
 
+    /** A produce to {@code topic} refused, {@code reason} being a {@code RejectReason} label or the error's name. */
+    public void produceRejected(String topic, String reason) {
+        produceRejected.inc(1, topic, reason);
+    }
+
+    /** A partition of a follower fetch refused for {@code reason}. */
+    public void followerFetchRejected(String reason) {
+        followerFetchRejected.inc(1, reason);
+    }
+
     /** Records (in whole batches) sent to a consumer. */
     public void recordsOut(String topic, long records) {
         recordsOut.inc(records, topic);
@@ -62,6 +84,38 @@ public final class BrokerMetrics implements RequestObserver {
     /** Record bytes sent to a consumer. */
     public void bytesOut(String topic, long bytes) {
         bytesOut.inc(bytes, topic);
+    }
+
+    @Override
+    public void onReadPaused(String limit) {
+        readPauses.inc(1, limit);
+    }
+
+    @Override
+    public void onConnectionRefused(String limit) {
+        connectionsRefused.inc(1, limit);
+    }
+
+    /** A fetch's max wait was cut to fetch.max.wait.ms. */
+    public void fetchWaitClamped() {
+        fetchWaitClamped.inc(1);
+    }
+
+    /**
+     * Gauges and counters of the bounded resources: request bytes held, delayed requests parked, and those
+     * released because their client went away.
+     */
+    public void registerLimits(java.util.function.LongSupplier queuedRequestBytes, IntSupplier producesWaiting,
+                               java.util.function.LongSupplier fetchesReleased, java.util.function.LongSupplier producesReleased) {
+        registry.gauge("sluice_queued_request_bytes", "Heap bytes of requests read (or being read) and not yet answered, "
+                + "over all connections (bounded by queued.max.request.bytes)", e -> e.emit(queuedRequestBytes.getAsLong()));
+        registry.gauge("sluice_produce_acks_all_waiters", "acks=all produce requests (and offset commits) waiting for the in-sync replicas",
+                e -> e.emit(producesWaiting.getAsInt()));
+        registry.counterCallback("sluice_delayed_requests_released_total", "Parked fetches and acks=all produces dropped "
+                + "unanswered because their connection closed, by kind", e -> {
+                    e.emit(fetchesReleased.getAsLong(), "fetch");
+                    e.emit(producesReleased.getAsLong(), "produce");
+                }, "kind");
     }
 
     @Override
@@ -161,6 +215,12 @@ public final class BrokerMetrics implements RequestObserver {
             e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), "heap");
             e.emit(ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(), "nonheap");
         }, "area");
+        registry.gauge("jvm_buffer_memory_used_bytes", "Memory of the JVM's buffer pools: direct (Netty's I/O buffers, "
+                + "at most -XX:MaxDirectMemorySize) and mapped (index files)", e -> {
+            for (java.lang.management.BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+                e.emit(pool.getMemoryUsed(), pool.getName());
+            }
+        }, "pool");
         registry.gauge("jvm_memory_max_bytes", "JVM heap limit", e -> e.emit(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(), "heap"), "area");
         registry.counterCallback("jvm_gc_collections_total", "Garbage collections", e -> {
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {

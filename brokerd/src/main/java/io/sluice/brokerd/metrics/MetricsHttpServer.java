@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,6 +30,12 @@ import java.util.function.BooleanSupplier;
  *   PUT /loglevel?logger=NAME&amp;level=LEVEL   changes it at runtime (logger ROOT for the root)
  * </pre>
  * One thread serves all requests; scrapes are cheap. Started before the broker so /ready can say 503 meanwhile.
+ * <p>
+ * Security, both optional: HTTPS ({@code metrics.listener: https://host:port}) with the broker's {@code ssl.*} keys,
+ * each overridable as {@code metrics.ssl.*} (certificate rotation included; {@code metrics.ssl.client.auth=required}
+ * asks scrapers for a client certificate), and HTTP basic auth on every path against the users of
+ * {@code metrics.basic.auth.file} ({@code USER:PASSWORD} lines in a file only its owner may read; only SHA-256
+ * digests of the passwords are kept in memory). A request without valid credentials gets 401.
  */
 public final class MetricsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsHttpServer.class);
@@ -46,18 +53,111 @@ public final class MetricsHttpServer implements AutoCloseable {
     }
 
     public MetricsHttpServer(String host, int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        this(host, port, null, null, null);
+    }
+
+    /**
+     * {@code tls}: serve HTTPS with this context and {@code tlsConfig}'s protocols, ciphers and client auth (null:
+     * HTTP). {@code users}: user name to SHA-256 of the password, from {@link #readUsers} (null: no authentication).
+     */
+    public MetricsHttpServer(String host, int port, javax.net.ssl.SSLContext tls,
+                             io.sluice.brokerd.security.SslConfig tlsConfig, Map<String, byte[]> users) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (tls != null) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 16);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                    p.setProtocols(tlsConfig.enabledProtocols().toArray(new String[0]));
+                    if (!tlsConfig.cipherSuites().isEmpty()) {
+                        p.setCipherSuites(tlsConfig.cipherSuites().toArray(new String[0]));
+                    }
+                    p.setNeedClientAuth(tlsConfig.clientAuth() == io.sluice.brokerd.security.SslConfig.ClientAuth.REQUIRED);
+                    if (tlsConfig.clientAuth() == io.sluice.brokerd.security.SslConfig.ClientAuth.REQUESTED) {
+                        p.setWantClientAuth(true);
+                    }
+                    params.setSSLParameters(p);
+                }
+            });
+            server = https;
+        } else {
+            server = HttpServer.create(address, 16);
+        }
+        com.sun.net.httpserver.Authenticator auth = users == null ? null : new com.sun.net.httpserver.BasicAuthenticator("sluice") {
+            @Override
+            public boolean checkCredentials(String user, String password) {
+                byte[] expected = users.get(user);
+                byte[] given = sha256(password);
+                // Compared in constant time; an unknown user is compared against itself so it costs the same.
+                return MessageDigest.isEqual(expected == null ? given : expected, given) && expected != null;
+            }
+        };
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-metrics-http");
             t.setDaemon(true);
             return t;
         }));
-        server.createContext("/metrics", ex -> handle(ex, this::metrics));
-        server.createContext("/ready", ex -> handle(ex, e -> status(e, ready.getAsBoolean(), "ready", "not ready")));
-        server.createContext("/health", ex -> handle(ex, this::health));
-        server.createContext("/faults", ex -> handle(ex, this::faults));
-        server.createContext("/loglevel", ex -> handle(ex, this::logLevel));
+        java.util.List<com.sun.net.httpserver.HttpContext> contexts = java.util.List.of(
+                server.createContext("/metrics", ex -> handle(ex, this::metrics)),
+                server.createContext("/ready", ex -> handle(ex, e -> status(e, ready.getAsBoolean(), "ready", "not ready"))),
+                server.createContext("/health", ex -> handle(ex, this::health)),
+                server.createContext("/faults", ex -> handle(ex, this::faults)),
+                server.createContext("/loglevel", ex -> handle(ex, this::logLevel)),
+                server.createContext("/", ex -> handle(ex, e -> respond(e, 404, "text/plain; charset=utf-8", "not found\n"))));
+        if (auth != null) {
+            contexts.forEach(c -> c.setAuthenticator(auth));
+        }
         server.start();
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads {@code USER:PASSWORD} lines (blank lines and {@code #} comments skipped) into user to SHA-256 of the
+     * password. Refuses a file that anyone but its owner may read or write, as ssh refuses a key file: the passwords
+     * in it are in the clear. IllegalArgumentException says what is wrong (never the password).
+     */
+    public static Map<String, byte[]> readUsers(java.nio.file.Path file) {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(file);
+            for (java.nio.file.attribute.PosixFilePermission p : perms) {
+                if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
+                    throw new IllegalArgumentException(file + " may be read or written by others ("
+                            + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); make it readable by its "
+                            + "owner only: chmod 600 " + file);
+                }
+            }
+            Map<String, byte[]> users = new HashMap<>();
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                int colon = line.indexOf(':');
+                if (colon <= 0 || colon == line.length() - 1) {
+                    throw new IllegalArgumentException(file + " line " + (i + 1) + " is not USER:PASSWORD");
+                }
+                users.put(line.substring(0, colon), sha256(line.substring(colon + 1)));
+            }
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException(file + " holds no USER:PASSWORD line");
+            }
+            return users;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException(file + " does not exist");
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException(file + ": cannot check its permissions on this file system");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        }
     }
 
     public InetSocketAddress address() {
@@ -91,7 +191,9 @@ public final class MetricsHttpServer implements AutoCloseable {
     private static void handle(HttpExchange ex, Handler h) throws IOException {
         try (ex) {
             h.handle(ex);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // A task boundary: an HTTP request is answered 500, the endpoint keeps serving the next ones.
+            io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(e);
             log.warn("Metrics endpoint {} failed", ex.getRequestURI(), e);
             respond(ex, 500, "text/plain; charset=utf-8", "error: " + e.getMessage() + "\n");
         }

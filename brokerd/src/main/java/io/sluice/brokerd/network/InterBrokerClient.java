@@ -37,9 +37,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The broker's client to other brokers (follower fetches): one pipelined connection per {@code host:port},
+ * The broker's client to other brokers (follower fetches) on the inter-broker listener: one pipelined connection per {@code host:port},
  * opened on first use and again after it drops, requests framed with a v2 header and answered by correlation id.
  * A dropped connection fails every request waiting on it. Thread-safe.
+ * <p>
+ * When that listener speaks TLS, stage {@code ssl} comes first: the inter-broker listener's truststore checks the
+ * peer (and its certificate must name the host connected to, with {@code ssl.endpoint.identification.algorithm=https}),
+ * and its keystore is the client certificate (mutual TLS). Requests written before the handshake completes wait in
+ * the SslHandler; a failed handshake fails them.
  * <p>
  * Pipeline stages: {@code frames} (4-byte length prefix, at most {@link #MAX_RESPONSE_BYTES}) and {@code responses}
  * (matches the response to its request and parses the body). The frame's ByteBuf is released by the
@@ -50,6 +55,7 @@ public final class InterBrokerClient implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
     private final String clientId;
+    private final io.sluice.brokerd.security.SslFactory ssl;
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelType;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
@@ -104,8 +110,10 @@ public final class InterBrokerClient implements AutoCloseable {
         }
     }
 
-    public InterBrokerClient(int nodeId) {
+    /** {@code ssl}: the inter-broker listener's TLS settings, or null when it is plaintext. */
+    public InterBrokerClient(int nodeId, io.sluice.brokerd.security.SslFactory ssl) {
         this.clientId = "broker-" + nodeId;
+        this.ssl = ssl;
         boolean epoll = Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-interbroker", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -157,6 +165,9 @@ public final class InterBrokerClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast("ssl", ssl.clientContext().newHandler(ch.alloc(), host, port));
+                        }
                         ch.pipeline().addLast("frames", new LengthFieldBasedFrameDecoder(MAX_RESPONSE_BYTES, 0, 4, 0, 4));
                         ch.pipeline().addLast("responses", c);
                     }

@@ -22,82 +22,166 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.sluice.brokerd.security.ConnectionSession;
+import io.sluice.brokerd.security.Principal;
+
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client listener. Pipeline per connection:
+ * The client listeners, one server channel per {@link ListenerConfig}, sharing one accept loop, one group of
+ * network event loops and one {@link ConnectionLimiter} ({@code max.connections}, {@code max.connections.per.ip},
+ * counted over all listeners), which refuses excess connections at accept. Pipeline per connection:
  * <pre>
- *   "frameDecoder" (size-prefixed frames, size checked before allocation)
- *   -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call, in-order responses)
+ *   SSL listeners only:  "ssl" (Netty SslHandler) -> "tls" ({@link TlsSessionHandler}: principal from the client
+ *                        certificate; failed handshakes closed with a rate-limited log line)
+ *                        -> "chunkedWriter" + "fileChunks" (fetched file bytes read into buffers for encryption,
+ *                        {@link FileSliceChunks}; plaintext listeners send them with sendfile instead)
+ *   every listener:      "frameDecoder" (size-prefixed frames, size checked before allocation; decides when to read)
+ *                        -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call,
+ *                        in-order responses)
  * </pre>
- * Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection has
- * answered the requests it already read, then closes connections and event loops.
+ * SASL listeners will add the SASL authenticator as stage {@code "authenticator"} before the dispatcher; until it
+ * exists a SASL listener is refused. Each connection's {@link ConnectionSession} (listener, protocol, principal) is a
+ * channel attribute ({@link #SESSION}) the dispatcher puts into every {@link RequestContext}.
+ * <p>
+ * Memory: the heap held by requests read but not answered is bounded broker-wide by {@code queued.max.request.bytes}
+ * ({@link QueuedRequestBytes}) and per connection by {@code queued.max.request.bytes.per.connection} and
+ * {@code max.inflight.requests.per.connection} ({@link ConnectionBudget}); responses a client does not read pause its
+ * reads at Netty's write-buffer high water mark. Reaching a limit stops reading (autoRead off), it never buffers
+ * more. Epoll on Linux, NIO elsewhere. {@link #close(long)} stops accepting, waits (bounded) until every connection
+ * has answered the requests it already read, then closes connections and event loops.
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
 
+    /** The connection's security identity, set when the channel is initialised. */
+    static final io.netty.util.AttributeKey<ConnectionSession> SESSION = io.netty.util.AttributeKey.valueOf("sluice.session");
+
     private final NetworkConfig config;
+    private final List<ListenerConfig> listeners;
     private final ApiRegistry registry;
     private final Clock clock;
     private final java.util.concurrent.Executor requestPool;
     private final RequestObserver observer;
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final QueuedRequestBytes queuedRequestBytes;
+    private final ConnectionLimiter connectionLimiter;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
-    private Channel serverChannel;
+    private final List<Channel> serverChannels = new ArrayList<>();
 
-    /** {@code requestPool} runs handlers' slow work; each connection's requests run there one at a time, in order. */
-    public NetworkServer(NetworkConfig config, ApiRegistry registry, Clock clock, java.util.concurrent.Executor requestPool,
-                         RequestObserver observer) {
+    /**
+     * {@code requestPool} runs handlers' slow work; each connection's requests run there one at a time, in order.
+     * {@code config}'s host and port are not used: {@code listeners} say what to bind.
+     */
+    public NetworkServer(NetworkConfig config, List<ListenerConfig> listeners, ApiRegistry registry, Clock clock,
+                         java.util.concurrent.Executor requestPool, RequestObserver observer) {
         this.config = config;
+        for (ListenerConfig l : listeners) {
+            if (l.protocol().usesSasl()) {
+                // The seam exists (stage "authenticator", ConnectionSession.authenticated) but no authenticator yet:
+                // serving the listener would let every client in unauthenticated.
+                throw new IllegalArgumentException("listener " + l.name() + " (" + l.protocol() + ") needs a SASL "
+                        + "authenticator, which this brokerd does not have yet");
+            }
+        }
+        this.listeners = List.copyOf(listeners);
         this.observer = observer;
         this.requestPool = requestPool;
         this.registry = registry;
         this.clock = clock;
+        this.queuedRequestBytes = new QueuedRequestBytes(config.queuedMaxRequestBytes());
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
+                config.maxConnectionsPerIpOverrides(), observer);
         if (registry.lookup(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS).isEmpty()) {
             ApiVersionsHandler.register(registry);
         }
     }
 
-    /** Binds the listener; returns the bound address (the real port when configured with port 0). */
-    public InetSocketAddress start() throws InterruptedException {
+    /**
+     * Binds every listener; returns each listener's bound address by name, in configuration order (the real port when
+     * configured with port 0). A listener that cannot bind closes those already bound and throws.
+     */
+    public Map<String, InetSocketAddress> start() throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-accept"), io);
         workerGroup = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("sluice-network"), io);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
-                .channel(channelType)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        channels.add(ch);
-                        ch.pipeline()
-                                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes()))
-                                .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                                .addLast("dispatcher", new RequestDispatcher(registry, clock, config.maxInflightPerConnection(), requestPool, observer));
-                    }
-                });
-        serverChannel = b.bind(config.host(), config.port()).sync().channel();
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+        for (ListenerConfig listener : listeners) {
+            io.sluice.brokerd.common.RateLimitedLog refusals = TlsSessionHandler.newRefusalLog();
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .handler(connectionLimiter)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            initConnection(ch, listener, refusals);
+                        }
+                    });
+            Channel server;
+            try {
+                server = b.bind(listener.host(), listener.port()).sync().channel();
+            } catch (InterruptedException e) {
+                close(0);
+                throw e;
+            } catch (Exception e) { // sync() rethrows the bind's IOException (address in use) unchecked
+                close(0);
+                throw new IllegalStateException("cannot bind listener " + listener.name() + " on " + listener.host() + ":"
+                        + listener.port() + ": " + e.getMessage(), e);
+            }
+            serverChannels.add(server);
+            InetSocketAddress address = (InetSocketAddress) server.localAddress();
+            bound.put(listener.name(), address);
+            log.debug("Listener {} ({}) on {} ({})", listener.name(), listener.protocol(), address, epoll ? "epoll" : "nio");
+        }
         return bound;
+    }
+
+    private void initConnection(SocketChannel ch, ListenerConfig listener, io.sluice.brokerd.common.RateLimitedLog refusals) {
+        channels.add(ch);
+        ConnectionSession session = new ConnectionSession(listener.name(), listener.protocol(), ch.remoteAddress(),
+                Principal.ANONYMOUS);
+        ch.attr(SESSION).set(session);
+        if (listener.ssl() != null) {
+            ch.pipeline()
+                    .addLast("ssl", listener.ssl().serverContext().newHandler(ch.alloc()))
+                    .addLast("tls", new TlsSessionHandler(listener.name(), listener.ssl(), session, refusals))
+                    .addLast("chunkedWriter", new ChunkedWriteHandler())
+                    .addLast("fileChunks", new FileSliceChunks());
+        }
+        ConnectionBudget budget = new ConnectionBudget(queuedRequestBytes, config.maxInflightPerConnection(),
+                config.queuedMaxRequestBytesPerConnection());
+        ch.pipeline()
+                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes(), budget, observer))
+                .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
+                .addLast("dispatcher", new RequestDispatcher(registry, clock, budget, requestPool, observer));
     }
 
     /** Stops accepting, lets in-flight requests be answered for up to {@code timeoutMs}, then closes everything. */
     public void close(long timeoutMs) {
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
+        for (Channel server : serverChannels) {
+            server.close().syncUninterruptibly();
         }
+        serverChannels.clear();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Channel ch : channels) {
-            ch.config().setAutoRead(false);
+            FrameDecoder decoder = ch.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                ch.eventLoop().execute(decoder::stopReading);
+            }
         }
         while (System.nanoTime() < deadline && !allIdle()) {
             try {
@@ -117,6 +201,11 @@ public final class NetworkServer implements AutoCloseable {
     /** Open client connections. */
     public int connectionCount() {
         return channels.size();
+    }
+
+    /** Heap bytes of requests read (or being read) and not yet answered, over all connections. */
+    public long queuedRequestBytes() {
+        return queuedRequestBytes.usedBytes();
     }
 
     private boolean allIdle() {

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.network;
 
+import io.sluice.brokerd.security.ConnectionSession;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.net.SocketAddress;
@@ -7,6 +8,10 @@ import java.util.concurrent.Executor;
 
 /**
  * What a handler knows about a request besides its body.
+ * <p>
+ * Both executors are this request's own: a task of theirs that throws answers this request with
+ * UNKNOWN_SERVER_ERROR (logged with the request header), and the connection's other requests go on. Code that needs
+ * an identity per connection keys on {@code connection}, not on an executor.
  *
  * @param apiKey         the API
  * @param apiVersion     the version the client used (the response is written in the same version)
@@ -19,8 +24,11 @@ import java.util.concurrent.Executor;
  * @param inlineExecutor where short work that never blocks (no fsync, no waiting on locks held across I/O, no
  *                       controller or coordinator calls) runs: on the event loop itself when the connection has
  *                       nothing queued on {@code executor}, else behind it there, so arrival order holds across both
+ * @param connection     the connection the request came in on: its handler may learn that it closed
+ * @param session        the connection's listener, security protocol and authenticated principal (the seam
+ *                       authorization checks: see {@link ConnectionSession})
  */
 public record RequestContext(ApiKeys apiKey, short apiVersion, int correlationId, String clientId,
                              SocketAddress clientAddress, long receivedTimeMs, Executor executor,
-                             Executor inlineExecutor) {
+                             Executor inlineExecutor, ClientConnection connection, ConnectionSession session) {
 }

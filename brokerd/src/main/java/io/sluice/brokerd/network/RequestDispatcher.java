@@ -5,15 +5,17 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.sluice.brokerd.common.Fatal;
+import io.sluice.brokerd.security.ConnectionSession;
+import io.sluice.brokerd.security.Principal;
+import io.sluice.brokerd.security.SecurityProtocol;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiMessageType;
-import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,29 +25,40 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * Decodes a frame into a request header and body, hands it to the registered {@link ApiHandler}, and writes the
- * responses of one connection in request order, whatever order the handlers complete in (pipelining). Reading stops
- * while {@code maxInflight} requests wait for their responses. One instance per connection; all state is touched on
- * the connection's event loop only (completions from other threads hop onto it).
+ * responses of one connection in request order, whatever order the handlers complete in (pipelining). Counts the
+ * connection's requests and gives back each request's bytes in its {@link ConnectionBudget} once it is answered
+ * ({@link FrameDecoder} decides from those when to read). One instance per connection; all state is touched on the
+ * connection's event loop only (completions from other threads hop onto it).
  * <p>
  * Requests it cannot answer — an unknown API key, an API or version brokerd does not implement (except ApiVersions,
  * which gets UNSUPPORTED_VERSION and the supported list, as Kafka answers), a header or body that does not parse —
  * close the connection with a logged reason, as Apache Kafka does.
+ * <p>
+ * Failure isolation: every request read is answered or its connection closed, never left hanging. A handler that
+ * throws (anything, Errors included), completes its future exceptionally, or runs a task on one of its request's
+ * executors that throws, gets that API's own error response (UNKNOWN_SERVER_ERROR, see
+ * {@link ResponseErrors#errorResponse}), logged with the request header; the connection's other requests go on. A
+ * response that cannot be serialized is replaced by that error response, and if even that fails the connection is
+ * closed. An {@link OutOfMemoryError} ends the process ({@link Fatal}). When the connection closes, the handlers
+ * told through {@link ClientConnection} stop waiting for it.
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
 
     private final ApiRegistry registry;
     private final Clock clock;
-    private final int maxInflight;
+    private final ConnectionBudget budget;
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private final SerialExecutor connectionExecutor;
-    private final java.util.concurrent.Executor inlineExecutor;
     private final RequestObserver observer;
     private final ByteBufAllocator responseAllocator;
+    private final ClientConnection connection = new ClientConnection();
     private ChannelHandlerContext ctx;
+    private ConnectionSession session;
 
     /** One request awaiting its turn to be answered. */
     private static final class Slot {
@@ -54,32 +67,37 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         final short version;
         final ApiKeys apiKey;
         final long startNanos = System.nanoTime();
+        /** Bytes of the request's frame still reserved in the budget; 0 once given back (when answered). */
+        int requestBytes;
+        /** The request's context and body bytes, for its error response and the log; null once answered. */
+        RequestContext request;
+        ByteBuffer body;
         boolean done;
         List<Object> response; // null with done = no response (acks=0)
 
-        Slot(int correlationId, short headerVersion, short version, ApiKeys apiKey) {
+        Slot(int correlationId, short headerVersion, short version, ApiKeys apiKey, int requestBytes) {
             this.correlationId = correlationId;
             this.headerVersion = headerVersion;
             this.version = version;
             this.apiKey = apiKey;
+            this.requestBytes = requestBytes;
         }
     }
 
-    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool,
+    RequestDispatcher(ApiRegistry registry, Clock clock, ConnectionBudget budget, Executor requestPool,
                       RequestObserver observer) {
-        this(registry, clock, maxInflight, requestPool, observer, UnpooledByteBufAllocator.DEFAULT);
+        this(registry, clock, budget, requestPool, observer, UnpooledByteBufAllocator.DEFAULT);
     }
 
     /** {@code responseAllocator} gives the heap buffers responses are serialized into (see {@link ResponseSerializer}). */
-    RequestDispatcher(ApiRegistry registry, Clock clock, int maxInflight, java.util.concurrent.Executor requestPool,
+    RequestDispatcher(ApiRegistry registry, Clock clock, ConnectionBudget budget, Executor requestPool,
                       RequestObserver observer, ByteBufAllocator responseAllocator) {
         this.responseAllocator = responseAllocator;
         this.registry = registry;
         this.observer = observer;
         this.connectionExecutor = new SerialExecutor(requestPool);
-        this.inlineExecutor = connectionExecutor::executeInlineIfIdle;
         this.clock = clock;
-        this.maxInflight = maxInflight;
+        this.budget = budget;
     }
 
     /** True when no request of this connection awaits its response (used by graceful shutdown). */
@@ -90,6 +108,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        ConnectionSession s = ctx.channel().attr(NetworkServer.SESSION).get();
+        // A channel not made by NetworkServer (EmbeddedChannel in tests) is an anonymous PLAINTEXT connection.
+        this.session = s != null ? s : new ConnectionSession("PLAINTEXT", SecurityProtocol.PLAINTEXT,
+                ctx.channel().remoteAddress(), Principal.ANONYMOUS);
     }
 
     @Override
@@ -97,7 +119,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ByteBuffer frame = (ByteBuffer) msg;
         try {
             handleFrame(frame);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Thrown before the request got a slot: its bytes are still this frame's to give back.
+            Fatal.exitOnOutOfMemory(e);
+            budget.release(frame.capacity());
             log.warn("Closing connection from {}: malformed request ({})", ctx.channel().remoteAddress(), e.toString());
             ctx.close();
         }
@@ -125,7 +150,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 && version >= apiKey.messageType.lowestSupportedVersion();
         if (!supported) {
             if (apiKey == ApiKeys.API_VERSIONS) {
-                Slot slot = enqueue(header.correlationId(), (short) 0, (short) 0, apiKey);
+                Slot slot = enqueue(header.correlationId(), (short) 0, (short) 0, apiKey, frame.capacity());
                 complete(slot, ApiVersionsHandler.unsupportedVersion(registry));
                 return;
             }
@@ -135,87 +160,162 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         int bodyStart = frame.position();
         ApiMessage body = ApiMessageType.fromApiKey(apiKeyId).newRequest();
         body.read(accessor, version);
+        // From here on the slot owns the frame's bytes, and nothing below throws.
+        Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey, frame.capacity());
+        slot.body = frame.duplicate().position(bodyStart);
         RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
                 header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
-                connectionExecutor, inlineExecutor);
-        Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey);
+                guarded(connectionExecutor, slot), guarded(connectionExecutor::executeInlineIfIdle, slot), connection, session);
+        slot.request = rc;
         CompletableFuture<ApiMessage> future;
         try {
             future = reg.handler().handle(rc, body);
-        } catch (RuntimeException e) {
+            if (future == null) {
+                throw new IllegalStateException(apiKey + " handler returned no future");
+            }
+        } catch (Throwable e) {
             future = CompletableFuture.failedFuture(e);
         }
-        ByteBuffer bodyBytes = frame.duplicate().position(bodyStart);
-        future.whenComplete((response, error) -> {
-            if (ctx.executor().inEventLoop()) {
-                onComplete(slot, rc, bodyBytes, response, error);
-            } else {
-                ctx.executor().execute(() -> onComplete(slot, rc, bodyBytes, response, error));
+        future.whenComplete((response, error) -> onEventLoop(() -> onComplete(slot, response, error)));
+    }
+
+    /**
+     * {@code target} for the tasks of one request: a task that throws answers that request with its error response
+     * (the task boundary of every request's work), instead of leaving it unanswered.
+     */
+    private Executor guarded(Executor target, Slot slot) {
+        return task -> target.execute(() -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                onEventLoop(() -> onComplete(slot, null, e));
             }
         });
     }
 
-    private Slot enqueue(int correlationId, short headerVersion, short version, ApiKeys apiKey) {
-        Slot slot = new Slot(correlationId, headerVersion, version, apiKey);
-        pending.addLast(slot);
-        if (pending.size() >= maxInflight) {
-            ctx.channel().config().setAutoRead(false);
+    private void onEventLoop(Runnable action) {
+        if (ctx.executor().inEventLoop()) {
+            action.run();
+        } else {
+            ctx.executor().execute(action);
         }
+    }
+
+    private Slot enqueue(int correlationId, short headerVersion, short version, ApiKeys apiKey, int requestBytes) {
+        Slot slot = new Slot(correlationId, headerVersion, version, apiKey, requestBytes);
+        pending.addLast(slot);
+        budget.requestQueued();
         return slot;
     }
 
-    private void onComplete(Slot slot, RequestContext rc, ByteBuffer body, ApiMessage response, Throwable error) {
+    private void onComplete(Slot slot, ApiMessage response, Throwable error) {
+        if (slot.done) {
+            return; // already answered: a task failed after its request's future completed, or the other way round
+        }
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            log.error("Unexpected error handling {} v{} (correlation id {}) from {}", rc.apiKey(), rc.apiVersion(),
-                    rc.correlationId(), rc.clientAddress(), cause);
-            try {
-                response = errorResponse(rc, body, cause);
-            } catch (RuntimeException e) {
-                log.error("Cannot build the {} v{} error response; closing the connection", rc.apiKey(), rc.apiVersion(), e);
-                slot.done = true;
-                ctx.close();
-                drain();
+            Fatal.exitOnOutOfMemory(cause);
+            RequestContext rc = slot.request;
+            log.error("Unexpected error handling {} v{} (correlation id {}, client id '{}') from {}; answering {}",
+                    slot.apiKey, slot.version, slot.correlationId, rc.clientId(), rc.clientAddress(),
+                    Errors.forException(cause), cause);
+            response = errorResponseOrClose(slot, cause);
+            if (response == null) {
                 return;
             }
         }
         complete(slot, response);
     }
 
-    /** That API's own error response for this version, with UNKNOWN_SERVER_ERROR (or the error's mapped code). */
-    private static ApiMessage errorResponse(RequestContext rc, ByteBuffer body, Throwable cause) {
-        AbstractRequest request = AbstractRequest.parseRequest(rc.apiKey(), rc.apiVersion(),
-                new ByteBufferAccessor(body.duplicate())).request;
-        Throwable reported = Errors.forException(cause) == Errors.UNKNOWN_SERVER_ERROR
-                ? Errors.UNKNOWN_SERVER_ERROR.exception() : cause;
-        return request.getErrorResponse(0, reported).data();
+    /** The request's error response for {@code cause}; null (connection closed, slot settled) when none can be built. */
+    private ApiMessage errorResponseOrClose(Slot slot, Throwable cause) {
+        try {
+            return ResponseErrors.errorResponse(slot.apiKey, slot.version, slot.body, cause);
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
+            log.error("Cannot build the {} v{} error response (correlation id {}); closing the connection", slot.apiKey,
+                    slot.version, slot.correlationId, e);
+            settle(slot, null);
+            ctx.close();
+            drain();
+            return null;
+        }
     }
 
     private void complete(Slot slot, ApiMessage response) {
-        slot.done = true;
-        java.util.List<Errors> errors = new java.util.ArrayList<>();
-        if (response != null) {
-            ResponseErrors.forEach(response, errors::add);
-        }
-        observer.onResponse(slot.apiKey, System.nanoTime() - slot.startNanos, errors);
-        try {
+        List<Object> serialized = null;
+        if (response != null && ctx.channel().isActive()) {
             // A closed connection gets no serialized buffers, so none can wait for a write that will never happen.
-            slot.response = response == null || !ctx.channel().isActive() ? null
-                    : ResponseSerializer.serialize(responseAllocator, slot.correlationId, slot.headerVersion, response, slot.version);
-        } catch (RuntimeException e) {
-            // A handler built a response this version cannot carry: a broker bug. The client cannot be answered.
-            log.error("Cannot serialize {} v{} response (correlation id {}); closing the connection", slot.apiKey,
-                    slot.version, slot.correlationId, e);
-            slot.response = null;
-            ctx.close();
+            serialized = serialize(slot, response);
+            if (serialized == null) {
+                return; // neither the response nor an error response could be serialized: closed
+            }
         }
+        observe(slot, response);
+        settle(slot, serialized);
         drain();
+    }
+
+    /**
+     * Serializes {@code response}; when it cannot be (a handler built a response this version cannot carry: a broker
+     * bug), serializes the request's error response instead, and when that fails too closes the connection.
+     */
+    private List<Object> serialize(Slot slot, ApiMessage response) {
+        try {
+            return ResponseSerializer.serialize(responseAllocator, slot.correlationId, slot.headerVersion, response, slot.version);
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
+            log.error("Cannot serialize {} v{} response (correlation id {}); answering UNKNOWN_SERVER_ERROR", slot.apiKey,
+                    slot.version, slot.correlationId, e);
+        }
+        if (slot.body != null) {
+            try {
+                ApiMessage error = ResponseErrors.errorResponse(slot.apiKey, slot.version, slot.body, Errors.UNKNOWN_SERVER_ERROR.exception());
+                return ResponseSerializer.serialize(responseAllocator, slot.correlationId, slot.headerVersion, error, slot.version);
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                log.error("Cannot serialize the {} v{} error response either", slot.apiKey, slot.version, e);
+            }
+        }
+        log.error("Closing the connection from {}: the {} response (correlation id {}) cannot be sent",
+                ctx.channel().remoteAddress(), slot.apiKey, slot.correlationId);
+        settle(slot, null);
+        ctx.close();
+        drain();
+        return null;
+    }
+
+    private void observe(Slot slot, ApiMessage response) {
+        try {
+            java.util.List<Errors> errors = new java.util.ArrayList<>();
+            if (response != null) {
+                ResponseErrors.forEach(response, errors::add);
+            }
+            observer.onResponse(slot.apiKey, System.nanoTime() - slot.startNanos, errors);
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
+            log.error("Recording the metrics of a {} response failed", slot.apiKey, e);
+        }
+    }
+
+    /** Marks {@code slot} answered with {@code serialized} and gives its request bytes back. */
+    private void settle(Slot slot, List<Object> serialized) {
+        slot.done = true;
+        slot.response = serialized;
+        slot.request = null;
+        slot.body = null;
+        int bytes = slot.requestBytes;
+        slot.requestBytes = 0;
+        budget.release(bytes);
     }
 
     private void drain() {
         boolean wrote = false;
+        int sent = 0;
         while (!pending.isEmpty() && pending.peekFirst().done) {
             Slot s = pending.pollFirst();
+            sent++;
             if (s.response != null) {
                 if (ctx.channel().isActive()) {
                     for (Object part : s.response) {
@@ -230,14 +330,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (pending.size() < maxInflight && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        budget.responsesSent(sent);
     }
 
     /**
      * Releases the serialized responses that wait behind an unanswered request: the connection is gone, so nobody
-     * will write them. Requests still being handled release theirs in {@link #drain()} when they complete.
+     * will write them. Requests still being handled release theirs in {@link #drain()} when they complete, and give
+     * their bytes back then; the handlers that wait on the client (parked fetches, acks=all produces) are told now.
      */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
@@ -247,6 +346,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 s.response = null;
             }
         }
+        connection.close();
         ctx.fireChannelInactive();
     }
 
@@ -260,6 +360,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Fatal.exitOnOutOfMemory(cause);
         if (cause instanceof UnsupportedVersionException) {
             log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
         } else {

@@ -2,23 +2,29 @@ package io.sluice.brokerd.network;
 
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.Message;
+import org.apache.kafka.common.requests.AbstractRequest;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Finds every error code in a response message, at any depth (top level, per topic, per partition, per member), for
- * the errors-by-API metric. The accessors of each generated message class are looked up once and cached.
+ * Error codes and responses: finds every error code in a response message, at any depth (top level, per topic, per
+ * partition, per member), for the errors-by-API metric (the accessors of each generated message class are looked up
+ * once and cached); and is the one place that turns an unexpected throwable into the right error response for a
+ * request's API and version ({@link #errorResponse}).
  */
 final class ResponseErrors {
 
@@ -71,6 +77,18 @@ final class ResponseErrors {
         } else {
             walk(response, action);
         }
+    }
+
+    /**
+     * The error response of the request whose body (in {@code version}) is {@code body} for an unexpected
+     * {@code cause}: that API's own response shape, every partition/topic/member carrying the error. A Kafka
+     * {@code ApiException} keeps its code; anything else (a bug, an Error) is UNKNOWN_SERVER_ERROR, so no internal
+     * message reaches the client. Throws when the body does not parse (it did once, so only on a broker bug).
+     */
+    static ApiMessage errorResponse(ApiKeys api, short version, ByteBuffer body, Throwable cause) {
+        AbstractRequest request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(body.duplicate())).request;
+        Throwable reported = Errors.forException(cause) == Errors.UNKNOWN_SERVER_ERROR ? Errors.UNKNOWN_SERVER_ERROR.exception() : cause;
+        return request.getErrorResponse(0, reported).data();
     }
 
     /** The reflective walk, for any message. */

@@ -209,8 +209,16 @@ final class ResponseSerializer implements Writable {
 
     /** Sends part of a segment file; the segment owns the channel, so releasing the region must not close it. */
     static final class SharedFileRegion extends DefaultFileRegion {
+        private final FileSlice slice;
+
         SharedFileRegion(FileSlice slice) {
             super(slice.channel(), slice.position(), slice.sizeBytes());
+            this.slice = slice;
+        }
+
+        /** The file range, for TLS listeners that read it instead of sending it ({@link FileSliceChunks}). */
+        FileSlice slice() {
+            return slice;
         }
 
         @Override

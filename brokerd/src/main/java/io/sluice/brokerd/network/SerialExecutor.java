@@ -1,5 +1,9 @@
 package io.sluice.brokerd.network;
 
+import io.sluice.brokerd.common.Fatal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
@@ -9,9 +13,14 @@ import java.util.concurrent.Executor;
  * while different connections use the pool in parallel. {@link #executeInlineIfIdle} runs a short, non-blocking
  * task on the calling thread (the event loop) when nothing of the connection is queued or running, which saves the
  * two thread hand-offs (to the pool and back) that dominate the cost of a small request; order is kept either way.
- * Thread-safe.
+ * <p>
+ * Each task is a task boundary: whatever it throws (an Error included) is logged and the next task runs, so one
+ * failing task never stalls the connection. The request a failing task belonged to is answered by the dispatcher's
+ * guard around its tasks ({@link RequestContext}); this is the net under it. An {@link OutOfMemoryError} ends the
+ * process ({@link Fatal}). Thread-safe.
  */
 final class SerialExecutor implements Executor {
+    private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
     private final Executor pool;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean running;
@@ -46,7 +55,7 @@ final class SerialExecutor implements Executor {
             running = true;
         }
         try {
-            task.run();
+            runSafely(task);
         } finally {
             boolean more;
             synchronized (tasks) {
@@ -69,7 +78,16 @@ final class SerialExecutor implements Executor {
                     return;
                 }
             }
-            next.run();
+            runSafely(next);
+        }
+    }
+
+    private static void runSafely(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            Fatal.exitOnOutOfMemory(t);
+            log.error("A request task failed; the connection's next tasks run", t);
         }
     }
 }

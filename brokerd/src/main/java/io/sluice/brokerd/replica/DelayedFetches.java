@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
+import io.sluice.brokerd.common.Fatal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,15 @@ import org.slf4j.LoggerFactory;
  * them. Parking a fetch whose deadline is not earlier than the armed one schedules nothing, so a stream of short
  * long-polls (one per record at low rates) costs no timer thread wake-up each, as a timer task per fetch did
  * (cancelled tasks stay queued in a {@code ScheduledThreadPoolExecutor} and wake its thread at their time).
- * Thread-safe.
+ * <p>
+ * Failure isolation: every call into a waiter is a task boundary. A waiter that throws while an append wakes it
+ * (or while it expires) is done: it is unwatched and told through {@link Waiter#abort} to answer its request with
+ * an error, and the append that woke it, and the other waiters, go on as if nothing happened. An
+ * {@link OutOfMemoryError} ends the process ({@link Fatal}).
+ * <p>
+ * A parked request whose client went away is {@link Handle#cancel cancelled}: it leaves the watch lists at once
+ * (only a small shell, without waiter or partitions, stays in the deadline queue until its time) and nothing more is
+ * done for it. Thread-safe.
  */
 public final class DelayedFetches {
     private static final Logger log = LoggerFactory.getLogger(DelayedFetches.class);
@@ -38,6 +48,23 @@ public final class DelayedFetches {
 
         /** Answers with whatever is there now (wait expired). */
         void forceComplete();
+
+        /**
+         * {@link #tryComplete} or {@link #forceComplete} threw {@code cause}: answer the request with an error now
+         * (the waiter is done either way). By default it gets one more chance through {@link #forceComplete}.
+         */
+        default void abort(Throwable cause) {
+            forceComplete();
+        }
+    }
+
+    /** A parked request, as its owner holds it. */
+    public interface Handle {
+        /**
+         * Takes the request out of the purgatory unanswered (its client went away). Returns true when it was still
+         * parked, so the caller now owns answering (or dropping) it; false when it was answered already.
+         */
+        boolean cancel();
     }
 
     private final ScheduledExecutorService timer;
@@ -46,11 +73,13 @@ public final class DelayedFetches {
     private final PriorityQueue<Parked> deadlines = new PriorityQueue<>(Comparator.comparingLong(p -> p.deadlineNs));
     /** Deadline the pending timer task is armed for, {@code Long.MAX_VALUE} when none; guarded by {@link #deadlines}. */
     private long armedNs = Long.MAX_VALUE;
+    private final AtomicLong cancelled = new AtomicLong();
 
-    private final class Parked {
+    private final class Parked implements Handle {
         /** Null once answered: the queue may hold this shell until its deadline, the waiter need not live as long. */
         volatile Waiter waiter;
-        final List<TopicPartition> partitions;
+        /** Null once answered, like {@link #waiter}. */
+        volatile List<TopicPartition> partitions;
         final long deadlineNs;
         final AtomicBoolean done = new AtomicBoolean();
 
@@ -68,6 +97,19 @@ public final class DelayedFetches {
                 }
             }
             waiter = null;
+            partitions = List.of();
+        }
+
+        @Override
+        public boolean cancel() {
+            synchronized (this) {
+                if (!done.compareAndSet(false, true)) {
+                    return false;
+                }
+                unwatch();
+            }
+            cancelled.incrementAndGet();
+            return true;
         }
     }
 
@@ -76,7 +118,7 @@ public final class DelayedFetches {
     }
 
     /** Parks {@code waiter} on {@code partitions} for at most {@code maxWaitMs}. */
-    public void park(Waiter waiter, List<TopicPartition> partitions, long maxWaitMs) {
+    public Handle park(Waiter waiter, List<TopicPartition> partitions, long maxWaitMs) {
         long nowNs = System.nanoTime();
         Parked p = new Parked(waiter, new ArrayList<>(partitions), nowNs + TimeUnit.MILLISECONDS.toNanos(maxWaitMs));
         for (TopicPartition tp : p.partitions) {
@@ -88,6 +130,7 @@ public final class DelayedFetches {
         }
         // An append may have landed between the caller's read and the registration above.
         wake(p);
+        return p;
     }
 
     /** Arms the timer for {@code deadlineNs} unless a pending task already fires no later. Caller holds the lock. */
@@ -116,10 +159,34 @@ public final class DelayedFetches {
         }
         synchronized (p) {
             Waiter w = p.waiter;
-            if (!p.done.get() && w != null && w.tryComplete()) {
+            if (p.done.get() || w == null) {
+                return;
+            }
+            boolean answered;
+            try {
+                answered = w.tryComplete();
+            } catch (Throwable t) {
+                Fatal.exitOnOutOfMemory(t);
+                p.done.set(true);
+                p.unwatch();
+                abort(w, t);
+                return;
+            }
+            if (answered) {
                 p.done.set(true);
                 p.unwatch();
             }
+        }
+    }
+
+    /** Tells a waiter that threw to answer with an error; what it throws then is logged, never passed on. */
+    private static void abort(Waiter w, Throwable cause) {
+        try {
+            w.abort(cause);
+        } catch (Throwable t) {
+            Fatal.exitOnOutOfMemory(t);
+            t.addSuppressed(cause);
+            log.error("A delayed request failed and could not be answered; its client times out", t);
         }
     }
 
@@ -142,12 +209,7 @@ public final class DelayedFetches {
             }
         }
         for (Parked p : due) {
-            try {
-                expire(p);
-            } catch (RuntimeException e) {
-                // One failed answer must not keep the other due fetches parked; the request itself times out client-side.
-                log.error("Answering an expired delayed request failed", e);
-            }
+            expire(p);
         }
     }
 
@@ -156,12 +218,23 @@ public final class DelayedFetches {
             Waiter w = p.waiter;
             if (p.done.compareAndSet(false, true)) {
                 p.unwatch();
-                w.forceComplete();
+                try {
+                    w.forceComplete();
+                } catch (Throwable t) {
+                    // One failed answer must not keep the other due requests parked.
+                    Fatal.exitOnOutOfMemory(t);
+                    abort(w, t);
+                }
             }
         }
     }
 
-    /** Parked fetches (tests). */
+    /** Parked requests cancelled because their client went away, since start. */
+    public long cancelledCount() {
+        return cancelled.get();
+    }
+
+    /** Parked requests now (a gauge). */
     public int parkedCount() {
         Set<Parked> all = ConcurrentHashMap.newKeySet();
         watchers.values().forEach(all::addAll);

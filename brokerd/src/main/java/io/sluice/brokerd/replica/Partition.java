@@ -110,15 +110,28 @@ final class Partition {
         followers.clear();
     }
 
-    /**
-     * A follower's fetch at {@code fetchOffset} (its log end offset). Returns true when the high watermark moved.
-     */
+    /** True while this replica leads and {@code replicaId} is one of the other replicas of the partition. */
+    synchronized boolean isFollower(int replicaId) {
+        return leader && followers.containsKey(replicaId);
+    }
+
+    /** As {@link #onFollowerFetch(int, long, long, long)} with the log end offset of now as the one the read saw. */
     synchronized boolean onFollowerFetch(int replicaId, long fetchOffset, long nowMs) {
+        return onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), nowMs);
+    }
+
+    /**
+     * A follower's fetch at {@code fetchOffset} (its log end offset), recorded after the read it asked for succeeded;
+     * {@code leaderEndOffset} is this log's end offset that read saw. A replica that is not a follower of this
+     * partition, or an offset past this log's end (no follower can have records the leader does not), changes
+     * nothing. Returns true when the high watermark moved.
+     */
+    synchronized boolean onFollowerFetch(int replicaId, long fetchOffset, long leaderEndOffset, long nowMs) {
         Follower f = followers.get(replicaId);
-        if (!leader || f == null) {
+        if (!leader || f == null || fetchOffset > log.logEndOffset()) {
             return false;
         }
-        long leaderEnd = log.logEndOffset();
+        long leaderEnd = leaderEndOffset;
         if (fetchOffset >= leaderEnd) {
             f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
         } else if (fetchOffset >= f.leaderEndOffsetAtLastFetch) {

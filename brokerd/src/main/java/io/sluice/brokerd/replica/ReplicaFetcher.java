@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * for all of them, appends what comes back with {@link PartitionLog#appendAsFollower}, takes the leader's high
  * watermark, and truncates when the leader reports a diverging epoch or the follower fell below its log start.
  * Results are applied under the partition's monitor and only while the partition still follows this leader in the
- * same epoch, so a leadership change never races a late answer.
+ * same epoch, so a leadership change never races a late answer. Partitions the {@link Throttle} names are left out of
+ * a fetch while the follower's {@link ReplicationQuota} is overdrawn (Kafka's follower.replication.throttled.rate),
+ * and the bytes fetched for them are taken from it.
  * <p>
  * The thread is never interrupted: an interrupt during a FileChannel write or fsync closes the segment's channel
  * (ClosedByInterruptException), which would fail the flush when the log closes. {@link #shutdown} cancels the fetch
@@ -32,6 +34,10 @@ final class ReplicaFetcher implements Runnable {
     /** How long {@link #shutdown} waits for an append under way (on a slow disk) before going on. */
     private static final long SHUTDOWN_WAIT_MS = 30_000;
 
+    /** The follower replication quota and which partitions it throttles now. */
+    record Throttle(ReplicationQuota quota, java.util.function.Predicate<TopicPartition> throttled) {
+    }
+
     /** A followed partition: the epoch it follows in and when it may be fetched again after an error ({@link MonotonicClock} ms). */
     private record Followed(Partition partition, int leaderEpoch, long retryAtMs) {
     }
@@ -40,6 +46,7 @@ final class ReplicaFetcher implements Runnable {
     private final ReplicaFetchClient client;
     private final int maxWaitMs;
     private final int maxBytes;
+    private final Throttle throttle;
     private final Map<TopicPartition, Followed> followed = new ConcurrentHashMap<>();
     private final Thread thread;
     /** The fetch in flight, cancelled by {@link #shutdown}; null between fetches. */
@@ -48,7 +55,8 @@ final class ReplicaFetcher implements Runnable {
     private volatile int port;
     private volatile boolean running = true;
 
-    ReplicaFetcher(int leaderId, String host, int port, ReplicaFetchClient client, int maxWaitMs, int maxBytes) {
+    ReplicaFetcher(int leaderId, String host, int port, ReplicaFetchClient client, int maxWaitMs, int maxBytes, Throttle throttle) {
+        this.throttle = throttle;
         this.leaderId = leaderId;
         this.host = host;
         this.port = port;
@@ -120,6 +128,11 @@ final class ReplicaFetcher implements Runnable {
                 }
                 log.warn("Fetching from broker {} failed: {}", leaderId, e.toString());
                 pause(ERROR_BACKOFF_MS);
+            } catch (Error e) {
+                // The fetcher thread is a task boundary: it must not die and leave its partitions unreplicated.
+                io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(e);
+                log.error("Fetching from broker {} failed", leaderId, e);
+                pause(ERROR_BACKOFF_MS);
             }
         }
     }
@@ -141,15 +154,26 @@ final class ReplicaFetcher implements Runnable {
     private void fetchOnce() throws InterruptedException {
         long nowMs = MonotonicClock.millis();
         List<ReplicaFetchClient.Position> positions = new ArrayList<>();
+        java.util.Set<TopicPartition> throttled = new java.util.HashSet<>();
+        boolean quotaExceeded = throttle.quota().isExceeded();
+        boolean heldBack = false;
         for (Followed f : followed.values()) {
             if (f.retryAtMs() <= nowMs && !f.partition().log().isFailed()) {
                 PartitionLog pl = f.partition().log();
+                if (throttle.throttled().test(pl.topicPartition())) {
+                    if (quotaExceeded) {
+                        heldBack = true;
+                        continue;
+                    }
+                    throttled.add(pl.topicPartition());
+                }
                 positions.add(new ReplicaFetchClient.Position(pl.topicPartition(), f.leaderEpoch(), pl.logEndOffset(),
                         pl.latestEpoch(), pl.logStartOffset()));
             }
         }
         if (positions.isEmpty()) {
-            pause(followed.isEmpty() ? 1_000 : ERROR_BACKOFF_MS);
+            pause(heldBack ? Math.max(1, Math.min(1_000, throttle.quota().nanosUntilAvailable() / 1_000_000))
+                    : followed.isEmpty() ? 1_000 : ERROR_BACKOFF_MS);
             return;
         }
         List<ReplicaFetchClient.Fetched> results;
@@ -172,6 +196,9 @@ final class ReplicaFetcher implements Runnable {
         Map<TopicPartition, Long> fetchedFrom = new java.util.HashMap<>();
         positions.forEach(p -> fetchedFrom.put(p.tp(), p.fetchOffset()));
         for (ReplicaFetchClient.Fetched r : results) {
+            if (throttled.contains(r.tp()) && r.records() != null) {
+                throttle.quota().record(r.records().remaining());
+            }
             Followed f = followed.get(r.tp());
             Long from = fetchedFrom.get(r.tp());
             if (f != null && from != null) {

@@ -2,6 +2,7 @@ package io.sluice.brokerd.replica;
 
 import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.common.TopicPartition;
+import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.log.PartitionLog;
@@ -32,8 +33,11 @@ import java.util.function.Consumer;
 public final class ReplicaManager implements TopicRegistry.Listener {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
-    /** Follower fetch settings and ISR timing. */
-    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes) {
+    /**
+     * Follower fetch settings and ISR timing; followers fetch from the leader's endpoint on {@code interBrokerListener}
+     * (inter.broker.listener.name).
+     */
+    public record ReplicationConfig(long replicaLagTimeMaxMs, int fetchMaxWaitMs, int fetchMaxBytes, String interBrokerListener) {
     }
 
     private final LogManager logManager;
@@ -47,6 +51,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     private final java.util.concurrent.atomic.AtomicLong isrExpands = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong leaderElections = new java.util.concurrent.atomic.AtomicLong();
     private ReplicaFetchClient fetchClient;
+    private volatile ReplicationQuota followerQuota = new ReplicationQuota(System::nanoTime);
     private IsrChanger isrChanger;
     private ExecutorService isrExecutor;
 
@@ -55,6 +60,22 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         this.registry = registry;
         this.nodeId = nodeId;
         this.replication = replication;
+    }
+
+    /** The quota of follower.replication.throttled.rate that this broker's fetchers honour (set before replication starts). */
+    public void throttleFollowersWith(ReplicationQuota quota) {
+        this.followerQuota = quota;
+    }
+
+    /**
+     * Whether this broker's fetching of {@code tp} is throttled: its topic names the replica on this broker in
+     * follower.replication.throttled.replicas and this broker is not in the ISR.
+     */
+    boolean followerThrottled(TopicPartition tp) {
+        String throttled = registry.topic(tp.topic()).map(t -> t.configOverrides().get(TopicConfigDef.FOLLOWER_REPLICATION_THROTTLED_REPLICAS))
+                .orElse(null);
+        return throttled != null && ReplicationQuota.lists(throttled, tp.partition(), nodeId)
+                && !state(tp).map(s -> s.isr().contains(nodeId)).orElse(false);
     }
 
     /** Wires replication: followers fetch through {@code client}; ISR changes go through {@code changer}. */
@@ -159,9 +180,19 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         notifyListeners(tp);
     }
 
+    /**
+     * Tells the append listeners (the purgatories) about {@code tp}. Each call is a task boundary: a listener that
+     * throws is logged and the others still run, so a failing waiter never fails the append (or the follower fetch)
+     * that woke it: the records are in the log, and the producer must not be told otherwise.
+     */
     private void notifyListeners(TopicPartition tp) {
         for (Consumer<TopicPartition> l : appendListeners) {
-            l.accept(tp);
+            try {
+                l.accept(tp);
+            } catch (Throwable t) {
+                io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(t);
+                log.error("Waking the requests waiting on {} failed", tp, t);
+            }
         }
     }
 
@@ -177,15 +208,26 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     }
 
     /**
-     * A follower fetched {@code tp} at {@code fetchOffset} at {@code nowMs} ({@link MonotonicClock} time); returns
-     * false when this broker does not lead it or {@code replicaId} holds no replica of it.
+     * True when this broker leads {@code tp} and {@code replicaId} is one of its other replicas in the current
+     * assignment: only such a fetch may read past the high watermark and move follower state.
      */
-    public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long nowMs) {
+    public boolean isAssignedFollower(TopicPartition tp, int replicaId) {
         Partition p = partitions.get(tp);
-        if (p == null || !p.isLeader() || p.state() == null || !p.state().hasReplica(replicaId) || replicaId == nodeId) {
+        return p != null && replicaId != nodeId && p.isFollower(replicaId);
+    }
+
+    /**
+     * Follower {@code replicaId} read {@code tp} from {@code fetchOffset} at {@code nowMs} ({@link MonotonicClock}
+     * time), and the read succeeded having seen the log end offset {@code leaderEndOffset}: records its position (which may move the high watermark and wake waiters).
+     * Returns false, recording nothing, when this broker no longer leads it, {@code replicaId} is not one of its
+     * followers, or the offset is past the log end.
+     */
+    public boolean onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long leaderEndOffset, long nowMs) {
+        Partition p = partitions.get(tp);
+        if (p == null || replicaId == nodeId || !p.isFollower(replicaId) || fetchOffset > p.log().logEndOffset()) {
             return false;
         }
-        if (p.onFollowerFetch(replicaId, fetchOffset, nowMs)) {
+        if (p.onFollowerFetch(replicaId, fetchOffset, leaderEndOffset, nowMs)) {
             notifyListeners(tp);
         }
         return true;
@@ -352,8 +394,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     public synchronized void onBrokersChanged(MetadataImage image) {
         for (Map.Entry<Integer, ReplicaFetcher> e : fetchers.entrySet()) {
             BrokerRegistration b = image.brokers().get(e.getKey());
-            if (b != null) {
-                e.getValue().updateEndpoint(b.host(), b.port());
+            Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = b == null ? Optional.empty() : b.endpoint(replication.interBrokerListener());
+            if (endpoint.isPresent()) {
+                e.getValue().updateEndpoint(endpoint.get().host(), endpoint.get().port());
             }
         }
     }
@@ -410,15 +453,17 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             log.info("{} has no leader at epoch {} (ISR {}); not fetching", tp, s.leaderEpoch(), s.isr());
             return;
         }
-        Optional<BrokerRegistration> leader = registry.image().broker(s.leader());
+        Optional<io.sluice.brokerd.metadata.Endpoint> leader = registry.image().broker(s.leader())
+                .flatMap(b -> b.endpoint(replication.interBrokerListener()));
         if (leader.isEmpty() || fetchClient == null) {
-            log.warn("{} follows broker {}, which is not registered; not fetching yet", tp, s.leader());
+            log.warn("{} follows broker {}, which is not registered with listener {}; not fetching yet", tp, s.leader(),
+                    replication.interBrokerListener());
             return;
         }
         log.info("{} follower of broker {} at epoch {} from offset {}", tp, s.leader(), s.leaderEpoch(), p.log().logEndOffset());
         ReplicaFetcher f = fetchers.computeIfAbsent(s.leader(), id -> {
             ReplicaFetcher created = new ReplicaFetcher(id, leader.get().host(), leader.get().port(), fetchClient,
-                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes());
+                    replication.fetchMaxWaitMs(), replication.fetchMaxBytes(), new ReplicaFetcher.Throttle(followerQuota, this::followerThrottled));
             created.start();
             return created;
         });

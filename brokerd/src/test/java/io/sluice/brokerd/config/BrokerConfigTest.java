@@ -24,7 +24,7 @@ class BrokerConfigTest {
         BrokerConfig c = BrokerConfig.load(null, Map.of());
         assertThat(c.listenerHost()).isEqualTo("127.0.0.1");
         assertThat(c.listenerPort()).isEqualTo(9092);
-        assertThat(c.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".local/share/sluice"));
+        assertThat(c.dataDir()).isEqualTo(Path.of(home(), ".local/share/sluice"));
         assertThat(c.nodeId()).isEqualTo(1);
         assertThat(c.fsyncAlways()).isFalse();
         assertThat(c.topicDefaults()).isEmpty();
@@ -38,8 +38,27 @@ class BrokerConfigTest {
         assertThat(c.nodeId()).isEqualTo(7);
         assertThat(c.listenerPort()).isZero();
         assertThat(c.fsyncAlways()).isTrue();
-        assertThat(c.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), "x"));
+        assertThat(c.dataDir()).isEqualTo(Path.of(home(), "x"));
         assertThat(c.topicDefaults()).containsEntry("retention.ms", "1000").hasSize(1);
+    }
+
+    /** Where ~ points in this JVM: $HOME when set, else user.home. */
+    private static String home() {
+        String env = System.getenv("HOME");
+        return env == null || env.isBlank() ? System.getProperty("user.home") : env;
+    }
+
+    @Test
+    void tildeIsHomeFromTheEnvironmentBeforeUserHome() {
+        Path fakeHome = tmp.resolve("home");
+        java.util.function.UnaryOperator<String> env = k -> k.equals("HOME") ? fakeHome.toString() : null;
+        assertThat(BrokerConfig.expandHome("~/.local/share/sluice", env)).isEqualTo(fakeHome + "/.local/share/sluice");
+        assertThat(BrokerConfig.expandHome("~", env)).isEqualTo(fakeHome.toString());
+        assertThat(BrokerConfig.expandHome("~other/x", env)).as("~user is not ours to resolve").isEqualTo("~other/x");
+        assertThat(BrokerConfig.expandHome("/srv/~/x", env)).isEqualTo("/srv/~/x");
+        assertThat(BrokerConfig.expandHome("~/x", k -> null)).as("no $HOME: the JVM's user.home")
+                .isEqualTo(System.getProperty("user.home") + "/x");
+        assertThat(BrokerConfig.expandHome("~/x", k -> "")).isEqualTo(System.getProperty("user.home") + "/x");
     }
 
     @Test
@@ -93,6 +112,11 @@ class BrokerConfigTest {
         for (String key : BrokerConfigDef.keys().keySet()) {
             assertThat(yaml).as("config/brokerd.yaml mentions %s", key).containsPattern("(?m)^#? ?" + java.util.regex.Pattern.quote(key) + ":");
             assertThat(man).as("brokerd.yaml(5) documents %s", key).contains(".B " + key + "\n");
+            BrokerConfigDef.Key k = BrokerConfigDef.keys().get(key);
+            String def = k.defaultValue() == null ? "(computed)" : k.defaultValue().isEmpty() ? "\"\" (empty)" : k.defaultValue();
+            assertThat(man).as("brokerd.yaml(5) gives the default of %s", key)
+                    .containsPattern("(?m)^\\.B " + java.util.regex.Pattern.quote(key) + "\n.*Default: "
+                            + java.util.regex.Pattern.quote(def.replace("-", "\\-")) + "\\.$");
         }
         // The shipped file loads cleanly as a config file of its own.
         assertThat(BrokerConfig.load(REPO.resolve("config/brokerd.yaml"), Map.of()).listenerPort()).isEqualTo(9092);
@@ -108,6 +132,23 @@ class BrokerConfigTest {
             assertThat(q.voters()).containsOnlyKeys(1, 2, 3);
             assertThat(q.bindPort()).isEqualTo(9191 + n);
             assertThat(c.dataDir().toString()).endsWith("cluster-3/broker-" + n);
+        }
+    }
+
+    @Test
+    void shippedSecureClusterConfigsUseTlsEverywhere() {
+        for (int n = 1; n <= 3; n++) {
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3-secure/broker-" + n + ".yaml"), Map.of());
+            c.checkStartable();
+            assertThat(c.listeners()).hasSize(1);
+            assertThat(c.listeners().get(0).protocol()).isEqualTo(io.sluice.brokerd.security.SecurityProtocol.SSL);
+            assertThat(c.listeners().get(0).port()).isEqualTo(9091 + n);
+            assertThat(c.interBrokerListenerName()).isEqualTo("SSL");
+            io.sluice.brokerd.security.SslConfig ssl = c.listenerSsl("SSL");
+            assertThat(ssl.clientAuth()).isEqualTo(io.sluice.brokerd.security.SslConfig.ClientAuth.REQUIRED);
+            assertThat(ssl.keystoreLocation().toString()).endsWith("cluster-3-secure/certs/broker-" + n + ".pem");
+            assertThat(ssl.principalMapper().map("CN=client,O=Sluice")).contains("client");
+            assertThat(c.controllerConfig().voters()).containsOnlyKeys(1, 2, 3);
         }
     }
 

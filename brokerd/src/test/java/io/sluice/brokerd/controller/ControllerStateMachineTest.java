@@ -149,7 +149,7 @@ class ControllerStateMachineTest {
     private static void applyClusterOfThreeWithATopic(ControllerStateMachine sm) {
         apply(sm, 1, new MetadataCommand.InitCluster("cluster-a"));
         for (int id = 1; id <= 3; id++) {
-            apply(sm, 1 + id, new MetadataCommand.RegisterBroker(id, "127.0.0.1", 9091 + id, "", "incarnation-" + id));
+            apply(sm, 1 + id, new MetadataCommand.RegisterBroker(id, "127.0.0.1", 9091 + id, "", "incarnation-" + id, java.util.List.of()));
         }
         apply(sm, 5, new MetadataCommand.CreateTopic("orders", TOPIC_ID, 3, (short) 3, Map.of("retention.ms", "1000")));
         assertThat(sm.image().topics().get("orders").partitions()).isEqualTo(3);

@@ -29,7 +29,7 @@ class MetadataApplierTest {
         MetadataImage image = MetadataImage.EMPTY;
         for (int id = 1; id <= brokers; id++) {
             String rack = racks.length == 0 ? "" : racks[(id - 1) % racks.length];
-            image = apply(image, new MetadataCommand.RegisterBroker(id, "127.0.0.1", 9000 + id, rack, "inc-" + id));
+            image = apply(image, new MetadataCommand.RegisterBroker(id, "127.0.0.1", 9000 + id, rack, "inc-" + id, java.util.List.of()));
         }
         return image;
     }
@@ -98,10 +98,10 @@ class MetadataApplierTest {
         assertThat(offline.isr()).containsExactly(third);
 
         // The first broker back is out of the ISR: no unclean election without the topic's opt-in.
-        image = apply(image, new MetadataCommand.RegisterBroker(first, "127.0.0.1", 1, "", "inc-again"));
+        image = apply(image, new MetadataCommand.RegisterBroker(first, "127.0.0.1", 1, "", "inc-again", java.util.List.of()));
         assertThat(image.topic("t").orElseThrow().partition(0).leader()).isEqualTo(PartitionState.NO_LEADER);
         // The last ISR member back leads again.
-        image = apply(image, new MetadataCommand.RegisterBroker(third, "127.0.0.1", 1, "", "inc-again"));
+        image = apply(image, new MetadataCommand.RegisterBroker(third, "127.0.0.1", 1, "", "inc-again", java.util.List.of()));
         assertThat(image.topic("t").orElseThrow().partition(0).leader()).isEqualTo(third);
     }
 
@@ -147,10 +147,10 @@ class MetadataApplierTest {
         assertThat(MetadataApplier.preferredElectionsDue(offline)).as("no election hands a partition back to broker 1")
                 .noneMatch(e -> offline.topic(e.topic()).orElseThrow().partition(e.partition()).replicas().get(0) == 1);
         // The same process registering again (after a fence) stays offline; a restart comes back.
-        MetadataImage again = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1"));
+        MetadataImage again = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1", List.of()));
         assertThat(again.broker(1).orElseThrow().logDirOffline()).isTrue();
         assertThat(again.topic("single").orElseThrow().partition(onlyOn1).isOnline()).isFalse();
-        MetadataImage restarted = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1b"));
+        MetadataImage restarted = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1b", List.of()));
         assertThat(restarted.broker(1).orElseThrow().logDirOffline()).isFalse();
         assertThat(restarted.topic("single").orElseThrow().partition(onlyOn1).leader()).isEqualTo(1);
         // Another process's report is refused.
@@ -210,7 +210,7 @@ class MetadataApplierTest {
         assertThat(MetadataApplier.apply(image, new MetadataCommand.ElectLeader("t", 0, false)).result().error())
                 .isEqualTo(ControllerError.PREFERRED_LEADER_NOT_AVAILABLE);
         // Back, and (after catching up) in the ISR again: the rebalance moves leadership home.
-        image = apply(image, new MetadataCommand.RegisterBroker(preferred, "127.0.0.1", 1, "", "inc-" + preferred));
+        image = apply(image, new MetadataCommand.RegisterBroker(preferred, "127.0.0.1", 1, "", "inc-" + preferred, java.util.List.of()));
         PartitionState away = image.topic("t").orElseThrow().partition(0);
         List<Integer> full = new ArrayList<>(away.isr());
         full.add(preferred);
@@ -344,7 +344,7 @@ class MetadataApplierTest {
         int kind = rnd.nextInt(10);
         int broker = 1 + rnd.nextInt(5);
         if (kind < 3 || image.brokers().isEmpty()) {
-            return new MetadataCommand.RegisterBroker(broker, "127.0.0.1", 9000 + broker, "", "inc-" + rnd.nextInt(1_000_000));
+            return new MetadataCommand.RegisterBroker(broker, "127.0.0.1", 9000 + broker, "", "inc-" + rnd.nextInt(1_000_000), java.util.List.of());
         }
         if (kind < 5) {
             return rnd.nextInt(3) == 0 ? new MetadataCommand.LogDirOffline(broker, incarnations.get(broker), "/data", "test")

@@ -24,7 +24,7 @@ class QuorumControllerLimitsTest {
         QuorumController q = QuorumController.start(new ControllerConfig(1, Map.of(1, "127.0.0.1:0"), "127.0.0.1", 0,
                 dir.resolve("__controller"), 9000, 1000, 20_000, 10_000, 1 << 20));
         q.initCluster("limits", 20_000);
-        q.register("127.0.0.1", 9092, "", 20_000);
+        q.register("127.0.0.1", 9092, "", java.util.List.of(), 20_000);
         return q;
     }
 

@@ -3,6 +3,10 @@ package io.sluice.brokerd.it;
 import io.sluice.brokerd.Broker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.record.MemoryRecords;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,6 +76,44 @@ class ExternalClientsIT {
         assertThat(got).hasSize(200);
         assertThat(new String(got.get(123).value(), StandardCharsets.UTF_8)).isEqualTo("line 123");
         assertThat(got.get(123).offset()).isEqualTo(123);
+    }
+
+    /** librdkafka compresses its own way (raw snappy blocks, its lz4 frames): the leader's record walk reads them. */
+    @Test
+    void kcatProducesWithEveryCodec() throws Exception {
+        requireTool(Files.isExecutable(KCAT), "kcat");
+        String bootstrap = broker.bootstrapServers();
+        for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+            String topic = "kcat-" + codec;
+            StringBuilder lines = new StringBuilder();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String line = "key" + i + ":" + codec + " line " + i + " " + "x".repeat(i % 40);
+                expected.add(line);
+                lines.append(line).append('\n');
+            }
+            run(List.of(KCAT.toString(), "-b", bootstrap, "-P", "-t", topic, "-K", ":", "-p", "0", "-z", codec,
+                    "-X", "linger.ms=50"), lines.toString());
+            String consumed = run(List.of(KCAT.toString(), "-b", bootstrap, "-C", "-t", topic, "-e", "-o", "beginning",
+                    "-q", "-f", "%k:%s\n"), null);
+            assertThat(consumed.lines().toList()).as(codec).isEqualTo(expected);
+            // librdkafka sends a batch uncompressed when compressing does not make it smaller.
+            assertThat(storedCodecs(topic)).as("kcat -z %s stored compressed batches", codec).contains(codec);
+        }
+    }
+
+    /** The codecs of the batches stored in partition 0 of {@code topic}, read with a raw Fetch. */
+    private static List<String> storedCodecs(String topic) throws Exception {
+        FetchRequestData req = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20);
+        req.topics().add(new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(new FetchRequestData.FetchPartition()
+                .setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20))));
+        try (RawClient c = new RawClient("127.0.0.1", broker.boundAddress().getPort())) {
+            FetchResponseData resp = (FetchResponseData) c.call(ApiKeys.FETCH, (short) 12, req);
+            MemoryRecords records = (MemoryRecords) resp.responses().get(0).partitions().get(0).records();
+            List<String> codecs = new ArrayList<>();
+            records.batches().forEach(b -> codecs.add(b.compressionType().name));
+            return codecs;
+        }
     }
 
     @Test

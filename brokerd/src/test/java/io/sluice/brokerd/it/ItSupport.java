@@ -94,6 +94,26 @@ final class ItSupport {
         return out;
     }
 
+    /** The broker's /metrics, parsed: series (name with its labels, as exposed) to value. */
+    static Map<String, Double> metrics(Broker broker) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + broker.metricsAddress().getPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return io.sluice.brokerd.metrics.PrometheusText.parse(r.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One series of {@link #metrics}, 0 when the broker does not expose it (yet). */
+    static double metric(Broker broker, String series) {
+        return metrics(broker).getOrDefault(series, 0.0);
+    }
+
     /** Waits for {@code condition} until the deadline; fails with {@code what} otherwise. */
     static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

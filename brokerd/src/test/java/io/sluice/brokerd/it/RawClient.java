@@ -24,10 +24,30 @@ final class RawClient implements AutoCloseable {
     private int correlationId;
 
     RawClient(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(host, port, null, 0);
+    }
+
+    /**
+     * Connects from {@code localAddress} (any 127.x.y.z works on Linux loopback; null: the default) with a receive
+     * buffer of {@code receiveBufferBytes} (0: the default), so tests can look like several hosts, or like a client
+     * that is slow to read.
+     */
+    RawClient(String host, int port, String localAddress, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        if (localAddress != null) {
+            socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        }
+        socket.connect(new java.net.InetSocketAddress(host, port), 10_000);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    void setReadTimeoutMs(int ms) throws IOException {
+        socket.setSoTimeout(ms);
     }
 
     void sendBytes(byte[] bytes) throws IOException {
@@ -50,10 +70,16 @@ final class RawClient implements AutoCloseable {
         return buf.array();
     }
 
-    /** Sends {@code body} and reads the response, parsed in {@code responseVersion}. */
-    ApiMessage call(ApiKeys key, short version, ApiMessage body, short responseVersion) throws IOException {
+    /** Sends {@code body} without waiting for its response; returns its correlation id. */
+    int send(ApiKeys key, short version, ApiMessage body) throws IOException {
         int corr = ++correlationId;
         sendBytes(frame(key, version, corr, body));
+        return corr;
+    }
+
+    /** Sends {@code body} and reads the response, parsed in {@code responseVersion}. */
+    ApiMessage call(ApiKeys key, short version, ApiMessage body, short responseVersion) throws IOException {
+        int corr = send(key, version, body);
         ByteBuffer resp = readFrame();
         short hv = key == ApiKeys.API_VERSIONS ? 0 : key.responseHeaderVersion(responseVersion);
         ByteBufferAccessor a = new ByteBufferAccessor(resp);

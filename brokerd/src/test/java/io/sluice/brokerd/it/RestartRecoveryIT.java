@@ -167,7 +167,8 @@ class RestartRecoveryIT {
         Path cfg = dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.yaml");
         Files.writeString(cfg, "listeners: 127.0.0.1:" + port + "\ndata.dir: " + dataDir + "\nmetrics.listener: 127.0.0.1:0\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString())
+        return new ProcessBuilder(java, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main",
+                "--config", cfg.toString())
                 .redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + "-brokerd.log").toFile()).start();
     }
 

@@ -60,16 +60,6 @@ class FsyncOffRequestPathsTest {
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROMPT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     private static AppendResult.Appended append(PartitionLog log, String value) {
         return (AppendResult.Appended) log.appendAsLeader(PartitionLogTest.batch(NOW, value), 0, NOW);
     }
@@ -90,16 +80,19 @@ class FsyncOffRequestPathsTest {
         assertThat(background.pending()).isOne();
 
         // The background fsync stalls on the slow disk; appends, reads and the follower fetch path go on meanwhile.
-        threads.execute(background::runAll);
+        java.util.concurrent.Future<Boolean> flushing = threads.submit(background::runNext);
         disk.awaitStalledFsync(PROMPT_MS);
+        // The second segment is already past segment.bytes: this append rolls again and queues the next fsync.
         assertThat(promptly("an append during the roll's fsync", () -> append(log, "y")).firstOffset()).isEqualTo(2);
         assertThat(promptly("a read", () -> log.read(0, 1 << 20, true, log.highWatermark()))).isInstanceOf(ReadResult.Records.class);
         assertThat(promptly("the follower fetch path", () -> log.updateReplicatedFloor(3))).isEqualTo(3);
         assertThat(log.recoveryPoint()).isZero();
 
         disk.release();
-        waitFor(() -> log.recoveryPoint() == 1, "the recovery point to follow the fsync");
+        assertThat(flushing.get(PROMPT_MS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(log.recoveryPoint()).as("the rolled segment's end, not the log end").isEqualTo(1);
+        assertThat(background.runAll()).as("the second roll's fsync").isOne();
+        assertThat(log.recoveryPoint()).isEqualTo(2).isLessThan(log.logEndOffset());
     }
 
     @Test

@@ -28,6 +28,16 @@ final class ManualExecutor implements Executor {
         return ran;
     }
 
+    /** Runs the oldest queued task on the calling thread; false when none was queued. */
+    boolean runNext() {
+        Runnable next = poll();
+        if (next == null) {
+            return false;
+        }
+        next.run();
+        return true;
+    }
+
     private synchronized Runnable poll() {
         return tasks.poll();
     }

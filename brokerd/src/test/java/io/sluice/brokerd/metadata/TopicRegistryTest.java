@@ -30,7 +30,7 @@ class TopicRegistryTest {
     @Test
     void createsValidatesCommitsAndNotifiesAfterCommitting() throws InterruptedException {
         QuorumController quorum = startQuorum();
-        quorum.register("127.0.0.1", 9092, "", 20_000);
+        quorum.register("127.0.0.1", 9092, "", java.util.List.of(), 20_000);
         TopicRegistry r = new TopicRegistry(quorum, Map.of("retention.ms", "1000"));
         quorum.setPublisher(r::publish);
         List<String> events = new ArrayList<>();

@@ -7,6 +7,12 @@ import io.netty.handler.timeout.IdleStateEvent;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -50,12 +56,44 @@ class RequestDispatcherTest {
             }
             throw new IllegalStateException("boom");
         });
+        // A handler that throws an Error itself, and one whose task on the request executor does.
+        registry.register(ApiKeys.LIST_GROUPS, 0, 5, (ctx, req) -> {
+            throw new AssertionError("handler bug");
+        });
+        registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, 1, (ctx, req) -> {
+            CompletableFuture<ApiMessage> never = new CompletableFuture<>();
+            ctx.executor().execute(() -> {
+                throw new StackOverflowError("task bug");
+            });
+            return never;
+        });
+        registry.register(ApiKeys.DESCRIBE_GROUPS, 0, 5, (ctx, req) ->
+                CompletableFuture.supplyAsync(() -> new DescribeGroupsResponseData(), ctx.executor()));
         ApiVersionsHandler.register(registry);
     }
 
+    /** Request tasks queued here run when {@link #runPool} says, as a ThreadPoolExecutor worker would run them. */
+    private final java.util.ArrayDeque<Runnable> pool = new java.util.ArrayDeque<>();
+
+    private void runPool() {
+        while (!pool.isEmpty()) {
+            try {
+                pool.pollFirst().run();
+            } catch (Throwable t) {
+                observed.add("pool saw " + t.getClass().getSimpleName());
+            }
+        }
+    }
+
     private EmbeddedChannel channel(int maxFrameBytes) {
-        channel = new EmbeddedChannel(new FrameDecoder(maxFrameBytes),
-                new RequestDispatcher(registry, Clock.systemUTC(), 100, Runnable::run, observer));
+        return channel(maxFrameBytes, Runnable::run);
+    }
+
+    /** A channel whose requests' slow work runs on {@code requestPool}. */
+    private EmbeddedChannel channel(int maxFrameBytes, java.util.concurrent.Executor requestPool) {
+        ConnectionBudget budget = new ConnectionBudget(QueuedRequestBytes.unbounded(), 100, -1);
+        channel = new EmbeddedChannel(new FrameDecoder(maxFrameBytes, budget, observer),
+                new RequestDispatcher(registry, Clock.systemUTC(), budget, requestPool, observer));
         return channel;
     }
 
@@ -131,8 +169,9 @@ class RequestDispatcherTest {
     @Test
     void responsesWaitingBehindAnUnansweredRequestAreReleasedWhenTheConnectionCloses() {
         RecordingAllocator alloc = new RecordingAllocator();
-        channel = new EmbeddedChannel(new FrameDecoder(1 << 20),
-                new RequestDispatcher(registry, Clock.systemUTC(), 100, Runnable::run, observer, alloc));
+        ConnectionBudget budget = new ConnectionBudget(QueuedRequestBytes.unbounded(), 100, -1);
+        channel = new EmbeddedChannel(new FrameDecoder(1 << 20, budget, observer),
+                new RequestDispatcher(registry, Clock.systemUTC(), budget, Runnable::run, observer, alloc));
         for (int i = 1; i <= 3; i++) {
             channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, i, new MetadataRequestData()));
         }
@@ -182,6 +221,53 @@ class RequestDispatcherTest {
         assertThat(resp.responses().iterator().next().partitionResponses().get(0).errorCode())
                 .isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
         assertThat(observed).containsExactly("PRODUCE [UNKNOWN_SERVER_ERROR]");
+        assertThat(channel.isOpen()).isTrue();
+        channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, 8, new MetadataRequestData()));
+        metadataFutures.get(0).complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        assertThat(responses()).as("the next request on the connection is answered").hasSize(1);
+    }
+
+    @Test
+    void anErrorThrownByAHandlerIsAnsweredWithUnknownServerErrorAndTheConnectionGoesOn() {
+        channel(1 << 20);
+        channel.writeInbound(frame(ApiKeys.LIST_GROUPS, (short) 4, 1, new ListGroupsRequestData()));
+        channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, 2, new MetadataRequestData()));
+        metadataFutures.get(0).complete(new MetadataResponseData().setClusterId("after"));
+        channel.runPendingTasks();
+
+        List<ByteBuffer> rs = responses();
+        assertThat(rs).hasSize(2);
+        ByteBufferAccessor first = new ByteBufferAccessor(rs.get(0));
+        assertThat(new ResponseHeaderData(first, ApiKeys.LIST_GROUPS.responseHeaderVersion((short) 4)).correlationId()).isEqualTo(1);
+        ListGroupsResponseData listed = new ListGroupsResponseData();
+        listed.read(first, (short) 4);
+        assertThat(listed.errorCode()).isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
+        ByteBufferAccessor second = new ByteBufferAccessor(rs.get(1));
+        assertThat(new ResponseHeaderData(second, (short) 1).correlationId()).isEqualTo(2);
+        MetadataResponseData m = new MetadataResponseData();
+        m.read(second, (short) 12);
+        assertThat(m.clusterId()).isEqualTo("after");
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void anErrorThrownByARequestTaskAnswersThatRequestAndTheConnectionsLaterTasksRun() {
+        channel(1 << 20, pool::addLast);
+        channel.writeInbound(frame(ApiKeys.DESCRIBE_CLUSTER, (short) 1, 1, new DescribeClusterRequestData()));
+        channel.writeInbound(frame(ApiKeys.DESCRIBE_GROUPS, (short) 5, 2, new DescribeGroupsRequestData()));
+        runPool();
+        channel.runPendingTasks();
+
+        List<ByteBuffer> rs = responses();
+        assertThat(rs).as("both requests answered").hasSize(2);
+        ByteBufferAccessor first = new ByteBufferAccessor(rs.get(0));
+        assertThat(new ResponseHeaderData(first, ApiKeys.DESCRIBE_CLUSTER.responseHeaderVersion((short) 1)).correlationId()).isEqualTo(1);
+        DescribeClusterResponseData cluster = new DescribeClusterResponseData();
+        cluster.read(first, (short) 1);
+        assertThat(cluster.errorCode()).isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
+        assertThat(correlationId(rs.get(1), ApiKeys.DESCRIBE_GROUPS.responseHeaderVersion((short) 5))).isEqualTo(2);
+        assertThat(observed).containsExactly("DESCRIBE_CLUSTER [UNKNOWN_SERVER_ERROR]", "DESCRIBE_GROUPS []");
         assertThat(channel.isOpen()).isTrue();
     }
 

@@ -123,4 +123,97 @@ class DelayedFetchesTest {
         assertThat(longWait.forced.get()).isZero();
         assertThat(delayed.parkedCount()).isEqualTo(1);
     }
+
+    /** A waiter whose checks fail with {@code failure} once armed; records the abort it gets. */
+    static final class FailingWaiter implements DelayedFetches.Waiter {
+        final Throwable failure;
+        final AtomicBoolean armed = new AtomicBoolean();
+        final List<Throwable> aborted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CountDownLatch abortedLatch = new CountDownLatch(1);
+
+        FailingWaiter(Throwable failure) {
+            this.failure = failure;
+        }
+
+        @Override
+        public boolean tryComplete() {
+            if (armed.get()) {
+                throw sneaky(failure);
+            }
+            return false;
+        }
+
+        @Override
+        public void forceComplete() {
+            throw sneaky(failure);
+        }
+
+        @Override
+        public void abort(Throwable cause) {
+            aborted.add(cause);
+            abortedLatch.countDown();
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+            throw (T) t;
+        }
+    }
+
+    @Test
+    void aWaiterThatThrowsWhenAnAppendWakesItIsAbortedAndTheAppendAndTheOtherWaitersGoOn() {
+        Waiter before = new Waiter();
+        delayed.park(before, List.of(TP), 60_000);
+        FailingWaiter failing = new FailingWaiter(new StackOverflowError("waiter bug"));
+        delayed.park(failing, List.of(TP), 60_000);
+        Waiter after = new Waiter();
+        delayed.park(after, List.of(TP), 60_000);
+        before.ready.set(true);
+        after.ready.set(true);
+        failing.armed.set(true);
+
+        delayed.onAppend(TP); // must not throw: the caller is the append that woke the waiters
+
+        assertThat(before.answered.get()).isEqualTo(1);
+        assertThat(after.answered.get()).isEqualTo(1);
+        assertThat(failing.aborted).hasSize(1).first().isInstanceOf(StackOverflowError.class);
+        assertThat(delayed.parkedCount()).as("the failed waiter left the purgatory too").isZero();
+        delayed.onAppend(TP);
+        assertThat(failing.aborted).as("aborted once").hasSize(1);
+    }
+
+    @Test
+    void aWaiterThatThrowsWhenItsWaitExpiresIsAbortedAndTheOthersDueStillExpire() throws Exception {
+        FailingWaiter failing = new FailingWaiter(new IllegalStateException("expiry bug"));
+        delayed.park(failing, List.of(TP), 20);
+        Waiter other = new Waiter();
+        delayed.park(other, List.of(new TopicPartition("t", 1)), 20);
+        assertThat(failing.abortedLatch.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(other.done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(other.forced.get()).isEqualTo(1);
+        assertThat(failing.aborted).hasSize(1);
+    }
+
+    @Test
+    void aCancelledWaiterLeavesAtOnceAndIsNeverAnswered() throws Exception {
+        Waiter w = new Waiter();
+        DelayedFetches.Handle handle = delayed.park(w, List.of(TP), 50);
+        assertThat(delayed.parkedCount()).isEqualTo(1);
+
+        assertThat(handle.cancel()).isTrue();
+        assertThat(delayed.parkedCount()).isZero();
+        assertThat(delayed.cancelledCount()).isEqualTo(1);
+        w.ready.set(true);
+        delayed.onAppend(TP);
+        Waiter later = new Waiter();
+        delayed.park(later, List.of(TP), 60);
+        assertThat(later.done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(w.answered.get() + w.forced.get()).as("neither woken nor expired").isZero();
+        assertThat(handle.cancel()).as("cancelled once").isFalse();
+
+        Waiter answered = new Waiter();
+        answered.ready.set(true);
+        assertThat(delayed.park(answered, List.of(TP), 60_000).cancel()).as("an answered request cannot be cancelled").isFalse();
+        assertThat(delayed.cancelledCount()).isEqualTo(1);
+    }
 }

@@ -58,6 +58,27 @@ class PartitionTest {
     }
 
     @Test
+    void aFetchOffsetPastTheLogEndOrFromAReplicaOutsideTheAssignmentMovesNothing() {
+        Partition p = new Partition(TP, 1, log);
+        p.makeLeader(state(List.of(1, 2, 3), 0), 0);
+        append(10, 5);
+        p.onFollowerFetch(2, 10, 1);
+        assertThat(log.highWatermark()).isZero();
+        // Replica 3 is in the ISR: a fetch claiming records past the leader's log end must not count for it.
+        assertThat(p.onFollowerFetch(3, 1_000_000, 1)).isFalse();
+        assertThat(log.highWatermark()).as("the high watermark waits for replica 3").isZero();
+        assertThat(p.maybeChangeIsr(LAG_MS + 1, LAG_MS)).as("replica 3 did not catch up either").isNotNull()
+                .satisfies(c -> assertThat(c.isr()).containsExactly(1, 2));
+        // Replica 4 holds no replica of the partition, and the leader is not its own follower.
+        assertThat(p.isFollower(4)).isFalse();
+        assertThat(p.isFollower(1)).isFalse();
+        assertThat(p.onFollowerFetch(4, 10, 1)).isFalse();
+        assertThat(p.isFollower(3)).isTrue();
+        assertThat(p.onFollowerFetch(3, 10, 1)).isTrue();
+        assertThat(log.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
     void highWatermarkIsTheSmallestLogEndOffsetInTheIsr() {
         Partition p = new Partition(TP, 1, log);
         p.makeLeader(state(List.of(1, 2, 3), 0), 0);

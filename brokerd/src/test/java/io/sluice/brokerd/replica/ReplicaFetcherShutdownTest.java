@@ -93,7 +93,8 @@ class ReplicaFetcherShutdownTest {
     void shutdownDuringAnFsyncLeavesTheLogsFilesOpen() throws Exception {
         Partition p = follower(true);
         OneBatchThenSilence client = new OneBatchThenSilence();
-        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20);
+        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20,
+                new ReplicaFetcher.Throttle(new ReplicationQuota(System::nanoTime), tp -> false));
         disk.slow(java.util.Set.of(DiskFaults.Op.FSYNC), 2_000);
         fetcher.start();
         fetcher.follow(p, 0);
@@ -113,7 +114,8 @@ class ReplicaFetcherShutdownTest {
     void shutdownCancelsTheFetchInFlightAndReturnsPromptly() throws Exception {
         Partition p = follower(false);
         OneBatchThenSilence client = new OneBatchThenSilence();
-        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20);
+        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20,
+                new ReplicaFetcher.Throttle(new ReplicationQuota(System::nanoTime), tp -> false));
         fetcher.start();
         fetcher.follow(p, 0);
         waitFor(() -> !client.pending.isEmpty(), "a fetch in flight");

@@ -83,7 +83,8 @@ class ReplicaFetcherStaleAnswerTest {
         Partition p = new Partition(TP, 2, log);
         p.makeFollower(new PartitionState(0, List.of(LEADER, 2), List.of(LEADER, 2), LEADER, 0, 0));
         ManualClient client = new ManualClient();
-        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20);
+        ReplicaFetcher fetcher = new ReplicaFetcher(LEADER, "127.0.0.1", 9, client, 100, 1 << 20,
+                new ReplicaFetcher.Throttle(new ReplicationQuota(System::nanoTime), tp -> false));
         fetcher.start();
         try {
             fetcher.follow(p, 0);
