@@ -34,6 +34,11 @@ import java.util.function.BooleanSupplier;
  * cut, drop or delay chosen links (TLS passes through them untouched).
  */
 final class BrokerCluster implements AutoCloseable {
+    /**
+     * How long a start may take until "ready in": a broker waits for the controller quorum, and when all three start
+     * at once on two loaded cores that alone took 90 s (the quick fault matrix, machine load 30).
+     */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private final Path root;
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, Integer> raftPorts = new TreeMap<>();
@@ -296,7 +301,7 @@ final class BrokerCluster implements AutoCloseable {
                 throw new AssertionError("broker " + id + " exited with " + p.exitValue() + "; log:\n" + tail(id));
             }
             return readyCount(id) > before;
-        }, Duration.ofSeconds(90), () -> "broker " + id + " to be ready; its log ends:\n" + tail(id));
+        }, READY_TIMEOUT, () -> "broker " + id + " to be ready; its log ends:\n" + tail(id));
     }
 
     private long readyCount(int id) {

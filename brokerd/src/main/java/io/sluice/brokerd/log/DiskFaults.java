@@ -2,9 +2,7 @@ package io.sluice.brokerd.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
@@ -182,13 +180,12 @@ public final class DiskFaults implements LogFileChannels {
     }
 
     /** A file channel whose operations pass {@link #before} first. */
-    private final class FaultyChannel extends FileChannel {
+    private final class FaultyChannel extends ForwardingFileChannel {
         private final Path file;
-        private final FileChannel delegate;
 
         FaultyChannel(Path file, FileChannel delegate) {
+            super(delegate);
             this.file = file;
-            this.delegate = delegate;
         }
 
         private int write(ByteBuffer src, long position, boolean positional) throws IOException {
@@ -259,22 +256,6 @@ public final class DiskFaults implements LogFileChannels {
         }
 
         @Override
-        public long position() throws IOException {
-            return delegate.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            delegate.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return delegate.size();
-        }
-
-        @Override
         public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
             before(Op.READ, file);
             return delegate.transferTo(position, count, target);
@@ -284,26 +265,6 @@ public final class DiskFaults implements LogFileChannels {
         public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
             before(Op.WRITE, file);
             return delegate.transferFrom(src, position, count);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return delegate.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return delegate.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return delegate.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            delegate.close();
         }
     }
 }

@@ -2,11 +2,7 @@ package io.sluice.brokerd.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,13 +60,12 @@ final class StallingFileChannels implements LogFileChannels {
         return fsyncThreads;
     }
 
-    private final class Stalling extends FileChannel {
+    private final class Stalling extends ForwardingFileChannel {
         private final Path file;
-        private final FileChannel delegate;
 
         Stalling(Path file, FileChannel delegate) {
+            super(delegate);
             this.file = file;
-            this.delegate = delegate;
         }
 
         private void stallHere(String what) throws IOException {
@@ -110,82 +105,15 @@ final class StallingFileChannels implements LogFileChannels {
         }
 
         @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            maybeStallRead();
-            return delegate.read(dsts, offset, length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return delegate.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return delegate.write(srcs, offset, length);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return delegate.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            delegate.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return delegate.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            delegate.truncate(size);
-            return this;
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return delegate.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            return delegate.transferFrom(src, position, count);
-        }
-
-        @Override
         public int read(ByteBuffer dst, long position) throws IOException {
             maybeStallRead();
             return delegate.read(dst, position);
         }
 
         @Override
-        public int write(ByteBuffer src, long position) throws IOException {
-            return delegate.write(src, position);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return delegate.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return delegate.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return delegate.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            delegate.close();
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            maybeStallRead();
+            return delegate.read(dsts, offset, length);
         }
     }
 }
