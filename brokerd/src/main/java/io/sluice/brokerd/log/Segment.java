@@ -16,7 +16,8 @@ import java.util.Arrays;
  * One segment: {@code <20-digit base offset>.log} holding record batches exactly as on the wire, and its sparse
  * {@code .index} (4-byte offset relative to the base, 4-byte file position) and {@code .timeindex} (8-byte
  * timestamp, 4-byte relative offset) — Kafka's file formats, written without preallocation so the files are
- * always exactly as long as their entries.
+ * always exactly as long as their entries — and, once a transaction aborted in it, its {@code .txnindex}
+ * ({@link TransactionIndex}), which the log's producer state writes.
  * <p>
  * Thread-safety: appends and truncation come from the owning {@link PartitionLog} under its lock. Readers may run
  * at any time: they take the segment's {@link Extent} once (its end offset and size, published together in one
@@ -44,6 +45,7 @@ final class Segment {
     private final FileChannel indexChannel;
     private final FileChannel timeIndexChannel;
     private final int indexIntervalBytes;
+    private final TransactionIndex txnIndex;
 
     /** Where the segment ends; replaced (never mutated) after each append, truncation and rebuild. */
     private volatile Extent extent;
@@ -111,6 +113,7 @@ final class Segment {
             opened[0] = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             opened[1] = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             opened[2] = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.txnIndex = new TransactionIndex(file(dir, baseOffset, ".txnindex", suffix), files);
         } catch (IOException | RuntimeException e) {
             closeQuietlyAfter(e, opened);
             throw e;
@@ -151,6 +154,7 @@ final class Segment {
 
     /** Creates an empty segment whose files are opened through {@code files}. */
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs, LogFileChannels files) throws IOException {
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset) + ".txnindex")); // a stale one of a segment gone before
         Segment s = new Segment(dir, baseOffset, "", indexIntervalBytes, nowMs, files);
         try {
             s.logChannel.truncate(0);
@@ -546,6 +550,7 @@ final class Segment {
         }
         logChannel.truncate(pos);
         rebuild(pos, false);
+        txnIndex.truncateTo(offset);
     }
 
     /**
@@ -559,6 +564,7 @@ final class Segment {
         }
         logChannel.truncate(position);
         rebuild(position, false);
+        txnIndex.truncateTo(nextOffset());
     }
 
     /**
@@ -570,6 +576,7 @@ final class Segment {
         logChannel.force(true);
         indexChannel.force(true);
         timeIndexChannel.force(true);
+        txnIndex.flush();
     }
 
     /** Whether the segment left its log (its files are {@code *.deleted}, closed once the delete delay passed). */
@@ -578,12 +585,13 @@ final class Segment {
     }
 
     void close() {
-        for (FileChannel c : new FileChannel[]{logChannel, indexChannel, timeIndexChannel}) {
-            try {
+        try {
+            for (FileChannel c : new FileChannel[]{logChannel, indexChannel, timeIndexChannel}) {
                 c.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("closing segment " + logFile, e);
             }
+            txnIndex.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing segment " + logFile, e);
         }
     }
 
@@ -599,11 +607,12 @@ final class Segment {
                 Files.move(p, p.resolveSibling(p.getFileName() + ".deleted"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        txnIndex.markDeleted();
         markedDeleted = true;
     }
 
     /**
-     * Renames the three files to their names with {@code suffix} ("" for the live names): a compacted copy moving
+     * Renames the files (the transaction index too, when it has one) to their names with {@code suffix} ("" for the live names): a compacted copy moving
      * from {@code .cleaned} to {@code .swap} and into place. The .log file goes last, so that a {@code X.log.swap}
      * (which recovery completes) or {@code X.log} always comes with indexes renamed or rebuildable. The channels stay
      * open. Called under the log's lock, or before the segment is shared.
@@ -616,6 +625,7 @@ final class Segment {
         indexFile = index;
         Files.move(timeIndexFile, timeIndex, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         timeIndexFile = timeIndex;
+        txnIndex.renameTo(file(dir, baseOffset, ".txnindex", suffix));
         Files.move(logFile, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         logFile = log;
     }
@@ -625,7 +635,7 @@ final class Segment {
      * a segment leaving the log must not come back as that copy if the broker crashed before the cleaner saw it go.
      */
     static void discardSwap(Path dir, long baseOffset) throws IOException {
-        for (String ext : new String[]{".log", ".index", ".timeindex"}) {
+        for (String ext : new String[]{".log", ".index", ".timeindex", ".txnindex"}) {
             Files.deleteIfExists(file(dir, baseOffset, ext, ".swap"));
         }
     }
@@ -636,6 +646,7 @@ final class Segment {
         for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
             Files.deleteIfExists(markedDeleted ? p.resolveSibling(p.getFileName() + ".deleted") : p);
         }
+        txnIndex.deleteFile();
     }
 
     /** The .log file, for the log's own reads (through the disk seam). */
@@ -646,6 +657,11 @@ final class Segment {
     /** The .log file as the operating system opened it: what fetches send from (see {@link FileSlice}). */
     FileChannel sendChannel() {
         return sendChannel;
+    }
+
+    /** The aborted transactions whose markers lie in this segment. */
+    TransactionIndex txnIndex() {
+        return txnIndex;
     }
 
     /** Where the segment ends now: take it once per read (see the class comment). */
