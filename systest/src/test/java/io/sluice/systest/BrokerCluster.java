@@ -23,6 +23,7 @@ import java.util.function.BooleanSupplier;
  * A cluster of brokerd processes on 127.0.0.1 for fault tests: each broker is its own JVM (so it can be killed with
  * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
  * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
+ * Public for the protocol fuzzer ({@code io.sluice.systest.fuzz}), which runs one broker of its own.
  * <p>
  * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
  * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
@@ -33,7 +34,7 @@ import java.util.function.BooleanSupplier;
  * listener's {@code /faults} breaks its disk or steps its clock) and is reached only through {@link LinkProxies}, which
  * cut, drop or delay chosen links (TLS passes through them untouched).
  */
-final class BrokerCluster implements AutoCloseable {
+public final class BrokerCluster implements AutoCloseable {
     /**
      * How long a start may take until "ready in": a broker waits for the controller quorum, and when all three start
      * at once on two loaded cores that alone took 90 s (the quick fault matrix, machine load 30).
@@ -52,6 +53,7 @@ final class BrokerCluster implements AutoCloseable {
     private final Path certDir;
     /** Per-broker keystores other than {@code certDir/broker-N.pem} (a node with a foreign certificate). */
     private final Map<Integer, Path> keystores = new TreeMap<>();
+    private final List<String> jvmOptions;
     /** Null unless the brokers are reached through proxies ({@link #withFaults}). */
     private final LinkProxies proxies;
     /** The proxies' ports by broker: what the brokers advertise and list as voters. */
@@ -59,18 +61,25 @@ final class BrokerCluster implements AutoCloseable {
     private final Map<Integer, Integer> proxyRaftPorts = new TreeMap<>();
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
-        this(root, size, extraConfig, null, null);
+        this(root, size, extraConfig, (Path) null);
     }
 
     /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
     BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir) throws IOException {
-        this(root, size, extraConfig, certDir, null);
+        this(root, size, extraConfig, certDir, List.of(), null);
     }
 
-    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, LinkProxies proxies) throws IOException {
+    /** A plaintext cluster; {@code jvmOptions} go on every broker's java command line after the launcher's defaults. */
+    public BrokerCluster(Path root, int size, Map<String, String> extraConfig, List<String> jvmOptions) throws IOException {
+        this(root, size, extraConfig, null, jvmOptions, null);
+    }
+
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions,
+                          LinkProxies proxies) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
         this.certDir = certDir;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.proxies = proxies;
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
@@ -90,7 +99,7 @@ final class BrokerCluster implements AutoCloseable {
      */
     static BrokerCluster withFaults(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies, Path certDir)
             throws IOException {
-        return new BrokerCluster(root, size, extraConfig, certDir, proxies);
+        return new BrokerCluster(root, size, extraConfig, certDir, List.of(), proxies);
     }
 
     /** The port clients and other brokers reach broker {@code id}'s listener at (its proxy's, if any). */
@@ -104,7 +113,7 @@ final class BrokerCluster implements AutoCloseable {
      * A free port below Linux's ephemeral range (32768+), so no other process's outgoing connections or port-0
      * listeners take it between this check and the broker's bind.
      */
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 20_000 + PORTS.nextInt(12_000);
             try (ServerSocket s = new ServerSocket()) {
@@ -154,7 +163,7 @@ final class BrokerCluster implements AutoCloseable {
         return new ArrayList<>(clientPorts.keySet());
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         StringBuilder sb = new StringBuilder();
         for (int id : clientPorts.keySet()) {
             sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(reachablePort(id));
@@ -166,7 +175,7 @@ final class BrokerCluster implements AutoCloseable {
         return "127.0.0.1:" + reachablePort(id);
     }
 
-    int clientPort(int id) {
+    public int clientPort(int id) {
         return reachablePort(id);
     }
 
@@ -230,16 +239,16 @@ final class BrokerCluster implements AutoCloseable {
         return got;
     }
 
-    Path logFile(int id) {
+    public Path logFile(int id) {
         return root.resolve("broker-" + id + ".log");
     }
 
-    Path dataDir(int id) {
+    public Path dataDir(int id) {
         return root.resolve("broker-" + id);
     }
 
     /** Starts every broker; returns once each has logged that it is ready. */
-    void startAll() throws Exception {
+    public void startAll() throws Exception {
         for (int id : ids()) {
             start(id);
         }
@@ -277,12 +286,13 @@ final class BrokerCluster implements AutoCloseable {
         Path cfg = root.resolve("broker-" + id + ".yaml");
         Files.writeString(cfg, yaml.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmOptions);
         if (proxies != null) {
-            cmd.add("-Dsluice.fault.injection=true");
+            command.add("-Dsluice.fault.injection=true");
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString()));
-        Process p = new ProcessBuilder(cmd)
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
@@ -373,7 +383,7 @@ final class BrokerCluster implements AutoCloseable {
     }
 
     /** The last 4000 bytes of broker {@code id}'s log (read from the end: the log may be huge). */
-    String tail(int id) {
+    public String tail(int id) {
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(logFile(id).toFile(), "r")) {
             long from = Math.max(0, f.length() - 4000);
             byte[] b = new byte[(int) (f.length() - from)];
@@ -414,7 +424,7 @@ final class BrokerCluster implements AutoCloseable {
     }
 
     /** The OS process id of broker {@code id}, which this cluster started. */
-    long pid(int id) {
+    public long pid(int id) {
         Process p = processes.get(id);
         if (p == null) {
             throw new IllegalStateException("broker " + id + " is not running");
@@ -443,12 +453,12 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
-    boolean isRunning(int id) {
+    public boolean isRunning(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
     }
 
-    static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    public static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
         waitFor(condition, timeout, () -> what);
     }
 
