@@ -432,6 +432,21 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.SHUTDOWN_TIMEOUT_MS));
     }
 
+    /** log.scrub.interval.ms (0: no scrubbing) */
+    public long scrubIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.SCRUB_INTERVAL_MS));
+    }
+
+    /** log.scrub.bytes.per.second */
+    public long scrubBytesPerSecond() {
+        return Long.parseLong(get(BrokerConfigDef.SCRUB_BYTES_PER_SECOND));
+    }
+
+    /** offsets.retention.check.interval.ms */
+    public long offsetsRetentionCheckIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.OFFSETS_RETENTION_CHECK_INTERVAL_MS));
+    }
+
     public io.sluice.brokerd.group.GroupConfig groupConfig() {
         return new io.sluice.brokerd.group.GroupConfig(Integer.parseInt(get(BrokerConfigDef.GROUP_MIN_SESSION_TIMEOUT_MS)),
                 Integer.parseInt(get(BrokerConfigDef.GROUP_MAX_SESSION_TIMEOUT_MS)),

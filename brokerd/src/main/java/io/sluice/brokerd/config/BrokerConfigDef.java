@@ -41,11 +41,14 @@ public final class BrokerConfigDef {
     public static final String METRICS_PER_PARTITION = "metrics.per.partition";
     public static final String CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String SCRUB_INTERVAL_MS = "log.scrub.interval.ms";
+    public static final String SCRUB_BYTES_PER_SECOND = "log.scrub.bytes.per.second";
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
@@ -232,6 +235,12 @@ public final class BrokerConfigDef {
         add(CLEANER_DEDUPE_BUFFER_SIZE, "134217728", "bytes", "most memory the cleaner's key map takes (24 bytes a "
                 + "key, sized to the keys of the log being cleaned, at most 2 GiB used); a log with more keys than fit is "
                 + "compacted in several passes", v -> longAtLeast(v, 1024), "an integer >= 1024");
+        add(SCRUB_INTERVAL_MS, "86400000", "ms", "pause between passes of the scrubber, which reads every closed segment and "
+                + "checks each batch's CRC, framing, offsets and leader epoch: a damaged batch is cut off a follower's copy "
+                + "(fetched again from the leader) and makes a leader hand its leadership to an in-sync replica first; 0 turns "
+                + "it off", BrokerConfigDef::nonNegativeLong, "an integer >= 0");
+        add(SCRUB_BYTES_PER_SECOND, "16777216", "bytes", "most bytes per second the scrubber reads (it runs on its own thread)",
+                BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(GROUP_MIN_SESSION_TIMEOUT_MS, "6000", "ms", "shortest session timeout a group member may ask for",
@@ -242,6 +251,9 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::nonNegativeInt, "an integer >= 0");
         add(OFFSETS_RETENTION_MINUTES, "10080", "min", "committed offsets of a group that has been empty this long are removed",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(OFFSETS_RETENTION_CHECK_INTERVAL_MS, "600000", "ms", "how often the offsets of groups empty for "
+                + "offsets.retention.minutes are removed (tombstones appended to __consumer_offsets, on the log maintenance "
+                + "thread)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(OFFSETS_COMMIT_TIMEOUT_MS, "10000", "ms", "longest an offset commit (or offset deletion) waits for every in-sync "
@@ -329,10 +341,6 @@ public final class BrokerConfigDef {
     private static boolean saslMechanisms(String v) {
         java.util.List<String> ms = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
         return !ms.isEmpty() && io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.containsAll(ms);
-    }
-
-    private static boolean nonNegativeLong(String v) {
-        return isLong(v) && Long.parseLong(v) >= 0;
     }
 
     private static boolean tlsProtocols(String v) {
@@ -447,6 +455,10 @@ public final class BrokerConfigDef {
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    private static boolean nonNegativeLong(String v) {
+        return longAtLeast(v, 0);
     }
 
     private static boolean positiveLong(String v) {

@@ -27,6 +27,8 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
         @JsonSubTypes.Type(value = MetadataCommand.AlterScramCredentials.class, name = "AlterScramCredentials"),
+        @JsonSubTypes.Type(value = MetadataCommand.LogDirOffline.class, name = "LogDirOffline"),
+        @JsonSubTypes.Type(value = MetadataCommand.ResignLeadership.class, name = "ResignLeadership"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -105,6 +107,25 @@ public sealed interface MetadataCommand {
     }
 
     record ScramDeletion(String user, String mechanism) {
+    }
+
+    /**
+     * The data directory of broker {@code nodeId} (the process {@code incarnation}) went offline after an I/O error:
+     * its replicas are offline until it registers again. As for a fenced broker, it leaves every ISR it is in (unless
+     * it is the last member: the partition then goes offline until it returns) and the partitions it led elect the
+     * first live in-sync replica; it stays registered, heartbeating and a controller voter, but leads nothing, joins
+     * no ISR and gets no new replica. Kafka's offline-directory handling, for a broker with one directory.
+     */
+    record LogDirOffline(int nodeId, String incarnation, String dir, String reason) implements MetadataCommand {
+    }
+
+    /**
+     * The leader of a partition found a damaged batch in its copy: the first other live in-sync replica (in replica
+     * order) leads from the next leader epoch and the old leader leaves the ISR (it cuts its copy and fetches it again
+     * as a follower). Refused (ELIGIBLE_LEADERS_NOT_AVAILABLE) when no other in-sync replica is live: the old leader
+     * keeps leading, serving everything before the damage.
+     */
+    record ResignLeadership(String topic, int partition, int leader, int leaderEpoch, String reason) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

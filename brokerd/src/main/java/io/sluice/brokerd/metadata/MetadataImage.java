@@ -84,6 +84,17 @@ public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistrat
         return out;
     }
 
+    /** Live brokers whose data directory is online: those that may lead, join ISRs and get new replicas. */
+    public List<BrokerRegistration> usableBrokers() {
+        List<BrokerRegistration> out = new ArrayList<>();
+        for (BrokerRegistration b : brokers.values()) {
+            if (b.canHostReplicas()) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
     public MetadataImage withClusterId(String id) {
         return new MetadataImage(id, brokers, topics, nextProducerId, scramCredentials);
     }
