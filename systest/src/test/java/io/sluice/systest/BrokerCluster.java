@@ -290,7 +290,7 @@ public final class BrokerCluster implements AutoCloseable {
                     .append("ssl.client.auth: none\n");
         }
         if (proxies != null) {
-            yaml.append("advertised.listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:")
+            yaml.append("advertised.listeners: ").append(certDir == null ? "" : "SASL_SSL://").append("127.0.0.1:")
                     .append(proxyClientPorts.get(id)).append('\n')
                     .append("controller.listener: 127.0.0.1:").append(raftPorts.get(id)).append('\n');
         }

@@ -116,7 +116,7 @@ class ClusterMetadataIT {
         assertThat(cluster.ids()).contains(dc.controller().get().id());
         String clusterId = dc.clusterId().get();
 
-        admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get();
+        Topics.createAndAwait(admin, new NewTopic("spread", 6, (short) 1));
         Map<Integer, Integer> leaders = leaders(admin, "spread");
         Map<Integer, Long> perBroker = leaders.values().stream().collect(Collectors.groupingBy(l -> l, Collectors.counting()));
         assertThat(perBroker).as("6 partitions led 2 per broker: %s", leaders).containsOnlyKeys(1, 2, 3).containsValues(2L);
@@ -157,7 +157,7 @@ class ClusterMetadataIT {
     @Order(2)
     void manualReplicaAssignmentsAreHonouredAndValidated() throws Exception {
         Map<Integer, List<Integer>> chosen = Map.of(0, List.of(3, 1), 1, List.of(3, 2), 2, List.of(1, 2));
-        admin.createTopics(List.of(new NewTopic("placed", chosen))).all().get();
+        Topics.createAndAwait(admin, new NewTopic("placed", chosen));
         assertThat(replicas(admin, "placed")).isEqualTo(chosen);
         assertThat(leaders(admin, "placed")).isEqualTo(Map.of(0, 3, 1, 3, 2, 1));
 

@@ -41,7 +41,12 @@ class FuzzGeneratorTest {
             Map.entry(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new short[]{0, 1}),
             Map.entry(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new short[]{0, 0}), Map.entry(ApiKeys.OFFSET_DELETE, new short[]{0, 0}),
             Map.entry(ApiKeys.DESCRIBE_CLUSTER, new short[]{0, 2}), Map.entry(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new short[]{0, 0}),
-            Map.entry(ApiKeys.DESCRIBE_PRODUCERS, new short[]{0, 0})));
+            Map.entry(ApiKeys.DESCRIBE_PRODUCERS, new short[]{0, 0}),
+            Map.entry(ApiKeys.SASL_HANDSHAKE, new short[]{0, 1}), Map.entry(ApiKeys.SASL_AUTHENTICATE, new short[]{0, 2}),
+            Map.entry(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new short[]{0, 0}),
+            Map.entry(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new short[]{0, 0}),
+            Map.entry(ApiKeys.CREATE_ACLS, new short[]{1, 3}), Map.entry(ApiKeys.DESCRIBE_ACLS, new short[]{1, 3}),
+            Map.entry(ApiKeys.DELETE_ACLS, new short[]{1, 3})));
 
     private static TargetView view() {
         Map<String, TargetView.Topic> topics = new TreeMap<>();

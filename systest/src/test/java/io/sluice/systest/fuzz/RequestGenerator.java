@@ -33,6 +33,7 @@ final class RequestGenerator {
         DataTemplates.register(templates);
         GroupTemplates.register(templates);
         AdminTemplates.register(templates);
+        SecurityTemplates.register(templates);
         List<ApiKeys> missing = new ArrayList<>();
         for (ApiKeys key : view.apis().keySet()) {
             if (!templates.containsKey(key)) {
