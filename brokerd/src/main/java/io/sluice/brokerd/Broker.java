@@ -23,6 +23,9 @@ import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
+import io.sluice.brokerd.api.AclHandlers;
+import io.sluice.brokerd.api.RequestAuthorizer;
+import io.sluice.brokerd.auth.Authorizer;
 import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metrics.MetricsHttpServer;
 import io.sluice.brokerd.metadata.BrokerIdentity;
@@ -366,6 +369,7 @@ public final class Broker implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
                 GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
+        RequestAuthorizer authorizer = requestAuthorizer(config, quorum);
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
@@ -378,6 +382,7 @@ public final class Broker implements AutoCloseable {
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
+        new AclHandlers(quorum, authorizer).register(apis);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
@@ -389,6 +394,18 @@ public final class Broker implements AutoCloseable {
         metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
                 delayedProduces::cancelledCount);
         return server;
+    }
+
+    /** The authorizer of {@code authorizer.enabled}, deciding from the ACLs of the quorum's applied image. */
+    private RequestAuthorizer requestAuthorizer(BrokerConfig config, QuorumController quorum) {
+        if (!config.authorizerEnabled()) {
+            return RequestAuthorizer.DISABLED;
+        }
+        Authorizer decisions = new Authorizer(config.superUsers(), config.allowEveryoneIfNoAclFound());
+        log.info("Authorizer enabled: super.users {}, allow.everyone.if.no.acl.found {}", config.superUsers(),
+                config.allowEveryoneIfNoAclFound());
+        return new RequestAuthorizer(decisions, () -> quorum.image().acls(),
+                (op, type) -> metrics.authorizationDenied(op.name(), type.name()));
     }
 
     /** The advertised identity, known once the listener is bound. */

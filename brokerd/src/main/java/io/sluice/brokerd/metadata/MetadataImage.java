@@ -1,5 +1,7 @@
 package io.sluice.brokerd.metadata;
 
+import io.sluice.brokerd.auth.AclBinding;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,14 +20,16 @@ import java.util.UUID;
  * @param brokers        registered brokers by node id, fenced ones included
  * @param topics         topics by name
  * @param nextProducerId the first producer id not yet handed out to a broker
+ * @param acls           the ACLs, distinct, in {@link AclBinding#ORDER} (absent in images written before ACLs: empty)
  */
 public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
-                            SortedMap<String, TopicInfo> topics, long nextProducerId) {
-    public static final MetadataImage EMPTY = new MetadataImage("", new TreeMap<>(), new TreeMap<>(), 0);
+                            SortedMap<String, TopicInfo> topics, long nextProducerId, List<AclBinding> acls) {
+    public static final MetadataImage EMPTY = new MetadataImage("", new TreeMap<>(), new TreeMap<>(), 0, List.of());
 
     public MetadataImage {
         brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
         topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+        acls = acls == null ? List.of() : List.copyOf(acls);
     }
 
     public Optional<TopicInfo> topic(String name) {
@@ -58,18 +62,23 @@ public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistrat
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(id, brokers, topics, nextProducerId);
+        return new MetadataImage(id, brokers, topics, nextProducerId, acls);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerRegistration> b) {
-        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId);
+        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId, acls);
     }
 
     public MetadataImage withTopics(Map<String, TopicInfo> t) {
-        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId);
+        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId, acls);
     }
 
     public MetadataImage withNextProducerId(long next) {
-        return new MetadataImage(clusterId, brokers, topics, next);
+        return new MetadataImage(clusterId, brokers, topics, next, acls);
+    }
+
+    /** {@code a} must be distinct and in {@link AclBinding#ORDER}. */
+    public MetadataImage withAcls(List<AclBinding> a) {
+        return new MetadataImage(clusterId, brokers, topics, nextProducerId, a);
     }
 }
