@@ -24,6 +24,8 @@ import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.api.AclHandlers;
+import io.sluice.brokerd.api.ApiAuthorization;
+import io.sluice.brokerd.api.ClusterActionCheck;
 import io.sluice.brokerd.api.RequestAuthorizer;
 import io.sluice.brokerd.auth.Authorizer;
 import io.sluice.brokerd.metrics.BrokerMetrics;
@@ -373,7 +375,9 @@ public final class Broker implements AutoCloseable {
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
+        ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
+                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
@@ -383,6 +387,7 @@ public final class Broker implements AutoCloseable {
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
         new AclHandlers(quorum, authorizer).register(apis);
+        authorization.wrap(apis);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
