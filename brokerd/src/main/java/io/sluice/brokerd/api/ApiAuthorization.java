@@ -103,6 +103,9 @@ import static io.sluice.brokerd.auth.ResourceType.TRANSACTIONAL_ID;
  * DescribeProducers            READ topic
  * InitProducerId               transactional: WRITE transactional id; idempotent: IDEMPOTENT_WRITE cluster or WRITE on some topic
  * ElectLeaders, AlterPartitionReassignments  ALTER cluster; ListPartitionReassignments, DescribeLogDirs: DESCRIBE cluster
+ * Describe/AlterUserScramCredentials  DESCRIBE / ALTER cluster
+ * EndTxn                       WRITE transactional id; AddOffsetsToTxn: WRITE transactional id and READ group
+ * WriteTxnMarkers              CLUSTER_ACTION cluster (brokers only)
  * DescribeCluster              none (authorized operations filled when asked)
  * ACL APIs                     checked by {@link AclHandlers} (DESCRIBE / ALTER cluster)
  * ApiVersions, SASL            none (they run before or during authentication)
@@ -167,7 +170,11 @@ public final class ApiAuthorization {
             case DESCRIBE_PRODUCERS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> describeProducers(ctx, (DescribeProducersResponseData) resp));
             case INIT_PRODUCER_ID -> (ctx, r) -> initProducerId(ctx, (InitProducerIdRequestData) r, h);
             case ELECT_LEADERS, ALTER_PARTITION_REASSIGNMENTS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER);
-            case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS -> (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE);
+            case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS -> (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE);
+            case ALTER_USER_SCRAM_CREDENTIALS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER);
+            case WRITE_TXN_MARKERS -> (ctx, r) -> wholeCluster(ctx, r, h, CLUSTER_ACTION);
+            case END_TXN -> (ctx, r) -> wholeTransaction(ctx, r, ((org.apache.kafka.common.message.EndTxnRequestData) r).transactionalId(), h);
+            case ADD_OFFSETS_TO_TXN -> (ctx, r) -> addOffsetsToTxn(ctx, (org.apache.kafka.common.message.AddOffsetsToTxnRequestData) r, h);
             default -> (ctx, r) -> wholeCluster(ctx, r, h, AclOperation.ALL);
         };
     }
@@ -194,6 +201,18 @@ public final class ApiAuthorization {
         return auth.authorize(ctx, op, GROUP, group) ? h.handle(ctx, r) : refuse(ctx, r, Errors.GROUP_AUTHORIZATION_FAILED);
     }
 
+    private CompletableFuture<ApiMessage> wholeTransaction(RequestContext ctx, ApiMessage r, String transactionalId, ApiHandler h) {
+        return auth.authorize(ctx, WRITE, TRANSACTIONAL_ID, transactionalId) ? h.handle(ctx, r)
+                : refuse(ctx, r, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+
+    private CompletableFuture<ApiMessage> addOffsetsToTxn(RequestContext ctx, org.apache.kafka.common.message.AddOffsetsToTxnRequestData r, ApiHandler h) {
+        if (!auth.authorize(ctx, WRITE, TRANSACTIONAL_ID, r.transactionalId())) {
+            return refuse(ctx, r, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        }
+        return auth.authorize(ctx, READ, GROUP, r.groupId()) ? h.handle(ctx, r) : refuse(ctx, r, Errors.GROUP_AUTHORIZATION_FAILED);
+    }
+
     /** The request's own error response with {@code error} everywhere (Kafka's {@code getErrorResponse}). */
     static CompletableFuture<ApiMessage> refuse(RequestContext ctx, ApiMessage request, Errors error) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
@@ -210,13 +229,24 @@ public final class ApiAuthorization {
         return topic != null && auth.authorize(ctx, op, TOPIC, topic);
     }
 
-    /** Topic names by id, for requests that name topics by id (built once per request that needs it). */
+    /** Topic names by id of one image: built once per metadata change, not per request (Fetch v13+ names ids). */
+    private record NamesById(io.sluice.brokerd.metadata.MetadataImage image, Map<Uuid, String> names) {
+    }
+
+    private volatile NamesById namesById = new NamesById(null, Map.of());
+
     private Map<Uuid, String> namesById() {
-        Map<Uuid, String> out = new HashMap<>();
-        for (TopicInfo t : registry.image().topics().values()) {
-            out.put(Uuids.toKafka(t.topicId()), t.name());
+        io.sluice.brokerd.metadata.MetadataImage image = registry.image();
+        NamesById cached = namesById;
+        if (cached.image() != image) {
+            Map<Uuid, String> out = new HashMap<>();
+            for (TopicInfo t : image.topics().values()) {
+                out.put(Uuids.toKafka(t.topicId()), t.name());
+            }
+            cached = new NamesById(image, out);
+            namesById = cached;
         }
-        return out;
+        return cached.names();
     }
 
     private static String nameOf(String name, Uuid id, Map<Uuid, String> byId) {
