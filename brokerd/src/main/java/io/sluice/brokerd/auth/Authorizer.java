@@ -29,7 +29,8 @@ import java.util.TreeSet;
  * Thread-safe: the index is immutable and replaced through a volatile field, read without locks.
  */
 public final class Authorizer {
-    private final Set<String> superUsers;
+    /** {@code super.users} as principals: looked up without building the principal's string on every check. */
+    private final Set<Principal> superUsers;
     private final boolean allowEveryoneIfNoAclFound;
     private volatile Index index = new Index(List.of());
 
@@ -38,7 +39,14 @@ public final class Authorizer {
      * @param allowEveryoneIfNoAclFound whether a resource without any ACL is open to everyone
      */
     public Authorizer(Set<String> superUsers, boolean allowEveryoneIfNoAclFound) {
-        this.superUsers = Set.copyOf(superUsers);
+        java.util.Set<Principal> parsed = new java.util.HashSet<>();
+        for (String p : superUsers) {
+            int colon = p.indexOf(':');
+            if (colon > 0) {
+                parsed.add(new Principal(p.substring(0, colon), p.substring(colon + 1)));
+            }
+        }
+        this.superUsers = Set.copyOf(parsed);
         this.allowEveryoneIfNoAclFound = allowEveryoneIfNoAclFound;
     }
 
@@ -55,7 +63,7 @@ public final class Authorizer {
     }
 
     public boolean isSuperUser(Principal principal) {
-        return superUsers.contains(principal.toString());
+        return superUsers.contains(principal);
     }
 
     /**
@@ -73,8 +81,8 @@ public final class Authorizer {
         }
         boolean anyAcl = false;
         boolean allowed = false;
-        Acl[][] lists = {t.literal.get(name), t.literal.get(AclBinding.WILDCARD)};
-        for (Acl[] list : lists) {
+        for (int i = 0; i < 2; i++) {
+            Acl[] list = t.literal.get(i == 0 ? name : AclBinding.WILDCARD);
             if (list != null) {
                 anyAcl = true;
                 int decision = decide(list, principal, host, op);
