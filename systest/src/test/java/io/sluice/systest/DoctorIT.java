@@ -60,9 +60,8 @@ class DoctorIT {
                 return false;
             }
         }, Duration.ofSeconds(60), "three registered brokers");
-        admin.createTopics(List.of(new NewTopic("orders", 6, (short) 3),
-                new NewTopic("solo", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
-        victim = admin.describeTopics(List.of("solo")).allTopicNames().get().get("solo").partitions().get(0).replicas().get(0).id();
+        victim = Topics.createAndAwait(admin, new NewTopic("orders", 6, (short) 3), new NewTopic("solo", 1, (short) 1))
+                .get("solo").partitions().get(0).replicas().get(0).id();
         // a commit creates __consumer_offsets (replication factor 3 here)
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "group.id", "readers"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -65,16 +65,8 @@ class ReassignmentIT {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     }
 
-    /** Creates a topic and waits until the broker the Admin client asks has applied it (it may lag the controller). */
     static void create(NewTopic topic) throws Exception {
-        admin.createTopics(List.of(topic)).all().get();
-        BrokerCluster.waitFor(() -> {
-            try {
-                return describe(topic.name()).partitions().stream().allMatch(p -> p.leader() != null);
-            } catch (Exception e) {
-                return false;
-            }
-        }, Duration.ofSeconds(30), topic.name() + " to be known to the brokers");
+        Topics.createAndAwait(admin, topic);
     }
 
     static List<Integer> ids(List<Node> nodes) {
