@@ -480,7 +480,7 @@ public final class ApiAuthorization {
             for (CreateTopicsRequestData.CreatableTopic t : denied) {
                 out.topics().add(new CreateTopicsResponseData.CreatableTopicResult().setName(t.name())
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage("CREATE on the topic or the cluster is needed")
-                        .setNumPartitions(-1).setReplicationFactor((short) -1).setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                        .setNumPartitions(-1).setReplicationFactor((short) -1));
             }
             return out;
         });
