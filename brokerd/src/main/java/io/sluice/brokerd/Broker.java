@@ -6,6 +6,7 @@ import io.sluice.brokerd.api.FetchHandler;
 import io.sluice.brokerd.api.GroupHandlers;
 import io.sluice.brokerd.api.MetadataHandler;
 import io.sluice.brokerd.api.OffsetsHandlers;
+import io.sluice.brokerd.api.ProducersHandler;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
 import io.sluice.brokerd.common.Fatal;
@@ -52,6 +53,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -379,6 +381,7 @@ public final class Broker implements AutoCloseable {
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
                 authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
+        new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
@@ -505,6 +508,15 @@ public final class Broker implements AutoCloseable {
     /** The first listener's bound address (the real port when configured with port 0). */
     public InetSocketAddress boundAddress() {
         return bound.values().iterator().next();
+    }
+
+    /**
+     * This broker's replica of {@code tp}, empty when it holds none. For in-process tests that write what no client
+     * may (transaction markers, until the transaction coordinator does); not for serving requests.
+     */
+    public Optional<io.sluice.brokerd.log.PartitionLog> localLog(io.sluice.brokerd.common.TopicPartition tp) {
+        ReplicaManager replicas = replicaManager;
+        return replicas == null ? Optional.empty() : replicas.log(tp);
     }
 
     /** Listener {@code name}'s bound address (upper-case name), or null when there is no such listener. */

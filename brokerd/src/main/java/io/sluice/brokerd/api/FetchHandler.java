@@ -246,7 +246,7 @@ public final class FetchHandler implements ApiHandler {
                     boolean throttled = follower && throttled(topic.get(), pl.topicPartition(), replicaId);
                     int maxBytes = (int) Math.min(fp.partitionMaxBytes(), remaining);
                     long upTo = follower ? pl.logEndOffset() : pl.highWatermark();
-                    ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo);
+                    ReadResult rr = pl.read(fp.fetchOffset(), Math.max(maxBytes, 0), total == 0, upTo, readCommitted && !follower);
                     if (rr instanceof ReadResult.Records r && follower
                             && !replicas.onFollowerFetch(pl.topicPartition(), replicaId, fp.fetchOffset(), r.logEndOffset(), nowMs)) {
                         // Leadership or the assignment changed since the checks above.
@@ -254,7 +254,10 @@ public final class FetchHandler implements ApiHandler {
                         hasError = true;
                     } else if (rr instanceof ReadResult.Records r) {
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
-                                .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset());
+                                .setLastStableOffset(r.lastStableOffset()).setLogStartOffset(r.logStartOffset());
+                        if (r.abortedTransactions() != null) {
+                            pd.setAbortedTransactions(abortedTransactions(r.abortedTransactions()));
+                        }
                         if (r.slice().sizeBytes() > 0) {
                             pd.setRecords(new FileRegionRecords(r.slice()));
                             total += r.slice().sizeBytes();
@@ -265,7 +268,7 @@ public final class FetchHandler implements ApiHandler {
                         }
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
-                                .setLastStableOffset(pl.highWatermark()).setLogStartOffset(o.logStartOffset());
+                                .setLastStableOffset(pl.lastStableOffset()).setLogStartOffset(o.logStartOffset());
                         if (follower) {
                             metrics.followerFetchRejected(OFFSET_OUT_OF_RANGE);
                         }
@@ -294,6 +297,14 @@ public final class FetchHandler implements ApiHandler {
                 && !this.replicas.state(tp).map(s -> s.isr().contains(follower)).orElse(false);
     }
 
+    private static List<FetchResponseData.AbortedTransaction> abortedTransactions(List<io.sluice.brokerd.log.AbortedTxn> txns) {
+        List<FetchResponseData.AbortedTransaction> out = new ArrayList<>(txns.size());
+        for (io.sluice.brokerd.log.AbortedTxn t : txns) {
+            out.add(new FetchResponseData.AbortedTransaction().setProducerId(t.producerId()).setFirstOffset(t.firstOffset()));
+        }
+        return out;
+    }
+
     /**
      * For a follower's fetch: true (and the diverging epoch set in {@code pd}) when its last fetched epoch ends
      * before its fetch offset in this leader's log, or is not in it.
@@ -307,7 +318,7 @@ public final class FetchHandler implements ApiHandler {
         if (eo.epoch() == fp.lastFetchedEpoch() && eo.endOffset() >= fp.fetchOffset()) {
             return false;
         }
-        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.highWatermark())
+        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(pl.highWatermark()).setLastStableOffset(pl.lastStableOffset())
                 .setLogStartOffset(pl.logStartOffset())
                 .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(eo.epoch()).setEndOffset(eo.endOffset()));
         return true;

@@ -52,6 +52,9 @@ public final class OffsetsHandlers {
         apis.register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, this::offsetForLeaderEpoch);
     }
 
+    /** ListOffsets isolation_level of a READ_COMMITTED consumer. */
+    private static final byte READ_COMMITTED = 1;
+
     private LeaderCheck leader(String topic, int partition, int currentLeaderEpoch) {
         return LeaderCheck.of(replicas, registry.topic(topic), false, partition, currentLeaderEpoch);
     }
@@ -63,7 +66,8 @@ public final class OffsetsHandlers {
             for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
                 ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
                 for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                    tr.partitions().add(listOffset(leader(t.name(), p.partitionIndex(), p.currentLeaderEpoch()), p, ctx.apiVersion()));
+                    tr.partitions().add(listOffset(leader(t.name(), p.partitionIndex(), p.currentLeaderEpoch()), p, ctx.apiVersion(),
+                            req.isolationLevel() == READ_COMMITTED));
                 }
                 resp.topics().add(tr);
             }
@@ -73,14 +77,15 @@ public final class OffsetsHandlers {
 
     private static ListOffsetsResponseData.ListOffsetsPartitionResponse listOffset(LeaderCheck leader,
                                                                                   ListOffsetsRequestData.ListOffsetsPartition p,
-                                                                                  short version) {
-        ListOffsetsResponseData.ListOffsetsPartitionResponse r = find(leader, p);
+                                                                                  short version, boolean readCommitted) {
+        ListOffsetsResponseData.ListOffsetsPartitionResponse r = find(leader, p, readCommitted);
         // leaderEpoch exists from v4; older versions must carry the default.
         return version >= 4 ? r : r.setLeaderEpoch(-1);
     }
 
     private static ListOffsetsResponseData.ListOffsetsPartitionResponse find(LeaderCheck leader,
-                                                                             ListOffsetsRequestData.ListOffsetsPartition p) {
+                                                                             ListOffsetsRequestData.ListOffsetsPartition p,
+                                                                             boolean readCommitted) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse r = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         if (!leader.ok()) {
@@ -89,8 +94,10 @@ public final class OffsetsHandlers {
         PartitionLog log = leader.log();
         r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(leader.state().leaderEpoch());
         long ts = p.timestamp();
+        // Kafka's rule: a consumer may be told of offsets it can fetch, below the LSO for READ_COMMITTED.
+        long lastFetchable = readCommitted ? log.lastStableOffset() : log.highWatermark();
         if (ts == LATEST) {
-            return r.setOffset(log.highWatermark());
+            return r.setOffset(lastFetchable);
         }
         if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
             return r.setOffset(log.logStartOffset());
@@ -104,7 +111,8 @@ public final class OffsetsHandlers {
             // Tiered-storage specs (-5, -6): nothing is tiered here.
             return r.setLeaderEpoch(-1);
         }
-        return found.map(f -> r.setTimestamp(f.timestampMs()).setOffset(f.offset())).orElse(r.setLeaderEpoch(-1));
+        return found.filter(f -> f.offset() < lastFetchable || !readCommitted)
+                .map(f -> r.setTimestamp(f.timestampMs()).setOffset(f.offset())).orElse(r.setLeaderEpoch(-1));
     }
 
     CompletableFuture<ApiMessage> deleteRecords(RequestContext ctx, ApiMessage request) {

@@ -75,8 +75,14 @@ public final class ProduceHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         ProduceRequestData req = (ProduceRequestData) request;
         if (req.transactionalId() != null) {
+            // The log takes transactional batches, but no transaction coordinator ends their transactions yet.
             return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_NOT_FOUND,
                     "transactions are not supported by this broker yet"));
+        }
+        if (hasTransactionalBatches(req)) {
+            // Kafka's answer to transactional records without a transactional id: nobody could ever end them.
+            return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                    "transactional record batches need the transactional id of their producer in the request"));
         }
         if (req.acks() != 0 && req.acks() != 1 && req.acks() != -1) {
             return CompletableFuture.completedFuture(errorAll(req, Errors.INVALID_REQUIRED_ACKS,
@@ -275,10 +281,23 @@ public final class ProduceHandler implements ApiHandler {
             case OUT_OF_ORDER_SEQUENCE_NUMBER -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case UNKNOWN_PRODUCER_ID -> Errors.UNKNOWN_PRODUCER_ID;
+            case INVALID_TXN_STATE -> Errors.INVALID_TXN_STATE;
+            case TRANSACTION_COORDINATOR_FENCED -> Errors.TRANSACTION_COORDINATOR_FENCED;
             case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
             case UNSUPPORTED_FOR_MESSAGE_FORMAT -> Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
             case KAFKA_STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
         };
+    }
+
+    private static boolean hasTransactionalBatches(ProduceRequestData req) {
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                if (pd.records() instanceof MemoryRecords mr && RecordBatchHeader.anyTransactional(mr.buffer())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static ProduceResponseData errorAll(ProduceRequestData req, Errors error, String message) {

@@ -14,9 +14,16 @@ public enum AppendError {
     INVALID_PRODUCER_EPOCH,
     /** Idempotent producer: unknown id and a sequence that is not 0. */
     UNKNOWN_PRODUCER_ID,
+    /**
+     * Transactions: a non-transactional batch while the producer's transaction is open, or a transactional batch
+     * whose transaction was not verified to include the partition.
+     */
+    INVALID_TXN_STATE,
+    /** A transaction marker from a coordinator older than the one that wrote the producer's last marker. */
+    TRANSACTION_COORDINATOR_FENCED,
     /** Timestamp outside what the topic allows. */
     INVALID_TIMESTAMP,
-    /** Magic below 2 or a feature the broker does not implement (e.g. transactional batches for now). */
+    /** Magic below 2 or a feature the broker does not implement. */
     UNSUPPORTED_FOR_MESSAGE_FORMAT,
     /** The log directory failed (I/O error, disk full); the log refuses appends until restart. */
     KAFKA_STORAGE_ERROR

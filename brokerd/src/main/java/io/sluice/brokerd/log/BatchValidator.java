@@ -14,8 +14,9 @@ import static io.sluice.brokerd.log.RecordBatchHeader.LOG_OVERHEAD;
  * <ol>
  *   <li>framing: each batch's length covers at least a header and stays inside the request; magic 2 only;
  *       at most {@code max.message.bytes}; the CRC32C matches;</li>
- *   <li>the header: a positive record count equal to lastOffsetDelta + 1; no control batch, no transactional batch
- *       (not implemented yet), no producer id with a negative base sequence, no LogAppendTime flag from a client;</li>
+ *   <li>the header: a positive record count equal to lastOffsetDelta + 1; no control batch (markers are the broker's:
+ *       WriteTxnMarkers), no transactional batch without a producer id, no producer id with a negative base sequence
+ *       (but from the broker's own coordinators, which write none), no LogAppendTime flag from a client;</li>
  *   <li>every record, walked through {@link RecordReader} (a compressed batch through a streaming decoder, never
  *       inflated in memory and refused once it inflates past {@code message.decompressed.max.bytes}): its lengths,
  *       varints, key, value and headers inside the record and the record inside the batch; offset deltas exactly
@@ -84,6 +85,14 @@ final class BatchValidator {
 
     /** Validates the batches of a produce request for the log with {@code cfg} at broker time {@code nowMs}. */
     static Outcome validate(ByteBuffer buf, LogConfig cfg, long nowMs) {
+        return validate(buf, cfg, nowMs, false);
+    }
+
+    /**
+     * As above; {@code fromCoordinator}: the batches are the broker's own coordinators' (their transactional batches
+     * carry no sequence, as Kafka's origin COORDINATOR).
+     */
+    static Outcome validate(ByteBuffer buf, LogConfig cfg, long nowMs, boolean fromCoordinator) {
         int start = buf.position();
         int end = buf.limit();
         if (start == end) {
@@ -102,7 +111,7 @@ final class BatchValidator {
         long[] maxTimestamps = null;
         int count = 0;
         for (int pos = start; pos < end; count++) {
-            Outcome header = checkHeader(buf, pos, end, start, cfg.maxMessageBytes());
+            Outcome header = checkHeader(buf, pos, end, start, cfg.maxMessageBytes(), fromCoordinator);
             if (header != null) {
                 return header;
             }
@@ -125,7 +134,7 @@ final class BatchValidator {
     }
 
     /** Framing, magic, size, CRC and header fields of the batch at {@code pos}; null when they are acceptable. */
-    private static Outcome checkHeader(ByteBuffer buf, int pos, int end, int start, int maxMessageBytes) {
+    private static Outcome checkHeader(ByteBuffer buf, int pos, int end, int start, int maxMessageBytes, boolean fromCoordinator) {
         Outcome framing = checkFraming(buf, pos, end, start);
         if (framing != null) {
             return framing;
@@ -147,10 +156,10 @@ final class BatchValidator {
         if (RecordBatchHeader.isControl(buf, pos)) {
             return Outcome.fail(RejectReason.CONTROL_BATCH, "clients may not produce control batches");
         }
-        if (RecordBatchHeader.isTransactional(buf, pos)) {
-            return Outcome.fail(RejectReason.TRANSACTIONAL, "transactions are not supported yet");
+        if (RecordBatchHeader.isTransactional(buf, pos) && RecordBatchHeader.producerId(buf, pos) < 0) {
+            return Outcome.fail(RejectReason.TRANSACTIONAL, "a transactional record batch must carry a producer id");
         }
-        if (RecordBatchHeader.producerId(buf, pos) >= 0 && RecordBatchHeader.baseSequence(buf, pos) < 0) {
+        if (!fromCoordinator && RecordBatchHeader.producerId(buf, pos) >= 0 && RecordBatchHeader.baseSequence(buf, pos) < 0) {
             return Outcome.fail(RejectReason.SEQUENCE, "invalid base sequence " + RecordBatchHeader.baseSequence(buf, pos)
                     + " in a batch of producer id " + RecordBatchHeader.producerId(buf, pos));
         }

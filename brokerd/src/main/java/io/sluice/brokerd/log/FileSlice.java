@@ -35,6 +35,26 @@ public record FileSlice(FileChannel channel, long position, int sizeBytes) {
         return records;
     }
 
+    /**
+     * The offset after the slice's whole batches (the base offset of a trailing partial batch, whose records the
+     * client drops), {@code whenEmpty} when it holds no whole batch: where a READ_COMMITTED fetch's aborted
+     * transactions may stop.
+     */
+    public long endOffset(long whenEmpty) throws IOException {
+        long end = position + sizeBytes;
+        BatchHeaderScanner scan = new BatchHeaderScanner(channel, position, end);
+        long next = whenEmpty;
+        while (scan.load(RecordBatchHeader.BASE_TIMESTAMP)) {
+            int size = RecordBatchHeader.totalSize(scan.buffer(), scan.offset());
+            if (size < RecordBatchHeader.HEADER_BYTES || scan.position() + size > end) {
+                return RecordBatchHeader.baseOffset(scan.buffer(), scan.offset());
+            }
+            next = RecordBatchHeader.lastOffset(scan.buffer(), scan.offset()) + 1;
+            scan.advance(size);
+        }
+        return next;
+    }
+
     /** Copies the slice into a heap buffer (tests, and paths that cannot use sendfile). */
     public ByteBuffer readFully() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(sizeBytes);

@@ -16,9 +16,11 @@ import java.util.TreeMap;
  * <pre>
  *   epoch -> start offset      3 -> 0, 5 -> 120, 6 -> 300      (log end 410: epoch 6 ends at 410, 5 at 300)
  * </pre>
- * It is rebuilt from the batch headers whenever the log opens, so {@code leader-epoch-checkpoint} (Kafka's format,
- * written for Kafka's tools) is never read back: a stale or missing file costs nothing, and the log writes it in the
- * background after a change ({@link #writeCheckpointIfChanged}), never on the path of an append or a fetch.
+ * The log writes {@code leader-epoch-checkpoint} (Kafka's format) in the background after a change
+ * ({@link #writeCheckpointIfChanged}), never on the path of an append or a fetch. It is read back only together with
+ * a producer-state snapshot ({@link #loadCheckpoint}): the log writes a snapshot only once the checkpoint holding
+ * every epoch below it is on disk, and then replays just the batches after the snapshot. Without one, the cache is
+ * rebuilt from every batch header, so a stale or missing file costs nothing.
  * <p>
  * Thread-safety: changes (appends in a newer epoch, a new leader's epoch start, truncation) come under the owning
  * log's lock; each publishes a new immutable map, which readers (the follower fetch path on the event loop) take
@@ -71,6 +73,44 @@ final class LeaderEpochCache {
         }
         starts = Collections.unmodifiableNavigableMap(next);
         return true;
+    }
+
+    /**
+     * Reads the checkpoint file, dropping epochs that start at or after {@code logEndOffset}; false (and the cache
+     * unchanged) when the file is missing or unreadable.
+     */
+    boolean loadCheckpoint(long logEndOffset) {
+        try {
+            if (!java.nio.file.Files.exists(checkpointFile)) {
+                return false;
+            }
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(checkpointFile);
+            if (lines.size() < 2 || !lines.get(0).trim().equals("0")) {
+                return false;
+            }
+            int count = Integer.parseInt(lines.get(1).trim());
+            if (count < 0 || lines.size() < 2 + count) {
+                return false;
+            }
+            TreeMap<Integer, Long> loaded = new TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                String[] parts = lines.get(2 + i).trim().split(" ");
+                long start = Long.parseLong(parts[1]);
+                if (start < logEndOffset) {
+                    loaded.put(Integer.parseInt(parts[0]), start);
+                }
+            }
+            starts = Collections.unmodifiableNavigableMap(loaded);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("Ignoring unreadable {} of {} ({}); epochs are rebuilt from the log", CHECKPOINT, owner, e.toString());
+            return false;
+        }
+    }
+
+    /** Whether the checkpoint file holds the cache as it is now (a snapshot written after it may rely on it). */
+    synchronized boolean checkpointCurrent() {
+        return written == starts;
     }
 
     /** Forgets every epoch (the log starts over empty). */

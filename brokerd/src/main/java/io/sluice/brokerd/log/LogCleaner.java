@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.sluice.brokerd.producer.ProducerStateManager;
+
 /**
  * Compaction of one partition log ({@code cleanup.policy} containing {@code compact}): keeps the last record per
  * key below the active segment, drops tombstones older than {@code delete.retention.ms}, leaves offsets unchanged.
@@ -26,18 +28,27 @@ import java.util.Map;
  * the map holds is compacted in several passes. A record goes when the map holds a newer offset for its key, or
  * when it is a tombstone (null value) older than {@code delete.retention.ms} in the mapped part.
  * <p>
+ * Transactions, as Kafka's cleaner handles them ({@link CleanerTxnState}): nothing at or above the first unstable
+ * offset is cleaned (a segment holding an open transaction, or a marker not yet replicated, ends the cleanable part);
+ * the records of aborted transactions go (they are never mapped either); a marker goes once no record of its
+ * transaction is left, but only {@code delete.retention.ms} after a pass first found that (the pass stamps the
+ * time into the marker as Kafka's delete horizon, attribute bit 0x40 and base timestamp). A rewritten segment's
+ * {@code .txnindex} keeps the aborted transactions whose markers stay and whose records were still met.
+ * <p>
  * Each batch keeps its header fields ({@link BatchRewriter}): base offset, leader epoch, codec (re-compressed with
  * it), timestamp type, producer fields. A batch whose records all went is dropped, except its header stays (record
- * count 0) when it is its producer's last batch (the idempotent-producer state is rebuilt from batch headers, as in
- * Kafka) or the first batch of a leader epoch (the leader-epoch cache is rebuilt from batch headers at start-up: the
- * epoch must neither vanish nor move; Kafka keeps it in the checkpoint file instead).
+ * count 0) when it is its producer's last data batch, or the marker a producer wrote last (the producer state is
+ * rebuilt from batch headers, as in Kafka), or the first batch of a leader epoch (the leader-epoch cache is rebuilt
+ * from batch headers at start-up: the epoch must neither vanish nor move; Kafka keeps it in the checkpoint file
+ * instead).
  * <p>
  * Each segment is rewritten one for one under the same base offset:
  * <pre>
- *   write X.log.cleaned, fsync  ->  rename to X.log.swap  ->  rename old X.* to X.*.deleted  ->  rename X.log.swap to X.log
+ *   write X.log.cleaned (and X.txnindex.cleaned), fsync  ->  rename to X.txnindex.swap, then X.log.swap
+ *     ->  rename old X.* to X.*.deleted  ->  rename X.txnindex.swap to X.txnindex, X.log.swap to X.log
  * </pre>
  * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link LogLoader}
- * replaces X.log with X.log.swap and rebuilds its indexes). The old segment stays open, and readable by fetches in
+ * replaces X.log with X.log.swap, and X.txnindex with X.txnindex.swap or nothing, and rebuilds its indexes). The old segment stays open, and readable by fetches in
  * flight, for {@code file.delete.delay.ms} ({@link LogSegments#replace}).
  * <p>
  * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
@@ -93,13 +104,14 @@ public final class LogCleaner {
                     map.clear();
                 }
                 long end = cleanable.get(cleanable.size() - 1).nextOffset();
-                long mappedTo = buildOffsetMap(cleanable, firstDirty, map);
+                long mappedTo = buildOffsetMap(pl, cleanable, firstDirty, map);
                 if (mappedTo <= firstDirty) {
                     throw new IllegalStateException("the cleaner's offset map took no key of " + pl.topicPartition()
                             + " after offset " + firstDirty);
                 }
-                rewritten += cleanSegments(pl, cleanable, new Pass(map, mappedTo, nowMs - cfg.deleteRetentionMs(),
-                        pl.producerLastOffsets()), nowMs, hook);
+                CleanerTxnState txns = new CleanerTxnState(pl.abortedTransactions(cleanable.get(0).baseOffset, end));
+                rewritten += cleanSegments(pl, cleanable, new Pass(map, mappedTo, nowMs, cfg.deleteRetentionMs(),
+                        pl.producerLastRecords(), txns), nowMs, hook);
                 pl.markCleanedUpTo(mappedTo);
                 passes++;
                 if (mappedTo >= end) {
@@ -117,12 +129,16 @@ public final class LogCleaner {
         return rewritten;
     }
 
-    /** The inactive segments from the first on that are older than min.compaction.lag.ms. */
+    /**
+     * The inactive segments from the first on that are older than min.compaction.lag.ms and end at or below the first
+     * unstable offset (an open transaction, or a marker not yet replicated).
+     */
     private static List<Segment> cleanableSegments(PartitionLog pl, LogConfig cfg, long nowMs) {
         List<Segment> cleanable = new ArrayList<>();
         long lagLimitMs = nowMs - cfg.minCompactionLagMs();
+        long firstUnstable = pl.firstUnstableOffset();
         for (Segment s : pl.inactiveSegments()) {
-            if (s.maxTimestampMs() > lagLimitMs) {
+            if (s.maxTimestampMs() > lagLimitMs || (firstUnstable >= 0 && s.nextOffset() > firstUnstable)) {
                 break;
             }
             cleanable.add(s);
@@ -155,16 +171,25 @@ public final class LogCleaner {
      * Maps key -> offset of its last record from {@code firstDirty} on, until the map is full. Returns the offset
      * the mapping stopped at (exclusive): the end of the segments, or the first record whose key did not fit.
      */
-    private static long buildOffsetMap(List<Segment> segments, long firstDirty, CleanerOffsetMap map) throws IOException {
+    private static long buildOffsetMap(PartitionLog pl, List<Segment> segments, long firstDirty, CleanerOffsetMap map)
+            throws IOException {
+        CleanerTxnState txns = null;
         for (Segment s : segments) {
             if (s.nextOffset() <= firstDirty) {
                 continue;
             }
+            if (txns == null) {
+                txns = new CleanerTxnState(pl.abortedTransactions(s.baseOffset, segments.get(segments.size() - 1).nextOffset()));
+            }
             for (int pos = 0; pos < s.committedSizeBytes(); ) {
                 ByteBuffer batch = s.readBatch(pos);
                 pos += batch.limit();
-                if (RecordBatchHeader.isControl(batch, 0) || RecordBatchHeader.lastOffset(batch, 0) < firstDirty) {
+                if (RecordBatchHeader.isControl(batch, 0)) {
+                    txns.onControlBatch(batch); // ends its producer's transaction for the batches after it
                     continue;
+                }
+                if (txns.onDataBatch(batch) || RecordBatchHeader.lastOffset(batch, 0) < firstDirty) {
+                    continue; // aborted records are never mapped: they must not supersede committed ones
                 }
                 for (BatchRecords.KeyValue kv : BatchRecords.keyValues(batch)) {
                     if (kv.key() != null && kv.offset() >= firstDirty && !map.put(kv.key(), kv.offset())) {
@@ -177,22 +202,30 @@ public final class LogCleaner {
     }
 
     /**
-     * What one pass decides with: the key map, the offset mapping stopped at, the tombstone horizon, the last batch
-     * of every live idempotent producer (producer id -> its last offset), and the newest leader epoch met so far in
-     * the segments rewritten (they are a prefix of the log, walked in order).
+     * What one pass decides with: the key map, the offset mapping stopped at, the time and delete.retention.ms (the
+     * tombstone horizon, the markers' delete horizon), the last data batch and epoch of every live producer, the
+     * transactions met (walked in offset order), and the newest leader epoch met so far in the segments rewritten
+     * (they are a prefix of the log, walked in order).
      */
     private static final class Pass {
         final CleanerOffsetMap map;
         final long mappedTo;
+        final long nowMs;
+        final long deleteRetentionMs;
         final long tombstoneLimitMs;
-        final Map<Long, Long> producerLastOffsets;
+        final Map<Long, ProducerStateManager.LastRecord> producerLastRecords;
+        final CleanerTxnState txns;
         int newestEpoch = -1;
 
-        Pass(CleanerOffsetMap map, long mappedTo, long tombstoneLimitMs, Map<Long, Long> producerLastOffsets) {
+        Pass(CleanerOffsetMap map, long mappedTo, long nowMs, long deleteRetentionMs,
+             Map<Long, ProducerStateManager.LastRecord> producerLastRecords, CleanerTxnState txns) {
             this.map = map;
             this.mappedTo = mappedTo;
-            this.tombstoneLimitMs = tombstoneLimitMs;
-            this.producerLastOffsets = producerLastOffsets;
+            this.nowMs = nowMs;
+            this.deleteRetentionMs = deleteRetentionMs;
+            this.tombstoneLimitMs = nowMs - deleteRetentionMs;
+            this.producerLastRecords = producerLastRecords;
+            this.txns = txns;
         }
 
         /** Whether the record stays: no newer record of its key is mapped, and it is no expired mapped tombstone. */
@@ -210,10 +243,23 @@ public final class LogCleaner {
             int epoch = RecordBatchHeader.leaderEpoch(batch, 0);
             boolean startsEpoch = epoch >= 0 && epoch > newestEpoch;
             newestEpoch = Math.max(newestEpoch, epoch);
+            return startsEpoch || producersLast(batch);
+        }
+
+        /**
+         * Kafka's rule: the producer's last data batch holds its last sequence; where it has none (a marker bumped its
+         * epoch), its newest marker holds the epoch that fences it.
+         */
+        private boolean producersLast(ByteBuffer batch) {
             long producerId = RecordBatchHeader.producerId(batch, 0);
-            boolean producersLast = producerId >= 0
-                    && producerLastOffsets.getOrDefault(producerId, -1L) == RecordBatchHeader.lastOffset(batch, 0);
-            return startsEpoch || producersLast;
+            ProducerStateManager.LastRecord last = producerId < 0 ? null : producerLastRecords.get(producerId);
+            if (last == null) {
+                return false;
+            }
+            if (last.lastDataOffset() >= 0) {
+                return last.lastDataOffset() == RecordBatchHeader.lastOffset(batch, 0);
+            }
+            return RecordBatchHeader.isControl(batch, 0) && RecordBatchHeader.producerEpoch(batch, 0) == last.epoch();
         }
     }
 
@@ -234,6 +280,10 @@ public final class LogCleaner {
         return rewritten;
     }
 
+    /**
+     * Writes what stays of {@code s} to {@code X.log.cleaned}, and the aborted transactions its index keeps to
+     * {@code X.txnindex.cleaned} (none: no such file, and any earlier one is deleted).
+     */
     private static Path writeCleaned(Path dir, Segment s, Pass pass) throws IOException {
         Path cleaned = dir.resolve(Segment.fileName(s.baseOffset) + ".log.cleaned");
         try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -248,6 +298,13 @@ public final class LogCleaner {
             }
             out.force(true);
         }
+        Path cleanedIndex = dir.resolve(Segment.fileName(s.baseOffset) + ".txnindex.cleaned");
+        List<AbortedTxn> entries = pass.txns.takeIndexEntries();
+        if (entries.isEmpty()) {
+            Files.deleteIfExists(cleanedIndex);
+        } else {
+            TransactionIndex.write(cleanedIndex, entries);
+        }
         return cleaned;
     }
 
@@ -255,9 +312,12 @@ public final class LogCleaner {
     private static ByteBuffer cleanBatch(ByteBuffer batch, Pass pass) throws IOException {
         boolean keepsHeader = pass.keepsHeader(batch);
         if (RecordBatchHeader.isControl(batch, 0)) {
-            return batch;
+            return cleanMarker(batch, pass, keepsHeader);
         }
         List<BatchRecords.FullRecord> records = BatchRecords.fullRecords(batch);
+        if (pass.txns.onDataBatch(batch)) {
+            return keepsHeader ? (records.isEmpty() ? batch : BatchRewriter.emptyHeader(batch)) : null;
+        }
         List<BatchRecords.FullRecord> kept = new ArrayList<>(records.size());
         for (BatchRecords.FullRecord r : records) {
             if (pass.keeps(r)) {
@@ -273,8 +333,31 @@ public final class LogCleaner {
         return records.isEmpty() ? batch : BatchRewriter.emptyHeader(batch);
     }
 
-    /** Deletes a leftover cleaned file (a pass that lost its segment to retention meanwhile). */
+    /**
+     * A marker stays while records of its transaction remain; then a pass stamps its delete horizon (now +
+     * delete.retention.ms) and one after the horizon removes it, leaving its empty header when it is the marker its
+     * producer wrote last.
+     */
+    private static ByteBuffer cleanMarker(ByteBuffer batch, Pass pass, boolean keepsHeader) throws IOException {
+        if (!pass.txns.onControlBatch(batch)) {
+            return batch;
+        }
+        long horizonMs = RecordBatchHeader.deleteHorizonMs(batch, 0);
+        if (horizonMs < 0) {
+            ByteBuffer stamped = ByteBuffer.allocate(batch.limit()).put(batch.duplicate().position(0)).flip();
+            RecordBatchHeader.setDeleteHorizon(stamped, 0, pass.nowMs + pass.deleteRetentionMs);
+            return stamped;
+        }
+        if (horizonMs > pass.nowMs) {
+            return batch;
+        }
+        return keepsHeader ? (RecordBatchHeader.recordCount(batch, 0) == 0 ? batch : BatchRewriter.emptyHeader(batch)) : null;
+    }
+
+    /** Deletes a leftover cleaned file and its index (a pass that lost its segment to retention meanwhile). */
     static void discard(Path cleaned) throws IOException {
         Files.deleteIfExists(cleaned);
+        String name = cleaned.getFileName().toString();
+        Files.deleteIfExists(cleaned.resolveSibling(name.substring(0, name.length() - ".log.cleaned".length()) + ".txnindex.cleaned"));
     }
 }

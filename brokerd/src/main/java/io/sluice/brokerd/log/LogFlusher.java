@@ -95,8 +95,16 @@ final class LogFlusher {
      * directory when files came or went, then {@code afterBackgroundSync}.
      */
     void flushInBackground(long target) {
+        flushInBackground(target, () -> { });
+    }
+
+    /** As above, then {@code then} (the producer-state snapshot of a roll: after the epoch checkpoint it relies on). */
+    void flushInBackground(long target, Runnable then) {
         try {
-            background.execute(() -> syncInBackground(target));
+            background.execute(() -> {
+                syncInBackground(target);
+                then.run();
+            });
         } catch (RejectedExecutionException e) {
             // The broker is stopping and its executor with it: the log's close() fsyncs every segment itself.
             log.debug("Background fsync of {} not scheduled: the broker is stopping", owner);
@@ -192,6 +200,28 @@ final class LogFlusher {
         }
         dirNeedsFsync = true;
         flushInBackground(logEndOffset);
+    }
+
+    /** Truncations so far: an action prepared before one must not publish a file that describes the cut tail. */
+    synchronized long truncations() {
+        return truncations;
+    }
+
+    /** Something to publish on disk (a rename), refused after a truncation. */
+    interface Publish {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code publish} unless a truncation came after {@code generation} (see {@link #truncations}) or the log
+     * closed; returns whether it ran. Holds this object's monitor meanwhile: keep it to a rename.
+     */
+    synchronized boolean publishUnlessTruncatedSince(long generation, Publish publish) throws IOException {
+        if (closed || generation != truncations) {
+            return false;
+        }
+        publish.run();
+        return true;
     }
 
     /** The log's files are closed: queued fsyncs do nothing. */

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -25,9 +27,11 @@ import java.util.stream.Stream;
  *       swapped-in one, are CRC-checked batch by batch, and indexes that do not match their log are rebuilt;</li>
  *   <li>the first torn or corrupt batch ends the log: its segment is cut there, later segments are deleted.</li>
  * </ol>
- * Then {@link #replay} walks every batch header once, rebuilding the leader-epoch cache and the producer state.
- * Producer-state snapshots (with transactions) would shorten that walk: the replay would start at the newest
- * snapshot at or below the recovery point.
+ * Then {@link #restoreState} rebuilds the leader-epoch cache and the producer state: from the newest producer
+ * snapshot at or below the log end and the {@code leader-epoch-checkpoint}, replaying only the batches after the
+ * snapshot (none after a clean shutdown, which writes one at the log end); without a usable snapshot, from every batch
+ * header. The replayed part's {@code .txnindex} entries are rebuilt by the replay, so an index torn by a crash is
+ * whole again.
  * <p>
  * Not thread-safe: it runs before the log is shared.
  */
@@ -83,18 +87,77 @@ final class LogLoader {
 
     /** Walks every batch header of {@code segments} once into the epoch cache and the producer state. */
     static void replay(LogSegments segments, LeaderEpochCache epochs, ProducerStateTracker producers) throws IOException {
+        producers.clear();
+        replayFrom(segments, epochs, Long.MIN_VALUE, producers, Long.MIN_VALUE);
+    }
+
+    /**
+     * Rebuilds the epoch cache ({@code epochsKnown}: it is current already, a follower's truncation) and the producer
+     * state of a log ending at {@code logEndOffset} (see the class comment). Snapshots above the log end (a cut
+     * tail) and unreadable ones are deleted. Returns the offset the producer state was replayed from
+     * ({@link Long#MIN_VALUE}: the whole log).
+     */
+    static long restoreState(Path dir, String owner, LogSegments segments, long logEndOffset, LeaderEpochCache epochs,
+                             boolean epochsKnown, ProducerStateTracker producers, long nowMs) throws IOException {
+        NavigableMap<Long, Path> snapshots = ProducerSnapshots.list(dir);
+        for (Path stale : snapshots.tailMap(logEndOffset, false).values()) {
+            Files.deleteIfExists(stale);
+        }
+        long from = Long.MIN_VALUE;
+        producers.clear();
+        for (Map.Entry<Long, Path> e : snapshots.headMap(logEndOffset, true).descendingMap().entrySet()) {
+            try {
+                producers.load(ProducerSnapshots.decode(Files.readAllBytes(e.getValue())), nowMs);
+                from = e.getKey();
+                break;
+            } catch (IOException ex) {
+                log.warn("Deleting unreadable producer snapshot {} of {}: {}", e.getValue(), owner, ex.getMessage());
+                Files.deleteIfExists(e.getValue());
+            }
+        }
+        boolean epochsLoaded = epochsKnown || (from != Long.MIN_VALUE && epochs.loadCheckpoint(logEndOffset));
+        long epochsFrom = epochsLoaded ? from : Long.MIN_VALUE;
+        if (!epochsLoaded) {
+            epochs.clear();
+        }
+        replayFrom(segments, epochs, epochsFrom, producers, from);
+        if (from != Long.MIN_VALUE) {
+            log.info("Loaded the producer state of {} from its snapshot at offset {} (log end offset {})", owner, from, logEndOffset);
+        }
+        return from;
+    }
+
+    /**
+     * Walks the batches of {@code segments}: those ending at or after {@code epochsFrom} into the epoch cache, those
+     * starting at or after {@code producersFrom} into the producer state, whose {@code .txnindex} entries from
+     * {@code producersFrom} on are rebuilt on the way.
+     */
+    private static void replayFrom(LogSegments segments, LeaderEpochCache epochs, long epochsFrom, ProducerStateTracker producers,
+                                   long producersFrom) throws IOException {
+        long start = Math.min(epochsFrom, producersFrom);
         ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES);
-        for (Segment s : segments.all()) {
+        for (Segment s : start == Long.MIN_VALUE ? segments.all() : segments.from(start)) {
+            if (s.nextOffset() <= start) {
+                continue;
+            }
+            if (s.nextOffset() > producersFrom) {
+                s.txnIndex().truncateTo(producersFrom);
+            }
             int size = s.committedSizeBytes();
-            int pos = 0;
-            while (pos < size) {
+            for (int pos = 0; pos < size; ) {
                 header.clear();
                 Segment.readFully(s.channel(), header, pos);
-                epochs.assign(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
-                producers.onBatch(header, 0);
+                if (RecordBatchHeader.lastOffset(header, 0) >= epochsFrom) {
+                    epochs.assign(RecordBatchHeader.leaderEpoch(header, 0), RecordBatchHeader.baseOffset(header, 0));
+                }
+                if (RecordBatchHeader.baseOffset(header, 0) >= producersFrom) {
+                    ByteBuffer batch = RecordBatchHeader.isControl(header, 0) ? s.readBatch(pos) : header;
+                    producers.onBatch(batch, 0, s);
+                }
                 pos += RecordBatchHeader.totalSize(header, 0);
             }
         }
+        producers.publish();
     }
 
     /**
@@ -111,8 +174,12 @@ final class LogLoader {
             String name = swap.getFileName().toString();
             long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
             String prefix = Segment.fileName(base);
-            for (String ext : new String[]{".log", ".index", ".timeindex"}) {
+            for (String ext : new String[]{".log", ".index", ".timeindex", ".txnindex"}) {
                 Files.deleteIfExists(dir.resolve(prefix + ext));
+            }
+            Path txnSwap = dir.resolve(prefix + ".txnindex.swap");
+            if (Files.exists(txnSwap)) {
+                Files.move(txnSwap, dir.resolve(prefix + ".txnindex"));
             }
             Files.move(swap, dir.resolve(prefix + ".log"));
             swapped.add(base);
@@ -130,7 +197,7 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             files.forEach(p -> {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned")) {
+                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned") || name.endsWith(".txnindex.swap")) {
                     deleteLeftover(p);
                 } else if (name.endsWith(".log")) {
                     bases.add(Long.parseLong(name.substring(0, name.length() - 4)));

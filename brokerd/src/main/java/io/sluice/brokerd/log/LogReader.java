@@ -10,9 +10,9 @@ import java.util.function.Consumer;
  * Reads a partition log's segments for fetches, timestamp lookups and the coordinators' loading scans. It takes no
  * lock: it walks {@link LogSegments} (a segment a read found stays open until its delete delay has passed) and
  * bounds each read by the {@link Segment.Extent} it takes once per segment, so an append landing meanwhile is not
- * seen half. The bound is the caller's: the high watermark for consumers, the log end for followers, and with
- * transactions the last stable offset for READ_COMMITTED consumers, whose aborted ranges would come from each
- * segment's {@code .txnindex} alongside the slice. Thread-safe.
+ * seen half. The bound is the caller's: the high watermark for consumers, the log end for followers, and the last
+ * stable offset for READ_COMMITTED consumers, whose aborted transactions come from the segments' {@code .txnindex}
+ * ({@link #abortedTransactions}). Thread-safe.
  */
 final class LogReader {
     private final LogSegments segments;
@@ -66,6 +66,24 @@ final class LogReader {
             return new FileSlice(s.channel(), pos, size);
         }
         return new FileSlice(segments.active().channel(), 0, 0);
+    }
+
+    /**
+     * The aborted transactions a READ_COMMITTED read of {@code [fetchOffset, upperOffset)} needs (Kafka's rule): from
+     * the segment holding {@code fetchOffset} on, each segment's entries overlapping the range, until an entry shows
+     * that every transaction below {@code upperOffset} had ended.
+     */
+    List<AbortedTxn> abortedTransactions(long fetchOffset, long upperOffset) {
+        List<AbortedTxn> out = new java.util.ArrayList<>();
+        Segment s = segments.floor(fetchOffset);
+        for (s = s == null ? segments.first() : s; s != null; s = segments.next(s)) {
+            TransactionIndex.Search found = s.txnIndex().collect(fetchOffset, upperOffset);
+            out.addAll(found.found());
+            if (found.complete()) {
+                break;
+            }
+        }
+        return out;
     }
 
     /** First record at or above {@code logStartOffset} with timestamp >= {@code timestampMs}; empty when none. */

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  *   <li>{@link LogLoader}: opening a directory, recovery of an unclean shutdown, interrupted compactions;</li>
  *   <li>{@link LogReader}: fetch slices, timestamp lookups, full scans, all without the lock;</li>
  *   <li>{@link LeaderEpochCache}: first offset of every leader epoch, divergence after a leader change;</li>
- *   <li>{@link ProducerStateTracker}: idempotent-producer sequences (and, later, transactions);</li>
+ *   <li>{@link ProducerStateTracker}: producer sequences and epochs, open transactions, the last stable offset and
+ *       the {@code .txnindex}; {@link ProducerSnapshots}: its state at each roll and at a clean shutdown;</li>
  *   <li>{@link LogFlusher}: the recovery point and the fsyncs that move it.</li>
  * </ul>
  * Thread-safety: appends, truncation, roll and segment removal are serialised on the log's monitor, which is
@@ -45,6 +46,11 @@ import java.util.function.Consumer;
  * leader's batches unchanged with {@link #appendAsFollower}, takes the leader's high watermark with
  * {@link #updateFollowerHighWatermark}, and cuts a diverging tail with {@link #truncateTo}.
  * <p>
+ * Transactions: producers append transactional batches like any other (the first batch of a transaction with the
+ * {@link VerificationGuard} of its leader's check with the coordinator, KIP-890); only the broker appends markers
+ * ({@link #appendMarker}, on WriteTxnMarkers). READ_COMMITTED reads stop at the last stable offset and carry the
+ * aborted transactions of what they return ({@link #read(long, int, boolean, long, boolean)}).
+ * <p>
  * Durability: an acknowledged append is in the OS page cache; it is fsynced when {@code flush.messages} records or
  * {@code flush.ms} have accumulated, after a roll, on clean shutdown, and on every append when the broker runs with
  * {@code fsync: always}. A process crash loses nothing acknowledged; a machine crash may lose what was not fsynced.
@@ -54,9 +60,6 @@ import java.util.function.Consumer;
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    /** Largest append copied into the per-thread direct buffer (see {@link #appendCopy}); the buffer grows to it. */
-    static final int APPEND_SCRATCH_MAX_BYTES = 1 << 20;
-    private static final ThreadLocal<ByteBuffer[]> APPEND_SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
     private static final long PRODUCER_ID_EXPIRATION_MS = 7L * 24 * 3600 * 1000;
 
     private final TopicPartition topicPartition;
@@ -68,6 +71,7 @@ public final class PartitionLog implements AutoCloseable {
     private final LeaderEpochCache epochs;
     private final ProducerStateTracker producerState;
     private final LogFlusher flusher;
+    private final ProducerSnapshotWriter snapshots;
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
@@ -107,6 +111,7 @@ public final class PartitionLog implements AutoCloseable {
         this.logEndOffset = loaded.logEndOffset();
         this.flusher = new LogFlusher(dir, tp.toString(), segments, env.background(), clock, () -> logEndOffset,
                 epochs::writeCheckpointIfChanged, () -> failed = true, logEndOffset, nowMs);
+        this.snapshots = new ProducerSnapshotWriter(dir, tp.toString(), epochs, flusher);
     }
 
     /**
@@ -141,10 +146,11 @@ public final class PartitionLog implements AutoCloseable {
         LogLoader.Loaded loaded = LogLoader.load(dir, tp.toString(), config.indexIntervalBytes(), recover, recoveryPoint,
                 env.files(), nowMs);
         PartitionLog pl = new PartitionLog(tp, dir, config, env, loaded, nowMs);
-        LogLoader.replay(pl.segments, pl.epochs, pl.producerState);
+        LogLoader.restoreState(dir, tp.toString(), pl.segments, pl.logEndOffset, pl.epochs, false, pl.producerState, nowMs);
         pl.logStartOffset = Math.min(Math.max(checkpointedLogStart, pl.segments.firstBaseOffset()), pl.logEndOffset);
         long hw = checkpointedHighWatermark < 0 ? pl.logEndOffset : checkpointedHighWatermark;
         pl.highWatermark = Math.max(pl.logStartOffset, Math.min(hw, pl.logEndOffset));
+        pl.producerState.onHighWatermark(pl.highWatermark);
         pl.epochs.writeCheckpoint();
         return pl;
     }
@@ -167,21 +173,40 @@ public final class PartitionLog implements AutoCloseable {
      * (outside the lock) before this returns.
      */
     public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs) {
-        return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs), nowMs);
+        return appendAsLeader(records, leaderEpoch, nowMs, null);
     }
 
-    private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs) {
+    /**
+     * As above; a transactional batch that opens its producer's transaction here must come with {@code guard}, the
+     * verification {@link #beginVerification} started and the coordinator confirmed (null: no verification is
+     * required, as with transaction.partition.verification.enable=false).
+     */
+    public AppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, long nowMs, VerificationGuard guard) {
+        return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs, guard, false), nowMs);
+    }
+
+    /**
+     * Appends batches a coordinator of this broker built (offset commits, transactional offset commits): validated
+     * like a producer's, but a transactional batch carries no sequence (Kafka's origin COORDINATOR); its producer's
+     * epoch is checked all the same, so a fenced producer's offsets are refused.
+     */
+    public AppendResult appendAsCoordinator(ByteBuffer records, int leaderEpoch, long nowMs) {
+        return flushIfDue(appendAsLeaderLocked(records, leaderEpoch, nowMs, null, true), nowMs);
+    }
+
+    private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs,
+                                                           VerificationGuard guard, boolean fromCoordinator) {
         if (failed) {
             return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
         LogConfig cfg = config;
-        BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg, nowMs);
+        BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg, nowMs, fromCoordinator);
         if (!outcome.isOk()) {
             return outcome.rejection();
         }
-        ByteBuffer buf = appendCopy(records);
+        ByteBuffer buf = AppendBuffers.copy(records);
         outcome.restampMaxTimestamps(buf);
-        SequenceCheck dup = producerState.check(buf, outcome.batchCount());
+        SequenceCheck dup = producerState.check(buf, outcome.batchCount(), guard, !fromCoordinator);
         if (dup instanceof SequenceCheck.Reject r) {
             return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
         }
@@ -189,14 +214,9 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult.Appended(d.firstOffset(), d.lastOffset(), -1, logStartOffset, true);
         }
         long firstOffset = logEndOffset;
-        long next = assignOffsets(buf, firstOffset, leaderEpoch, cfg.logAppendTime() ? nowMs : -1);
+        long next = AppendBuffers.assignOffsets(buf, firstOffset, leaderEpoch, cfg.logAppendTime() ? nowMs : -1);
         try {
-            Segment active = maybeRoll(buf.limit(), nowMs);
-            active.append(buf);
-            noteEpoch(leaderEpoch, firstOffset);
-            logEndOffset = next;
-            advanceHighWatermark();
-            producerState.onAppended(buf);
+            appendAssigned(buf, leaderEpoch, firstOffset, next, nowMs);
         } catch (IOException e) {
             return failedAppend("appending to", e);
         }
@@ -204,20 +224,62 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Writes offsets from {@code firstOffset} and {@code leaderEpoch} into each batch header of {@code buf} (and the
-     * append time when {@code logAppendTimeMs >= 0}); returns the offset after the last batch.
+     * Writes {@code buf} (offsets {@code firstOffset} to {@code next - 1} assigned) as leader. The producer state
+     * (an open transaction, the LSO) is published before the new log end and high watermark, so a READ_COMMITTED
+     * read never sees records of a transaction it does not know to be open.
      */
-    private static long assignOffsets(ByteBuffer buf, long firstOffset, int leaderEpoch, long logAppendTimeMs) {
-        long next = firstOffset;
-        for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
-            RecordBatchHeader.setBaseOffset(buf, pos, next);
-            RecordBatchHeader.setLeaderEpoch(buf, pos, leaderEpoch);
-            if (logAppendTimeMs >= 0) {
-                RecordBatchHeader.setLogAppendTime(buf, pos, logAppendTimeMs);
-            }
-            next = RecordBatchHeader.lastOffset(buf, pos) + 1;
+    private void appendAssigned(ByteBuffer buf, int leaderEpoch, long firstOffset, long next, long nowMs) throws IOException {
+        Segment active = maybeRoll(buf.limit(), nowMs);
+        active.append(buf);
+        producerState.onAppended(buf, active);
+        noteEpoch(leaderEpoch, firstOffset);
+        logEndOffset = next;
+        advanceHighWatermark();
+    }
+
+    /**
+     * Appends a COMMIT ({@code commit}) or ABORT marker for {@code producerId} in {@code producerEpoch}, written by the
+     * transaction coordinator of {@code coordinatorEpoch} (WriteTxnMarkers): the producer's transaction ends here. A
+     * marker that would change nothing (a retry of one already written: no transaction open, the same epoch) is not
+     * appended again; it is answered as a duplicate whose offsets reach the log end, so a caller waiting for them
+     * to be replicated waits for the original too. Refused with INVALID_PRODUCER_EPOCH or
+     * TRANSACTION_COORDINATOR_FENCED as Kafka does.
+     */
+    public AppendResult appendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit, int leaderEpoch,
+                                     long nowMs) {
+        return flushIfDue(appendMarkerLocked(producerId, producerEpoch, coordinatorEpoch, commit, leaderEpoch, nowMs), nowMs);
+    }
+
+    private synchronized AppendResult appendMarkerLocked(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                                         int leaderEpoch, long nowMs) {
+        if (failed) {
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
         }
-        return next;
+        SequenceCheck check = producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        if (check instanceof SequenceCheck.Reject r) {
+            return new AppendResult.Rejected(AppendError.valueOf(r.reason().name()), r.message());
+        }
+        if (check instanceof SequenceCheck.Duplicate) {
+            return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, true);
+        }
+        ByteBuffer buf = AppendBuffers.copy(ControlRecords.marker(producerId, producerEpoch, coordinatorEpoch, commit, nowMs));
+        long firstOffset = logEndOffset;
+        long next = AppendBuffers.assignOffsets(buf, firstOffset, leaderEpoch, -1);
+        try {
+            appendAssigned(buf, leaderEpoch, firstOffset, next, nowMs);
+        } catch (IOException e) {
+            return failedAppend("appending a transaction marker to", e);
+        }
+        return new AppendResult.Appended(firstOffset, next - 1, -1, logStartOffset, false);
+    }
+
+    /**
+     * Starts the KIP-890 check of a transactional append by {@code producerId}: {@link VerificationGuard#NOT_NEEDED}
+     * when its transaction is open here already, else the guard its first batch must carry once the coordinator
+     * confirmed the transaction includes this partition.
+     */
+    public synchronized VerificationGuard beginVerification(long producerId, short producerEpoch, long nowMs) {
+        return producerState.beginVerification(producerId, producerEpoch, nowMs);
     }
 
     /**
@@ -244,31 +306,6 @@ public final class PartitionLog implements AutoCloseable {
         failed = true;
         log.error("I/O error {} {}; the log is offline until restart", doing, topicPartition, e);
         return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
-    }
-
-    /**
-     * The bytes an append patches and writes, copied out of the caller's buffer, which stays untouched: a produce
-     * request's records are a view of the network layer's frame, which it may parse again (an error response), and
-     * a follower's come from a fetch response. The copy goes into a direct buffer kept per thread, so
-     * {@code FileChannel.write} hands it to the kernel as it is; a heap buffer would be copied once more into the
-     * JDK's temporary direct buffer. Appends larger than {@link #APPEND_SCRATCH_MAX_BYTES} (rare: the producer's
-     * batch size is 16 KiB by default) take a heap copy as before. The returned buffer (position 0) is valid until
-     * this thread's next append and must not escape the append.
-     */
-    private static ByteBuffer appendCopy(ByteBuffer records) {
-        int size = records.remaining();
-        if (size > APPEND_SCRATCH_MAX_BYTES) {
-            return ByteBuffer.allocate(size).put(records.duplicate()).flip();
-        }
-        ByteBuffer[] holder = APPEND_SCRATCH.get();
-        ByteBuffer scratch = holder[0];
-        if (scratch == null || scratch.capacity() < size) {
-            int capacity = Math.min(APPEND_SCRATCH_MAX_BYTES, Math.max(64 * 1024, Integer.highestOneBit(size - 1) << 1));
-            scratch = ByteBuffer.allocateDirect(capacity);
-            holder[0] = scratch;
-        }
-        scratch.clear().limit(size);
-        return scratch.put(records.duplicate()).flip();
     }
 
     /**
@@ -310,7 +347,10 @@ public final class PartitionLog implements AutoCloseable {
         log.info("Rolled {} to a new segment at offset {} ({} bytes in the previous one)", topicPartition, logEndOffset,
                 old.committedSizeBytes());
         flusher.segmentsChanged();
-        flusher.flushInBackground(old.nextOffset());
+        long offset = logEndOffset;
+        byte[] snapshot = producerState.snapshotBytes();
+        long generation = flusher.truncations();
+        flusher.flushInBackground(old.nextOffset(), () -> snapshots.writeAtRoll(offset, snapshot, generation));
         return next;
     }
 
@@ -320,18 +360,48 @@ public final class PartitionLog implements AutoCloseable {
      * batch when maxBytes cuts one, as Kafka's does; clients drop it and fetch it again.
      */
     public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, long maxOffsetExclusive) {
+        return read(fetchOffset, maxBytes, minOneBatch, maxOffsetExclusive, false);
+    }
+
+    /**
+     * As above; {@code readCommitted} (a READ_COMMITTED consumer) also stops at the last stable offset and lists the
+     * aborted transactions overlapping the batches returned, from the {@code .txnindex} files.
+     */
+    public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, long maxOffsetExclusive, boolean readCommitted) {
         long start = logStartOffset;
         long end = logEndOffset;
         if (fetchOffset < start || fetchOffset > end) {
             return new ReadResult.OffsetOutOfRange(start, end);
         }
         long hw = highWatermark;
+        long lso = producerState.lastStableOffset(hw, start);
+        long bound = Math.min(maxOffsetExclusive, end);
         try {
-            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, Math.min(maxOffsetExclusive, end));
-            return new ReadResult.Records(slice, hw, start, end);
+            if (!readCommitted) {
+                FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, bound);
+                return new ReadResult.Records(slice, hw, start, end, lso, null);
+            }
+            bound = Math.min(bound, lso);
+            FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, bound);
+            List<AbortedTxn> aborted = slice.sizeBytes() == 0 ? List.of()
+                    : reader.abortedTransactions(fetchOffset, Math.min(bound, slice.endOffset(fetchOffset)));
+            return new ReadResult.Records(slice, hw, start, end, lso, aborted);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
         }
+    }
+
+    /**
+     * The last stable offset: READ_COMMITTED consumers read below it (see {@link ProducerStateTracker}). Takes no
+     * lock.
+     */
+    public long lastStableOffset() {
+        return producerState.lastStableOffset(highWatermark, logStartOffset);
+    }
+
+    /** Every producer of this partition (DescribeProducers). */
+    public synchronized List<io.sluice.brokerd.producer.ProducerStateManager.ProducerView> producers() {
+        return producerState.views();
     }
 
     public long logStartOffset() {
@@ -397,7 +467,7 @@ public final class PartitionLog implements AutoCloseable {
         if (!outcome.isOk()) {
             return outcome.rejection();
         }
-        ByteBuffer buf = appendCopy(records);
+        ByteBuffer buf = AppendBuffers.copy(records);
         long first = RecordBatchHeader.baseOffset(buf, 0);
         // A compacted leader log has gaps between batches: offsets only have to increase (Kafka's rule).
         long expected = logEndOffset;
@@ -413,11 +483,11 @@ public final class PartitionLog implements AutoCloseable {
         try {
             Segment active = maybeRoll(buf.limit(), nowMs);
             active.append(buf);
+            producerState.onAppended(buf, active);
             for (int pos = 0; pos < buf.limit(); pos += RecordBatchHeader.totalSize(buf, pos)) {
                 noteEpoch(RecordBatchHeader.leaderEpoch(buf, pos), RecordBatchHeader.baseOffset(buf, pos));
                 next = RecordBatchHeader.lastOffset(buf, pos) + 1;
             }
-            producerState.onAppended(buf);
             logEndOffset = next;
         } catch (IOException e) {
             return failedAppend("appending replicated data to", e);
@@ -458,8 +528,11 @@ public final class PartitionLog implements AutoCloseable {
             logEndOffset = segments.active().nextOffset();
             highWatermark = Math.min(highWatermark, logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
-            producerState.truncateTo(logEndOffset);
             flusher.truncated(logEndOffset, false);
+            // The cut may have removed markers: transactions they ended are open again. Kafka's way: from the newest
+            // snapshot at or below the new end, replay what follows it.
+            LogLoader.restoreState(dir, topicPartition.toString(), segments, logEndOffset, epochs, true, producerState, nowMs);
+            producerState.onHighWatermark(highWatermark);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
             failed = true;
@@ -482,6 +555,7 @@ public final class PartitionLog implements AutoCloseable {
             epochs.clear();
             producerState.clear();
             flusher.truncated(offset, true);
+            ProducerSnapshots.deleteOutside(dir, Long.MAX_VALUE, Long.MAX_VALUE);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
             failed = true;
@@ -639,6 +713,7 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         segments.deleteDue(nowMs);
+        snapshots.deleteUnneeded(segments, flusher.recoveryPoint());
     }
 
     /** The part of maintenance that changes the segment list; returns whether flush.ms calls for a flush. */
@@ -658,6 +733,7 @@ public final class PartitionLog implements AutoCloseable {
             return false;
         }
         producerState.removeExpired(nowMs);
+        producerState.onHighWatermark(highWatermark);
         return nowMs - flusher.lastFlushMs() >= cfg.flushMs() && flusher.recoveryPoint() < logEndOffset;
     }
 
@@ -706,9 +782,22 @@ public final class PartitionLog implements AutoCloseable {
         cleanedUpTo = Math.max(cleanedUpTo, offset);
     }
 
-    /** Producer id -> last offset of its newest batch (a snapshot; the batches compaction keeps for them). */
-    synchronized Map<Long, Long> producerLastOffsets() {
-        return producerState.lastOffsets();
+    /** Producer id -> its last data batch and epoch (a snapshot: compaction keeps those, and a producer's last marker). */
+    synchronized Map<Long, io.sluice.brokerd.producer.ProducerStateManager.LastRecord> producerLastRecords() {
+        return producerState.lastRecords();
+    }
+
+    /**
+     * The first offset of the oldest transaction that is open or whose marker is not yet below the high watermark,
+     * -1 when none: compaction stops below it. Takes no lock.
+     */
+    long firstUnstableOffset() {
+        return producerState.firstUnstableOffset(highWatermark);
+    }
+
+    /** The aborted transactions overlapping {@code [fetchOffset, upperOffset)} (the cleaner drops their records). */
+    List<AbortedTxn> abortedTransactions(long fetchOffset, long upperOffset) {
+        return reader.abortedTransactions(fetchOffset, upperOffset);
     }
 
     /**
@@ -722,11 +811,20 @@ public final class PartitionLog implements AutoCloseable {
         }
         String prefix = Segment.fileName(old.baseOffset);
         Path swap = dir.resolve(prefix + ".log.swap");
+        Path cleanedIndex = dir.resolve(prefix + ".txnindex.cleaned");
+        Path indexSwap = dir.resolve(prefix + ".txnindex.swap");
+        boolean hasIndex = Files.exists(cleanedIndex);
+        if (hasIndex) {
+            Files.move(cleanedIndex, indexSwap); // before the log's swap: a lone index swap is discarded at start-up
+        }
         Files.move(cleaned, swap);
         Checkpoints.fsyncDir(dir);
         hook.after("swap-renamed");
         old.markDeleted();
         hook.after("old-marked-deleted");
+        if (hasIndex) {
+            Files.move(indexSwap, dir.resolve(prefix + ".txnindex"));
+        }
         Files.move(swap, dir.resolve(prefix + ".log"));
         Checkpoints.fsyncDir(dir);
         hook.after("swapped");
@@ -763,6 +861,9 @@ public final class PartitionLog implements AutoCloseable {
             flush();
         }
         synchronized (this) {
+            if (!failed) {
+                snapshots.writeAtShutdown(logEndOffset, producerState.snapshotBytes());
+            }
             flusher.close();
             segments.closeLive();
         }

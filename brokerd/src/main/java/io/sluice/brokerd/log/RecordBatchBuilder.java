@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Writes an uncompressed v2 record batch (the broker's own records: committed offsets, group metadata). Base offset
- * 0 and leader epoch 0; {@link PartitionLog#appendAsLeader} assigns both. Producer id -1 (not idempotent).
+ * Writes an uncompressed v2 record batch (the broker's own records: committed offsets, group metadata, transaction
+ * markers). Base offset 0 and leader epoch 0; the log assigns both. Producer id -1 (not idempotent) unless a
+ * transaction's producer is given.
  * Also encodes records for the cleaner ({@link BatchRewriter}). Stateless.
  */
 public final class RecordBatchBuilder {
@@ -24,6 +25,20 @@ public final class RecordBatchBuilder {
     }
 
     public static ByteBuffer build(List<Entry> entries, long timestampMs) {
+        return build(entries, timestampMs, -1L, (short) -1, (short) 0);
+    }
+
+    /**
+     * A batch of a transaction, written by a coordinator (the group coordinator's TxnOffsetCommit records): producer
+     * {@code producerId} in {@code producerEpoch}, transactional, without a sequence (coordinators write none; Kafka's
+     * origin COORDINATOR).
+     */
+    public static ByteBuffer buildTransactional(List<Entry> entries, long timestampMs, long producerId, short producerEpoch) {
+        return build(entries, timestampMs, producerId, producerEpoch, (short) RecordBatchHeader.TRANSACTIONAL_BIT);
+    }
+
+    /** A batch of {@code entries} with the given producer fields and attributes; base sequence -1. */
+    static ByteBuffer build(List<Entry> entries, long timestampMs, long producerId, short producerEpoch, short attributes) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (int i = 0; i < entries.size(); i++) {
             writeRecord(body, new BatchRecords.FullRecord(i, timestampMs, entries.get(i).key(), entries.get(i).value(), NO_HEADERS),
@@ -32,8 +47,8 @@ public final class RecordBatchBuilder {
         byte[] b = body.toByteArray();
         ByteBuffer buf = ByteBuffer.allocate(RecordBatchHeader.HEADER_BYTES + b.length);
         buf.putLong(0).putInt(buf.capacity() - RecordBatchHeader.LOG_OVERHEAD).putInt(0).put((byte) 2).putInt(0)
-                .putShort((short) 0).putInt(entries.size() - 1).putLong(timestampMs).putLong(timestampMs)
-                .putLong(-1L).putShort((short) -1).putInt(-1).putInt(entries.size()).put(b);
+                .putShort(attributes).putInt(entries.size() - 1).putLong(timestampMs).putLong(timestampMs)
+                .putLong(producerId).putShort(producerEpoch).putInt(-1).putInt(entries.size()).put(b);
         buf.flip();
         buf.putInt(RecordBatchHeader.CRC, (int) RecordBatchHeader.computeCrc(buf, 0));
         return buf;

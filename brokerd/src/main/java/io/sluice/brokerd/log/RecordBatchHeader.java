@@ -37,6 +37,8 @@ public final class RecordBatchHeader {
     static final int TIMESTAMP_TYPE_BIT = 0x08;
     static final int TRANSACTIONAL_BIT = 0x10;
     static final int CONTROL_BIT = 0x20;
+    /** Kafka's delete horizon (KIP-534): the cleaner set baseTimestamp to when the batch may go. */
+    static final int DELETE_HORIZON_BIT = 0x40;
 
     private RecordBatchHeader() {
     }
@@ -79,13 +81,34 @@ public final class RecordBatchHeader {
         return (attributes(buf, pos) & CONTROL_BIT) != 0;
     }
 
+    /** The cleaner's delete horizon of the batch (its base timestamp when the flag is set), or -1 when none is set. */
+    public static long deleteHorizonMs(ByteBuffer buf, int pos) {
+        return (attributes(buf, pos) & DELETE_HORIZON_BIT) != 0 ? baseTimestamp(buf, pos) : -1;
+    }
+
+    /** Sets the delete horizon (flag and base timestamp) of the batch and re-stamps the CRC. */
+    static void setDeleteHorizon(ByteBuffer buf, int pos, long horizonMs) {
+        buf.putShort(pos + ATTRIBUTES, (short) (attributes(buf, pos) | DELETE_HORIZON_BIT));
+        buf.putLong(pos + BASE_TIMESTAMP, horizonMs);
+        buf.putInt(pos + CRC, (int) computeCrc(buf, pos));
+    }
+
     /**
      * True when a batch among those in {@code buf[position, limit)} names a compression codec. Reads headers only,
      * as far as their lengths stay inside the buffer (what does not frame is left to validation).
      */
     public static boolean anyCompressed(ByteBuffer buf) {
+        return anyAttribute(buf, COMPRESSION_MASK);
+    }
+
+    /** As {@link #anyCompressed}, for the transactional bit. */
+    public static boolean anyTransactional(ByteBuffer buf) {
+        return anyAttribute(buf, TRANSACTIONAL_BIT);
+    }
+
+    private static boolean anyAttribute(ByteBuffer buf, int mask) {
         for (int pos = buf.position(); buf.limit() - pos > ATTRIBUTES + 1; ) {
-            if (compressionCodec(buf, pos) != 0) {
+            if ((attributes(buf, pos) & mask) != 0) {
                 return true;
             }
             int size = buf.getInt(pos + BATCH_LENGTH);

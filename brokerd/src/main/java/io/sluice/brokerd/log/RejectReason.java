@@ -33,8 +33,8 @@ public enum RejectReason {
     TIMESTAMP(AppendError.INVALID_TIMESTAMP),
     /** A control batch from a client. */
     CONTROL_BATCH(AppendError.INVALID_RECORD),
-    /** A transactional batch (transactions are not implemented yet). */
-    TRANSACTIONAL(AppendError.UNSUPPORTED_FOR_MESSAGE_FORMAT),
+    /** A transactional batch without a producer id. */
+    TRANSACTIONAL(AppendError.INVALID_RECORD),
     /** A producer id with a negative base sequence. */
     SEQUENCE(AppendError.INVALID_RECORD);
 

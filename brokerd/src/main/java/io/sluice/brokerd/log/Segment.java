@@ -16,7 +16,8 @@ import java.util.Arrays;
  * One segment: {@code <20-digit base offset>.log} holding record batches exactly as on the wire, and its sparse
  * {@code .index} (4-byte offset relative to the base, 4-byte file position) and {@code .timeindex} (8-byte
  * timestamp, 4-byte relative offset) — Kafka's file formats, written without preallocation so the files are
- * always exactly as long as their entries.
+ * always exactly as long as their entries — and, once a transaction aborted in it, its {@code .txnindex}
+ * ({@link TransactionIndex}), which the log's producer state writes.
  * <p>
  * Thread-safety: appends and truncation come from the owning {@link PartitionLog} under its lock. Readers may run
  * at any time: they take the segment's {@link Extent} once (its end offset and size, published together in one
@@ -40,6 +41,7 @@ final class Segment {
     private final FileChannel indexChannel;
     private final FileChannel timeIndexChannel;
     private final int indexIntervalBytes;
+    private final TransactionIndex txnIndex;
 
     /** Where the segment ends; replaced (never mutated) after each append, truncation and rebuild. */
     private volatile Extent extent;
@@ -99,6 +101,7 @@ final class Segment {
         this.logChannel = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.indexChannel = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.timeIndexChannel = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.txnIndex = new TransactionIndex(dir.resolve(name + ".txnindex"), files);
         this.extent = Extent.empty(baseOffset);
     }
 
@@ -113,6 +116,7 @@ final class Segment {
 
     /** Creates an empty segment whose files are opened through {@code files}. */
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs, LogFileChannels files) throws IOException {
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset) + ".txnindex")); // a stale one of a segment gone before
         Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
         s.logChannel.truncate(0);
         s.indexChannel.truncate(0);
@@ -454,6 +458,7 @@ final class Segment {
         }
         logChannel.truncate(pos);
         rebuild(pos, false);
+        txnIndex.truncateTo(offset);
     }
 
     /**
@@ -465,6 +470,7 @@ final class Segment {
         logChannel.force(true);
         indexChannel.force(true);
         timeIndexChannel.force(true);
+        txnIndex.flush();
     }
 
     /** Whether the segment left its log (its files are {@code *.deleted}, closed once the delete delay passed). */
@@ -473,12 +479,13 @@ final class Segment {
     }
 
     void close() {
-        for (FileChannel c : new FileChannel[]{logChannel, indexChannel, timeIndexChannel}) {
-            try {
+        try {
+            for (FileChannel c : new FileChannel[]{logChannel, indexChannel, timeIndexChannel}) {
                 c.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("closing segment " + logFile, e);
             }
+            txnIndex.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing segment " + logFile, e);
         }
     }
 
@@ -494,6 +501,7 @@ final class Segment {
                 Files.move(p, p.resolveSibling(p.getFileName() + ".deleted"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        txnIndex.markDeleted();
         markedDeleted = true;
     }
 
@@ -503,10 +511,16 @@ final class Segment {
         for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
             Files.deleteIfExists(markedDeleted ? p.resolveSibling(p.getFileName() + ".deleted") : p);
         }
+        txnIndex.deleteFile();
     }
 
     FileChannel channel() {
         return logChannel;
+    }
+
+    /** The aborted transactions whose markers lie in this segment. */
+    TransactionIndex txnIndex() {
+        return txnIndex;
     }
 
     /** Where the segment ends now: take it once per read (see the class comment). */

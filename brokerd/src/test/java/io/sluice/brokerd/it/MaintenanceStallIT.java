@@ -39,8 +39,8 @@ class MaintenanceStallIT {
         try (Broker broker = ItSupport.startBroker(dataDir, Map.of("log.retention.check.interval.ms", "100"));
              Admin admin = ItSupport.admin(broker.bootstrapServers())) {
             ItSupport.createTopic(admin, "idle", 1, Map.of());
-            Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start();
-            assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+            // The broker writes this file every 100 ms (then renames it): mkfifo fails while it exists, so try again.
+            ItSupport.waitFor(() -> mkfifo(pipe), Duration.ofSeconds(30), "mkfifo " + pipe);
             try {
                 ItSupport.waitFor(MaintenanceStallIT::maintenanceIsStuckWritingACheckpoint, Duration.ofSeconds(30),
                         "log maintenance to block on the checkpoint pipe");
@@ -57,6 +57,28 @@ class MaintenanceStallIT {
             } finally {
                 unblock(pipe);
             }
+        }
+    }
+
+    private static boolean mkfifo(Path pipe) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder("mkfifo", pipe.toString()).redirectErrorStream(true);
+            pb.environment().put("LC_ALL", "C"); // the message below is matched in English
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("mkfifo did not finish");
+            }
+            if (p.exitValue() != 0 && !out.contains("File exists")) {
+                throw new AssertionError("mkfifo failed: " + out);
+            }
+            return p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

@@ -232,8 +232,9 @@ class RecordValidationIT {
     @Test
     void timestampsInYear2500AndFarInThePastAreRefused() throws Exception {
         long year2500 = 16_725_225_600_000L;
+        long base = now(); // once: the record's timestamp is base + delta, and must be exactly year2500
         ProduceResponseData.PartitionProduceResponse future = assertRefused("lies", Errors.INVALID_TIMESTAMP,
-                batch().records(record(0, 0, "k", "now"), record(year2500 - now(), 1, "k", "2500")).timestamps(now(), year2500).build());
+                batch().records(record(0, 0, "k", "now"), record(year2500 - base, 1, "k", "2500")).timestamps(base, year2500).build());
         assertThat(future.recordErrors()).extracting(ProduceResponseData.BatchIndexAndErrorMessage::batchIndex).containsExactly(1);
         assertThat(future.recordErrors().get(0).batchIndexErrorMessage()).contains("Timestamp " + year2500);
         // "recent" allows one hour back (message.timestamp.before.max.ms).

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Appends patch a copy of the caller's bytes (a per-thread direct buffer, or a heap buffer above
- * {@link PartitionLog#APPEND_SCRATCH_MAX_BYTES}), never the caller's buffer: a produce request's records are a view
+ * {@link AppendBuffers.SCRATCH_MAX_BYTES}), never the caller's buffer: a produce request's records are a view
  * of the network frame.
  */
 @Timeout(30)
@@ -37,7 +37,7 @@ class AppendCopyTest {
                 TopicConfigDef.MAX_MESSAGE_BYTES, String.valueOf(4 << 20))) {
             List<String> expected = new ArrayList<>();
             // Growing and shrinking sizes: the scratch buffer grows, is reused, and large appends go to the heap.
-            int[] valueBytes = {10, 70_000, 20, 300_000, PartitionLog.APPEND_SCRATCH_MAX_BYTES + 1, 5, 2_000};
+            int[] valueBytes = {10, 70_000, 20, 300_000, AppendBuffers.SCRATCH_MAX_BYTES + 1, 5, 2_000};
             for (int i = 0; i < valueBytes.length; i++) {
                 char[] v = new char[valueBytes[i]];
                 Arrays.fill(v, (char) ('a' + i));

@@ -310,7 +310,10 @@ class BatchValidatorTest {
         assertRefused(validate(good(0).magic(1).build()), RejectReason.MAGIC, "magic 1");
         assertThat(RejectReason.MAGIC.error()).isEqualTo(AppendError.INVALID_RECORD);
         assertRefused(validate(good(0).attributes(0x20).build()), RejectReason.CONTROL_BATCH, "control");
-        assertRefused(validate(good(0).attributes(0x10).producer(5, (short) 0, 0).build()), RejectReason.TRANSACTIONAL, "transactions");
+        assertRefused(validate(good(0).attributes(0x10).build()), RejectReason.TRANSACTIONAL, "must carry a producer id");
+        assertThat(RejectReason.TRANSACTIONAL.error()).isEqualTo(AppendError.INVALID_RECORD);
+        assertThat(validate(good(0).attributes(0x10).producer(5, (short) 0, 0).build()).isOk())
+                .as("a producer's transactional batch is validated like any other").isTrue();
         assertRefused(validate(good(0).producer(5, (short) 0, -1).build()), RejectReason.SEQUENCE, "sequence -1");
         assertRefused(validate(good(0).attributes(0x08).build()), RejectReason.TIMESTAMP, "LogAppendTime");
         ByteBuffer badCrc = good(0).build();

@@ -135,7 +135,7 @@ class LogLoaderTest {
         LogLoader.replay(loaded.segments(), epochs, producers);
 
         assertThat(epochs.entries()).containsExactly(Map.entry(1, 0L), Map.entry(4, 2L));
-        assertThat(producers.check(idempotent, 1)).isEqualTo(new SequenceCheck.Duplicate(2, 2));
+        assertThat(producers.check(idempotent, 1, null, true)).isEqualTo(new SequenceCheck.Duplicate(2, 2));
         loaded.segments().closeAll();
     }
 

@@ -41,41 +41,40 @@ class ProducerStateTrackerTest {
     }
 
     @Test
-    void aRetriedBatchIsADuplicateWithItsOriginalOffsetsAndAGapIsRefused() {
-        tracker.onAppended(concat(batch(7, 0, 3, 0), batch(7, 3, 2, 3)));
-        assertThat(tracker.check(batch(7, 3, 2, -1), 1)).isEqualTo(new SequenceCheck.Duplicate(3, 4));
-        assertThat(tracker.check(batch(7, 5, 1, -1), 1)).isInstanceOf(SequenceCheck.Accept.class);
-        SequenceCheck gap = tracker.check(batch(7, 9, 1, -1), 1);
+    void aRetriedBatchIsADuplicateWithItsOriginalOffsetsAndAGapIsRefused() throws Exception {
+        tracker.onAppended(concat(batch(7, 0, 3, 0), batch(7, 3, 2, 3)), null);
+        assertThat(tracker.check(batch(7, 3, 2, -1), 1, null, true)).isEqualTo(new SequenceCheck.Duplicate(3, 4));
+        assertThat(tracker.check(batch(7, 5, 1, -1), 1, null, true)).isInstanceOf(SequenceCheck.Accept.class);
+        SequenceCheck gap = tracker.check(batch(7, 9, 1, -1), 1, null, true);
         assertThat(((SequenceCheck.Reject) gap).reason()).isEqualTo(SequenceCheck.Reason.OUT_OF_ORDER_SEQUENCE_NUMBER);
     }
 
     @Test
-    void aRequestOfSeveralBatchesThatRepeatsOneIsRefusedWhole() {
-        tracker.onAppended(batch(7, 0, 3, 0));
-        SequenceCheck c = tracker.check(concat(batch(7, 0, 3, -1), batch(7, 3, 1, -1)), 2);
+    void aRequestOfSeveralBatchesThatRepeatsOneIsRefusedWhole() throws Exception {
+        tracker.onAppended(batch(7, 0, 3, 0), null);
+        SequenceCheck c = tracker.check(concat(batch(7, 0, 3, -1), batch(7, 3, 1, -1)), 2, null, true);
         assertThat(((SequenceCheck.Reject) c).message()).contains("several batches");
     }
 
     @Test
-    void batchesWithoutAProducerAreNotTracked() {
+    void batchesWithoutAProducerAreNotTracked() throws Exception {
         ByteBuffer plain = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("x".getBytes(StandardCharsets.UTF_8))).buffer();
-        tracker.onAppended(plain);
+        tracker.onAppended(plain, null);
         assertThat(tracker.producerCount()).isZero();
-        assertThat(tracker.check(plain, 1)).isInstanceOf(SequenceCheck.Accept.class);
+        assertThat(tracker.check(plain, 1, null, true)).isInstanceOf(SequenceCheck.Accept.class);
     }
 
     @Test
-    void truncationForgetsTheCutBatchesSoTheProducerMayResendThem() {
-        tracker.onAppended(concat(batch(7, 0, 3, 0), batch(7, 3, 2, 3)));
-        tracker.truncateTo(3);
-        assertThat(tracker.check(batch(7, 3, 2, -1), 1)).as("no longer a duplicate").isInstanceOf(SequenceCheck.Accept.class);
+    void clearForgetsEveryProducer() throws Exception {
+        tracker.onAppended(concat(batch(7, 0, 3, 0), batch(7, 3, 2, 3)), null);
         tracker.clear();
         assertThat(tracker.producerCount()).isZero();
+        assertThat(tracker.check(batch(7, 3, 2, -1), 1, null, true)).as("no longer a duplicate").isInstanceOf(SequenceCheck.Accept.class);
     }
 
     @Test
-    void silentProducersExpire() {
-        tracker.onAppended(batch(7, 0, 1, 0));
+    void silentProducersExpire() throws Exception {
+        tracker.onAppended(batch(7, 0, 1, 0), null);
         tracker.removeExpired(1_000 + 60_000);
         assertThat(tracker.producerCount()).isOne();
         tracker.removeExpired(1_000 + 60_001);

@@ -63,10 +63,9 @@ class ProducerStateManagerTest {
     }
 
     @Test
-    void truncationAndExpiryForgetProducers() {
+    void expiryForgetsSilentProducers() {
         append(1, 0, 0, 0, 5);
-        append(2, 0, 0, 0, 6);
-        state.truncateTo(6);
+        state.removeExpired(1000 + 60_000);
         assertThat(state.producerCount()).isEqualTo(1);
         state.removeExpired(1000 + 60_001);
         assertThat(state.producerCount()).isZero();
@@ -78,8 +77,6 @@ class ProducerStateManagerTest {
         append(2, 0, 0, 0, 5);
         append(1, 0, 5, 6, 6);
         assertThat(state.lastOffsets()).isEqualTo(java.util.Map.of(1L, 7L, 2L, 5L));
-        state.truncateTo(6);
-        assertThat(state.lastOffsets()).isEqualTo(java.util.Map.of(1L, 4L, 2L, 5L));
         state.removeExpired(1000 + 60_001);
         assertThat(state.lastOffsets()).as("expired producers need nothing kept").isEmpty();
     }
