@@ -27,6 +27,8 @@ final class KafkaLauncher {
     private final Path kafkaLib;
     private final Path workDir;
     private final List<String> extraJvmOptions;
+    private List<String> extraProperties = List.of();
+    private List<String> extraFormatArgs = List.of();
     /** Certificates for an SSL listener beside PLAINTEXT (single node only), or null. */
     private final Path certDir;
     private final int tlsPort;
@@ -46,6 +48,17 @@ final class KafkaLauncher {
         this.kafkaLib = kafkaLib;
         this.workDir = workDir;
         this.extraJvmOptions = extraJvmOptions;
+    }
+
+    /**
+     * {@code properties} ({@code key=value} lines) are appended to every node's server.properties, so they override
+     * the defaults above (e.g. listeners with SASL_SSL, an authorizer); {@code formatArgs} go to kafka-storage format
+     * (e.g. {@code --add-scram} for the first SCRAM user). Returns this.
+     */
+    KafkaLauncher withOverrides(List<String> properties, List<String> formatArgs) {
+        this.extraProperties = List.copyOf(properties);
+        this.extraFormatArgs = List.copyOf(formatArgs);
+        return this;
     }
 
     /** One client and one controller port per node. */
@@ -93,8 +106,10 @@ final class KafkaLauncher {
                     "transaction.state.log.min.isr=" + Math.min(2, nodes),
                     "share.coordinator.state.topic.replication.factor=" + rf,
                     "share.coordinator.state.topic.min.isr=" + Math.min(2, nodes),
-                    ""));
-            List<String> cmd = java(List.of(), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
+                    "") + String.join("\n", extraProperties) + "\n");
+            List<String> format = new ArrayList<>(List.of("format", "-t", clusterId, "-c", props.toString()));
+            format.addAll(extraFormatArgs);
+            List<String> cmd = java(List.of(), "kafka.tools.StorageTool", format.toArray(String[]::new));
             Path log = workDir.resolve("format-" + (i + 1) + ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {

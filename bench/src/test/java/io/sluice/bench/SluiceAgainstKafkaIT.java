@@ -852,7 +852,7 @@ class SluiceAgainstKafkaIT {
         assertJson(s, obj("takenAtMs", takenAtMs, "clusterId", admin.describeCluster().clusterId().get(), "controllerId", adminController(),
                 "summary", obj("brokersUp", 1, "brokersDown", 0, "topics", described.size(), "partitions", partitionCount,
                         "offlinePartitions", 0, "underReplicatedPartitions", 0, "underMinIsrPartitions", 0, "totalLag", totalLag),
-                "brokers", List.of(broker), "topics", topics, "groups", groups, "warnings", List.of()));
+                "brokers", List.of(broker), "topics", topics, "groups", groups, "warnings", List.of(), "denied", List.of()));
         assertThat(totalLag).isEqualTo(6 + 8 + 5);
     }
 

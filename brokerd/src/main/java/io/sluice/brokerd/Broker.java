@@ -32,6 +32,7 @@ import io.sluice.brokerd.auth.Authorizer;
 import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metrics.MetricsHttpServer;
 import io.sluice.brokerd.metadata.BrokerIdentity;
+import io.sluice.brokerd.metadata.InternalTopics;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.InterBrokerClient;
@@ -357,7 +358,7 @@ public final class Broker implements AutoCloseable {
         GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets, groupLoads);
         groups.claimNone();
         replicas.addLeadershipListener((tp, leader) -> {
-            if (tp.topic().equals(LogOffsetStore.TOPIC)) {
+            if (tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {
                 groupLoader.execute(() -> followOffsetsLeadership(groups, tp.partition(), leader, clock));
             }
         });
@@ -459,7 +460,7 @@ public final class Broker implements AutoCloseable {
             }
         } catch (Throwable e) {
             Fatal.exitOnOutOfMemory(e);
-            log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", LogOffsetStore.TOPIC, partition, e);
+            log.error("Could not {} the groups of {}-{}", leader ? "load" : "unload", InternalTopics.CONSUMER_OFFSETS, partition, e);
         }
     }
 
@@ -469,10 +470,10 @@ public final class Broker implements AutoCloseable {
         try {
             offsets.ensureTopic();
         } catch (RuntimeException e) {
-            log.warn("Cannot create {} yet: {}", LogOffsetStore.TOPIC, e.getMessage());
+            log.warn("Cannot create {} yet: {}", InternalTopics.CONSUMER_OFFSETS, e.getMessage());
             return java.util.Optional.empty();
         }
-        io.sluice.brokerd.common.TopicPartition tp = new io.sluice.brokerd.common.TopicPartition(LogOffsetStore.TOPIC,
+        io.sluice.brokerd.common.TopicPartition tp = new io.sluice.brokerd.common.TopicPartition(InternalTopics.CONSUMER_OFFSETS,
                 groups.partitionFor(groupId));
         java.util.Optional<io.sluice.brokerd.metadata.PartitionState> state = replicas.state(tp);
         if (state.isEmpty() || !state.get().isOnline()) {

@@ -1,6 +1,7 @@
 package io.sluice.ctl;
 
 import io.sluice.ops.ClusterConnection;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -10,9 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Options every command takes: where the cluster is, client properties, output format, verbosity. */
+/** Options every command takes: where the cluster is, its security settings, client properties, output format, verbosity. */
 final class GlobalOptions {
     static final String DEFAULT_BROKERS = "127.0.0.1:9092";
+
+    /** The client properties once worked out (a password is asked for at most once per run). */
+    private Map<String, String> resolved;
 
     @Option(names = {"-b", "--brokers"}, scope = ScopeType.INHERIT, paramLabel = "HOST:PORT[,...]",
             description = "Bootstrap servers (default: $SLUICE_BROKERS or " + DEFAULT_BROKERS + ")")
@@ -23,7 +27,7 @@ final class GlobalOptions {
     String profile;
 
     @Option(names = "-X", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
-            description = "Kafka client property, e.g. -X security.protocol=SSL; repeatable")
+            description = "Kafka client property, e.g. -X client.rack=eu-1a (over the profile and the security flags); repeatable")
     Map<String, String> clientProperties = new LinkedHashMap<>();
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",
@@ -44,6 +48,9 @@ final class GlobalOptions {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces of failures")
     boolean verbose;
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     /** --brokers, else $SLUICE_BROKERS, else the profile (--profile or current), else 127.0.0.1:9092. */
     String bootstrap() {
         if (brokers != null && !brokers.isBlank()) {
@@ -58,18 +65,46 @@ final class GlobalOptions {
     }
 
     /**
-     * -X over the profile's client properties, {@code ~} expanded in path properties ({@link SluicePaths}). The profile counts only when it also gave the brokers (or was named with
-     * --profile): credentials of one cluster must not travel to another named with --brokers.
+     * The client properties: the profile's, then its security settings overridden by the security flags, then -X;
+     * {@code ~} expanded in path properties ({@link SluicePaths}). The profile counts only when it also gave the
+     * brokers (or was named with --profile): credentials of one cluster must not travel to another named with
+     * --brokers. A SASL password is read (file, variable or prompt: {@link Passwords}) the first time only.
      */
     Map<String, String> properties() {
+        if (resolved == null) {
+            resolved = resolve(Passwords.system());
+        }
+        return resolved;
+    }
+
+    /** The client properties if this run worked them out already, else empty: never asks for a password. */
+    Map<String, String> propertiesIfResolved() {
+        return resolved == null ? Map.of() : resolved;
+    }
+
+    Map<String, String> resolve(Passwords passwords) {
         Map<String, String> out = new LinkedHashMap<>();
-        boolean brokersGiven = (brokers != null && !brokers.isBlank()) || (System.getenv("SLUICE_BROKERS") != null && !System.getenv("SLUICE_BROKERS").isBlank());
-        Profiles.Profile p = profile != null || !brokersGiven ? activeProfile() : null;
+        Profiles.Profile p = profileForCredentials();
         if (p != null && p.properties != null) {
             out.putAll(p.properties);
         }
+        ClientSecurity flags = security.settings();
+        ClientSecurity s = p != null && p.security != null ? p.security.overriddenBy(flags) : flags;
+        if (!s.isEmpty()) {
+            SluicePaths paths = SluicePaths.system();
+            s.validate(paths);
+            String password = s.effectiveProtocol().startsWith("SASL_")
+                    ? passwords.read(s.passwordFile, s.passwordEnv, "user " + s.user) : null;
+            out.putAll(s.properties(paths, password));
+        }
         out.putAll(clientProperties);
         return SluicePaths.system().expandPathProperties(out);
+    }
+
+    /** The profile whose settings apply, or null (see {@link #properties()}). */
+    private Profiles.Profile profileForCredentials() {
+        boolean brokersGiven = (brokers != null && !brokers.isBlank()) || (System.getenv("SLUICE_BROKERS") != null && !System.getenv("SLUICE_BROKERS").isBlank());
+        return profile != null || !brokersGiven ? activeProfile() : null;
     }
 
     private Profiles.Profile activeProfile() {
@@ -94,6 +129,7 @@ final class GlobalOptions {
         if (profile != null) {
             args.addAll(List.of("--profile", profile));
         }
+        security.asArgs(args);
         clientProperties.forEach((k, v) -> args.addAll(List.of("-X", k + "=" + v)));
         if (format != Output.Format.table) {
             args.addAll(List.of("--output", format.name()));

@@ -151,7 +151,7 @@ public final class ManPages {
             sb.append(".SH OPTIONS\n");
             options(sb, own);
         }
-        List<String> globals = spec.options().stream().filter(ManPages::global).map(OptionSpec::longestName).toList();
+        List<String> globals = spec.options().stream().filter(o -> global(o) && !o.hidden()).map(ManPages::primaryName).toList();
         if (!globals.isEmpty()) {
             sb.append(".SH GLOBAL OPTIONS\n").append(esc(String.join(", ", globals))).append(": see \\fBsluice\\fR(1).\n");
         }
@@ -244,6 +244,16 @@ public final class ManPages {
             parts.add("\\fICOMMAND\\fR");
         }
         return String.join("\n", parts);
+    }
+
+    /** The first long name (--ca-file, not its rpk alias --tls-truststore), else the longest (-X). */
+    private static String primaryName(OptionSpec o) {
+        for (String n : o.names()) {
+            if (n.startsWith("--")) {
+                return n;
+            }
+        }
+        return o.longestName();
     }
 
     private static void options(StringBuilder sb, List<OptionSpec> options) {

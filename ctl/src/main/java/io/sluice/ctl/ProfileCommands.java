@@ -16,7 +16,9 @@ import java.util.TreeMap;
         subcommands = {ProfileCommands.Create.class, ProfileCommands.Use.class, ProfileCommands.ListProfiles.class, ProfileCommands.Delete.class})
 final class ProfileCommands {
 
-    @Command(name = "create", description = "Create or replace a profile.")
+    @Command(name = "create", description = {"Create or replace a profile.",
+            "The security flags given with it (--security-protocol, --sasl-mechanism, --user, --password-file or --password-env, "
+                    + "--ca-file, --cert-file, --key-file) are stored in it; a password never is."})
     static final class Create extends BaseCommand {
         @Parameters(paramLabel = "NAME")
         String name;
@@ -36,6 +38,11 @@ final class ProfileCommands {
             Profiles.Profile p = new Profiles.Profile();
             p.brokers = brokers;
             p.properties = new TreeMap<>(properties);
+            ClientSecurity security = globals().security.settings();
+            if (!security.isEmpty()) {
+                security.validate(SluicePaths.system());
+                p.security = security;
+            }
             f.profiles.put(name, p);
             if (use || f.current == null) {
                 f.current = name;

@@ -20,7 +20,9 @@ import java.util.TreeMap;
  * profiles:
  *   prod:
  *     brokers: kafka-1:9092,kafka-2:9092
- *     properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN}
+ *     security: {protocol: SASL_SSL, saslMechanism: SCRAM-SHA-512, user: alice, passwordFile: ~/.config/sluice/prod.password,
+ *                caFile: ~/certs/ca.pem}
+ *     properties: {client.rack: eu-1a}
  * </pre>
  * Written atomically (tmp + rename). Not thread-safe.
  */
@@ -37,6 +39,9 @@ final class Profiles {
     public static final class Profile {
         public String brokers;
         public Map<String, String> properties = new TreeMap<>();
+        /** TLS and SASL settings (never a password: where to read it); null when none. */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        public ClientSecurity security;
     }
 
     private Profiles() {

@@ -16,12 +16,13 @@ import java.util.concurrent.Callable;
 @Command(name = "sluice", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = SluiceCommand.Version.class,
         description = {"Operate Kafka-compatible clusters (brokerd, Apache Kafka, Redpanda)."},
         subcommands = {ClusterCommands.class, BrokerCommands.class, TopicCommands.class, GroupCommands.class, ConfigCommands.class, RecordsCommands.class, LogCommands.class,
-                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, CompletionCommand.class,
+                ProduceCommand.class, ConsumeCommand.class, ProfileCommands.class, AclCommands.class, UserCommands.class, CompletionCommand.class,
                 PartitionCommands.class, DoctorCommand.class, VersionCommand.class, ShellCommand.class, TopCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:error (e.g. the cluster cannot be reached)", "2:usage (bad flag or value)",
                 "3:not found (topic or group)", "4:unhealthy",
-                "5:critical (doctor)"})
+                "5:critical (doctor)",
+                "6:denied (authentication failed, TLS handshake failed, or not allowed by the ACLs)"})
 public final class SluiceCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions globals = new GlobalOptions();
@@ -47,7 +48,8 @@ public final class SluiceCommand implements Callable<Integer> {
     public static CommandLine commandLine() {
         SluiceCommand root = new SluiceCommand();
         CommandLine cmd = new CommandLine(root);
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+        cmd.setExecutionExceptionHandler((ex0, commandLine, parseResult) -> {
+            Exception ex = ex0 instanceof OpsException ? ex0 : denied(ex0, commandLine, root.globals);
             commandLine.getErr().println("sluice: " + (ex instanceof OpsException ? ex.getMessage() : ex.toString()));
             if (root.globals.verbose) {
                 ex.printStackTrace(commandLine.getErr());
@@ -65,6 +67,17 @@ public final class SluiceCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         });
         return cmd;
+    }
+
+    /**
+     * A Kafka client's authentication, TLS or authorization failure that no ops call translated (a consumer's or
+     * producer's own), in the same words; else {@code ex} itself.
+     */
+    private static Exception denied(Exception ex, CommandLine commandLine, GlobalOptions globals) {
+        // Only settings already worked out: an error handler must not ask for a password.
+        OpsException d = io.sluice.ops.SecurityErrors.translate(ex, commandLine.getCommandSpec().qualifiedName(),
+                globals.propertiesIfResolved());
+        return d != null ? d : ex;
     }
 
     /** "did you mean --from? see 'sluice consume --help'": the usage error's hint, on the same line as the error. */

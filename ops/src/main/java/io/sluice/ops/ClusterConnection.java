@@ -16,10 +16,12 @@ public final class ClusterConnection implements AutoCloseable {
     private final String bootstrap;
     private final Duration timeout;
     private final Admin admin;
+    private final Map<String, String> clientProperties;
 
     public ClusterConnection(String bootstrap, Map<String, String> clientProperties, Duration timeout) {
         this.bootstrap = bootstrap;
         this.timeout = timeout;
+        this.clientProperties = Map.copyOf(clientProperties);
         Map<String, Object> p = new HashMap<>(clientProperties);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         int ms = (int) timeout.toMillis();
@@ -38,6 +40,11 @@ public final class ClusterConnection implements AutoCloseable {
 
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** The client properties it was made with (security settings included), for error messages that name them. */
+    public Map<String, String> clientProperties() {
+        return clientProperties;
     }
 
     public Duration timeout() {

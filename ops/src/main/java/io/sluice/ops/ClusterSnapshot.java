@@ -18,22 +18,54 @@ import java.util.TreeMap;
  * listed in sluice-top(1). Offsets and sizes the cluster did not report are -1; a broker id -1 means none.
  * {@code warnings} are the parts that could not be read this time (a broker's log dirs, some partitions' offsets, a
  * group), one line each: the rest of the snapshot is still good, as when one broker of several is dying.
+ * {@code denied} are the parts the cluster's ACLs do not let this principal read (a group it may not DESCRIBE, the
+ * brokers' log dirs without DESCRIBE on the cluster): lasting, so kept apart from the passing {@code warnings} and shown
+ * on the view they belong to.
  */
 public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId, Summary summary, List<Broker> brokers,
-                              List<Topic> topics, List<Group> groups, List<String> warnings) {
+                              List<Topic> topics, List<Group> groups, List<String> warnings, List<Denied> denied) {
 
     public ClusterSnapshot {
         brokers = List.copyOf(brokers);
         topics = List.copyOf(topics);
         groups = List.copyOf(groups);
         warnings = List.copyOf(warnings);
+        denied = List.copyOf(denied);
+    }
+
+    /**
+     * A part the ACLs hide: {@code view} is where it would show ({@code brokers}: log dir sizes, {@code topics}: topic
+     * configs, {@code groups}: a group's members and lag), {@code message} says which operation on which resource.
+     */
+    public record Denied(String view, String message) {
+        /** "not allowed to DESCRIBE the cluster": the operation and resource alone, for a title line. */
+        public String brief() {
+            int from = message.indexOf("not allowed to ");
+            if (from < 0) {
+                return message;
+            }
+            int to = message.indexOf(" (ACLs", from);
+            return message.substring(from, to < 0 ? message.length() : to);
+        }
+    }
+
+    /** This snapshot with {@code more} denied parts added. */
+    public ClusterSnapshot withDenied(List<Denied> more) {
+        List<Denied> all = new ArrayList<>(denied);
+        all.addAll(more);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, warnings, all);
+    }
+
+    /** The denied parts of {@code view}. */
+    public List<Denied> denied(String view) {
+        return denied.stream().filter(d -> d.view().equals(view)).toList();
     }
 
     /** This snapshot with {@code more} warnings added. */
     public ClusterSnapshot withWarnings(List<String> more) {
         List<String> all = new ArrayList<>(warnings);
         all.addAll(more);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, all);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, all, denied);
     }
 
     /** Counts for the overview. */
@@ -186,7 +218,7 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
         long totalLag = groups.stream().mapToLong(Group::totalLag).sum();
         int down = (int) brokers.stream().filter(b -> !b.up()).count();
         Summary s = new Summary(brokers.size() - down, down, topics.size(), partitions, offline, under, underMin, totalLag);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups, List.of());
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups, List.of(), List.of());
     }
 
     /** The topic named {@code name}, or null. */

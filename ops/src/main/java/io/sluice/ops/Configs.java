@@ -33,7 +33,7 @@ public final class Configs {
     }
 
     public static List<Entry> get(ClusterConnection c, ConfigResource res, List<String> names) {
-        Config config = Futures.get(c.admin().describeConfigs(List.of(res)).all(), c, "describing " + label(res)).get(res);
+        Config config = Futures.get(c.admin().describeConfigs(List.of(res)).all(), c, "describing the configs of " + label(res)).get(res);
         List<Entry> out = new ArrayList<>();
         for (ConfigEntry e : config.entries()) {
             if (names.isEmpty() || names.contains(e.name())) {
@@ -46,7 +46,7 @@ public final class Configs {
 
     public static void alter(ClusterConnection c, ConfigResource res, Map<String, String> set, List<String> delete) {
         List<AlterConfigOp> ops = ops(set, delete);
-        Futures.get(c.admin().incrementalAlterConfigs(Map.of(res, ops)).all(), c, "altering " + label(res));
+        Futures.get(c.admin().incrementalAlterConfigs(Map.of(res, ops)).all(), c, "altering the configs of " + label(res));
     }
 
     /**
@@ -68,9 +68,9 @@ public final class Configs {
     public static Plan plan(ClusterConnection c, String resource, Map<String, String> set, List<String> delete) {
         ConfigResource res = resource(resource);
         List<AlterConfigOp> ops = ops(set, delete);
-        Config config = Futures.get(c.admin().describeConfigs(List.of(res)).all(), c, "describing " + label(res)).get(res);
+        Config config = Futures.get(c.admin().describeConfigs(List.of(res)).all(), c, "describing the configs of " + label(res)).get(res);
         Futures.get(c.admin().incrementalAlterConfigs(Map.of(res, ops),
-                new org.apache.kafka.clients.admin.AlterConfigsOptions().validateOnly(true)).all(), c, "altering " + label(res));
+                new org.apache.kafka.clients.admin.AlterConfigsOptions().validateOnly(true)).all(), c, "altering the configs of " + label(res));
         List<Change> changes = new ArrayList<>();
         for (AlterConfigOp op : ops) {
             ConfigEntry now = config.get(op.configEntry().name());

@@ -29,6 +29,10 @@ final class Futures {
     }
 
     static OpsException translate(Throwable cause, ClusterConnection c, String what) {
+        OpsException denied = SecurityErrors.translate(cause, what, c.clientProperties());
+        if (denied != null) {
+            return denied;
+        }
         if (cause instanceof TimeoutException) {
             return new OpsException(OpsException.Kind.ERROR, what + ": no answer from " + c.bootstrap() + " within "
                     + c.timeout().toSeconds() + " s (is a broker running there? check --brokers)", cause);

@@ -7,8 +7,8 @@ package io.sluice.ops;
 public final class OpsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** What kind of failure, for exit codes. */
-    public enum Kind { ERROR, USAGE, NOT_FOUND, UNHEALTHY }
+    /** What kind of failure, for exit codes; DENIED: authentication, TLS or authorization failed. */
+    public enum Kind { ERROR, USAGE, NOT_FOUND, UNHEALTHY, DENIED }
 
     private final Kind kind;
 

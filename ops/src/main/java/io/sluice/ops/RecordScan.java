@@ -86,6 +86,12 @@ public final class RecordScan {
             return scan(consumer, req, tps, start, stop, sink, listener);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             throw Futures.translate(e, c, "reading " + req.topic());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            OpsException denied = SecurityErrors.translate(e, "reading " + req.topic(), c.clientProperties());
+            if (denied != null) {
+                throw denied;
+            }
+            throw e;
         }
     }
 

@@ -74,7 +74,8 @@ public final class Records {
             }
             producer.flush();
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw new OpsException(OpsException.Kind.ERROR, "producing to " + topic + ": " + e.getMessage(), e);
+            OpsException denied = SecurityErrors.translate(e, "producing to " + topic, c.clientProperties());
+            throw denied != null ? denied : new OpsException(OpsException.Kind.ERROR, "producing to " + topic + ": " + e.getMessage(), e);
         }
         Exception failed = failure.get();
         if (failed instanceof org.apache.kafka.common.errors.TimeoutException && !exists) {

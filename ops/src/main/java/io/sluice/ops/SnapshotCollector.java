@@ -62,7 +62,8 @@ public final class SnapshotCollector {
         Set<String> topicNames = Futures.get(names, c, "listing topics");
         Map<String, TopicDescription> described = topicNames.isEmpty() ? Map.of()
                 : Futures.get(c.admin().describeTopics(topicNames).allTopicNames(), c, "describing topics");
-        Map<String, Integer> minIsr = minInsyncReplicas(topicNames);
+        List<ClusterSnapshot.Denied> denied = new ArrayList<>();
+        Map<String, Integer> minIsr = minInsyncReplicas(topicNames, denied);
 
         List<TopicPartition> led = new ArrayList<>();
         described.values().forEach(t -> t.partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty())
@@ -73,7 +74,7 @@ public final class SnapshotCollector {
 
         Map<Integer, ClusterSnapshot.LogDirUsage> usage = new HashMap<>();
         Map<TopicPartition, Map<Integer, Long>> replicaSizes = new HashMap<>();
-        logDirs(nodes, usage, replicaSizes, warnings);
+        logDirs(nodes, usage, replicaSizes, warnings, denied);
 
         List<ClusterSnapshot.Topic> topics = new ArrayList<>();
         for (TopicDescription t : described.values()) {
@@ -88,9 +89,9 @@ public final class SnapshotCollector {
             }
             topics.add(ClusterSnapshot.Topic.of(t.name(), t.isInternal(), min, parts));
         }
-        List<ClusterSnapshot.Group> groups = groups(Futures.get(groupListing, c, "listing groups"), end, nowMs, warnings);
+        List<ClusterSnapshot.Group> groups = groups(Futures.get(groupListing, c, "listing groups"), end, nowMs, warnings, denied);
         int controllerId = controller == null || controller.isEmpty() ? -1 : controller.id();
-        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups).withWarnings(warnings);
+        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups).withWarnings(warnings).withDenied(denied);
     }
 
     /** Offsets per partition; partitions whose leader did not answer are left out, with one warning for all of them. */
@@ -118,25 +119,49 @@ public final class SnapshotCollector {
         return out;
     }
 
-    private Map<String, Integer> minInsyncReplicas(Set<String> topicNames) {
+    /**
+     * min.insync.replicas per topic; a topic whose configs the ACLs hide (no DESCRIBE_CONFIGS) is left out (1 is
+     * assumed) and said in {@code denied}, once for all such topics.
+     */
+    private Map<String, Integer> minInsyncReplicas(Set<String> topicNames, List<ClusterSnapshot.Denied> denied) {
         Map<String, Integer> out = new HashMap<>();
         if (topicNames.isEmpty()) {
             return out;
         }
-        Map<ConfigResource, Config> configs = Futures.get(connection.admin().describeConfigs(topicNames.stream()
-                .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all(), connection, "describing topic configs");
-        configs.forEach((res, cfg) -> {
+        Map<ConfigResource, KafkaFuture<Config>> pending = connection.admin().describeConfigs(topicNames.stream()
+                .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).values();
+        List<String> hidden = new ArrayList<>();
+        OpsException firstDenial = null;
+        List<Map.Entry<ConfigResource, KafkaFuture<Config>>> byName = new ArrayList<>(pending.entrySet());
+        byName.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing(ConfigResource::name)));
+        for (Map.Entry<ConfigResource, KafkaFuture<Config>> f : byName) {
+            Config cfg;
+            try {
+                cfg = Futures.get(f.getValue(), connection, "describing the configs of topic " + f.getKey().name());
+            } catch (OpsException e) {
+                if (e.kind() != OpsException.Kind.DENIED) {
+                    throw e;
+                }
+                hidden.add(f.getKey().name());
+                firstDenial = firstDenial == null ? e : firstDenial;
+                continue;
+            }
             ConfigEntry e = cfg.get("min.insync.replicas");
             if (e != null && e.value() != null) {
-                out.put(res.name(), Integer.parseInt(e.value()));
+                out.put(f.getKey().name(), Integer.parseInt(e.value()));
             }
-        });
+        }
+        if (firstDenial != null) {
+            denied.add(new ClusterSnapshot.Denied("topics", firstDenial.getMessage()
+                    + (hidden.size() > 1 ? " (and " + (hidden.size() - 1) + " more topics)" : "") + "; min.insync.replicas taken as 1"));
+        }
         return out;
     }
 
     /** Fills per-broker usage and per-replica sizes from the live brokers' log dirs. */
     private void logDirs(List<ClusterSnapshot.Node> nodes, Map<Integer, ClusterSnapshot.LogDirUsage> usage,
-                         Map<TopicPartition, Map<Integer, Long>> replicaSizes, List<String> warnings) {
+                         Map<TopicPartition, Map<Integer, Long>> replicaSizes, List<String> warnings,
+                         List<ClusterSnapshot.Denied> denied) {
         if (nodes.isEmpty()) {
             return;
         }
@@ -147,7 +172,11 @@ public final class SnapshotCollector {
             try {
                 dirs.put(e.getKey(), Futures.get(e.getValue(), connection, "describing the log dirs of broker " + e.getKey()));
             } catch (OpsException failed) {
-                warnings.add(failed.getMessage());
+                if (failed.kind() != OpsException.Kind.DENIED) {
+                    warnings.add(failed.getMessage());
+                } else if (denied.stream().noneMatch(d -> d.view().equals("brokers"))) {
+                    denied.add(new ClusterSnapshot.Denied("brokers", failed.getMessage() + "; log sizes not shown"));
+                }
             }
         }
         dirs.forEach((broker, byDir) -> {
@@ -183,7 +212,7 @@ public final class SnapshotCollector {
     }
 
     private List<ClusterSnapshot.Group> groups(java.util.Collection<ConsumerGroupListing> listing, Map<TopicPartition, Long> end, long nowMs,
-                                               List<String> warnings) {
+                                               List<String> warnings, List<ClusterSnapshot.Denied> denied) {
         ClusterConnection c = connection;
         List<String> ids = listing.stream().map(ConsumerGroupListing::groupId).sorted().toList();
         if (ids.isEmpty()) {
@@ -202,7 +231,11 @@ public final class SnapshotCollector {
                 descriptions.put(g, Futures.get(described.get(g), c, "describing group " + g));
                 committed = Futures.get(pending.get(g), c, "listing offsets of group " + g);
             } catch (OpsException failed) {
-                warnings.add(failed.getMessage() + " (group not shown)");
+                if (failed.kind() == OpsException.Kind.DENIED) {
+                    denied.add(new ClusterSnapshot.Denied("groups", failed.getMessage() + " (group not shown)"));
+                } else {
+                    warnings.add(failed.getMessage() + " (group not shown)");
+                }
                 continue;
             }
             List<Groups.PartitionLag> lag = Groups.lag(committed, Groups.owners(descriptions.get(g)), end);

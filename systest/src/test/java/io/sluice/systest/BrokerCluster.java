@@ -23,13 +23,14 @@ import java.util.function.BooleanSupplier;
  * A cluster of brokerd processes on 127.0.0.1 for fault tests: each broker is its own JVM (so it can be killed with
  * SIGKILL or paused with SIGSTOP), with its own data dir under {@code root}, log file {@code broker-N.log} and
  * ephemeral client and controller ports. Every process it starts is stopped by {@link #close} (by its PID).
+ * Public for the protocol fuzzer ({@code io.sluice.systest.fuzz}), which runs one broker of its own.
  * <p>
  * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
  * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
  * listener per broker that is also the inter-broker listener, mutual TLS required of every client, so the controller
  * quorum runs over mutual TLS; {@link #clientConfig()} holds what Java clients then need.
  */
-final class BrokerCluster implements AutoCloseable {
+public final class BrokerCluster implements AutoCloseable {
     private final Path root;
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, Integer> raftPorts = new TreeMap<>();
@@ -42,16 +43,27 @@ final class BrokerCluster implements AutoCloseable {
     private final Path certDir;
     /** Per-broker keystores other than {@code certDir/broker-N.pem} (a node with a foreign certificate). */
     private final Map<Integer, Path> keystores = new TreeMap<>();
+    private final List<String> jvmOptions;
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
-        this(root, size, extraConfig, null);
+        this(root, size, extraConfig, (Path) null);
     }
 
     /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
     BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir) throws IOException {
+        this(root, size, extraConfig, certDir, List.of());
+    }
+
+    /** A plaintext cluster; {@code jvmOptions} go on every broker's java command line after the launcher's defaults. */
+    public BrokerCluster(Path root, int size, Map<String, String> extraConfig, List<String> jvmOptions) throws IOException {
+        this(root, size, extraConfig, null, jvmOptions);
+    }
+
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
         this.certDir = certDir;
+        this.jvmOptions = List.copyOf(jvmOptions);
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
             raftPorts.put(id, freePort());
@@ -65,7 +77,7 @@ final class BrokerCluster implements AutoCloseable {
      * A free port below Linux's ephemeral range (32768+), so no other process's outgoing connections or port-0
      * listeners take it between this check and the broker's bind.
      */
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 20_000 + PORTS.nextInt(12_000);
             try (ServerSocket s = new ServerSocket()) {
@@ -115,7 +127,7 @@ final class BrokerCluster implements AutoCloseable {
         return new ArrayList<>(clientPorts.keySet());
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         StringBuilder sb = new StringBuilder();
         for (int port : clientPorts.values()) {
             sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(port);
@@ -127,7 +139,7 @@ final class BrokerCluster implements AutoCloseable {
         return "127.0.0.1:" + clientPorts.get(id);
     }
 
-    int clientPort(int id) {
+    public int clientPort(int id) {
         return clientPorts.get(id);
     }
 
@@ -179,16 +191,16 @@ final class BrokerCluster implements AutoCloseable {
         return got;
     }
 
-    Path logFile(int id) {
+    public Path logFile(int id) {
         return root.resolve("broker-" + id + ".log");
     }
 
-    Path dataDir(int id) {
+    public Path dataDir(int id) {
         return root.resolve("broker-" + id);
     }
 
     /** Starts every broker; returns once each has logged that it is ready. */
-    void startAll() throws Exception {
+    public void startAll() throws Exception {
         for (int id : ids()) {
             start(id);
         }
@@ -220,8 +232,10 @@ final class BrokerCluster implements AutoCloseable {
         Path cfg = root.resolve("broker-" + id + ".yaml");
         Files.writeString(cfg, yaml.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-                "io.sluice.brokerd.Main", "--config", cfg.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
@@ -261,7 +275,7 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
-    String tail(int id) {
+    public String tail(int id) {
         String log = read(id);
         return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
     }
@@ -287,7 +301,7 @@ final class BrokerCluster implements AutoCloseable {
     }
 
     /** The OS process id of broker {@code id}, which this cluster started. */
-    long pid(int id) {
+    public long pid(int id) {
         Process p = processes.get(id);
         if (p == null) {
             throw new IllegalStateException("broker " + id + " is not running");
@@ -316,12 +330,12 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
-    boolean isRunning(int id) {
+    public boolean isRunning(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
     }
 
-    static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    public static void waitFor(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
         waitFor(condition, timeout, () -> what);
     }
 

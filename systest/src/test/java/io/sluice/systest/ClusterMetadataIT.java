@@ -3,6 +3,7 @@ package io.sluice.systest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -148,6 +150,48 @@ class ClusterMetadataIT {
         assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("rf4", 1, (short) 4))).all().get())
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(InvalidReplicationFactorException.class)
                 .hasMessageContaining("larger than available brokers: 3");
+    }
+
+    /** CreateTopics' and CreatePartitions' manual assignments are where the replicas go, and are checked as Kafka checks them. */
+    @Test
+    @Order(2)
+    void manualReplicaAssignmentsAreHonouredAndValidated() throws Exception {
+        Map<Integer, List<Integer>> chosen = Map.of(0, List.of(3, 1), 1, List.of(3, 2), 2, List.of(1, 2));
+        admin.createTopics(List.of(new NewTopic("placed", chosen))).all().get();
+        assertThat(replicas(admin, "placed")).isEqualTo(chosen);
+        assertThat(leaders(admin, "placed")).isEqualTo(Map.of(0, 3, 1, 3, 2, 1));
+
+        assertInvalidAssignment(() -> admin.createTopics(List.of(new NewTopic("bad", Map.of(0, List.of(1, 7))))).all().get(),
+                "includes broker 7, but no such broker is registered");
+        assertInvalidAssignment(() -> admin.createTopics(List.of(new NewTopic("bad", Map.of(0, List.of(2, 2))))).all().get(),
+                "includes the broker 2 more than once");
+        assertInvalidAssignment(() -> admin.createTopics(List.of(new NewTopic("bad", Map.of(0, List.of(1, 2), 1, List.of(3))))).all().get(),
+                "not consistent with previous partitions");
+        assertInvalidAssignment(() -> admin.createTopics(List.of(new NewTopic("bad", Map.of(0, List.of(1), 2, List.of(2))))).all().get(),
+                "consecutive 0-based");
+        assertThat(admin.listTopics().names().get()).doesNotContain("bad");
+
+        admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(4, List.of(List.of(2, 1))))).all().get();
+        assertThat(replicas(admin, "placed")).containsEntry(3, List.of(2, 1)).hasSize(4);
+        assertInvalidAssignment(() -> admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(5, List.of(List.of(3))))).all().get(),
+                "not consistent with previous partitions, which have 2 replica(s)");
+        assertInvalidAssignment(() -> admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(6, List.of(List.of(1, 3))))).all().get(),
+                "Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified.");
+        assertThat(replicas(admin, "placed")).hasSize(4);
+    }
+
+    private static void assertInvalidAssignment(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
+        assertThatThrownBy(call).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(InvalidReplicaAssignmentException.class)
+                .hasMessageContaining(message);
+    }
+
+    static Map<Integer, List<Integer>> replicas(Admin a, String topic) throws Exception {
+        TopicDescription d = a.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        Map<Integer, List<Integer>> out = new TreeMap<>();
+        for (TopicPartitionInfo p : d.partitions()) {
+            out.put(p.partition(), p.replicas().stream().map(Node::id).toList());
+        }
+        return out;
     }
 
     @Test

@@ -264,8 +264,9 @@ class SluiceTopIT {
         SluiceCommandsIT.Run run = sluice("top", "--once", "-o", "json");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode s = JSON.readTree(run.out());
-        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups", "warnings");
+        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups", "warnings", "denied");
         assertThat(s.get("warnings")).isEmpty();
+        assertThat(s.get("denied")).as("no authorizer: nothing hidden").isEmpty();
         assertThat(fields(s.get("summary"))).containsExactly("brokersUp", "brokersDown", "topics", "partitions", "offlinePartitions",
                 "underReplicatedPartitions", "underMinIsrPartitions", "totalLag");
         assertThat(fields(s.get("brokers").get(0))).containsExactly("id", "host", "port", "rack", "up", "leaders", "replicas",

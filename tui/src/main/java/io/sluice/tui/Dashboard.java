@@ -2,6 +2,7 @@ package io.sluice.tui;
 
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.graphics.TextGraphics;
+import io.sluice.ops.ClusterSnapshot;
 import io.sluice.ops.SnapshotPoller;
 import io.sluice.tui.ScreenState.Page;
 import io.sluice.tui.Table.Span;
@@ -52,8 +53,16 @@ final class Dashboard {
         int bodyHeight = h - BODY_TOP - 1;
         if (st.observation() == null) {
             theme.apply(g, Style.DIM);
-            g.putString(0, BODY_TOP + 1, Fmt.fit(st.error() == null ? "waiting for the first snapshot from " + bootstrap + " ..."
-                    : "no data yet; retrying", w, theme.ellipsis()));
+            if (st.error() != null) {
+                theme.apply(g, Style.BAD);
+            }
+            String text = st.error() == null ? "waiting for the first snapshot from " + bootstrap + " ..." : "cannot read the cluster: " + st.error();
+            // The whole error, wrapped: it says what to fix (a refused password, an untrusted certificate).
+            for (int row = 0; row < 6 && !text.isEmpty() && w > 0; row++) {
+                int cut = Math.min(w, text.length());
+                g.putString(0, BODY_TOP + 1 + row, row == 5 ? Fmt.fit(text, w, theme.ellipsis()) : text.substring(0, cut));
+                text = text.substring(cut);
+            }
         } else if (ui.page == Page.OVERVIEW) {
             OverviewView.draw(g, theme, st.observation(), BODY_TOP, 0, w, bodyHeight);
         } else {
@@ -80,15 +89,28 @@ final class Dashboard {
         }
         return switch (ui.page) {
             case OVERVIEW -> null;
-            case BROKERS -> ClusterViews.brokers(o.snapshot());
-            case TOPICS -> ClusterViews.topics(o.snapshot(), o.rates(), ui.showInternal);
+            case BROKERS -> withDenied(ClusterViews.brokers(o.snapshot()), o.snapshot().denied("brokers"));
+            case TOPICS -> withDenied(ClusterViews.topics(o.snapshot(), o.rates(), ui.showInternal), o.snapshot().denied("topics"));
             case PARTITIONS -> ClusterViews.partitions(o.snapshot(), o.rates(), ui.topic);
             case PLACEMENT -> ClusterViews.placement(o.snapshot(), ui.showInternal);
             case PROBLEMS -> ClusterViews.problems(o.snapshot(), ui.showInternal);
-            case GROUPS -> GroupViews.groups(o.snapshot(), o.rates(), o.trend(), o.lags(), theme);
+            case GROUPS -> withDenied(GroupViews.groups(o.snapshot(), o.rates(), o.trend(), o.lags(), theme), o.snapshot().denied("groups"));
             case GROUP -> GroupViews.group(o.snapshot(), o.rates(), o.trend(), o.lags(), theme, ui.group);
             case TAIL -> TailView.tail(st.tail(), ui.tailTopic, ui.tailPartition, st.paused(), zone, ui.tailFilter, ui.find);
         };
+    }
+
+    /**
+     * {@code t} with what the ACLs hide from it said in its title (first denial, and how many more), and as its
+     * empty text when it has no rows: "not allowed" is a state of the view, not an empty table.
+     */
+    static Table withDenied(Table t, List<ClusterSnapshot.Denied> denied) {
+        if (denied.isEmpty()) {
+            return t;
+        }
+        List<Span> title = new ArrayList<>(t.title());
+        title.add(new Span("  " + denied.get(0).brief() + " (ACLs)" + (denied.size() > 1 ? " (+" + (denied.size() - 1) + " more)" : ""), Style.BAD));
+        return new Table(title, t.columns(), t.rows(), t.footer(), t.rows().isEmpty() ? denied.get(0).message() : t.empty());
     }
 
     private void titleBar(TextGraphics g, SnapshotPoller.State st, int w, long nowMs) {

@@ -30,6 +30,7 @@ public final class TextReport {
         out.append("sluice top  ").append(bootstrap).append("  cluster ").append(snapshot.clusterId()).append("  at ")
                 .append(java.time.Instant.ofEpochMilli(snapshot.takenAtMs())).append("\n");
         snapshot.warnings().forEach(w -> out.append("warning: ").append(w).append('\n'));
+        snapshot.denied().forEach(d -> out.append("not allowed (ACLs), ").append(d.view()).append(": ").append(d.message()).append('\n'));
         out.append('\n');
         int overviewRows = 12 + (int) snapshot.topics().stream().flatMap(t -> t.partitions().stream())
                 .filter(ClusterSnapshot.Partition::needsAttention).count()

@@ -93,6 +93,14 @@ public final class ClusterHandlers {
             req.topics().forEach(t -> names.add(t.name()));
         }
         names.sort(null);
+        if (req.cursor() != null && req.cursor().partitionIndex() < 0) {
+            // As Kafka: the cursor must name a valid partition, or the request is invalid (each topic says so)
+            for (String name : names) {
+                resp.topics().add(new DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic().setName(name)
+                        .setErrorCode(Errors.INVALID_REQUEST.code()).setTopicAuthorizedOperations(MetadataHandler.AUTHORIZED_OPERATIONS_OMITTED));
+            }
+            return resp;
+        }
         String cursorTopic = req.cursor() == null ? null : req.cursor().topicName();
         int cursorPartition = req.cursor() == null ? 0 : req.cursor().partitionIndex();
         int budget = req.responsePartitionLimit() <= 0 ? 2000 : req.responsePartitionLimit();

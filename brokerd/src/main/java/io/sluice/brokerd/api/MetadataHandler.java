@@ -84,6 +84,11 @@ public final class MetadataHandler implements ApiHandler {
             for (TopicInfo t : registry.topics()) {
                 topics.add(describe(t, image));
             }
+        } else if (version < 12 && req.topics().stream().anyMatch(rt -> rt.name() == null || !Uuid.ZERO_UUID.equals(rt.topicId()))) {
+            // As Kafka: topic ids in a Metadata request only from v12; v10-11 responses cannot even carry a null name.
+            for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
+                topics.add(error(rt.name() == null ? "" : rt.name(), Errors.INVALID_REQUEST));
+            }
         } else {
             boolean mayCreate = autoCreate && (version < 4 || req.allowAutoTopicCreation());
             for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {

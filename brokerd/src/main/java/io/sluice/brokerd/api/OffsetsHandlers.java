@@ -3,6 +3,7 @@ package io.sluice.brokerd.api;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.TimestampOffset;
+import io.sluice.brokerd.metadata.InternalTopics;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
@@ -125,7 +126,10 @@ public final class OffsetsHandlers {
                     DeleteRecordsResponseData.DeleteRecordsPartitionResult pr = new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
                             .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
                     LeaderCheck leader = leader(t.name(), p.partitionIndex(), -1);
-                    if (!leader.ok()) {
+                    if (InternalTopics.isInternal(t.name())) {
+                        // As Kafka: the coordinators' records are theirs to remove (a client could drop committed offsets)
+                        pr.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+                    } else if (!leader.ok()) {
                         pr.setErrorCode(leader.error().code());
                     } else {
                         PartitionLog log = leader.log();

@@ -3,6 +3,7 @@ package io.sluice.brokerd.api;
 import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metadata.TopicRegistry;
+import io.sluice.brokerd.metadata.TopicValidation;
 import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
 import org.apache.kafka.common.Uuid;
@@ -16,8 +17,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -53,6 +57,7 @@ public final class TopicsHandlers {
             case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
             case INVALID_REPLICATION_FACTOR -> Errors.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> Errors.INVALID_CONFIG;
+            case INVALID_REPLICA_ASSIGNMENT -> Errors.INVALID_REPLICA_ASSIGNMENT;
             case TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
         };
     }
@@ -66,10 +71,15 @@ public final class TopicsHandlers {
                 duplicated.add(t.name());
             }
         }
+        boolean tooManyPartitions = newPartitions(req) > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST;
         for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
             CreateTopicsResponseData.CreatableTopicResult r = new CreateTopicsResponseData.CreatableTopicResult()
                     .setName(t.name()).setTopicId(Uuid.ZERO_UUID).setNumPartitions(-1).setReplicationFactor((short) -1);
             if (resp.topics().find(t.name()) != null) {
+                continue;
+            }
+            if (tooManyPartitions) {
+                resp.topics().add(r.setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TopicValidation.TOO_MANY_PARTITIONS));
                 continue;
             }
             if (duplicated.contains(t.name())) {
@@ -79,22 +89,32 @@ public final class TopicsHandlers {
             }
             int partitions = t.numPartitions() == -1 ? defaultPartitions : t.numPartitions();
             short rf = t.replicationFactor() == -1 ? defaultReplicationFactor : t.replicationFactor();
+            List<List<Integer>> assignments = null;
             if (!t.assignments().isEmpty()) {
                 if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
                     resp.topics().add(r.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                             "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."));
                     continue;
                 }
-                partitions = t.assignments().size();
-                rf = (short) t.assignments().iterator().next().brokerIds().size();
+                String bad = partitionIndexError(t.assignments());
+                if (bad != null) {
+                    resp.topics().add(r.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage(bad));
+                    continue;
+                }
+                assignments = new ArrayList<>(Collections.nCopies(t.assignments().size(), null));
+                for (CreateTopicsRequestData.CreatableReplicaAssignment a : t.assignments()) {
+                    assignments.set(a.partitionIndex(), a.brokerIds());
+                }
+                partitions = assignments.size();
+                rf = (short) assignments.get(0).size();
             }
             Map<String, String> configs = new HashMap<>();
             for (CreateTopicsRequestData.CreatableTopicConfig c : t.configs()) {
                 configs.put(c.name(), c.value());
             }
             TopicRegistry.Result res = req.validateOnly()
-                    ? registry.validateCreate(t.name(), partitions, rf, configs)
-                    : registry.create(t.name(), partitions, rf, configs);
+                    ? registry.validateCreate(t.name(), partitions, rf, configs, assignments)
+                    : registry.create(t.name(), partitions, rf, configs, assignments);
             if (!res.isOk()) {
                 resp.topics().add(r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message()));
                 continue;
@@ -117,6 +137,49 @@ public final class TopicsHandlers {
             resp.topics().add(r);
         }
         return resp;
+    }
+
+    /** Null when the assignments name partitions 0, 1, ..., n-1, each once (in any order), else Kafka's message. */
+    private static String partitionIndexError(CreateTopicsRequestData.CreatableReplicaAssignmentCollection assignments) {
+        Set<Integer> indexes = new HashSet<>();
+        for (CreateTopicsRequestData.CreatableReplicaAssignment a : assignments) {
+            if (!indexes.add(a.partitionIndex())) {
+                return "Found multiple manual partition assignments for partition " + a.partitionIndex();
+            }
+        }
+        for (int i = 0; i < indexes.size(); i++) {
+            if (!indexes.contains(i)) {
+                return "partitions should be a consecutive 0-based integer sequence";
+            }
+        }
+        return null;
+    }
+
+    /** The partitions {@code req} would create, all topics together, counted as Kafka counts them. */
+    private long newPartitions(CreateTopicsRequestData req) {
+        long total = 0;
+        for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+            if (!t.assignments().isEmpty()) {
+                total += t.assignments().size();
+            } else if (t.numPartitions() == -1) {
+                total += defaultPartitions;
+            } else if (t.numPartitions() > 0) {
+                total += t.numPartitions();
+            }
+        }
+        return total;
+    }
+
+    /** The partitions {@code req} would add to existing topics, all topics together. */
+    private long newPartitions(CreatePartitionsRequestData req) {
+        long total = 0;
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
+            Optional<TopicInfo> existing = registry.topic(t.name());
+            if (existing.isPresent()) {
+                total += Math.max(0, (long) t.count() - existing.get().partitions());
+            }
+        }
+        return total;
     }
 
     ApiMessage deleteTopics(RequestContext ctx, DeleteTopicsRequestData req) {
@@ -155,20 +218,18 @@ public final class TopicsHandlers {
 
     ApiMessage createPartitions(CreatePartitionsRequestData req) {
         CreatePartitionsResponseData resp = new CreatePartitionsResponseData();
+        boolean tooManyPartitions = newPartitions(req) > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST;
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult r = new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
-            if (t.assignments() != null) {
-                for (CreatePartitionsRequestData.CreatePartitionsAssignment a : t.assignments()) {
-                    if (a.brokerIds().size() != 1) {
-                        r.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage("Replica assignments must name exactly one broker on a single-node cluster");
-                    }
-                }
+            if (tooManyPartitions) {
+                resp.results().add(r.setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TopicValidation.TOO_MANY_PARTITIONS));
+                continue;
             }
-            if (r.errorCode() == Errors.NONE.code()) {
-                TopicRegistry.Result res = registry.addPartitions(t.name(), t.count(), req.validateOnly());
-                if (!res.isOk()) {
-                    r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
-                }
+            List<List<Integer>> assignments = t.assignments() == null ? null
+                    : t.assignments().stream().map(CreatePartitionsRequestData.CreatePartitionsAssignment::brokerIds).toList();
+            TopicRegistry.Result res = registry.addPartitions(t.name(), t.count(), assignments, req.validateOnly());
+            if (!res.isOk()) {
+                r.setErrorCode(errorOf(res.error()).code()).setErrorMessage(res.message());
             }
             resp.results().add(r);
         }

@@ -202,15 +202,18 @@ public final class MetadataApplier {
     }
 
     private static Applied createTopic(MetadataImage image, MetadataCommand.CreateTopic c) {
-        TopicRegistry.Result bad = TopicValidation.validateCreate(image, c.name(), c.partitions(), c.replicationFactor(), c.configs());
+        TopicRegistry.Result bad = TopicValidation.validateCreate(image, c.name(), c.partitions(), c.replicationFactor(), c.configs(),
+                c.assignments());
         if (bad != null) {
             return new Applied(image, CommandResult.fail(ControllerError.valueOf(bad.error().name()), bad.message()));
         }
         if (image.topic(c.topicId()).isPresent()) {
             return new Applied(image, CommandResult.fail(ControllerError.INVALID_TOPIC, "topic id " + c.topicId() + " is taken"));
         }
-        List<PartitionState> states = newPartitions(image, 0, c.partitions(), c.replicationFactor());
-        TopicInfo t = new TopicInfo(c.name(), c.topicId(), c.replicationFactor(), c.configs(), states);
+        List<PartitionState> states = c.assignments() != null ? assignedPartitions(image, 0, c.assignments())
+                : newPartitions(image, 0, c.partitions(), c.replicationFactor());
+        short replicationFactor = (short) states.get(0).replicas().size();
+        TopicInfo t = new TopicInfo(c.name(), c.topicId(), replicationFactor, c.configs(), states);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t);
         return new Applied(image.withTopics(topics), CommandResult.ok());
@@ -226,6 +229,20 @@ public final class MetadataApplier {
         for (int i = 0; i < count; i++) {
             List<Integer> r = replicas.get(i);
             out.add(new PartitionState(first + i, r, r, r.get(0), 0, 0));
+        }
+        return out;
+    }
+
+    /**
+     * Partitions {@code first, first + 1, ...} on the replicas the client chose (validated), as Kafka places a manual
+     * assignment: the ISR is the assigned brokers that are not fenced, the first of them leads.
+     */
+    private static List<PartitionState> assignedPartitions(MetadataImage image, int first, List<List<Integer>> assignments) {
+        List<PartitionState> out = new ArrayList<>(assignments.size());
+        for (int i = 0; i < assignments.size(); i++) {
+            List<Integer> replicas = assignments.get(i);
+            List<Integer> isr = replicas.stream().filter(b -> isLive(image, b)).toList();
+            out.add(new PartitionState(first + i, replicas, isr, isr.get(0), 0, 0));
         }
         return out;
     }
@@ -249,12 +266,24 @@ public final class MetadataApplier {
                     "The topic " + c.name() + " currently has " + t.partitions() + " partition(s); " + c.count()
                             + " would not be an increase."));
         }
-        if (t.replicationFactor() > image.liveBrokers().size()) {
-            return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
-                    "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));
+        if ((long) c.count() - t.partitions() > TopicValidation.MAX_NEW_PARTITIONS_PER_REQUEST) {
+            // checked here too (the handlers refuse such requests first): nothing may size a list from a count unchecked
+            return new Applied(image, CommandResult.fail(ControllerError.INVALID_PARTITIONS, TopicValidation.TOO_MANY_PARTITIONS));
         }
         List<PartitionState> states = new ArrayList<>(t.partitionStates());
-        states.addAll(newPartitions(image, t.partitions(), c.count() - t.partitions(), t.replicationFactor()));
+        if (c.assignments() != null) {
+            TopicRegistry.Result bad = TopicValidation.validateAddedAssignments(image, t, c.count(), c.assignments());
+            if (bad != null) {
+                return new Applied(image, CommandResult.fail(ControllerError.valueOf(bad.error().name()), bad.message()));
+            }
+            states.addAll(assignedPartitions(image, t.partitions(), c.assignments()));
+        } else {
+            if (t.replicationFactor() > image.liveBrokers().size()) {
+                return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
+                        "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));
+            }
+            states.addAll(newPartitions(image, t.partitions(), c.count() - t.partitions(), t.replicationFactor()));
+        }
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t.withPartitions(states));
         return new Applied(image.withTopics(topics), CommandResult.ok());

@@ -46,14 +46,25 @@ public sealed interface MetadataCommand {
     record FenceBroker(int nodeId, String incarnation, String reason) implements MetadataCommand {
     }
 
-    record CreateTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs)
-            implements MetadataCommand {
+    /**
+     * A new topic; {@code assignments} (null in entries written before it existed) holds the replicas of each
+     * partition when the client chose them (CreateTopics' manual assignment), else the controller places them.
+     */
+    record CreateTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs,
+                       List<List<Integer>> assignments) implements MetadataCommand {
+        public CreateTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs) {
+            this(name, topicId, partitions, replicationFactor, configs, null);
+        }
     }
 
     record DeleteTopic(String name) implements MetadataCommand {
     }
 
-    record CreatePartitions(String name, int count) implements MetadataCommand {
+    /** Raises the partition count; {@code assignments} as in {@link CreateTopic}, one list per new partition. */
+    record CreatePartitions(String name, int count, List<List<Integer>> assignments) implements MetadataCommand {
+        public CreatePartitions(String name, int count) {
+            this(name, count, null);
+        }
     }
 
     /** Replaces the topic's whole set of config overrides. */

@@ -600,8 +600,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     }
 
     @Override
-    public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs) {
-        return topicResult(submit(new MetadataCommand.CreateTopic(name, topicId, partitions, replicationFactor, configs),
+    public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs,
+                                            List<List<Integer>> assignments) {
+        return topicResult(submit(new MetadataCommand.CreateTopic(name, topicId, partitions, replicationFactor, configs, assignments),
                 config.requestTimeoutMs()), name);
     }
 
@@ -613,8 +614,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     }
 
     @Override
-    public TopicRegistry.Result createPartitions(String name, int count) {
-        return topicResult(submit(new MetadataCommand.CreatePartitions(name, count), config.requestTimeoutMs()), name);
+    public TopicRegistry.Result createPartitions(String name, int count, List<List<Integer>> assignments) {
+        return topicResult(submit(new MetadataCommand.CreatePartitions(name, count, assignments), config.requestTimeoutMs()), name);
     }
 
     @Override
@@ -634,9 +635,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             case INVALID_PARTITIONS -> TopicRegistry.Error.INVALID_PARTITIONS;
             case INVALID_REPLICATION_FACTOR -> TopicRegistry.Error.INVALID_REPLICATION_FACTOR;
             case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
+            case INVALID_REPLICA_ASSIGNMENT -> TopicRegistry.Error.INVALID_REPLICA_ASSIGNMENT;
             case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT, ELECTION_NOT_NEEDED,
-                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS,
-                 INVALID_REPLICA_ASSIGNMENT -> TopicRegistry.Error.TIMED_OUT;
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS -> TopicRegistry.Error.TIMED_OUT;
         };
         return TopicRegistry.Result.fail(e, r.message());
     }

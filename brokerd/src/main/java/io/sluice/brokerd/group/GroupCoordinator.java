@@ -12,6 +12,7 @@ import io.sluice.brokerd.group.GroupTypes.OffsetDeleteResult;
 import io.sluice.brokerd.group.GroupTypes.PartitionOffset;
 import io.sluice.brokerd.group.GroupTypes.SyncRequest;
 import io.sluice.brokerd.group.GroupTypes.SyncResult;
+import io.sluice.brokerd.metadata.InternalTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +138,7 @@ public final class GroupCoordinator {
             if (partitions.resign(partition)) {
                 membership.abandon(groups.removePartition(partition));
                 offsets.dropPartitionLocked(partition);
-                log.info("No longer coordinating the groups of {}-{}", OffsetLoader.OFFSETS_TOPIC, partition);
+                log.info("No longer coordinating the groups of {}-{}", InternalTopics.CONSUMER_OFFSETS, partition);
             }
         }
         offsets.afterUnlock(List.of());
@@ -162,7 +163,7 @@ public final class GroupCoordinator {
         try {
             loaded = OffsetLoader.read(store, partition);
         } catch (RuntimeException e) {
-            log.error("Could not load the groups of {}-{}; not coordinating them", OffsetLoader.OFFSETS_TOPIC, partition, e);
+            log.error("Could not load the groups of {}-{}; not coordinating them", InternalTopics.CONSUMER_OFFSETS, partition, e);
             synchronized (this) {
                 if (partitions.finishLoad(partition, loadId)) {
                     partitions.resign(partition);
@@ -173,12 +174,12 @@ public final class GroupCoordinator {
         loadSkippedRecords.addAndGet(loaded.skipped());
         synchronized (this) {
             if (!partitions.finishLoad(partition, loadId)) {
-                log.info("Dropped the load of {}-{}: the partition was resigned or reloaded meanwhile", OffsetLoader.OFFSETS_TOPIC, partition);
+                log.info("Dropped the load of {}-{}: the partition was resigned or reloaded meanwhile", InternalTopics.CONSUMER_OFFSETS, partition);
                 return;
             }
             offsets.installLocked(loaded, nowMs);
         }
-        log.info("Coordinating the groups of {}-{}: loaded {} offset records of {} groups in {} ms", OffsetLoader.OFFSETS_TOPIC,
+        log.info("Coordinating the groups of {}-{}: loaded {} offset records of {} groups in {} ms", InternalTopics.CONSUMER_OFFSETS,
                 partition, loaded.records(), loaded.offsets().size(), (System.nanoTime() - startNs) / 1_000_000);
     }
 

@@ -5,6 +5,7 @@ import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.RecordBatchBuilder;
+import io.sluice.brokerd.metadata.InternalTopics;
 import io.sluice.brokerd.metadata.TopicRegistry;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
@@ -28,7 +29,6 @@ import java.util.concurrent.Executor;
  * also take, so futures are completed on {@code completions} instead, never on the waking thread.
  */
 public final class LogOffsetStore implements OffsetStore {
-    public static final String TOPIC = "__consumer_offsets";
 
     private static final int MAX_REPLICATION_FACTOR = 3;
 
@@ -53,17 +53,17 @@ public final class LogOffsetStore implements OffsetStore {
         this.commitTimeoutMs = commitTimeoutMs;
         this.completions = completions;
         // An existing topic keeps its partition count: groups must keep mapping to the same partition.
-        this.partitions = registry.topic(TOPIC).map(t -> t.partitions()).orElse(configuredPartitions);
+        this.partitions = registry.topic(InternalTopics.CONSUMER_OFFSETS).map(t -> t.partitions()).orElse(configuredPartitions);
     }
 
     /** Creates the topic when it does not exist yet (blocks on the controller). */
     public synchronized void ensureTopic() {
-        if (registry.topic(TOPIC).isEmpty()) {
+        if (registry.topic(InternalTopics.CONSUMER_OFFSETS).isEmpty()) {
             short rf = (short) Math.max(1, Math.min(MAX_REPLICATION_FACTOR, registry.image().liveBrokers().size()));
-            TopicRegistry.Result r = registry.create(TOPIC, partitions, rf,
+            TopicRegistry.Result r = registry.create(InternalTopics.CONSUMER_OFFSETS, partitions, rf,
                     Map.of(TopicConfigDef.CLEANUP_POLICY, "compact", TopicConfigDef.SEGMENT_BYTES, "104857600"));
-            if (!r.isOk() && registry.topic(TOPIC).isEmpty()) {
-                throw new IllegalStateException("cannot create " + TOPIC + ": " + r.message());
+            if (!r.isOk() && registry.topic(InternalTopics.CONSUMER_OFFSETS).isEmpty()) {
+                throw new IllegalStateException("cannot create " + InternalTopics.CONSUMER_OFFSETS + ": " + r.message());
             }
         }
     }
@@ -75,7 +75,7 @@ public final class LogOffsetStore implements OffsetStore {
 
     @Override
     public CompletableFuture<Void> append(int partition, List<RecordBatchBuilder.Entry> records, long nowMs) {
-        TopicPartition tp = new TopicPartition(TOPIC, partition);
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
         PartitionLog log = replicas.leaderLog(tp).orElseThrow(() -> new OffsetWriteException(OffsetWriteException.Reason.NOT_LEADER,
                 "this broker does not lead " + tp));
         int minInsync = log.config().minInsyncReplicas();
@@ -150,11 +150,11 @@ public final class LogOffsetStore implements OffsetStore {
 
     @Override
     public void forEachRecord(int partition, Replay replay) {
-        if (registry.topic(TOPIC).isEmpty()) {
+        if (registry.topic(InternalTopics.CONSUMER_OFFSETS).isEmpty()) {
             return;
         }
-        replicas.leaderLog(new TopicPartition(TOPIC, partition))
-                .orElseThrow(() -> new IllegalStateException("this broker does not lead " + TOPIC + "-" + partition))
+        replicas.leaderLog(new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition))
+                .orElseThrow(() -> new IllegalStateException("this broker does not lead " + InternalTopics.CONSUMER_OFFSETS + "-" + partition))
                 .forEachRecord(kv -> replay.record(kv.offset(), kv.key(), kv.value()),
                         (base, last, cause) -> replay.unreadableBatch(base, last, cause.toString()));
     }

@@ -2,6 +2,7 @@ package io.sluice.brokerd.group;
 
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
+import io.sluice.brokerd.metadata.InternalTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,6 @@ import java.util.Map;
  */
 final class OffsetLoader {
     private static final Logger log = LoggerFactory.getLogger(OffsetLoader.class);
-    static final String OFFSETS_TOPIC = "__consumer_offsets";
     static final int WARNINGS_PER_LOAD = 10;
 
     /**
@@ -40,7 +40,7 @@ final class OffsetLoader {
         replay.offsets.values().removeIf(Map::isEmpty);
         if (replay.skipped > 0) {
             log.warn("Skipped {} undecodable records of {}-{} while loading it (first at offset {}); its groups are "
-                    + "served without them", replay.skipped, OFFSETS_TOPIC, partition, replay.firstSkippedOffset);
+                    + "served without them", replay.skipped, InternalTopics.CONSUMER_OFFSETS, partition, replay.firstSkippedOffset);
         }
         return new LoadedPartition(partition, replay.offsets, replay.records, replay.skipped);
     }
@@ -89,7 +89,7 @@ final class OffsetLoader {
                 firstSkippedOffset = offset;
             }
             if (skipped < WARNINGS_PER_LOAD) {
-                log.warn("Skipping the undecodable {} at offset {} of {}-{}: {}", what, offset, OFFSETS_TOPIC, partition, reason);
+                log.warn("Skipping the undecodable {} at offset {} of {}-{}: {}", what, offset, InternalTopics.CONSUMER_OFFSETS, partition, reason);
             }
             skipped++;
         }

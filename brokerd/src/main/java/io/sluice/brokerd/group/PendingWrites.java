@@ -2,6 +2,7 @@ package io.sluice.brokerd.group;
 
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
+import io.sluice.brokerd.metadata.InternalTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,6 @@ import java.util.function.Consumer;
  */
 final class PendingWrites {
     private static final Logger log = LoggerFactory.getLogger(PendingWrites.class);
-    private static final String OFFSETS_TOPIC = "__consumer_offsets";
 
     /**
      * One append for one group: the offsets it sets (a null value is a tombstone) and who to tell. Guarded by the
@@ -189,10 +189,10 @@ final class PendingWrites {
         GroupError e = writeError(error);
         Throwable cause = unwrap(error);
         if (cause instanceof OffsetWriteException) {
-            log.warn("Offsets of group {} written to {}-{} are not durable ({}): {}", w.groupId, OFFSETS_TOPIC, w.partition,
+            log.warn("Offsets of group {} written to {}-{} are not durable ({}): {}", w.groupId, InternalTopics.CONSUMER_OFFSETS, w.partition,
                     e, cause.getMessage());
         } else {
-            log.error("Could not write offsets of group {} to {}-{}", w.groupId, OFFSETS_TOPIC, w.partition, cause);
+            log.error("Could not write offsets of group {} to {}-{}", w.groupId, InternalTopics.CONSUMER_OFFSETS, w.partition, cause);
         }
         return e;
     }

@@ -12,11 +12,14 @@ public interface MetadataWriter {
     /** The latest image applied on this broker. */
     MetadataImage image();
 
-    TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs);
+    /** {@code assignments}: the replicas of each partition, in order (null: the controller places them). */
+    TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs,
+                                     java.util.List<java.util.List<Integer>> assignments);
 
     TopicRegistry.Result deleteTopic(String name);
 
-    TopicRegistry.Result createPartitions(String name, int count);
+    /** {@code assignments}: the replicas of each new partition, in order (null: the controller places them). */
+    TopicRegistry.Result createPartitions(String name, int count, java.util.List<java.util.List<Integer>> assignments);
 
     TopicRegistry.Result setTopicConfigs(String name, Map<String, String> overrides);
 

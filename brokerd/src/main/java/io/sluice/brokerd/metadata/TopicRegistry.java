@@ -41,6 +41,8 @@ public final class TopicRegistry {
     /** Why a mutation was refused; the api layer maps each to the Kafka error of the same meaning. */
     public enum Error {
         INVALID_TOPIC, TOPIC_EXISTS, UNKNOWN_TOPIC, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG,
+        /** A manual replica assignment that is empty, repeats a broker, names an unknown one or is inconsistent. */
+        INVALID_REPLICA_ASSIGNMENT,
         /** The controller did not commit the change in time; it may still take effect. */
         TIMED_OUT
     }
@@ -161,7 +163,13 @@ public final class TopicRegistry {
      * with a nil id and no placement (placement is decided when the controller applies the create).
      */
     public Result validateCreate(String name, int partitions, short replicationFactor, Map<String, String> configs) {
-        Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs);
+        return validateCreate(name, partitions, replicationFactor, configs, null);
+    }
+
+    /** As {@link #validateCreate(String, int, short, Map)}, with a manual assignment (null: placed by the controller). */
+    public Result validateCreate(String name, int partitions, short replicationFactor, Map<String, String> configs,
+                                 List<List<Integer>> assignments) {
+        Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs, assignments);
         if (bad != null) {
             return bad;
         }
@@ -173,11 +181,20 @@ public final class TopicRegistry {
     }
 
     public Result create(String name, int partitions, short replicationFactor, Map<String, String> configs) {
-        Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs);
+        return create(name, partitions, replicationFactor, configs, null);
+    }
+
+    /**
+     * Creates a topic; with {@code assignments} (the replicas of partitions 0, 1, ..., first replica preferred
+     * leader) its partitions go exactly there, else the controller places them.
+     */
+    public Result create(String name, int partitions, short replicationFactor, Map<String, String> configs,
+                         List<List<Integer>> assignments) {
+        Result bad = TopicValidation.validateCreate(writer.image(), name, partitions, replicationFactor, configs, assignments);
         if (bad != null) {
             return bad;
         }
-        return writer.createTopic(name, UUID.randomUUID(), partitions, replicationFactor, configs);
+        return writer.createTopic(name, UUID.randomUUID(), partitions, replicationFactor, configs, assignments);
     }
 
     public Result delete(String name) {
@@ -189,6 +206,15 @@ public final class TopicRegistry {
 
     /** Raises the partition count to {@code count}; with {@code validateOnly} nothing changes. */
     public Result addPartitions(String name, int count, boolean validateOnly) {
+        return addPartitions(name, count, null, validateOnly);
+    }
+
+    /**
+     * Raises the partition count to {@code count}, the new partitions on {@code assignments} (one replica list per
+     * new partition, each of the topic's replication factor; null: placed by the controller), as Kafka's
+     * CreatePartitions; with {@code validateOnly} nothing changes.
+     */
+    public Result addPartitions(String name, int count, List<List<Integer>> assignments, boolean validateOnly) {
         Optional<TopicInfo> found = topic(name);
         if (found.isEmpty()) {
             return Result.fail(Error.UNKNOWN_TOPIC, "The topic '" + name + "' does not exist.");
@@ -200,10 +226,16 @@ public final class TopicRegistry {
                     : "The topic " + name + " currently has " + t.partitions() + " partition(s); " + count
                     + " would not be an increase.");
         }
+        if (assignments != null) {
+            Result bad = TopicValidation.validateAddedAssignments(writer.image(), t, count, assignments);
+            if (bad != null) {
+                return bad;
+            }
+        }
         if (validateOnly) {
             return Result.ok(t);
         }
-        return writer.createPartitions(name, count);
+        return writer.createPartitions(name, count, assignments);
     }
 
     /** Applies incremental changes (IncrementalAlterConfigs); all are validated before any applies. */

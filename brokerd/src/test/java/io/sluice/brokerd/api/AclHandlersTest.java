@@ -60,7 +60,8 @@ class AclHandlersTest {
         }
 
         @Override
-        public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs) {
+        public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs,
+                                                List<List<Integer>> assignments) {
             throw new UnsupportedOperationException();
         }
 
@@ -70,7 +71,7 @@ class AclHandlersTest {
         }
 
         @Override
-        public TopicRegistry.Result createPartitions(String name, int count) {
+        public TopicRegistry.Result createPartitions(String name, int count, List<List<Integer>> assignments) {
             throw new UnsupportedOperationException();
         }
 

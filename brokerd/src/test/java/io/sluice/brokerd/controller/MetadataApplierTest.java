@@ -76,6 +76,48 @@ class MetadataApplierTest {
         assertThat(MetadataApplier.apply(init.image(), new MetadataCommand.InitCluster("second")).result().text()).isEqualTo("first");
     }
 
+    /**
+     * A committed command with a huge partition count (as one got into the log before the handlers bounded it) is
+     * refused when applied, on every replica and at every replay, instead of sizing lists from it (OutOfMemoryError
+     * in Ratis' apply thread).
+     */
+    @Test
+    void hugePartitionCountsAreRefusedNotAllocated() {
+        MetadataImage image = apply(cluster(1), new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 1, Map.of()));
+        MetadataApplier.Applied topic = MetadataApplier.apply(image,
+                new MetadataCommand.CreateTopic("huge", UUID.randomUUID(), Integer.MAX_VALUE, (short) 1, Map.of()));
+        assertThat(topic.result().error()).isEqualTo(ControllerError.INVALID_PARTITIONS);
+        assertThat(topic.image()).isSameAs(image);
+        MetadataApplier.Applied partitions = MetadataApplier.apply(image, new MetadataCommand.CreatePartitions("t", Integer.MAX_VALUE));
+        assertThat(partitions.result().error()).isEqualTo(ControllerError.INVALID_PARTITIONS);
+        assertThat(partitions.image()).isSameAs(image);
+        assertThat(apply(image, new MetadataCommand.CreatePartitions("t", 10_001)).topic("t").orElseThrow().partitions()).isEqualTo(10_001);
+    }
+
+    /** A manual assignment is where the replicas go; the ISR is its live brokers and the first of them leads. */
+    @Test
+    void manualAssignmentsPlaceReplicasAsGivenAndLeadFromTheLiveOnes() {
+        MetadataImage image = apply(cluster(3), new MetadataCommand.FenceBroker(3, "inc-3", "test"));
+        image = apply(image, new MetadataCommand.CreateTopic("m", UUID.randomUUID(), 2, (short) 2, Map.of(),
+                List.of(List.of(3, 1), List.of(2, 3))));
+        TopicInfo m = image.topic("m").orElseThrow();
+        assertThat(m.partition(0).replicas()).containsExactly(3, 1);
+        assertThat(m.partition(0).isr()).containsExactly(1);
+        assertThat(m.partition(0).leader()).isEqualTo(1);
+        assertThat(m.partition(1).replicas()).containsExactly(2, 3);
+        assertThat(m.partition(1).leader()).isEqualTo(2);
+
+        image = apply(image, new MetadataCommand.CreatePartitions("m", 3, List.of(List.of(1, 2))));
+        assertThat(image.topic("m").orElseThrow().partition(2).replicas()).containsExactly(1, 2);
+
+        MetadataApplier.Applied allFenced = MetadataApplier.apply(image, new MetadataCommand.CreateTopic("f", UUID.randomUUID(), 1, (short) 1,
+                Map.of(), List.of(List.of(3))));
+        assertThat(allFenced.result().error()).isEqualTo(ControllerError.INVALID_REPLICA_ASSIGNMENT);
+        MetadataApplier.Applied unknown = MetadataApplier.apply(image, new MetadataCommand.CreatePartitions("m", 4, List.of(List.of(1, 9))));
+        assertThat(unknown.result().error()).isEqualTo(ControllerError.INVALID_REPLICA_ASSIGNMENT);
+        assertThat(unknown.image()).isSameAs(image);
+    }
+
     @Test
     void fencingMovesLeadershipWithinTheIsrAndRegistrationRestoresOfflinePartitions() {
         MetadataImage image = cluster(3);
