@@ -19,7 +19,7 @@ java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.sp
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   command -v mvn >/dev/null 2>&1 || die "mvn not found: install Apache Maven 3.8+ (e.g. apt-get install maven)"
-  echo "Building (mvn package, tests skipped; run 'mvn -B verify' for the test suite)..."
+  echo "Building (mvn package, tests skipped; run 'mvn -B verify -Pquick-faults' for the test suite, as CI does)..."
   (cd "$here" && mvn -B -q -DskipTests package)
 fi
 

@@ -12,8 +12,12 @@
 # HOSTS (default "localhost 127.0.0.1"): brokers check each other's certificate against the address they connect
 # to (ssl.endpoint.identification.algorithm=https). Keys are EC P-256, readable by their owner only. Running it again
 # for a NAME renews that certificate: brokerd reloads it without a restart.
-# Also writes DIR/client.properties (Java clients, sluice -X) and DIR/kcat.conf (kcat -F, librdkafka) for the
-# certificate "client".
+# SASL users, made once (kept by later runs, so passwords do not change under a running cluster), mode 600:
+#   users                       NAME:PASSWORD lines for sasl.bootstrap.users.file: admin and broker, random passwords
+#   broker-credentials          the broker user's line alone, for sasl.inter.broker.credentials.file
+#   admin-password              the admin's password alone, for sluice --password-file
+# Also writes DIR/client.properties (Java clients, sluice -X: SASL_SSL as admin with SCRAM-SHA-512, trusting the CA)
+# and DIR/kcat.conf (kcat -F, librdkafka: the same), both mode 600 as they hold the admin password.
 set -euo pipefail
 dir=${1:-$HOME/.local/share/sluice/cluster-3-secure/certs}
 shift || true
@@ -54,18 +58,30 @@ for name in "${names[@]}"; do
 done
 rm -f san.cnf
 
+if [ ! -f users ]; then
+  # Passwords without ':' or '"' (base64 alphabet minus '/' and '+'), from the system's CSPRNG.
+  admin_pw=$(openssl rand -base64 24 | tr -d '/+=\n')
+  broker_pw=$(openssl rand -base64 24 | tr -d '/+=\n')
+  printf 'admin:%s\nbroker:%s\n' "$admin_pw" "$broker_pw" > users
+  printf 'broker:%s\n' "$broker_pw" > broker-credentials
+  echo "made the SASL users admin and broker: $dir/users (sasl.bootstrap.users.file), $dir/broker-credentials"
+fi
+admin_pw=$(sed -n 's/^admin://p' users)
+printf '%s\n' "$admin_pw" > admin-password   # sluice --password-file: the password alone
+
 cat > client.properties <<PROPS
-# Java clients (Kafka's tools: --command-config): TLS with the client certificate of make-certs.sh.
-security.protocol=SSL
+# Java clients (Kafka's tools: --command-config): SASL_SSL as admin (SCRAM-SHA-512), trusting the CA of make-certs.sh.
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
 ssl.truststore.type=PEM
 ssl.truststore.location=$dir/ca.pem
-ssl.keystore.type=PEM
-ssl.keystore.location=$dir/client.pem
 PROPS
 cat > kcat.conf <<PROPS
-# kcat -F (librdkafka): TLS with the client certificate of make-certs.sh.
-security.protocol=SSL
+# kcat -F (librdkafka): SASL_SSL as admin (SCRAM-SHA-512), trusting the CA of make-certs.sh.
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.username=admin
+sasl.password=$admin_pw
 ssl.ca.location=$dir/ca.pem
-ssl.certificate.location=$dir/client-cert.pem
-ssl.key.location=$dir/client-key.pem
 PROPS

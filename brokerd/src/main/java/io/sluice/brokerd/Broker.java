@@ -79,15 +79,22 @@ public final class Broker implements AutoCloseable {
     private final MetaProperties meta;
     private final LogManager logManager;
     private final ExecutorService requestExecutor;
-    /** Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk. */
+    /**
+     * Timers only (ISR checks, group sessions, long-poll and acks=all expiry): nothing here touches the disk (offset
+     * expiry, which appends, runs on {@link #logMaintenance}).
+     */
     private final ScheduledExecutorService scheduler;
     /**
-     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion) and the logs' background fsyncs: this
-     * thread may wait on a slow disk for as long as the disk takes, and no timer waits with it.
+     * Log maintenance (roll, retention, flush.ms, checkpoints, file deletion), the logs' background fsyncs and the
+     * expiry of group offsets (tombstones appended to __consumer_offsets): this thread may wait on a slow disk (or a
+     * compaction swap) for as long as it takes, and no timer waits with it.
      */
     private final ScheduledExecutorService logMaintenance;
     /** Compaction gets its own thread: a long pass must not delay fetch expiry or group timers. */
     private final ScheduledExecutorService cleaner;
+    /** Scrubs closed segments for damaged batches; never interrupted (see {@link io.sluice.brokerd.log.LogScrubber}). */
+    private final ScheduledExecutorService scrubbing;
+    private final io.sluice.brokerd.log.LogScrubber scrubber;
     private final QuorumController controller;
     /** ISR proposals wait for the controller: never on the timers or a request thread. */
     private final ExecutorService isrExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-isr", true));
@@ -113,11 +120,20 @@ public final class Broker implements AutoCloseable {
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final MetricsHttpServer metricsHttp;
     private volatile boolean ready;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Null unless the broker runs with fault injection (tests, the fault matrix). */
+    private final FaultInjection faults;
+    /**
+     * Wall-clock time: record timestamps, retention, segment age, group sessions and offset commit times (as Kafka).
+     * Durations the cluster's safety rests on (leases, replica lag, backoffs) use {@link io.sluice.brokerd.common.MonotonicClock}.
+     */
+    private final Clock wallClock;
 
-    private Broker(BrokerConfig config) throws InterruptedException {
+    private Broker(BrokerConfig config, FaultInjection faults) throws InterruptedException {
         this.config = config;
-        Clock clock = Clock.systemUTC();
+        this.faults = faults;
+        Clock clock = faults != null ? faults.clock() : Clock.systemUTC();
+        this.wallClock = clock;
         config.checkStartable();
         this.listenerSsl = tlsListeners(config);
         SslFactory interBrokerSsl = listenerSsl.get(config.interBrokerListenerName());
@@ -128,10 +144,15 @@ public final class Broker implements AutoCloseable {
         this.scheduler = newScheduler();
         this.logMaintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-maintenance", true));
         this.cleaner = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-cleaner", true));
+        this.scrubbing = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-log-scrubber", true));
+        this.scrubber = new io.sluice.brokerd.log.LogScrubber(config.scrubBytesPerSecond());
         // Logs open with default configs until the metadata is current; reconcile() then applies each topic's own,
         // before retention or compaction first runs.
-        this.logManager = LogManager.open(config.dataDir(), topic -> registryRef.get() == null ? LogConfig.from(Map.of())
-                : LogConfig.from(registryRef.get().effectiveConfig(topic)), clock, config.fsyncAlways(), logMaintenance);
+        java.util.function.Function<String, LogConfig> topicConfigs = topic -> registryRef.get() == null ? LogConfig.from(Map.of())
+                : LogConfig.from(registryRef.get().effectiveConfig(topic));
+        this.logManager = faults == null
+                ? LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance)
+                : LogManager.open(config.dataDir(), topicConfigs, clock, config.fsyncAlways(), logMaintenance, faults.disk());
         // After the data-dir lock, so a second brokerd is told about the lock rather than a busy port.
         SslFactory metricsSsl = null;
         if (config.metricsHttps() && !config.metricsListener().isEmpty()) {
@@ -142,13 +163,14 @@ public final class Broker implements AutoCloseable {
         NetworkServer server = null;
         try {
             // The controller quorum runs over mutual TLS exactly when the inter-broker listener speaks TLS.
-            quorum = QuorumController.start(config.controllerConfig(), clock, interBrokerSsl);
+            quorum = QuorumController.start(config.controllerConfig(), interBrokerSsl);
             TopicRegistry registry = new TopicRegistry(quorum, config.topicDefaults());
             registryRef.set(registry);
             this.clusterId = joinCluster(quorum, config, existingMeta);
             refuseIfMetadataLost(config, existingMeta.isPresent(), quorum.image(), logManager.logs().size());
             this.meta = existingMeta.orElseGet(() -> MetaProperties.write(config, clusterId));
             LegacyMetadataImport.run(config.dataDir(), quorum, config.controllerConfig().requestTimeoutMs());
+            maybeBootstrapUsers(config, quorum);
             server = wire(config, clock, registry, quorum, interBrokerSsl);
             this.bound = server.start();
             List<Endpoint> endpoints = advertisedEndpoints(config, bound);
@@ -178,6 +200,8 @@ public final class Broker implements AutoCloseable {
             scheduler.shutdownNow();
             logMaintenance.shutdownNow();
             cleaner.shutdownNow();
+            scrubber.stop();
+            scrubbing.shutdown();
             if (quorum != null) {
                 quorum.close();
             }
@@ -200,18 +224,79 @@ public final class Broker implements AutoCloseable {
                     config.sslReloadCheckIntervalMs(), TimeUnit.MILLISECONDS);
         }
         long intervalMs = Math.min(config.retentionCheckIntervalMs(), MAX_MAINTENANCE_INTERVAL_MS);
-        logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(System.currentTimeMillis())),
+        logMaintenance.scheduleWithFixedDelay(timer("Log maintenance", () -> logManager.maintain(wallClock.millis())),
                 intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         LogCleaner logCleaner = new LogCleaner(config.cleanerDedupeBufferBytes());
-        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(logCleaner, System.currentTimeMillis())),
+        cleaner.scheduleWithFixedDelay(timer("Log compaction", () -> logManager.clean(logCleaner, clock.millis())),
                 config.cleanerBackoffMs(), config.cleanerBackoffMs(), TimeUnit.MILLISECONDS);
+        if (config.scrubIntervalMs() > 0) {
+            scrubbing.scheduleWithFixedDelay(timer("Scrubbing the logs", () -> scrubber.scrub(logManager.logs(),
+                    replicaManager::onDamagedBatch)), config.scrubIntervalMs(), config.scrubIntervalMs(), TimeUnit.MILLISECONDS);
+        }
         if (metricsHttp != null) {
             TopicRegistry registry = registryRef.get();
-            metricsHttp.serve(metrics.registry(), () -> ready,
-                    () -> logManager.logs().stream().noneMatch(io.sluice.brokerd.log.PartitionLog::isFailed)
-                            && leaderlessPartitions(registry) == 0);
+            metricsHttp.serve(metrics.registry(), () -> ready, () -> problems(registry));
+            if (faults != null) {
+                metricsHttp.serveFaults(faults::apply);
+            }
         }
+        if (faults != null) {
+            log.warn("Fault injection is on (-D{}=true): the metrics listener's /faults endpoint can break this broker's "
+                    + "disk and clock. For tests only", io.sluice.brokerd.log.DiskFaults.SYSTEM_PROPERTY);
+        }
+        logManager.health().onOffline(cause -> isrExecutor.execute(() -> reportLogDirOffline(cause)));
         ready = true;
+    }
+
+    /** What /health reports: the log directory's state and partitions without a leader; empty when all is well. */
+    private String problems(TopicRegistry registry) {
+        StringBuilder sb = new StringBuilder();
+        io.sluice.brokerd.log.LogDirHealth health = logManager.health();
+        if (health.state() == io.sluice.brokerd.log.LogDirHealth.State.OFFLINE) {
+            sb.append("log directory ").append(health.dir()).append(" is offline (").append(health.cause()).append("); ")
+                    .append(logManager.logs().size()).append(" partitions offline; ");
+        } else if (health.state() == io.sluice.brokerd.log.LogDirHealth.State.FULL) {
+            sb.append("log directory ").append(health.dir()).append(" is full (").append(health.cause()).append("); ");
+        }
+        long leaderless = leaderlessPartitions(registry);
+        if (leaderless > 0) {
+            sb.append(leaderless).append(" partitions without a leader; ");
+        }
+        for (io.sluice.brokerd.log.PartitionLog pl : logManager.logs()) {
+            if (pl.damagedBatch() != null) {
+                sb.append(pl.topicPartition()).append(" is damaged from offset ").append(pl.damagedBatch().fromOffset())
+                        .append(" on this leader; ");
+            }
+        }
+        return sb.isEmpty() ? "" : sb.substring(0, sb.length() - 2);
+    }
+
+    /**
+     * The log directory went offline: parked requests are answered, and the controller is told, so that it moves
+     * this broker's leaderships to other in-sync replicas and takes it out of the ISRs. Retried until the controller
+     * has committed it (or the broker stops): until then this broker still leads its partitions, answering
+     * KAFKA_STORAGE_ERROR. Runs on the thread of ISR proposals, which also waits for the controller.
+     */
+    private void reportLogDirOffline(String cause) {
+        replicaManager.onLogDirOffline();
+        long backoffMs = 500;
+        while (!closed) {
+            io.sluice.brokerd.controller.CommandResult r = controller.submit(new MetadataCommand.LogDirOffline(meta.nodeId(),
+                    controller.incarnation(), config.dataDir().toString(), cause), config.controllerConfig().requestTimeoutMs());
+            if (r.isOk()) {
+                log.info("The controller took this broker's replicas in {} offline; their leaderships move to in-sync replicas",
+                        config.dataDir());
+                return;
+            }
+            log.warn("Telling the controller that {} is offline failed ({}: {}); retrying", config.dataDir(), r.error(), r.message());
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoffMs = Math.min(backoffMs * 2, 5_000);
+        }
     }
 
     /**
@@ -241,6 +326,35 @@ public final class Broker implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted while waiting for the controller quorum");
             }
+        }
+    }
+
+    /**
+     * Proposes the users of {@code sasl.bootstrap.users.file} while the cluster has no SCRAM credential (the
+     * controller applies them only then: see {@link io.sluice.brokerd.security.BootstrapUsers}).
+     */
+    private static void maybeBootstrapUsers(BrokerConfig config, QuorumController quorum) {
+        Map<String, String> users = config.saslBootstrapUsers();
+        if (users.isEmpty()) {
+            return;
+        }
+        if (!quorum.image().scramCredentials().isEmpty()) {
+            log.info("sasl.bootstrap.users.file {} not applied: the cluster has SCRAM users already", config.saslBootstrapUsersFile());
+            return;
+        }
+        List<io.sluice.brokerd.security.ScramMechanism> mechanisms = config.saslBootstrapMechanisms();
+        io.sluice.brokerd.controller.CommandResult r = quorum.submit(io.sluice.brokerd.security.BootstrapUsers.command(users,
+                mechanisms, new java.security.SecureRandom()), config.controllerConfig().requestTimeoutMs());
+        if (!r.isOk()) {
+            throw new IllegalStateException("cannot store the users of sasl.bootstrap.users.file " + config.saslBootstrapUsersFile()
+                    + " in the controller metadata: " + r.message());
+        }
+        if (r.value() == 1) {
+            log.info("Created {} bootstrap SCRAM user(s) {} ({}) from sasl.bootstrap.users.file {}", users.size(), users.keySet(),
+                    mechanisms.stream().map(io.sluice.brokerd.security.ScramMechanism::mechanismName).toList(),
+                    config.saslBootstrapUsersFile());
+        } else {
+            log.info("sasl.bootstrap.users.file {} not applied: another broker created SCRAM users first", config.saslBootstrapUsersFile());
         }
     }
 
@@ -340,11 +454,22 @@ public final class Broker implements AutoCloseable {
         DynamicBrokerConfig dynamicConfig = DynamicBrokerConfig.load(config.dataDir(), (key, rate) ->
                 (key.equals(DynamicBrokerConfig.LEADER_RATE) ? leaderQuota : followerQuota).setRateBytesPerSec(rate));
         replicas.throttleFollowersWith(followerQuota);
-        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl);
-        replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker),
-                (tp, leader, leaderEpoch, partitionEpoch, isr) -> quorum.submit(new MetadataCommand.AlterPartition(tp.topic(),
-                        tp.partition(), leader, leaderEpoch, partitionEpoch, isr), config.controllerConfig().requestTimeoutMs()).isOk(),
-                isrExecutor);
+        this.interBroker = new InterBrokerClient(meta.nodeId(), interBrokerSsl, config.interBrokerSasl());
+        long controllerTimeoutMs = config.controllerConfig().requestTimeoutMs();
+        replicas.startReplication(new FollowerFetchClient(meta.nodeId(), interBroker), new io.sluice.brokerd.replica.IsrChanger() {
+            @Override
+            public boolean alterIsr(io.sluice.brokerd.common.TopicPartition tp, int leader, int leaderEpoch, int partitionEpoch,
+                                    java.util.List<Integer> isr) {
+                return quorum.submit(new MetadataCommand.AlterPartition(tp.topic(), tp.partition(), leader, leaderEpoch,
+                        partitionEpoch, isr), controllerTimeoutMs).isOk();
+            }
+
+            @Override
+            public boolean resignLeadership(io.sluice.brokerd.common.TopicPartition tp, int leader, int leaderEpoch, String reason) {
+                return quorum.submit(new MetadataCommand.ResignLeadership(tp.topic(), tp.partition(), leader, leaderEpoch, reason),
+                        controllerTimeoutMs).isOk();
+            }
+        }, isrExecutor);
         DelayedFetches delayedFetches = new DelayedFetches(scheduler);
         replicas.addAppendListener(delayedFetches::onAppend);
         DelayedFetches delayedProduces = new DelayedFetches(scheduler);
@@ -369,10 +494,14 @@ public final class Broker implements AutoCloseable {
         replicas.reconcile();
 
         long isrCheckMs = Math.max(1, config.replicationConfig().replicaLagTimeMaxMs() / 2);
-        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(System.currentTimeMillis())),
+        scheduler.scheduleWithFixedDelay(timer("ISR check", () -> replicas.checkIsr(io.sluice.brokerd.common.MonotonicClock.millis())),
                 isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(timer("Group coordinator timers", () -> groups.poll(clock.millis())),
                 GROUP_POLL_INTERVAL_MS, GROUP_POLL_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        // Expiring offsets appends to __consumer_offsets: on the maintenance thread, which may wait on the disk.
+        long expiryMs = config.offsetsRetentionCheckIntervalMs();
+        logMaintenance.scheduleWithFixedDelay(timer("Expiring group offsets", () -> groups.expireOffsets(clock.millis())),
+                expiryMs, expiryMs, TimeUnit.MILLISECONDS);
 
         RequestAuthorizer authorizer = requestAuthorizer(config, quorum);
         ApiRegistry apis = new ApiRegistry();
@@ -387,19 +516,31 @@ public final class Broker implements AutoCloseable {
                 config.defaultReplicationFactor(), quorum::leaderId).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all(), dynamicConfig).register(apis);
-        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), quorum::leaderId).register(apis);
+        new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), () -> logManager.health().isOffline(),
+                quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
         new AclHandlers(quorum, authorizer).register(apis);
+        new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
+        new io.sluice.brokerd.api.ScramCredentialsHandlers(registry::image,
+                c -> quorum.submit(c, config.controllerConfig().requestTimeoutMs())).register(apis);
+        io.sluice.brokerd.security.ScramCredentials credentials = (user, mechanism) ->
+                registry.image().scramCredential(user, mechanism.mechanismName());
+        // Last, once every API is registered: each handler gets its API's authorization rule.
         authorization.wrap(apis);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
-            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name())));
+            io.sluice.brokerd.security.SaslListenerConfig sasl = !l.protocol().usesSasl() ? null
+                    : new io.sluice.brokerd.security.SaslListenerConfig(config.saslEnabledMechanisms(l.name()),
+                            config.connectionsMaxReauthMs(), config.connectionFailedAuthenticationDelayMs(),
+                            config.saslServerMaxReceiveSize(), credentials);
+            listeners.add(new ListenerConfig(l.name(), l.protocol(), l.host(), l.port(), listenerSsl.get(l.name()), sasl));
         }
         NetworkServer server = new NetworkServer(config.networkConfig(), listeners, apis, clock, requestExecutor, metrics);
         metrics.registerBroker(logManager, replicas, groups, delayedFetches::parkedCount, server::connectionCount,
                 config.metricsPerPartition(), () -> quorum.leaderId() == meta.nodeId() ? leaderlessPartitions(registry) : 0);
+        metrics.registerScrubber(scrubber, logManager);
         metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
                 delayedProduces::cancelledCount);
         return server;
@@ -496,10 +637,18 @@ public final class Broker implements AutoCloseable {
         return n;
     }
 
-    /** Starts a broker and returns once it serves requests on its listener. */
+    /**
+     * Starts a broker and returns once it serves requests on its listener. With the system property
+     * {@code sluice.fault.injection=true} it runs with fault injection ({@link FaultInjection}).
+     */
     public static Broker start(BrokerConfig config) {
+        return start(config, FaultInjection.fromSystemProperty());
+    }
+
+    /** As above with {@code faults} (null: none): tests break the broker's disk and clock through it. */
+    public static Broker start(BrokerConfig config, FaultInjection faults) {
         try {
-            return new Broker(config);
+            return new Broker(config, faults);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
@@ -588,6 +737,8 @@ public final class Broker implements AutoCloseable {
         scheduler.shutdown();
         logMaintenance.shutdown(); // background fsyncs already queued still run; logManager.close() flushes the rest
         cleaner.shutdown();
+        scrubber.stop();
+        scrubbing.shutdown(); // not shutdownNow: an interrupt in a FileChannel read closes the segment's channel
         try {
             if (!requestExecutor.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
                 log.warn("Request threads still busy after {} ms; closing the logs anyway", config.shutdownTimeoutMs());
@@ -596,6 +747,7 @@ public final class Broker implements AutoCloseable {
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             logMaintenance.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            scrubbing.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

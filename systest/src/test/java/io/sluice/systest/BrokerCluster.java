@@ -26,11 +26,21 @@ import java.util.function.BooleanSupplier;
  * Public for the protocol fuzzer ({@code io.sluice.systest.fuzz}), which runs one broker of its own.
  * <p>
  * With a certificate directory (made by {@code config/cluster-3-secure/make-certs.sh}: {@code ca.pem},
- * {@code broker-N.pem}, {@code client.pem}) the cluster runs secured as the shipped secure example does: one SSL
- * listener per broker that is also the inter-broker listener, mutual TLS required of every client, so the controller
- * quorum runs over mutual TLS; {@link #clientConfig()} holds what Java clients then need.
+ * {@code broker-N.pem}, the SASL {@code users} and {@code broker-credentials} files) the cluster runs secured as the
+ * shipped secure example does: one SASL_SSL listener per broker that is also the inter-broker listener (SCRAM-SHA-512
+ * as the user "broker"), users from the bootstrap file, the controller quorum over mutual TLS;
+ * {@link #clientConfig()} holds what Java clients then need (SASL_SSL as "admin").
+ * <p>
+ * {@link #withFaults} builds the fault matrix's variant: every broker runs with fault injection on (its metrics
+ * listener's {@code /faults} breaks its disk or steps its clock) and is reached only through {@link LinkProxies}, which
+ * cut, drop or delay chosen links (TLS passes through them untouched).
  */
 public final class BrokerCluster implements AutoCloseable {
+    /**
+     * How long a start may take until "ready in": a broker waits for the controller quorum, and when all three start
+     * at once on two loaded cores that alone took 90 s (the quick fault matrix, machine load 30).
+     */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private final Path root;
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, Integer> raftPorts = new TreeMap<>();
@@ -38,12 +48,18 @@ public final class BrokerCluster implements AutoCloseable {
     private final Map<Integer, Process> processes = new TreeMap<>();
     /** How many "ready in" lines each broker's log held when it was last started. */
     private final Map<Integer, Long> readyLinesAtStart = new TreeMap<>();
+    private final Map<Integer, LineCounter> readyLines = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> extraConfig;
     /** Certificates of a TLS cluster, or null for a plaintext one. */
     private final Path certDir;
     /** Per-broker keystores other than {@code certDir/broker-N.pem} (a node with a foreign certificate). */
     private final Map<Integer, Path> keystores = new TreeMap<>();
     private final List<String> jvmOptions;
+    /** Null unless the brokers are reached through proxies ({@link #withFaults}). */
+    private final LinkProxies proxies;
+    /** The proxies' ports by broker: what the brokers advertise and list as voters. */
+    private final Map<Integer, Integer> proxyClientPorts = new TreeMap<>();
+    private final Map<Integer, Integer> proxyRaftPorts = new TreeMap<>();
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
         this(root, size, extraConfig, (Path) null);
@@ -51,24 +67,45 @@ public final class BrokerCluster implements AutoCloseable {
 
     /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
     BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir) throws IOException {
-        this(root, size, extraConfig, certDir, List.of());
+        this(root, size, extraConfig, certDir, List.of(), null);
     }
 
     /** A plaintext cluster; {@code jvmOptions} go on every broker's java command line after the launcher's defaults. */
     public BrokerCluster(Path root, int size, Map<String, String> extraConfig, List<String> jvmOptions) throws IOException {
-        this(root, size, extraConfig, null, jvmOptions);
+        this(root, size, extraConfig, null, jvmOptions, null);
     }
 
-    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions) throws IOException {
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions,
+                          LinkProxies proxies) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
         this.certDir = certDir;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.proxies = proxies;
         for (int id = 1; id <= size; id++) {
             clientPorts.put(id, freePort());
             raftPorts.put(id, freePort());
             metricsPorts.put(id, freePort());
+            if (proxies != null) {
+                proxyClientPorts.put(id, freePort());
+                proxyRaftPorts.put(id, freePort());
+                proxies.add(id, clientPorts.get(id), raftPorts.get(id), proxyClientPorts.get(id), proxyRaftPorts.get(id));
+            }
         }
+    }
+
+    /**
+     * A cluster whose brokers run with fault injection on, reached only through {@code proxies}; with TLS when
+     * {@code certDir} is not null.
+     */
+    static BrokerCluster withFaults(Path root, int size, Map<String, String> extraConfig, LinkProxies proxies, Path certDir)
+            throws IOException {
+        return new BrokerCluster(root, size, extraConfig, certDir, List.of(), proxies);
+    }
+
+    /** The port clients and other brokers reach broker {@code id}'s listener at (its proxy's, if any). */
+    private int reachablePort(int id) {
+        return proxies == null ? clientPorts.get(id) : proxyClientPorts.get(id);
     }
 
     private static final java.util.Random PORTS = new java.util.Random();
@@ -118,9 +155,17 @@ public final class BrokerCluster implements AutoCloseable {
         if (certDir == null) {
             return Map.of();
         }
-        return Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
-                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "ssl.keystore.type", "PEM",
-                "ssl.keystore.location", certDir.resolve("client.pem").toString());
+        String adminPassword;
+        try {
+            adminPassword = Files.readAllLines(certDir.resolve("users")).stream().filter(l -> l.startsWith("admin:"))
+                    .map(l -> l.substring("admin:".length())).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Map.of("security.protocol", "SASL_SSL", "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", certDir.resolve("ca.pem").toString(), "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" "
+                        + "password=\"" + adminPassword + "\";");
     }
 
     List<Integer> ids() {
@@ -129,18 +174,18 @@ public final class BrokerCluster implements AutoCloseable {
 
     public String bootstrap() {
         StringBuilder sb = new StringBuilder();
-        for (int port : clientPorts.values()) {
-            sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(port);
+        for (int id : clientPorts.keySet()) {
+            sb.append(sb.isEmpty() ? "" : ",").append("127.0.0.1:").append(reachablePort(id));
         }
         return sb.toString();
     }
 
     String bootstrap(int id) {
-        return "127.0.0.1:" + clientPorts.get(id);
+        return "127.0.0.1:" + reachablePort(id);
     }
 
     public int clientPort(int id) {
-        return clientPorts.get(id);
+        return reachablePort(id);
     }
 
     /** GET {@code path} from broker {@code id}'s metrics listener: status code and body. */
@@ -149,6 +194,18 @@ public final class BrokerCluster implements AutoCloseable {
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + path))
                         .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         return new HttpResult(r.statusCode(), r.body());
+    }
+
+    /** PUT {@code path} (e.g. {@code /faults/disk?state=full}) on broker {@code id}'s metrics listener; fails unless 200. */
+    String httpPut(int id, String path) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + path))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("PUT " + path + " on broker " + id + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body().trim();
     }
 
     record HttpResult(int status, String body) {
@@ -212,20 +269,30 @@ public final class BrokerCluster implements AutoCloseable {
     /** Launches broker {@code id} (appending to its log); does not wait. */
     void start(int id) throws IOException {
         StringBuilder voters = new StringBuilder();
-        raftPorts.forEach((n, port) -> voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
+        (proxies == null ? raftPorts : proxyRaftPorts).forEach((n, port) ->
+                voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
         StringBuilder yaml = new StringBuilder()
                 .append("node.id: ").append(id).append('\n')
-                .append("listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
+                .append("listeners: ").append(certDir == null ? "" : "SASL_SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
                 .append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
         if (certDir != null) {
-            yaml.append("inter.broker.listener.name: SSL\n")
+            yaml.append("inter.broker.listener.name: SASL_SSL\n")
+                    .append("sasl.enabled.mechanisms: SCRAM-SHA-256,SCRAM-SHA-512\n")
+                    .append("sasl.bootstrap.users.file: ").append(certDir.resolve("users")).append('\n')
+                    .append("sasl.mechanism.inter.broker.protocol: SCRAM-SHA-512\n")
+                    .append("sasl.inter.broker.credentials.file: ").append(certDir.resolve("broker-credentials")).append('\n')
                     .append("ssl.keystore.type: PEM\n")
                     .append("ssl.keystore.location: ").append(keystores.getOrDefault(id, certDir.resolve("broker-" + id + ".pem"))).append('\n')
                     .append("ssl.truststore.type: PEM\n")
                     .append("ssl.truststore.location: ").append(certDir.resolve("ca.pem")).append('\n')
-                    .append("ssl.client.auth: required\n");
+                    .append("ssl.client.auth: none\n");
+        }
+        if (proxies != null) {
+            yaml.append("advertised.listeners: ").append(certDir == null ? "" : "SSL://").append("127.0.0.1:")
+                    .append(proxyClientPorts.get(id)).append('\n')
+                    .append("controller.listener: 127.0.0.1:").append(raftPorts.get(id)).append('\n');
         }
         extraConfig.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
         readyLinesAtStart.put(id, readyCount(id));
@@ -234,12 +301,18 @@ public final class BrokerCluster implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(jvmOptions);
+        if (proxies != null) {
+            command.add("-Dsluice.fault.injection=true");
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.brokerd.Main", "--config", cfg.toString()));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
         processes.put(id, p);
+        if (proxies != null) {
+            proxies.process(id, p.pid());
+        }
     }
 
     /** Waits until broker {@code id}'s latest start logged "ready in". */
@@ -251,22 +324,69 @@ public final class BrokerCluster implements AutoCloseable {
                 throw new AssertionError("broker " + id + " exited with " + p.exitValue() + "; log:\n" + tail(id));
             }
             return readyCount(id) > before;
-        }, Duration.ofSeconds(90), () -> "broker " + id + " to be ready; its log ends:\n" + tail(id));
+        }, READY_TIMEOUT, () -> "broker " + id + " to be ready; its log ends:\n" + tail(id));
     }
 
     private long readyCount(int id) {
-        return countIn(id, "ready in ");
+        return readyLines.computeIfAbsent(id, n -> new LineCounter("ready in ")).count(logFile(id));
     }
 
-    private long countIn(int id, String needle) {
-        String log = read(id);
-        long n = 0;
-        for (int i = log.indexOf(needle); i >= 0; i = log.indexOf(needle, i + 1)) {
-            n++;
+    /**
+     * Counts the occurrences of a needle in a growing file, reading only what was appended since the last call (a
+     * broker's log can grow to gigabytes when something loops: never read it whole on every poll).
+     */
+    private static final class LineCounter {
+        private final byte[] needle;
+        private long scanned;
+        private long count;
+        private byte[] carry = new byte[0];
+
+        LineCounter(String needle) {
+            this.needle = needle.getBytes(StandardCharsets.UTF_8);
         }
-        return n;
+
+        synchronized long count(Path file) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+                long length = f.length();
+                byte[] chunk = new byte[1 << 20];
+                while (scanned < length) {
+                    f.seek(scanned);
+                    int n = f.read(chunk, 0, (int) Math.min(chunk.length, length - scanned));
+                    if (n <= 0) {
+                        break;
+                    }
+                    scanned += n;
+                    byte[] window = new byte[carry.length + n];
+                    System.arraycopy(carry, 0, window, 0, carry.length);
+                    System.arraycopy(chunk, 0, window, carry.length, n);
+                    count += occurrences(window);
+                    int keep = Math.min(needle.length - 1, window.length);
+                    carry = java.util.Arrays.copyOfRange(window, window.length - keep, window.length);
+                }
+            } catch (java.io.FileNotFoundException e) {
+                return count;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return count;
+        }
+
+        private int occurrences(byte[] window) {
+            int found = 0;
+            outer:
+            for (int i = 0; i + needle.length <= window.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (window[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                found++;
+            }
+            return found;
+        }
     }
 
+    /** Broker {@code id}'s whole log (tests that look for a line; mind its size). */
     String read(int id) {
         try {
             return Files.exists(logFile(id)) ? Files.readString(logFile(id), StandardCharsets.UTF_8) : "";
@@ -275,9 +395,19 @@ public final class BrokerCluster implements AutoCloseable {
         }
     }
 
+    /** The last 4000 bytes of broker {@code id}'s log (read from the end: the log may be huge). */
     public String tail(int id) {
-        String log = read(id);
-        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(logFile(id).toFile(), "r")) {
+            long from = Math.max(0, f.length() - 4000);
+            byte[] b = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (java.io.FileNotFoundException e) {
+            return "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** SIGKILL: no shutdown hook, no flush, no controlled shutdown. */
@@ -286,6 +416,9 @@ public final class BrokerCluster implements AutoCloseable {
         p.destroyForcibly();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("broker " + id + " survived SIGKILL");
+        }
+        if (proxies != null) {
+            proxies.brokerDown(id);
         }
     }
 
@@ -296,6 +429,9 @@ public final class BrokerCluster implements AutoCloseable {
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("broker " + id + " did not stop within 60 s after SIGTERM; log:\n" + tail(id));
+        }
+        if (proxies != null) {
+            proxies.brokerDown(id);
         }
         return p.exitValue();
     }

@@ -17,41 +17,45 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * The fixture of the fault suite: three brokerd processes (short broker session and replica lag timeouts so faults
- * are detected in seconds), an Admin client over all of them, and the 6-partition topic {@value #TOPIC} with
- * replication factor 3 and min.insync.replicas=2. Queries answer "unknown" (empty, -1, false) while the cluster
- * cannot, so they can sit inside {@link BrokerCluster#waitFor} conditions.
+ * The fixture of the fault matrix: three brokerd processes with fault injection on, reached through
+ * {@link LinkProxies} (short broker session and replica lag timeouts so faults are detected in seconds, a scrubber
+ * pass every 2 s), an Admin client over all of them, and the 6-partition topic {@value #TOPIC} with replication factor
+ * 3, min.insync.replicas=2 and small segments (so closed segments exist to damage). Queries answer "unknown" (empty,
+ * -1, false) while the cluster cannot, so they can sit inside {@link BrokerCluster#waitFor} conditions.
  */
 final class FaultCluster implements AutoCloseable {
     static final String TOPIC = "faults";
     static final int PARTITIONS = 6;
 
     final BrokerCluster brokers;
+    final LinkProxies network;
     final Admin admin;
 
-    /** With {@code -Dfaults.tls=true} the suite runs with TLS everywhere (see {@link BrokerCluster}). */
+    /** With {@code -Dfaults.tls=true} the matrix runs with TLS everywhere (see {@link BrokerCluster}). */
     FaultCluster(Path root) throws Exception {
         this(root, Boolean.getBoolean("faults.tls"));
     }
 
     /** {@code tls}: clients, replication and the controller quorum over (mutual) TLS, certificates made under root. */
     FaultCluster(Path root, boolean tls) throws Exception {
-        brokers = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
+        network = new LinkProxies();
+        brokers = BrokerCluster.withFaults(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
                 "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "3",
-                "auto.leader.rebalance.enable", "false"),
+                "auto.leader.rebalance.enable", "false", "log.scrub.interval.ms", "2000"), network,
                 tls ? BrokerCluster.makeCerts(root.resolve("certs"), "broker-1", "broker-2", "broker-3", "client") : null);
         try {
             brokers.startAll();
         } catch (Exception | AssertionError e) {
             keepLogs("startup-failure-" + System.currentTimeMillis());
             brokers.close();
+            network.close();
             throw e;
         }
         admin = ClusterMetadataIT.admin(brokers.bootstrap(), brokers.clientConfig());
         try {
             BrokerCluster.waitFor(() -> liveBrokers() == 3, Duration.ofSeconds(60), "three registered brokers");
-            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
-                    .all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2",
+                    "segment.bytes", "32768")))).all().get(60, TimeUnit.SECONDS);
             awaitFullIsr(Duration.ofSeconds(60));
         } catch (Exception | AssertionError e) {
             keepLogs("startup-failure-" + System.currentTimeMillis());
@@ -148,14 +152,57 @@ final class FaultCluster implements AutoCloseable {
         awaitFullIsr(Duration.ofSeconds(120));
     }
 
-    /** Stops the producer, waits for a full ISR everywhere, reads the topic back and checks every acknowledged record. */
+    /** The broker coordinating {@code group} (its __consumer_offsets partition's leader) while the group is stable, or -1. */
+    int coordinatorOf(String group) {
+        try {
+            var d = admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
+            return d.groupState() == org.apache.kafka.common.GroupState.STABLE && d.coordinator() != null ? d.coordinator().id() : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The partitions of {@value #TOPIC} that have {@code id} as a follower (a replica that does not lead). */
+    Set<Integer> followedBy(int id) throws Exception {
+        return describe().partitions().stream().filter(p -> p.leader() != null && p.leader().id() != id
+                && p.replicas().stream().anyMatch(r -> r.id() == id)).map(TopicPartitionInfo::partition)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Node id -> data dir of every broker. */
+    Map<Integer, Path> dataDirs() {
+        Map<Integer, Path> out = new java.util.TreeMap<>();
+        for (int id : brokers.ids()) {
+            out.put(id, brokers.dataDir(id));
+        }
+        return out;
+    }
+
+    /** An unlabelled or labelled sample of broker {@code id}'s /metrics, or -1 (absent, or the broker does not answer). */
+    double metric(int id, String sample) {
+        try {
+            BrokerCluster.HttpResult r = brokers.http(id, "/metrics");
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(sample + " ")) {
+                    return Double.parseDouble(line.substring(sample.length() + 1).trim());
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Settings Java clients need for this cluster (TLS with the client certificate, or nothing). */
+    Map<String, Object> clientConfig() {
+        return brokers.clientConfig();
+    }
+
+    /** Stops {@code producer}, waits for a full ISR and checks every acknowledged record; returns how many were read. */
     long stopAndVerify(VerifyingProducer producer) throws Exception {
         producer.stop();
         awaitFullIsr(Duration.ofSeconds(120));
-        long read = producer.verify(bootstrap());
-        System.out.printf("verified %d acknowledged records (%d read, %d sends failed, last error %s)%n", producer.ackedCount(), read,
-                producer.failedCount(), producer.lastError());
-        return read;
+        return producer.verify(bootstrap());
     }
 
     /**
@@ -167,8 +214,7 @@ final class FaultCluster implements AutoCloseable {
         java.nio.file.Files.createDirectories(dir);
         for (int id : brokers.ids()) {
             if (java.nio.file.Files.exists(brokers.logFile(id))) {
-                java.nio.file.Files.copy(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                copyTail(brokers.logFile(id), dir.resolve(brokers.logFile(id).getFileName()));
             }
             if (brokers.isRunning(id)) {
                 Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
@@ -181,9 +227,29 @@ final class FaultCluster implements AutoCloseable {
         }
     }
 
+    /** At most the last this many bytes of a broker's log are kept (a looping broker can log gigabytes). */
+    private static final long KEPT_LOG_BYTES = 64L << 20;
+
+    private static void copyTail(Path from, Path to) throws java.io.IOException {
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = in.size();
+            long start = Math.max(0, size - KEPT_LOG_BYTES);
+            if (start > 0) {
+                out.write(java.nio.ByteBuffer.wrap(("[" + start + " earlier bytes of " + size + " left out]\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            for (long pos = start; pos < size; ) {
+                pos += in.transferTo(pos, size - pos, out);
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
         admin.close(Duration.ofSeconds(5));
+        network.close();
         brokers.close();
     }
 }

@@ -8,9 +8,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 
 /**
- * Collects one row per injected fault (how long until acks=all produce worked again) into the Markdown table
- * {@code target/fault-report.md} of the module the tests run in. The first row written by a JVM starts a new file;
- * later rows (other tests and classes in the same Failsafe run) are appended. Thread-safe.
+ * The fault matrix's report, {@code target/fault-report.md} of the module the tests run in: one row per scenario run
+ * (how long until acks=all produce worked again on the partitions it interrupted, what the checks found), and the
+ * checker's verdict per run. The first line written by a JVM starts a new file. Thread-safe.
  */
 final class FaultReport {
     private static final Path FILE = Path.of("target", "fault-report.md");
@@ -19,36 +19,47 @@ final class FaultReport {
     private FaultReport() {
     }
 
-    /**
-     * Prints and records a row. {@code firstMs}: fault to the first acknowledged acks=all record sent after it on an
-     * affected partition; {@code allMs}: until every affected partition had one; {@code detail}: what was hit and
-     * anything else worth a reader's attention.
-     */
-    static void add(String test, String fault, String affected, VerifyingProducer.Recovery recovery, String detail) {
-        System.out.printf("FAULT %s: %s, affected partitions %s: first acks=all produce after %d ms, all affected after %d ms (%s)%n",
-                test, fault, affected, recovery.firstMs(), recovery.allMs(), detail);
-        write("| " + test + " | " + fault + " | " + affected + " | " + recovery.firstMs() + " | " + recovery.allMs() + " | "
-                + detail.replace("|", "/") + " |\n");
+    /** Starts the report: what ran, with which settings. */
+    static synchronized void begin(String profile) {
+        started = true;
+        write("# Fault matrix report (" + Instant.now() + ")\n\n" + profile + "\n\n"
+                + "Recovery: ms from the fault to the first acknowledged acks=all produce of a record sent after it, on the "
+                + "first and on the last partition it interrupted. Replicas: bytes compared per replica of every partition "
+                + "after the scenario healed (all replicas byte-identical below their common log end).\n", false);
     }
 
-    /** Prints and records a row without times, e.g. the verification at the end of a multi-fault test. */
-    static void note(String test, String what, String detail) {
-        System.out.printf("FAULT %s: %s (%s)%n", test, what, detail);
-        write("| " + test + " | " + what + " | - | - | - | " + detail.replace("|", "/") + " |\n");
+    /** Starts the section of run {@code run}. */
+    static void beginRun(int run, String settings) {
+        write("\n## Run " + run + "\n\n" + settings + "\n\n"
+                + "| scenario | fault | interrupted | first ack ms | all ms | replicas | result |\n"
+                + "| --- | --- | --- | ---: | ---: | --- | --- |\n", true);
     }
 
-    private static synchronized void write(String row) {
+    static void scenario(int run, String scenario, String fault, String affected, long firstMs, long allMs, String replicas,
+                         String result) {
+        String row = "| " + scenario + " | " + fault + " | " + affected + " | " + firstMs + " | " + allMs + " | "
+                + replicas + " | " + result + " |";
+        System.out.println("MATRIX run " + run + " " + row);
+        write(row.replace("\n", " ") + "\n", true);
+    }
+
+    /** The checker's verdict for a whole run. */
+    static void verdict(int run, String summary, boolean ok, String examples) {
+        String text = "\n**Run " + run + ": " + (ok ? "OK" : "ANOMALIES") + "** — " + summary + "\n"
+                + (examples.isEmpty() ? "" : "\n```\n" + examples + "```\n") + "\n";
+        System.out.println("MATRIX run " + run + ": " + summary);
+        write(text, true);
+    }
+
+    private static synchronized void write(String text, boolean append) {
         try {
             Files.createDirectories(FILE.getParent());
-            if (!started) {
+            if (append && started) {
+                Files.writeString(FILE, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } else {
                 started = true;
-                Files.writeString(FILE, "# Fault report (" + Instant.now() + ")\n\n"
-                        + "Times in ms from the fault to a successful acks=all produce of a record sent after the fault: the first on "
-                        + "an affected partition, then the last affected partition.\n\n"
-                        + "| test | fault | affected partitions | first ack ms | all affected ms | detail |\n"
-                        + "| --- | --- | --- | ---: | ---: | --- |\n");
+                Files.writeString(FILE, text);
             }
-            Files.writeString(FILE, row, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

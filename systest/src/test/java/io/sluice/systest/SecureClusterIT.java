@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Three brokerd processes secured as config/cluster-3-secure is, with certificates from its make-certs.sh: one SSL
- * listener each (also the inter-broker listener), mutual TLS for every client, so replication runs over TLS and the
- * controller quorum over mutual TLS. The cluster replicates and fails over (kill -9 of a partition leader under the
+ * Three brokerd processes secured as config/cluster-3-secure is, with certificates and SASL users from its
+ * make-certs.sh: one SASL_SSL listener each (also the inter-broker listener: replication authenticates with
+ * SCRAM-SHA-512 as "broker" over TLS), clients as "admin", the controller quorum over mutual TLS. The cluster replicates and fails over (kill -9 of a partition leader under the
  * verifying idempotent acks=all producer: nothing acknowledged is lost, duplicated or reordered); a node whose
  * certificate comes from another CA cannot join the quorum.
  */
@@ -47,7 +47,7 @@ class SecureClusterIT {
     void replicatesAndFailsOverWithTlsEverywhere() throws Exception {
         cluster = new FaultCluster(root, true);
         for (int id : cluster.brokers.ids()) {
-            assertThat(cluster.brokers.read(id)).contains("Listener SSL serves TLS").contains("CN=broker-" + id);
+            assertThat(cluster.brokers.read(id)).contains("Listener SASL_SSL serves TLS").contains("CN=broker-" + id);
         }
         producer = cluster.producer("secure");
         producer.awaitMoreAcked(1_000, Duration.ofSeconds(60));

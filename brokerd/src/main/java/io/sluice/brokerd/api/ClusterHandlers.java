@@ -30,13 +30,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
  * The cluster family: DescribeCluster (key 60, v0-2), DescribeTopicPartitions (key 75, v0) and DescribeLogDirs
  * (key 35, v1-4: kafka-clients 4.2 knows no v5), from the committed image; the controller is the quorum leader.
- * DescribeLogDirs reports this broker's one log dir, the data dir, and the partitions it holds.
+ * DescribeLogDirs reports this broker's one log dir, the data dir, and the partitions it holds (KAFKA_STORAGE_ERROR and
+ * nothing in it once an I/O error took it offline).
  */
 public final class ClusterHandlers {
     static final byte ENDPOINT_BROKERS = 1;
@@ -45,11 +47,14 @@ public final class ClusterHandlers {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final Path dataDir;
+    private final BooleanSupplier dataDirOffline;
     private final IntSupplier controllerId;
 
+    /** {@code dataDirOffline}: whether the data directory went offline after an I/O error. */
     public ClusterHandlers(Supplier<BrokerIdentity> identity, TopicRegistry registry, ReplicaManager replicas, Path dataDir,
-                           IntSupplier controllerId) {
+                           BooleanSupplier dataDirOffline, IntSupplier controllerId) {
         this.identity = identity;
+        this.dataDirOffline = dataDirOffline;
         this.controllerId = controllerId;
         this.registry = registry;
         this.replicas = replicas;
@@ -139,6 +144,11 @@ public final class ClusterHandlers {
     ApiMessage describeLogDirs(DescribeLogDirsRequestData req) {
         DescribeLogDirsResponseData.DescribeLogDirsResult dir = new DescribeLogDirsResponseData.DescribeLogDirsResult()
                 .setErrorCode(Errors.NONE.code()).setLogDir(dataDir.toAbsolutePath().toString());
+        if (dataDirOffline.getAsBoolean()) {
+            // As Kafka reports an offline directory: its error and nothing in it.
+            dir.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setTotalBytes(-1).setUsableBytes(-1);
+            return new DescribeLogDirsResponseData().setErrorCode(Errors.NONE.code()).setResults(new ArrayList<>(List.of(dir)));
+        }
         try {
             FileStore store = Files.getFileStore(dataDir);
             dir.setTotalBytes(store.getTotalSpace()).setUsableBytes(store.getUsableSpace());

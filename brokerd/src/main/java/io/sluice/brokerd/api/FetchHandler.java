@@ -198,7 +198,7 @@ public final class FetchHandler implements ApiHandler {
         boolean hasError = false;
         int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
         boolean follower = replicaId >= 0;
-        long nowMs = System.currentTimeMillis();
+        long nowMs = io.sluice.brokerd.common.MonotonicClock.millis(); // replica lag is a duration: never the wall clock
         List<TopicPartition> watched = new ArrayList<>();
         java.util.Map<String, Long> bytesByTopic = new java.util.HashMap<>();
         List<java.util.Map.Entry<String, io.sluice.brokerd.log.FileSlice>> slices = new ArrayList<>();
@@ -215,7 +215,7 @@ public final class FetchHandler implements ApiHandler {
                         .setAbortedTransactions(readCommitted ? new ArrayList<>() : null);
                 LeaderCheck leader = LeaderCheck.of(replicas, topic, version >= 13, fp.partition(), fp.currentLeaderEpoch());
                 if (!leader.ok()) {
-                    pd.setErrorCode(leader.error().code());
+                    pd.setErrorCode(leader.error(version >= 6).code());
                     hasError = true;
                 } else if (follower && !mayReplicate) {
                     pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
@@ -266,6 +266,9 @@ public final class FetchHandler implements ApiHandler {
                             remaining -= r.slice().sizeBytes();
                             throttledBytes += throttled ? r.slice().sizeBytes() : 0;
                         }
+                    } else if (rr instanceof ReadResult.StorageError) {
+                        pd.setErrorCode(LeaderCheck.storageError(version >= 6).code());
+                        hasError = true;
                     } else if (rr instanceof ReadResult.OffsetOutOfRange o) {
                         pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(pl.highWatermark())
                                 .setLastStableOffset(pl.lastStableOffset()).setLogStartOffset(o.logStartOffset());

@@ -13,7 +13,9 @@ import java.util.Optional;
  * Whether this broker may serve a partition request as its leader, answered as Kafka does: unknown topic (by name or
  * id) or partition, NOT_LEADER_OR_FOLLOWER when another broker leads (the client refreshes metadata), and the
  * client's {@code currentLeaderEpoch} (-1: not given) checked against the committed one: newer is
- * UNKNOWN_LEADER_EPOCH (this broker lags the controller), older is FENCED_LEADER_EPOCH (the client lags).
+ * UNKNOWN_LEADER_EPOCH (this broker lags the controller), older is FENCED_LEADER_EPOCH (the client lags). A leader
+ * whose log directory went offline (an I/O error) answers KAFKA_STORAGE_ERROR at once, until the controller has moved
+ * the leadership (then NOT_LEADER_OR_FOLLOWER); clients refresh their metadata and retry on both.
  *
  * @param error the refusal, or {@link Errors#NONE}
  * @param log   the leader's log when {@code error} is NONE
@@ -44,7 +46,23 @@ record LeaderCheck(Errors error, PartitionLog log, PartitionState state) {
             // Committed here as leader, but the log is not created yet: the client retries.
             return new LeaderCheck(Errors.NOT_LEADER_OR_FOLLOWER, null, state);
         }
+        if (log.get().isFailed()) {
+            return new LeaderCheck(Errors.KAFKA_STORAGE_ERROR, null, state);
+        }
         return new LeaderCheck(Errors.NONE, log.get(), state);
+    }
+
+    /**
+     * KAFKA_STORAGE_ERROR for clients that know it (Produce v4+, Fetch v6+: earlier versions predate it), else
+     * NOT_LEADER_OR_FOLLOWER, which sends them to the metadata too.
+     */
+    static Errors storageError(boolean clientKnowsIt) {
+        return clientKnowsIt ? Errors.KAFKA_STORAGE_ERROR : Errors.NOT_LEADER_OR_FOLLOWER;
+    }
+
+    /** {@link #error()}, KAFKA_STORAGE_ERROR as {@link #storageError} says for the request's version. */
+    Errors error(boolean clientKnowsStorageError) {
+        return error == Errors.KAFKA_STORAGE_ERROR ? storageError(clientKnowsStorageError) : error;
     }
 
     boolean ok() {

@@ -154,12 +154,13 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     /**
-     * Parks the response until the high watermark passes every appended batch, the ISR shrinks below the minimum, or
-     * {@code timeoutMs} passes. If the client's connection closes first, the wait ends at once unanswered: the
-     * records stay appended, as they would after a timeout.
+     * Parks the response until the high watermark passes every appended batch, the ISR shrinks below the minimum, the
+     * log's directory goes offline, or {@code timeoutMs} passes. If the client's connection closes first, the wait
+     * ends at once unanswered: the records stay appended, as they would after a timeout.
      */
     private void awaitReplication(RequestContext ctx, ProduceResponseData resp, List<Replicating> waiting, int timeoutMs,
                                   CompletableFuture<ApiMessage> result) {
+        boolean storageErrorKnown = ctx.apiVersion() >= 4;
         List<TopicPartition> tps = waiting.stream().map(Replicating::tp).distinct().toList();
         DelayedFetches.Handle parked = delayedProduces.park(new DelayedFetches.Waiter() {
             @Override
@@ -176,6 +177,12 @@ public final class ProduceHandler implements ApiHandler {
                 Optional<PartitionLog> log = replicas.leaderLog(w.tp());
                 if (log.isEmpty()) {
                     fail(w, Errors.NOT_LEADER_OR_FOLLOWER);
+                    return true;
+                }
+                if (log.get().isFailed()) {
+                    // Its directory went offline: whether the records reach the other replicas is unknown, and the
+                    // producer learns it now rather than at its timeout (it retries; idempotence drops a duplicate).
+                    fail(w, LeaderCheck.storageError(storageErrorKnown));
                     return true;
                 }
                 if (log.get().highWatermark() >= w.requiredOffset()) {
@@ -230,13 +237,13 @@ public final class ProduceHandler implements ApiHandler {
                             .setErrorMessage("Cannot append to internal topic " + topic.get().name());
                     metrics.produceRejected(topic.get().name(), INTERNAL_TOPIC_REASON);
                 } else if (!leader.ok()) {
-                    pr.setErrorCode(leader.error().code());
+                    pr.setErrorCode(leader.error(version >= 4).code());
                 } else if (req.acks() == -1 && replicas.availableInSyncReplicas(leader.log().topicPartition()) < leader.log().config().minInsyncReplicas()) {
                     pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("The in-sync replicas of "
                             + leader.log().topicPartition() + " are fewer than min.insync.replicas "
                             + leader.log().config().minInsyncReplicas());
                 } else {
-                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr);
+                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr, version);
                     if (req.acks() == -1 && required >= 0 && leader.log().highWatermark() < required) {
                         waiting.add(new Replicating(leader.log().topicPartition(), required,
                                 leader.log().config().minInsyncReplicas(), pr));
@@ -250,7 +257,8 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     /** Appends and fills {@code pr}; returns the offset the high watermark must reach for acks=all, or -1 on error. */
-    private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr) {
+    private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr,
+                        short version) {
         ByteBuffer buf = records instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
         AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs);
         if (result instanceof AppendResult.Appended a) {
@@ -262,11 +270,13 @@ public final class ProduceHandler implements ApiHandler {
             }
             return a.lastOffset() + 1;
         } else if (result instanceof AppendResult.Rejected r) {
-            pr.setErrorCode(errorOf(r.error()).code()).setErrorMessage(r.message());
-            for (RecordError e : r.recordErrors()) {
+            Errors e = errorOf(r.error());
+            pr.setErrorCode((e == Errors.KAFKA_STORAGE_ERROR ? LeaderCheck.storageError(version >= 4) : e).code())
+                    .setErrorMessage(r.message());
+            for (RecordError re : r.recordErrors()) {
                 // Produce v8+ carries them (the Java producer fails exactly these records); older versions drop them.
                 pr.recordErrors().add(new ProduceResponseData.BatchIndexAndErrorMessage()
-                        .setBatchIndex(e.batchIndex()).setBatchIndexErrorMessage(e.message()));
+                        .setBatchIndex(re.batchIndex()).setBatchIndexErrorMessage(re.message()));
             }
             metrics.produceRejected(log.topicPartition().topic(), r.reason());
         }

@@ -221,20 +221,106 @@ public final class BrokerConfig {
     }
 
     /**
-     * Everything a start needs beyond single keys: every listener advertisable, no SASL listener yet (SASL is not
-     * available: such a listener would run unauthenticated), the TLS key material of every TLS listener readable.
-     * ConfigException names the key.
+     * Everything a start needs beyond single keys: every listener advertisable, the SASL files readable by their
+     * owner only, on a SASL inter-broker listener this broker's own credentials and a mechanism that listener
+     * enables. ConfigException names the key.
      */
     public void checkStartable() {
         List<Listeners.Listener> listeners = listeners();
         Listeners.checkAdvertisable(listeners);
-        for (Listeners.Listener l : listeners) {
+        saslBootstrapUsers();
+        interBrokerSasl();
+    }
+
+    /**
+     * How this broker authenticates towards the others: null unless the inter-broker listener is SASL_*; then
+     * {@code sasl.mechanism.inter.broker.protocol} and the one user of {@code sasl.inter.broker.credentials.file}.
+     */
+    public io.sluice.brokerd.security.SaslClientCredentials interBrokerSasl() {
+        String name = interBrokerListenerName();
+        Listeners.Listener l = listeners().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        if (!l.protocol().usesSasl()) {
+            return null;
+        }
+        String mechanism = get(BrokerConfigDef.SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+        if (!saslEnabledMechanisms(name).contains(mechanism)) {
+            throw new ConfigException("config key '" + BrokerConfigDef.SASL_MECHANISM_INTER_BROKER_PROTOCOL + "' is " + mechanism
+                    + ", which the inter-broker listener " + name + " does not enable (" + saslEnabledMechanisms(name) + ")");
+        }
+        String key = BrokerConfigDef.SASL_INTER_BROKER_CREDENTIALS_FILE;
+        String f = get(key);
+        if (f.isEmpty()) {
+            throw new ConfigException("config key '" + key + "' must name a file with this broker's NAME:PASSWORD: the "
+                    + "inter-broker listener " + name + " uses " + l.protocol());
+        }
+        Map<String, String> users;
+        try {
+            users = io.sluice.brokerd.security.UserPasswordFile.read(expandHome(f));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config key '" + key + "': " + e.getMessage());
+        }
+        if (users.size() != 1) {
+            throw new ConfigException("config key '" + key + "': " + expandHome(f) + " must hold exactly one NAME:PASSWORD line, "
+                    + "it holds " + users.size());
+        }
+        Map.Entry<String, String> user = users.entrySet().iterator().next();
+        return new io.sluice.brokerd.security.SaslClientCredentials(mechanism, user.getKey(), user.getValue());
+    }
+
+    /**
+     * The SASL mechanisms listener {@code listenerName} offers: {@code listener.name.<name>.sasl.enabled.mechanisms}
+     * where set, else {@code sasl.enabled.mechanisms}.
+     */
+    public List<String> saslEnabledMechanisms(String listenerName) {
+        String key = BrokerConfigDef.LISTENER_PREFIX + listenerName.toLowerCase(java.util.Locale.ROOT) + "."
+                + BrokerConfigDef.SASL_ENABLED_MECHANISMS;
+        return java.util.Arrays.stream(values.getOrDefault(key, get(BrokerConfigDef.SASL_ENABLED_MECHANISMS)).split(","))
+                .map(String::trim).filter(m -> !m.isEmpty()).toList();
+    }
+
+    /** {@code sasl.bootstrap.users.file}, or null when not set. */
+    public Path saslBootstrapUsersFile() {
+        String f = get(BrokerConfigDef.SASL_BOOTSTRAP_USERS_FILE);
+        return f.isEmpty() ? null : expandHome(f);
+    }
+
+    /** The bootstrap users (name to password), or an empty map; ConfigException naming the key for a bad file. */
+    public Map<String, String> saslBootstrapUsers() {
+        Path f = saslBootstrapUsersFile();
+        if (f == null) {
+            return Map.of();
+        }
+        try {
+            return io.sluice.brokerd.security.UserPasswordFile.read(f);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config key '" + BrokerConfigDef.SASL_BOOTSTRAP_USERS_FILE + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * The SCRAM mechanisms bootstrap users get credentials for: those any SASL listener enables; SCRAM-SHA-256 and
+     * SCRAM-SHA-512 when none does (PLAIN, or no SASL listener yet: users are ready for either).
+     */
+    public List<io.sluice.brokerd.security.ScramMechanism> saslBootstrapMechanisms() {
+        java.util.Set<io.sluice.brokerd.security.ScramMechanism> out = new java.util.LinkedHashSet<>();
+        for (Listeners.Listener l : listeners()) {
             if (l.protocol().usesSasl()) {
-                throw new ConfigException("config key 'listeners': listener " + l.name() + " uses " + l.protocol()
-                        + ", but this brokerd has no SASL authentication yet (sasl.enabled.mechanisms); it refuses to serve "
-                        + "the listener unauthenticated. Use SSL with ssl.client.auth=required for authenticated clients");
+                saslEnabledMechanisms(l.name()).forEach(m -> io.sluice.brokerd.security.ScramMechanism.forName(m).ifPresent(out::add));
             }
         }
+        return out.isEmpty() ? List.of(io.sluice.brokerd.security.ScramMechanism.values()) : List.copyOf(out);
+    }
+
+    public int saslServerMaxReceiveSize() {
+        return Integer.parseInt(get(BrokerConfigDef.SASL_SERVER_MAX_RECEIVE_SIZE));
+    }
+
+    public long connectionsMaxReauthMs() {
+        return Long.parseLong(get(BrokerConfigDef.CONNECTIONS_MAX_REAUTH_MS));
+    }
+
+    public long connectionFailedAuthenticationDelayMs() {
+        return Long.parseLong(get(BrokerConfigDef.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS));
     }
 
     /** Advertised host of the first listener; refuses a wildcard bind without an advertised address. */
@@ -363,6 +449,21 @@ public final class BrokerConfig {
 
     public long shutdownTimeoutMs() {
         return Long.parseLong(get(BrokerConfigDef.SHUTDOWN_TIMEOUT_MS));
+    }
+
+    /** log.scrub.interval.ms (0: no scrubbing) */
+    public long scrubIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.SCRUB_INTERVAL_MS));
+    }
+
+    /** log.scrub.bytes.per.second */
+    public long scrubBytesPerSecond() {
+        return Long.parseLong(get(BrokerConfigDef.SCRUB_BYTES_PER_SECOND));
+    }
+
+    /** offsets.retention.check.interval.ms */
+    public long offsetsRetentionCheckIntervalMs() {
+        return Long.parseLong(get(BrokerConfigDef.OFFSETS_RETENTION_CHECK_INTERVAL_MS));
     }
 
     public io.sluice.brokerd.group.GroupConfig groupConfig() {

@@ -44,11 +44,14 @@ public final class BrokerConfigDef {
     public static final String METRICS_PER_PARTITION = "metrics.per.partition";
     public static final String CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String SCRUB_INTERVAL_MS = "log.scrub.interval.ms";
+    public static final String SCRUB_BYTES_PER_SECOND = "log.scrub.bytes.per.second";
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
@@ -83,6 +86,13 @@ public final class BrokerConfigDef {
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
     public static final String METRICS_BASIC_AUTH_FILE = "metrics.basic.auth.file";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_BOOTSTRAP_USERS_FILE = "sasl.bootstrap.users.file";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
+    public static final String SASL_INTER_BROKER_CREDENTIALS_FILE = "sasl.inter.broker.credentials.file";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** Prefix of per-listener overrides of the ssl.* keys: {@code listener.name.<name>.ssl.keystore.location}. */
     public static final String LISTENER_PREFIX = "listener.name.";
     /** Prefix of the metrics endpoint's overrides of the ssl.* keys: {@code metrics.ssl.keystore.location}. */
@@ -203,6 +213,32 @@ public final class BrokerConfigDef {
                 "[https://]host:port or empty");
         add(METRICS_BASIC_AUTH_FILE, "", "path", "file of USER:PASSWORD lines, readable by its owner only: every request "
                 + "to the metrics listener needs HTTP basic auth with one of them; empty: no authentication", v -> true, "a path");
+        addSsl(SASL_ENABLED_MECHANISMS, "SCRAM-SHA-256,SCRAM-SHA-512", "", "SASL mechanisms SASL_PLAINTEXT and SASL_SSL "
+                + "listeners offer, from PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (overridable per listener as "
+                + "listener.name.<listener>.sasl.enabled.mechanisms); every one is verified against the SCRAM credentials "
+                + "in the controller metadata (AlterUserScramCredentials); PLAIN sends the password itself: offer it on "
+                + "SASL_SSL only", BrokerConfigDef::saslMechanisms, "a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+        add(SASL_SERVER_MAX_RECEIVE_SIZE, "524288", "bytes", "largest request a SASL connection may send before it "
+                + "authenticated; a larger one closes the connection", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(SASL_BOOTSTRAP_USERS_FILE, "", "path", "file of NAME:PASSWORD lines, readable by its owner only (chmod 600; "
+                + "refused otherwise): while the cluster has no SCRAM user yet, every line becomes a user with a SCRAM "
+                + "credential for each enabled SCRAM mechanism; once any user exists the file is ignored (manage users "
+                + "with kafka-configs.sh or the Admin API); empty: no bootstrap users", v -> true, "a path");
+        add(SASL_MECHANISM_INTER_BROKER_PROTOCOL, "SCRAM-SHA-512", "", "the SASL mechanism a broker authenticates with "
+                + "towards the others when the inter-broker listener is SASL_PLAINTEXT or SASL_SSL; that listener must "
+                + "enable it", v -> io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.contains(v),
+                "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+        add(SASL_INTER_BROKER_CREDENTIALS_FILE, "", "path", "when the inter-broker listener is SASL_*: a file with one "
+                + "NAME:PASSWORD line, readable by its owner only, the user this broker authenticates as towards the "
+                + "others (brokerd's stand-in for Kafka's Java-only listener.name.<l>.<mechanism>.sasl.jaas.config: the "
+                + "password stays out of the YAML and of argv); that user needs a SCRAM credential, e.g. from "
+                + "sasl.bootstrap.users.file", v -> true, "a path");
+        add(CONNECTIONS_MAX_REAUTH_MS, "0", "ms", "SASL session lifetime (KIP-368): clients re-authenticate on the same "
+                + "connection before it ends, and a connection that goes past it without re-authenticating is closed at "
+                + "its next request; 0: sessions never end", BrokerConfigDef::nonNegativeLong, "an integer >= 0");
+        add(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, "100", "ms", "a failed SASL authentication is answered (and its "
+                + "connection closed) this much later, slowing password guessing", BrokerConfigDef::nonNegativeLong,
+                "an integer >= 0");
         add(METRICS_PER_PARTITION, "false", "", "also export log size and segment count per partition (one series per partition)",
                 BrokerConfigDef::bool, "true or false");
         add(CLEANER_BACKOFF_MS, "15000", "ms", "pause between compaction passes over the compacted topics",
@@ -210,6 +246,12 @@ public final class BrokerConfigDef {
         add(CLEANER_DEDUPE_BUFFER_SIZE, "134217728", "bytes", "most memory the cleaner's key map takes (24 bytes a "
                 + "key, sized to the keys of the log being cleaned, at most 2 GiB used); a log with more keys than fit is "
                 + "compacted in several passes", v -> longAtLeast(v, 1024), "an integer >= 1024");
+        add(SCRUB_INTERVAL_MS, "86400000", "ms", "pause between passes of the scrubber, which reads every closed segment and "
+                + "checks each batch's CRC, framing, offsets and leader epoch: a damaged batch is cut off a follower's copy "
+                + "(fetched again from the leader) and makes a leader hand its leadership to an in-sync replica first; 0 turns "
+                + "it off", BrokerConfigDef::nonNegativeLong, "an integer >= 0");
+        add(SCRUB_BYTES_PER_SECOND, "16777216", "bytes", "most bytes per second the scrubber reads (it runs on its own thread)",
+                BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSETS_TOPIC_PARTITIONS, "50", "", "partitions of __consumer_offsets when it is first created (later changes are ignored)",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(GROUP_MIN_SESSION_TIMEOUT_MS, "6000", "ms", "shortest session timeout a group member may ask for",
@@ -220,6 +262,9 @@ public final class BrokerConfigDef {
                 BrokerConfigDef::nonNegativeInt, "an integer >= 0");
         add(OFFSETS_RETENTION_MINUTES, "10080", "min", "committed offsets of a group that has been empty this long are removed",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(OFFSETS_RETENTION_CHECK_INTERVAL_MS, "600000", "ms", "how often the offsets of groups empty for "
+                + "offsets.retention.minutes are removed (tombstones appended to __consumer_offsets, on the log maintenance "
+                + "thread)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(OFFSET_METADATA_MAX_BYTES, "4096", "bytes", "longest metadata string a commit may carry",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
         add(OFFSETS_COMMIT_TIMEOUT_MS, "10000", "ms", "longest an offset commit (or offset deletion) waits for every in-sync "
@@ -312,6 +357,11 @@ public final class BrokerConfigDef {
     public static boolean isSensitive(String name) {
         Key k = KEYS.containsKey(name) ? KEYS.get(name) : overriddenKey(name);
         return k != null && SENSITIVE.contains(k.name());
+    }
+
+    private static boolean saslMechanisms(String v) {
+        java.util.List<String> ms = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        return !ms.isEmpty() && io.sluice.brokerd.security.SaslListenerConfig.SUPPORTED.containsAll(ms);
     }
 
     private static boolean tlsProtocols(String v) {
@@ -426,6 +476,10 @@ public final class BrokerConfigDef {
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    private static boolean nonNegativeLong(String v) {
+        return longAtLeast(v, 0);
     }
 
     private static boolean positiveLong(String v) {

@@ -21,6 +21,8 @@ public enum ControllerError {
     NO_REASSIGNMENT_IN_PROGRESS,
     /** A reassignment target that is empty, repeats a broker or names an unknown one. */
     INVALID_REPLICA_ASSIGNMENT,
+    /** Deleting a SCRAM credential that does not exist. */
+    RESOURCE_NOT_FOUND,
     /** Not committed in time (the quorum may be unavailable); the change may still take effect. */
     TIMED_OUT
 }

@@ -25,6 +25,9 @@ import java.util.TreeMap;
  * broker returns, as Kafka does); partitions it led elect the first live ISR member in replica order, raising the
  * leader epoch. Unclean election (a live replica outside the ISR) happens only for topics with
  * {@code unclean.leader.election.enable=true}. A registering broker leads the offline partitions whose ISR names it.
+ * A broker whose data directory went offline ({@link MetadataCommand.LogDirOffline}) is treated like a fenced one for
+ * its replicas (it leaves the ISRs, its leaderships move) while it stays registered; it may lead, join an ISR or get a
+ * new replica again only once it registers anew (a restart).
  */
 public final class MetadataApplier {
     private MetadataApplier() {
@@ -61,6 +64,12 @@ public final class MetadataApplier {
             return createAcls(image, c);
         } else if (command instanceof MetadataCommand.DeleteAcls c) {
             return deleteAcls(image, c);
+        } else if (command instanceof MetadataCommand.AlterScramCredentials c) {
+            return alterScramCredentials(image, c);
+        } else if (command instanceof MetadataCommand.LogDirOffline c) {
+            return logDirOffline(image, c);
+        } else if (command instanceof MetadataCommand.ResignLeadership c) {
+            return resignLeadership(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
     }
@@ -87,6 +96,32 @@ public final class MetadataApplier {
         return new Applied(removed == 0 ? image : image.withAcls(new ArrayList<>(acls)), CommandResult.ok(removed));
     }
 
+    /**
+     * All or none: a deletion of a credential that does not exist fails the whole command (the handler checks that
+     * first against its image, this catches a concurrent change).
+     */
+    private static Applied alterScramCredentials(MetadataImage image, MetadataCommand.AlterScramCredentials c) {
+        if (c.onlyIfNoUsers() && !image.scramCredentials().isEmpty()) {
+            return new Applied(image, CommandResult.ok(0));
+        }
+        Map<String, Map<String, io.sluice.brokerd.metadata.ScramCredential>> users = new TreeMap<>();
+        image.scramCredentials().forEach((user, creds) -> users.put(user, new TreeMap<>(creds)));
+        for (MetadataCommand.ScramDeletion d : c.deletions()) {
+            Map<String, io.sluice.brokerd.metadata.ScramCredential> creds = users.get(d.user());
+            if (creds == null || creds.remove(d.mechanism()) == null) {
+                return new Applied(image, CommandResult.fail(ControllerError.RESOURCE_NOT_FOUND,
+                        "Attempt to delete a user credential that does not exist: " + d.user() + " " + d.mechanism()));
+            }
+            if (creds.isEmpty()) {
+                users.remove(d.user());
+            }
+        }
+        for (MetadataCommand.ScramUpsertion u : c.upsertions()) {
+            users.computeIfAbsent(u.user(), k -> new TreeMap<>()).put(u.mechanism(), u.credential());
+        }
+        return new Applied(image.withScramCredentials(users), CommandResult.ok(1));
+    }
+
     private static Applied initCluster(MetadataImage image, MetadataCommand.InitCluster c) {
         if (!image.clusterId().isEmpty()) {
             return new Applied(image, CommandResult.okText(image.clusterId()));
@@ -101,9 +136,16 @@ public final class MetadataApplier {
             // new one may have lost what the old one had not flushed.
             image = fenceBroker(image, new MetadataCommand.FenceBroker(c.nodeId(), previous.incarnation(), "re-registered")).image();
         }
+        // The same process registering again (it was fenced) keeps an offline data directory; a new process (a
+        // restart) comes with its directory checked anew.
+        boolean dirOffline = previous != null && previous.incarnation().equals(c.incarnation()) && previous.logDirOffline();
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false, c.endpoints()));
+        brokers.put(c.nodeId(), new BrokerRegistration(c.nodeId(), c.host(), c.port(), c.rack(), c.incarnation(), false,
+                c.endpoints(), dirOffline));
         MetadataImage withBroker = image.withBrokers(brokers);
+        if (dirOffline) {
+            return new Applied(withBroker, CommandResult.ok());
+        }
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         for (TopicInfo t : image.topics().values()) {
             List<PartitionState> states = new ArrayList<>(t.partitionStates());
@@ -132,8 +174,28 @@ public final class MetadataApplier {
         if (b.fenced()) {
             return new Applied(image, CommandResult.ok());
         }
+        return new Applied(withoutReplicasOf(image, b.withFenced(true)), CommandResult.ok());
+    }
+
+    private static Applied logDirOffline(MetadataImage image, MetadataCommand.LogDirOffline c) {
+        BrokerRegistration b = image.brokers().get(c.nodeId());
+        if (b == null || !b.incarnation().equals(c.incarnation())) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_BROKER,
+                    "broker " + c.nodeId() + " is not registered by that process"));
+        }
+        if (b.logDirOffline() || b.fenced()) {
+            return new Applied(image, CommandResult.ok());
+        }
+        return new Applied(withoutReplicasOf(image, b.withLogDirOffline()), CommandResult.ok());
+    }
+
+    /**
+     * The image with {@code b} (a broker that can no longer host replicas: fenced, or its directory offline) registered
+     * so, out of every ISR it may leave and leading nothing it can hand over.
+     */
+    private static MetadataImage withoutReplicasOf(MetadataImage image, BrokerRegistration b) {
         Map<Integer, BrokerRegistration> brokers = new TreeMap<>(image.brokers());
-        brokers.put(c.nodeId(), b.withFenced(true));
+        brokers.put(b.nodeId(), b);
         MetadataImage fenced = image.withBrokers(brokers);
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         for (TopicInfo t : image.topics().values()) {
@@ -142,10 +204,10 @@ public final class MetadataApplier {
             boolean changed = false;
             for (int i = 0; i < states.size(); i++) {
                 PartitionState p = states.get(i);
-                if (!p.hasReplica(c.nodeId())) {
+                if (!p.hasReplica(b.nodeId())) {
                     continue;
                 }
-                PartitionState next = withoutBroker(fenced, p, c.nodeId(), unclean);
+                PartitionState next = withoutBroker(fenced, p, b.nodeId(), unclean);
                 if (!next.equals(p)) {
                     states.set(i, next);
                     changed = true;
@@ -155,7 +217,7 @@ public final class MetadataApplier {
                 topics.put(t.name(), t.withPartitions(states));
             }
         }
-        return new Applied(fenced.withTopics(topics), CommandResult.ok());
+        return fenced.withTopics(topics);
     }
 
     /** {@code p} once broker {@code gone} is fenced in {@code image}. */
@@ -196,9 +258,10 @@ public final class MetadataApplier {
         return PartitionState.NO_LEADER;
     }
 
+    /** Whether {@code nodeId} may lead and join ISRs: live, and its data directory online. */
     private static boolean isLive(MetadataImage image, int nodeId) {
         BrokerRegistration b = image.brokers().get(nodeId);
-        return b != null && !b.fenced();
+        return b != null && b.canHostReplicas();
     }
 
     private static Applied createTopic(MetadataImage image, MetadataCommand.CreateTopic c) {
@@ -224,7 +287,7 @@ public final class MetadataApplier {
         for (TopicInfo t : image.topics().values()) {
             existing += t.partitions();
         }
-        List<List<Integer>> replicas = Placement.assign(image.liveBrokers(), existing, first, count, replicationFactor);
+        List<List<Integer>> replicas = Placement.assign(image.usableBrokers(), existing, first, count, replicationFactor);
         List<PartitionState> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             List<Integer> r = replicas.get(i);
@@ -278,9 +341,9 @@ public final class MetadataApplier {
             }
             states.addAll(assignedPartitions(image, t.partitions(), c.assignments()));
         } else {
-            if (t.replicationFactor() > image.liveBrokers().size()) {
+            if (t.replicationFactor() > image.usableBrokers().size()) {
                 return new Applied(image, CommandResult.fail(ControllerError.INVALID_REPLICATION_FACTOR,
-                        "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.liveBrokers().size() + "."));
+                        "Replication factor: " + t.replicationFactor() + " larger than available brokers: " + image.usableBrokers().size() + "."));
             }
             states.addAll(newPartitions(image, t.partitions(), c.count() - t.partitions(), t.replicationFactor()));
         }
@@ -335,6 +398,30 @@ public final class MetadataApplier {
         Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
         topics.put(t.name(), t.withPartitions(states));
         return new Applied(image.withTopics(topics), CommandResult.ok(next.partitionEpoch()));
+    }
+
+    private static Applied resignLeadership(MetadataImage image, MetadataCommand.ResignLeadership c) {
+        TopicInfo t = image.topics().get(c.topic());
+        if (t == null || c.partition() < 0 || c.partition() >= t.partitions()) {
+            return new Applied(image, CommandResult.fail(ControllerError.UNKNOWN_TOPIC, c.topic() + "-" + c.partition() + " does not exist"));
+        }
+        PartitionState p = t.partition(c.partition());
+        if (p.leader() != c.leader() || p.leaderEpoch() != c.leaderEpoch()) {
+            return new Applied(image, CommandResult.fail(ControllerError.FENCED_LEADER_EPOCH, "leader " + c.leader() + " epoch "
+                    + c.leaderEpoch() + " is not the current leader " + p.leader() + " epoch " + p.leaderEpoch()));
+        }
+        int next = electLeader(image, p.replicas(), p.isr(), c.leader(), false);
+        if (next == PartitionState.NO_LEADER) {
+            return new Applied(image, CommandResult.fail(ControllerError.ELIGIBLE_LEADERS_NOT_AVAILABLE, "no other live in-sync "
+                    + "replica of " + c.topic() + "-" + c.partition() + " (ISR " + p.isr() + ") can take over from broker " + c.leader()));
+        }
+        List<Integer> isr = p.isr().stream().filter(r -> r != c.leader()).toList();
+        PartitionState resigned = p.withLeaderAndIsr(next, isr, p.leaderEpoch() + 1, p.partitionEpoch() + 1);
+        List<PartitionState> states = new ArrayList<>(t.partitionStates());
+        states.set(c.partition(), resigned);
+        Map<String, TopicInfo> topics = new TreeMap<>(image.topics());
+        topics.put(t.name(), t.withPartitions(states));
+        return new Applied(image.withTopics(topics), CommandResult.ok());
     }
 
     private static Applied electLeader(MetadataImage image, MetadataCommand.ElectLeader c) {

@@ -28,6 +28,9 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
         @JsonSubTypes.Type(value = MetadataCommand.CreateAcls.class, name = "CreateAcls"),
         @JsonSubTypes.Type(value = MetadataCommand.DeleteAcls.class, name = "DeleteAcls"),
+        @JsonSubTypes.Type(value = MetadataCommand.AlterScramCredentials.class, name = "AlterScramCredentials"),
+        @JsonSubTypes.Type(value = MetadataCommand.LogDirOffline.class, name = "LogDirOffline"),
+        @JsonSubTypes.Type(value = MetadataCommand.ResignLeadership.class, name = "ResignLeadership"),
 })
 public sealed interface MetadataCommand {
     /** Proposes the cluster id; the first one committed wins and later ones are answered with it. */
@@ -89,6 +92,42 @@ public sealed interface MetadataCommand {
      * not in the target are removed (and a leader among them hands over to an in-sync target replica).
      */
     record ReassignPartition(String topic, int partition, List<Integer> target) implements MetadataCommand {
+    }
+
+    /**
+     * SCRAM credential changes of one AlterUserScramCredentials request, applied all or none: {@code upsertions}
+     * set (user, mechanism) credentials, {@code deletions} remove them. With {@code onlyIfNoUsers}, applied only when
+     * the store holds no credential at all (the {@code sasl.bootstrap.users.file} users; the result's value is 1 when
+     * applied, 0 when skipped).
+     */
+    record AlterScramCredentials(List<ScramUpsertion> upsertions, List<ScramDeletion> deletions, boolean onlyIfNoUsers)
+            implements MetadataCommand {
+    }
+
+    /** A credential to set; {@code mechanism} is the SASL name (SCRAM-SHA-256, SCRAM-SHA-512). */
+    record ScramUpsertion(String user, String mechanism, io.sluice.brokerd.metadata.ScramCredential credential) {
+    }
+
+    record ScramDeletion(String user, String mechanism) {
+    }
+
+    /**
+     * The data directory of broker {@code nodeId} (the process {@code incarnation}) went offline after an I/O error:
+     * its replicas are offline until it registers again. As for a fenced broker, it leaves every ISR it is in (unless
+     * it is the last member: the partition then goes offline until it returns) and the partitions it led elect the
+     * first live in-sync replica; it stays registered, heartbeating and a controller voter, but leads nothing, joins
+     * no ISR and gets no new replica. Kafka's offline-directory handling, for a broker with one directory.
+     */
+    record LogDirOffline(int nodeId, String incarnation, String dir, String reason) implements MetadataCommand {
+    }
+
+    /**
+     * The leader of a partition found a damaged batch in its copy: the first other live in-sync replica (in replica
+     * order) leads from the next leader epoch and the old leader leaves the ISR (it cuts its copy and fetches it again
+     * as a follower). Refused (ELIGIBLE_LEADERS_NOT_AVAILABLE) when no other in-sync replica is live: the old leader
+     * keeps leading, serving everything before the damage.
+     */
+    record ResignLeadership(String topic, int partition, int leader, int leaderEpoch, String reason) implements MetadataCommand {
     }
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.controller;
 
+import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.metadata.BrokerRegistration;
 import io.sluice.brokerd.metadata.MetadataImage;
 import io.sluice.brokerd.metadata.MetadataWriter;
@@ -34,7 +35,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +61,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Leases: each broker heartbeats the quorum leader every {@code heartbeatIntervalMs}; the leader's controller fences
  * a live broker it has not heard from for {@code sessionTimeoutMs} (a new leader first grants everyone a full
  * session). A fenced broker that heartbeats again is told so and registers again. Leases are leader-local soft
- * state; only fencing and registration are committed.
+ * state; only fencing and registration are committed. They are measured on {@link MonotonicClock}: a step of the
+ * wall clock (NTP, {@code date -s}) neither fences live brokers (forward) nor keeps a dead one unfenced (back).
  * <p>
  * On disk ({@code <data.dir>/__controller/<group id>/}): {@code current/} holds the Raft log in segments of
  * {@code controller.log.segment.bytes} and the term and vote; {@code sm/} the state machine's snapshots. Each voter
@@ -99,7 +100,6 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private static final int APPEND_BATCH_BYTES = 256 * 1024;
 
     private final ControllerConfig config;
-    private final Clock clock;
     private final RaftGroupId groupId;
     private final ControllerStateMachine stateMachine;
     private final RaftServer server;
@@ -117,7 +117,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private final AtomicBoolean registering = new AtomicBoolean();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
     private volatile boolean wasLeader;
-    /** When {@link #checkLeases} last ran (clock ms), or -1. */
+    /** When {@link #checkLeases} last ran ({@link MonotonicClock} ms), or -1. */
     private volatile long lastLeaseCheckMs = -1;
     private volatile Registration registration;
     private volatile boolean closed;
@@ -126,9 +126,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private record Registration(String host, int port, String rack, List<io.sluice.brokerd.metadata.Endpoint> endpoints) {
     }
 
-    private QuorumController(ControllerConfig config, Clock clock, io.sluice.brokerd.security.SslFactory tls) throws IOException {
+    private QuorumController(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) throws IOException {
         this.config = config;
-        this.clock = clock;
         this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
                 .getBytes(StandardCharsets.UTF_8)));
         this.stateMachine = new ControllerStateMachine(this::onQuery);
@@ -162,18 +161,18 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     }
 
     /** Starts this node's Raft server (replaying its log and snapshot) and returns; the quorum may not have a leader yet. */
-    public static QuorumController start(ControllerConfig config, Clock clock) {
-        return start(config, clock, null);
+    public static QuorumController start(ControllerConfig config) {
+        return start(config, null);
     }
 
     /**
-     * As {@link #start(ControllerConfig, Clock)}; with {@code tls} (the inter-broker listener's TLS) the quorum runs
-     * over mutual TLS (see the class comment).
+     * As {@link #start(ControllerConfig)}; with {@code tls} (the inter-broker listener's TLS) the quorum runs over
+     * mutual TLS (see the class comment).
      */
-    public static QuorumController start(ControllerConfig config, Clock clock, io.sluice.brokerd.security.SslFactory tls) {
+    public static QuorumController start(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) {
         try {
             Files.createDirectories(config.storageDir());
-            return new QuorumController(config, clock, tls);
+            return new QuorumController(config, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("starting the controller in " + config.storageDir() + ": " + e.getMessage(), e);
         }
@@ -271,6 +270,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     @Override
     public MetadataImage image() {
         return stateMachine.image();
+    }
+
+    /** The random id of this broker process's registration (a restart registers a new one). */
+    public String incarnation() {
+        return incarnation;
     }
 
     /** The node id of the current quorum leader, or -1 when none is known here. */
@@ -485,7 +489,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     private byte[] onQuery(byte[] request) {
         Heartbeat hb = MetadataCodec.read(request, Heartbeat.class);
-        lastHeartbeatMs.put(hb.nodeId(), clock.millis());
+        lastHeartbeatMs.put(hb.nodeId(), MonotonicClock.millis());
         BrokerRegistration b = stateMachine.image().brokers().get(hb.nodeId());
         boolean live = b != null && !b.fenced() && b.incarnation().equals(hb.incarnation());
         return MetadataCodec.encode(new HeartbeatReply(live));
@@ -506,7 +510,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         try {
             RaftServer.Division division = server.getDivision(groupId);
             boolean leader = division.getInfo().isLeader() && division.getInfo().isLeaderReady();
-            long nowMs = clock.millis();
+            long nowMs = MonotonicClock.millis();
             long lastCheck = lastLeaseCheckMs;
             lastLeaseCheckMs = nowMs;
             if (!leader) {
@@ -637,7 +641,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             case INVALID_CONFIG -> TopicRegistry.Error.INVALID_CONFIG;
             case INVALID_REPLICA_ASSIGNMENT -> TopicRegistry.Error.INVALID_REPLICA_ASSIGNMENT;
             case UNKNOWN_BROKER, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, TIMED_OUT, ELECTION_NOT_NEEDED,
-                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS -> TopicRegistry.Error.TIMED_OUT;
+                 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, NO_REASSIGNMENT_IN_PROGRESS,
+                 RESOURCE_NOT_FOUND -> TopicRegistry.Error.TIMED_OUT;
         };
         return TopicRegistry.Result.fail(e, r.message());
     }

@@ -38,8 +38,11 @@ import java.util.function.Predicate;
  * pass and syncs are told to rejoin, as in Kafka) and every other partition's groups are served. Then, under the
  * lock, the offsets are installed and the partition is served, unless it was resigned or reloaded meanwhile.
  * <p>
- * Time is passed in: {@link #poll(long)} expires silent members, ends rebalances at their timeout and expires
- * offsets, so tests drive it without sleeping.
+ * Time is passed in: {@link #poll(long)} expires silent members and ends rebalances at their timeout, touching no
+ * disk (the broker's timer thread calls it); {@link #expireOffsets(long)} appends the tombstones of expired offsets
+ * to {@code __consumer_offsets} (the broker calls it from its log maintenance thread, every
+ * {@code offsets.retention.check.interval.ms}: an append may wait on the disk or on a compaction swap, and no timer
+ * must wait with it). Tests drive both without sleeping.
  * <p>
  * Thread-safe: state is guarded by this object's monitor. Futures of offset writes are completed after it is
  * released; futures returned by join/sync are completed under it, so their continuations must only hand off (the
@@ -225,12 +228,25 @@ public final class GroupCoordinator {
         return membership.leave(groupId, leaving, nowMs);
     }
 
-    /** Expires silent members and lapsed pending ids, ends overdue rebalances, expires offsets of empty groups. */
-    public void poll(long nowMs) {
+    /**
+     * Expires silent members and lapsed pending ids, ends overdue rebalances. Writes nothing to the log: a timer
+     * thread calls it.
+     */
+    public synchronized void poll(long nowMs) {
+        for (Group g : groups.all()) {
+            membership.poll(g, nowMs);
+            groups.removeIfRemovable(g);
+        }
+    }
+
+    /**
+     * Appends tombstones for the offsets of groups that stayed empty past {@code offsets.retention.minutes} (they
+     * are gone once replicated). Appends to the log: call it from a thread that may wait on the disk.
+     */
+    public void expireOffsets(long nowMs) {
         List<PendingWrites.Write> expiries = new ArrayList<>();
         synchronized (this) {
             for (Group g : groups.all()) {
-                membership.poll(g, nowMs);
                 if (g.state == GroupState.EMPTY) {
                     offsets.expireLocked(g, nowMs, expiries);
                 }

@@ -118,6 +118,18 @@ final class LeaderEpochCache {
         starts = Collections.emptyNavigableMap();
     }
 
+    /** The epoch holding {@code offset}: the newest one starting at or before it; -1 when none does. */
+    int epochAt(long offset) {
+        int found = -1;
+        for (Map.Entry<Integer, Long> e : starts.entrySet()) {
+            if (e.getValue() > offset) {
+                break;
+            }
+            found = e.getKey();
+        }
+        return found;
+    }
+
     /** The newest epoch, -1 when none. */
     int latestEpoch() {
         NavigableMap<Integer, Long> current = starts;

@@ -44,15 +44,18 @@ import io.sluice.brokerd.producer.ProducerStateManager;
  * <p>
  * Each segment is rewritten one for one under the same base offset:
  * <pre>
- *   write X.log.cleaned (and X.txnindex.cleaned), fsync  ->  rename to X.txnindex.swap, then X.log.swap
- *     ->  rename old X.* to X.*.deleted  ->  rename X.txnindex.swap to X.txnindex, X.log.swap to X.log
+ *   write X.log.cleaned (and X.txnindex.cleaned), fsync; CRC-check and index it (X.index.cleaned,
+ *   X.timeindex.cleaned), fsync
+ *     -> rename X.*.cleaned to X.*.swap, the .log last (under the lock), fsync the directory
+ *     -> rename old X.* to X.*.deleted, X.*.swap to X.*, the .log last (under the lock), fsync the directory
  * </pre>
  * so a crash at any step leaves either the old segment, or a .swap that recovery completes ({@link LogLoader}
  * replaces X.log with X.log.swap, and X.txnindex with X.txnindex.swap or nothing, and rebuilds its indexes). The old segment stays open, and readable by fetches in
  * flight, for {@code file.delete.delay.ms} ({@link LogSegments#replace}).
  * <p>
- * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. Segment
- * swaps happen under the log's lock.
+ * Runs on the cleaner thread; each pass has a map of its own, so the instance holds no state but its bound. The log's
+ * lock is held only for the renames of a swap ({@link PartitionLog#swapIn}), never across an fsync or a read of a
+ * whole segment: appends and follower fetches on the event loop take that lock.
  */
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
@@ -273,6 +276,7 @@ public final class LogCleaner {
             }
             Path cleaned = writeCleaned(pl.dir(), s, pass);
             hook.after("cleaned-written");
+            // swapIn checks and indexes the copy, and fsyncs the directory, without holding the log's lock.
             if (pl.swapIn(s, cleaned, nowMs, hook)) {
                 rewritten++;
             }
@@ -281,8 +285,9 @@ public final class LogCleaner {
     }
 
     /**
-     * Writes what stays of {@code s} to {@code X.log.cleaned}, and the aborted transactions its index keeps to
-     * {@code X.txnindex.cleaned} (none: no such file, and any earlier one is deleted).
+     * Writes what stays of {@code s} to {@code X.log.cleaned} and fsyncs it (a copy that could not be written whole
+     * is removed), and the aborted transactions its index keeps to {@code X.txnindex.cleaned} (none: no such file,
+     * and any earlier one is deleted).
      */
     private static Path writeCleaned(Path dir, Segment s, Pass pass) throws IOException {
         Path cleaned = dir.resolve(Segment.fileName(s.baseOffset) + ".log.cleaned");
@@ -297,6 +302,13 @@ public final class LogCleaner {
                 }
             }
             out.force(true);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(cleaned);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
         }
         Path cleanedIndex = dir.resolve(Segment.fileName(s.baseOffset) + ".txnindex.cleaned");
         List<AbortedTxn> entries = pass.txns.takeIndexEntries();
@@ -352,12 +364,5 @@ public final class LogCleaner {
             return batch;
         }
         return keepsHeader ? (RecordBatchHeader.recordCount(batch, 0) == 0 ? batch : BatchRewriter.emptyHeader(batch)) : null;
-    }
-
-    /** Deletes a leftover cleaned file and its index (a pass that lost its segment to retention meanwhile). */
-    static void discard(Path cleaned) throws IOException {
-        Files.deleteIfExists(cleaned);
-        String name = cleaned.getFileName().toString();
-        Files.deleteIfExists(cleaned.resolveSibling(name.substring(0, name.length() - ".log.cleaned".length()) + ".txnindex.cleaned"));
     }
 }

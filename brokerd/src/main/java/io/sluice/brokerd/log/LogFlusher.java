@@ -40,7 +40,8 @@ final class LogFlusher {
     private final Clock clock;
     private final LongSupplier logEndOffset;
     private final Runnable afterBackgroundSync;
-    private final Runnable onIoError;
+    /** Takes the directory offline after an I/O error ({@link LogDirHealth#failed}). */
+    private final java.util.function.BiConsumer<String, IOException> onIoError;
     private volatile long recoveryPoint;
     /** Bumped by every truncation: an fsync begun before one must not move the recovery point. */
     private long truncations;
@@ -58,12 +59,13 @@ final class LogFlusher {
      * @param clock               stamps background flushes
      * @param logEndOffset        the log's end offset now
      * @param afterBackgroundSync runs after each background fsync (the leader-epoch checkpoint)
-     * @param onIoError           takes the log offline after an I/O error
+     * @param onIoError           takes the log's directory offline after an I/O error (what failed, the error)
      * @param recoveryPoint       everything below it is on disk (the log end after loading)
      * @param nowMs               when the log was last known flushed
      */
     LogFlusher(Path dir, String owner, LogSegments segments, Executor background, Clock clock, LongSupplier logEndOffset,
-               Runnable afterBackgroundSync, Runnable onIoError, long recoveryPoint, long nowMs) {
+               Runnable afterBackgroundSync, java.util.function.BiConsumer<String, IOException> onIoError, long recoveryPoint,
+               long nowMs) {
         this.dir = dir;
         this.owner = owner;
         this.segments = segments;
@@ -121,7 +123,8 @@ final class LogFlusher {
             flushUpTo(target, clock.millis());
             syncDirIfNeeded();
         } catch (IOException e) {
-            log.error("I/O error in a background fsync of {}; the log is offline until restart", owner, e);
+            // flushUpTo and syncDirIfNeeded took the directory offline: its one ERROR line says so.
+            log.debug("Background fsync of {} failed", owner, e);
         }
         afterBackgroundSync.run();
     }
@@ -153,7 +156,9 @@ final class LogFlusher {
                 flushSegment(s);
             }
         } catch (IOException e) {
-            onIoError.run();
+            if (!closed) {
+                onIoError.accept("fsyncing " + owner, e);
+            }
             throw e;
         }
         syncDirIfNeeded(); // the flushed segments' names must survive a power loss too
@@ -182,7 +187,7 @@ final class LogFlusher {
             try {
                 Checkpoints.fsyncDir(dir);
             } catch (IOException e) {
-                onIoError.run();
+                onIoError.accept("fsyncing the directory of " + owner, e);
                 throw e;
             }
         }

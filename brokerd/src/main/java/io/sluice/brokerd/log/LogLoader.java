@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  *   <li>a compaction interrupted once its {@code X.log.swap} was complete is finished: the swap replaces
  *       {@code X.log} (see {@link LogCleaner});</li>
  *   <li>leftovers of interrupted work go: {@code *.deleted} (segments retired before the stop), {@code *.tmp}
- *       (checkpoints being written), {@code *.cleaned} (compactions not yet swapped);</li>
+ *       (checkpoints being written), {@code *.cleaned} (compactions not yet swapped), {@code *.index.swap} and
+ *       {@code *.timeindex.swap} (indexes of a swap; the swapped-in segment's are rebuilt);</li>
  *   <li>every segment opens; after an unclean shutdown those from the one holding the recovery point on, and every
  *       swapped-in one, are CRC-checked batch by batch, and indexes that do not match their log are rebuilt;</li>
  *   <li>the first torn or corrupt batch ends the log: its segment is cut there, later segments are deleted.</li>
@@ -174,7 +175,7 @@ final class LogLoader {
             String name = swap.getFileName().toString();
             long base = Long.parseLong(name.substring(0, name.length() - ".log.swap".length()));
             String prefix = Segment.fileName(base);
-            for (String ext : new String[]{".log", ".index", ".timeindex", ".txnindex"}) {
+            for (String ext : new String[]{".log", ".index", ".timeindex", ".txnindex", ".index.swap", ".timeindex.swap"}) {
                 Files.deleteIfExists(dir.resolve(prefix + ext));
             }
             Path txnSwap = dir.resolve(prefix + ".txnindex.swap");
@@ -197,7 +198,9 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             files.forEach(p -> {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned") || name.endsWith(".txnindex.swap")) {
+                // *.index.swap, *.timeindex.swap and *.txnindex.swap: a swap interrupted before its .log was renamed
+                // (an X.log.swap was completed above, and its indexes are rebuilt).
+                if (name.endsWith(".deleted") || name.endsWith(".tmp") || name.endsWith(".cleaned") || name.endsWith(".swap")) {
                     deleteLeftover(p);
                 } else if (name.endsWith(".log")) {
                     bases.add(Long.parseLong(name.substring(0, name.length() - 4)));

@@ -35,7 +35,12 @@ import java.util.stream.Stream;
  * Layout (Kafka's): {@code <data.dir>/<topic>-<partition>/} per partition, plus {@code .lock},
  * {@code recovery-point-offset-checkpoint}, {@code log-start-offset-checkpoint} and {@code .kafka_cleanshutdown}
  * at the top. A deleted partition's directory is renamed {@code <topic>-<partition>.<uuid>-delete} and removed
- * after the file delete delay. Thread-safe.
+ * after the file delete delay.
+ * <p>
+ * Failures: the directory's {@link LogDirHealth} is shared by every log in it. Once an I/O error has taken it offline,
+ * nothing more is written to it (no checkpoint, no clean-shutdown marker: the next start recovers every log) and no
+ * log is created in it. {@link #close} closes every log however many fail, and always releases the lock.
+ * Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
@@ -48,6 +53,7 @@ public final class LogManager implements AutoCloseable {
     private final Path dataDir;
     private final Clock clock;
     private final LogEnvironment env;
+    private final LogDirHealth health;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
@@ -61,6 +67,7 @@ public final class LogManager implements AutoCloseable {
         this.dataDir = dataDir;
         this.clock = env.clock();
         this.env = env;
+        this.health = env.health();
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -88,8 +95,19 @@ public final class LogManager implements AutoCloseable {
         return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock).withBackground(background));
     }
 
-    /** As above, the logs living in {@code env}. */
-    static LogManager open(Path dataDir, Function<String, LogConfig> configFor, LogEnvironment env) {
+    /**
+     * As above, the segment files opened through {@code files} (a {@link DiskFaults} when the broker runs with fault
+     * injection on).
+     */
+    public static LogManager open(Path dataDir, Function<String, LogConfig> configFor, Clock clock, boolean fsyncEveryAppend,
+                                  Executor background, DiskFaults files) {
+        return open(dataDir, configFor, LogEnvironment.of(fsyncEveryAppend).withClock(clock).withBackground(background)
+                .withFiles(files));
+    }
+
+    /** As above, the logs living in {@code env} (its health replaced by one for {@code dataDir}). */
+    static LogManager open(Path dataDir, Function<String, LogConfig> configFor, LogEnvironment environment) {
+        LogEnvironment env = environment.withHealth(new LogDirHealth(dataDir));
         try {
             Files.createDirectories(dataDir);
             FileChannel ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -157,14 +175,27 @@ public final class LogManager implements AutoCloseable {
         return Optional.ofNullable(logs.get(tp));
     }
 
-    /** Returns the log, creating its directory when absent. */
+    /** The data directory's health (online, full, offline), shared by its logs. */
+    public LogDirHealth health() {
+        return health;
+    }
+
+    /**
+     * Returns the log, creating its directory when absent. Refuses (IllegalStateException) to create one while the
+     * directory is offline; an I/O error creating it takes the directory offline.
+     */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
         return logs.computeIfAbsent(tp, k -> {
+            if (health.isOffline()) {
+                throw new IllegalStateException("log directory " + dataDir + " is offline (" + health.cause()
+                        + "): cannot create the log of " + tp);
+            }
             try {
                 PartitionLog pl = PartitionLog.open(tp, dataDir.resolve(tp.toString()), config, false, 0, 0, -1, env);
                 Checkpoints.fsyncDir(dataDir);
                 return pl;
             } catch (IOException e) {
+                health.failed("creating the log of " + tp, e);
                 throw new UncheckedIOException("creating log " + tp, e);
             }
         });
@@ -184,6 +215,7 @@ public final class LogManager implements AutoCloseable {
             Files.move(pl.dir(), renamed);
             Checkpoints.fsyncDir(dataDir);
         } catch (IOException e) {
+            health.failed("deleting the log of " + tp, e);
             throw new UncheckedIOException("deleting log " + tp, e);
         }
         synchronized (pendingDirDeletes) {
@@ -199,20 +231,39 @@ public final class LogManager implements AutoCloseable {
         return dataDir;
     }
 
-    /** Roll, retention, flush and checkpoints for every log; the broker calls this periodically off the event loop. */
+    /**
+     * Roll, retention, flush and checkpoints for every log; the broker calls this periodically off the event loop.
+     * Nothing while the directory is offline.
+     */
     public void maintain(long nowMs) {
+        if (health.isOffline()) {
+            return;
+        }
         for (PartitionLog pl : logs.values()) {
             pl.maintain(nowMs);
         }
         deleteDueDirs(nowMs);
-        writeCheckpoints();
+        if (!health.isOffline()) {
+            writeCheckpoints();
+        }
     }
 
-    /** Compacts every compacted log that is dirty enough (the broker's cleaner thread calls this). */
+    /**
+     * Compacts every compacted log that is dirty enough (the broker's cleaner thread calls this). A pass that fails is
+     * retried on the next one; when the disk failed it, the directory goes offline.
+     */
     public void clean(LogCleaner cleaner, long nowMs) {
         for (PartitionLog pl : logs.values()) {
             try {
                 cleaner.maybeClean(pl, nowMs, LogCleaner.StepHook.NONE);
+            } catch (UncheckedIOException e) {
+                IOException cause = e.getCause();
+                if (DiskFaults.isNoSpace(cause) || cause instanceof java.nio.channels.ClosedChannelException) {
+                    // No room for the cleaned copy, or the segment was deleted and closed under a long pass.
+                    log.warn("Compaction of {} failed ({}); it is retried on the next pass", pl.topicPartition(), cause.toString());
+                } else {
+                    health.failed("compacting " + pl.topicPartition(), cause);
+                }
             } catch (RuntimeException e) {
                 log.error("Compaction of {} failed; it is retried on the next pass", pl.topicPartition(), e);
             }
@@ -250,32 +301,64 @@ public final class LogManager implements AutoCloseable {
             Checkpoints.write(dataDir.resolve(LOG_START_OFFSETS), starts);
             Checkpoints.write(dataDir.resolve(HIGH_WATERMARKS), highWatermarks);
         } catch (IOException e) {
-            throw new UncheckedIOException("writing checkpoints in " + dataDir, e);
+            if (DiskFaults.isNoSpace(e)) {
+                // The old files stay whole (tmp, then rename); the next pass writes them again.
+                log.warn("Could not write the checkpoints of {}: {}; retrying at the next pass", dataDir, e.toString());
+            } else {
+                health.failed("writing the checkpoints of " + dataDir, e);
+            }
         }
     }
 
-    /** Flushes every log, writes the checkpoints and the clean-shutdown marker, releases the lock. Idempotent. */
+    /**
+     * Flushes and closes every log, writes the checkpoints and the clean-shutdown marker, releases the lock.
+     * Idempotent. A log that fails to close is logged and the others are closed all the same; the marker is then not
+     * written, so the next start recovers (and, when the directory went offline, no checkpoint either). The lock is
+     * always released. Throws nothing: what failed is logged, and recovery at the next start deals with it.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        boolean allHealthy = true;
-        for (PartitionLog pl : logs.values()) {
-            allHealthy &= !pl.isFailed();
-            pl.close();
-        }
-        deleteDueDirs(Long.MAX_VALUE);
+        boolean allClosed = true;
         try {
+            for (PartitionLog pl : logs.values()) {
+                try {
+                    pl.close();
+                } catch (RuntimeException e) {
+                    allClosed = false;
+                    log.error("Could not close the log of {} cleanly; it is recovered at the next start", pl.topicPartition(), e);
+                }
+            }
+            deleteDueDirs(Long.MAX_VALUE);
+            if (health.isOffline()) {
+                log.warn("Log directory {} is offline ({}): no checkpoint or clean-shutdown marker written; every log is "
+                        + "recovered at the next start", dataDir, health.cause());
+                return;
+            }
             writeCheckpoints();
-            if (allHealthy) {
+            if (allClosed && !health.isOffline()) {
                 Checkpoints.writeAtomically(dataDir.resolve(CLEAN_SHUTDOWN), "");
             }
+        } catch (IOException | RuntimeException e) {
+            log.error("Could not finish closing {}; its logs are recovered at the next start", dataDir, e);
+        } finally {
+            releaseLock();
+        }
+    }
+
+    private void releaseLock() {
+        try {
             lock.release();
+        } catch (IOException e) {
+            log.warn("Could not release the lock of {}: {}", dataDir, e.toString());
+        }
+        try {
             lockChannel.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("closing data directory " + dataDir, e);
+            log.error("Could not close the lock file of {}; a new brokerd may find it locked until this process ends", dataDir, e);
         }
     }
 

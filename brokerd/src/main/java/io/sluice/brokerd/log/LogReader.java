@@ -63,9 +63,9 @@ final class LogReader {
             if (size <= 0) {
                 break;
             }
-            return new FileSlice(s.channel(), pos, size);
+            return new FileSlice(s.sendChannel(), pos, size);
         }
-        return new FileSlice(segments.active().channel(), 0, 0);
+        return new FileSlice(segments.active().sendChannel(), 0, 0);
     }
 
     /**

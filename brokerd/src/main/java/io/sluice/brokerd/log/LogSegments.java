@@ -65,9 +65,20 @@ final class LogSegments {
         return s;
     }
 
-    /** Opens the segment files at {@code baseOffset} as they are on disk, CRC-checking them (a compacted rewrite). */
-    Segment openChecked(long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
-        return Segment.open(dir, baseOffset, indexIntervalBytes, true, nowMs, new long[1], files);
+    /**
+     * Opens the compacted copy of the segment at {@code baseOffset} ({@code X.log.cleaned}), CRC-checking every batch
+     * and writing its indexes ({@code X.index.cleaned}, {@code X.timeindex.cleaned}): the cleaner does this before it
+     * takes the log's lock. A copy that fails its check is closed and refused with an IOException.
+     */
+    Segment openCleaned(long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
+        long[] truncated = new long[1];
+        Segment s = Segment.open(dir, baseOffset, ".cleaned", indexIntervalBytes, true, nowMs, truncated, files);
+        if (truncated[0] > 0) {
+            s.close();
+            throw new IOException("the compacted copy " + s.logFile() + " of segment " + baseOffset + " of " + owner
+                    + " fails its CRC check (" + truncated[0] + " bytes cut); the segment is kept as it is");
+        }
+        return s;
     }
 
     Segment active() {
@@ -137,6 +148,7 @@ final class LogSegments {
     /** Takes {@code s} out of the log; its files are deleted at {@code dueMs} (see the class comment). */
     void retire(Segment s, long dueMs) throws IOException {
         live.remove(s.baseOffset, s);
+        Segment.discardSwap(dir, s.baseOffset);
         s.markDeleted();
         queue(s, dueMs);
     }

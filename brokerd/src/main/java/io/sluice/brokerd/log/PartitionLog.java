@@ -75,7 +75,15 @@ public final class PartitionLog implements AutoCloseable {
     private volatile LogConfig config;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
-    private volatile boolean failed;
+    /** The data directory's state, shared with every log in it: an I/O error here takes them all offline. */
+    private final LogDirHealth health;
+    /** Set when the log's files are closed (shutdown, deletion, a simulated crash): failures after it are not the disk's. */
+    private volatile boolean closed;
+    /**
+     * A batch the scrubber found damaged while this replica leads (null when none): reads stop before it and a fetch
+     * at or past it is answered KAFKA_STORAGE_ERROR, until {@link #truncateAtDamage} cuts it off (as a follower).
+     */
+    private volatile LogScrubber.DamagedBatch damaged;
     /** Offsets below this were compacted during this run (in memory: after a restart the first pass cleans everything once). */
     private volatile long cleanedUpTo;
     /**
@@ -109,8 +117,9 @@ public final class PartitionLog implements AutoCloseable {
         this.epochs = new LeaderEpochCache(dir, tp.toString());
         this.producerState = new ProducerStateTracker(PRODUCER_ID_EXPIRATION_MS);
         this.logEndOffset = loaded.logEndOffset();
+        this.health = env.health();
         this.flusher = new LogFlusher(dir, tp.toString(), segments, env.background(), clock, () -> logEndOffset,
-                epochs::writeCheckpointIfChanged, () -> failed = true, logEndOffset, nowMs);
+                epochs::writeCheckpointIfChanged, health::failed, logEndOffset, nowMs);
         this.snapshots = new ProducerSnapshotWriter(dir, tp.toString(), epochs, flusher);
     }
 
@@ -196,8 +205,8 @@ public final class PartitionLog implements AutoCloseable {
 
     private synchronized AppendResult appendAsLeaderLocked(ByteBuffer records, int leaderEpoch, long nowMs,
                                                            VerificationGuard guard, boolean fromCoordinator) {
-        if (failed) {
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        if (health.isOffline()) {
+            return offline();
         }
         LogConfig cfg = config;
         BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg, nowMs, fromCoordinator);
@@ -220,6 +229,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             return failedAppend("appending to", e);
         }
+        health.appended();
         return new AppendResult.Appended(firstOffset, next - 1, cfg.logAppendTime() ? nowMs : -1, logStartOffset, false);
     }
 
@@ -252,8 +262,8 @@ public final class PartitionLog implements AutoCloseable {
 
     private synchronized AppendResult appendMarkerLocked(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
                                                          int leaderEpoch, long nowMs) {
-        if (failed) {
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        if (health.isOffline()) {
+            return offline();
         }
         SequenceCheck check = producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
         if (check instanceof SequenceCheck.Reject r) {
@@ -297,15 +307,38 @@ public final class PartitionLog implements AutoCloseable {
             flusher.flushUpTo(appended.lastOffset() + 1, nowMs);
             return result;
         } catch (IOException e) {
-            return failedAppend("flushing", e);
+            if (closed) {
+                return failedAppend("fsyncing", e);
+            }
+            // Even for ENOSPC: what the failed fsync should have made durable may be lost (the flusher took the
+            // directory offline already).
+            health.failed("fsyncing " + topicPartition, e);
+            return offline();
         }
     }
 
-    /** An I/O error while appending takes the log offline (until restart) and refuses the append. */
+    /**
+     * An append failed with {@code e}, nothing of it written ({@link Segment#append} and a failed roll leave the log
+     * as it was). A full disk refuses just this append and the log stays online; any other I/O error takes the data
+     * directory offline ({@link LogDirHealth}). Either way the producer gets KAFKA_STORAGE_ERROR (and retries).
+     */
     private AppendResult failedAppend(String doing, IOException e) {
-        failed = true;
-        log.error("I/O error {} {}; the log is offline until restart", doing, topicPartition, e);
-        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "I/O error on " + topicPartition + ": " + e.getMessage());
+        if (closed) {
+            // Not the disk: the log's files were closed under the append (the broker is stopping, the log deleted).
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, topicPartition + " is closed: " + e);
+        }
+        if (DiskFaults.isNoSpace(e)) {
+            health.full(doing + " " + topicPartition, e);
+            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "the disk of " + health.dir()
+                    + " is full: " + topicPartition + " takes no appends until space returns");
+        }
+        health.failed(doing + " " + topicPartition, e);
+        return offline();
+    }
+
+    private AppendResult.Rejected offline() {
+        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory " + health.dir()
+                + " is offline after an I/O error (" + health.cause() + "); " + topicPartition + " is not served here");
     }
 
     /**
@@ -365,9 +398,13 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * As above; {@code readCommitted} (a READ_COMMITTED consumer) also stops at the last stable offset and lists the
-     * aborted transactions overlapping the batches returned, from the {@code .txnindex} files.
+     * aborted transactions overlapping the batches returned, from the {@code .txnindex} files. Nothing at or past a
+     * batch the scrubber found damaged here is served.
      */
     public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, long maxOffsetExclusive, boolean readCommitted) {
+        if (health.isOffline()) {
+            return new ReadResult.StorageError(offline().message());
+        }
         long start = logStartOffset;
         long end = logEndOffset;
         if (fetchOffset < start || fetchOffset > end) {
@@ -376,6 +413,17 @@ public final class PartitionLog implements AutoCloseable {
         long hw = highWatermark;
         long lso = producerState.lastStableOffset(hw, start);
         long bound = Math.min(maxOffsetExclusive, end);
+        LogScrubber.DamagedBatch d = damaged;
+        if (d != null && segments.get(d.segmentBase()) == null) {
+            damaged = d = null; // the damaged segment left the log (retention, DeleteRecords)
+        }
+        if (d != null) {
+            if (fetchOffset >= d.fromOffset() && fetchOffset < bound) {
+                return new ReadResult.StorageError("the batch of " + topicPartition + " at offset " + d.fromOffset()
+                        + " is damaged on this broker; its leadership moves to an in-sync replica");
+            }
+            bound = Math.min(bound, d.fromOffset());
+        }
         try {
             if (!readCommitted) {
                 FileSlice slice = reader.slice(fetchOffset, maxBytes, minOneBatch, bound);
@@ -386,8 +434,12 @@ public final class PartitionLog implements AutoCloseable {
             List<AbortedTxn> aborted = slice.sizeBytes() == 0 ? List.of()
                     : reader.abortedTransactions(fetchOffset, Math.min(bound, slice.endOffset(fetchOffset)));
             return new ReadResult.Records(slice, hw, start, end, lso, aborted);
-        } catch (IOException e) {
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // Not the disk: the log was closed under the read (the broker is stopping, the log deleted).
             throw new UncheckedIOException("reading " + topicPartition + " at offset " + fetchOffset, e);
+        } catch (IOException e) {
+            health.failed("reading " + topicPartition + " at offset " + fetchOffset, e);
+            return new ReadResult.StorageError(offline().message());
         }
     }
 
@@ -457,8 +509,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private synchronized AppendResult appendAsFollowerLocked(ByteBuffer records, long nowMs) {
-        if (failed) {
-            return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, "log directory for " + topicPartition + " has failed");
+        if (health.isOffline()) {
+            return offline();
         }
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
@@ -492,6 +544,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             return failedAppend("appending replicated data to", e);
         }
+        health.appended();
         return new AppendResult.Appended(first, next - 1, -1, logStartOffset, false);
     }
 
@@ -535,8 +588,7 @@ public final class PartitionLog implements AutoCloseable {
             producerState.onHighWatermark(highWatermark);
             log.info("Truncated {} from log end offset {} to {}", topicPartition, oldEnd, logEndOffset);
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+            health.failed("truncating " + topicPartition, e);
         }
     }
 
@@ -558,8 +610,7 @@ public final class PartitionLog implements AutoCloseable {
             ProducerSnapshots.deleteOutside(dir, Long.MAX_VALUE, Long.MAX_VALUE);
             log.info("Truncated {} fully; it restarts at offset {}", topicPartition, offset);
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error truncating {}; the log is offline until restart", topicPartition, e);
+            health.failed("truncating " + topicPartition, e);
         }
     }
 
@@ -604,11 +655,19 @@ public final class PartitionLog implements AutoCloseable {
         return flusher.recoveryPoint();
     }
 
+    /** A read of the log's own files failed: the disk, unless the files were closed under it (stopping, deleted). */
+    void failedRead(String doing, IOException e) {
+        if (!(e instanceof java.nio.channels.ClosedChannelException)) {
+            health.failed(doing, e);
+        }
+    }
+
     /** First record with timestamp >= {@code timestampMs}; empty when none. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
         try {
             return reader.offsetForTimestamp(timestampMs, logStartOffset);
         } catch (IOException e) {
+            failedRead("searching " + topicPartition + " by timestamp", e);
             throw new UncheckedIOException("searching " + topicPartition + " by timestamp", e);
         }
     }
@@ -627,6 +686,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             reader.forEachRecord(action, unreadable, logStartOffset);
         } catch (IOException e) {
+            failedRead("reading " + topicPartition, e);
             throw new UncheckedIOException("reading " + topicPartition, e);
         }
     }
@@ -636,6 +696,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             return reader.maxTimestamp();
         } catch (IOException e) {
+            failedRead("finding the max timestamp of " + topicPartition, e);
             throw new UncheckedIOException("finding the max timestamp of " + topicPartition, e);
         }
     }
@@ -664,8 +725,7 @@ public final class PartitionLog implements AutoCloseable {
                 removeOldest(nowMs, "below the log start offset");
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error removing segments of {}; the log is offline until restart", topicPartition, e);
+            health.failed("removing segments of " + topicPartition, e);
         }
     }
 
@@ -702,14 +762,14 @@ public final class PartitionLog implements AutoCloseable {
      * maintenance thread. The flush and the deletions run after the lock is released.
      */
     public void maintain(long nowMs) {
-        if (failed) {
+        if (health.isOffline()) {
             return;
         }
         if (maintainLocked(nowMs)) {
             try {
                 flusher.flushUpTo(logEndOffset, nowMs);
             } catch (IOException e) {
-                log.error("I/O error flushing {}; the log is offline until restart", topicPartition, e);
+                health.failed("fsyncing " + topicPartition, e); // the flusher took it offline already: one ERROR line
             }
         }
         segments.deleteDue(nowMs);
@@ -728,8 +788,12 @@ public final class PartitionLog implements AutoCloseable {
                 applyRetention(cfg, nowMs);
             }
         } catch (IOException e) {
-            failed = true;
-            log.error("I/O error maintaining {}; the log is offline until restart", topicPartition, e);
+            if (DiskFaults.isNoSpace(e)) {
+                // A time-based roll found no room for the new segment's files: the next pass tries again.
+                health.full("rolling " + topicPartition, e);
+            } else {
+                health.failed("maintaining " + topicPartition, e);
+            }
             return false;
         }
         producerState.removeExpired(nowMs);
@@ -760,13 +824,72 @@ public final class PartitionLog implements AutoCloseable {
         return !s.isEmpty() && s.maxTimestampMs() >= 0 && nowMs - s.maxTimestampMs() > cfg.retentionMs();
     }
 
-    /** fsyncs everything appended so far and moves the recovery point. */
+    /** fsyncs everything appended so far and moves the recovery point; an I/O error takes the directory offline. */
     public void flush() {
         try {
             flusher.flushUpTo(logEndOffset, clock.millis());
         } catch (IOException e) {
             throw new UncheckedIOException("flushing " + topicPartition, e);
         }
+    }
+
+    /** The batch the scrubber found damaged while this replica leads, or null. */
+    public LogScrubber.DamagedBatch damagedBatch() {
+        return damaged;
+    }
+
+    /** A damaged batch was found in this leader's copy: reads stop before it (see {@link #read}). */
+    public void markDamaged(LogScrubber.DamagedBatch d) {
+        damaged = d;
+    }
+
+    /**
+     * Cuts the log at the damaged batch {@code d} (a follower's copy; a leader's once it has become a follower):
+     * the segment holding it is truncated at its position and every later segment is retired, so the replica fetches
+     * the rest from its leader again. The cut is made by file position, reading no header at or past it, which may be
+     * the damaged one. Nothing happens when the segment left the log meanwhile (the damage went with it).
+     */
+    public synchronized void truncateAtDamage(LogScrubber.DamagedBatch d) {
+        damaged = null;
+        Segment holder = segments.get(d.segmentBase());
+        if (holder == null || !holder.logFile().equals(d.file())) {
+            log.info("The damaged segment {} of {} left the log meanwhile; nothing to cut", d.file(), topicPartition);
+            return;
+        }
+        long nowMs = clock.millis();
+        try {
+            long dueMs = nowMs + config.fileDeleteDelayMs();
+            while (segments.active() != holder) {
+                segments.retire(segments.active(), dueMs);
+            }
+            long oldEnd = logEndOffset;
+            holder.truncateAtPosition(d.position());
+            logEndOffset = holder.nextOffset();
+            if (logEndOffset < logStartOffset) {
+                logStartOffset = logEndOffset;
+            }
+            highWatermark = Math.min(highWatermark, logEndOffset);
+            epochs.truncateFromEnd(logEndOffset);
+            flusher.segmentsChanged();
+            flusher.truncated(logEndOffset, false);
+            // As truncateTo: the producers' state (open transactions too) from the newest snapshot below the cut.
+            LogLoader.restoreState(dir, topicPartition.toString(), segments, logEndOffset, epochs, true, producerState, nowMs);
+            producerState.onHighWatermark(highWatermark);
+            log.warn("Cut {} at its damaged batch: log end offset {} -> {}; the rest is fetched from the leader again",
+                    topicPartition, oldEnd, logEndOffset);
+        } catch (IOException e) {
+            health.failed("truncating " + topicPartition + " at a damaged batch", e);
+        }
+    }
+
+    /** The leader-epoch cache (the scrubber checks batch epochs against it). */
+    LeaderEpochCache epochCache() {
+        return epochs;
+    }
+
+    /** Every live segment, oldest first (a snapshot; the scrubber's input, tests). */
+    List<Segment> allSegments() {
+        return List.copyOf(segments.all());
     }
 
     /** Segments below the active one (a snapshot; the cleaner's input). */
@@ -801,72 +924,112 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Replaces {@code old} by the cleaned file (steps in {@link LogCleaner}'s javadoc). Returns false, discarding the
-     * cleaned file, when the segment left the log meanwhile (retention, DeleteRecords).
+     * Replaces {@code old} by its compacted copy {@code X.log.cleaned} (steps in {@link LogCleaner}'s javadoc).
+     * Returns false, discarding the copy, when the segment left the log meanwhile (retention, DeleteRecords, a
+     * follower's truncation).
+     * <p>
+     * The slow parts run without the log's lock, which appends and follower fetches take: the copy is CRC-checked and
+     * indexed (a read of the whole file) and fsynced before, each directory fsync after, a renaming step. The lock is
+     * held only for the membership check and the renames of each step. Between the two steps the segment may leave the
+     * log; {@link LogSegments#retire} then deletes the {@code .swap} copy, so that recovery cannot bring the segment
+     * back, and the second step sees it gone.
      */
-    synchronized boolean swapIn(Segment old, Path cleaned, long nowMs, LogCleaner.StepHook hook) throws IOException {
-        if (segments.get(old.baseOffset) != old) {
-            LogCleaner.discard(cleaned);
-            return false;
+    boolean swapIn(Segment old, Path cleaned, long nowMs, LogCleaner.StepHook hook) throws IOException {
+        Segment fresh = segments.openCleaned(old.baseOffset, config.indexIntervalBytes(), nowMs);
+        boolean installed = false;
+        boolean crashed = true;
+        try {
+            fresh.flush();
+            synchronized (this) {
+                if (segments.get(old.baseOffset) != old) {
+                    crashed = false;
+                    return false;
+                }
+                fresh.renameTo(".swap");
+            }
+            Checkpoints.fsyncDir(dir);
+            hook.after("swap-renamed");
+            synchronized (this) {
+                if (segments.get(old.baseOffset) != old) {
+                    crashed = false;
+                    return false;
+                }
+                old.markDeleted();
+                hook.after("old-marked-deleted");
+                fresh.renameTo("");
+                segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
+                installed = true;
+            }
+            Checkpoints.fsyncDir(dir);
+            hook.after("swapped");
+            crashed = false;
+            return true;
+        } finally {
+            if (!installed) {
+                if (crashed) {
+                    fresh.close(); // a failure (or a test's simulated crash): the files stay for recovery to judge
+                } else {
+                    fresh.deleteFiles();
+                }
+            }
         }
-        String prefix = Segment.fileName(old.baseOffset);
-        Path swap = dir.resolve(prefix + ".log.swap");
-        Path cleanedIndex = dir.resolve(prefix + ".txnindex.cleaned");
-        Path indexSwap = dir.resolve(prefix + ".txnindex.swap");
-        boolean hasIndex = Files.exists(cleanedIndex);
-        if (hasIndex) {
-            Files.move(cleanedIndex, indexSwap); // before the log's swap: a lone index swap is discarded at start-up
-        }
-        Files.move(cleaned, swap);
-        Checkpoints.fsyncDir(dir);
-        hook.after("swap-renamed");
-        old.markDeleted();
-        hook.after("old-marked-deleted");
-        if (hasIndex) {
-            Files.move(indexSwap, dir.resolve(prefix + ".txnindex"));
-        }
-        Files.move(swap, dir.resolve(prefix + ".log"));
-        Checkpoints.fsyncDir(dir);
-        hook.after("swapped");
-        Segment fresh = segments.openChecked(old.baseOffset, config.indexIntervalBytes(), nowMs);
-        segments.replace(old, fresh, nowMs + config.fileDeleteDelayMs());
-        return true;
     }
 
     /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
     synchronized void abandon() {
+        closed = true;
         flusher.close();
         segments.closeLive();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */
     synchronized void closeDeleted() {
+        closed = true;
         flusher.close();
         segments.closeAll();
     }
 
-    /** Whether an I/O error took this log offline. */
+    /** Whether an I/O error took this log's directory offline. */
     public boolean isFailed() {
-        return failed;
+        return health.isOffline();
     }
 
     Path dir() {
         return dir;
     }
 
-    /** Flushes (unless the log failed) and closes every file; background fsyncs still queued then do nothing. */
+    /**
+     * Flushes (unless the directory is offline) and closes every file, even when the flush fails (then it throws
+     * afterwards); background fsyncs still queued then do nothing.
+     */
     @Override
     public void close() {
-        if (!failed) {
-            flush();
-        }
-        synchronized (this) {
-            if (!failed) {
-                snapshots.writeAtShutdown(logEndOffset, producerState.snapshotBytes());
+        RuntimeException failure = null;
+        if (!health.isOffline()) {
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                failure = e;
             }
-            flusher.close();
-            segments.closeLive();
         }
-        segments.deleteDue(Long.MAX_VALUE);
+        try {
+            synchronized (this) {
+                if (!health.isOffline()) {
+                    snapshots.writeAtShutdown(logEndOffset, producerState.snapshotBytes());
+                }
+                closed = true;
+                flusher.close();
+                segments.closeLive();
+            }
+            segments.deleteDue(Long.MAX_VALUE);
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -21,4 +21,11 @@ public sealed interface ReadResult {
     /** The fetch offset lies below the log start offset or above the log end offset. */
     record OffsetOutOfRange(long logStartOffset, long logEndOffset) implements ReadResult {
     }
+
+    /**
+     * The records cannot be served from this log: its directory is offline after an I/O error, or the fetch reached
+     * a batch known to be damaged. Answered KAFKA_STORAGE_ERROR (clients refresh metadata and retry).
+     */
+    record StorageError(String message) implements ReadResult {
+    }
 }

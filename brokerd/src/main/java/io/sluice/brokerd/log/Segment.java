@@ -34,10 +34,14 @@ final class Segment {
     private static final int SCAN_HEADER_BYTES = RecordBatchHeader.BASE_TIMESTAMP;
 
     final long baseOffset;
-    private final Path logFile;
-    private final Path indexFile;
-    private final Path timeIndexFile;
+    private final Path dir;
+    /** The three files' names; they change only when a compacted copy is renamed into place ({@link #renameTo}). */
+    private volatile Path logFile;
+    private volatile Path indexFile;
+    private volatile Path timeIndexFile;
     private final FileChannel logChannel;
+    /** The operating system's channel behind {@code logChannel}, which fetches send from (see {@link LogFileChannels#unwrap}). */
+    private final FileChannel sendChannel;
     private final FileChannel indexChannel;
     private final FileChannel timeIndexChannel;
     private final int indexIntervalBytes;
@@ -57,6 +61,11 @@ final class Segment {
     private int[] timeIndexRelOffsets = new int[16];
     private volatile int timeIndexEntries;
     private int bytesSinceLastIndexEntry;
+    /**
+     * A write failed and its bytes past the extent (or index entries past the published count) may still be in the
+     * files: the next append cuts them off first. Changed by the appending thread only.
+     */
+    private boolean tailDirty;
     /** Set once the segment left its log (renamed *.deleted); its files may be closed any time after. */
     private volatile boolean markedDeleted;
 
@@ -90,23 +99,52 @@ final class Segment {
         }
     }
 
-    private Segment(Path dir, long baseOffset, int indexIntervalBytes, long createdMs, LogFileChannels files) throws IOException {
+    private Segment(Path dir, long baseOffset, String suffix, int indexIntervalBytes, long createdMs, LogFileChannels files)
+            throws IOException {
+        this.dir = dir;
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
-        String name = fileName(baseOffset);
-        this.logFile = dir.resolve(name + ".log");
-        this.indexFile = dir.resolve(name + ".index");
-        this.timeIndexFile = dir.resolve(name + ".timeindex");
-        this.logChannel = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.indexChannel = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.timeIndexChannel = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.txnIndex = new TransactionIndex(dir.resolve(name + ".txnindex"), files);
+        this.logFile = file(dir, baseOffset, ".log", suffix);
+        this.indexFile = file(dir, baseOffset, ".index", suffix);
+        this.timeIndexFile = file(dir, baseOffset, ".timeindex", suffix);
+        FileChannel[] opened = new FileChannel[3];
+        try {
+            opened[0] = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            opened[1] = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            opened[2] = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.txnIndex = new TransactionIndex(file(dir, baseOffset, ".txnindex", suffix), files);
+        } catch (IOException | RuntimeException e) {
+            closeQuietlyAfter(e, opened);
+            throw e;
+        }
+        this.logChannel = opened[0];
+        this.sendChannel = files.unwrap(logChannel);
+        this.indexChannel = opened[1];
+        this.timeIndexChannel = opened[2];
         this.extent = Extent.empty(baseOffset);
+    }
+
+    /** Closes what a failed open left open, adding close failures to {@code cause}. */
+    private static void closeQuietlyAfter(Exception cause, FileChannel... channels) {
+        for (FileChannel c : channels) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    cause.addSuppressed(e);
+                }
+            }
+        }
     }
 
     static String fileName(long offset) {
         return String.format("%020d", offset);
+    }
+
+    /** {@code <dir>/<20-digit base offset><extension><suffix>}, e.g. {@code 00000000000000001000.index.swap}. */
+    private static Path file(Path dir, long baseOffset, String extension, String suffix) {
+        return dir.resolve(fileName(baseOffset) + extension + suffix);
     }
 
     /** Creates an empty segment. */
@@ -117,10 +155,15 @@ final class Segment {
     /** Creates an empty segment whose files are opened through {@code files}. */
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs, LogFileChannels files) throws IOException {
         Files.deleteIfExists(dir.resolve(fileName(baseOffset) + ".txnindex")); // a stale one of a segment gone before
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
-        s.logChannel.truncate(0);
-        s.indexChannel.truncate(0);
-        s.timeIndexChannel.truncate(0);
+        Segment s = new Segment(dir, baseOffset, "", indexIntervalBytes, nowMs, files);
+        try {
+            s.logChannel.truncate(0);
+            s.indexChannel.truncate(0);
+            s.timeIndexChannel.truncate(0);
+        } catch (IOException | RuntimeException e) {
+            closeQuietlyAfter(e, s.logChannel, s.indexChannel, s.timeIndexChannel);
+            throw e;
+        }
         return s;
     }
 
@@ -137,7 +180,16 @@ final class Segment {
     /** As above, the files opened through {@code files}. */
     static Segment open(Path dir, long baseOffset, int indexIntervalBytes, boolean recover, long nowMs,
                         long[] truncatedBytes, LogFileChannels files) throws IOException {
-        Segment s = new Segment(dir, baseOffset, indexIntervalBytes, nowMs, files);
+        return open(dir, baseOffset, "", indexIntervalBytes, recover, nowMs, truncatedBytes, files);
+    }
+
+    /**
+     * As above, the files named with {@code suffix} after their extension ({@code X.log.cleaned}, {@code X.index.cleaned}
+     * and {@code X.timeindex.cleaned}: a compacted copy, checked and indexed before it is renamed into place).
+     */
+    static Segment open(Path dir, long baseOffset, String suffix, int indexIntervalBytes, boolean recover, long nowMs,
+                        long[] truncatedBytes, LogFileChannels files) throws IOException {
+        Segment s = new Segment(dir, baseOffset, suffix, indexIntervalBytes, nowMs, files);
         long fileSize = s.logChannel.size();
         if (fileSize > Integer.MAX_VALUE) {
             throw new IOException("segment " + s.logFile + " is larger than 2 GiB");
@@ -225,6 +277,7 @@ final class Segment {
         extent = Extent.empty(baseOffset);
         indexEntries = 0;
         timeIndexEntries = 0;
+        tailDirty = false;
         indexChannel.truncate(0);
         timeIndexChannel.truncate(0);
         bytesSinceLastIndexEntry = 0;
@@ -261,9 +314,40 @@ final class Segment {
     /**
      * Appends batches whose headers already carry their offsets. {@code lastOffset}/{@code maxTimestampMs} per
      * batch are read from the buffer. Publishes the new extent after the write.
+     * <p>
+     * All or nothing: when a write fails (a full disk cuts it short, an I/O error), the segment is as it was before
+     * the call, in memory and in its files (bytes written past the extent and index entries past the published count
+     * are cut off, now or, if that fails too, before the next append), and the error is thrown.
      */
     void append(ByteBuffer batches) throws IOException {
         Extent before = extent;
+        if (tailDirty) {
+            trimTo(before);
+        }
+        int savedIndexEntries = indexEntries;
+        int savedTimeIndexEntries = timeIndexEntries;
+        int savedBytesSinceLastIndexEntry = bytesSinceLastIndexEntry;
+        long savedMaxTimestampMs = maxTimestampMs;
+        long savedOffsetOfMaxTimestamp = offsetOfMaxTimestamp;
+        try {
+            appendUnchecked(batches, before);
+        } catch (IOException | RuntimeException e) {
+            indexEntries = savedIndexEntries;
+            timeIndexEntries = savedTimeIndexEntries;
+            bytesSinceLastIndexEntry = savedBytesSinceLastIndexEntry;
+            maxTimestampMs = savedMaxTimestampMs;
+            offsetOfMaxTimestamp = savedOffsetOfMaxTimestamp;
+            tailDirty = true;
+            try {
+                trimTo(before);
+            } catch (IOException trim) {
+                e.addSuppressed(trim);
+            }
+            throw e;
+        }
+    }
+
+    private void appendUnchecked(ByteBuffer batches, Extent before) throws IOException {
         int pos = before.sizeBytes();
         int writeAt = pos;
         ByteBuffer src = batches.duplicate();
@@ -288,6 +372,14 @@ final class Segment {
             p += size;
         }
         extent = new Extent(last + 1, writeAt, newestBase, newestSize);
+    }
+
+    /** Cuts the files back to {@code end} and the published index entries (after a failed write). */
+    private void trimTo(Extent end) throws IOException {
+        logChannel.truncate(end.sizeBytes());
+        indexChannel.truncate((long) indexEntries * OFFSET_ENTRY_BYTES);
+        timeIndexChannel.truncate((long) timeIndexEntries * TIME_ENTRY_BYTES);
+        tailDirty = false;
     }
 
     private void indexBatch(int position, int size, long lastOffset, long maxTs) throws IOException {
@@ -462,6 +554,20 @@ final class Segment {
     }
 
     /**
+     * Drops every byte from file position {@code position} on (a damaged batch found there and all after it), the
+     * indexes rebuilt from what stays. Unlike {@link #truncateTo} it reads no header at or past the cut, which may be
+     * the damaged one.
+     */
+    void truncateAtPosition(int position) throws IOException {
+        if (position >= extent.sizeBytes()) {
+            return;
+        }
+        logChannel.truncate(position);
+        rebuild(position, false);
+        txnIndex.truncateTo(nextOffset());
+    }
+
+    /**
      * fsyncs the log and its indexes. Safe to call from any thread, concurrently with appends (it flushes at least
      * what was written before the call). Throws {@link java.nio.channels.ClosedChannelException} when the segment
      * was retired and its delete delay has passed meanwhile.
@@ -505,6 +611,35 @@ final class Segment {
         markedDeleted = true;
     }
 
+    /**
+     * Renames the files (the transaction index too, when it has one) to their names with {@code suffix} ("" for the live names): a compacted copy moving
+     * from {@code .cleaned} to {@code .swap} and into place. The .log file goes last, so that a {@code X.log.swap}
+     * (which recovery completes) or {@code X.log} always comes with indexes renamed or rebuildable. The channels stay
+     * open. Called under the log's lock, or before the segment is shared.
+     */
+    void renameTo(String suffix) throws IOException {
+        Path index = file(dir, baseOffset, ".index", suffix);
+        Path timeIndex = file(dir, baseOffset, ".timeindex", suffix);
+        Path log = file(dir, baseOffset, ".log", suffix);
+        Files.move(indexFile, index, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        indexFile = index;
+        Files.move(timeIndexFile, timeIndex, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        timeIndexFile = timeIndex;
+        txnIndex.renameTo(file(dir, baseOffset, ".txnindex", suffix));
+        Files.move(logFile, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        logFile = log;
+    }
+
+    /**
+     * Deletes a compacted copy of the segment at {@code baseOffset} waiting to be swapped in ({@code X.*.swap}):
+     * a segment leaving the log must not come back as that copy if the broker crashed before the cleaner saw it go.
+     */
+    static void discardSwap(Path dir, long baseOffset) throws IOException {
+        for (String ext : new String[]{".log", ".index", ".timeindex", ".txnindex"}) {
+            Files.deleteIfExists(file(dir, baseOffset, ext, ".swap"));
+        }
+    }
+
     /** Closes the segment and removes its files (the {@code .deleted} names once {@link #markDeleted()} ran). */
     void deleteFiles() throws IOException {
         close();
@@ -514,8 +649,14 @@ final class Segment {
         txnIndex.deleteFile();
     }
 
+    /** The .log file, for the log's own reads (through the disk seam). */
     FileChannel channel() {
         return logChannel;
+    }
+
+    /** The .log file as the operating system opened it: what fetches send from (see {@link FileSlice}). */
+    FileChannel sendChannel() {
+        return sendChannel;
     }
 
     /** The aborted transactions whose markers lie in this segment. */

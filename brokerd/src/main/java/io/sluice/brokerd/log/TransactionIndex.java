@@ -142,6 +142,17 @@ final class TransactionIndex {
         }
     }
 
+    /**
+     * Moves the file to {@code target} when there is one (a compacted segment's index going from {@code .cleaned} to
+     * {@code .swap} and into place); the channel stays open.
+     */
+    void renameTo(Path target) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        file = target;
+    }
+
     /** Renames the file {@code *.deleted} (the channel stays open). */
     void markDeleted() throws IOException {
         if (Files.exists(file)) {

@@ -158,7 +158,7 @@ public final class TopicValidation {
         if (replicationFactor < 1) {
             return "Replication factor must be larger than 0.";
         }
-        int live = image.liveBrokers().size();
+        int live = image.usableBrokers().size();
         if (replicationFactor > live) {
             return "Replication factor: " + replicationFactor + " larger than available brokers: " + live + ".";
         }

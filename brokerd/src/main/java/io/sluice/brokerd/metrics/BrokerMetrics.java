@@ -50,6 +50,11 @@ public final class BrokerMetrics implements RequestObserver {
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
     private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
             "Times a connection stopped reading requests because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter authentications = registry.counter("sluice_sasl_authentications_total",
+            "SASL authentications (re-authentications included) by listener, mechanism and result (success, failure)",
+            "listener", "mechanism", "result");
+    private final MetricsRegistry.Counter legacyScramNonces = registry.counter("sluice_sasl_legacy_scram_nonce_total",
+            "SCRAM authentications that used librdkafka's legacy client nonce (librdkafka before 2.6.1), by listener", "listener");
     private final MetricsRegistry.Counter connectionsRefused = registry.counter("sluice_connections_refused_total",
             "Connections closed at accept because a limit was reached, by limit (its config key)", "limit");
     private final MetricsRegistry.Counter fetchWaitClamped = registry.counter("sluice_fetch_max_wait_clamped_total",
@@ -104,6 +109,16 @@ public final class BrokerMetrics implements RequestObserver {
         connectionsRefused.inc(1, limit);
     }
 
+    @Override
+    public void onLegacyScramNonce(String listener) {
+        legacyScramNonces.inc(1, listener);
+    }
+
+    @Override
+    public void onAuthentication(String listener, String mechanism, String result) {
+        authentications.inc(1, listener, mechanism, result);
+    }
+
     /** A fetch's max wait was cut to fetch.max.wait.ms. */
     public void fetchWaitClamped() {
         fetchWaitClamped.inc(1);
@@ -145,6 +160,11 @@ public final class BrokerMetrics implements RequestObserver {
         registry.gauge("sluice_partitions_offline", "Partitions without a leader (counted by the controller quorum leader only, "
                         + "so a sum over brokers is the cluster's count) plus local logs offline after an I/O error",
                 e -> e.emit(leaderless.getAsLong() + logs.logs().stream().filter(PartitionLog::isFailed).count()));
+        registry.gauge("sluice_log_dir_offline", "1 while the data directory is offline after an I/O error (until restart): "
+                + "its partitions are offline here", e -> e.emit(logs.health().isOffline() ? 1 : 0, logs.dataDir().toString()), "dir");
+        registry.gauge("sluice_log_dir_full", "1 while the data directory is full: appends are refused with KAFKA_STORAGE_ERROR "
+                + "until one fits", e -> e.emit(logs.health().state() == io.sluice.brokerd.log.LogDirHealth.State.FULL ? 1 : 0,
+                logs.dataDir().toString()), "dir");
         registry.gauge("sluice_partitions_under_replicated", "Partitions led here with fewer in-sync replicas than replicas",
                 e -> e.emit(replicas.underReplicatedCount()));
         registry.gauge("sluice_partitions_under_min_isr", "Partitions led here with fewer in-sync replicas than min.insync.replicas",
@@ -163,6 +183,16 @@ public final class BrokerMetrics implements RequestObserver {
         registry.counterCallback("sluice_coordinator_load_skipped_records_total", "Records of __consumer_offsets skipped "
                 + "while loading because they could not be decoded (each logged as a WARN with partition and offset)",
                 e -> e.emit(groups.loadSkippedRecords()));
+    }
+
+    /** The scrubber's findings. */
+    public void registerScrubber(io.sluice.brokerd.log.LogScrubber scrubber, LogManager logs) {
+        registry.counterCallback("sluice_log_damaged_batches_total", "Damaged batches (CRC, framing, offsets, epochs) the "
+                + "scrubber found in closed segments; each is cut off a follower, or a leader hands over first",
+                e -> e.emit(scrubber.damagedFound()));
+        registry.gauge("sluice_partitions_damaged", "Partitions led here that hold a damaged batch and are waiting to hand "
+                + "their leadership over (fetches from the damage on are refused)",
+                e -> e.emit(logs.logs().stream().filter(pl -> pl.damagedBatch() != null).count()));
     }
 
     private interface Size {

@@ -23,7 +23,9 @@ import java.util.function.BooleanSupplier;
  * <pre>
  *   GET /metrics                 Prometheus text exposition
  *   GET /ready                   200 once the broker serves requests with its metadata loaded, 503 before
- *   GET /health                  200 while no partition is offline, 503 otherwise
+ *   GET /health                  200 while no partition is offline and the log directory is online, 503 (saying why)
+ *                                otherwise
+ *   GET|PUT /faults/...          fault injection, only on a broker started with -Dsluice.fault.injection=true
  *   GET /loglevel?logger=NAME    the logger's effective level
  *   PUT /loglevel?logger=NAME&amp;level=LEVEL   changes it at runtime (logger ROOT for the root)
  * </pre>
@@ -41,7 +43,14 @@ public final class MetricsHttpServer implements AutoCloseable {
     private final HttpServer server;
     private volatile MetricsRegistry registry;
     private volatile BooleanSupplier ready = () -> false;
-    private volatile BooleanSupplier healthy = () -> true;
+    /** What is unhealthy now; empty when healthy. */
+    private volatile java.util.function.Supplier<String> problems = () -> "";
+    private volatile Faults faults;
+
+    /** Fault injection behind {@code /faults}: the path after {@code /faults/} and the query; the new state. */
+    public interface Faults {
+        String apply(String what, Map<String, String> params);
+    }
 
     public MetricsHttpServer(String host, int port) throws IOException {
         this(host, port, null, null, null);
@@ -92,7 +101,8 @@ public final class MetricsHttpServer implements AutoCloseable {
         java.util.List<com.sun.net.httpserver.HttpContext> contexts = java.util.List.of(
                 server.createContext("/metrics", ex -> handle(ex, this::metrics)),
                 server.createContext("/ready", ex -> handle(ex, e -> status(e, ready.getAsBoolean(), "ready", "not ready"))),
-                server.createContext("/health", ex -> handle(ex, e -> status(e, healthy.getAsBoolean(), "healthy", "unhealthy: partitions offline"))),
+                server.createContext("/health", ex -> handle(ex, this::health)),
+                server.createContext("/faults", ex -> handle(ex, this::faults)),
                 server.createContext("/loglevel", ex -> handle(ex, this::logLevel)),
                 server.createContext("/", ex -> handle(ex, e -> respond(e, 404, "text/plain; charset=utf-8", "not found\n"))));
         if (auth != null) {
@@ -115,39 +125,9 @@ public final class MetricsHttpServer implements AutoCloseable {
      * in it are in the clear. IllegalArgumentException says what is wrong (never the password).
      */
     public static Map<String, byte[]> readUsers(java.nio.file.Path file) {
-        try {
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(file);
-            for (java.nio.file.attribute.PosixFilePermission p : perms) {
-                if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
-                    throw new IllegalArgumentException(file + " may be read or written by others ("
-                            + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); make it readable by its "
-                            + "owner only: chmod 600 " + file);
-                }
-            }
-            Map<String, byte[]> users = new HashMap<>();
-            java.util.List<String> lines = java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i).strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                int colon = line.indexOf(':');
-                if (colon <= 0 || colon == line.length() - 1) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + " is not USER:PASSWORD");
-                }
-                users.put(line.substring(0, colon), sha256(line.substring(colon + 1)));
-            }
-            if (users.isEmpty()) {
-                throw new IllegalArgumentException(file + " holds no USER:PASSWORD line");
-            }
-            return users;
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IllegalArgumentException(file + " does not exist");
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException(file + ": cannot check its permissions on this file system");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
-        }
+        Map<String, byte[]> users = new HashMap<>();
+        io.sluice.brokerd.security.UserPasswordFile.read(file).forEach((user, password) -> users.put(user, sha256(password)));
+        return users;
     }
 
     public InetSocketAddress address() {
@@ -156,9 +136,22 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     /** Called once the broker is up: from then on /metrics has content and /ready follows {@code ready}. */
     public void serve(MetricsRegistry registry, BooleanSupplier ready, BooleanSupplier healthy) {
+        serve(registry, ready, () -> healthy.getAsBoolean() ? "" : "partitions offline");
+    }
+
+    /**
+     * As above, /health answering 503 with {@code problems} while it says something (a sentence: what is unhealthy),
+     * 200 while it is empty.
+     */
+    public void serve(MetricsRegistry registry, BooleanSupplier ready, java.util.function.Supplier<String> problems) {
         this.registry = registry;
-        this.healthy = healthy;
+        this.problems = problems;
         this.ready = ready;
+    }
+
+    /** Serves {@code /faults} through {@code f} (a broker with fault injection on). */
+    public void serveFaults(Faults f) {
+        this.faults = f;
     }
 
     private interface Handler {
@@ -183,6 +176,34 @@ public final class MetricsHttpServer implements AutoCloseable {
             return;
         }
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", r.scrape());
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        String p = problems.get();
+        status(ex, p.isEmpty(), "healthy", "unhealthy: " + p);
+    }
+
+    private void faults(HttpExchange ex) throws IOException {
+        Faults f = faults;
+        if (f == null) {
+            respond(ex, 404, "text/plain; charset=utf-8", "fault injection is off (start brokerd with -Dsluice.fault.injection=true)\n");
+            return;
+        }
+        String path = ex.getRequestURI().getPath();
+        String what = path.length() > "/faults/".length() ? path.substring("/faults/".length()) : "";
+        if (!what.isEmpty() && !ex.getRequestMethod().equals("PUT") && !ex.getRequestMethod().equals("POST")) {
+            respond(ex, 405, "text/plain; charset=utf-8", "use PUT to set a fault\n");
+            return;
+        }
+        try {
+            String state = f.apply(what, query(ex.getRequestURI().getRawQuery()));
+            if (!what.isEmpty()) {
+                log.warn("Fault injected through the metrics listener: {} {}; now {}", what, ex.getRequestURI().getRawQuery(), state);
+            }
+            respond(ex, 200, "text/plain; charset=utf-8", state + "\n");
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
+        }
     }
 
     private static void status(HttpExchange ex, boolean ok, String good, String bad) throws IOException {

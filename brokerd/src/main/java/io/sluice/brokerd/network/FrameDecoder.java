@@ -41,6 +41,9 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     static final int ALWAYS_READ_BYTES = 64 * 1024;
 
     private final int maxFrameBytes;
+    /** Before a SASL connection authenticated: the smaller limit, and whether it still applies. */
+    private int unauthenticatedMaxFrameBytes = Integer.MAX_VALUE;
+    private java.util.function.BooleanSupplier authenticated = () -> true;
     private final ConnectionBudget budget;
     private final RequestObserver observer;
     /** What the broker-wide budget runs when it grants this connection's queued reservation (one object, so it can be taken back). */
@@ -178,7 +181,23 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
         return limit;
     }
 
+    /**
+     * Until {@code authenticated} says yes, frames larger than {@code maxBytes} close the connection (Kafka's
+     * {@code sasl.server.max.receive.size}): an unauthenticated client cannot make the broker allocate much.
+     */
+    void limitUntilAuthenticated(int maxBytes, java.util.function.BooleanSupplier authenticated) {
+        this.unauthenticatedMaxFrameBytes = maxBytes;
+        this.authenticated = authenticated;
+    }
+
     private boolean startFrame(int size) {
+        if (size > unauthenticatedMaxFrameBytes && size <= maxFrameBytes && !authenticated.getAsBoolean()) {
+            log.warn("Closing connection from {}: frame size {} before SASL authentication is larger than {} "
+                    + "(sasl.server.max.receive.size)", ctx.channel().remoteAddress(), size, unauthenticatedMaxFrameBytes);
+            closed = true;
+            ctx.close();
+            return false;
+        }
         if (size <= 0 || size > maxFrameBytes) {
             log.warn("Closing connection from {}: frame size {} outside 1..{} (socket.request.max.bytes)",
                     ctx.channel().remoteAddress(), size, maxFrameBytes);

@@ -47,8 +47,9 @@ import java.util.concurrent.TimeUnit;
  *                        -> "idle" (connections.max.idle.ms) -> "dispatcher" (header + body decode, handler call,
  *                        in-order responses)
  * </pre>
- * SASL listeners will add the SASL authenticator as stage {@code "authenticator"} before the dispatcher; until it
- * exists a SASL listener is refused. Each connection's {@link ConnectionSession} (listener, protocol, principal) is a
+ * SASL listeners: each connection gets a {@link io.sluice.brokerd.security.SaslSession} on its session; the
+ * dispatcher lets only ApiVersions and the SASL APIs through until it authenticated, and the frame decoder accepts
+ * requests of at most {@code sasl.server.max.receive.size} bytes until then. Each connection's {@link ConnectionSession} (listener, protocol, principal) is a
  * channel attribute ({@link #SESSION}) the dispatcher puts into every {@link RequestContext}.
  * <p>
  * Memory: the heap held by requests read but not answered is bounded broker-wide by {@code queued.max.request.bytes}
@@ -64,6 +65,7 @@ public final class NetworkServer implements AutoCloseable {
     /** The connection's security identity, set when the channel is initialised. */
     static final io.netty.util.AttributeKey<ConnectionSession> SESSION = io.netty.util.AttributeKey.valueOf("sluice.session");
 
+    private static final java.security.SecureRandom SECURE_RANDOM = new java.security.SecureRandom();
     private final NetworkConfig config;
     private final List<ListenerConfig> listeners;
     private final ApiRegistry registry;
@@ -84,14 +86,6 @@ public final class NetworkServer implements AutoCloseable {
     public NetworkServer(NetworkConfig config, List<ListenerConfig> listeners, ApiRegistry registry, Clock clock,
                          java.util.concurrent.Executor requestPool, RequestObserver observer) {
         this.config = config;
-        for (ListenerConfig l : listeners) {
-            if (l.protocol().usesSasl()) {
-                // The seam exists (stage "authenticator", ConnectionSession.authenticated) but no authenticator yet:
-                // serving the listener would let every client in unauthenticated.
-                throw new IllegalArgumentException("listener " + l.name() + " (" + l.protocol() + ") needs a SASL "
-                        + "authenticator, which this brokerd does not have yet");
-            }
-        }
         this.listeners = List.copyOf(listeners);
         this.observer = observer;
         this.requestPool = requestPool;
@@ -155,6 +149,9 @@ public final class NetworkServer implements AutoCloseable {
         ConnectionSession session = new ConnectionSession(listener.name(), listener.protocol(), ch.remoteAddress(),
                 Principal.ANONYMOUS);
         ch.attr(SESSION).set(session);
+        if (listener.sasl() != null) {
+            session.attachSasl(new io.sluice.brokerd.security.SaslSession(listener.sasl(), session, SECURE_RANDOM));
+        }
         if (listener.ssl() != null) {
             ch.pipeline()
                     .addLast("ssl", listener.ssl().serverContext().newHandler(ch.alloc()))
@@ -164,8 +161,13 @@ public final class NetworkServer implements AutoCloseable {
         }
         ConnectionBudget budget = new ConnectionBudget(queuedRequestBytes, config.maxInflightPerConnection(),
                 config.queuedMaxRequestBytesPerConnection());
+        FrameDecoder frames = new FrameDecoder(config.socketRequestMaxBytes(), budget, observer);
+        if (session.sasl() != null) {
+            io.sluice.brokerd.security.SaslSession sasl = session.sasl();
+            frames.limitUntilAuthenticated(listener.sasl().maxReceiveBytes(), sasl::authenticated);
+        }
         ch.pipeline()
-                .addLast("frameDecoder", new FrameDecoder(config.socketRequestMaxBytes(), budget, observer))
+                .addLast("frameDecoder", frames)
                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
                 .addLast("dispatcher", new RequestDispatcher(registry, clock, budget, requestPool, observer));
     }

@@ -119,12 +119,24 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ByteBuffer frame = (ByteBuffer) msg;
         try {
             handleFrame(frame);
+        } catch (SaslRefusal e) {
+            budget.release(frame.capacity());
+            log.warn("Closing connection from {} on listener {}: {}", ctx.channel().remoteAddress(), session.listenerName(),
+                    e.getMessage());
+            ctx.close();
         } catch (Throwable e) {
             // Thrown before the request got a slot: its bytes are still this frame's to give back.
             Fatal.exitOnOutOfMemory(e);
             budget.release(frame.capacity());
             log.warn("Closing connection from {}: malformed request ({})", ctx.channel().remoteAddress(), e.toString());
             ctx.close();
+        }
+    }
+
+    /** A request the connection's SASL state does not allow now: the connection is closed, as Kafka does. */
+    private static final class SaslRefusal extends RuntimeException {
+        SaslRefusal(String reason) {
+            super(reason, null, false, false);
         }
     }
 
@@ -138,6 +150,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             throw new IllegalArgumentException("unknown API key " + apiKeyId);
         }
         ApiKeys apiKey = ApiKeys.forId(apiKeyId);
+        io.sluice.brokerd.security.SaslSession sasl = session.sasl();
+        String refusal = sasl == null ? null : sasl.refusal(apiKey, clock.millis());
+        if (refusal != null) {
+            throw new SaslRefusal(refusal);
+        }
         short headerVersion = apiKey.requestHeaderVersion(version);
         ByteBufferAccessor accessor = new ByteBufferAccessor(frame);
         RequestHeaderData header = new RequestHeaderData(accessor, headerVersion);
@@ -331,6 +348,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             ctx.flush();
         }
         budget.responsesSent(sent);
+        if (session.sasl() != null && session.sasl().failed() && pending.isEmpty() && ctx.channel().isActive()) {
+            // SASL failed (its answer, delayed by connection.failed.authentication.delay.ms, is written): close.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
     }
 
     /**

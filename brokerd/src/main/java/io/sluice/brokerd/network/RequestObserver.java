@@ -23,5 +23,19 @@ public interface RequestObserver {
     default void onConnectionRefused(String limit) {
     }
 
+    /**
+     * A SASL authentication ended on {@code listener}: {@code result} is {@code success} or {@code failure};
+     * {@code mechanism} as the client chose it.
+     */
+    default void onAuthentication(String listener, String mechanism, String result) {
+    }
+
+    /**
+     * A SCRAM client on {@code listener} authenticated with librdkafka's legacy client-final nonce (librdkafka before
+     * 2.6.1): accepted, and counted so operators know such clients are about.
+     */
+    default void onLegacyScramNonce(String listener) {
+    }
+
     RequestObserver NONE = (api, durationNanos, errors) -> { };
 }

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.replica;
 
+import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
@@ -22,16 +23,22 @@ import java.util.concurrent.TimeUnit;
  * same epoch, so a leadership change never races a late answer. Partitions the {@link Throttle} names are left out of
  * a fetch while the follower's {@link ReplicationQuota} is overdrawn (Kafka's follower.replication.throttled.rate),
  * and the bytes fetched for them are taken from it.
+ * <p>
+ * The thread is never interrupted: an interrupt during a FileChannel write or fsync closes the segment's channel
+ * (ClosedByInterruptException), which would fail the flush when the log closes. {@link #shutdown} cancels the fetch
+ * in flight instead and lets an append under way finish. Partitions whose log directory is offline are not fetched.
  */
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     private static final long ERROR_BACKOFF_MS = 200;
+    /** How long {@link #shutdown} waits for an append under way (on a slow disk) before going on. */
+    private static final long SHUTDOWN_WAIT_MS = 30_000;
 
     /** The follower replication quota and which partitions it throttles now. */
     record Throttle(ReplicationQuota quota, java.util.function.Predicate<TopicPartition> throttled) {
     }
 
-    /** A followed partition: the epoch it follows in and when it may be fetched again after an error. */
+    /** A followed partition: the epoch it follows in and when it may be fetched again after an error ({@link MonotonicClock} ms). */
     private record Followed(Partition partition, int leaderEpoch, long retryAtMs) {
     }
 
@@ -42,6 +49,8 @@ final class ReplicaFetcher implements Runnable {
     private final Throttle throttle;
     private final Map<TopicPartition, Followed> followed = new ConcurrentHashMap<>();
     private final Thread thread;
+    /** The fetch in flight, cancelled by {@link #shutdown}; null between fetches. */
+    private volatile java.util.concurrent.CompletableFuture<List<ReplicaFetchClient.Fetched>> inFlight;
     private volatile String host;
     private volatile int port;
     private volatile boolean running = true;
@@ -82,14 +91,25 @@ final class ReplicaFetcher implements Runnable {
         return followed.isEmpty();
     }
 
+    /**
+     * Stops the thread without interrupting it: wakes it from a pause, cancels the fetch it waits for, and waits for
+     * it to finish the results it may be applying (an append, a truncation, an fsync).
+     */
     void shutdown() {
         running = false;
         synchronized (this) {
             notifyAll();
         }
-        thread.interrupt();
+        var fetch = inFlight;
+        if (fetch != null) {
+            fetch.cancel(false);
+        }
         try {
-            thread.join(5_000);
+            thread.join(SHUTDOWN_WAIT_MS);
+            if (thread.isAlive()) {
+                log.warn("Replica fetcher for broker {} still applying results after {} ms; going on without it", leaderId,
+                        SHUTDOWN_WAIT_MS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -103,6 +123,9 @@ final class ReplicaFetcher implements Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
                 log.warn("Fetching from broker {} failed: {}", leaderId, e.toString());
                 pause(ERROR_BACKOFF_MS);
             } catch (Error e) {
@@ -116,6 +139,9 @@ final class ReplicaFetcher implements Runnable {
 
     private void pause(long ms) {
         synchronized (this) {
+            if (!running) {
+                return;
+            }
             try {
                 wait(ms);
             } catch (InterruptedException e) {
@@ -126,13 +152,13 @@ final class ReplicaFetcher implements Runnable {
     }
 
     private void fetchOnce() throws InterruptedException {
-        long nowMs = System.currentTimeMillis();
+        long nowMs = MonotonicClock.millis();
         List<ReplicaFetchClient.Position> positions = new ArrayList<>();
         java.util.Set<TopicPartition> throttled = new java.util.HashSet<>();
         boolean quotaExceeded = throttle.quota().isExceeded();
         boolean heldBack = false;
         for (Followed f : followed.values()) {
-            if (f.retryAtMs() <= nowMs) {
+            if (f.retryAtMs() <= nowMs && !f.partition().log().isFailed()) {
                 PartitionLog pl = f.partition().log();
                 if (throttle.throttled().test(pl.topicPartition())) {
                     if (quotaExceeded) {
@@ -151,29 +177,51 @@ final class ReplicaFetcher implements Runnable {
             return;
         }
         List<ReplicaFetchClient.Fetched> results;
+        var fetch = client.fetch(host, port, maxWaitMs, maxBytes, positions);
+        inFlight = fetch;
         try {
-            results = client.fetch(host, port, maxWaitMs, maxBytes, positions).get(maxWaitMs + 30_000L, TimeUnit.MILLISECONDS);
+            if (!running) {
+                return; // shutdown() may have looked for a fetch to cancel before this one was published
+            }
+            results = fetch.get(maxWaitMs + 30_000L, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.CancellationException e) {
+            return; // shutdown
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             log.debug("Fetch from broker {} at {}:{} failed: {}", leaderId, host, port, e.toString());
             pause(ERROR_BACKOFF_MS);
             return;
+        } finally {
+            inFlight = null;
         }
+        Map<TopicPartition, Long> fetchedFrom = new java.util.HashMap<>();
+        positions.forEach(p -> fetchedFrom.put(p.tp(), p.fetchOffset()));
         for (ReplicaFetchClient.Fetched r : results) {
             if (throttled.contains(r.tp()) && r.records() != null) {
                 throttle.quota().record(r.records().remaining());
             }
             Followed f = followed.get(r.tp());
-            if (f != null) {
-                apply(f, r);
+            Long from = fetchedFrom.get(r.tp());
+            if (f != null && from != null) {
+                apply(f, r, from);
             }
         }
     }
 
-    private void apply(Followed f, ReplicaFetchClient.Fetched r) {
+    /**
+     * Applies the answer to a fetch made from {@code fetchedFrom}. An answer that no longer fits the log (it was cut
+     * meanwhile: the scrubber found a damaged batch, say) is dropped, as Kafka's fetcher drops a response whose fetch
+     * offset is not the log end offset: appended, it would leave a gap of the offsets cut.
+     */
+    private void apply(Followed f, ReplicaFetchClient.Fetched r, long fetchedFrom) {
         Partition p = f.partition();
         PartitionLog pl = p.log();
         synchronized (p) {
             if (!p.isFollowerOf(leaderId, f.leaderEpoch())) {
+                return;
+            }
+            if (pl.logEndOffset() != fetchedFrom) {
+                log.debug("Dropping the answer for {} fetched from offset {}: its log end offset is {} now", pl.topicPartition(),
+                        fetchedFrom, pl.logEndOffset());
                 return;
             }
             switch (r.error()) {
@@ -189,10 +237,11 @@ final class ReplicaFetcher implements Runnable {
                     if (whole.hasRemaining()) {
                         AppendResult a = pl.appendAsFollower(whole, System.currentTimeMillis());
                         if (a instanceof AppendResult.Rejected rej) {
-                            log.warn("Could not append data replicated from broker {} to {}: {}", leaderId, pl.topicPartition(), rej.message());
+                            refused(f, rej);
                             backOff(f);
                             return;
                         }
+                        refusing.remove(pl.topicPartition());
                     }
                     pl.updateFollowerHighWatermark(r.highWatermark());
                 }
@@ -214,9 +263,22 @@ final class ReplicaFetcher implements Runnable {
         }
     }
 
+    /** Partitions whose last append was refused: their next refusals go to DEBUG (a full disk refuses every 200 ms). */
+    private final java.util.Set<TopicPartition> refusing = ConcurrentHashMap.newKeySet();
+
+    private void refused(Followed f, AppendResult.Rejected rej) {
+        TopicPartition tp = f.partition().log().topicPartition();
+        if (refusing.add(tp)) {
+            log.warn("Could not append data replicated from broker {} to {}: {}; retrying every {} ms", leaderId, tp,
+                    rej.message(), ERROR_BACKOFF_MS);
+        } else {
+            log.debug("Could not append data replicated from broker {} to {}: {}", leaderId, tp, rej.message());
+        }
+    }
+
     private void backOff(Followed f) {
         followed.computeIfPresent(f.partition().log().topicPartition(),
-                (tp, cur) -> cur == f ? new Followed(cur.partition(), cur.leaderEpoch(), System.currentTimeMillis() + ERROR_BACKOFF_MS) : cur);
+                (tp, cur) -> cur == f ? new Followed(cur.partition(), cur.leaderEpoch(), MonotonicClock.millis() + ERROR_BACKOFF_MS) : cur);
     }
 
     /** The complete batches at the start of {@code records}; a trailing partial batch (cut by max bytes) is dropped. */

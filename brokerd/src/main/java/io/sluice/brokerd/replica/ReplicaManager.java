@@ -1,5 +1,6 @@
 package io.sluice.brokerd.replica;
 
+import io.sluice.brokerd.common.MonotonicClock;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.LogConfig;
@@ -133,7 +134,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
      */
     public int availableInSyncReplicas(TopicPartition tp) {
         Partition p = partitions.get(tp);
-        return p == null ? 0 : p.availableInSyncReplicas(System.currentTimeMillis(), replication.replicaLagTimeMaxMs());
+        return p == null ? 0 : p.availableInSyncReplicas(MonotonicClock.millis(), replication.replicaLagTimeMaxMs());
     }
 
     public int nodeId() {
@@ -216,8 +217,8 @@ public final class ReplicaManager implements TopicRegistry.Listener {
     }
 
     /**
-     * Follower {@code replicaId} read {@code tp} from {@code fetchOffset}, and the read succeeded having seen the log
-     * end offset {@code leaderEndOffset}: records its position (which may move the high watermark and wake waiters).
+     * Follower {@code replicaId} read {@code tp} from {@code fetchOffset} at {@code nowMs} ({@link MonotonicClock}
+     * time), and the read succeeded having seen the log end offset {@code leaderEndOffset}: records its position (which may move the high watermark and wake waiters).
      * Returns false, recording nothing, when this broker no longer leads it, {@code replicaId} is not one of its
      * followers, or the offset is past the log end.
      */
@@ -232,7 +233,10 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         return true;
     }
 
-    /** Leader duty, called periodically: proposes the ISR changes that are due (one in flight per partition). */
+    /**
+     * Leader duty, called periodically: proposes the ISR changes that are due (one in flight per partition).
+     * {@code nowMs} is {@link MonotonicClock} time, as every time this class and {@link Partition} compare.
+     */
     public void checkIsr(long nowMs) {
         IsrChanger changer;
         ExecutorService executor;
@@ -244,8 +248,11 @@ public final class ReplicaManager implements TopicRegistry.Listener {
             return;
         }
         java.util.Set<Integer> live = new java.util.HashSet<>();
-        registry.image().liveBrokers().forEach(b -> live.add(b.nodeId()));
+        registry.image().usableBrokers().forEach(b -> live.add(b.nodeId()));
         for (Partition p : partitions.values()) {
+            if (p.log().isFailed()) {
+                continue; // its directory is offline: the controller moves the leadership, nothing to propose
+            }
             Partition.IsrChange change = p.maybeChangeIsr(nowMs, replication.replicaLagTimeMaxMs(), live::contains);
             if (change == null) {
                 continue;
@@ -272,9 +279,80 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : topic.partitionStates()) {
             if (p.hasReplica(nodeId)) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partition());
-                logManager.getOrCreate(tp, cfg);
-                applyState(tp, p);
+                if (createLog(tp, cfg)) {
+                    applyState(tp, p);
+                }
             }
+        }
+    }
+
+    /** Creates the log of {@code tp} unless it exists; false (logged) when the log directory is offline. */
+    private boolean createLog(TopicPartition tp, LogConfig cfg) {
+        if (logManager.get(tp).isEmpty() && logManager.health().isOffline()) {
+            log.warn("Not creating the log of {}: log directory {} is offline ({})", tp, logManager.dataDir(),
+                    logManager.health().cause());
+            return false;
+        }
+        logManager.getOrCreate(tp, cfg);
+        return true;
+    }
+
+    /**
+     * The scrubber found a damaged batch in {@code log}'s copy ({@link io.sluice.brokerd.log.LogScrubber}). A follower
+     * cuts its copy there at once and fetches the rest again from its leader. A leader stops serving from the batch on
+     * (KAFKA_STORAGE_ERROR, so no consumer gets a batch known to be damaged) and asks the controller to hand its
+     * leadership to an in-sync replica; once it follows, it cuts its copy and fetches it again. With no other in-sync
+     * replica the controller refuses, and the leader keeps serving what lies before the damage. Runs on the
+     * scrubber's thread.
+     */
+    public void onDamagedBatch(PartitionLog damagedLog, io.sluice.brokerd.log.LogScrubber.DamagedBatch d) {
+        Partition p = partitions.get(d.tp());
+        if (p == null || p.log() != damagedLog) {
+            return;
+        }
+        PartitionState leading;
+        synchronized (p) {
+            if (!p.isLeader()) {
+                damagedLog.truncateAtDamage(d);
+                return;
+            }
+            damagedLog.markDamaged(d);
+            leading = p.state();
+        }
+        notifyListeners(d.tp()); // parked fetches reaching the damage are answered now
+        IsrChanger changer;
+        ExecutorService executor;
+        synchronized (this) {
+            changer = isrChanger;
+            executor = isrExecutor;
+        }
+        if (changer == null) {
+            log.error("{}: its only copy here is damaged from offset {} and no controller can move its leadership; fetches "
+                    + "from there are refused", d.tp(), d.fromOffset());
+            return;
+        }
+        executor.execute(() -> {
+            if (changer.resignLeadership(d.tp(), nodeId, leading.leaderEpoch(), "damaged batch: " + d)) {
+                log.warn("{}: leadership handed to an in-sync replica; this broker cuts its damaged copy at offset {} and "
+                        + "fetches it again", d.tp(), d.fromOffset());
+            } else {
+                log.error("{}: this leader's copy is damaged from offset {} ({}) and no other in-sync replica can take over: "
+                        + "fetches from that offset are refused with KAFKA_STORAGE_ERROR, earlier ones are served. Restore "
+                        + "the segment file from a backup and restart this broker; the check is retried at each scrub pass",
+                        d.tp(), d.fromOffset(), d);
+            }
+        });
+    }
+
+    /**
+     * The log directory went offline: parked fetches and acks=all produces of every partition are answered now
+     * (KAFKA_STORAGE_ERROR), and followers stop fetching (their appends would fail). Call it off the thread that met
+     * the error (it takes this object's monitor).
+     */
+    public synchronized void onLogDirOffline() {
+        for (TopicPartition tp : partitions.keySet()) {
+            stopFollowing(tp);
+            notifyListeners(tp);
         }
     }
 
@@ -303,8 +381,9 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : after.partitionStates()) {
             TopicPartition tp = new TopicPartition(after.name(), p.partition());
             if (p.hasReplica(nodeId)) {
-                logManager.getOrCreate(tp, configOf(after.name()));
-                applyState(tp, p);
+                if (createLog(tp, configOf(after.name()))) {
+                    applyState(tp, p);
+                }
             } else if (partitions.containsKey(tp)) {
                 removePartition(tp);
             }
@@ -345,7 +424,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
                 }
             }
             boolean wasLeader = p.isLeader();
-            if (p.makeLeader(s, System.currentTimeMillis())) {
+            if (p.makeLeader(s, MonotonicClock.millis())) {
                 notifyListeners(tp);
             }
             if (!wasLeader) {
@@ -356,6 +435,12 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         boolean sameRole = old != null && !p.isLeader() && old.leader() == s.leader() && old.leaderEpoch() == s.leaderEpoch();
         boolean wasLeader = p.isLeader();
         p.makeFollower(s);
+        io.sluice.brokerd.log.LogScrubber.DamagedBatch damaged = p.log().damagedBatch();
+        if (damaged != null) {
+            synchronized (p) {
+                p.log().truncateAtDamage(damaged); // a former leader with a damaged copy fetches it again
+            }
+        }
         if (wasLeader || old == null) {
             leadershipListeners.forEach(l -> l.onLeadershipChange(tp, false));
         }

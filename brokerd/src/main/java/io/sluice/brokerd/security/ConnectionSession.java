@@ -13,9 +13,9 @@ import java.net.SocketAddress;
  *   <li>SSL: set once the TLS handshake has completed, before the first request is decoded (the TLS stage hands on
  *       no application bytes earlier): the client certificate's subject mapped by {@code ssl.principal.mapping.rules},
  *       or ANONYMOUS when the client sent no certificate ({@code ssl.client.auth} none or requested).</li>
- *   <li>SASL_PLAINTEXT, SASL_SSL: the SASL authenticator (the pipeline stage {@code "authenticator"} between the
- *       frame decoder and the dispatcher) will call {@link #authenticated} after SaslAuthenticate succeeds; until it
- *       exists brokerd refuses to start a SASL listener.</li>
+ *   <li>SASL_PLAINTEXT, SASL_SSL: {@code User:<name>} once SaslAuthenticate succeeded ({@link SaslSession} calls
+ *       {@link #authenticated}); ANONYMOUS until then, when no request but ApiVersions and the SASL ones is served.
+ *       The connection's SASL state is {@link #sasl()}.</li>
  * </ul>
  * Thread-safety: the principal is written on the connection's event loop and read by handlers on any thread
  * (volatile), always after it was set for the requests of that connection.
@@ -25,6 +25,7 @@ public final class ConnectionSession {
     private final SecurityProtocol securityProtocol;
     private final SocketAddress clientAddress;
     private volatile Principal principal;
+    private volatile SaslSession sasl;
 
     public ConnectionSession(String listenerName, SecurityProtocol securityProtocol, SocketAddress clientAddress,
                              Principal principal) {
@@ -55,6 +56,16 @@ public final class ConnectionSession {
     /** Records the principal this connection authenticated as (TLS client certificate, later SASL). */
     public void authenticated(Principal p) {
         this.principal = p;
+    }
+
+    /** The connection's SASL state on a SASL_PLAINTEXT or SASL_SSL listener; null on the others. */
+    public SaslSession sasl() {
+        return sasl;
+    }
+
+    /** Attaches the SASL state (once, when a SASL listener accepts the connection). */
+    public void attachSasl(SaslSession s) {
+        this.sasl = s;
     }
 
     @Override

@@ -136,20 +136,29 @@ class BrokerConfigTest {
     }
 
     @Test
-    void shippedSecureClusterConfigsUseTlsEverywhere() {
+    void shippedSecureClusterConfigsUseSaslSslAndTlsEverywhere() throws Exception {
+        // The SASL files as make-certs.sh makes them (owner-only), instead of those under ~/.local/share.
+        java.nio.file.attribute.FileAttribute<?> ownerOnly = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path users = Files.writeString(Files.createTempFile(tmp, "users", "", ownerOnly), "admin:a1\nbroker:b1\n");
+        Path broker = Files.writeString(Files.createTempFile(tmp, "broker", "", ownerOnly), "broker:b1\n");
         for (int n = 1; n <= 3; n++) {
-            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3-secure/broker-" + n + ".yaml"), Map.of());
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3-secure/broker-" + n + ".yaml"),
+                    Map.of("sasl.bootstrap.users.file", users.toString(), "sasl.inter.broker.credentials.file", broker.toString()));
             c.checkStartable();
             assertThat(c.listeners()).hasSize(1);
-            assertThat(c.listeners().get(0).protocol()).isEqualTo(io.sluice.brokerd.security.SecurityProtocol.SSL);
+            assertThat(c.listeners().get(0).protocol()).isEqualTo(io.sluice.brokerd.security.SecurityProtocol.SASL_SSL);
             assertThat(c.listeners().get(0).port()).isEqualTo(9091 + n);
-            assertThat(c.interBrokerListenerName()).isEqualTo("SSL");
-            io.sluice.brokerd.security.SslConfig ssl = c.listenerSsl("SSL");
-            assertThat(ssl.clientAuth()).isEqualTo(io.sluice.brokerd.security.SslConfig.ClientAuth.REQUIRED);
+            assertThat(c.interBrokerListenerName()).isEqualTo("SASL_SSL");
+            assertThat(c.interBrokerSasl()).isEqualTo(new io.sluice.brokerd.security.SaslClientCredentials("SCRAM-SHA-512", "broker", "b1"));
+            assertThat(c.saslBootstrapUsers()).containsOnlyKeys("admin", "broker");
+            io.sluice.brokerd.security.SslConfig ssl = c.listenerSsl("SASL_SSL");
+            assertThat(ssl.clientAuth()).isEqualTo(io.sluice.brokerd.security.SslConfig.ClientAuth.NONE);
             assertThat(ssl.keystoreLocation().toString()).endsWith("cluster-3-secure/certs/broker-" + n + ".pem");
-            assertThat(ssl.principalMapper().map("CN=client,O=Sluice")).contains("client");
             assertThat(c.controllerConfig().voters()).containsOnlyKeys(1, 2, 3);
         }
+        assertThat(BrokerConfig.load(REPO.resolve("config/cluster-3-secure/broker-1.yaml"), Map.of())
+                .get("sasl.bootstrap.users.file")).endsWith("cluster-3-secure/certs/users");
     }
 
     @Test

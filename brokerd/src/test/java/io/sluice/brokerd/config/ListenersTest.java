@@ -74,11 +74,21 @@ class ListenersTest {
     }
 
     @Test
-    void saslListenersAreAcceptedButRefusedAtStartUntilSaslExists() {
-        BrokerConfig c = load("listeners", "SASL_SSL://127.0.0.1:9093");
-        assertThat(c.listeners().get(0).protocol()).isEqualTo(SecurityProtocol.SASL_SSL);
-        assertThatThrownBy(c::checkStartable).isInstanceOf(ConfigException.class).hasMessageContaining("SASL_SSL")
-                .hasMessageContaining("unauthenticated");
+    void saslListenersServeClientsButNotYetInterBrokerTraffic() {
+        BrokerConfig c = load("listeners", "PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093",
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512");
+        assertThat(c.listeners().get(1).protocol()).isEqualTo(SecurityProtocol.SASL_SSL);
+        c.checkStartable();
+        assertThat(c.saslEnabledMechanisms("SASL_SSL")).containsExactly("PLAIN", "SCRAM-SHA-512");
+        assertThat(c.saslEnabledMechanisms("PLAINTEXT")).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
+        BrokerConfig interBroker = load("listeners", "SASL_SSL://127.0.0.1:9093");
+        assertThatThrownBy(interBroker::checkStartable).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sasl.inter.broker.credentials.file").hasMessageContaining("SASL_SSL");
+        assertThatThrownBy(() -> load("sasl.enabled.mechanisms", "GSSAPI")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sasl.enabled.mechanisms");
+        assertThatThrownBy(() -> load("listeners", "PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093",
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-1")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listener.name.sasl_ssl.sasl.enabled.mechanisms");
     }
 
     @Test

@@ -148,6 +148,84 @@ class MetadataApplierTest {
     }
 
     @Test
+    void anOfflineLogDirectoryMovesLeadershipsAndIsrsUntilTheBrokerRestarts() {
+        MetadataImage image = apply(cluster(3), new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 3, (short) 3, Map.of()));
+        image = apply(image, new MetadataCommand.CreateTopic("single", UUID.randomUUID(), 3, (short) 1, Map.of()));
+        int led = -1;
+        for (PartitionState p : image.topic("t").orElseThrow().partitionStates()) {
+            if (p.leader() == 1) {
+                led = p.partition();
+            }
+        }
+        int onlyOn1 = -1;
+        for (PartitionState p : image.topic("single").orElseThrow().partitionStates()) {
+            if (p.replicas().equals(List.of(1))) {
+                onlyOn1 = p.partition();
+            }
+        }
+        PartitionState before = image.topic("t").orElseThrow().partition(led);
+
+        MetadataApplier.Applied applied = MetadataApplier.apply(image, new MetadataCommand.LogDirOffline(1, "inc-1", "/data/1", "EIO"));
+        assertThat(applied.result().isOk()).isTrue();
+        MetadataImage offline = applied.image();
+        BrokerRegistration b1 = offline.broker(1).orElseThrow();
+        assertThat(b1.fenced()).as("still registered and heartbeating").isFalse();
+        assertThat(b1.logDirOffline()).isTrue();
+        PartitionState moved = offline.topic("t").orElseThrow().partition(led);
+        assertThat(moved.leader()).as("an in-sync replica leads").isIn(2, 3);
+        assertThat(moved.leaderEpoch()).isEqualTo(before.leaderEpoch() + 1);
+        for (PartitionState p : offline.topic("t").orElseThrow().partitionStates()) {
+            assertThat(p.isr()).as("broker 1 left every ISR").doesNotContain(1).isNotEmpty();
+        }
+        PartitionState single = offline.topic("single").orElseThrow().partition(onlyOn1);
+        assertThat(single.isOnline()).as("its only replica is offline").isFalse();
+        assertThat(single.isr()).containsExactly(1);
+
+        // It gets no new replica, leads nothing, joins no ISR.
+        MetadataImage created = apply(offline, new MetadataCommand.CreateTopic("new", UUID.randomUUID(), 6, (short) 2, Map.of()));
+        assertThat(created.topic("new").orElseThrow().partitionStates()).allMatch(p -> !p.replicas().contains(1));
+        assertThat(MetadataApplier.apply(offline, new MetadataCommand.AlterPartition("t", led, moved.leader(), moved.leaderEpoch(),
+                moved.partitionEpoch(), List.of(moved.leader(), 1))).result().isOk()).isFalse();
+        assertThat(MetadataApplier.preferredElectionsDue(offline)).as("no election hands a partition back to broker 1")
+                .noneMatch(e -> offline.topic(e.topic()).orElseThrow().partition(e.partition()).replicas().get(0) == 1);
+        // The same process registering again (after a fence) stays offline; a restart comes back.
+        MetadataImage again = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1", List.of()));
+        assertThat(again.broker(1).orElseThrow().logDirOffline()).isTrue();
+        assertThat(again.topic("single").orElseThrow().partition(onlyOn1).isOnline()).isFalse();
+        MetadataImage restarted = apply(offline, new MetadataCommand.RegisterBroker(1, "127.0.0.1", 9001, "", "inc-1b", List.of()));
+        assertThat(restarted.broker(1).orElseThrow().logDirOffline()).isFalse();
+        assertThat(restarted.topic("single").orElseThrow().partition(onlyOn1).leader()).isEqualTo(1);
+        // Another process's report is refused.
+        assertThat(MetadataApplier.apply(image, new MetadataCommand.LogDirOffline(1, "someone-else", "/data/1", "EIO"))
+                .result().error()).isEqualTo(ControllerError.UNKNOWN_BROKER);
+    }
+
+    @Test
+    void aLeaderWithADamagedCopyHandsOverToAnInSyncReplicaAndLeavesTheIsr() {
+        MetadataImage image = apply(cluster(3), new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 3, Map.of()));
+        PartitionState p = image.topic("t").orElseThrow().partition(0);
+        int leader = p.leader();
+        MetadataApplier.Applied stale = MetadataApplier.apply(image,
+                new MetadataCommand.ResignLeadership("t", 0, leader, p.leaderEpoch() - 1, "damaged"));
+        assertThat(stale.result().error()).isEqualTo(ControllerError.FENCED_LEADER_EPOCH);
+
+        MetadataApplier.Applied applied = MetadataApplier.apply(image,
+                new MetadataCommand.ResignLeadership("t", 0, leader, p.leaderEpoch(), "damaged"));
+        assertThat(applied.result().isOk()).isTrue();
+        PartitionState after = applied.image().topic("t").orElseThrow().partition(0);
+        int expected = p.replicas().stream().filter(r -> r != leader).findFirst().orElseThrow();
+        assertThat(after.leader()).isEqualTo(expected);
+        assertThat(after.isr()).doesNotContain(leader).hasSize(2);
+        assertThat(after.leaderEpoch()).isEqualTo(p.leaderEpoch() + 1);
+
+        // Alone in the ISR, it keeps leading.
+        MetadataImage alone = apply(cluster(3), new MetadataCommand.CreateTopic("s", UUID.randomUUID(), 1, (short) 1, Map.of()));
+        PartitionState single = alone.topic("s").orElseThrow().partition(0);
+        assertThat(MetadataApplier.apply(alone, new MetadataCommand.ResignLeadership("s", 0, single.leader(), single.leaderEpoch(),
+                "damaged")).result().error()).isEqualTo(ControllerError.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+    }
+
+    @Test
     void uncleanElectionOnlyWhereTheTopicOptsIn() {
         MetadataImage image = cluster(2);
         image = apply(image, new MetadataCommand.CreateTopic("t", UUID.randomUUID(), 1, (short) 2,
@@ -311,7 +389,8 @@ class MetadataApplierTest {
             return new MetadataCommand.RegisterBroker(broker, "127.0.0.1", 9000 + broker, "", "inc-" + rnd.nextInt(1_000_000), java.util.List.of());
         }
         if (kind < 5) {
-            return new MetadataCommand.FenceBroker(broker, incarnations.get(broker), "test");
+            return rnd.nextInt(3) == 0 ? new MetadataCommand.LogDirOffline(broker, incarnations.get(broker), "/data", "test")
+                    : new MetadataCommand.FenceBroker(broker, incarnations.get(broker), "test");
         }
         if (kind < 7 || image.topics().isEmpty()) {
             return new MetadataCommand.CreateTopic("t" + topics, UUID.randomUUID(), 1 + rnd.nextInt(4), (short) (1 + rnd.nextInt(3)), Map.of());
@@ -360,8 +439,9 @@ class MetadataApplierTest {
         }
     }
 
+    /** May lead and be in a multi-member ISR: registered, not fenced, its log directory online. */
     private static boolean live(MetadataImage image, int id) {
         BrokerRegistration b = image.brokers().get(id);
-        return b != null && !b.fenced();
+        return b != null && b.canHostReplicas();
     }
 }

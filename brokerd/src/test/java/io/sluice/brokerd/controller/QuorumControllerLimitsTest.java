@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 
@@ -23,7 +22,7 @@ class QuorumControllerLimitsTest {
 
     private QuorumController start() throws InterruptedException {
         QuorumController q = QuorumController.start(new ControllerConfig(1, Map.of(1, "127.0.0.1:0"), "127.0.0.1", 0,
-                dir.resolve("__controller"), 9000, 1000, 20_000, 10_000, 1 << 20), Clock.systemUTC());
+                dir.resolve("__controller"), 9000, 1000, 20_000, 10_000, 1 << 20));
         q.initCluster("limits", 20_000);
         q.register("127.0.0.1", 9092, "", java.util.List.of(), 20_000);
         return q;

@@ -105,10 +105,14 @@ class GroupCoordinatorTest {
         answered(commit("x", TP, 1));
         assertThat(answered(gc.deleteGroups(List.of("h"), now))).containsEntry("h", GroupError.NONE);
         now += 5_000;
-        gc.poll(now);
+        gc.expireOffsets(now);
         answered(commit("g", TP, 43));
         now += 5_001;
+        int writes = store.writes.size();
         gc.poll(now);
+        assertThat(store.writes.size()).as("the timers' poll writes nothing to the log").isEqualTo(writes);
+        assertThat(gc.fetchOffsets("x", null)).as("not expired by the timers' poll").isNotEmpty();
+        gc.expireOffsets(now);
         assertThat(gc.fetchOffsets("x", null)).as("x expired").isEmpty();
         GroupCoordinator reloaded = new GroupCoordinator(CONFIG, store);
         reloaded.load(now);

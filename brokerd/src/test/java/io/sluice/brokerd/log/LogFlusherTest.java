@@ -52,7 +52,7 @@ class LogFlusherTest {
 
     private LogFlusher flusher(java.util.concurrent.Executor executor) {
         return new LogFlusher(dir, "t-0", segments, executor, CLOCK, () -> logEnd, metadataSyncs::incrementAndGet,
-                () -> offline.set(true), 0, 1_000);
+                (what, e) -> offline.set(true), 0, 1_000);
     }
 
     @Test

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ class TopicRegistryTest {
     private QuorumController startQuorum() {
         QuorumController q = QuorumController.start(new ControllerConfig(1, Map.of(1, "127.0.0.1:0"), "127.0.0.1", 0,
                 dir.resolve("__controller"), 9000, 1000, 20_000, 10_000,
-                1 << 20), Clock.systemUTC());
+                1 << 20));
         q.initCluster("test-cluster", 20_000);
         return q;
     }
