@@ -24,6 +24,11 @@ import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
+import io.sluice.brokerd.api.AclHandlers;
+import io.sluice.brokerd.api.ApiAuthorization;
+import io.sluice.brokerd.api.ClusterActionCheck;
+import io.sluice.brokerd.api.RequestAuthorizer;
+import io.sluice.brokerd.auth.Authorizer;
 import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metrics.MetricsHttpServer;
 import io.sluice.brokerd.metadata.BrokerIdentity;
@@ -498,10 +503,13 @@ public final class Broker implements AutoCloseable {
         logMaintenance.scheduleWithFixedDelay(timer("Expiring group offsets", () -> groups.expireOffsets(clock.millis())),
                 expiryMs, expiryMs, TimeUnit.MILLISECONDS);
 
+        RequestAuthorizer authorizer = requestAuthorizer(config, quorum);
         ApiRegistry apis = new ApiRegistry();
         new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
-        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota).register(apis);
+        ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
+        new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
+                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
@@ -512,11 +520,14 @@ public final class Broker implements AutoCloseable {
                 quorum::leaderId).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
+        new AclHandlers(quorum, authorizer).register(apis);
         new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
         new io.sluice.brokerd.api.ScramCredentialsHandlers(registry::image,
                 c -> quorum.submit(c, config.controllerConfig().requestTimeoutMs())).register(apis);
         io.sluice.brokerd.security.ScramCredentials credentials = (user, mechanism) ->
                 registry.image().scramCredential(user, mechanism.mechanismName());
+        // Last, once every API is registered: each handler gets its API's authorization rule.
+        authorization.wrap(apis);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         for (Listeners.Listener l : config.listeners()) {
@@ -533,6 +544,18 @@ public final class Broker implements AutoCloseable {
         metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
                 delayedProduces::cancelledCount);
         return server;
+    }
+
+    /** The authorizer of {@code authorizer.enabled}, deciding from the ACLs of the quorum's applied image. */
+    private RequestAuthorizer requestAuthorizer(BrokerConfig config, QuorumController quorum) {
+        if (!config.authorizerEnabled()) {
+            return RequestAuthorizer.DISABLED;
+        }
+        Authorizer decisions = new Authorizer(config.superUsers(), config.allowEveryoneIfNoAclFound());
+        log.info("Authorizer enabled: super.users {}, allow.everyone.if.no.acl.found {}", config.superUsers(),
+                config.allowEveryoneIfNoAclFound());
+        return new RequestAuthorizer(decisions, () -> quorum.image().acls(),
+                (op, type) -> metrics.authorizationDenied(op.name(), type.name()));
     }
 
     /** The advertised identity, known once the listener is bound. */

@@ -385,6 +385,25 @@ public final class BrokerConfig {
         return f.isEmpty() ? null : expandHome(f);
     }
 
+    public boolean authorizerEnabled() {
+        return Boolean.parseBoolean(get(BrokerConfigDef.AUTHORIZER_ENABLED));
+    }
+
+    /** {@code super.users} as principals ({@code User:admin}), blanks dropped. */
+    public java.util.Set<String> superUsers() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String p : get(BrokerConfigDef.SUPER_USERS).split(";")) {
+            if (!p.isBlank()) {
+                out.add(p.trim());
+            }
+        }
+        return out;
+    }
+
+    public boolean allowEveryoneIfNoAclFound() {
+        return Boolean.parseBoolean(get(BrokerConfigDef.ALLOW_EVERYONE_IF_NO_ACL_FOUND));
+    }
+
     public boolean autoCreateTopics() {
         return Boolean.parseBoolean(get(BrokerConfigDef.AUTO_CREATE_TOPICS));
     }

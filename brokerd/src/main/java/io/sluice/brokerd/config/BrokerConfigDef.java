@@ -22,6 +22,9 @@ public final class BrokerConfigDef {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String DATA_DIR = "data.dir";
     public static final String AUTO_CREATE_TOPICS = "auto.create.topics.enable";
+    public static final String AUTHORIZER_ENABLED = "authorizer.enabled";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
@@ -158,6 +161,14 @@ public final class BrokerConfigDef {
                 + "AlterConfigs for that)", BrokerConfigDef::positiveLong, "an integer >= 1");
         add(DATA_DIR, "~/.local/share/sluice", "path", "directory holding the partition logs and checkpoints; a leading ~ is $HOME (else the JVM's user.home)",
                 v -> !v.isBlank(), "a path");
+        add(AUTHORIZER_ENABLED, "false", "", "check every request against the ACLs in the controller metadata (Kafka's "
+                + "StandardAuthorizer); false: every connection may do everything and the ACL APIs answer SECURITY_DISABLED",
+                BrokerConfigDef::bool, "true or false");
+        add(SUPER_USERS, "", "", "principals allowed everything whatever the ACLs, semicolon-separated: "
+                + "User:admin;User:broker (the brokers' own principals belong here: replication needs CLUSTER_ACTION)",
+                BrokerConfigDef::superUsers, "Type:name[;Type:name...]");
+        add(ALLOW_EVERYONE_IF_NO_ACL_FOUND, "false", "", "with the authorizer: a resource no ACL names at all is open to "
+                + "everyone (true) or only to super users (false)", BrokerConfigDef::bool, "true or false");
         add(AUTO_CREATE_TOPICS, "true", "", "create a topic when a client asks for its metadata", BrokerConfigDef::bool, "true or false");
         add(NUM_PARTITIONS, "1", "", "partitions of auto-created topics and of CreateTopics without a count",
                 BrokerConfigDef::positiveInt, "an integer >= 1");
@@ -301,6 +312,16 @@ public final class BrokerConfigDef {
     }
 
     private BrokerConfigDef() {
+    }
+
+    static boolean superUsers(String v) {
+        for (String p : v.split(";")) {
+            String t = p.trim();
+            if (!t.isEmpty() && (t.indexOf(':') <= 0 || t.indexOf(':') == t.length() - 1)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void add(String name, String def, String unit, String doc, Predicate<String> valid, String expected) {

@@ -1,5 +1,7 @@
 package io.sluice.brokerd.controller;
 
+import io.sluice.brokerd.auth.AclBinding;
+
 import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.metadata.BrokerRegistration;
 import io.sluice.brokerd.metadata.MetadataImage;
@@ -58,6 +60,10 @@ public final class MetadataApplier {
             return electLeader(image, c);
         } else if (command instanceof MetadataCommand.ReassignPartition c) {
             return reassign(image, c);
+        } else if (command instanceof MetadataCommand.CreateAcls c) {
+            return createAcls(image, c);
+        } else if (command instanceof MetadataCommand.DeleteAcls c) {
+            return deleteAcls(image, c);
         } else if (command instanceof MetadataCommand.AlterScramCredentials c) {
             return alterScramCredentials(image, c);
         } else if (command instanceof MetadataCommand.LogDirOffline c) {
@@ -66,6 +72,28 @@ public final class MetadataApplier {
             return resignLeadership(image, c);
         }
         throw new IllegalArgumentException("unknown metadata command " + command.getClass().getName());
+    }
+
+    private static Applied createAcls(MetadataImage image, MetadataCommand.CreateAcls c) {
+        java.util.TreeSet<AclBinding> acls = new java.util.TreeSet<>(AclBinding.ORDER);
+        acls.addAll(image.acls());
+        for (AclBinding acl : c.acls()) {
+            if (acl.validate().isPresent()) {
+                // The proposing broker validates; an entry from a broker with other rules must not poison the image.
+                return new Applied(image, CommandResult.fail(ControllerError.INVALID_REQUEST, acl.validate().get()));
+            }
+        }
+        acls.addAll(c.acls());
+        return new Applied(acls.size() == image.acls().size() ? image : image.withAcls(new ArrayList<>(acls)), CommandResult.ok());
+    }
+
+    private static Applied deleteAcls(MetadataImage image, MetadataCommand.DeleteAcls c) {
+        java.util.TreeSet<AclBinding> acls = new java.util.TreeSet<>(AclBinding.ORDER);
+        acls.addAll(image.acls());
+        int before = acls.size();
+        c.acls().forEach(acls::remove);
+        int removed = before - acls.size();
+        return new Applied(removed == 0 ? image : image.withAcls(new ArrayList<>(acls)), CommandResult.ok(removed));
     }
 
     /**

@@ -26,6 +26,8 @@ import java.util.UUID;
         @JsonSubTypes.Type(value = MetadataCommand.AllocateProducerIds.class, name = "AllocateProducerIds"),
         @JsonSubTypes.Type(value = MetadataCommand.ElectLeader.class, name = "ElectLeader"),
         @JsonSubTypes.Type(value = MetadataCommand.ReassignPartition.class, name = "ReassignPartition"),
+        @JsonSubTypes.Type(value = MetadataCommand.CreateAcls.class, name = "CreateAcls"),
+        @JsonSubTypes.Type(value = MetadataCommand.DeleteAcls.class, name = "DeleteAcls"),
         @JsonSubTypes.Type(value = MetadataCommand.AlterScramCredentials.class, name = "AlterScramCredentials"),
         @JsonSubTypes.Type(value = MetadataCommand.LogDirOffline.class, name = "LogDirOffline"),
         @JsonSubTypes.Type(value = MetadataCommand.ResignLeadership.class, name = "ResignLeadership"),
@@ -130,5 +132,16 @@ public sealed interface MetadataCommand {
 
     /** Hands a block of {@code count} producer ids to a broker; the result's value is the block's first id. */
     record AllocateProducerIds(int nodeId, int count) implements MetadataCommand {
+    }
+
+    /** Adds ACLs (validated by the broker that proposes them); an ACL already present stays once. */
+    record CreateAcls(List<io.sluice.brokerd.auth.AclBinding> acls) implements MetadataCommand {
+    }
+
+    /**
+     * Removes exactly these ACLs (the broker resolved its filters against its image); the result's value is how many
+     * were present and are gone.
+     */
+    record DeleteAcls(List<io.sluice.brokerd.auth.AclBinding> acls) implements MetadataCommand {
     }
 }

@@ -592,6 +592,18 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     // ---- MetadataWriter
 
     @Override
+    public MetadataWriter.Outcome createAcls(List<io.sluice.brokerd.auth.AclBinding> acls) {
+        CommandResult r = submit(new MetadataCommand.CreateAcls(acls), config.requestTimeoutMs());
+        return r.isOk() ? MetadataWriter.Outcome.OK : new MetadataWriter.Outcome(r.error().name(), r.message());
+    }
+
+    @Override
+    public MetadataWriter.Outcome deleteAcls(List<io.sluice.brokerd.auth.AclBinding> acls) {
+        CommandResult r = submit(new MetadataCommand.DeleteAcls(acls), config.requestTimeoutMs());
+        return r.isOk() ? MetadataWriter.Outcome.OK : new MetadataWriter.Outcome(r.error().name(), r.message());
+    }
+
+    @Override
     public TopicRegistry.Result createTopic(String name, UUID topicId, int partitions, short replicationFactor, Map<String, String> configs,
                                             List<List<Integer>> assignments) {
         return topicResult(submit(new MetadataCommand.CreateTopic(name, topicId, partitions, replicationFactor, configs, assignments),

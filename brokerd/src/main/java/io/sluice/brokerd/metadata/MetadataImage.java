@@ -1,5 +1,7 @@
 package io.sluice.brokerd.metadata;
 
+import io.sluice.brokerd.auth.AclBinding;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,22 +22,32 @@ import java.util.UUID;
  * @param nextProducerId the first producer id not yet handed out to a broker
  * @param scramCredentials SCRAM credentials by user name, then by mechanism name (SCRAM-SHA-256, SCRAM-SHA-512);
  *                       absent (null) in snapshots written before brokerd had SASL, read as none
+ * @param acls           the ACLs, distinct, in {@link AclBinding#ORDER} (absent in images written before ACLs: empty)
  */
 public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                             SortedMap<String, TopicInfo> topics, long nextProducerId,
-                            SortedMap<String, SortedMap<String, ScramCredential>> scramCredentials) {
+                            SortedMap<String, SortedMap<String, ScramCredential>> scramCredentials,
+                            List<AclBinding> acls) {
     public static final MetadataImage EMPTY = new MetadataImage("", new TreeMap<>(), new TreeMap<>(), 0);
 
     public MetadataImage {
         brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
         topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+        acls = acls == null ? List.of() : List.copyOf(acls);
         scramCredentials = copyCredentials(scramCredentials == null ? Map.of() : scramCredentials);
     }
 
     /** An image without SCRAM credentials. */
     public MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                          SortedMap<String, TopicInfo> topics, long nextProducerId) {
-        this(clusterId, brokers, topics, nextProducerId, null);
+        this(clusterId, brokers, topics, nextProducerId, null, null);
+    }
+
+    /** An image without ACLs. */
+    public MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                         SortedMap<String, TopicInfo> topics, long nextProducerId,
+                         SortedMap<String, SortedMap<String, ScramCredential>> scramCredentials) {
+        this(clusterId, brokers, topics, nextProducerId, scramCredentials, null);
     }
 
     private static SortedMap<String, SortedMap<String, ScramCredential>> copyCredentials(
@@ -52,7 +64,7 @@ public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistrat
     }
 
     public MetadataImage withScramCredentials(Map<String, ? extends Map<String, ScramCredential>> c) {
-        return new MetadataImage(clusterId, brokers, topics, nextProducerId, copyCredentials(c));
+        return new MetadataImage(clusterId, brokers, topics, nextProducerId, copyCredentials(c), acls);
     }
 
     public Optional<TopicInfo> topic(String name) {
@@ -96,18 +108,23 @@ public record MetadataImage(String clusterId, SortedMap<Integer, BrokerRegistrat
     }
 
     public MetadataImage withClusterId(String id) {
-        return new MetadataImage(id, brokers, topics, nextProducerId, scramCredentials);
+        return new MetadataImage(id, brokers, topics, nextProducerId, scramCredentials, acls);
     }
 
     public MetadataImage withBrokers(Map<Integer, BrokerRegistration> b) {
-        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId, scramCredentials);
+        return new MetadataImage(clusterId, new TreeMap<>(b), topics, nextProducerId, scramCredentials, acls);
     }
 
     public MetadataImage withTopics(Map<String, TopicInfo> t) {
-        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId, scramCredentials);
+        return new MetadataImage(clusterId, brokers, new TreeMap<>(t), nextProducerId, scramCredentials, acls);
     }
 
     public MetadataImage withNextProducerId(long next) {
-        return new MetadataImage(clusterId, brokers, topics, next, scramCredentials);
+        return new MetadataImage(clusterId, brokers, topics, next, scramCredentials, acls);
+    }
+
+    /** {@code a} must be distinct and in {@link AclBinding#ORDER}. */
+    public MetadataImage withAcls(List<AclBinding> a) {
+        return new MetadataImage(clusterId, brokers, topics, nextProducerId, scramCredentials, a);
     }
 }

@@ -33,4 +33,10 @@ public interface MetadataWriter {
 
     /** Starts moving a partition to {@code target} replicas, or cancels its reassignment when {@code target} is null. */
     Outcome reassign(String topic, int partition, java.util.List<Integer> target);
+
+    /** Adds ACLs (each already validated); duplicates of stored ones are no-ops. */
+    Outcome createAcls(java.util.List<io.sluice.brokerd.auth.AclBinding> acls);
+
+    /** Removes exactly these ACLs; the outcome's message is null on success. */
+    Outcome deleteAcls(java.util.List<io.sluice.brokerd.auth.AclBinding> acls);
 }

@@ -43,6 +43,9 @@ public final class BrokerMetrics implements RequestObserver {
     private final MetricsRegistry.Counter followerFetchRejected = registry.counter("sluice_follower_fetch_rejected_total",
             "Partitions of follower fetches refused, by reason: not_assigned (replica id not in the partition's replicas), "
                     + "offset_out_of_range (below the log start or past the log end: nothing moves)", "reason");
+    private final MetricsRegistry.Counter authorizationDenied = registry.counter("sluice_authorization_denied_total",
+            "Authorization checks the authorizer refused (authorizer.enabled), by operation and resource type",
+            "operation", "resource_type");
     private final MetricsRegistry.Histogram latency = registry.histogram("sluice_request_duration_seconds",
             "Time from request decoded to response queued, by API", LATENCY_BUCKETS_SECONDS, "api");
     private final MetricsRegistry.Counter readPauses = registry.counter("sluice_read_pauses_total",
@@ -79,6 +82,11 @@ public final class BrokerMetrics implements RequestObserver {
     /** A partition of a follower fetch refused for {@code reason}. */
     public void followerFetchRejected(String reason) {
         followerFetchRejected.inc(1, reason);
+    }
+
+    /** The authorizer refused {@code operation} on a resource of {@code resourceType} (Kafka's names). */
+    public void authorizationDenied(String operation, String resourceType) {
+        authorizationDenied.inc(1, operation, resourceType);
     }
 
     /** Records (in whole batches) sent to a consumer. */

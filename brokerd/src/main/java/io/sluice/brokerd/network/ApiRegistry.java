@@ -32,6 +32,14 @@ public final class ApiRegistry {
         return this;
     }
 
+    /**
+     * Replaces every registered handler by {@code wrap(apiKey, handler)} (the authorization layer, wired once in
+     * {@code Broker} after every API is registered); versions stay as registered.
+     */
+    public void wrapHandlers(java.util.function.BiFunction<ApiKeys, ApiHandler, ApiHandler> wrap) {
+        registrations.replaceAll((key, r) -> new Registration(key, r.minVersion(), r.maxVersion(), wrap.apply(key, r.handler())));
+    }
+
     public Optional<Registration> lookup(ApiKeys apiKey) {
         return Optional.ofNullable(registrations.get(apiKey));
     }
