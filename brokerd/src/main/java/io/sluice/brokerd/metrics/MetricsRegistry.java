@@ -102,9 +102,12 @@ public final class MetricsRegistry {
                     cumulative += c.buckets[i].sum();
                     sample(out, name + "_bucket", withLe, append(labels, format(bounds[i])), cumulative);
                 }
-                sample(out, name + "_bucket", withLe, append(labels, "+Inf"), c.count.sum());
+                // observe() bumps a bucket before the count: a scrape in between would see the last bucket above
+                // +Inf, which Prometheus rejects as non-cumulative. The count is at least what the buckets hold.
+                long count = Math.max(cumulative, c.count.sum());
+                sample(out, name + "_bucket", withLe, append(labels, "+Inf"), count);
                 sample(out, name + "_sum", labelNames, labels, c.sum.sum());
-                sample(out, name + "_count", labelNames, labels, c.count.sum());
+                sample(out, name + "_count", labelNames, labels, count);
             });
         }
 
