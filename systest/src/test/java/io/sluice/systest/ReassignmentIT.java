@@ -251,7 +251,16 @@ class ReassignmentIT {
         SluiceCommandsIT.Run back = SluiceCommandsIT.sluiceAt(cluster.bootstrap(), "partition", "move", "--from-file", rollback.toString(),
                 "--execute", "--wait");
         assertThat(back.exit()).as(back.out() + back.err()).isZero();
-        assertThat(ids(describe("throttled").partitions().get(0).replicas())).containsExactly(b[0]);
+        // --wait saw the move finish on the broker it asked; the one the Admin client asks may apply it a moment later
+        java.util.concurrent.atomic.AtomicReference<List<Integer>> replicas = new java.util.concurrent.atomic.AtomicReference<>();
+        BrokerCluster.waitFor(() -> {
+            try {
+                replicas.set(ids(describe("throttled").partitions().get(0).replicas()));
+            } catch (Exception e) {
+                return false;
+            }
+            return replicas.get().equals(List.of(b[0]));
+        }, Duration.ofSeconds(30), () -> "the rollback to leave throttled-0 on broker " + b[0] + " alone (replicas now " + replicas.get() + ")");
     }
 
     @Test
