@@ -172,7 +172,17 @@ class ClusterMetadataIT {
         assertThat(admin.listTopics().names().get()).doesNotContain("bad");
 
         admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(4, List.of(List.of(2, 1))))).all().get();
-        assertThat(replicas(admin, "placed")).containsEntry(3, List.of(2, 1)).hasSize(4);
+        // the broker the Admin client asks next may apply the new partition a moment after the one that took the request
+        java.util.concurrent.atomic.AtomicReference<Map<Integer, List<Integer>>> grown = new java.util.concurrent.atomic.AtomicReference<>();
+        BrokerCluster.waitFor(() -> {
+            try {
+                grown.set(replicas(admin, "placed"));
+                return grown.get().size() == 4;
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), "placed-3 to be known to the brokers");
+        assertThat(grown.get()).containsEntry(3, List.of(2, 1)).hasSize(4);
         assertInvalidAssignment(() -> admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(5, List.of(List.of(3))))).all().get(),
                 "not consistent with previous partitions, which have 2 replica(s)");
         assertInvalidAssignment(() -> admin.createPartitions(Map.of("placed", NewPartitions.increaseTo(6, List.of(List.of(1, 3))))).all().get(),

@@ -113,7 +113,7 @@ class ForgedFollowerFetchIT {
             assertThat(Errors.forCode(forged.errorCode())).isEqualTo(Errors.OFFSET_OUT_OF_RANGE);
             assertThat(forged.highWatermark()).isEqualTo(1);
             assertThat(Errors.forCode(fetchAs(forger, outsider, 1, -1).errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
-            assertThat(Errors.forCode(fetchAs(forger, outsider, 1, leaderEpoch()).errorCode())).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH);
+            assertThat(Errors.forCode(fetchAs(forger, outsider, 1, leaderEpoch(leader)).errorCode())).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH);
             assertThat(fetchAs(forger, -1, 0, -1).highWatermark()).as("the high watermark did not move").isEqualTo(1);
 
             ProduceResponseData answer = (ProduceResponseData) producer.receive(ApiKeys.PRODUCE, (short) 9, waiting, Duration.ofSeconds(30));
@@ -131,8 +131,9 @@ class ForgedFollowerFetchIT {
         assertThat(read.get(0)).containsExactly("replicated", "must wait for the follower");
     }
 
-    private int leaderEpoch() throws Exception {
-        try (RawKafkaClient c = new RawKafkaClient(cluster.clientPort(cluster.ids().get(0)))) {
+    /** The partition's leader epoch as {@code broker} says it (a live one: the follower may be paused). */
+    private int leaderEpoch(int broker) throws Exception {
+        try (RawKafkaClient c = new RawKafkaClient(cluster.clientPort(broker))) {
             org.apache.kafka.common.message.MetadataResponseData md = (org.apache.kafka.common.message.MetadataResponseData) c.call(
                     ApiKeys.METADATA, (short) 12, new org.apache.kafka.common.message.MetadataRequestData().setTopics(
                             List.of(new org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic().setName(TOPIC))));
