@@ -133,7 +133,7 @@ class ControllerStateMachineTest {
                 .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.getDefault()).build();
         storage.initialize();
         storages.put(dir, storage);
-        ControllerStateMachine sm = new ControllerStateMachine(query -> query);
+        ControllerStateMachine sm = new ControllerStateMachine(java.util.concurrent.CompletableFuture::completedFuture);
         sm.initialize(SERVER, RaftGroupId.valueOf(UUID.nameUUIDFromBytes(new byte[] {1})), storage);
         return sm;
     }
