@@ -215,7 +215,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      */
     public static QuorumController start(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) {
         try {
-            Files.createDirectories(config.storageDir());
+            if (config.voter()) {
+                Files.createDirectories(config.storageDir()); // a broker-only process keeps no Raft state
+            }
             return new QuorumController(config, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("starting the controller in " + config.storageDir() + ": " + e.getMessage(), e);
