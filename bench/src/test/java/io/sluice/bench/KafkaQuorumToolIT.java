@@ -39,7 +39,7 @@ class KafkaQuorumToolIT {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             started.add(ControllerNode.start(BrokerConfig.load(null, Map.of("node.id", "1", "process.roles", "controller",
-                    "controller.quorum.voters", voters, "data.dir", tmp.resolve("c1").toString()))));
+                    "controller.quorum.voters", voters, "data.dir", tmp.resolve("c1").toString(), "metrics.listener", "127.0.0.1:0"))));
             Broker b2 = Broker.start(BrokerConfig.load(null, broker(2, voters)));
             started.add(b2);
             started.add(Broker.start(BrokerConfig.load(null, broker(3, voters))));
@@ -59,7 +59,7 @@ class KafkaQuorumToolIT {
 
     private Map<String, String> broker(int id, String voters) {
         return Map.of("node.id", String.valueOf(id), "process.roles", "broker", "controller.quorum.voters", voters,
-                "listeners", "127.0.0.1:0", "data.dir", tmp.resolve("b" + id).toString());
+                "listeners", "127.0.0.1:0", "data.dir", tmp.resolve("b" + id).toString(), "metrics.listener", "127.0.0.1:0");
     }
 
     /** Runs {@code describe <what>} until its output matches {@code expected} (the brokers' first fetches) or 60 s pass. */

@@ -49,7 +49,8 @@ class ProcessRolesIT {
     void dedicatedControllerAndBrokerOnlyProcesses() throws Exception {
         String voters = "1@127.0.0.1:" + freePort();
         ControllerNode controller = ControllerNode.start(BrokerConfig.load(null, Map.of("node.id", "1", "process.roles", "controller",
-                "controller.quorum.voters", voters, "data.dir", tmp.resolve("c1").toString(), "broker.session.timeout.ms", "3000",
+                "controller.quorum.voters", voters, "data.dir", tmp.resolve("c1").toString(), "metrics.listener", "127.0.0.1:0",
+                "broker.session.timeout.ms", "3000",
                 "broker.heartbeat.interval.ms", "300")));
         Broker b2 = null;
         Broker b3 = null;
