@@ -1,5 +1,6 @@
 package io.sluice.brokerd;
 
+import io.sluice.brokerd.coordinator.ReplicatedCoordinatorLog;
 import io.sluice.brokerd.api.ClusterHandlers;
 import io.sluice.brokerd.api.ConfigsHandlers;
 import io.sluice.brokerd.api.FetchHandler;
@@ -20,7 +21,6 @@ import io.sluice.brokerd.controller.LegacyMetadataImport;
 import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
-import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
@@ -106,7 +106,7 @@ public final class Broker implements AutoCloseable {
      */
     private final ThreadPoolExecutor groupLoads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new java.util.concurrent.LinkedBlockingQueue<>(), new DefaultThreadFactory("sluice-group-load", true));
-    /** Completes offset writes once replicated (outside the purgatory's locks; see LogOffsetStore). */
+    /** Completes offset writes once replicated (outside the purgatory's locks; see ReplicatedCoordinatorLog). */
     private final ExecutorService offsetWrites = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-offset-writes", true));
     private ReplicaManager replicaManager;
     private InterBrokerClient interBroker;
@@ -478,7 +478,8 @@ public final class Broker implements AutoCloseable {
         // The coordinator serves the groups of the __consumer_offsets partitions this broker leads, loading a
         // partition's groups when it becomes leader (on its own thread: loading reads the log; the partition's
         // groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile, the others are served).
-        LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions(), delayedProduces,
+        ReplicatedCoordinatorLog offsets = new ReplicatedCoordinatorLog(ReplicatedCoordinatorLog.Spec.consumerOffsets(config.offsetsTopicPartitions()),
+                registry, replicas, delayedProduces,
                 config.offsetsCommitTimeoutMs(), offsetWrites);
         GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets, groupLoads);
         groups.claimNone();
@@ -607,7 +608,7 @@ public final class Broker implements AutoCloseable {
 
     /** The broker leading the group's offsets partition (the topic is created on first use); empty while none does. */
     private java.util.Optional<io.sluice.brokerd.metadata.BrokerRegistration> coordinatorOf(String groupId, GroupCoordinator groups,
-            LogOffsetStore offsets, ReplicaManager replicas, TopicRegistry registry) {
+            ReplicatedCoordinatorLog offsets, ReplicaManager replicas, TopicRegistry registry) {
         try {
             offsets.ensureTopic();
         } catch (RuntimeException e) {

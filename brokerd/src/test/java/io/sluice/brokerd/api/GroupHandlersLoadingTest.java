@@ -1,8 +1,8 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
 import io.sluice.brokerd.group.GroupConfig;
 import io.sluice.brokerd.group.GroupCoordinator;
-import io.sluice.brokerd.group.OffsetStore;
 import io.sluice.brokerd.log.RecordBatchBuilder;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(10)
 class GroupHandlersLoadingTest {
     /** Two empty partitions; nothing is ever written. */
-    static final OffsetStore EMPTY = new OffsetStore() {
+    static final CoordinatorLog EMPTY = new CoordinatorLog() {
         @Override
         public int partitionCount() {
             return 2;
