@@ -74,12 +74,7 @@ public final class ProduceHandler implements ApiHandler {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         ProduceRequestData req = (ProduceRequestData) request;
-        if (req.transactionalId() != null) {
-            // The log takes transactional batches, but no transaction coordinator ends their transactions yet.
-            return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_NOT_FOUND,
-                    "transactions are not supported by this broker yet"));
-        }
-        if (hasTransactionalBatches(req)) {
+        if (req.transactionalId() == null && hasTransactionalBatches(req)) {
             // Kafka's answer to transactional records without a transactional id: nobody could ever end them.
             return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
                     "transactional record batches need the transactional id of their producer in the request"));

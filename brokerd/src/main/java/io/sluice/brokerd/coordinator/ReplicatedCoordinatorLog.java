@@ -84,6 +84,11 @@ public final class ReplicatedCoordinatorLog implements CoordinatorLog {
         }
     }
 
+    /** The internal topic's name. */
+    public String topic() {
+        return spec.topic();
+    }
+
     @Override
     public int partitionCount() {
         return partitions;

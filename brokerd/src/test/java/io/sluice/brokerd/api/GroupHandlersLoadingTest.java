@@ -43,7 +43,7 @@ class GroupHandlersLoadingTest {
         ArrayDeque<Runnable> loads = new ArrayDeque<>();
         GroupCoordinator coordinator = new GroupCoordinator(new GroupConfig(1000, 60_000, 0, 10_000, 100), EMPTY, loads::add);
         coordinator.claimNone();
-        GroupHandlers handlers = new GroupHandlers(coordinator, null, id -> Optional.empty(), Clock.systemUTC());
+        GroupHandlers handlers = new GroupHandlers(coordinator, null, id -> Optional.empty(), id -> Optional.empty(), Clock.systemUTC());
         coordinator.becomeCoordinator(1, 0);
         ListGroupsResponseData loading = (ListGroupsResponseData) handlers.listGroups(new ListGroupsRequestData());
         assertThat(Errors.forCode(loading.errorCode())).isEqualTo(Errors.COORDINATOR_LOAD_IN_PROGRESS);
