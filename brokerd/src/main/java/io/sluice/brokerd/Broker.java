@@ -540,7 +540,8 @@ public final class Broker implements AutoCloseable {
                 transactionalId -> coordinatorOf(txnLog, transactions.partitionFor(transactionalId), replicas, registry), clock)
                 .register(apis);
         new TransactionHandlers(transactions, registry, replicas, delayedProduces, groups::partitionFor, clock).register(apis);
-        new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
+        new ProduceHandler(registry, replicas, clock, metrics, delayedProduces, !txnConfig.partitionVerification() ? null
+                : new io.sluice.brokerd.api.TxnVerificationClient(transactions, registry, interBroker, meta.nodeId())).register(apis);
         ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
                 authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
