@@ -108,6 +108,7 @@ import static io.sluice.brokerd.auth.ResourceType.TRANSACTIONAL_ID;
  * Describe/AlterUserScramCredentials  DESCRIBE / ALTER cluster
  * EndTxn                       WRITE transactional id; AddOffsetsToTxn: WRITE transactional id and READ group
  * AddPartitionsToTxn           v0-3: WRITE transactional id, WRITE topic; v4+ (from brokers): CLUSTER_ACTION cluster
+ * DescribeTransactions         DESCRIBE transactional id; ListTransactions: only describable ids listed
  * WriteTxnMarkers              CLUSTER_ACTION cluster (brokers only)
  * DescribeCluster              none (authorized operations filled when asked)
  * ACL APIs                     checked by {@link AclHandlers} (DESCRIBE / ALTER cluster)
@@ -179,6 +180,10 @@ public final class ApiAuthorization {
             case END_TXN -> (ctx, r) -> wholeTransaction(ctx, r, ((org.apache.kafka.common.message.EndTxnRequestData) r).transactionalId(), h);
             case ADD_OFFSETS_TO_TXN -> (ctx, r) -> addOffsetsToTxn(ctx, (org.apache.kafka.common.message.AddOffsetsToTxnRequestData) r, h);
             case ADD_PARTITIONS_TO_TXN -> (ctx, r) -> addPartitionsToTxn(ctx, (org.apache.kafka.common.message.AddPartitionsToTxnRequestData) r, h);
+            case DESCRIBE_TRANSACTIONS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> describeTransactions(ctx,
+                    (org.apache.kafka.common.message.DescribeTransactionsResponseData) resp));
+            case LIST_TRANSACTIONS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> listTransactions(ctx,
+                    (org.apache.kafka.common.message.ListTransactionsResponseData) resp));
             default -> (ctx, r) -> wholeCluster(ctx, r, h, AclOperation.ALL);
         };
     }
@@ -251,6 +256,23 @@ public final class ApiAuthorization {
             resp.resultsByTopicV3AndBelow().add(tr);
         }
         return CompletableFuture.completedFuture(resp);
+    }
+
+    /** DescribeTransactions: ids without DESCRIBE get TRANSACTIONAL_ID_AUTHORIZATION_FAILED and nothing else. */
+    private ApiMessage describeTransactions(RequestContext ctx, org.apache.kafka.common.message.DescribeTransactionsResponseData resp) {
+        for (org.apache.kafka.common.message.DescribeTransactionsResponseData.TransactionState s : resp.transactionStates()) {
+            if (!auth.authorize(ctx, DESCRIBE, TRANSACTIONAL_ID, s.transactionalId())) {
+                s.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setTransactionState("").setProducerId(-1)
+                        .setProducerEpoch((short) -1).setTransactionStartTimeMs(-1).setTransactionTimeoutMs(0).topics().clear();
+            }
+        }
+        return resp;
+    }
+
+    /** ListTransactions: only ids the principal may DESCRIBE are listed. */
+    private ApiMessage listTransactions(RequestContext ctx, org.apache.kafka.common.message.ListTransactionsResponseData resp) {
+        resp.transactionStates().removeIf(s -> !auth.isAllowed(ctx, DESCRIBE, TRANSACTIONAL_ID, s.transactionalId()));
+        return resp;
     }
 
     /** The request's own error response with {@code error} everywhere (Kafka's {@code getErrorResponse}). */

@@ -10,11 +10,17 @@ import io.sluice.brokerd.network.RequestContext;
 import io.sluice.brokerd.replica.DelayedFetches;
 import io.sluice.brokerd.replica.ReplicaManager;
 import io.sluice.brokerd.txn.TransactionCoordinator;
+import io.sluice.brokerd.txn.TxnRecord;
+import io.sluice.brokerd.txn.TxnState;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
@@ -28,6 +34,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToIntFunction;
@@ -36,7 +43,8 @@ import java.util.function.ToIntFunction;
  * The transaction family: AddPartitionsToTxn (24, v0-5; v4+ batched and verifyOnly, from brokers), AddOffsetsToTxn
  * (25, v0-4), EndTxn (26, v0-5) answered by the {@link TransactionCoordinator}, and WriteTxnMarkers (27, v1-2), the
  * coordinators' request to a partition leader to append COMMIT/ABORT markers ({@link PartitionLog#appendMarker}),
- * answered once every in-sync replica has them, as Kafka appends markers with acks=all. InitProducerId with a
+ * answered once every in-sync replica has them, as Kafka appends markers with acks=all. DescribeTransactions (65, v0)
+ * and ListTransactions (66, v0-2, with its filters) show what this broker coordinates. InitProducerId with a
  * transactional id lives with the idempotent one in {@link OffsetsHandlers}; FindCoordinator in {@link GroupHandlers}.
  * Authorization is {@link ApiAuthorization}'s.
  */
@@ -69,6 +77,10 @@ public final class TransactionHandlers {
         apis.register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5, (ctx, r) -> addPartitions(ctx, (AddPartitionsToTxnRequestData) r));
         apis.register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (ctx, r) -> addOffsets((AddOffsetsToTxnRequestData) r));
         apis.register(ApiKeys.END_TXN, 0, 5, (ctx, r) -> endTxn((EndTxnRequestData) r));
+        apis.register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, (ctx, r) -> CompletableFuture.completedFuture(
+                describeTransactions((DescribeTransactionsRequestData) r)));
+        apis.register(ApiKeys.LIST_TRANSACTIONS, 0, 2, (ctx, r) -> CompletableFuture.completedFuture(
+                listTransactions((ListTransactionsRequestData) r)));
         apis.register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, (ctx, r) -> CompletableFuture.supplyAsync(() -> writeMarkers(
                 (WriteTxnMarkersRequestData) r), ctx.executor()).thenCompose(f -> f));
     }
@@ -161,6 +173,78 @@ public final class TransactionHandlers {
         return coordinator.endTxn(req.transactionalId(), req.producerId(), req.producerEpoch(), req.committed(), clock.millis())
                 .thenApply(e -> new EndTxnResponseData().setErrorCode(e.code()).setProducerId(req.producerId())
                         .setProducerEpoch(req.producerEpoch()));
+    }
+
+    // ---------------------------------------------------------------- DescribeTransactions, ListTransactions
+
+    /** Each id's state here: NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS elsewhere, TRANSACTIONAL_ID_NOT_FOUND unknown. */
+    ApiMessage describeTransactions(DescribeTransactionsRequestData req) {
+        DescribeTransactionsResponseData resp = new DescribeTransactionsResponseData();
+        for (String id : req.transactionalIds()) {
+            DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData.TransactionState()
+                    .setTransactionalId(id).setTransactionState("").setTransactionStartTimeMs(-1).setProducerId(-1).setProducerEpoch((short) -1);
+            Errors e = id == null || id.isEmpty() ? Errors.TRANSACTIONAL_ID_NOT_FOUND : coordinator.coordinatorError(id);
+            Optional<TxnRecord> r = e == Errors.NONE ? coordinator.describe(id) : Optional.empty();
+            if (e == Errors.NONE && r.isEmpty()) {
+                e = Errors.TRANSACTIONAL_ID_NOT_FOUND;
+            }
+            if (r.isPresent()) {
+                TxnRecord t = r.get();
+                s.setTransactionState(t.state().protocolName()).setTransactionTimeoutMs(t.txnTimeoutMs())
+                        .setTransactionStartTimeMs(t.startMs()).setProducerId(t.producerId()).setProducerEpoch(t.producerEpoch());
+                Map<String, List<Integer>> byTopic = new java.util.TreeMap<>();
+                t.partitions().forEach(tp -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(tp.partition()));
+                byTopic.forEach((topic, ps) -> s.topics().add(new DescribeTransactionsResponseData.TopicData().setTopic(topic)
+                        .setPartitions(ps.stream().sorted().toList())));
+            }
+            resp.transactionStates().add(s.setErrorCode(e.code()));
+        }
+        return resp;
+    }
+
+    /**
+     * The ids this broker coordinates matching every filter given: states (Kafka's names; unknown ones are listed
+     * back), producer ids, running for at least DurationFilter ms (v1+), id matching a regular expression (v2+).
+     */
+    ApiMessage listTransactions(ListTransactionsRequestData req) {
+        ListTransactionsResponseData resp = new ListTransactionsResponseData();
+        if (coordinator.isLoading()) {
+            return resp.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        }
+        java.util.regex.Pattern pattern = null;
+        if (req.transactionalIdPattern() != null && !req.transactionalIdPattern().isEmpty()) {
+            try {
+                pattern = java.util.regex.Pattern.compile(req.transactionalIdPattern());
+            } catch (java.util.regex.PatternSyntaxException e) {
+                return resp.setErrorCode(Errors.INVALID_REGULAR_EXPRESSION.code());
+            }
+        }
+        Set<String> states = new java.util.HashSet<>();
+        for (String f : req.stateFilters()) {
+            if (java.util.Arrays.stream(TxnState.values()).anyMatch(st -> st.protocolName().equals(f))) {
+                states.add(f);
+            } else {
+                resp.unknownStateFilters().add(f);
+            }
+        }
+        if (!req.stateFilters().isEmpty() && states.isEmpty()) {
+            return resp; // only unknown states asked for: nothing matches
+        }
+        Set<Long> producerIds = new java.util.HashSet<>(req.producerIdFilters());
+        long nowMs = clock.millis();
+        java.util.regex.Pattern idPattern = pattern;
+        coordinator.all().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            TxnRecord t = e.getValue();
+            boolean matches = (states.isEmpty() || states.contains(t.state().protocolName()))
+                    && (producerIds.isEmpty() || producerIds.contains(t.producerId()))
+                    && (req.durationFilter() < 0 || (t.startMs() >= 0 && nowMs - t.startMs() >= req.durationFilter()))
+                    && (idPattern == null || idPattern.matcher(e.getKey()).matches());
+            if (matches) {
+                resp.transactionStates().add(new ListTransactionsResponseData.TransactionState().setTransactionalId(e.getKey())
+                        .setProducerId(t.producerId()).setTransactionState(t.state().protocolName()));
+            }
+        });
+        return resp.setErrorCode(Errors.NONE.code());
     }
 
     // ---------------------------------------------------------------- WriteTxnMarkers

@@ -98,6 +98,11 @@ public final class TransactionCoordinator {
         };
     }
 
+    /** Whether a partition is being loaded (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS meanwhile). */
+    public synchronized boolean isLoading() {
+        return partitions.loadingCount() > 0;
+    }
+
     // ---------------------------------------------------------------- ownership and loading
 
     /** This broker now leads {@code partition}, in leader epoch {@code coordinatorEpoch}: load it, then serve it. */

@@ -72,7 +72,14 @@ class TransactionCoordinatorRestartIT {
             second.beginTransaction();
             second.send(record("after-restart")).get();
             second.commitTransaction();
-            assertThat(lastStable(admin, tp)).isEqualTo(6); // c, marker, left-open, abort marker, after-restart, marker
+            // The commit is answered once prepared; its marker follows: c, marker, left-open, abort marker, after-restart, marker
+            ItSupport.waitFor(() -> {
+                try {
+                    return lastStable(admin, tp) == 6;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofSeconds(30), "the COMMIT marker moves the LSO to the log end");
             assertThat(read(broker, tp, IsolationLevel.READ_COMMITTED, 6)).containsExactly("committed", "after-restart");
             assertThat(read(broker, tp, IsolationLevel.READ_UNCOMMITTED, 6)).containsExactly("committed", "left-open", "after-restart");
         } finally {

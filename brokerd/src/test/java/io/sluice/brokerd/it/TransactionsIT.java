@@ -198,6 +198,31 @@ class TransactionsIT {
     }
 
     @Test
+    void adminDescribesAndListsTransactionsWithFilters() throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = txnProducer("described", Map.of())) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(record("commit", 1, "open-while-described")).get();
+            org.apache.kafka.clients.admin.TransactionDescription d = admin.describeTransactions(List.of("described"))
+                    .description("described").get();
+            assertThat(d.state()).isEqualTo(org.apache.kafka.clients.admin.TransactionState.ONGOING);
+            assertThat(d.topicPartitions()).containsExactly(new TopicPartition("commit", 1));
+            assertThat(d.transactionStartTimeMs()).isPresent();
+            assertThat(d.coordinatorId()).isEqualTo(broker.nodeId());
+            assertThat(admin.listTransactions(new org.apache.kafka.clients.admin.ListTransactionsOptions()
+                    .filterStates(List.of(org.apache.kafka.clients.admin.TransactionState.ONGOING))).all().get())
+                    .anySatisfy(l -> assertThat(l.transactionalId()).isEqualTo("described"))
+                    .allSatisfy(l -> assertThat(l.state()).isEqualTo(org.apache.kafka.clients.admin.TransactionState.ONGOING));
+            assertThat(admin.listTransactions(new org.apache.kafka.clients.admin.ListTransactionsOptions()
+                    .filterProducerIds(java.util.Set.of(d.producerId()))).all().get())
+                    .singleElement().satisfies(l -> assertThat(l.transactionalId()).isEqualTo("described"));
+            p.abortTransaction();
+        }
+        assertThatThrownBy(() -> admin.describeTransactions(List.of("never-used")).description("never-used").get())
+                .hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
+    }
+
+    @Test
     void aTransactionTimeoutAboveTheBrokersMaximumIsRefused() {
         try (KafkaProducer<byte[], byte[]> p = txnProducer("too-long", Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_001))) {
             // The Java client reports it as an unexpected InitProducerId error, with Kafka's message for the code.
