@@ -2,7 +2,9 @@ package io.sluice.systest.fuzz;
 
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -26,6 +28,8 @@ final class TxnTemplates {
         out.put(ApiKeys.ADD_OFFSETS_TO_TXN, TxnTemplates::addOffsetsToTxn);
         out.put(ApiKeys.END_TXN, TxnTemplates::endTxn);
         out.put(ApiKeys.WRITE_TXN_MARKERS, TxnTemplates::writeTxnMarkers);
+        out.put(ApiKeys.DESCRIBE_TRANSACTIONS, TxnTemplates::describeTransactions);
+        out.put(ApiKeys.LIST_TRANSACTIONS, TxnTemplates::listTransactions);
     }
 
     private static String transactionalId(Plausible p) {
@@ -87,6 +91,32 @@ final class TxnTemplates {
         m.topics().add(new WriteTxnMarkersRequestData.WritableTxnMarkerTopic().setName(topic).setPartitionIndexes(p.partitions(topic)));
         WriteTxnMarkersRequestData req = new WriteTxnMarkersRequestData();
         req.markers().add(m);
+        return req;
+    }
+
+    static ApiMessage describeTransactions(short version, Plausible p) {
+        DescribeTransactionsRequestData req = new DescribeTransactionsRequestData();
+        int n = p.between(1, 3);
+        for (int i = 0; i < n; i++) {
+            req.transactionalIds().add(transactionalId(p));
+        }
+        return req;
+    }
+
+    static ApiMessage listTransactions(short version, Plausible p) {
+        ListTransactionsRequestData req = new ListTransactionsRequestData();
+        if (p.chance(30)) {
+            req.stateFilters().add(p.oneOf("Ongoing", "CompleteCommit", "Empty", "NoSuchState", ""));
+        }
+        if (p.chance(20)) {
+            req.producerIdFilters().add(producerId(p));
+        }
+        if (version >= 1 && p.chance(30)) {
+            req.setDurationFilter(p.oneOf(-1L, 0L, 1_000L, Long.MAX_VALUE));
+        }
+        if (version >= 2 && p.chance(30)) {
+            req.setTransactionalIdPattern(p.oneOf("fz-.*", ".*", "(", "[a-z"));
+        }
         return req;
     }
 }
