@@ -508,7 +508,7 @@ public final class Broker implements AutoCloseable {
                 txnConfig.stateLogSegmentBytes()), registry, replicas, delayedProduces, TXN_STATE_WRITE_TIMEOUT_MS, offsetWrites);
         ProducerIdManager producerIds = new ProducerIdManager(quorum::allocateProducerIds);
         TransactionCoordinator transactions = new TransactionCoordinator(txnConfig, txnLog, producerIds::nextProducerId,
-                new TxnMarkerChannel(registry, interBroker, scheduler), clock, txnLoads);
+                new TxnMarkerChannel(registry, interBroker, scheduler), clock, txnLoads, offsetWrites);
         replicas.addLeadershipListener((tp, leader) -> {
             if (tp.topic().equals(InternalTopics.TRANSACTION_STATE)) {
                 groupLoader.execute(() -> followTransactionStateLeadership(transactions, replicas, tp, leader));

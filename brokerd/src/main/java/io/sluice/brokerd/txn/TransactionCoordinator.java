@@ -60,6 +60,7 @@ public final class TransactionCoordinator {
     private final TxnMarkerWriter markers;
     private final Clock clock;
     private final Executor loadExecutor;
+    private final Executor completions;
     private final CoordinatorPartitions partitions;
     private final Map<String, TransactionMetadata> ids = new HashMap<>();
     /** Coordinator epoch of each partition served or loading. */
@@ -71,9 +72,12 @@ public final class TransactionCoordinator {
      * @param newProducerIds hands out fresh producer ids (from the controller's blocks; may throw
      *                       IllegalStateException when none can be had in time)
      * @param loadExecutor   where partitions are read (never a network thread: loading reads the log)
+     * @param completions    where the end of a transaction's markers is handled (it appends COMPLETE_*): the marker
+     *                       writer completes on a network thread, which must not wait on the disk
      */
     public TransactionCoordinator(TransactionConfig config, CoordinatorLog stateLog, LongSupplier newProducerIds,
-                                  TxnMarkerWriter markers, Clock clock, Executor loadExecutor) {
+                                  TxnMarkerWriter markers, Clock clock, Executor loadExecutor, Executor completions) {
+        this.completions = completions;
         this.config = config;
         this.stateLog = stateLog;
         this.newProducerIds = newProducerIds;
@@ -407,7 +411,7 @@ public final class TransactionCoordinator {
         }
         TxnMarkerWriter.Markers m = new TxnMarkerWriter.Markers(id, c.producerId(), c.producerEpoch(), coordinatorEpoch, commit,
                 c.partitions());
-        markers.write(m, () -> stillCoordinating(partition, coordinatorEpoch)).whenComplete((ok, failure) -> {
+        markers.write(m, () -> stillCoordinating(partition, coordinatorEpoch)).whenCompleteAsync((ok, failure) -> {
             synchronized (this) {
                 if (failure != null) {
                     markersInFlight.remove(id);
@@ -416,7 +420,7 @@ public final class TransactionCoordinator {
                     onMarkersWrittenLocked(id, md, partition, coordinatorEpoch);
                 }
             }
-        });
+        }, completions);
     }
 
     private void onMarkersWrittenLocked(String id, TransactionMetadata md, int partition, int coordinatorEpoch) {

@@ -80,7 +80,7 @@ class TransactionCoordinatorTest {
 
     TransactionCoordinator newCoordinator() {
         return new TransactionCoordinator(CONFIG, stateLog, producerIds::getAndIncrement, markers,
-                Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC), Runnable::run);
+                Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC), Runnable::run, Runnable::run);
     }
 
     void serveAll(TransactionCoordinator c, int epoch) {
