@@ -975,7 +975,10 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
+    /**
+     * Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests; a log directory gone
+     * offline, {@link LogManager#releaseOfflineLogs}).
+     */
     synchronized void abandon() {
         closed = true;
         flusher.close();
