@@ -102,6 +102,26 @@ class DescriptorExhaustionIT {
         }
     }
 
+    /** Fails with three descriptors per partition (360 here); one per partition's active segment fits. */
+    @Test
+    void aTopicGetsOneDescriptorPerPartitionAndFitsUnderTheLimit() throws Exception {
+        try (ChildBroker broker = ChildBroker.start(dir)) {
+            long held = broker.openDescriptors();
+            broker.limitDescriptorsToHeldPlus(150);
+            try (Admin admin = ItSupport.admin(broker.bootstrap())) {
+                ItSupport.createTopic(admin, "wide", 120, Map.of());
+            }
+            try (RawClient c = broker.raw()) {
+                for (int p : new int[]{0, 60, 119}) {
+                    assertThat(produce(c, "wide", p)).as("produce to wide-%d", p).isEqualTo(Errors.NONE);
+                }
+            }
+            assertThat(broker.healthStatus()).as(broker.health()).isEqualTo(200);
+            assertThat(broker.openDescriptors() - held).as("descriptors for 120 partitions").isBetween(120L, 140L);
+            assertThat(broker.log()).doesNotContain("Too many open files");
+        }
+    }
+
     static Errors produce(RawClient c, String topic, int partition) throws IOException {
         ProduceRequestData req = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(30_000);
         ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(topic);
