@@ -214,6 +214,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         Path renamed = dataDir.resolve(tp + "." + UUID.randomUUID().toString().replace("-", "") + "-delete");
+        pl.retire(); // a maintenance pass or an append racing this must not take the missing old path for a disk error
         try {
             Files.move(pl.dir(), renamed);
             Checkpoints.fsyncDir(dataDir);

@@ -206,6 +206,28 @@ class LogDirFailureTest {
         }
     }
 
+    /**
+     * Fuzz finding (seed 8115927351306303869, about request 343,000): a topic deleted while log maintenance was due
+     * to roll or fsync its log. Its directory had been renamed {@code *-delete}; creating the new segment (or fsyncing
+     * the directory) under the old name failed with NoSuchFileException, taken for a disk error: the whole data
+     * directory went offline. A deleted log is out of maintenance and its failures are not the disk's.
+     */
+    @Test
+    void maintenanceOfALogDeletedMeanwhileLeavesTheDirectoryOnline() throws Exception {
+        try (LogManager lm = open(false, TopicConfigDef.SEGMENT_MS, "1")) {
+            PartitionLog a = lm.getOrCreate(A, PartitionLogTest.config(TopicConfigDef.SEGMENT_MS, "1"));
+            appended(a, "first");
+            lm.delete(A);
+            a.maintain(NOW + 60_000); // due to roll: the maintenance pass had taken the log before the delete
+            assertThat(offline).isEmpty();
+            assertThat(lm.health().state()).isEqualTo(LogDirHealth.State.ONLINE);
+            assertThat(refusal(append(a, "late"))).isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
+            assertThat(offline).isEmpty();
+            PartitionLog b = lm.getOrCreate(B, PartitionLogTest.config());
+            appended(b, "b0");
+        }
+    }
+
     /** Before the fix close() stopped at the first log whose close threw: no checkpoints, no marker, the lock kept. */
     @Test
     void closeClosesEveryLogWhenOneFailsAndReleasesTheLock() throws Exception {
