@@ -290,6 +290,7 @@ public final class Broker implements AutoCloseable {
      */
     private void reportLogDirOffline(String cause) {
         replicaManager.onLogDirOffline();
+        logManager.releaseOfflineLogs();
         long backoffMs = 500;
         while (!closed) {
             io.sluice.brokerd.controller.CommandResult r = controller.submit(new MetadataCommand.LogDirOffline(meta.nodeId(),
