@@ -38,6 +38,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * When that broker comes back its directory {@code <topic>-0} holds the old topic's log; matched by name it would
  * serve (or keep) the old records as the new topic's. Matched by the ID in {@code partition.metadata} it is renamed
  * {@code -delete}, removed after {@code log.segment.delete.delay.ms}, and the new topic's log is fetched afresh.
+ * <p>
+ * Broker 3 must not hear of the deletion: a broker that kept its controller log replays it, and the metadata diff
+ * (by topic ID) removes the old log. So its {@code __controller} directory is lost while it is down (a replaced
+ * disk; a broker that is no voter keeps no metadata log of its own either) and the other brokers purge their
+ * controller logs past its last entry (small snapshots and segments, as in {@link ControllerSnapshotCatchUpIT}):
+ * broker 3 installs a snapshot that already holds the new topic under the old name, and meets its partition
+ * directory with nothing but that name to go by, unless the directory names its topic ID.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class TopicIdsIT {
@@ -62,7 +69,8 @@ class TopicIdsIT {
     void aTopicReCreatedWhileABrokerWasDownNeverServesTheOldRecords() throws Exception {
         cluster = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
                 "replica.lag.time.max.ms", "2000", "offsets.topic.num.partitions", "1", "auto.leader.rebalance.enable", "false",
-                "log.segment.delete.delay.ms", String.valueOf(DELETE_DELAY_MS), "log.retention.check.interval.ms", "500"));
+                "log.segment.delete.delay.ms", String.valueOf(DELETE_DELAY_MS), "log.retention.check.interval.ms", "500",
+                "controller.snapshot.entries", "30", "controller.log.segment.bytes", "1024"));
         cluster.startAll();
         admin = ClusterMetadataIT.admin(cluster.bootstrap());
         BrokerCluster.waitFor(() -> liveNodes() == 3, Duration.ofSeconds(60), "three registered brokers");
@@ -76,12 +84,15 @@ class TopicIdsIT {
         assertThat(Files.readString(staleDir.resolve("partition.metadata"))).isEqualTo("version: 0\ntopic_id: " + oldId);
 
         cluster.kill(3);
+        long lastOfBroker3 = RaftLogFiles.lastIndex(RaftLogFiles.read(cluster.dataDir(3)));
         admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS);
         BrokerCluster.waitFor(this::topicGone, Duration.ofSeconds(60), "the old topic to be gone");
         admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(1, 2, 3))))).all().get(60, TimeUnit.SECONDS);
         String newId = describe().topicId().toString();
         assertThat(newId).isNotEqualTo(oldId);
         produce("new-record-", 100);
+        churnUntilPurgedPast(lastOfBroker3);
+        deleteRecursively(cluster.dataDir(3).resolve("__controller"));
 
         cluster.start(3);
         cluster.awaitReady(3);
@@ -107,6 +118,19 @@ class TopicIdsIT {
         // The renamed directory is removed after the delete delay.
         BrokerCluster.waitFor(() -> deleteDirs(cluster.dataDir(3)).isEmpty(), Duration.ofSeconds(60),
                 () -> "broker 3 to remove its -delete directories " + deleteDirs(cluster.dataDir(3)));
+    }
+
+    /** Creates and deletes topics on brokers 1 and 2 until both their controller logs start after {@code index} + 1. */
+    private void churnUntilPurgedPast(long index) throws Exception {
+        long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        for (int round = 0; RaftLogFiles.firstIndex(RaftLogFiles.read(cluster.dataDir(1))) <= index + 1
+                || RaftLogFiles.firstIndex(RaftLogFiles.read(cluster.dataDir(2))) <= index + 1; round++) {
+            assertThat(System.nanoTime()).as("brokers 1 and 2 to purge their controller logs past index %s", index)
+                    .isLessThan(deadlineNs);
+            String name = "churn-" + round;
+            admin.createTopics(List.of(new NewTopic(name, Map.of(0, List.of(1, 2))))).all().get(30, TimeUnit.SECONDS);
+            admin.deleteTopics(List.of(name)).all().get(30, TimeUnit.SECONDS);
+        }
     }
 
     private void produce(String prefix, int count) throws Exception {
@@ -185,6 +209,14 @@ class TopicIdsIT {
             return false;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
