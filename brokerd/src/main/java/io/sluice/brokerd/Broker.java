@@ -509,7 +509,8 @@ public final class Broker implements AutoCloseable {
         new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
         ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
-                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
+                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL,
+                config.maxIncrementalFetchSessionCacheSlots()).register(apis);
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),

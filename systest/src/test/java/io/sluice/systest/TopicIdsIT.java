@@ -84,6 +84,8 @@ class TopicIdsIT {
         assertThat(Files.readString(staleDir.resolve("partition.metadata"))).isEqualTo("version: 0\ntopic_id: " + oldId);
 
         cluster.kill(3);
+        // Once broker 3 is fenced the quorum has a leader among the others (broker 3 may have been it).
+        BrokerCluster.waitFor(() -> liveNodes() == 2, Duration.ofSeconds(60), "broker 3 to be fenced");
         long lastOfBroker3 = RaftLogFiles.lastIndex(RaftLogFiles.read(cluster.dataDir(3)));
         admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS);
         BrokerCluster.waitFor(this::topicGone, Duration.ofSeconds(60), "the old topic to be gone");
