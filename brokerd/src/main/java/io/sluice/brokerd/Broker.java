@@ -545,7 +545,8 @@ public final class Broker implements AutoCloseable {
                 : new io.sluice.brokerd.api.TxnVerificationClient(transactions, registry, interBroker, meta.nodeId())).register(apis);
         ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
-                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
+                authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL,
+                config.maxIncrementalFetchSessionCacheSlots()).register(apis);
         new OffsetsHandlers(registry, replicas, producerIds, transactions, clock).register(apis);
         new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),

@@ -122,7 +122,7 @@ class ControllerSnapshotCatchUpIT {
     private static void catchUpAfter(boolean wipeControllerDir) throws Exception {
         long installsBefore = count(cluster.read(LAGGING), INSTALLED);
         assertThat(cluster.stop(LAGGING)).isEqualTo(143);
-        long lastOfLagging = lastIndex(raftLog(LAGGING));
+        long lastOfLagging = RaftLogFiles.lastIndex(raftLog(LAGGING));
         churnUntilPurgedPast(lastOfLagging);
         if (wipeControllerDir) {
             deleteRecursively(cluster.dataDir(LAGGING).resolve("__controller"));
@@ -173,7 +173,7 @@ class ControllerSnapshotCatchUpIT {
 
     private static boolean purgedPast(long index) {
         for (int id = 1; id <= 3; id++) {
-            if (id != LAGGING && firstIndex(raftLog(id)) <= index + 1) {
+            if (id != LAGGING && RaftLogFiles.firstIndex(raftLog(id)) <= index + 1) {
                 return false;
             }
         }
@@ -250,84 +250,8 @@ class ControllerSnapshotCatchUpIT {
         }
     }
 
-    // ---- the Raft log on disk
-
-    /** A Raft log segment: entries {@code first..last}; an open segment with no entry yet has last = first - 1. */
-    record Segment(long first, long last) {
-    }
-
-    private static final Pattern CLOSED = Pattern.compile("log_(\\d+)-(\\d+)");
-    private static final Pattern OPEN = Pattern.compile("log_inprogress_(\\d+)");
-
-    /**
-     * Broker {@code id}'s Raft log segments, from {@code <data.dir>/__controller/<group>/current}: closed segments name
-     * their range; the entries of the open one are counted (Ratis' format: an 8-byte header, then per entry a varint
-     * length, the entry and a 4-byte checksum, then zeros).
-     */
-    static List<Segment> raftLog(int id) {
-        Path controller = cluster.dataDir(id).resolve("__controller");
-        List<Segment> out = new ArrayList<>();
-        try (Stream<Path> groups = Files.list(controller)) {
-            for (Path group : groups.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> files = Files.list(group.resolve("current"))) {
-                    for (Path f : files.toList()) {
-                        String name = f.getFileName().toString();
-                        Matcher closed = CLOSED.matcher(name);
-                        Matcher open = OPEN.matcher(name);
-                        if (closed.matches()) {
-                            out.add(new Segment(Long.parseLong(closed.group(1)), Long.parseLong(closed.group(2))));
-                        } else if (open.matches()) {
-                            long first = Long.parseLong(open.group(1));
-                            out.add(new Segment(first, first + countEntries(f) - 1));
-                        }
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // A segment rolled or was purged while listing: the caller polls again.
-            return List.of();
-        }
-        return out;
-    }
-
-    private static long countEntries(Path segment) throws IOException {
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(segment))) {
-            in.skipNBytes(8);
-            long n = 0;
-            while (true) {
-                int length = readVarint(in);
-                if (length <= 0) {
-                    return n;
-                }
-                in.skipNBytes(length + 4L);
-                n++;
-            }
-        } catch (java.io.EOFException e) {
-            return 0;
-        }
-    }
-
-    private static int readVarint(InputStream in) throws IOException {
-        int value = 0;
-        for (int shift = 0; shift < 32; shift += 7) {
-            int b = in.read();
-            if (b < 0) {
-                return -1;
-            }
-            value |= (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return value;
-            }
-        }
-        throw new IOException("malformed varint");
-    }
-
-    private static long firstIndex(List<Segment> log) {
-        return log.stream().filter(s -> s.last() >= s.first()).mapToLong(Segment::first).min().orElse(-1);
-    }
-
-    private static long lastIndex(List<Segment> log) {
-        return log.stream().mapToLong(Segment::last).max().orElse(-1);
+    private static List<RaftLogFiles.Segment> raftLog(int id) {
+        return RaftLogFiles.read(cluster.dataDir(id));
     }
 
     // ---- partitions, produce and consume

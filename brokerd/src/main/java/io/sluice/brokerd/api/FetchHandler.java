@@ -37,9 +37,9 @@ import java.util.concurrent.CompletableFuture;
  * when not), and its position is recorded only after the read succeeded, so an offset past the log end gets
  * OFFSET_OUT_OF_RANGE and moves nothing. A follower whose {@code lastFetchedEpoch} ends earlier in the
  * leader's log (or is not there) gets the diverging epoch and its end offset instead of records, and truncates.
- * Records leave as {@link FileRegionRecords} (sendfile). Fetch sessions are
- * refused the way Kafka allows: a request to create one is answered with session id 0, and the client carries on
- * with full (sessionless) fetches. A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
+ * Records leave as {@link FileRegionRecords} (sendfile). Incremental fetch sessions (KIP-227) follow
+ * {@link FetchSessions}: an incremental fetch reads every partition of its session and answers only those with news,
+ * in a cache of {@code max.incremental.fetch.session.cache.slots} sessions ({@link FetchSessionCache}). A fetch that finds fewer than {@code min.bytes} parks in {@link DelayedFetches}
  * until an append wakes it or {@code max.wait.ms} passes ({@code fetch.max.wait.ms} at most), or its connection
  * closes (then it is dropped unanswered). Reads run on the event loop (through the request's inline
  * executor): they look up positions in memory and read batch headers from the page cache, as sendfile does there.
@@ -48,7 +48,6 @@ import java.util.concurrent.CompletableFuture;
  * partition is answered empty, not with an error), and the bytes it is sent are taken from the quota.
  */
 public final class FetchHandler implements ApiHandler {
-    private static final int FINAL_EPOCH = -1;
     /** {@code reason} labels of {@code sluice_follower_fetch_rejected_total}. */
     static final String NOT_ASSIGNED = "not_assigned";
     static final String OFFSET_OUT_OF_RANGE = "offset_out_of_range";
@@ -62,16 +61,17 @@ public final class FetchHandler implements ApiHandler {
     private final int brokerMaxWaitMs;
     private final ReplicationQuota leaderQuota;
     private final ClusterActionCheck clusterAction;
+    private final FetchSessions sessions;
 
-    /** With security off: every connection may fetch as a follower (see {@link ClusterActionCheck}). */
+    /**
+     * {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook);
+     * {@code sessionCacheSlots} is {@code max.incremental.fetch.session.cache.slots} (0: no sessions).
+     */
     public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
-                        int brokerMaxWaitMs, ReplicationQuota leaderQuota) {
-        this(registry, replicas, delayed, metrics, brokerMaxWaitMs, leaderQuota, ClusterActionCheck.ALLOW_ALL);
-    }
-
-    /** {@code clusterAction} decides whether a connection may fetch as a follower (the authorizer's hook). */
-    public FetchHandler(TopicRegistry registry, ReplicaManager replicas, DelayedFetches delayed, BrokerMetrics metrics,
-                        int brokerMaxWaitMs, ReplicationQuota leaderQuota, ClusterActionCheck clusterAction) {
+                        int brokerMaxWaitMs, ReplicationQuota leaderQuota, ClusterActionCheck clusterAction,
+                        int sessionCacheSlots) {
+        this.sessions = new FetchSessions(new FetchSessionCache(sessionCacheSlots,
+                java.util.concurrent.ThreadLocalRandom.current()::nextInt), io.sluice.brokerd.common.MonotonicClock::millis, metrics);
         this.metrics = metrics;
         this.brokerMaxWaitMs = brokerMaxWaitMs;
         this.leaderQuota = leaderQuota;
@@ -95,7 +95,8 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Completes {@code result} with the attempt that answers the fetch, counting the bytes it sends. */
-    private void answer(CompletableFuture<ApiMessage> result, Attempt a) {
+    private void answer(CompletableFuture<ApiMessage> result, Attempt a, FetchSessions.Context session, short version) {
+        sessions.finish(session, a.response(), version);
         if (a.fromFollower()) {
             leaderQuota.record(a.throttledBytes());
             result.complete(a.response());
@@ -114,11 +115,12 @@ public final class FetchHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
-        FetchRequestData req = (FetchRequestData) request;
-        if (req.sessionEpoch() > 0 || (req.sessionId() != 0 && req.sessionEpoch() != FINAL_EPOCH)) {
-            return CompletableFuture.completedFuture(new FetchResponseData()
-                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        FetchRequestData request0 = (FetchRequestData) request;
+        FetchSessions.Context session = sessions.open(request0, ctx.apiVersion(), replicaId(request0, ctx.apiVersion()) >= 0);
+        if (session instanceof FetchSessions.Failed f) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(f.error().code()).setSessionId(0));
         }
+        FetchRequestData req = session.read();
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
         boolean mayReplicate = clusterAction.allowsClusterAction(ctx);
         // Reading offsets and batch headers from the page cache costs less than handing the fetch to the pool and
@@ -132,10 +134,10 @@ public final class FetchHandler implements ApiHandler {
                 Attempt first = attempt(req, ctx.apiVersion(), mayReplicate);
                 long maxWaitMs = maxWaitMs(ctx, req);
                 if (first.bytes() >= req.minBytes() || maxWaitMs <= 0 || first.hasError() || first.partitions().isEmpty()) {
-                    answer(result, first);
+                    answer(result, first, session, ctx.apiVersion());
                     return;
                 }
-                park(ctx, req, mayReplicate, result, first.partitions(), maxWaitMs);
+                park(ctx, req, session, mayReplicate, result, first.partitions(), maxWaitMs);
             } catch (Throwable e) {
                 Fatal.exitOnOutOfMemory(e);
                 result.completeExceptionally(e);
@@ -159,14 +161,15 @@ public final class FetchHandler implements ApiHandler {
      * Parks the fetch until an append brings {@code min.bytes} or {@code maxWaitMs} passes. If the client's
      * connection closes first, the fetch leaves the purgatory at once and is never answered (nobody would read it).
      */
-    private void park(RequestContext ctx, FetchRequestData req, boolean mayReplicate, CompletableFuture<ApiMessage> result,
+    private void park(RequestContext ctx, FetchRequestData req, FetchSessions.Context session, boolean mayReplicate,
+                      CompletableFuture<ApiMessage> result,
                       List<TopicPartition> partitions, long maxWaitMs) {
         DelayedFetches.Handle parked = delayed.park(new DelayedFetches.Waiter() {
             @Override
             public boolean tryComplete() {
                 Attempt a = attempt(req, ctx.apiVersion(), mayReplicate);
                 if (a.bytes() >= req.minBytes() || a.hasError()) {
-                    answer(result, a);
+                    answer(result, a, session, ctx.apiVersion());
                     return true;
                 }
                 return false;
@@ -174,7 +177,7 @@ public final class FetchHandler implements ApiHandler {
 
             @Override
             public void forceComplete() {
-                answer(result, attempt(req, ctx.apiVersion(), mayReplicate));
+                answer(result, attempt(req, ctx.apiVersion(), mayReplicate), session, ctx.apiVersion());
             }
 
             @Override
@@ -196,7 +199,7 @@ public final class FetchHandler implements ApiHandler {
         long remaining = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
         long total = 0;
         boolean hasError = false;
-        int replicaId = version >= 15 ? req.replicaState().replicaId() : req.replicaId();
+        int replicaId = replicaId(req, version);
         boolean follower = replicaId >= 0;
         long nowMs = io.sluice.brokerd.common.MonotonicClock.millis(); // replica lag is a duration: never the wall clock
         List<TopicPartition> watched = new ArrayList<>();
@@ -283,6 +286,10 @@ public final class FetchHandler implements ApiHandler {
             resp.responses().add(tr);
         }
         return new Attempt(resp, total, hasError, follower, watched, bytesByTopic, slices, throttledBytes);
+    }
+
+    private static int replicaId(FetchRequestData req, short version) {
+        return version >= 15 ? req.replicaState().replicaId() : req.replicaId();
     }
 
     private static boolean inRange(PartitionLog pl, long offset) {

@@ -593,6 +593,11 @@ public final class BrokerConfig {
         return out;
     }
 
+    /** Incremental fetch sessions kept ({@code max.incremental.fetch.session.cache.slots}); 0 turns them off. */
+    public int maxIncrementalFetchSessionCacheSlots() {
+        return Integer.parseInt(get(BrokerConfigDef.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS));
+    }
+
     /** Longest a fetch may wait at the broker ({@code fetch.max.wait.ms}), ms. */
     public int fetchMaxWaitMs() {
         return Integer.parseInt(get(BrokerConfigDef.FETCH_MAX_WAIT_MS));

@@ -36,6 +36,7 @@ public final class BrokerConfigDef {
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
     public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String FSYNC = "fsync";
@@ -338,6 +339,10 @@ public final class BrokerConfigDef {
         add(FETCH_MAX_WAIT_MS, "30000", "ms", "longest a fetch waits at the broker for min.bytes (consumers ask with "
                 + "fetch.max.wait.ms, followers with replica.fetch.wait.max.ms); longer waits asked for are cut to this, as "
                 + "Kafka's broker fetch.max.bytes cuts the bytes asked for", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, "1000", "", "incremental fetch sessions (KIP-227) the broker keeps; "
+                + "when full, a new session takes the slot of one idle for 2 minutes or of a smaller (or a consumer's, for a "
+                + "follower) one older than 2 minutes, else the client fetches without one; 0 turns sessions off",
+                v -> v.matches("\\d{1,9}"), "an integer >= 0");
         add(REPLICA_FETCH_MAX_BYTES, "1048576", "bytes", "bytes a follower asks for per partition and fetch (at least one "
                 + "batch is always sent)", BrokerConfigDef::positiveInt, "an integer >= 1");
         for (TopicConfigDef.Entry e : TopicConfigDef.entries().values()) {

@@ -35,7 +35,10 @@ import java.util.stream.Stream;
  * Layout (Kafka's): {@code <data.dir>/<topic>-<partition>/} per partition, plus {@code .lock},
  * {@code recovery-point-offset-checkpoint}, {@code log-start-offset-checkpoint} and {@code .kafka_cleanshutdown}
  * at the top. A deleted partition's directory is renamed {@code <topic>-<partition>.<uuid>-delete} and removed
- * after the file delete delay.
+ * after the file delete delay. Each partition directory names the topic ID its log belongs to in
+ * {@link PartitionMetadataFile} ({@code partition.metadata}), written when the log is created or, for a directory
+ * from before topic IDs were written, when the metadata first tells its ID ({@link #adoptTopicId}); the replica
+ * manager compares it with the committed topic's ID and deletes a log whose topic is gone.
  * <p>
  * Failures: the directory's {@link LogDirHealth} is shared by every log in it. Once an I/O error has taken it offline,
  * nothing more is written to it (no checkpoint, no clean-shutdown marker: the next start recovers every log) and no
@@ -57,6 +60,8 @@ public final class LogManager implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** The topic ID each log's {@code partition.metadata} records; a log without the file has no entry. */
+    private final Map<TopicPartition, UUID> topicIds = new ConcurrentHashMap<>();
     private final List<PendingDirDelete> pendingDirDeletes = new ArrayList<>();
     private volatile boolean closed;
 
@@ -155,11 +160,22 @@ public final class LogManager implements AutoCloseable {
                     recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L), highWatermarks.getOrDefault(tp, -1L),
                     env, nowMs);
             logs.put(tp, pl);
+            readTopicId(tp, dir);
         }
         if (!clean && !logs.isEmpty()) {
             log.info("Previous shutdown of {} was not clean: recovered {} partition logs", dataDir, logs.size());
         }
         Files.deleteIfExists(marker);
+    }
+
+    private void readTopicId(TopicPartition tp, Path dir) {
+        try {
+            PartitionMetadataFile.read(dir).ifPresent(id -> topicIds.put(tp, id));
+        } catch (IOException e) {
+            // As Kafka: a partition.metadata that cannot be read takes the directory offline; guessing could hand
+            // this log to the wrong topic or delete a live one.
+            health.failed("reading " + dir.resolve(PartitionMetadataFile.FILE_NAME), e);
+        }
     }
 
     private Map<TopicPartition, Long> readCheckpoint(String name) {
@@ -175,23 +191,42 @@ public final class LogManager implements AutoCloseable {
         return Optional.ofNullable(logs.get(tp));
     }
 
+    /** The topic ID recorded in the directory of {@code tp}'s log; empty when there is no log or it records none. */
+    public Optional<UUID> topicId(TopicPartition tp) {
+        return Optional.ofNullable(topicIds.get(tp));
+    }
+
     /** The data directory's health (online, full, offline), shared by its logs. */
     public LogDirHealth health() {
         return health;
     }
 
-    /**
-     * Returns the log, creating its directory when absent. Refuses (IllegalStateException) to create one while the
-     * directory is offline; an I/O error creating it takes the directory offline.
-     */
+    /** As {@link #getOrCreate(TopicPartition, LogConfig, UUID)} without a topic ID (tests of the log alone). */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
+        return getOrCreate(tp, config, null);
+    }
+
+    /**
+     * Returns the log, creating its directory, with {@code topicId} (when not null) in its {@code partition.metadata},
+     * when absent. An existing log is returned as it is: the caller checks {@link #topicId} first and deletes a log of
+     * another topic ID. Refuses (IllegalStateException) to create one while the directory is offline; an I/O error
+     * creating it takes the directory offline.
+     */
+    public PartitionLog getOrCreate(TopicPartition tp, LogConfig config, UUID topicId) {
         return logs.computeIfAbsent(tp, k -> {
             if (health.isOffline()) {
                 throw new IllegalStateException("log directory " + dataDir + " is offline (" + health.cause()
                         + "): cannot create the log of " + tp);
             }
+            Path dir = dataDir.resolve(tp.toString());
             try {
-                PartitionLog pl = PartitionLog.open(tp, dataDir.resolve(tp.toString()), config, false, 0, 0, -1, env);
+                Files.createDirectories(dir);
+                if (topicId != null) {
+                    // Before the first segment: a directory with segments always names its topic.
+                    PartitionMetadataFile.write(dir, topicId);
+                    topicIds.put(tp, topicId);
+                }
+                PartitionLog pl = PartitionLog.open(tp, dir, config, false, 0, 0, -1, env);
                 Checkpoints.fsyncDir(dataDir);
                 return pl;
             } catch (IOException e) {
@@ -205,6 +240,31 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
+     * Records {@code topicId} in the directory of {@code tp}'s log when it records none yet (a directory written
+     * before topic IDs were): the upgrade path. False when the log is absent or records another ID; an I/O error
+     * takes the directory offline.
+     */
+    public synchronized boolean adoptTopicId(TopicPartition tp, UUID topicId) {
+        PartitionLog pl = logs.get(tp);
+        if (pl == null) {
+            return false;
+        }
+        UUID recorded = topicIds.get(tp);
+        if (recorded != null) {
+            return recorded.equals(topicId);
+        }
+        try {
+            PartitionMetadataFile.write(pl.dir(), topicId);
+        } catch (IOException e) {
+            health.failed("writing " + pl.dir().resolve(PartitionMetadataFile.FILE_NAME), e);
+            throw new UncheckedIOException("writing the topic ID of " + tp, e);
+        }
+        topicIds.put(tp, topicId);
+        log.info("Log {} records no topic ID: adopted {} from the committed metadata", tp, PartitionMetadataFile.toKafkaString(topicId));
+        return true;
+    }
+
+    /**
      * Removes the partition's log: its directory is renamed {@code <tp>.<uuid>-delete} at once and deleted after the
      * topic's {@code file.delete.delay.ms}, the files staying open until then so that in-flight reads finish.
      */
@@ -213,6 +273,7 @@ public final class LogManager implements AutoCloseable {
         if (pl == null) {
             return;
         }
+        topicIds.remove(tp);
         Path renamed = dataDir.resolve(tp + "." + UUID.randomUUID().toString().replace("-", "") + "-delete");
         pl.retire(); // a maintenance pass or an append racing this must not take the missing old path for a disk error
         try {

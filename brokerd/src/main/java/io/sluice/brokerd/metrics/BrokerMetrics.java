@@ -57,6 +57,10 @@ public final class BrokerMetrics implements RequestObserver {
             "SCRAM authentications that used librdkafka's legacy client nonce (librdkafka before 2.6.1), by listener", "listener");
     private final MetricsRegistry.Counter connectionsRefused = registry.counter("sluice_connections_refused_total",
             "Connections closed at accept because a limit was reached, by limit (its config key)", "limit");
+    private final MetricsRegistry.Counter fetchRequests = registry.counter("sluice_fetch_requests_total",
+            "Fetch requests by session kind: full (opens a session), incremental, sessionless", "kind");
+    private final MetricsRegistry.Counter fetchRequestPartitions = registry.counter("sluice_fetch_request_partitions_total",
+            "partitions listed in Fetch requests, by session kind (incremental ones list only what changed)", "kind");
     private final MetricsRegistry.Counter fetchWaitClamped = registry.counter("sluice_fetch_max_wait_clamped_total",
             "Fetches that asked to wait longer than fetch.max.wait.ms and were cut to it");
 
@@ -117,6 +121,23 @@ public final class BrokerMetrics implements RequestObserver {
     @Override
     public void onAuthentication(String listener, String mechanism, String result) {
         authentications.inc(1, listener, mechanism, result);
+    }
+
+    /** A Fetch request of {@code kind} (full, incremental, sessionless) that listed {@code partitions} partitions. */
+    public void fetchRequest(String kind, int partitions) {
+        fetchRequests.inc(1, kind);
+        fetchRequestPartitions.inc(partitions, kind);
+    }
+
+    /** The fetch-session cache's gauges: sessions, the partitions they hold, and sessions evicted so far. */
+    public void registerFetchSessions(IntSupplier sessions, java.util.function.LongSupplier partitions,
+                                      java.util.function.LongSupplier evictions) {
+        registry.gauge("sluice_fetch_sessions", "incremental fetch sessions cached (max.incremental.fetch.session.cache.slots)",
+                e -> e.emit(sessions.getAsInt()));
+        registry.gauge("sluice_fetch_session_partitions", "partitions held by the cached fetch sessions",
+                e -> e.emit(partitions.getAsLong()));
+        registry.counterCallback("sluice_fetch_session_evictions_total", "fetch sessions evicted to make room for new ones",
+                e -> e.emit(evictions.getAsLong()));
     }
 
     /** A fetch's max wait was cut to fetch.max.wait.ms. */

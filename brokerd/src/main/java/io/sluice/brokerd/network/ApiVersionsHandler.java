@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * ApiVersions (key 18, v0-4): advertises exactly the registry's table. A request in a version newer than brokerd
  * knows gets a v0 response with UNSUPPORTED_VERSION and the same table, so the client retries with one it shares.
+ * From v3 the response also carries the supported and finalized features ({@link BrokerFeatures}).
  */
 final class ApiVersionsHandler implements ApiHandler {
     static final short MAX_VERSION = 4;
@@ -24,6 +25,7 @@ final class ApiVersionsHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         ApiVersionsRequestData req = (ApiVersionsRequestData) request;
         ApiVersionsResponseData resp = table(registry).setErrorCode(Errors.NONE.code());
+        BrokerFeatures.describe(resp, ctx.apiVersion());
         if (ctx.apiVersion() >= 3 && !validClientSoftware(req)) {
             resp.setErrorCode(Errors.INVALID_REQUEST.code());
         }

@@ -6,6 +6,7 @@ import io.sluice.brokerd.config.TopicConfigDef;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
 import io.sluice.brokerd.log.PartitionLog;
+import io.sluice.brokerd.log.PartitionMetadataFile;
 import io.sluice.brokerd.metadata.BrokerRegistration;
 import io.sluice.brokerd.metadata.MetadataImage;
 import io.sluice.brokerd.metadata.PartitionState;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -280,22 +282,42 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : topic.partitionStates()) {
             if (p.hasReplica(nodeId)) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partition());
-                if (createLog(tp, cfg)) {
+                if (createLog(tp, cfg, topic.topicId())) {
                     applyState(tp, p);
                 }
             }
         }
     }
 
-    /** Creates the log of {@code tp} unless it exists; false (logged) when the log directory is offline. */
-    private boolean createLog(TopicPartition tp, LogConfig cfg) {
-        if (logManager.get(tp).isEmpty() && logManager.health().isOffline()) {
+    /**
+     * Creates the log of {@code tp}, recording {@code topicId}, unless a log of that topic ID exists; false (logged)
+     * when the log directory is offline. Logs are matched by topic ID: a log recording another ID belongs to a topic
+     * that was deleted (and re-created under the same name while this broker did not hear of it), so it is removed
+     * (renamed {@code -delete}, deleted after the delete delay) and a new, empty log created; a log recording no ID
+     * (written before topic IDs were) adopts this one.
+     */
+    private boolean createLog(TopicPartition tp, LogConfig cfg, UUID topicId) {
+        if (logManager.get(tp).isPresent()) {
+            Optional<UUID> recorded = logManager.topicId(tp);
+            if (recorded.isEmpty()) {
+                logManager.adoptTopicId(tp, topicId);
+                return true;
+            }
+            if (recorded.get().equals(topicId)) {
+                return true;
+            }
+            log.warn("Removing log {}: it belongs to topic ID {}, which the committed metadata no longer knows (the topic "
+                    + "is now {}); its records never reach the new topic", tp, PartitionMetadataFile.toKafkaString(recorded.get()),
+                    PartitionMetadataFile.toKafkaString(topicId));
+            removePartition(tp);
+        }
+        if (logManager.health().isOffline()) {
             log.warn("Not creating the log of {}: log directory {} is offline ({})", tp, logManager.dataDir(),
                     logManager.health().cause());
             return false;
         }
         try {
-            logManager.getOrCreate(tp, cfg);
+            logManager.getOrCreate(tp, cfg, topicId);
             return true;
         } catch (UncheckedIOException | IllegalStateException e) {
             // getOrCreate took the directory offline (one ERROR line with the cause); the other partitions are told
@@ -389,7 +411,7 @@ public final class ReplicaManager implements TopicRegistry.Listener {
         for (PartitionState p : after.partitionStates()) {
             TopicPartition tp = new TopicPartition(after.name(), p.partition());
             if (p.hasReplica(nodeId)) {
-                if (createLog(tp, configOf(after.name()))) {
+                if (createLog(tp, configOf(after.name()), after.topicId())) {
                     applyState(tp, p);
                 }
             } else if (partitions.containsKey(tp)) {
