@@ -509,17 +509,21 @@ class AuthorizationIT {
             ItSupport.Exit no = kcat("rita", "rita-secret", "-C", "-t", refused, "-p", "0", "-o", "beginning", "-e");
             assertThat(no.code()).as(refused).isNotZero();
             assertThat(no.output()).as(refused).containsIgnoringCase("authorization failed");
-            assertThat(python("rita", "rita-secret", "consume", refused)).as(refused).isEqualTo("error TOPIC_AUTHORIZATION_FAILED");
         }
+        // sp.secret she may describe (READ on the prefix) but not read: the fetch is refused. spx she may not even
+        // describe: librdkafka 2.0.2 reports that only in its log, the application just reads nothing.
+        assertThat(python("rita", "rita-secret", "consume", "sp.secret")).isEqualTo("error TOPIC_AUTHORIZATION_FAILED");
+        assertThat(python("rita", "rita-secret", "consume", "spx")).startsWith("error ");
         assertThat(python("rita", "rita-secret", "consume", "sp.public")).isEqualTo("consumed 2");
-        // Metadata: rita sees the topics she may read (READ implies DESCRIBE), the SASL super user all of them.
-        assertThat(python("rita", "rita-secret", "topics", "-")).isEqualTo("topics sp.public");
+        // Metadata: rita sees what she may describe (READ on the prefix implies DESCRIBE; the deny is for READ only,
+        // so sp.secret is listed, as Kafka lists it), the SASL super user everything.
+        assertThat(python("rita", "rita-secret", "topics", "-")).isEqualTo("topics sp.public,sp.secret");
         String all = python("admin", "admin-secret", "topics", "-");
         assertThat(all).startsWith("topics ").contains("sp.public", "sp.secret", "spx");
         ItSupport.Exit listing = kcat("admin", "admin-secret", "-L");
         assertThat(listing.code()).isZero();
         assertThat(listing.output()).contains("topic \"sp.secret\"", "topic \"spx\"");
-        assertThat(kcat("rita", "rita-secret", "-L").output()).contains("topic \"sp.public\"").doesNotContain("sp.secret", "spx");
+        assertThat(kcat("rita", "rita-secret", "-L").output()).contains("topic \"sp.public\"", "topic \"sp.secret\"").doesNotContain("spx");
     }
 
     /** acks=0: the client reads no response, so a refused produce closes its connection (as Kafka does). */
