@@ -79,6 +79,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         boolean noResponse;
         /** A raw SASL token after a SaslHandshake v0: answered with a bare size-prefixed token, no header. */
         boolean rawSaslToken;
+        /** The connection closes once the requests before this one are answered; none after it is answered. */
+        boolean closeHere;
 
         Slot(int correlationId, short headerVersion, short version, ApiKeys apiKey, int requestBytes) {
             this.correlationId = correlationId;
@@ -356,9 +358,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (!errors.isEmpty()) {
             log.info("Closing the connection from {} (client id '{}'): its acks=0 produce (correlation id {}) failed with {}",
                     ctx.channel().remoteAddress(), rc == null ? "" : rc.clientId(), slot.correlationId, errors);
-            drain();
-            ctx.close();
-            return;
+            // As Kafka, which reads no further request of a connection while one is in progress: the requests
+            // pipelined behind it are not answered, so a client never mistakes a later answer for success.
+            slot.closeHere = true;
         }
         drain();
     }
@@ -422,6 +424,14 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         while (!pending.isEmpty() && pending.peekFirst().done) {
             Slot s = pending.pollFirst();
             sent++;
+            if (s.closeHere) {
+                if (wrote) {
+                    ctx.flush();
+                }
+                budget.responsesSent(sent);
+                ctx.close();
+                return;
+            }
             if (s.response != null) {
                 if (ctx.channel().isActive()) {
                     for (Object part : s.response) {

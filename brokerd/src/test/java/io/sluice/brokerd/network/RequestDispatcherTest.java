@@ -221,9 +221,13 @@ class RequestDispatcherTest {
         channel.runPendingTasks();
         assertThat(responses()).hasSize(1);
         assertThat(channel.isOpen()).as("acks=0 without an error keeps the connection").isTrue();
-        channel.writeInbound(frame(ApiKeys.PRODUCE, (short) 9, 3, acksZero("allowed", "denied-1")));
+        // Pipelined: an ApiVersions right behind the failing produce, in the same read.
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.PRODUCE, (short) 9, 3, acksZero("allowed", "denied-1")),
+                frame(ApiKeys.API_VERSIONS, (short) 3, 4, new ApiVersionsRequestData()
+                        .setClientSoftwareName("t").setClientSoftwareVersion("1"))));
         channel.runPendingTasks();
         assertThat(channel.isOpen()).as("the client gets no response, so the error closes the connection").isFalse();
+        assertThat(responses()).as("nothing pipelined behind the failed produce is answered").isEmpty();
         assertThat(observed).contains("PRODUCE [TOPIC_AUTHORIZATION_FAILED]");
     }
 
