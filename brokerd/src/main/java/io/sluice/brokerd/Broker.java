@@ -560,6 +560,7 @@ public final class Broker implements AutoCloseable {
                 quorum.voters()).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
         new AclHandlers(quorum, authorizer).register(apis);
+        new io.sluice.brokerd.api.ClientQuotasHandlers().register(apis);
         new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
         new io.sluice.brokerd.api.ScramCredentialsHandlers(registry::image,
                 c -> quorum.submit(c, config.controllerConfig().requestTimeoutMs())).register(apis);

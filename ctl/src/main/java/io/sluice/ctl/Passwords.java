@@ -18,12 +18,16 @@ import java.util.function.UnaryOperator;
 /**
  * Where a password comes from, in this order: a file ({@code --password-file}, refused when its group or others may
  * read it, as ssh refuses a private key), a named environment variable ({@code --password-env NAME}),
- * {@code $SLUICE_PASSWORD}, and last a prompt without echo when sluice runs on a terminal. Never the command line:
+ * {@code $SLUICE_PASSWORD}, and last a prompt without echo when sluice runs on a terminal (the JDK's console: stdin
+ * and stdout both a terminal; otherwise the error says so and names the other sources). Never the command line:
  * argv shows in {@code ps} and in shell history. The file's first line is the password (a trailing newline is not part
  * of it). Stateless; {@code env} and {@code prompt} are passed in so tests give their own.
  */
 final class Passwords {
     static final String ENV = "SLUICE_PASSWORD";
+    /** Why no prompt was shown: the JDK's console needs both stdin and stdout on a terminal. */
+    static final String NO_TERMINAL = "there is no terminal to ask on (sluice prompts only when both its input and its "
+            + "output are a terminal: not with output piped or redirected, nor under cron, CI or ssh without -t)";
 
     private final SluicePaths paths;
     private final UnaryOperator<String> env;
@@ -65,8 +69,8 @@ final class Passwords {
         }
         char[] first = prompt.apply("New password for " + purpose + ": ");
         if (first == null) {
-            throw new OpsException(OpsException.Kind.USAGE, "the new password for " + purpose + ": give --new-password-file FILE (chmod 600) "
-                    + "or --new-password-env NAME, or run sluice on a terminal to type it");
+            throw new OpsException(OpsException.Kind.USAGE, "the new password for " + purpose + ": " + NO_TERMINAL
+                    + "; give --new-password-file FILE (chmod 600) or --new-password-env NAME");
         }
         char[] again = prompt.apply("Again: ");
         if (again == null || !java.util.Arrays.equals(first, again)) {
@@ -96,8 +100,8 @@ final class Passwords {
             }
         }
         if (entered == null) {
-            throw new OpsException(OpsException.Kind.USAGE, purpose + " needs a password: give --password-file FILE (chmod 600), "
-                    + "--password-env NAME or $" + ENV + ", or run sluice on a terminal to be asked for it");
+            throw new OpsException(OpsException.Kind.USAGE, purpose + " needs a password and " + NO_TERMINAL
+                    + ": give --password-file FILE (chmod 600), --password-env NAME or $" + ENV);
         }
         if (entered.length == 0) {
             throw new OpsException(OpsException.Kind.USAGE, "empty password for " + purpose);

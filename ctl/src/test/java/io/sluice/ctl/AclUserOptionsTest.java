@@ -95,8 +95,9 @@ class AclUserOptionsTest {
             prompts.incrementAndGet();
             return null;
         });
-        assertThatThrownBy(() -> noTerminal.readNew(null, null, "user bob")).hasMessage("the new password for user bob: give "
-                + "--new-password-file FILE (chmod 600) or --new-password-env NAME, or run sluice on a terminal to type it");
+        assertThatThrownBy(() -> noTerminal.readNew(null, null, "user bob")).hasMessage("the new password for user bob: there is no terminal "
+                + "to ask on (sluice prompts only when both its input and its output are a terminal: not with output piped or redirected, "
+                + "nor under cron, CI or ssh without -t); give --new-password-file FILE (chmod 600) or --new-password-env NAME");
         String[] answers = {"one", "two"};
         Passwords typo = new Passwords(SluicePaths.system(), Map.<String, String>of()::get, t -> answers[prompts.getAndIncrement() % 2].toCharArray());
         prompts.set(0);

@@ -108,8 +108,9 @@ class SecurityOptionsTest {
         assertThat(passwords(Map.of(), "typed", prompts).read(null, null, "user a")).isEqualTo("typed");
         assertThat(prompts).hasValue(1);
         assertThatThrownBy(() -> passwords(Map.of(), null, prompts).read(null, null, "user alice"))
-                .isInstanceOf(OpsException.class).hasMessage("user alice needs a password: give --password-file FILE (chmod 600), "
-                        + "--password-env NAME or $SLUICE_PASSWORD, or run sluice on a terminal to be asked for it");
+                .isInstanceOf(OpsException.class).hasMessage("user alice needs a password and there is no terminal to ask on "
+                        + "(sluice prompts only when both its input and its output are a terminal: not with output piped or redirected, "
+                        + "nor under cron, CI or ssh without -t): give --password-file FILE (chmod 600), --password-env NAME or $SLUICE_PASSWORD");
         assertThatThrownBy(() -> pw.read(null, "UNSET_PW", "user a")).hasMessage("--password-env UNSET_PW: the variable is not set (or empty)");
     }
 

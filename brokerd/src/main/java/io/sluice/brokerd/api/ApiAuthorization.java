@@ -107,6 +107,7 @@ import static io.sluice.brokerd.auth.ResourceType.TRANSACTIONAL_ID;
  * InitProducerId               transactional: WRITE transactional id; idempotent: IDEMPOTENT_WRITE cluster or WRITE on some topic
  * ElectLeaders, AlterPartitionReassignments  ALTER cluster; ListPartitionReassignments, DescribeLogDirs: DESCRIBE cluster
  * Describe/AlterUserScramCredentials  DESCRIBE / ALTER cluster
+ * Describe/AlterClientQuotas   DESCRIBE_CONFIGS / ALTER_CONFIGS cluster
  * EndTxn                       WRITE transactional id; AddOffsetsToTxn: WRITE transactional id and READ group
  * AddPartitionsToTxn           v0-3: WRITE transactional id, WRITE topic; v4+ (from brokers): CLUSTER_ACTION cluster
  * DescribeTransactions         DESCRIBE transactional id; ListTransactions: only describable ids listed
@@ -178,6 +179,8 @@ public final class ApiAuthorization {
             case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS, DESCRIBE_QUORUM ->
                     (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE);
             case ALTER_USER_SCRAM_CREDENTIALS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER);
+            case DESCRIBE_CLIENT_QUOTAS -> (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE_CONFIGS);
+            case ALTER_CLIENT_QUOTAS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER_CONFIGS);
             case WRITE_TXN_MARKERS -> (ctx, r) -> wholeCluster(ctx, r, h, CLUSTER_ACTION);
             case END_TXN -> (ctx, r) -> wholeTransaction(ctx, r, ((org.apache.kafka.common.message.EndTxnRequestData) r).transactionalId(), h);
             case ADD_OFFSETS_TO_TXN -> (ctx, r) -> addOffsetsToTxn(ctx, (org.apache.kafka.common.message.AddOffsetsToTxnRequestData) r, h);
@@ -343,12 +346,10 @@ public final class ApiAuthorization {
             }
         }
         CompletableFuture<ApiMessage> answer = kept.isEmpty()
-                ? CompletableFuture.completedFuture(req.acks() == 0 ? null : new ProduceResponseData())
+                ? CompletableFuture.completedFuture(new ProduceResponseData())
                 : h.handle(ctx, req.duplicate().setTopicData(kept));
+        // acks=0 included: the network layer sends nothing and closes the connection for the refused topics.
         return answer.thenApply(resp -> {
-            if (resp == null) {
-                return null; // acks=0: no response
-            }
             ProduceResponseData out = (ProduceResponseData) resp;
             for (ProduceRequestData.TopicProduceData t : denied) {
                 ProduceResponseData.TopicProduceResponse tr = new ProduceResponseData.TopicProduceResponse().setName(t.name()).setTopicId(t.topicId());
@@ -399,7 +400,10 @@ public final class ApiAuthorization {
                 for (FetchRequestData.FetchPartition p : t.partitions()) {
                     tr.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
                             .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setHighWatermark(-1).setLastStableOffset(-1)
-                            .setLogStartOffset(-1));
+                            .setLogStartOffset(-1).setPreferredReadReplica(-1)
+                            // Empty, not null records, as Kafka answers: librdkafka cannot parse a null record set
+                            // (a protocol error, then it re-fetches at once, thousands of times a second).
+                            .setRecords(org.apache.kafka.common.record.MemoryRecords.EMPTY));
                 }
                 out.responses().add(tr);
             }

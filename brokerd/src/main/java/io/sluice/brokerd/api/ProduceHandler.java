@@ -41,7 +41,8 @@ import java.util.concurrent.CompletableFuture;
  * append it waits (in the produce purgatory, woken when the high watermark moves) until every in-sync replica has
  * the records, answering NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile and
  * REQUEST_TIMED_OUT after the request's timeout, and stops waiting (unanswered) when its connection closes. With an
- * ISR of one the answer is immediate. acks=0 gets no response.
+ * ISR of one the answer is immediate. acks=0 gets no response (its response is built all the same: the network
+ * layer closes the connection when it holds an error, as Kafka does).
  * Internal topics ({@link io.sluice.brokerd.metadata.InternalTopics}) refuse every client Produce with
  * INVALID_TOPIC_EXCEPTION. A batch the log refuses ({@code PartitionLog#appendAsLeader} validates every record) is
  * answered with its error code, an error message and, from v8, the records at fault; each refusal is counted in
@@ -120,9 +121,8 @@ public final class ProduceHandler implements ApiHandler {
                                   java.util.Map<TopicPartition, Errors> refused, CompletableFuture<ApiMessage> result) {
         List<Replicating> waiting = new ArrayList<>();
         ProduceResponseData resp = produce(req, ctx.apiVersion(), waiting, guards, refused);
-        if (req.acks() == 0) {
-            result.complete(null);
-        } else if (waiting.isEmpty()) {
+        if (req.acks() == 0 || waiting.isEmpty()) {
+            // acks=0 too: the network layer writes no response, and closes the connection on an error.
             result.complete(resp);
         } else {
             awaitReplication(ctx, resp, waiting, req.timeoutMs(), result);
@@ -421,6 +421,6 @@ public final class ProduceHandler implements ApiHandler {
             }
             resp.responses().add(tr);
         }
-        return req.acks() == 0 ? null : resp;
+        return resp;
     }
 }

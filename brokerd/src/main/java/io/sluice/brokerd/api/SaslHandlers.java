@@ -22,9 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * SaslHandshake (key 17, v0-1) and SaslAuthenticate (key 36, v0-2), driving the connection's {@link SaslSession}.
- * SaslHandshake v0 is advertised because librdkafka requires it in the range before it uses SASL at all, but a v0
- * handshake (after which raw SASL tokens without a Kafka header would follow: clients older than Kafka 1.0) is
- * answered UNSUPPORTED_VERSION and the connection closed; every client in use sends v1 and SaslAuthenticate.
+ * SaslHandshake v0 is advertised (librdkafka requires it in the range before it uses SASL at all) and served as
+ * Kafka serves it: the client then sends its tokens as bare size-prefixed frames (clients before Kafka 1.0); the
+ * network layer hands each such frame to {@link #register SaslAuthenticate}'s handler as a v0 request and writes the
+ * answer's token back size-prefixed, or closes the connection when it failed (v0 has no way to carry an error).
  * <p>
  * On a listener without SASL both answer ILLEGAL_SASL_STATE, as Kafka does. A failed authentication is answered
  * after {@code connection.failed.authentication.delay.ms} (slowing password guessing; the connection is closed once
@@ -53,7 +54,7 @@ public final class SaslHandlers {
         if (sasl == null) {
             return new SaslHandshakeResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code()).setMechanisms(List.of());
         }
-        SaslSession.HandshakeResult r = ctx.apiVersion() == 0 ? sasl.refuseRawTokens()
+        SaslSession.HandshakeResult r = ctx.apiVersion() == 0 ? sasl.handshakeV0(request.mechanism(), clock.millis())
                 : sasl.handshake(request.mechanism(), clock.millis());
         if (r.error() != Errors.NONE) {
             failures.info("handshake:" + r.error(), "SaslHandshake from {} on listener {} for mechanism '{}': {} (enabled: {}); closing",

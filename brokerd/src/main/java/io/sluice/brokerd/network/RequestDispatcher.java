@@ -11,6 +11,7 @@ import io.sluice.brokerd.security.Principal;
 import io.sluice.brokerd.security.SecurityProtocol;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -74,6 +75,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ByteBuffer body;
         boolean done;
         List<Object> response; // null with done = no response (acks=0)
+        /** Produce with acks=0: the client reads no response, so an error in it closes the connection instead. */
+        boolean noResponse;
+        /** A raw SASL token after a SaslHandshake v0: answered with a bare size-prefixed token, no header. */
+        boolean rawSaslToken;
+        /** The connection closes once the requests before this one are answered; none after it is answered. */
+        boolean closeHere;
 
         Slot(int correlationId, short headerVersion, short version, ApiKeys apiKey, int requestBytes) {
             this.correlationId = correlationId;
@@ -141,6 +148,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void handleFrame(ByteBuffer frame) {
+        io.sluice.brokerd.security.SaslSession sasl = session.sasl();
+        if (sasl != null && sasl.expectsRawToken()) {
+            handleRawSaslToken(frame);
+            return;
+        }
         if (frame.remaining() < 8) {
             throw new IllegalArgumentException("frame of " + frame.remaining() + " bytes is too short for a request header");
         }
@@ -150,7 +162,6 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             throw new IllegalArgumentException("unknown API key " + apiKeyId);
         }
         ApiKeys apiKey = ApiKeys.forId(apiKeyId);
-        io.sluice.brokerd.security.SaslSession sasl = session.sasl();
         String refusal = sasl == null ? null : sasl.refusal(apiKey, clock.millis());
         if (refusal != null) {
             throw new SaslRefusal(refusal);
@@ -180,13 +191,34 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         // From here on the slot owns the frame's bytes, and nothing below throws.
         Slot slot = enqueue(header.correlationId(), responseHeaderVersion, version, apiKey, frame.capacity());
         slot.body = frame.duplicate().position(bodyStart);
-        RequestContext rc = new RequestContext(apiKey, version, header.correlationId(),
-                header.clientId() == null ? "" : header.clientId(), ctx.channel().remoteAddress(), clock.millis(),
+        slot.noResponse = body instanceof ProduceRequestData produce && produce.acks() == 0;
+        dispatch(slot, reg.handler(), body, header.clientId() == null ? "" : header.clientId());
+    }
+
+    /**
+     * A frame after a SaslHandshake v0: the bare SASL token of a client older than Kafka 1.0. It goes to the
+     * SaslAuthenticate handler as a v0 request (so authentication, its delay on failure, metrics and logging are the
+     * same), and its answer leaves as a bare size-prefixed token ({@link #completeRawSaslToken}).
+     */
+    private void handleRawSaslToken(ByteBuffer frame) {
+        ApiRegistry.Registration reg = registry.lookup(ApiKeys.SASL_AUTHENTICATE)
+                .orElseThrow(() -> new IllegalStateException("SaslAuthenticate is not registered"));
+        byte[] token = new byte[frame.remaining()];
+        frame.duplicate().get(token);
+        Slot slot = enqueue(-1, (short) 0, (short) 0, ApiKeys.SASL_AUTHENTICATE, frame.capacity());
+        slot.rawSaslToken = true;
+        dispatch(slot, reg.handler(), new org.apache.kafka.common.message.SaslAuthenticateRequestData().setAuthBytes(token), "");
+    }
+
+    private void dispatch(Slot slot, ApiHandler handler, ApiMessage body, String clientId) {
+        ApiKeys apiKey = slot.apiKey;
+        RequestContext rc = new RequestContext(apiKey, slot.version, slot.correlationId, clientId,
+                ctx.channel().remoteAddress(), clock.millis(),
                 guarded(connectionExecutor, slot), guarded(connectionExecutor::executeInlineIfIdle, slot), connection, session);
         slot.request = rc;
         CompletableFuture<ApiMessage> future;
         try {
-            future = reg.handler().handle(rc, body);
+            future = handler.handle(rc, body);
             if (future == null) {
                 throw new IllegalStateException(apiKey + " handler returned no future");
             }
@@ -234,6 +266,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             Fatal.exitOnOutOfMemory(cause);
             RequestContext rc = slot.request;
+            if (slot.rawSaslToken) {
+                log.error("Unexpected error authenticating a raw SASL token from {}; closing the connection", rc.clientAddress(), cause);
+                settle(slot, null);
+                drain();
+                ctx.close();
+                return;
+            }
             log.error("Unexpected error handling {} v{} (correlation id {}, client id '{}') from {}; answering {}",
                     slot.apiKey, slot.version, slot.correlationId, rc.clientId(), rc.clientAddress(),
                     Errors.forException(cause), cause);
@@ -261,6 +300,14 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void complete(Slot slot, ApiMessage response) {
+        if (slot.noResponse) {
+            completeWithoutResponse(slot, response);
+            return;
+        }
+        if (slot.rawSaslToken) {
+            completeRawSaslToken(slot, response);
+            return;
+        }
         List<Object> serialized = null;
         if (response != null && ctx.channel().isActive()) {
             // A closed connection gets no serialized buffers, so none can wait for a write that will never happen.
@@ -271,6 +318,50 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         observe(slot, response);
         settle(slot, serialized);
+        drain();
+    }
+
+    /**
+     * The answer to a raw SASL token: its token, size-prefixed, when it succeeded; nothing when it failed (the session
+     * is FAILED then, so {@link #drain} closes the connection: v0 cannot carry an error, Kafka closes too).
+     */
+    private void completeRawSaslToken(Slot slot, ApiMessage response) {
+        List<Object> serialized = null;
+        if (response instanceof org.apache.kafka.common.message.SaslAuthenticateResponseData r
+                && r.errorCode() == Errors.NONE.code() && ctx.channel().isActive()) {
+            byte[] token = r.authBytes() == null ? new byte[0] : r.authBytes();
+            io.netty.buffer.ByteBuf out = responseAllocator.heapBuffer(4 + token.length);
+            out.writeInt(token.length).writeBytes(token);
+            serialized = List.of(out);
+        } else if (session.sasl() != null && !session.sasl().failed()) {
+            log.warn("Closing connection from {}: its raw SASL token could not be answered", ctx.channel().remoteAddress());
+            ctx.close();
+        }
+        observe(slot, response);
+        settle(slot, serialized);
+        drain();
+    }
+
+    /**
+     * An acks=0 produce: nothing is written back. When any partition failed (not authorized, unknown topic, invalid
+     * records, ...) the connection is closed, as Kafka does, since closing is the only way to tell such a client that
+     * its records were not written: it then refreshes its metadata and sees why.
+     */
+    private void completeWithoutResponse(Slot slot, ApiMessage response) {
+        observe(slot, response);
+        List<Errors> errors = new java.util.ArrayList<>();
+        if (response != null) {
+            ResponseErrors.forEach(response, errors::add);
+        }
+        RequestContext rc = slot.request;
+        settle(slot, null);
+        if (!errors.isEmpty()) {
+            log.info("Closing the connection from {} (client id '{}'): its acks=0 produce (correlation id {}) failed with {}",
+                    ctx.channel().remoteAddress(), rc == null ? "" : rc.clientId(), slot.correlationId, errors);
+            // As Kafka, which reads no further request of a connection while one is in progress: the requests
+            // pipelined behind it are not answered, so a client never mistakes a later answer for success.
+            slot.closeHere = true;
+        }
         drain();
     }
 
@@ -333,6 +424,14 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         while (!pending.isEmpty() && pending.peekFirst().done) {
             Slot s = pending.pollFirst();
             sent++;
+            if (s.closeHere) {
+                if (wrote) {
+                    ctx.flush();
+                }
+                budget.responsesSent(sent);
+                ctx.close();
+                return;
+            }
             if (s.response != null) {
                 if (ctx.channel().isActive()) {
                     for (Object part : s.response) {

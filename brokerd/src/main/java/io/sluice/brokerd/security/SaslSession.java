@@ -11,10 +11,12 @@ import java.util.List;
  * keeps it, and the gate every request passes ({@link #refusal}). States:
  * <pre>
  *   HANDSHAKE     --SaslHandshake(enabled mechanism)--> AUTHENTICATE
+ *                 (v0: the tokens that follow come as raw frames without a Kafka header, see {@link #expectsRawToken})
  *   AUTHENTICATE  --SaslAuthenticate, mechanism needs more--> AUTHENTICATE
  *                 --SaslAuthenticate, success--> AUTHENTICATED (principal User:name on the ConnectionSession)
  *   AUTHENTICATED --SaslHandshake, connections.max.reauth.ms > 0--> AUTHENTICATE (re-authentication, KIP-368;
- *                   the connection keeps its principal and serves requests until the new session replaces it)
+ *                   the connection keeps its principal and serves requests until the new session replaces it; at
+ *                   most one start a second, as Kafka: a sooner one is answered ILLEGAL_SASL_STATE, state unchanged)
  *   any           --unsupported mechanism, failed authentication, SASL request out of order--> FAILED (the connection
  *                   is closed once the answer is written)
  * </pre>
@@ -27,6 +29,9 @@ import java.util.List;
  */
 public final class SaslSession {
     enum State { HANDSHAKE, AUTHENTICATE, AUTHENTICATED, FAILED }
+
+    /** Kafka's spacing of re-authentications on one connection (KafkaChannel: at most one start per second). */
+    static final long MIN_REAUTH_INTERVAL_MS = 1000;
 
     /** What a SaslHandshake is answered with. */
     public record HandshakeResult(Errors error, List<String> mechanisms) {
@@ -50,9 +55,13 @@ public final class SaslSession {
     private String mechanism;
     private ScramServer scram;
     private boolean reauthenticating;
+    /** The handshake was v0: the client sends its SASL tokens as bare size-prefixed frames (clients before Kafka 1.0). */
+    private boolean rawTokens;
     /** When the current session ends (ms); 0: never. */
     private long sessionExpiryMs;
     private Principal authenticatedPrincipal;
+    /** When the last re-authentication started (ms); -1: never. */
+    private long lastReauthStartMs = -1;
 
     public SaslSession(SaslListenerConfig config, ConnectionSession connection, SecureRandom random) {
         this.config = config;
@@ -106,11 +115,17 @@ public final class SaslSession {
     public synchronized HandshakeResult handshake(String requested, long nowMs) {
         List<String> enabled = config.enabledMechanisms();
         if (state == State.AUTHENTICATED && config.reauthMs() > 0) {
+            if (lastReauthStartMs >= 0 && nowMs - lastReauthStartMs < MIN_REAUTH_INTERVAL_MS) {
+                // As Kafka: a handshake within a second of the last re-authentication is not one; it is answered as
+                // any SaslHandshake on an authenticated connection (the client gives up and closes the connection).
+                return new HandshakeResult(Errors.ILLEGAL_SASL_STATE, enabled);
+            }
             if (!requested.equals(mechanism)) {
                 state = State.FAILED;
                 return new HandshakeResult(Errors.ILLEGAL_SASL_STATE, enabled);
             }
             reauthenticating = true;
+            lastReauthStartMs = nowMs;
             scram = null;
             state = State.AUTHENTICATE;
             return new HandshakeResult(Errors.NONE, enabled);
@@ -128,10 +143,24 @@ public final class SaslSession {
         return new HandshakeResult(Errors.NONE, enabled);
     }
 
-    /** A SaslHandshake v0 (raw tokens would follow, which brokerd does not read): UNSUPPORTED_VERSION, then closed. */
-    public synchronized HandshakeResult refuseRawTokens() {
-        state = State.FAILED;
-        return new HandshakeResult(Errors.UNSUPPORTED_VERSION, config.enabledMechanisms());
+    /**
+     * A SaslHandshake v0, as clients before Kafka 1.0 send it: the SASL tokens then follow as bare size-prefixed
+     * frames, answered the same way, and no re-authentication is possible (KIP-368 needs SaslAuthenticate). A v0
+     * handshake on an authenticated connection is ILLEGAL_SASL_STATE and closes it.
+     */
+    public synchronized HandshakeResult handshakeV0(String requested, long nowMs) {
+        if (state != State.HANDSHAKE) {
+            state = State.FAILED;
+            return new HandshakeResult(Errors.ILLEGAL_SASL_STATE, config.enabledMechanisms());
+        }
+        HandshakeResult r = handshake(requested, nowMs);
+        rawTokens = r.error() == Errors.NONE;
+        return r;
+    }
+
+    /** True when the next frame of the connection is a raw SASL token (after a v0 handshake), not a Kafka request. */
+    public synchronized boolean expectsRawToken() {
+        return rawTokens && state == State.AUTHENTICATE;
     }
 
     /**

@@ -135,6 +135,17 @@ final class ItSupport {
 
     /** Runs a command with a deadline; returns its output, failing with it when the command exits non-zero. */
     static String run(Path scratchDir, List<String> cmd, String stdin) throws IOException, InterruptedException {
+        Exit e = exec(scratchDir, cmd, stdin);
+        assertThat(e.code()).as("%s exited with output:%n%s", cmd, e.output()).isZero();
+        return e.output();
+    }
+
+    /** A finished command: its exit code and its output (stdout and stderr together). */
+    record Exit(int code, String output) {
+    }
+
+    /** Runs a command with a deadline and returns how it ended, for tests that expect a failure. */
+    static Exit exec(Path scratchDir, List<String> cmd, String stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile(scratchDir, "out", ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (stdin != null) {
@@ -145,8 +156,6 @@ final class ItSupport {
             p.destroyForcibly();
             throw new AssertionError(cmd + " did not finish in time: " + Files.readString(out));
         }
-        String output = Files.readString(out);
-        assertThat(p.exitValue()).as("%s exited with output:%n%s", cmd, output).isZero();
-        return output;
+        return new Exit(p.exitValue(), Files.readString(out));
     }
 }

@@ -294,13 +294,6 @@ class SaslIT {
             assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.ILLEGAL_SASL_STATE);
             assertThat(c.closedByPeer()).isTrue();
         }
-        // A v0 handshake (raw tokens would follow): UNSUPPORTED_VERSION, closed.
-        try (RawClient c = raw("SASL_PLAINTEXT")) {
-            SaslHandshakeResponseData r = (SaslHandshakeResponseData) c.call(ApiKeys.SASL_HANDSHAKE, (short) 0,
-                    new SaslHandshakeRequestData().setMechanism("PLAIN"));
-            assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.UNSUPPORTED_VERSION);
-            assertThat(c.closedByPeer()).isTrue();
-        }
         // SaslAuthenticate without a handshake.
         try (RawClient c = raw("SASL_PLAINTEXT")) {
             SaslAuthenticateResponseData r = authenticate(c, "\0alice\0alice-secret");
@@ -337,6 +330,51 @@ class SaslIT {
         try (Admin admin = admin("SASL_SSL", sasl("SASL_SSL", "SCRAM-SHA-512", "alice", "alice-secret"))) {
             assertThat(admin.describeCluster().nodes().get(20, TimeUnit.SECONDS)).hasSize(1);
         }
+    }
+
+    /**
+     * SaslHandshake v0, as clients before Kafka 1.0 (and librdkafka against a broker without SaslAuthenticate) use it:
+     * the tokens follow as bare size-prefixed frames and are answered the same way; a failure closes the connection.
+     */
+    @Test
+    void aV0HandshakeIsFollowedByRawTokensAsKafkaServesThem() throws Exception {
+        try (RawClient c = raw("SASL_PLAINTEXT")) {
+            SaslHandshakeResponseData h = (SaslHandshakeResponseData) c.call(ApiKeys.SASL_HANDSHAKE, (short) 0,
+                    new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertThat(Errors.forCode(h.errorCode())).isEqualTo(Errors.NONE);
+            assertThat(rawToken(c, "\0alice\0alice-secret".getBytes(StandardCharsets.UTF_8))).isEmpty();
+            var md = (org.apache.kafka.common.message.MetadataResponseData) c.call(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(null));
+            assertThat(md.topics()).extracting(t -> t.name()).contains("sasl-topic");
+        }
+        try (RawClient c = raw("SASL_PLAINTEXT")) {
+            SaslHandshakeResponseData h = (SaslHandshakeResponseData) c.call(ApiKeys.SASL_HANDSHAKE, (short) 0,
+                    new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"));
+            assertThat(Errors.forCode(h.errorCode())).isEqualTo(Errors.NONE);
+            var scram = new io.sluice.brokerd.security.ScramClient(io.sluice.brokerd.security.ScramMechanism.SCRAM_SHA_512,
+                    "bob", "bob-secret", "rawnonce" + System.nanoTime());
+            byte[] serverFirst = rawToken(c, scram.first());
+            byte[] serverFinal = rawToken(c, scram.last(serverFirst));
+            assertThat(scram.verifyServerFinal(serverFinal)).as("the server proved it knows bob's credential").isTrue();
+            assertThat(c.call(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null))).isNotNull();
+        }
+        try (RawClient c = raw("SASL_PLAINTEXT")) {
+            c.call(ApiKeys.SASL_HANDSHAKE, (short) 0, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            c.sendBytes(sizePrefixed("\0alice\0wrong".getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.closedByPeer()).as("a refused raw token closes the connection (v0 cannot carry an error)").isTrue();
+        }
+    }
+
+    private static byte[] sizePrefixed(byte[] token) {
+        return java.nio.ByteBuffer.allocate(4 + token.length).putInt(token.length).put(token).array();
+    }
+
+    private static byte[] rawToken(RawClient c, byte[] token) throws Exception {
+        c.sendBytes(sizePrefixed(token));
+        java.nio.ByteBuffer answer = c.readFrame();
+        byte[] out = new byte[answer.remaining()];
+        answer.get(out);
+        return out;
     }
 
     @Test

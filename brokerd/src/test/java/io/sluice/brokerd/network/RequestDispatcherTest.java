@@ -51,8 +51,16 @@ class RequestDispatcherTest {
             return f;
         });
         registry.register(ApiKeys.PRODUCE, 0, 13, (ctx, req) -> {
-            if (((ProduceRequestData) req).acks() == 0) {
-                return CompletableFuture.completedFuture(null);
+            ProduceRequestData produce = (ProduceRequestData) req;
+            if (produce.acks() == 0) {
+                // Each topic named "denied*" is answered TOPIC_AUTHORIZATION_FAILED, the others NONE.
+                var resp = new org.apache.kafka.common.message.ProduceResponseData();
+                for (ProduceRequestData.TopicProduceData t : produce.topicData()) {
+                    resp.responses().add(new org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse()
+                            .setName(t.name()).setPartitionResponses(List.of(new org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse()
+                                    .setErrorCode(t.name().startsWith("denied") ? Errors.TOPIC_AUTHORIZATION_FAILED.code() : 0))));
+                }
+                return CompletableFuture.completedFuture(produce.topicData().isEmpty() ? null : resp);
             }
             throw new IllegalStateException("boom");
         });
@@ -202,6 +210,35 @@ class RequestDispatcherTest {
         assertThat(rs).hasSize(2);
         assertThat(correlationId(rs.get(0), (short) 1)).isEqualTo(1);
         assertThat(correlationId(rs.get(1), (short) 1)).isEqualTo(3);
+    }
+
+    @Test
+    void acksZeroWithAnErrorClosesTheConnectionAfterTheEarlierResponses() {
+        channel(1 << 20);
+        channel.writeInbound(frame(ApiKeys.METADATA, (short) 12, 1, new MetadataRequestData()));
+        channel.writeInbound(frame(ApiKeys.PRODUCE, (short) 9, 2, acksZero("allowed")));
+        metadataFutures.get(0).complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        assertThat(responses()).hasSize(1);
+        assertThat(channel.isOpen()).as("acks=0 without an error keeps the connection").isTrue();
+        // Pipelined: an ApiVersions right behind the failing produce, in the same read.
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.PRODUCE, (short) 9, 3, acksZero("allowed", "denied-1")),
+                frame(ApiKeys.API_VERSIONS, (short) 3, 4, new ApiVersionsRequestData()
+                        .setClientSoftwareName("t").setClientSoftwareVersion("1"))));
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).as("the client gets no response, so the error closes the connection").isFalse();
+        assertThat(responses()).as("nothing pipelined behind the failed produce is answered").isEmpty();
+        assertThat(observed).contains("PRODUCE [TOPIC_AUTHORIZATION_FAILED]");
+    }
+
+    private static ProduceRequestData acksZero(String... topics) {
+        ProduceRequestData req = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(1000);
+        for (String t : topics) {
+            req.topicData().add(new ProduceRequestData.TopicProduceData().setName(t)
+                    .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                            .setRecords(org.apache.kafka.common.record.MemoryRecords.EMPTY))));
+        }
+        return req;
     }
 
     @Test

@@ -135,4 +135,20 @@ class SaslSessionTest {
         assertThat(s.failed()).isFalse();
         assertThat(s.refusal(ApiKeys.FETCH, 10)).isNull();
     }
+
+    @Test
+    void reauthenticationStartsAtMostOnceASecondAsKafka() {
+        SaslSession s = session(60_000);
+        s.handshake("PLAIN", 0);
+        s.authenticate(plain("alice", "pw"), 0);
+        // The first re-authentication may come at once (Kafka counts only re-authentication starts).
+        assertThat(s.handshake("PLAIN", 10).error()).isEqualTo(Errors.NONE);
+        assertThat(s.authenticate(plain("alice", "pw"), 20).error()).isEqualTo(Errors.NONE);
+        SaslSession.HandshakeResult tooSoon = s.handshake("PLAIN", 10 + SaslSession.MIN_REAUTH_INTERVAL_MS - 1);
+        assertThat(tooSoon.error()).isEqualTo(Errors.ILLEGAL_SASL_STATE);
+        assertThat(s.failed()).as("answered, not closed: the session goes on").isFalse();
+        assertThat(s.refusal(ApiKeys.FETCH, 1000)).isNull();
+        assertThat(s.handshake("PLAIN", 10 + SaslSession.MIN_REAUTH_INTERVAL_MS).error()).isEqualTo(Errors.NONE);
+        assertThat(s.authenticate(plain("alice", "pw"), 1100).error()).isEqualTo(Errors.NONE);
+    }
 }

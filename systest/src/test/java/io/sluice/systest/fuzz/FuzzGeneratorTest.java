@@ -47,7 +47,8 @@ class FuzzGeneratorTest {
             Map.entry(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new short[]{0, 0}),
             Map.entry(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new short[]{0, 0}),
             Map.entry(ApiKeys.CREATE_ACLS, new short[]{1, 3}), Map.entry(ApiKeys.DESCRIBE_ACLS, new short[]{1, 3}),
-            Map.entry(ApiKeys.DELETE_ACLS, new short[]{1, 3})));
+            Map.entry(ApiKeys.DELETE_ACLS, new short[]{1, 3}),
+            Map.entry(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new short[]{0, 1}), Map.entry(ApiKeys.ALTER_CLIENT_QUOTAS, new short[]{0, 1})));
 
     private static TargetView view() {
         Map<String, TargetView.Topic> topics = new TreeMap<>();

@@ -1,9 +1,11 @@
 package io.sluice.systest.fuzz;
 
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
@@ -16,7 +18,8 @@ import java.util.Map;
 /**
  * Valid requests of the security APIs: the SASL exchange as a client starts it (on the fuzz broker's PLAINTEXT
  * listener it must be refused cleanly), SCRAM credential administration as the admin client sends it, and the ACL
- * APIs (answered SECURITY_DISABLED without an authorizer). Users are a small fixed set, so the credential store stays
+ * APIs (answered SECURITY_DISABLED without an authorizer), and the client quota APIs (described empty, altering
+ * refused: brokerd enforces no quotas). Users are a small fixed set, so the credential store stays
  * bounded however long the run.
  */
 final class SecurityTemplates {
@@ -34,6 +37,37 @@ final class SecurityTemplates {
         out.put(ApiKeys.CREATE_ACLS, SecurityTemplates::createAcls);
         out.put(ApiKeys.DESCRIBE_ACLS, SecurityTemplates::describeAcls);
         out.put(ApiKeys.DELETE_ACLS, SecurityTemplates::deleteAcls);
+        out.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, SecurityTemplates::describeClientQuotas);
+        out.put(ApiKeys.ALTER_CLIENT_QUOTAS, SecurityTemplates::alterClientQuotas);
+    }
+
+    private static final String[] QUOTA_ENTITY_TYPES = {"user", "client-id", "ip", "user", "nonsense"};
+
+    /** As kafka-configs.sh --describe --entity-type users asks it, and filters a client could send. */
+    static ApiMessage describeClientQuotas(short version, Plausible p) {
+        DescribeClientQuotasRequestData req = new DescribeClientQuotasRequestData().setStrict(p.chance(30));
+        int n = p.between(0, 2);
+        for (int i = 0; i < n; i++) {
+            req.components().add(new DescribeClientQuotasRequestData.ComponentData().setEntityType(p.oneOf(QUOTA_ENTITY_TYPES))
+                    .setMatchType(p.oneOf((byte) 0, (byte) 1, (byte) 2, (byte) 7))
+                    .setMatch(p.chance(80) ? p.oneOf(USERS) : null));
+        }
+        return req;
+    }
+
+    static ApiMessage alterClientQuotas(short version, Plausible p) {
+        AlterClientQuotasRequestData req = new AlterClientQuotasRequestData().setValidateOnly(p.chance(30));
+        int n = p.between(0, 2);
+        for (int i = 0; i < n; i++) {
+            AlterClientQuotasRequestData.EntryData e = new AlterClientQuotasRequestData.EntryData();
+            e.entity().add(new AlterClientQuotasRequestData.EntityData().setEntityType(p.oneOf(QUOTA_ENTITY_TYPES))
+                    .setEntityName(p.chance(80) ? p.oneOf(USERS) : null));
+            e.ops().add(new AlterClientQuotasRequestData.OpData()
+                    .setKey(p.oneOf("producer_byte_rate", "consumer_byte_rate", "request_percentage", "bogus"))
+                    .setValue(p.oneOf(1024.0, 0.0, -1.0, Double.NaN, Double.MAX_VALUE)).setRemove(p.chance(30)));
+            req.entries().add(e);
+        }
+        return req;
     }
 
     static ApiMessage saslHandshake(short version, Plausible p) {
