@@ -76,10 +76,9 @@ final class LinkProxies implements AutoCloseable {
 
     /**
      * Broker {@code id}'s process is gone (kill -9, stopped): its proxies stop listening and its connections are
-     * reset, so peers see what they would see without the proxies, a refused connection. Accepting and closing at
-     * once instead wedges Ratis 3.3.0's Netty transport: the leader's log appender to that voter fails with
-     * "ILLEGAL TRANSITION CLOSED -> RUNNING" and is restarted in a busy loop that never reconnects, so the restarted
-     * voter never catches up (the first quick run of the matrix hit it after a kill -9 of the quorum leader).
+     * reset, so peers see what they would see without the proxies, a refused connection. (Accepting and closing at
+     * once wedged Ratis 3.3.0's Netty transport, which the quorum used then: the leader's log appender to that voter
+     * failed with "ILLEGAL TRANSITION CLOSED -> RUNNING" in a busy loop that never reconnected.)
      */
     void brokerDown(int id) {
         pidToNode.values().removeIf(n -> n == id);

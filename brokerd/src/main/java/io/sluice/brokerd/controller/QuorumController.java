@@ -11,7 +11,6 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -72,14 +71,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the leader's snapshot. A voter that lost its log also lost its votes, so at most a minority may be replaced at once;
  * a quorum that lost its metadata altogether is caught by {@code Broker} before it deletes any partition log.
  * <p>
- * Transport: Ratis' Netty RPC when the cluster runs without TLS. When the inter-broker listener speaks TLS, the quorum
- * runs over Ratis' gRPC transport with mutual TLS instead, because Ratis 3.3.0's Netty RPC (server, server-to-server
- * and client) has no TLS at all (only its data-stream path does; RATIS-2634 proposes it): every voter presents the
- * inter-broker listener's keystore and accepts only peers whose certificate that listener's truststore trusts, and
- * checks that a peer's certificate names the host of its controller.quorum.voters entry (unless
- * ssl.endpoint.identification.algorithm is empty). A node without a certificate of the cluster's CA can neither join
- * the quorum nor propose changes. The key and trust managers are the reloading ones of the listener, so a rotated
- * keystore reaches new Raft connections too. All voters must agree: a TLS voter and a plaintext one cannot talk.
+ * Transport: Ratis' gRPC RPC, plaintext or mutual TLS. Not Ratis 3.3.0's Netty RPC: it has no TLS (only its
+ * data-stream path does; RATIS-2634 proposes it), and a connection that a peer accepts and then resets (a network
+ * partition healing, a proxy cutting links) wedges it: the leader's appender for that follower throws ILLEGAL
+ * TRANSITION on its connection state in a busy loop, so the follower applies nothing more and, with its stale image,
+ * goes on leading partitions the controller has moved; and a broker's client stops reaching the quorum, so the broker
+ * stays fenced. The fault matrix's "controller links cut" scenario reproduces both; over gRPC it recovers. With TLS on
+ * the inter-broker listener, every voter presents that listener's keystore and accepts only peers whose certificate
+ * that listener's truststore trusts, and checks that a peer's certificate names the host of its controller.quorum.voters
+ * entry (unless ssl.endpoint.identification.algorithm is empty). A node without a certificate of the cluster's CA can
+ * neither join the quorum nor propose changes. The key and trust managers are the reloading ones of the listener, so a
+ * rotated keystore reaches new Raft connections too. All voters must agree: a TLS voter and a plaintext one cannot talk.
  * <p>
  * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
  * network event loops.
@@ -131,7 +133,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
                 .getBytes(StandardCharsets.UTF_8)));
         this.stateMachine = new ControllerStateMachine(this::onQuery);
-        RaftProperties props = properties(config, tls != null);
+        RaftProperties props = properties(config);
         Parameters parameters = parameters(tls);
         RaftPeerId self = RaftPeerId.valueOf(String.valueOf(config.nodeId()));
         boolean fresh = !Files.exists(config.storageDir().resolve(groupId.getUuid().toString()));
@@ -186,17 +188,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return RaftGroup.valueOf(groupId, peers);
     }
 
-    private static RaftProperties properties(ControllerConfig config, boolean tls) {
+    private static RaftProperties properties(ControllerConfig config) {
         RaftProperties p = new RaftProperties();
-        if (tls) {
-            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-            org.apache.ratis.grpc.GrpcConfigKeys.Server.setHost(p, config.bindHost());
-            org.apache.ratis.grpc.GrpcConfigKeys.Server.setPort(p, config.bindPort());
-        } else {
-            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-            NettyConfigKeys.Server.setHost(p, config.bindHost());
-            NettyConfigKeys.Server.setPort(p, config.bindPort());
-        }
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        org.apache.ratis.grpc.GrpcConfigKeys.Server.setHost(p, config.bindHost());
+        org.apache.ratis.grpc.GrpcConfigKeys.Server.setPort(p, config.bindPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
         if (config.isSingleVoter()) {
             // Nobody to wait for: elect ourselves at once, so a single node is ready quickly.
@@ -219,9 +215,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     /** Ratis parameters: the mutual-TLS settings of the gRPC transport when {@code tls} is set. */
     private static Parameters parameters(io.sluice.brokerd.security.SslFactory tls) {
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         Parameters parameters = new Parameters();
         if (tls != null) {
-            GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
             io.sluice.brokerd.security.SslConfig c = tls.config();
             if (tls.keyManager() == null) {
                 throw new IllegalArgumentException("the controller quorum runs over mutual TLS and needs the inter-broker "
@@ -407,7 +403,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * Sends to the quorum leader and completes with its reply, or fails once {@code deadlineNs} has passed.
      * <p>
      * Through the client's blocking API on {@link #clientCalls}, never its async API: Ratis' ordered async client
-     * deadlocks when a connection fails while another request is being sent (the Netty thread fails the outstanding
+     * deadlocks when a connection fails while another request is being sent (seen on its Netty RPC, used until the
+     * gRPC one replaced it: the Netty thread fails the outstanding
      * replies holding the connection's lock and, in their callbacks, takes the sliding window's; a sender holds the
      * sliding window's and waits for the connection's). The fault suite hit it in a rolling restart: the broker's
      * heartbeats and ISR changes stopped for good, so it stayed fenced. Blocking calls take neither lock in a callback.
