@@ -100,6 +100,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * whose entries are a few hundred bytes.
      */
     private static final int APPEND_BATCH_BYTES = 256 * 1024;
+    /** At most one WARN line per this many ms while heartbeats keep failing past a session. */
+    private static final long HEARTBEAT_WARN_INTERVAL_MS = 10_000;
 
     private final ControllerConfig config;
     private final RaftGroupId groupId;
@@ -122,6 +124,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     /** When {@link #checkLeases} last ran ({@link MonotonicClock} ms), or -1. */
     private volatile long lastLeaseCheckMs = -1;
     private volatile Registration registration;
+    /** Null until registered, and on a single voter (its own controller: nothing to heartbeat). */
+    private volatile HeartbeatTracker heartbeats;
     private volatile boolean closed;
 
     /** How this broker registers (again after being fenced). */
@@ -340,6 +344,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         long periodMs = config.heartbeatIntervalMs();
         if (!config.isSingleVoter()) {
+            heartbeats = new HeartbeatTracker(config.sessionTimeoutMs(), HEARTBEAT_WARN_INTERVAL_MS, MonotonicClock.millis());
             // A single node is its own controller: there is no one to miss its heartbeats.
             timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(this::checkLeases, periodMs, Math.max(1, periodMs / 2), TimeUnit.MILLISECONDS);
@@ -449,14 +454,32 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs).whenComplete((reply, error) -> {
             heartbeatInFlight.set(false);
             if (error != null || reply == null || !reply.isSuccess()) {
-                log.debug("Heartbeat to the controller failed: {}", error != null ? error.toString() : reply);
+                heartbeats.failed(error != null ? error.toString() : String.valueOf(reply), MonotonicClock.millis());
                 return;
             }
             HeartbeatReply r = MetadataCodec.read(reply.getMessage().getContent().toByteArray(), HeartbeatReply.class);
-            if (!r.live()) {
+            if (r.live()) {
+                heartbeats.accepted(MonotonicClock.millis());
+            } else {
+                heartbeats.failed("the controller answered that this broker is fenced", MonotonicClock.millis());
                 maybeRegisterAgain();
             }
         });
+    }
+
+    /**
+     * What is wrong with this broker's standing with the controller, for /health: fenced or not registered in its own
+     * metadata image, or (since a broker cut off from the quorum cannot see its own fencing) no heartbeat accepted for
+     * longer than a session. Empty when nothing is, and before {@link #register}.
+     */
+    public String sessionProblem() {
+        if (registration == null || closed) {
+            return "";
+        }
+        HeartbeatTracker h = heartbeats;
+        long sinceAcceptedMs = h == null ? 0 : h.sinceAcceptedMs(MonotonicClock.millis());
+        return HeartbeatTracker.problem(config.nodeId(), image().brokers().get(config.nodeId()), incarnation, sinceAcceptedMs,
+                config.sessionTimeoutMs());
     }
 
     private void maybeRegisterAgain() {
