@@ -16,13 +16,10 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,27 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * After SIGCONT the real follower catches up and both records are read back.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ForgedFollowerFetchIT {
+class ForgedFollowerFetchIT extends FrozenBrokerTest {
     private static final String TOPIC = "guarded";
-
-    @TempDir
-    Path root;
-    BrokerCluster cluster;
-    Admin admin;
-    Integer paused;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (paused != null && cluster.isRunning(paused)) {
-            cluster.resume(paused);
-        }
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private TopicDescription describe() {
         try {

@@ -18,12 +18,9 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,30 +40,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * raw connections to the coordinator, so no client picks the frozen broker by chance.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class GroupCommitWaitIT {
+class GroupCommitWaitIT extends FrozenBrokerTest {
     private static final String TOPIC = "work";
     /** Long enough that a loaded test machine does not expire the member between two heartbeats. */
     private static final int SESSION_TIMEOUT_MS = 10_000;
     private static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(500);
-
-    @TempDir
-    Path root;
-    BrokerCluster cluster;
-    Admin admin;
-    Integer paused;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (paused != null && cluster.isRunning(paused)) {
-            cluster.resume(paused);
-        }
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void heartbeatsJoinsAndFetchesAreAnsweredWhileACommitWaitsForAFrozenFollower() throws Exception {

@@ -10,13 +10,10 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,28 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the broker session are a minute) and the high watermark cannot pass the new record.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ProduceWaitReleasedIT {
+class ProduceWaitReleasedIT extends FrozenBrokerTest {
     private static final String WAITERS = "sluice_produce_acks_all_waiters";
     private static final String RELEASED = "sluice_delayed_requests_released_total{kind=\"produce\"}";
-
-    @TempDir
-    Path root;
-    BrokerCluster cluster;
-    Admin admin;
-    Integer paused;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (paused != null && cluster.isRunning(paused)) {
-            cluster.resume(paused);
-        }
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private double sample(int id, String series) {
         try {

@@ -93,15 +93,11 @@ public final class AclHandlers {
     ApiMessage create(RequestContext ctx, CreateAclsRequestData req) {
         CreateAclsResponseData resp = new CreateAclsResponseData();
         int n = req.creations().size();
-        Errors whole = !authorizer.enabled() ? Errors.SECURITY_DISABLED
-                : !authorizer.authorize(ctx, AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME) ? Errors.CLUSTER_AUTHORIZATION_FAILED
-                : n > MAX_PER_REQUEST ? Errors.INVALID_REQUEST : Errors.NONE;
-        if (whole != Errors.NONE) {
-            String message = whole == Errors.SECURITY_DISABLED ? "No authorizer is configured (authorizer.enabled is false)"
-                    : whole == Errors.CLUSTER_AUTHORIZATION_FAILED ? "ALTER on the cluster is needed to create ACLs"
-                    : n + " ACLs in one request; at most " + MAX_PER_REQUEST;
+        Refusal whole = refusal(ctx, n, "create ACLs", " ACLs");
+        if (whole != null) {
             for (int i = 0; i < n; i++) {
-                resp.results().add(new CreateAclsResponseData.AclCreationResult().setErrorCode(whole.code()).setErrorMessage(message));
+                resp.results().add(new CreateAclsResponseData.AclCreationResult().setErrorCode(whole.error().code())
+                        .setErrorMessage(whole.message()));
             }
             return resp;
         }
@@ -136,18 +132,32 @@ public final class AclHandlers {
         return resp.setResults(results);
     }
 
+    /** Why a whole CreateAcls or DeleteAcls request is refused, before any of its entries is looked at. */
+    private record Refusal(Errors error, String message) {
+    }
+
+    /** The refusal of a whole request of {@code n} entries to {@code action}, or null when it may go on. */
+    private Refusal refusal(RequestContext ctx, int n, String action, String entries) {
+        if (!authorizer.enabled()) {
+            return new Refusal(Errors.SECURITY_DISABLED, "No authorizer is configured (authorizer.enabled is false)");
+        }
+        if (!authorizer.authorize(ctx, AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME)) {
+            return new Refusal(Errors.CLUSTER_AUTHORIZATION_FAILED, "ALTER on the cluster is needed to " + action);
+        }
+        if (n > MAX_PER_REQUEST) {
+            return new Refusal(Errors.INVALID_REQUEST, n + entries + " in one request; at most " + MAX_PER_REQUEST);
+        }
+        return null;
+    }
+
     ApiMessage delete(RequestContext ctx, DeleteAclsRequestData req) {
         DeleteAclsResponseData resp = new DeleteAclsResponseData();
         int n = req.filters().size();
-        Errors whole = !authorizer.enabled() ? Errors.SECURITY_DISABLED
-                : !authorizer.authorize(ctx, AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME) ? Errors.CLUSTER_AUTHORIZATION_FAILED
-                : n > MAX_PER_REQUEST ? Errors.INVALID_REQUEST : Errors.NONE;
-        if (whole != Errors.NONE) {
-            String message = whole == Errors.SECURITY_DISABLED ? "No authorizer is configured (authorizer.enabled is false)"
-                    : whole == Errors.CLUSTER_AUTHORIZATION_FAILED ? "ALTER on the cluster is needed to delete ACLs"
-                    : n + " filters in one request; at most " + MAX_PER_REQUEST;
+        Refusal whole = refusal(ctx, n, "delete ACLs", " filters");
+        if (whole != null) {
             for (int i = 0; i < n; i++) {
-                resp.filterResults().add(new DeleteAclsResponseData.DeleteAclsFilterResult().setErrorCode(whole.code()).setErrorMessage(message));
+                resp.filterResults().add(new DeleteAclsResponseData.DeleteAclsFilterResult().setErrorCode(whole.error().code())
+                        .setErrorMessage(whole.message()));
             }
             return resp;
         }
