@@ -367,6 +367,18 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * time: {@link ControllerError#TIMED_OUT}) come back as values.
      */
     public CommandResult submit(MetadataCommand command, long timeoutMs) {
+        return submit(command, timeoutMs, false);
+    }
+
+    /**
+     * As {@link #submit(MetadataCommand, long)}; {@code onThisServer}: proposed to this node's own Raft server only,
+     * which refuses it unless it leads the quorum, instead of through the client, which finds whoever leads. For
+     * decisions only the leader may take (a lease expiring on its clock): without it, a lease check that started
+     * while this node led and proposed just after it lost the lead had its fence committed by the new leader, which
+     * had just granted every broker a fresh session (the fault matrix's SIGSTOP of a leader that also led the quorum
+     * fenced all three live brokers so).
+     */
+    CommandResult submit(MetadataCommand command, long timeoutMs, boolean onThisServer) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         byte[] encoded = MetadataCodec.encode(command);
         if (encoded.length > MAX_COMMAND_BYTES) {
@@ -374,7 +386,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                     + " bytes is larger than the controller accepts (" + MAX_COMMAND_BYTES + " bytes)");
         }
         try {
-            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(encoded)), false, deadlineNs)
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(encoded)), false, deadlineNs, onThisServer)
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
@@ -414,8 +426,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * sliding window's and waits for the connection's). The fault suite hit it in a rolling restart: the broker's
      * heartbeats and ISR changes stopped for good, so it stayed fenced. Blocking calls take neither lock in a callback.
      */
-    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs) {
-        if (client != null) {
+    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs, boolean onThisServer) {
+        if (client != null && !onThisServer) {
             return CompletableFuture.supplyAsync(() -> {
                 CALL_DEADLINE_NS.set(deadlineNs);
                 try {
@@ -451,7 +463,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         byte[] hb = MetadataCodec.encode(new Heartbeat(config.nodeId(), incarnation));
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.sessionTimeoutMs());
-        send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs).whenComplete((reply, error) -> {
+        send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs, false).whenComplete((reply, error) -> {
             heartbeatInFlight.set(false);
             if (error != null || reply == null || !reply.isSuccess()) {
                 heartbeats.failed(error != null ? error.toString() : String.valueOf(reply), MonotonicClock.millis());
@@ -553,7 +565,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                     log.warn("Fencing broker {}: {}", b.nodeId(), reason);
                     CompletableFuture.runAsync(() -> {
                         try {
-                            submit(new MetadataCommand.FenceBroker(b.nodeId(), b.incarnation(), reason), config.requestTimeoutMs());
+                            CommandResult r = submit(new MetadataCommand.FenceBroker(b.nodeId(), b.incarnation(), reason),
+                                    config.requestTimeoutMs(), true);
+                            if (!r.isOk()) {
+                                log.info("Broker {} not fenced: {}", b.nodeId(), r.message());
+                            }
                         } finally {
                             fencing.remove(b.nodeId());
                         }
