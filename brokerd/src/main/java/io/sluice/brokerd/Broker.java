@@ -310,7 +310,7 @@ public final class Broker implements AutoCloseable {
      * Waits for the controller quorum (as long as it takes: a broker of a cluster started one by one waits for the
      * others) and returns the cluster id. A fresh data dir adopts the quorum's id; an existing one must match it.
      */
-    private static String joinCluster(QuorumController quorum, BrokerConfig config, java.util.Optional<MetaProperties> meta)
+    static String joinCluster(QuorumController quorum, BrokerConfig config, java.util.Optional<MetaProperties> meta)
             throws InterruptedException {
         long timeoutMs = config.controllerConfig().requestTimeoutMs();
         String proposed = meta.map(MetaProperties::clusterId)
@@ -387,7 +387,7 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs, SslFactory ssl) {
+    static MetricsHttpServer startMetricsListenerOrClose(BrokerConfig config, LogManager logs, SslFactory ssl) {
         String listener = config.metricsListener();
         if (listener.isEmpty()) {
             return null;
@@ -520,12 +520,14 @@ public final class Broker implements AutoCloseable {
         new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
         new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
-                config.defaultReplicationFactor(), quorum::leaderId).register(apis);
+                config.defaultReplicationFactor(), () -> controllerIdForClients(quorum)).register(apis);
         new TopicsHandlers(registry, config.numPartitions(), config.defaultReplicationFactor()).register(apis);
         new ConfigsHandlers(registry, meta.nodeId(), config.all(), dynamicConfig).register(apis);
         new ClusterHandlers(identity::get, registry, replicas, config.dataDir(), () -> logManager.health().isOffline(),
-                quorum::leaderId).register(apis);
+                () -> controllerIdForClients(quorum)).register(apis);
         new ElectLeadersHandler(registry, quorum).register(apis);
+        new io.sluice.brokerd.api.QuorumHandler(() -> quorum.describeQuorum(config.controllerConfig().requestTimeoutMs()),
+                quorum.voters()).register(apis);
         new ReassignmentHandlers(registry, quorum).register(apis);
         new AclHandlers(quorum, authorizer).register(apis);
         new io.sluice.brokerd.api.SaslHandlers(metrics, clock).register(apis);
@@ -551,6 +553,16 @@ public final class Broker implements AutoCloseable {
         metrics.registerLimits(server::queuedRequestBytes, delayedProduces::parkedCount, delayedFetches::cancelledCount,
                 delayedProduces::cancelledCount);
         return server;
+    }
+
+    /**
+     * The controller id Metadata and DescribeCluster report: the quorum leader when it is a live broker, else this
+     * broker (a dedicated controller serves no clients; like a KRaft broker, any broker takes the admin requests
+     * meant for the controller and proposes them to the quorum).
+     */
+    private int controllerIdForClients(QuorumController quorum) {
+        int leader = quorum.leaderId();
+        return quorum.image().broker(leader).filter(b -> !b.fenced()).isPresent() ? leader : meta.nodeId();
     }
 
     /** The authorizer of {@code authorizer.enabled}, deciding from the ACLs of the quorum's applied image. */

@@ -131,6 +131,9 @@ public final class Main {
             return EXIT_OK;
         }
         LoggerFactory.getLogger(Main.class).info("Effective configuration ({}): {}", config.source(), config.describeMasked());
+        if (!config.isBroker()) {
+            return runController(config, startNs, err);
+        }
         Broker broker;
         try {
             broker = Broker.start(config);
@@ -149,11 +152,45 @@ public final class Main {
         log.info("brokerd {} node.id={} cluster.id={} listener={} listeners={} data.dir={} config={}", version(), broker.nodeId(),
                 broker.clusterId(), broker.bootstrapServers(), broker.listenersDescription(), config.dataDir(), config.source());
         log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
+        awaitShutdown(log, broker);
+        return EXIT_OK;
+    }
+
+    /** Runs a dedicated controller (process.roles=controller) until it is told to stop; returns the exit status. */
+    private static int runController(BrokerConfig config, long startNs, PrintStream err) {
+        ControllerNode node;
+        try {
+            node = ControllerNode.start(config);
+        } catch (ConfigException e) {
+            err.println("brokerd: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (DataDirLockedException e) {
+            err.println("brokerd: " + e.getMessage());
+            return EXIT_FAILURE;
+        } catch (RuntimeException e) {
+            err.println("brokerd: failed to start: " + e);
+            LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
+            return EXIT_FAILURE;
+        }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        log.info("brokerd {} node.id={} cluster.id={} process.roles=controller controller.quorum.voters={} data.dir={} config={}",
+                version(), node.nodeId(), node.clusterId(), config.controllerConfig().voters(), config.dataDir(), config.source());
+        log.info("ready in {} ms", (System.nanoTime() - startNs) / 1_000_000);
+        awaitShutdown(log, node);
+        return EXIT_OK;
+    }
+
+    /** Blocks until SIGTERM/SIGINT has closed {@code node}. */
+    private static void awaitShutdown(Logger log, AutoCloseable node) {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("Shutting down");
-            broker.close();
-            log.info("Shut down cleanly");
+            try {
+                node.close();
+                log.info("Shut down cleanly");
+            } catch (Exception e) {
+                log.error("Shutdown failed", e);
+            }
             stopped.countDown();
         }, "sluice-shutdown"));
         try {
@@ -161,7 +198,6 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return EXIT_OK;
     }
 
     /** Reads every TLS listener's (and the HTTPS metrics endpoint's) keystore and truststore, as a start would. */

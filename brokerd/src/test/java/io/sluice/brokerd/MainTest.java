@@ -57,7 +57,14 @@ class MainTest {
         for (int n = 1; n <= 3; n++) {
             assertThat(run("--check-config", "--config", "../config/cluster-3/broker-" + n + ".yaml")).as("shipped broker-%s.yaml", n).isZero();
         }
+        for (String file : new String[] {"controller-1", "controller-2", "controller-3", "broker-4", "broker-5", "broker-6"}) {
+            assertThat(run("--check-config", "--config", "../config/cluster-6/" + file + ".yaml")).as("shipped %s.yaml", file).isZero();
+        }
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid");
+        // A broker-only process listed as a voter is refused, naming both keys.
+        assertThat(run("--check-config", "--config", "../config/cluster-6/broker-4.yaml", "--set", "node.id=1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'process.roles' is broker").contains("'controller.quorum.voters'");
+        err.reset();
         java.nio.file.Path bad = tmp.resolve("bad.yaml");
         java.nio.file.Files.writeString(bad, "fsync: sometimes\n");
         assertThat(run("--check-config", "--config", bad.toString())).isEqualTo(2);

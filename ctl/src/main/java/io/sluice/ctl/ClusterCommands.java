@@ -27,6 +27,10 @@ final class ClusterCommands {
         List<List<String>> rows = new ArrayList<>();
         i.brokers().forEach(b -> rows.add(List.of(String.valueOf(b.id()), b.host() + ":" + b.port(), b.rack() == null ? "-" : b.rack())));
         out.table(List.of("BROKER", "ADDRESS", "RACK"), rows);
+        if (i.quorum() != null) {
+            out.line("");
+            printQuorum(out, i.quorum());
+        }
         if (!i.causes().isEmpty()) {
             out.line("");
             i.causes().forEach(c -> out.line(c.summary()));
@@ -41,6 +45,25 @@ final class ClusterCommands {
         }
     }
 
+    /** The controller quorum: leader, epoch, high watermark, then one row per voter and observer with its lag. */
+    static void printQuorum(Output out, io.sluice.ops.Quorum q) {
+        out.line("QUORUM       leader " + q.leaderId() + ", epoch " + q.leaderEpoch() + ", high watermark " + q.highWatermark()
+                + ", " + q.voters().size() + " voters, " + q.observers().size() + " observers");
+        long nowMs = System.currentTimeMillis();
+        List<List<String>> rows = new ArrayList<>();
+        q.members().forEach(m -> rows.add(List.of(String.valueOf(m.id()), m.role(), offset(m.logEndOffset()), offset(m.lag()),
+                ago(m.lastFetchTimestamp(), nowMs), ago(m.lastCaughtUpTimestamp(), nowMs))));
+        out.table(List.of("NODE", "ROLE", "LOG-END", "LAG", "LAST-FETCH", "LAST-CAUGHT-UP"), rows);
+    }
+
+    private static String offset(long v) {
+        return v < 0 ? "-" : String.valueOf(v);
+    }
+
+    private static String ago(long timestampMs, long nowMs) {
+        return timestampMs < 0 ? "-" : Math.max(0, nowMs - timestampMs) + " ms ago";
+    }
+
     @Command(name = "info", footerHeading = Output.JSON_HEADING,
         footer = "{\"clusterId\", \"controller\", \"brokers\": [{\"id\", \"host\", \"port\", \"rack\"}], \"topics\", "
                 + "\"partitions\", \"offlinePartitions\", \"underReplicatedPartitions\", \"underMinIsrPartitions\", "
@@ -48,8 +71,12 @@ final class ClusterCommands {
                 + "\"causes\": [{\"kind\" (BROKER_DOWN, REPLICA_BEHIND, NO_LEADER or MIN_ISR_ABOVE_REPLICAS), \"brokers\", "
                 + "\"cause\", \"partitions\", \"effects\": [{\"problem\" (OFFLINE, UNDER_MIN_ISR or UNDER_REPLICATED), "
                 + "\"partitions\", \"topics\": [{\"topic\", \"internal\", \"partitions\"}]}], \"summary\"}]}; problems and "
-                + "topics list user topics before internal ones.",
-        description = {"Brokers, controller, cluster id and partition counts.",
+                + "topics list user topics before internal ones; \"quorum\" (null when the cluster does not answer "
+                + "DescribeQuorum): {\"leaderId\", \"leaderEpoch\", \"highWatermark\", \"members\": [{\"id\", \"role\" "
+                + "(leader, voter or observer), \"logEndOffset\", \"lag\" (leader's log end offset minus this one's), "
+                + "\"lastFetchTimestamp\", \"lastCaughtUpTimestamp\" (epoch ms; -1 when unknown)}]}.",
+        description = {"Brokers, controller, cluster id, partition counts and the controller quorum (leader, voters, "
+                + "observers, each one's lag).",
             "Partitions that need attention are grouped by cause, one line each (\"broker 3 down: 56 partitions "
                 + "under-replicated: 6 of orders, 50 of __consumer_offsets\"); -o wide lists each partition too."})
     static final class Info extends BaseCommand {

@@ -26,11 +26,12 @@ public final class ClusterHealth {
 
     /**
      * {@code problems}: one row per partition and problem, user topics first; {@code causes}: the same partitions
-     * grouped by what caused them (see {@link ProblemCauses}).
+     * grouped by what caused them (see {@link ProblemCauses}); {@code quorum}: the controller quorum, null when the
+     * cluster does not describe it.
      */
     public record Info(String clusterId, int controller, List<Broker> brokers, int topics, int partitions,
                        int offlinePartitions, int underReplicatedPartitions, int underMinIsrPartitions,
-                       List<Problem> problems, boolean healthy, List<ProblemCauses.Cause> causes) {
+                       List<Problem> problems, boolean healthy, List<ProblemCauses.Cause> causes, Quorum quorum) {
     }
 
     /** Who the cluster is, without looking at topics: one DescribeCluster round trip. */
@@ -94,6 +95,6 @@ public final class ClusterHealth {
         Set<Integer> up = new java.util.HashSet<>();
         identity.brokers().forEach(b -> up.add(b.id()));
         return new Info(identity.clusterId(), identity.controller(), identity.brokers(), names.size(), partitions, offline, under, underMin,
-                problems, problems.isEmpty(), ProblemCauses.group(asSnapshot, up));
+                problems, problems.isEmpty(), ProblemCauses.group(asSnapshot, up), Quorum.describe(c));
     }
 }

@@ -20,10 +20,11 @@ import java.util.TreeMap;
  * group), one line each: the rest of the snapshot is still good, as when one broker of several is dying.
  * {@code denied} are the parts the cluster's ACLs do not let this principal read (a group it may not DESCRIBE, the
  * brokers' log dirs without DESCRIBE on the cluster): lasting, so kept apart from the passing {@code warnings} and shown
- * on the view they belong to.
+ * on the view they belong to. {@code quorum} is the controller quorum (null when the cluster does not answer
+ * DescribeQuorum).
  */
 public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId, Summary summary, List<Broker> brokers,
-                              List<Topic> topics, List<Group> groups, List<String> warnings, List<Denied> denied) {
+                              List<Topic> topics, List<Group> groups, List<String> warnings, List<Denied> denied, Quorum quorum) {
 
     public ClusterSnapshot {
         brokers = List.copyOf(brokers);
@@ -53,7 +54,7 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
     public ClusterSnapshot withDenied(List<Denied> more) {
         List<Denied> all = new ArrayList<>(denied);
         all.addAll(more);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, warnings, all);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, warnings, all, quorum);
     }
 
     /** The denied parts of {@code view}. */
@@ -65,7 +66,12 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
     public ClusterSnapshot withWarnings(List<String> more) {
         List<String> all = new ArrayList<>(warnings);
         all.addAll(more);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, all, denied);
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, all, denied, quorum);
+    }
+
+    /** This snapshot with the controller quorum (null: the cluster did not describe it). */
+    public ClusterSnapshot withQuorum(Quorum q) {
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, summary, brokers, topics, groups, warnings, denied, q);
     }
 
     /** Counts for the overview. */
@@ -218,7 +224,7 @@ public record ClusterSnapshot(long takenAtMs, String clusterId, int controllerId
         long totalLag = groups.stream().mapToLong(Group::totalLag).sum();
         int down = (int) brokers.stream().filter(b -> !b.up()).count();
         Summary s = new Summary(brokers.size() - down, down, topics.size(), partitions, offline, under, underMin, totalLag);
-        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups, List.of(), List.of());
+        return new ClusterSnapshot(takenAtMs, clusterId, controllerId, s, brokers, sortedTopics, sortedGroups, List.of(), List.of(), null);
     }
 
     /** The topic named {@code name}, or null. */

@@ -91,7 +91,14 @@ public final class SnapshotCollector {
         }
         List<ClusterSnapshot.Group> groups = groups(Futures.get(groupListing, c, "listing groups"), end, nowMs, warnings, denied);
         int controllerId = controller == null || controller.isEmpty() ? -1 : controller.id();
-        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups).withWarnings(warnings).withDenied(denied);
+        Quorum quorum = null;
+        try {
+            quorum = Quorum.describe(c);
+        } catch (OpsException e) {
+            warnings.add(e.getMessage());
+        }
+        return ClusterSnapshot.of(nowMs, clusterId, controllerId, nodes, usage, topics, groups).withWarnings(warnings).withDenied(denied)
+                .withQuorum(quorum);
     }
 
     /** Offsets per partition; partitions whose leader did not answer are left out, with one warning for all of them. */

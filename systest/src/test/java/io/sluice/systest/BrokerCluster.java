@@ -34,6 +34,12 @@ import java.util.function.BooleanSupplier;
  * {@link #withFaults} builds the fault matrix's variant: every broker runs with fault injection on (its metrics
  * listener's {@code /faults} breaks its disk or steps its clock) and is reached only through {@link LinkProxies}, which
  * cut, drop or delay chosen links (TLS passes through them untouched).
+ * <p>
+ * Layouts: by default every node is a broker and a controller voter (process.roles broker,controller).
+ * {@link #dedicated} (or the system property {@code sluice.systest.controllers=N} for the plain constructors) runs N
+ * dedicated controllers (node ids 1..N, process.roles controller, no client listener) and the brokers after them
+ * (process.roles broker, ids N+1...), like {@code config/cluster-6}. {@link #ids()} lists the brokers,
+ * {@link #controllerIds()} the dedicated controllers; both kinds are started, killed and stopped by id.
  */
 public final class BrokerCluster implements AutoCloseable {
     /**
@@ -60,9 +66,21 @@ public final class BrokerCluster implements AutoCloseable {
     /** The proxies' ports by broker: what the brokers advertise and list as voters. */
     private final Map<Integer, Integer> proxyClientPorts = new TreeMap<>();
     private final Map<Integer, Integer> proxyRaftPorts = new TreeMap<>();
+    /** Ids of the dedicated controllers (empty: every node is broker and controller). */
+    private final java.util.SortedSet<Integer> controllers = new java.util.TreeSet<>();
+
+    /** Dedicated controllers asked for with {@code -Dsluice.systest.controllers=N}; 0: the combined layout. */
+    static int controllersFromSystemProperty() {
+        return Integer.getInteger("sluice.systest.controllers", 0);
+    }
 
     BrokerCluster(Path root, int size, Map<String, String> extraConfig) throws IOException {
         this(root, size, extraConfig, (Path) null);
+    }
+
+    /** {@code controllers} dedicated controllers (ids 1..controllers) and {@code brokers} broker-only processes after them. */
+    static BrokerCluster dedicated(Path root, int controllers, int brokers, Map<String, String> extraConfig) throws IOException {
+        return new BrokerCluster(root, brokers, extraConfig, null, List.of(), null, controllers);
     }
 
     /** {@code certDir}: run with TLS everywhere using these certificates (see the class comment); null: plaintext. */
@@ -77,14 +95,26 @@ public final class BrokerCluster implements AutoCloseable {
 
     private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions,
                           LinkProxies proxies) throws IOException {
+        this(root, size, extraConfig, certDir, jvmOptions, proxies, certDir == null && proxies == null ? controllersFromSystemProperty() : 0);
+    }
+
+    private BrokerCluster(Path root, int size, Map<String, String> extraConfig, Path certDir, List<String> jvmOptions,
+                          LinkProxies proxies, int dedicatedControllers) throws IOException {
         this.root = root;
         this.extraConfig = extraConfig;
         this.certDir = certDir;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.proxies = proxies;
-        for (int id = 1; id <= size; id++) {
-            clientPorts.put(id, freePort());
+        for (int id = 1; id <= dedicatedControllers; id++) {
+            controllers.add(id);
             raftPorts.put(id, freePort());
+            metricsPorts.put(id, freePort());
+        }
+        for (int id = dedicatedControllers + 1; id <= dedicatedControllers + size; id++) {
+            clientPorts.put(id, freePort());
+            if (dedicatedControllers == 0) {
+                raftPorts.put(id, freePort());
+            }
             metricsPorts.put(id, freePort());
             if (proxies != null) {
                 proxyClientPorts.put(id, freePort());
@@ -168,8 +198,14 @@ public final class BrokerCluster implements AutoCloseable {
                         + "password=\"" + adminPassword + "\";");
     }
 
+    /** The brokers (nodes that serve clients). */
     List<Integer> ids() {
         return new ArrayList<>(clientPorts.keySet());
+    }
+
+    /** The dedicated controllers; empty in the combined layout. */
+    List<Integer> controllerIds() {
+        return new ArrayList<>(controllers);
     }
 
     public String bootstrap() {
@@ -256,12 +292,14 @@ public final class BrokerCluster implements AutoCloseable {
         return root.resolve("broker-" + id);
     }
 
-    /** Starts every broker; returns once each has logged that it is ready. */
+    /** Starts every node (dedicated controllers first); returns once each has logged that it is ready. */
     public void startAll() throws Exception {
-        for (int id : ids()) {
+        List<Integer> all = new ArrayList<>(controllers);
+        all.addAll(ids());
+        for (int id : all) {
             start(id);
         }
-        for (int id : ids()) {
+        for (int id : all) {
             awaitReady(id);
         }
     }
@@ -271,10 +309,16 @@ public final class BrokerCluster implements AutoCloseable {
         StringBuilder voters = new StringBuilder();
         (proxies == null ? raftPorts : proxyRaftPorts).forEach((n, port) ->
                 voters.append(voters.isEmpty() ? "" : ",").append(n).append("@127.0.0.1:").append(port));
-        StringBuilder yaml = new StringBuilder()
-                .append("node.id: ").append(id).append('\n')
-                .append("listeners: ").append(certDir == null ? "" : "SASL_SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n')
-                .append("controller.quorum.voters: ").append(voters).append('\n')
+        StringBuilder yaml = new StringBuilder().append("node.id: ").append(id).append('\n');
+        if (controllers.contains(id)) {
+            yaml.append("process.roles: controller\n");
+        } else {
+            if (!controllers.isEmpty()) {
+                yaml.append("process.roles: broker\n");
+            }
+            yaml.append("listeners: ").append(certDir == null ? "" : "SASL_SSL://").append("127.0.0.1:").append(clientPorts.get(id)).append('\n');
+        }
+        yaml.append("controller.quorum.voters: ").append(voters).append('\n')
                 .append("data.dir: ").append(dataDir(id)).append('\n')
                 .append("metrics.listener: 127.0.0.1:").append(metricsPorts.get(id)).append('\n');
         if (certDir != null) {

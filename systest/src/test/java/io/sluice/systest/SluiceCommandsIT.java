@@ -475,9 +475,17 @@ class SluiceCommandsIT {
         assertThat(i.get("healthy").asBoolean()).isTrue();
         assertThat(i.get("partitions").asInt()).isEqualTo(admin.describeTopics(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
                 .listInternal(true)).names().get()).allTopicNames().get().values().stream().mapToInt(t -> t.partitions().size()).sum());
+        // A single node is its quorum's only voter and leader, with no observers.
+        JsonNode quorum = i.get("quorum");
+        assertThat(quorum.get("leaderId").asInt()).isEqualTo(broker.nodeId());
+        assertThat(quorum.get("highWatermark").asLong()).isPositive();
+        assertThat(quorum.get("members")).hasSize(1);
+        assertThat(quorum.get("members").get(0).get("role").asText()).isEqualTo("leader");
+        assertThat(quorum.get("members").get(0).get("lag").asLong()).isZero();
         Run health = sluice("cluster", "health");
         assertThat(health.exit()).isZero();
         assertThat(health.out()).contains("HEALTHY      true");
+        assertThat(health.out()).contains("QUORUM       leader " + broker.nodeId() + ", epoch ").contains("1 voters, 0 observers");
     }
 
     @Test

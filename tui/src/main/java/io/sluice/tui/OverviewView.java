@@ -44,6 +44,9 @@ final class OverviewView {
                 Span.of(r.known() ? Fmt.rate(r.outPerSec()) + " rec/s" : "-")));
         line(g, theme, row++, left, width, List.of(label("Lag"), Span.of(Fmt.count(sum.totalLag()) + " records in "
                 + s.groups().size() + " groups")));
+        if (s.quorum() != null) {
+            line(g, theme, row++, left, width, quorumLine(s.quorum()));
+        }
         row++;
         List<ProblemCauses.Cause> causes = ProblemCauses.group(s.topics(), ProblemCauses.up(s));
         List<List<Span>> causeLines = new ArrayList<>();
@@ -111,6 +114,28 @@ final class OverviewView {
         }
         return new Table(List.of(new Span("Most lagging groups", Style.TITLE)), List.of(Table.Column.flex("GROUP", 8),
                 Table.Column.number("LAG", 9), Table.Column.text("ETA", 14)), rows, List.of(), "no groups");
+    }
+
+    /**
+     * "Quorum  leader 2 epoch 11  voters 1:0 2:0 3:12  observers 4:0 5:0 6:0": each member as id:lag (the leader's
+     * log end offset minus its own), a lag above 0 in warning colour, an unknown one ("?") as bad.
+     */
+    static List<Span> quorumLine(io.sluice.ops.Quorum q) {
+        List<Span> spans = new ArrayList<>();
+        spans.add(label("Quorum"));
+        spans.add(new Span("leader " + (q.leaderId() < 0 ? "none" : String.valueOf(q.leaderId())), q.leaderId() < 0 ? Style.BAD : Style.GOOD));
+        spans.add(Span.of(" epoch " + q.leaderEpoch() + "  voters"));
+        q.voters().forEach(m -> spans.add(memberLag(m)));
+        if (!q.observers().isEmpty()) {
+            spans.add(Span.of("  observers"));
+            q.observers().forEach(m -> spans.add(memberLag(m)));
+        }
+        return spans;
+    }
+
+    private static Span memberLag(io.sluice.ops.Quorum.Member m) {
+        return new Span(" " + m.id() + ":" + (m.lag() < 0 ? "?" : Fmt.count(m.lag())),
+                m.lag() < 0 ? Style.BAD : m.lag() > 0 ? Style.WARN : Style.NORMAL);
     }
 
     private static Span label(String text) {

@@ -95,6 +95,11 @@ class DashboardRenderTest {
                 .contains("Produce     450 rec/s").contains("Consume     250 rec/s")
                 .contains("Lag         4,000 records in 2 groups")
                 .contains("updated 1s ago");
+        // the controller quorum: each member as id:lag, a lagging one in warning colour, an unknown one as bad
+        assertThat(vs.text()).contains("Quorum      leader 1 epoch 7  voters 1:0 2:0 3:?  observers 4:12");
+        assertThat(vs.at("leader 1").getForegroundColor()).isEqualTo(GREEN);
+        assertThat(vs.at("3:?").getForegroundColor()).isEqualTo(RED);
+        assertThat(vs.at("4:12").getForegroundColor()).isEqualTo(YELLOW);
         assertThat(vs.at("1 down").getForegroundColor()).isEqualTo(RED);
         assertThat(vs.at("1 offline").getForegroundColor()).isEqualTo(RED);
         assertThat(vs.at("5 under-replicated").getForegroundColor()).isEqualTo(YELLOW);

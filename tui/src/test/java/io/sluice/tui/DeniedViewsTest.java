@@ -28,7 +28,7 @@ class DeniedViewsTest {
         ClusterSnapshot s = ok.observation().snapshot();
         if (noGroups) {
             s = new ClusterSnapshot(s.takenAtMs(), s.clusterId(), s.controllerId(), s.summary(), s.brokers(), s.topics(), List.of(),
-                    s.warnings(), s.denied());
+                    s.warnings(), s.denied(), s.quorum());
         }
         SnapshotPoller.Observation o = new SnapshotPoller.Observation(s.withDenied(denied), ok.observation().rates(),
                 ok.observation().trend(), ok.observation().lags());

@@ -41,7 +41,12 @@ final class Fixtures {
         return ClusterSnapshot.of(atMs, "sluice-test-cluster", 1,
                 List.of(new ClusterSnapshot.Node(1, "10.0.0.1", 9092, "rack-a"), new ClusterSnapshot.Node(2, "10.0.0.2", 9092, "rack-b")),
                 Map.of(1, new ClusterSnapshot.LogDirUsage(4, 6_423_000), 2, new ClusterSnapshot.LogDirUsage(4, 6_423_000)),
-                List.of(orders, payments, offsets), List.of(billing, audit));
+                List.of(orders, payments, offsets), List.of(billing, audit))
+                .withQuorum(new io.sluice.ops.Quorum(1, 7, 120, List.of(
+                        new io.sluice.ops.Quorum.Member(1, "leader", 121, 0, atMs, atMs),
+                        new io.sluice.ops.Quorum.Member(2, "voter", 121, 0, atMs - 100, atMs - 100),
+                        new io.sluice.ops.Quorum.Member(3, "voter", -1, -1, -1, -1),
+                        new io.sluice.ops.Quorum.Member(4, "observer", 109, 12, atMs - 300, atMs - 9_000))));
     }
 
     /**

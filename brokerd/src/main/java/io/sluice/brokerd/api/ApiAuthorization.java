@@ -87,6 +87,7 @@ import static io.sluice.brokerd.auth.ResourceType.TRANSACTIONAL_ID;
  * <pre>
  * Produce                      WRITE topic; transactional: WRITE transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
  * Fetch                        consumer: READ topic; follower (replica id set): CLUSTER_ACTION cluster
+ * DescribeQuorum               DESCRIBE cluster
  * ListOffsets, OffsetForLeaderEpoch  DESCRIBE topic (OffsetForLeaderEpoch from a replica: CLUSTER_ACTION)
  * Metadata, DescribeTopicPartitions  DESCRIBE topic (all topics: only describable ones listed); auto-create: CREATE cluster or topic
  * OffsetCommit                 READ group, READ topic
@@ -170,7 +171,8 @@ public final class ApiAuthorization {
             case DESCRIBE_PRODUCERS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> describeProducers(ctx, (DescribeProducersResponseData) resp));
             case INIT_PRODUCER_ID -> (ctx, r) -> initProducerId(ctx, (InitProducerIdRequestData) r, h);
             case ELECT_LEADERS, ALTER_PARTITION_REASSIGNMENTS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER);
-            case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS -> (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE);
+            case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS, DESCRIBE_QUORUM ->
+                    (ctx, r) -> wholeCluster(ctx, r, h, DESCRIBE);
             case ALTER_USER_SCRAM_CREDENTIALS -> (ctx, r) -> wholeCluster(ctx, r, h, ALTER);
             case WRITE_TXN_MARKERS -> (ctx, r) -> wholeCluster(ctx, r, h, CLUSTER_ACTION);
             case END_TXN -> (ctx, r) -> wholeTransaction(ctx, r, ((org.apache.kafka.common.message.EndTxnRequestData) r).transactionalId(), h);

@@ -96,11 +96,37 @@ public final class BrokerConfig {
         }
     }
 
+    /** The roles and the quorum together, as KRaft checks process.roles against controller.quorum.voters. */
     private void checkQuorum() {
         Map<Integer, String> voters = BrokerConfigDef.parseVoters(get(BrokerConfigDef.CONTROLLER_QUORUM_VOTERS));
-        if (!voters.isEmpty() && !voters.containsKey(nodeId())) {
-            throw new ConfigException("config key 'controller.quorum.voters' must list this broker's node.id " + nodeId()
-                    + " (every broker is a controller voter); it lists " + voters.keySet());
+        String roles = get(BrokerConfigDef.PROCESS_ROLES);
+        if (isController() && !voters.isEmpty() && !voters.containsKey(nodeId())) {
+            throw new ConfigException("config key 'controller.quorum.voters' must list this node's node.id " + nodeId()
+                    + " ('process.roles' is " + roles + ", so it is a controller voter); it lists " + voters.keySet());
+        }
+        if (!isController() && voters.containsKey(nodeId())) {
+            throw new ConfigException("config key 'process.roles' is broker but 'controller.quorum.voters' lists this node's "
+                    + "node.id " + nodeId() + ": a broker-only process is never a voter; remove it from the voters or set "
+                    + "'process.roles' to broker,controller");
+        }
+        if (voters.isEmpty() && !(isController() && isBroker())) {
+            throw new ConfigException("config key 'controller.quorum.voters' must name the controller quorum when "
+                    + "'process.roles' is " + roles + " (only a combined broker,controller node can be a quorum of its own)");
+        }
+        if (!(isBroker() && isController())
+                && listeners().stream().anyMatch(l -> l.name().equals(interBrokerListenerName()) && l.protocol().usesTls())) {
+            throw new ConfigException("config key 'process.roles' is " + roles + " but the inter-broker listener speaks TLS: "
+                    + "the controller quorum runs over mutual TLS only on combined broker,controller nodes so far");
+        }
+        if (!isBroker()) {
+            for (String key : List.of(BrokerConfigDef.LISTENERS, BrokerConfigDef.ADVERTISED_LISTENERS)) {
+                String byDefault = BrokerConfigDef.keys().get(key).defaultValue();
+                if (!get(key).equals(byDefault == null ? "" : byDefault)) {
+                    throw new ConfigException("config key '" + key + "' must not be set when 'process.roles' is controller: "
+                            + "a dedicated controller serves no Kafka clients (it speaks Raft on its controller.quorum.voters "
+                            + "entry); remove '" + key + "' or add broker to 'process.roles'");
+                }
+            }
         }
         if (voters.size() > 1 && get(BrokerConfigDef.CONTROLLER_LISTENER).endsWith(":0")) {
             throw new ConfigException("config key 'controller.listener' needs a fixed port in a multi-voter quorum");
@@ -167,6 +193,16 @@ public final class BrokerConfig {
 
     public int nodeId() {
         return Integer.parseInt(get(BrokerConfigDef.NODE_ID));
+    }
+
+    /** {@code process.roles} has broker: this process serves Kafka clients and holds partitions. */
+    public boolean isBroker() {
+        return BrokerConfigDef.parseRoles(get(BrokerConfigDef.PROCESS_ROLES)).contains("broker");
+    }
+
+    /** {@code process.roles} has controller: this process is a controller quorum voter. */
+    public boolean isController() {
+        return BrokerConfigDef.parseRoles(get(BrokerConfigDef.PROCESS_ROLES)).contains("controller");
     }
 
     /** Empty when the cluster id is to be generated/read from meta.properties. */
@@ -492,7 +528,8 @@ public final class BrokerConfig {
             }
             voters.put(nodeId(), bind);
         } else if (bind.isEmpty()) {
-            bind = voters.get(nodeId());
+            // A broker-only process binds no Raft server.
+            bind = isController() ? voters.get(nodeId()) : "127.0.0.1:0";
         }
         int colon = bind.lastIndexOf(':');
         return new io.sluice.brokerd.controller.ControllerConfig(nodeId(), voters, bind.substring(0, colon),
@@ -501,7 +538,7 @@ public final class BrokerConfig {
                 Long.parseLong(get(BrokerConfigDef.BROKER_HEARTBEAT_INTERVAL_MS)),
                 Long.parseLong(get(BrokerConfigDef.CONTROLLER_REQUEST_TIMEOUT_MS)),
                 Long.parseLong(get(BrokerConfigDef.CONTROLLER_SNAPSHOT_ENTRIES)),
-                Integer.parseInt(get(BrokerConfigDef.CONTROLLER_LOG_SEGMENT_BYTES)));
+                Integer.parseInt(get(BrokerConfigDef.CONTROLLER_LOG_SEGMENT_BYTES)), isController());
     }
 
     public io.sluice.brokerd.replica.ReplicaManager.ReplicationConfig replicationConfig() {

@@ -54,6 +54,7 @@ public final class BrokerConfigDef {
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String PROCESS_ROLES = "process.roles";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_LISTENER = "controller.listener";
     public static final String BROKER_RACK = "broker.rack";
@@ -270,9 +271,15 @@ public final class BrokerConfigDef {
         add(OFFSETS_COMMIT_TIMEOUT_MS, "10000", "ms", "longest an offset commit (or offset deletion) waits for every in-sync "
                 + "replica of __consumer_offsets; then it is answered COORDINATOR_NOT_AVAILABLE (the records stay in the log)",
                 BrokerConfigDef::positiveLong, "an integer >= 1");
+        add(PROCESS_ROLES, "broker,controller", "", "what this process is, as KRaft's process.roles: broker,controller "
+                + "(both: serves clients and votes in the controller quorum), controller (a dedicated controller voter: no "
+                + "client listener, never holds a partition; listeners must not be set) or broker (serves clients and follows "
+                + "the committed metadata from the quorum leader without voting; node.id must not be among "
+                + "controller.quorum.voters, which must be set)", BrokerConfigDef::roles,
+                "broker, controller or broker,controller");
         add(CONTROLLER_QUORUM_VOTERS, "", "id@host:port,...",
-                "the controller quorum: every broker's node id and Raft address, the same list on every broker; "
-                        + "empty: a single node that is its own one-voter quorum", BrokerConfigDef::voters,
+                "the controller quorum: every voter's node id and Raft address, the same list on every node (voters and "
+                        + "broker-only processes); empty: a single node that is its own one-voter quorum", BrokerConfigDef::voters,
                 "empty or a comma-separated list of id@host:port");
         add(CONTROLLER_LISTENER, "", "host:port",
                 "address the controller's Raft server binds; empty: this node's entry in controller.quorum.voters, "
@@ -445,6 +452,30 @@ public final class BrokerConfigDef {
             Long.parseLong(v);
             return true;
         } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Parses {@code process.roles}; throws IllegalArgumentException naming the bad role. */
+    public static java.util.Set<String> parseRoles(String v) {
+        java.util.Set<String> roles = new java.util.TreeSet<>();
+        for (String part : v.split(",")) {
+            String role = part.trim();
+            if (!role.equals("broker") && !role.equals("controller")) {
+                throw new IllegalArgumentException("'" + role + "' is not a role");
+            }
+            if (!roles.add(role)) {
+                throw new IllegalArgumentException("role " + role + " appears twice");
+            }
+        }
+        return roles;
+    }
+
+    private static boolean roles(String v) {
+        try {
+            parseRoles(v);
+            return true;
+        } catch (IllegalArgumentException e) {
             return false;
         }
     }

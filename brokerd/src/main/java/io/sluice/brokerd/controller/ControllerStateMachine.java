@@ -27,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -54,31 +56,82 @@ import java.util.function.Function;
  * Ratis applies entries on one thread in log order; the image is published through a volatile field so request
  * threads read it without locks. Read-only queries (broker heartbeats) are answered by the leader's
  * {@code queryHandler} and never touch the image.
+ * <p>
+ * Observers: the newest {@link #TAIL_ENTRIES} applied commands stay in memory with their log index, so the leader
+ * answers a broker-only process's {@code FetchMetadata} with the entries it lacks ({@link #delta}), or with the whole
+ * image when it is further behind (or the tail was reset by a snapshot load). {@link #nextApplied} completes at every
+ * apply, which wakes the observers' long polls.
  */
-final class ControllerStateMachine extends BaseStateMachine {
+final class ControllerStateMachine extends BaseStateMachine implements AppliedMetadata {
     private static final Logger log = LoggerFactory.getLogger(ControllerStateMachine.class);
 
+    /** Applied commands kept in memory for observers; each is a few hundred bytes. */
+    static final int TAIL_ENTRIES = 4096;
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-    private final Function<byte[], byte[]> queryHandler;
+    private final Function<byte[], CompletableFuture<byte[]>> queryHandler;
+    /** The newest applied commands, oldest first; guarded by itself, as is {@link #tailBaseIndex}. */
+    private final java.util.ArrayDeque<QuorumQuery.Entry> tail = new java.util.ArrayDeque<>();
+    /** Every applied entry after this index is in {@link #tail}. */
+    private long tailBaseIndex = -1;
+    /** Completed (and replaced) whenever an entry is applied. */
+    private final java.util.Set<CompletableFuture<Void>> applyWaiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     /** Told (old, new) after each applied entry that changed the image; set once the broker has caught up. */
     private volatile BiConsumer<MetadataImage, MetadataImage> publisher = (a, b) -> { };
     private final Object appliedMonitor = new Object();
 
-    ControllerStateMachine(Function<byte[], byte[]> queryHandler) {
+    ControllerStateMachine(Function<byte[], CompletableFuture<byte[]>> queryHandler) {
         this.queryHandler = queryHandler;
     }
 
-    MetadataImage image() {
+    @Override
+    public MetadataImage image() {
         return image;
     }
 
-    void setPublisher(BiConsumer<MetadataImage, MetadataImage> publisher) {
+    @Override
+    public void setPublisher(BiConsumer<MetadataImage, MetadataImage> publisher) {
         this.publisher = publisher;
     }
 
+    /**
+     * Completes at the next applied entry (or snapshot load) or after {@code maxWaitMs}, whichever comes first.
+     * Check the applied index after calling this, so an entry applied meanwhile is not missed.
+     */
+    CompletableFuture<Void> nextApplied(long maxWaitMs) {
+        CompletableFuture<Void> waiter = new CompletableFuture<>();
+        applyWaiters.add(waiter);
+        waiter.whenComplete((v, e) -> applyWaiters.remove(waiter));
+        return waiter.completeOnTimeout(null, maxWaitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * What an observer that applied up to {@code afterIndex} lacks: the entries after it, or the whole image when
+     * they are no longer all in memory.
+     */
+    QuorumQuery.MetadataDelta delta(long afterIndex, int leaderId, long leaderEpoch) {
+        synchronized (tail) {
+            long applied = appliedIndex();
+            if (afterIndex >= applied) {
+                return new QuorumQuery.MetadataDelta(leaderId, leaderEpoch, applied, null, List.of());
+            }
+            if (afterIndex < tailBaseIndex) {
+                return new QuorumQuery.MetadataDelta(leaderId, leaderEpoch, applied, image, List.of());
+            }
+            List<QuorumQuery.Entry> entries = new ArrayList<>();
+            for (QuorumQuery.Entry e : tail) {
+                if (e.index() > afterIndex) {
+                    entries.add(e);
+                }
+            }
+            return new QuorumQuery.MetadataDelta(leaderId, leaderEpoch, applied, null, entries);
+        }
+    }
+
     /** Waits until the entry at {@code index} is applied here; false when {@code deadlineNs} passes first. */
-    boolean awaitApplied(long index, long deadlineNs) throws InterruptedException {
+    @Override
+    public boolean awaitApplied(long index, long deadlineNs) throws InterruptedException {
         synchronized (appliedMonitor) {
             while (appliedIndex() < index) {
                 long waitNs = deadlineNs - System.nanoTime();
@@ -91,7 +144,7 @@ final class ControllerStateMachine extends BaseStateMachine {
         }
     }
 
-    private long appliedIndex() {
+    long appliedIndex() {
         TermIndex last = getLastAppliedTermIndex();
         return last == null ? -1 : last.getIndex();
     }
@@ -140,8 +193,13 @@ final class ControllerStateMachine extends BaseStateMachine {
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
         Path file = snapshot.getFile().getPath();
-        image = MetadataCodec.image(readVerified(file));
-        setLastAppliedTermIndex(snapshot.getTermIndex());
+        MetadataImage loaded = MetadataCodec.image(readVerified(file));
+        synchronized (tail) {
+            image = loaded;
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+            tail.clear();
+            tailBaseIndex = snapshot.getIndex();
+        }
         log.info("Loaded controller snapshot {} ({} brokers, {} topics)", file.getFileName(), image.brokers().size(),
                 image.topics().size());
     }
@@ -171,8 +229,14 @@ final class ControllerStateMachine extends BaseStateMachine {
         MetadataCommand command = MetadataCodec.command(entry.getStateMachineLogEntry().getLogData().toByteArray());
         MetadataImage before = image;
         MetadataApplier.Applied applied = MetadataApplier.apply(before, command);
-        image = applied.image();
-        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        synchronized (tail) {
+            image = applied.image();
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            tail.addLast(new QuorumQuery.Entry(entry.getIndex(), command));
+            if (tail.size() > TAIL_ENTRIES) {
+                tailBaseIndex = tail.removeFirst().index();
+            }
+        }
         if (applied.image() != before) {
             publisher.accept(before, applied.image());
         }
@@ -190,11 +254,14 @@ final class ControllerStateMachine extends BaseStateMachine {
         synchronized (appliedMonitor) {
             appliedMonitor.notifyAll();
         }
+        for (CompletableFuture<Void> waiter : applyWaiters) {
+            waiter.complete(null);
+        }
     }
 
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(queryHandler.apply(request.getContent().toByteArray()))));
+        return queryHandler.apply(request.getContent().toByteArray()).thenApply(reply -> Message.valueOf(ByteString.copyFrom(reply)));
     }
 
     @Override

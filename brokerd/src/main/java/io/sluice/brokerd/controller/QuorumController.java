@@ -54,8 +54,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * This broker's member of the controller quorum: an embedded Ratis server holding the metadata
  * {@link ControllerStateMachine}, and a Ratis client through which this broker proposes changes and heartbeats.
- * Every broker is a voter (combined mode, like Kafka's KRaft with {@code process.roles=broker,controller}); a single
- * node is a one-voter quorum.
+ * Roles ({@code process.roles}, as KRaft's): a voter ({@code controller}, alone or combined with {@code broker}, the
+ * default) runs the Raft server; a broker-only process runs no Raft server and is never a voter: it observes the
+ * quorum through a {@link MetadataFollower} that long-polls the leader for committed entries, and proposes, registers
+ * and heartbeats through the Ratis client like any broker. A dedicated controller ({@code controller} alone) never
+ * registers as a broker, so it never holds a partition; it checks the brokers' leases and rebalances leaders when
+ * it leads. A single node is a one-voter quorum.
+ * <p>
+ * Observers: the leader records each observer's last fetch (its applied index and when it asked), which
+ * {@link #describeQuorum} reports with the voters' progress.
  * <p>
  * Leases: each broker heartbeats the quorum leader every {@code heartbeatIntervalMs}; the leader's controller fences
  * a live broker it has not heard from for {@code sessionTimeoutMs} (a new leader first grants everyone a full
@@ -105,8 +112,18 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     private final ControllerConfig config;
     private final RaftGroupId groupId;
+    /** Null on a broker-only process. */
     private final ControllerStateMachine stateMachine;
+    /** Null on a broker-only process. */
     private final RaftServer server;
+    /** Null unless broker-only. */
+    private final MetadataFollower follower;
+    /** What this process has applied: {@link #stateMachine} or {@link #follower}. */
+    private final AppliedMetadata applied;
+    /** On the leader: each observer's last fetch, by node id. */
+    private final Map<Integer, ObserverFetch> observers = new ConcurrentHashMap<>();
+    /** On the leader: when each voter was last seen holding everything committed (wall-clock ms), by node id. */
+    private final Map<Integer, Long> voterCaughtUpMs = new ConcurrentHashMap<>();
     /** Null on a single voter (proposals go to the local server). Used through its blocking API only, see {@link #send}. */
     private final RaftClient client;
     /** Runs the client's blocking calls; null on a single voter. */
@@ -128,6 +145,10 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     private volatile HeartbeatTracker heartbeats;
     private volatile boolean closed;
 
+    /** An observer's last {@code FetchMetadata}: what it had applied then, and when (wall-clock ms). */
+    private record ObserverFetch(long appliedIndex, long fetchMs, long caughtUpMs) {
+    }
+
     /** How this broker registers (again after being fenced). */
     private record Registration(String host, int port, String rack, List<io.sluice.brokerd.metadata.Endpoint> endpoints) {
     }
@@ -136,20 +157,29 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         this.config = config;
         this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
                 .getBytes(StandardCharsets.UTF_8)));
-        this.stateMachine = new ControllerStateMachine(this::onQuery);
         RaftProperties props = properties(config);
         Parameters parameters = parameters(tls);
         RaftPeerId self = RaftPeerId.valueOf(String.valueOf(config.nodeId()));
-        boolean fresh = !Files.exists(config.storageDir().resolve(groupId.getUuid().toString()));
-        this.server = RaftServer.newBuilder()
-                .setServerId(self)
-                .setGroup(group(config.voters()))
-                .setStateMachine(stateMachine)
-                .setProperties(props)
-                .setParameters(parameters)
-                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
-                .build();
-        server.start();
+        if (config.voter()) {
+            this.stateMachine = new ControllerStateMachine(this::onQuery);
+            boolean fresh = !Files.exists(config.storageDir().resolve(groupId.getUuid().toString()));
+            this.server = RaftServer.newBuilder()
+                    .setServerId(self)
+                    .setGroup(group(config.voters()))
+                    .setStateMachine(stateMachine)
+                    .setProperties(props)
+                    .setParameters(parameters)
+                    .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                    .build();
+            server.start();
+            this.follower = null;
+            this.applied = stateMachine;
+        } else {
+            this.stateMachine = null;
+            this.server = null;
+            this.follower = new MetadataFollower(config.nodeId(), this::fetchMetadata);
+            this.applied = follower;
+        }
         this.self = self;
         // A single voter is always its own leader: proposals go straight to the local server, with no client
         // connection (which also keeps a single node's start-up quick). A cluster proposes through a Ratis client,
@@ -164,6 +194,20 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         this.clientCalls = config.isSingleVoter() ? null
                 : Executors.newCachedThreadPool(new DefaultThreadFactory("sluice-controller-client", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-controller-timer", true));
+        if (follower != null) {
+            follower.start();
+        }
+    }
+
+    /** An observer's fetch, sent to the quorum leader; the leader holds it up to its {@code maxWaitMs}. */
+    private CompletableFuture<QuorumQuery.MetadataDelta> fetchMetadata(QuorumQuery.FetchMetadata fetch) {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        return send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(fetch))), true, deadlineNs).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(reply.getException());
+            }
+            return MetadataCodec.read(reply.getMessage().getContent().toByteArray(), QuorumQuery.MetadataDelta.class);
+        });
     }
 
     /** Starts this node's Raft server (replaying its log and snapshot) and returns; the quorum may not have a leader yet. */
@@ -177,7 +221,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      */
     public static QuorumController start(ControllerConfig config, io.sluice.brokerd.security.SslFactory tls) {
         try {
-            Files.createDirectories(config.storageDir());
+            if (config.voter()) {
+                Files.createDirectories(config.storageDir()); // a broker-only process keeps no Raft state
+            }
             return new QuorumController(config, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("starting the controller in " + config.storageDir() + ": " + e.getMessage(), e);
@@ -269,7 +315,12 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     @Override
     public MetadataImage image() {
-        return stateMachine.image();
+        return applied.image();
+    }
+
+    /** True when this process is a controller voter (process.roles has controller). */
+    public boolean isVoter() {
+        return server != null;
     }
 
     /** The random id of this broker process's registration (a restart registers a new one). */
@@ -279,6 +330,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     /** The node id of the current quorum leader, or -1 when none is known here. */
     public int leaderId() {
+        if (server == null) {
+            return follower.leaderId();
+        }
         try {
             RaftPeerId leader = server.getDivision(groupId).getInfo().getLeaderId();
             return leader == null ? -1 : Integer.parseInt(leader.toString());
@@ -306,6 +360,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * not bounced by Ratis as "leader not ready". Polls: Ratis offers no leader-ready notification to wait on.
      */
     private void awaitLeaderReady(long timeoutMs) {
+        if (server == null) {
+            return; // an observer's client finds the leader, retrying until the deadline
+        }
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             RaftServer.Division division = server.getDivision(groupId);
@@ -347,8 +404,20 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             heartbeats = new HeartbeatTracker(config.sessionTimeoutMs(), HEARTBEAT_WARN_INTERVAL_MS, MonotonicClock.millis());
             // A single node is its own controller: there is no one to miss its heartbeats.
             timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
-            timer.scheduleWithFixedDelay(this::checkLeases, periodMs, Math.max(1, periodMs / 2), TimeUnit.MILLISECONDS);
+            startLeaseChecks();
         }
+    }
+
+    /**
+     * On a voter, from now on: while it leads, fences brokers whose lease expired. A combined node starts them when
+     * it registers (unless it is a single node); a dedicated controller at start.
+     */
+    public void startLeaseChecks() {
+        if (server == null) {
+            return;
+        }
+        long periodMs = config.heartbeatIntervalMs();
+        timer.scheduleWithFixedDelay(this::checkLeases, periodMs, Math.max(1, periodMs / 2), TimeUnit.MILLISECONDS);
     }
 
     private MetadataCommand.RegisterBroker registerCommand() {
@@ -359,7 +428,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     /** Publishes every committed change from now on (old image, new image), on the apply thread, in commit order. */
     public void setPublisher(java.util.function.BiConsumer<MetadataImage, MetadataImage> publisher) {
-        stateMachine.setPublisher(publisher);
+        applied.setPublisher(publisher);
     }
 
     /**
@@ -391,7 +460,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
             }
-            if (!stateMachine.awaitApplied(reply.getLogIndex(), deadlineNs)) {
+            if (!applied.awaitApplied(reply.getLogIndex(), deadlineNs)) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "committed but not yet applied on this broker");
             }
             return MetadataCodec.result(reply.getMessage().getContent().toByteArray());
@@ -426,6 +495,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * sliding window's and waits for the connection's). The fault suite hit it in a rolling restart: the broker's
      * heartbeats and ISR changes stopped for good, so it stayed fenced. Blocking calls take neither lock in a callback.
      */
+    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs) {
+        return send(message, readOnly, deadlineNs, false);
+    }
+
+    /** As above; {@code onThisServer}: to this node's own Raft server, never forwarded (see {@link #submit(MetadataCommand, long, boolean)}). */
     private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs, boolean onThisServer) {
         if (client != null && !onThisServer) {
             return CompletableFuture.supplyAsync(() -> {
@@ -461,15 +535,16 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         if (!heartbeatInFlight.compareAndSet(false, true)) {
             return;
         }
-        byte[] hb = MetadataCodec.encode(new Heartbeat(config.nodeId(), incarnation));
+        byte[] hb = MetadataCodec.encode(new QuorumQuery.Heartbeat(config.nodeId(), incarnation));
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.sessionTimeoutMs());
-        send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs, false).whenComplete((reply, error) -> {
+        send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs).whenComplete((reply, error) -> {
             heartbeatInFlight.set(false);
             if (error != null || reply == null || !reply.isSuccess()) {
                 heartbeats.failed(error != null ? error.toString() : String.valueOf(reply), MonotonicClock.millis());
                 return;
             }
-            HeartbeatReply r = MetadataCodec.read(reply.getMessage().getContent().toByteArray(), HeartbeatReply.class);
+            QuorumQuery.HeartbeatReply r = MetadataCodec.read(reply.getMessage().getContent().toByteArray(),
+                    QuorumQuery.HeartbeatReply.class);
             if (r.live()) {
                 heartbeats.accepted(MonotonicClock.millis());
             } else {
@@ -511,20 +586,129 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }, clientCalls != null ? clientCalls : timer);
     }
 
-    /** A broker's heartbeat, answered by the quorum leader. */
-    record Heartbeat(int nodeId, String incarnation) {
+    /** Answers a query on the quorum leader (Ratis sends read-only requests to the leader). */
+    private CompletableFuture<byte[]> onQuery(byte[] request) {
+        QuorumQuery query = MetadataCodec.read(request, QuorumQuery.class);
+        if (query instanceof QuorumQuery.Heartbeat hb) {
+            lastHeartbeatMs.put(hb.nodeId(), MonotonicClock.millis());
+            BrokerRegistration b = stateMachine.image().brokers().get(hb.nodeId());
+            boolean live = b != null && !b.fenced() && b.incarnation().equals(hb.incarnation());
+            return CompletableFuture.completedFuture(MetadataCodec.encode(new QuorumQuery.HeartbeatReply(live)));
+        } else if (query instanceof QuorumQuery.FetchMetadata fetch) {
+            return onFetchMetadata(fetch);
+        } else {
+            return CompletableFuture.completedFuture(MetadataCodec.encode(describeLocally()));
+        }
     }
 
-    /** {@code live}: the broker is registered by this process and not fenced. */
-    record HeartbeatReply(boolean live) {
+    /** Answers an observer at once when there is something new, else at the next applied entry or its max wait. */
+    private CompletableFuture<byte[]> onFetchMetadata(QuorumQuery.FetchMetadata fetch) {
+        long nowMs = System.currentTimeMillis();
+        long waitMs = Math.min(Math.max(0, fetch.maxWaitMs()), MetadataFollower.MAX_WAIT_MS);
+        CompletableFuture<Void> next = stateMachine.nextApplied(waitMs);
+        long appliedHere = stateMachine.appliedIndex();
+        ObserverFetch previous = observers.get(fetch.nodeId());
+        boolean caughtUp = fetch.appliedIndex() >= appliedHere;
+        observers.put(fetch.nodeId(), new ObserverFetch(fetch.appliedIndex(), nowMs,
+                caughtUp ? nowMs : previous != null ? previous.caughtUpMs() : -1));
+        if (!caughtUp) {
+            next.complete(null);
+            return CompletableFuture.completedFuture(encodeDelta(fetch));
+        }
+        return next.thenApply(v -> encodeDelta(fetch));
     }
 
-    private byte[] onQuery(byte[] request) {
-        Heartbeat hb = MetadataCodec.read(request, Heartbeat.class);
-        lastHeartbeatMs.put(hb.nodeId(), MonotonicClock.millis());
-        BrokerRegistration b = stateMachine.image().brokers().get(hb.nodeId());
-        boolean live = b != null && !b.fenced() && b.incarnation().equals(hb.incarnation());
-        return MetadataCodec.encode(new HeartbeatReply(live));
+    /** Observers not heard from for this long drop out of DescribeQuorum (Kafka's observer session, 5 minutes). */
+    static final long OBSERVER_SESSION_MS = 5 * 60_000;
+
+    /**
+     * The quorum as its leader sees it (asked of the leader when this process does not lead). Throws
+     * IllegalStateException when no leader answers within {@code timeoutMs}.
+     */
+    public QuorumDescription describeQuorum(long timeoutMs) {
+        if (server != null && isLeaderHere()) {
+            return describeLocally();
+        }
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(new QuorumQuery.DescribeQuorum()))),
+                    true, deadlineNs).get(timeoutMs, TimeUnit.MILLISECONDS);
+            if (!reply.isSuccess()) {
+                throw new IllegalStateException("the controller quorum did not describe itself: " + reply.getException());
+            }
+            return MetadataCodec.read(reply.getMessage().getContent().toByteArray(), QuorumDescription.class);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new IllegalStateException("no controller quorum leader answered within " + timeoutMs + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the controller quorum", e);
+        }
+    }
+
+    private boolean isLeaderHere() {
+        try {
+            return server.getDivision(groupId).getInfo().isLeader();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * On the leader: the voters' progress from Ratis (a follower's log end offset is its match index + 1, its last
+     * fetch the leader's last RPC with it) and the observers' last fetches.
+     */
+    private QuorumDescription describeLocally() {
+        long nowMs = System.currentTimeMillis();
+        RaftServer.Division division;
+        try {
+            division = server.getDivision(groupId);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        org.apache.ratis.server.DivisionInfo info = division.getInfo();
+        long committed = division.getRaftLog().getLastCommittedIndex();
+        List<QuorumDescription.Replica> voters = new ArrayList<>();
+        voters.add(new QuorumDescription.Replica(config.nodeId(), division.getRaftLog().getNextIndex(), nowMs, nowMs));
+        List<org.apache.ratis.proto.RaftProtos.ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        long[] matchIndices = info.getFollowerMatchIndices();
+        for (int i = 0; i < followers.size(); i++) {
+            org.apache.ratis.proto.RaftProtos.ServerRpcProto f = followers.get(i);
+            int id = Integer.parseInt(f.getId().getId().toStringUtf8());
+            long lastFetchMs = nowMs - f.getLastRpcElapsedTimeMs();
+            // Both lists come from the leader's log appenders in the same order; a length mismatch (a configuration
+            // change under way) leaves the offset unknown.
+            long match = matchIndices.length == followers.size() ? matchIndices[i] : -1;
+            if (match >= committed) {
+                voterCaughtUpMs.put(id, lastFetchMs);
+            }
+            voters.add(new QuorumDescription.Replica(id, match < 0 ? -1 : match + 1, lastFetchMs, voterCaughtUpMs.getOrDefault(id, -1L)));
+        }
+        voters.sort(java.util.Comparator.comparingInt(QuorumDescription.Replica::nodeId));
+        List<QuorumDescription.Replica> observing = new ArrayList<>();
+        observers.forEach((id, o) -> {
+            if (nowMs - o.fetchMs() <= OBSERVER_SESSION_MS && !config.voters().containsKey(id)) {
+                observing.add(new QuorumDescription.Replica(id, o.appliedIndex() + 1, o.fetchMs(), o.caughtUpMs()));
+            }
+        });
+        observing.sort(java.util.Comparator.comparingInt(QuorumDescription.Replica::nodeId));
+        return new QuorumDescription(config.nodeId(), info.getCurrentTerm(), committed + 1, voters, observing);
+    }
+
+    /** The controller quorum's voters (node id to Raft address). */
+    public Map<Integer, String> voters() {
+        return config.voters();
+    }
+
+    private byte[] encodeDelta(QuorumQuery.FetchMetadata fetch) {
+        return MetadataCodec.encode(stateMachine.delta(fetch.appliedIndex(), config.nodeId(), currentTerm()));
+    }
+
+    private long currentTerm() {
+        try {
+            return server.getDivision(groupId).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /**
@@ -607,6 +791,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * where that replica is live and in sync (Kafka's auto.leader.rebalance.enable).
      */
     public void startPreferredLeaderRebalance(long intervalMs) {
+        if (server == null) {
+            return; // only a voter can lead the quorum
+        }
         timer.scheduleWithFixedDelay(() -> {
             try {
                 RaftServer.Division division = server.getDivision(groupId);
@@ -716,6 +903,12 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
             } catch (IOException e) {
                 log.warn("Closing the controller client failed: {}", e.toString());
             }
+        }
+        if (follower != null) {
+            follower.close();
+        }
+        if (server == null) {
+            return;
         }
         try {
             server.close();

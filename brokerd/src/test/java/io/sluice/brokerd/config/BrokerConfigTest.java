@@ -123,6 +123,54 @@ class BrokerConfigTest {
     }
 
     @Test
+    void processRolesAreCheckedAgainstTheQuorum() {
+        String voters = "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194";
+        assertThat(BrokerConfig.load(null, Map.of()).isBroker()).isTrue();
+        assertThat(BrokerConfig.load(null, Map.of()).isController()).isTrue();
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "broker,voter")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'process.roles'");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "broker,broker")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'process.roles'");
+        // A broker-only process is never a voter, and needs a quorum to follow.
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "broker", "node.id", "2",
+                "controller.quorum.voters", voters))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'process.roles' is broker").hasMessageContaining("node.id 2");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "broker")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'controller.quorum.voters' must name the controller quorum");
+        // A controller votes, so it must be among the voters; it serves no clients, so it has no listeners.
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "controller", "node.id", "4",
+                "controller.quorum.voters", voters))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'controller.quorum.voters' must list this node's node.id 4");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("process.roles", "controller", "node.id", "1",
+                "controller.quorum.voters", voters, "listeners", "127.0.0.1:9099"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("config key 'listeners' must not be set when 'process.roles' is controller");
+        BrokerConfig broker = BrokerConfig.load(null, Map.of("process.roles", "broker", "node.id", "4", "controller.quorum.voters", voters));
+        assertThat(broker.controllerConfig().voter()).isFalse();
+        assertThat(broker.controllerConfig().isSingleVoter()).isFalse();
+    }
+
+    @Test
+    void shippedSixNodeClusterConfigsSeparateControllersFromBrokers() {
+        for (int n = 1; n <= 3; n++) {
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-6/controller-" + n + ".yaml"), Map.of());
+            assertThat(c.nodeId()).isEqualTo(n);
+            assertThat(c.isBroker()).isFalse();
+            assertThat(c.controllerConfig().voter()).isTrue();
+            assertThat(c.controllerConfig().voters()).containsOnlyKeys(1, 2, 3);
+            assertThat(c.controllerConfig().bindPort()).isEqualTo(9191 + n);
+            assertThat(c.dataDir().toString()).endsWith("cluster-6/controller-" + n);
+        }
+        for (int n = 4; n <= 6; n++) {
+            BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-6/broker-" + n + ".yaml"), Map.of());
+            assertThat(c.nodeId()).isEqualTo(n);
+            assertThat(c.isController()).isFalse();
+            assertThat(c.listenerPort()).isEqualTo(9088 + n);
+            assertThat(c.controllerConfig().voters()).containsOnlyKeys(1, 2, 3);
+            assertThat(c.dataDir().toString()).endsWith("cluster-6/broker-" + n);
+        }
+    }
+
+    @Test
     void shippedThreeBrokerClusterConfigsFormOneQuorum() {
         for (int n = 1; n <= 3; n++) {
             BrokerConfig c = BrokerConfig.load(REPO.resolve("config/cluster-3/broker-" + n + ".yaml"), Map.of());

@@ -113,6 +113,37 @@ class ControllerStateMachineTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("has no snapshot.1_5.md5");
     }
 
+    @Test
+    void observersGetTheEntriesTheyLackOrTheWholeImageWhenTooFarBehind() throws Exception {
+        ControllerStateMachine sm = started(leaderDir, RaftStorage.StartupOption.FORMAT);
+        applyClusterOfThreeWithATopic(sm);
+        QuorumQuery.MetadataDelta upToDate = sm.delta(5, 1, 1);
+        assertThat(upToDate.image()).isNull();
+        assertThat(upToDate.entries()).isEmpty();
+        QuorumQuery.MetadataDelta behind = sm.delta(3, 1, 1);
+        assertThat(behind.image()).isNull();
+        assertThat(behind.entries()).extracting(QuorumQuery.Entry::index).containsExactly(4L, 5L);
+        assertThat(behind.appliedIndex()).isEqualTo(5);
+        // Once more entries were applied than the tail holds, an observer from the start gets the image instead.
+        for (long i = 6; i < 6 + ControllerStateMachine.TAIL_ENTRIES; i++) {
+            apply(sm, i, new MetadataCommand.InitCluster("ignored-after-the-first"));
+        }
+        QuorumQuery.MetadataDelta fresh = sm.delta(-1, 1, 1);
+        assertThat(fresh.image()).isEqualTo(sm.image());
+        assertThat(fresh.entries()).isEmpty();
+        assertThat(fresh.appliedIndex()).isEqualTo(5 + ControllerStateMachine.TAIL_ENTRIES);
+        // A snapshot load resets the tail: the image until new entries arrive.
+        sm.takeSnapshot();
+        ControllerStateMachine restarted = started(leaderDir, RaftStorage.StartupOption.RECOVER);
+        assertThat(restarted.delta(100, 1, 1).image()).isEqualTo(sm.image());
+        // A fetch waiting for the next entry is woken by it.
+        java.util.concurrent.CompletableFuture<Void> waiting = restarted.nextApplied(10_000);
+        assertThat(waiting).isNotDone();
+        apply(restarted, 6 + ControllerStateMachine.TAIL_ENTRIES, new MetadataCommand.InitCluster("x"));
+        assertThat(waiting).isDone();
+        assertThat(restarted.nextApplied(1).get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+    }
+
     /** Open storages by directory: a restart closes the previous one (it holds the directory's lock). */
     private final Map<Path, RaftStorage> storages = new HashMap<>();
 
@@ -133,7 +164,7 @@ class ControllerStateMachineTest {
                 .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.getDefault()).build();
         storage.initialize();
         storages.put(dir, storage);
-        ControllerStateMachine sm = new ControllerStateMachine(query -> query);
+        ControllerStateMachine sm = new ControllerStateMachine(java.util.concurrent.CompletableFuture::completedFuture);
         sm.initialize(SERVER, RaftGroupId.valueOf(UUID.nameUUIDFromBytes(new byte[] {1})), storage);
         return sm;
     }

@@ -59,6 +59,7 @@ final class AdminTemplates {
         out.put(ApiKeys.ELECT_LEADERS, AdminTemplates::electLeaders);
         out.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, AdminTemplates::alterPartitionReassignments);
         out.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, AdminTemplates::listPartitionReassignments);
+        out.put(ApiKeys.DESCRIBE_QUORUM, AdminTemplates::describeQuorum);
     }
 
     static ApiMessage apiVersions(short version, Plausible p) {
@@ -253,6 +254,24 @@ final class AdminTemplates {
         }
         String topic = p.topic();
         req.topics().add(new DescribeLogDirsRequestData.DescribableLogDirTopic().setTopic(topic).setPartitions(p.partitions(topic)));
+        return req;
+    }
+
+    /** Mostly the quorum's own log, __cluster_metadata-0 (what kafka-metadata-quorum.sh asks); sometimes another one. */
+    static ApiMessage describeQuorum(short version, Plausible p) {
+        org.apache.kafka.common.message.DescribeQuorumRequestData req = new org.apache.kafka.common.message.DescribeQuorumRequestData();
+        int topics = p.chance(90) ? 1 : p.oneOf(0, 2);
+        for (int i = 0; i < topics; i++) {
+            String topic = p.chance(80) ? "__cluster_metadata" : p.topic();
+            org.apache.kafka.common.message.DescribeQuorumRequestData.TopicData t =
+                    new org.apache.kafka.common.message.DescribeQuorumRequestData.TopicData().setTopicName(topic);
+            int partitions = p.chance(90) ? 1 : p.oneOf(0, 2);
+            for (int j = 0; j < partitions; j++) {
+                t.partitions().add(new org.apache.kafka.common.message.DescribeQuorumRequestData.PartitionData()
+                        .setPartitionIndex(p.chance(80) ? 0 : p.oneOf(1, -1)));
+            }
+            req.topics().add(t);
+        }
         return req;
     }
 

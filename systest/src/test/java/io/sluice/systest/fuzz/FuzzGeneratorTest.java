@@ -40,6 +40,7 @@ class FuzzGeneratorTest {
             Map.entry(ApiKeys.ELECT_LEADERS, new short[]{0, 2}), Map.entry(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new short[]{0, 1}),
             Map.entry(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new short[]{0, 1}),
             Map.entry(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new short[]{0, 0}), Map.entry(ApiKeys.OFFSET_DELETE, new short[]{0, 0}),
+            Map.entry(ApiKeys.DESCRIBE_QUORUM, new short[]{0, 2}),
             Map.entry(ApiKeys.DESCRIBE_CLUSTER, new short[]{0, 2}), Map.entry(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new short[]{0, 0}),
             Map.entry(ApiKeys.DESCRIBE_PRODUCERS, new short[]{0, 0}),
             Map.entry(ApiKeys.SASL_HANDSHAKE, new short[]{0, 1}), Map.entry(ApiKeys.SASL_AUTHENTICATE, new short[]{0, 2}),
