@@ -1,5 +1,6 @@
 package io.sluice.brokerd;
 
+import io.sluice.brokerd.coordinator.ReplicatedCoordinatorLog;
 import io.sluice.brokerd.api.ClusterHandlers;
 import io.sluice.brokerd.api.ConfigsHandlers;
 import io.sluice.brokerd.api.FetchHandler;
@@ -9,6 +10,9 @@ import io.sluice.brokerd.api.OffsetsHandlers;
 import io.sluice.brokerd.api.ProducersHandler;
 import io.sluice.brokerd.api.ProduceHandler;
 import io.sluice.brokerd.api.TopicsHandlers;
+import io.sluice.brokerd.api.TransactionHandlers;
+import io.sluice.brokerd.api.TxnMarkerChannel;
+import io.sluice.brokerd.txn.TransactionCoordinator;
 import io.sluice.brokerd.common.Fatal;
 import io.sluice.brokerd.config.BrokerConfig;
 import io.sluice.brokerd.config.DynamicBrokerConfig;
@@ -20,7 +24,6 @@ import io.sluice.brokerd.controller.LegacyMetadataImport;
 import io.sluice.brokerd.controller.MetadataCommand;
 import io.sluice.brokerd.controller.QuorumController;
 import io.sluice.brokerd.group.GroupCoordinator;
-import io.sluice.brokerd.group.LogOffsetStore;
 import io.sluice.brokerd.log.LogCleaner;
 import io.sluice.brokerd.log.LogConfig;
 import io.sluice.brokerd.log.LogManager;
@@ -72,6 +75,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
     private static final long MAX_MAINTENANCE_INTERVAL_MS = 5_000;
+    /** Longest a __transaction_state write waits for the in-sync replicas (Kafka's request.timeout.ms default). */
+    private static final long TXN_STATE_WRITE_TIMEOUT_MS = 30_000;
     /** Resolution of session timeouts and rebalance deadlines. */
     private static final long GROUP_POLL_INTERVAL_MS = 100;
 
@@ -106,7 +111,13 @@ public final class Broker implements AutoCloseable {
      */
     private final ThreadPoolExecutor groupLoads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new java.util.concurrent.LinkedBlockingQueue<>(), new DefaultThreadFactory("sluice-group-load", true));
-    /** Completes offset writes once replicated (outside the purgatory's locks; see LogOffsetStore). */
+    /**
+     * Reads __transaction_state partitions into the transaction coordinator, one at a time (never interrupted, as
+     * {@link #groupLoads}).
+     */
+    private final ThreadPoolExecutor txnLoads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(), new DefaultThreadFactory("sluice-txn-load", true));
+    /** Completes coordinator writes once replicated (outside the purgatory's locks; see ReplicatedCoordinatorLog). */
     private final ExecutorService offsetWrites = Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-offset-writes", true));
     private ReplicaManager replicaManager;
     private InterBrokerClient interBroker;
@@ -286,6 +297,7 @@ public final class Broker implements AutoCloseable {
      */
     private void reportLogDirOffline(String cause) {
         replicaManager.onLogDirOffline();
+        logManager.releaseOfflineLogs();
         long backoffMs = 500;
         while (!closed) {
             io.sluice.brokerd.controller.CommandResult r = controller.submit(new MetadataCommand.LogDirOffline(meta.nodeId(),
@@ -485,13 +497,29 @@ public final class Broker implements AutoCloseable {
         // The coordinator serves the groups of the __consumer_offsets partitions this broker leads, loading a
         // partition's groups when it becomes leader (on its own thread: loading reads the log; the partition's
         // groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile, the others are served).
-        LogOffsetStore offsets = new LogOffsetStore(registry, replicas, config.offsetsTopicPartitions(), delayedProduces,
+        ReplicatedCoordinatorLog offsets = new ReplicatedCoordinatorLog(ReplicatedCoordinatorLog.Spec.consumerOffsets(config.offsetsTopicPartitions()),
+                registry, replicas, delayedProduces,
                 config.offsetsCommitTimeoutMs(), offsetWrites);
         GroupCoordinator groups = new GroupCoordinator(config.groupConfig(), offsets, groupLoads);
         groups.claimNone();
         replicas.addLeadershipListener((tp, leader) -> {
             if (tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {
                 groupLoader.execute(() -> followOffsetsLeadership(groups, tp.partition(), leader, clock));
+            }
+        });
+
+        // The transaction coordinator likewise serves the ids of the __transaction_state partitions led here; the
+        // leader epoch of a partition is its coordinator epoch, which its markers carry.
+        io.sluice.brokerd.txn.TransactionConfig txnConfig = config.transactionConfig();
+        ReplicatedCoordinatorLog txnLog = new ReplicatedCoordinatorLog(new ReplicatedCoordinatorLog.Spec(InternalTopics.TRANSACTION_STATE,
+                txnConfig.stateLogPartitions(), txnConfig.stateLogReplicationFactor(), txnConfig.stateLogMinIsr(),
+                txnConfig.stateLogSegmentBytes()), registry, replicas, delayedProduces, TXN_STATE_WRITE_TIMEOUT_MS, offsetWrites);
+        ProducerIdManager producerIds = new ProducerIdManager(quorum::allocateProducerIds);
+        TransactionCoordinator transactions = new TransactionCoordinator(txnConfig, txnLog, producerIds::nextProducerId,
+                new TxnMarkerChannel(registry, interBroker, scheduler), clock, txnLoads, offsetWrites);
+        replicas.addLeadershipListener((tp, leader) -> {
+            if (tp.topic().equals(InternalTopics.TRANSACTION_STATE)) {
+                groupLoader.execute(() -> followTransactionStateLeadership(transactions, replicas, tp, leader));
             }
         });
 
@@ -510,14 +538,22 @@ public final class Broker implements AutoCloseable {
         logMaintenance.scheduleWithFixedDelay(timer("Expiring group offsets", () -> groups.expireOffsets(clock.millis())),
                 expiryMs, expiryMs, TimeUnit.MILLISECONDS);
 
+        // Aborting expired transactions appends to __transaction_state: on the maintenance thread too.
+        logMaintenance.scheduleWithFixedDelay(timer("Transaction coordinator timers", () -> transactions.poll(clock.millis())),
+                txnConfig.cleanupIntervalMs(), txnConfig.cleanupIntervalMs(), TimeUnit.MILLISECONDS);
+
         RequestAuthorizer authorizer = requestAuthorizer(config, quorum);
         ApiRegistry apis = new ApiRegistry();
-        new GroupHandlers(groups, registry, groupId -> coordinatorOf(groupId, groups, offsets, replicas, registry), clock).register(apis);
-        new ProduceHandler(registry, replicas, clock, metrics, delayedProduces).register(apis);
+        new GroupHandlers(groups, registry, groupId -> coordinatorOf(offsets, groups.partitionFor(groupId), replicas, registry),
+                transactionalId -> coordinatorOf(txnLog, transactions.partitionFor(transactionalId), replicas, registry), clock)
+                .register(apis);
+        new TransactionHandlers(transactions, registry, replicas, delayedProduces, groups::partitionFor, clock).register(apis);
+        new ProduceHandler(registry, replicas, clock, metrics, delayedProduces, !txnConfig.partitionVerification() ? null
+                : new io.sluice.brokerd.api.TxnVerificationClient(transactions, registry, interBroker, meta.nodeId())).register(apis);
         ApiAuthorization authorization = new ApiAuthorization(authorizer, registry, config.autoCreateTopics());
         new FetchHandler(registry, replicas, delayedFetches, metrics, config.fetchMaxWaitMs(), leaderQuota,
                 authorizer.enabled() ? authorization.clusterActionCheck() : ClusterActionCheck.ALLOW_ALL).register(apis);
-        new OffsetsHandlers(registry, replicas, new ProducerIdManager(quorum::allocateProducerIds)).register(apis);
+        new OffsetsHandlers(registry, replicas, producerIds, transactions, clock).register(apis);
         new ProducersHandler(registry, replicas).register(apis);
         new MetadataHandler(identity::get, registry, config.autoCreateTopics(), config.numPartitions(),
                 config.defaultReplicationFactor(), () -> controllerIdForClients(quorum)).register(apis);
@@ -605,10 +641,12 @@ public final class Broker implements AutoCloseable {
         };
     }
 
-    /** Drops the loads not started yet; the running one ends on its own (see {@link #groupLoads}). */
+    /** Drops the loads not started yet; the running ones end on their own (see {@link #groupLoads}). */
     private void stopGroupLoads() {
         groupLoads.getQueue().clear();
         groupLoads.shutdown();
+        txnLoads.getQueue().clear();
+        txnLoads.shutdown();
     }
 
     private static void followOffsetsLeadership(GroupCoordinator groups, int partition, boolean leader, Clock clock) {
@@ -624,17 +662,32 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The broker leading the group's offsets partition (the topic is created on first use); empty while none does. */
-    private java.util.Optional<io.sluice.brokerd.metadata.BrokerRegistration> coordinatorOf(String groupId, GroupCoordinator groups,
-            LogOffsetStore offsets, ReplicaManager replicas, TopicRegistry registry) {
+    private static void followTransactionStateLeadership(TransactionCoordinator transactions, ReplicaManager replicas,
+                                                         io.sluice.brokerd.common.TopicPartition tp, boolean leader) {
         try {
-            offsets.ensureTopic();
+            if (leader) {
+                transactions.becomeCoordinator(tp.partition(), Math.max(0, replicas.leaderEpoch(tp)));
+            } else {
+                transactions.resign(tp.partition());
+            }
+        } catch (Throwable e) {
+            Fatal.exitOnOutOfMemory(e);
+            log.error("Could not {} the transactions of {}", leader ? "load" : "unload", tp, e);
+        }
+    }
+
+    /**
+     * The broker leading {@code partition} of a coordinator's topic (created on first use); empty while none does.
+     */
+    private java.util.Optional<io.sluice.brokerd.metadata.BrokerRegistration> coordinatorOf(ReplicatedCoordinatorLog coordinatorLog,
+            int partition, ReplicaManager replicas, TopicRegistry registry) {
+        try {
+            coordinatorLog.ensureTopic();
         } catch (RuntimeException e) {
-            log.warn("Cannot create {} yet: {}", InternalTopics.CONSUMER_OFFSETS, e.getMessage());
+            log.warn("Cannot create {} yet: {}", coordinatorLog.topic(), e.getMessage());
             return java.util.Optional.empty();
         }
-        io.sluice.brokerd.common.TopicPartition tp = new io.sluice.brokerd.common.TopicPartition(InternalTopics.CONSUMER_OFFSETS,
-                groups.partitionFor(groupId));
+        io.sluice.brokerd.common.TopicPartition tp = new io.sluice.brokerd.common.TopicPartition(coordinatorLog.topic(), partition);
         java.util.Optional<io.sluice.brokerd.metadata.PartitionState> state = replicas.state(tp);
         if (state.isEmpty() || !state.get().isOnline()) {
             return java.util.Optional.empty();
@@ -763,6 +816,7 @@ public final class Broker implements AutoCloseable {
                 log.warn("Request threads still busy after {} ms; closing the logs anyway", config.shutdownTimeoutMs());
             }
             groupLoads.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            txnLoads.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             scheduler.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             logMaintenance.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
             cleaner.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);

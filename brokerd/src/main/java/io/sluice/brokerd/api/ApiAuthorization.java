@@ -60,9 +60,11 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static io.sluice.brokerd.auth.AclOperation.ALTER;
@@ -106,6 +108,8 @@ import static io.sluice.brokerd.auth.ResourceType.TRANSACTIONAL_ID;
  * ElectLeaders, AlterPartitionReassignments  ALTER cluster; ListPartitionReassignments, DescribeLogDirs: DESCRIBE cluster
  * Describe/AlterUserScramCredentials  DESCRIBE / ALTER cluster
  * EndTxn                       WRITE transactional id; AddOffsetsToTxn: WRITE transactional id and READ group
+ * AddPartitionsToTxn           v0-3: WRITE transactional id, WRITE topic; v4+ (from brokers): CLUSTER_ACTION cluster
+ * DescribeTransactions         DESCRIBE transactional id; ListTransactions: only describable ids listed
  * WriteTxnMarkers              CLUSTER_ACTION cluster (brokers only)
  * DescribeCluster              none (authorized operations filled when asked)
  * ACL APIs                     checked by {@link AclHandlers} (DESCRIBE / ALTER cluster)
@@ -177,6 +181,11 @@ public final class ApiAuthorization {
             case WRITE_TXN_MARKERS -> (ctx, r) -> wholeCluster(ctx, r, h, CLUSTER_ACTION);
             case END_TXN -> (ctx, r) -> wholeTransaction(ctx, r, ((org.apache.kafka.common.message.EndTxnRequestData) r).transactionalId(), h);
             case ADD_OFFSETS_TO_TXN -> (ctx, r) -> addOffsetsToTxn(ctx, (org.apache.kafka.common.message.AddOffsetsToTxnRequestData) r, h);
+            case ADD_PARTITIONS_TO_TXN -> (ctx, r) -> addPartitionsToTxn(ctx, (org.apache.kafka.common.message.AddPartitionsToTxnRequestData) r, h);
+            case DESCRIBE_TRANSACTIONS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> describeTransactions(ctx,
+                    (org.apache.kafka.common.message.DescribeTransactionsResponseData) resp));
+            case LIST_TRANSACTIONS -> (ctx, r) -> h.handle(ctx, r).thenApply(resp -> listTransactions(ctx,
+                    (org.apache.kafka.common.message.ListTransactionsResponseData) resp));
             default -> (ctx, r) -> wholeCluster(ctx, r, h, AclOperation.ALL);
         };
     }
@@ -213,6 +222,59 @@ public final class ApiAuthorization {
             return refuse(ctx, r, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
         }
         return auth.authorize(ctx, READ, GROUP, r.groupId()) ? h.handle(ctx, r) : refuse(ctx, r, Errors.GROUP_AUTHORIZATION_FAILED);
+    }
+
+    /**
+     * AddPartitionsToTxn: v4+ (batched, verifyOnly) comes from partition leaders and needs CLUSTER_ACTION; v0-3 needs
+     * WRITE on the transactional id and on every topic. When a topic is refused nothing is added: refused partitions
+     * get TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED (Kafka's answer).
+     */
+    private CompletableFuture<ApiMessage> addPartitionsToTxn(RequestContext ctx, org.apache.kafka.common.message.AddPartitionsToTxnRequestData r,
+                                                             ApiHandler h) {
+        if (ctx.apiVersion() >= 4) {
+            return wholeCluster(ctx, r, h, CLUSTER_ACTION);
+        }
+        if (!auth.authorize(ctx, WRITE, TRANSACTIONAL_ID, r.v3AndBelowTransactionalId())) {
+            return refuse(ctx, r, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        }
+        Set<String> refused = new HashSet<>();
+        for (org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic t : r.v3AndBelowTopics()) {
+            if (!topicAllowed(ctx, WRITE, t.name())) {
+                refused.add(t.name());
+            }
+        }
+        if (refused.isEmpty()) {
+            return h.handle(ctx, r);
+        }
+        org.apache.kafka.common.message.AddPartitionsToTxnResponseData resp = new org.apache.kafka.common.message.AddPartitionsToTxnResponseData();
+        for (org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic t : r.v3AndBelowTopics()) {
+            org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult tr =
+                    new org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult().setName(t.name());
+            Errors e = refused.contains(t.name()) ? Errors.TOPIC_AUTHORIZATION_FAILED : Errors.OPERATION_NOT_ATTEMPTED;
+            for (int p : t.partitions()) {
+                tr.resultsByPartition().add(new org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult()
+                        .setPartitionIndex(p).setPartitionErrorCode(e.code()));
+            }
+            resp.resultsByTopicV3AndBelow().add(tr);
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+
+    /** DescribeTransactions: ids without DESCRIBE get TRANSACTIONAL_ID_AUTHORIZATION_FAILED and nothing else. */
+    private ApiMessage describeTransactions(RequestContext ctx, org.apache.kafka.common.message.DescribeTransactionsResponseData resp) {
+        for (org.apache.kafka.common.message.DescribeTransactionsResponseData.TransactionState s : resp.transactionStates()) {
+            if (!auth.authorize(ctx, DESCRIBE, TRANSACTIONAL_ID, s.transactionalId())) {
+                s.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setTransactionState("").setProducerId(-1)
+                        .setProducerEpoch((short) -1).setTransactionStartTimeMs(-1).setTransactionTimeoutMs(0).topics().clear();
+            }
+        }
+        return resp;
+    }
+
+    /** ListTransactions: only ids the principal may DESCRIBE are listed. */
+    private ApiMessage listTransactions(RequestContext ctx, org.apache.kafka.common.message.ListTransactionsResponseData resp) {
+        resp.transactionStates().removeIf(s -> !auth.isAllowed(ctx, DESCRIBE, TRANSACTIONAL_ID, s.transactionalId()));
+        return resp;
     }
 
     /** The request's own error response with {@code error} everywhere (Kafka's {@code getErrorResponse}). */

@@ -62,18 +62,25 @@ import java.util.function.Supplier;
  */
 public final class GroupHandlers {
     static final byte KEY_TYPE_GROUP = 0;
+    static final byte KEY_TYPE_TRANSACTION = 1;
 
     private final GroupCoordinator coordinator;
     private final TopicRegistry registry;
     private final java.util.function.Function<String, Optional<BrokerRegistration>> locator;
+    private final java.util.function.Function<String, Optional<BrokerRegistration>> transactionLocator;
     private final Clock clock;
 
-    /** {@code locator} gives the broker coordinating a group id (creating the offsets topic on first use). */
+    /**
+     * {@code locator} gives the broker coordinating a group id (creating the offsets topic on first use),
+     * {@code transactionLocator} the one coordinating a transactional id (creating __transaction_state).
+     */
     public GroupHandlers(GroupCoordinator coordinator, TopicRegistry registry,
-                         java.util.function.Function<String, Optional<BrokerRegistration>> locator, Clock clock) {
+                         java.util.function.Function<String, Optional<BrokerRegistration>> locator,
+                         java.util.function.Function<String, Optional<BrokerRegistration>> transactionLocator, Clock clock) {
         this.coordinator = coordinator;
         this.registry = registry;
         this.locator = locator;
+        this.transactionLocator = transactionLocator;
         this.clock = clock;
     }
 
@@ -133,8 +140,9 @@ public final class GroupHandlers {
     }
 
     /**
-     * FindCoordinator: a group's coordinator is the leader of its {@code __consumer_offsets} partition (the topic
-     * is created on the first lookup); COORDINATOR_NOT_AVAILABLE while that partition has no leader. Runs on the
+     * FindCoordinator: a group's coordinator is the leader of its {@code __consumer_offsets} partition, a
+     * transactional id's the leader of its {@code __transaction_state} partition (each topic is created on its first
+     * lookup); COORDINATOR_NOT_AVAILABLE while that partition has no leader. Runs on the
      * request executor since the first lookup waits for the controller.
      */
     ApiMessage findCoordinator(RequestContext ctx, FindCoordinatorRequestData req) {
@@ -143,10 +151,12 @@ public final class GroupHandlers {
         for (String key : keys) {
             FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key)
                     .setNodeId(-1).setHost("").setPort(-1);
-            if (req.keyType() != KEY_TYPE_GROUP) {
-                c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("brokerd has no transaction or share coordinator yet");
+            if (req.keyType() != KEY_TYPE_GROUP && req.keyType() != KEY_TYPE_TRANSACTION) {
+                c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("brokerd has no coordinator of key type " + req.keyType());
+            } else if (req.keyType() == KEY_TYPE_TRANSACTION && (key == null || key.isEmpty())) {
+                c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("an empty transactional id has no coordinator");
             } else {
-                Optional<BrokerRegistration> node = locator.apply(key);
+                Optional<BrokerRegistration> node = (req.keyType() == KEY_TYPE_GROUP ? locator : transactionLocator).apply(key);
                 // The coordinator's address on the listener this request came in on, as Kafka answers.
                 Optional<io.sluice.brokerd.metadata.Endpoint> endpoint = node.flatMap(n -> n.endpoint(ctx.session().listenerName()));
                 if (endpoint.isEmpty()) {

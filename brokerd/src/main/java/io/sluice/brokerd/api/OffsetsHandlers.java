@@ -9,6 +9,7 @@ import io.sluice.brokerd.network.ApiRegistry;
 import io.sluice.brokerd.network.RequestContext;
 import io.sluice.brokerd.producer.ProducerIdManager;
 import io.sluice.brokerd.replica.ReplicaManager;
+import io.sluice.brokerd.txn.TransactionCoordinator;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -27,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The offset family: ListOffsets (key 2, v1-11), DeleteRecords (key 21, v0-2) and InitProducerId (key 22, v0-5)
- * for idempotent producers. All run on the connection's request executor (index lookups and segment removal do I/O).
+ * for idempotent producers (and, handed to the {@link TransactionCoordinator}, transactional ones). All run on the connection's request executor (index lookups and segment removal do I/O).
  */
 public final class OffsetsHandlers {
     private static final Logger log = LoggerFactory.getLogger(OffsetsHandlers.class);
@@ -39,11 +40,16 @@ public final class OffsetsHandlers {
     private final TopicRegistry registry;
     private final ReplicaManager replicas;
     private final ProducerIdManager producerIds;
+    private final TransactionCoordinator transactions;
+    private final java.time.Clock clock;
 
-    public OffsetsHandlers(TopicRegistry registry, ReplicaManager replicas, ProducerIdManager producerIds) {
+    public OffsetsHandlers(TopicRegistry registry, ReplicaManager replicas, ProducerIdManager producerIds,
+                           TransactionCoordinator transactions, java.time.Clock clock) {
         this.registry = registry;
         this.replicas = replicas;
         this.producerIds = producerIds;
+        this.transactions = transactions;
+        this.clock = clock;
     }
 
     public void register(ApiRegistry apis) {
@@ -183,8 +189,10 @@ public final class OffsetsHandlers {
         InitProducerIdRequestData req = (InitProducerIdRequestData) request;
         InitProducerIdResponseData resp = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
         if (req.transactionalId() != null) {
-            // No transaction coordinator yet: a clear, non-retriable refusal rather than endless retries.
-            return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_REQUEST.code()));
+            // Off the event loop: a new transactional id may wait for a block of producer ids from the controller.
+            return CompletableFuture.supplyAsync(() -> transactions.initProducerId(req.transactionalId(), req.transactionTimeoutMs(),
+                    req.producerId(), req.producerEpoch(), clock.millis()), ctx.executor()).thenCompose(f -> f)
+                    .thenApply(r -> resp.setErrorCode(r.error().code()).setProducerId(r.producerId()).setProducerEpoch(r.producerEpoch()));
         }
         return CompletableFuture.supplyAsync(() -> {
             try {

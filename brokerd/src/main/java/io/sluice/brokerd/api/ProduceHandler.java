@@ -7,6 +7,7 @@ import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
 import io.sluice.brokerd.log.RecordBatchHeader;
 import io.sluice.brokerd.log.RecordError;
+import io.sluice.brokerd.log.VerificationGuard;
 import io.sluice.brokerd.metadata.TopicInfo;
 import io.sluice.brokerd.metrics.BrokerMetrics;
 import io.sluice.brokerd.metadata.TopicRegistry;
@@ -57,9 +58,22 @@ public final class ProduceHandler implements ApiHandler {
 
     private final BrokerMetrics metrics;
     private final DelayedFetches delayedProduces;
+    /** KIP-890's check of a producer's first transactional append to a partition; null when it is off. */
+    private final TransactionVerifier verifier;
 
+    /**
+     * Asks a transactional id's coordinator whether the producer's transaction in progress includes each partition
+     * (AddPartitionsToTxn with verifyOnly): per partition NONE or the coordinator's error. Completes, never throws.
+     */
+    public interface TransactionVerifier {
+        CompletableFuture<java.util.Map<TopicPartition, Errors>> verify(String transactionalId, long producerId, short producerEpoch,
+                                                                        java.util.Set<TopicPartition> partitions);
+    }
+
+    /** @param verifier KIP-890's check (transaction.partition.verification.enable), or null when it is off */
     public ProduceHandler(TopicRegistry registry, ReplicaManager replicas, Clock clock, BrokerMetrics metrics,
-                          DelayedFetches delayedProduces) {
+                          DelayedFetches delayedProduces, TransactionVerifier verifier) {
+        this.verifier = verifier;
         this.metrics = metrics;
         this.delayedProduces = delayedProduces;
         this.registry = registry;
@@ -74,12 +88,7 @@ public final class ProduceHandler implements ApiHandler {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, ApiMessage request) {
         ProduceRequestData req = (ProduceRequestData) request;
-        if (req.transactionalId() != null) {
-            // The log takes transactional batches, but no transaction coordinator ends their transactions yet.
-            return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_NOT_FOUND,
-                    "transactions are not supported by this broker yet"));
-        }
-        if (hasTransactionalBatches(req)) {
+        if (req.transactionalId() == null && hasTransactionalBatches(req)) {
             // Kafka's answer to transactional records without a transactional id: nobody could ever end them.
             return CompletableFuture.completedFuture(errorAll(req, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
                     "transactional record batches need the transactional id of their producer in the request"));
@@ -89,18 +98,15 @@ public final class ProduceHandler implements ApiHandler {
                     "acks must be -1, 0 or 1, not " + req.acks()));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        boolean verify = verifier != null && req.transactionalId() != null;
         // A small page-cache append is cheaper than the two thread hand-offs it would take to run it on the pool.
-        java.util.concurrent.Executor executor = runsInline(req, ctx.apiVersion()) ? ctx.inlineExecutor() : ctx.executor();
+        java.util.concurrent.Executor executor = !verify && runsInline(req, ctx.apiVersion()) ? ctx.inlineExecutor() : ctx.executor();
         executor.execute(() -> {
             try {
-                List<Replicating> waiting = new ArrayList<>();
-                ProduceResponseData resp = produce(req, ctx.apiVersion(), waiting);
-                if (req.acks() == 0) {
-                    result.complete(null);
-                } else if (waiting.isEmpty()) {
-                    result.complete(resp);
+                if (verify) {
+                    verifyThenProduce(ctx, req, result);
                 } else {
-                    awaitReplication(ctx, resp, waiting, req.timeoutMs(), result);
+                    produceAndAnswer(ctx, req, java.util.Map.of(), java.util.Map.of(), result);
                 }
             } catch (Throwable e) {
                 Fatal.exitOnOutOfMemory(e);
@@ -108,6 +114,94 @@ public final class ProduceHandler implements ApiHandler {
             }
         });
         return result;
+    }
+
+    private void produceAndAnswer(RequestContext ctx, ProduceRequestData req, java.util.Map<TopicPartition, VerificationGuard> guards,
+                                  java.util.Map<TopicPartition, Errors> refused, CompletableFuture<ApiMessage> result) {
+        List<Replicating> waiting = new ArrayList<>();
+        ProduceResponseData resp = produce(req, ctx.apiVersion(), waiting, guards, refused);
+        if (req.acks() == 0) {
+            result.complete(null);
+        } else if (waiting.isEmpty()) {
+            result.complete(resp);
+        } else {
+            awaitReplication(ctx, resp, waiting, req.timeoutMs(), result);
+        }
+    }
+
+    /** A producer's partitions awaiting KIP-890's verification. */
+    private record Producer(long producerId, short producerEpoch) {
+    }
+
+    /**
+     * KIP-890 part 1: for each partition led here whose transactional batch would open its producer's transaction,
+     * asks the coordinator whether the transaction includes the partition; the batch is appended only with the guard
+     * the log handed out, and only when the coordinator said yes. A late write of an ended transaction (or one of a
+     * producer that never added the partition) is refused instead of leaving a transaction nobody will end.
+     */
+    private void verifyThenProduce(RequestContext ctx, ProduceRequestData req, CompletableFuture<ApiMessage> result) {
+        long nowMs = clock.millis();
+        java.util.Map<TopicPartition, VerificationGuard> guards = new java.util.HashMap<>();
+        java.util.Map<Producer, java.util.Set<TopicPartition>> toAsk = new java.util.HashMap<>();
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            Optional<TopicInfo> topic = ctx.apiVersion() >= 13 ? registry.topic(Uuids.fromKafka(td.topicId())) : registry.topic(td.name());
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                LeaderCheck leader = LeaderCheck.of(replicas, topic, ctx.apiVersion() >= 13, pd.index(), -1);
+                if (!leader.ok() || topic.get().isInternal() || !(pd.records() instanceof MemoryRecords mr)) {
+                    continue; // produce() answers these
+                }
+                ByteBuffer buf = mr.buffer();
+                if (buf.remaining() < RecordBatchHeader.HEADER_BYTES || !RecordBatchHeader.isTransactional(buf, buf.position())) {
+                    continue;
+                }
+                Producer producer = new Producer(buf.getLong(buf.position() + RecordBatchHeader.PRODUCER_ID),
+                        buf.getShort(buf.position() + RecordBatchHeader.PRODUCER_EPOCH));
+                TopicPartition tp = leader.log().topicPartition();
+                VerificationGuard guard = leader.log().beginVerification(producer.producerId(), producer.producerEpoch(), nowMs);
+                guards.put(tp, guard);
+                if (guard.needsVerification()) {
+                    toAsk.computeIfAbsent(producer, k -> new java.util.HashSet<>()).add(tp);
+                }
+            }
+        }
+        if (toAsk.isEmpty()) {
+            produceAndAnswer(ctx, req, guards, java.util.Map.of(), result);
+            return;
+        }
+        java.util.Map<TopicPartition, Errors> refused = new java.util.concurrent.ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> asks = new ArrayList<>();
+        toAsk.forEach((producer, tps) -> asks.add(verifier.verify(req.transactionalId(), producer.producerId(),
+                producer.producerEpoch(), tps).thenAccept(answers -> tps.forEach(tp -> {
+                    Errors e = answers.getOrDefault(tp, Errors.INVALID_TXN_STATE);
+                    if (e != Errors.NONE) {
+                        refused.put(tp, verificationError(e));
+                    }
+                }))));
+        CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).whenComplete((ok, failure) -> ctx.executor().execute(() -> {
+            try {
+                if (failure != null) {
+                    throw failure;
+                }
+                produceAndAnswer(ctx, req, guards, refused, result);
+            } catch (Throwable e) {
+                Fatal.exitOnOutOfMemory(e);
+                result.completeExceptionally(e);
+            }
+        }));
+    }
+
+    /**
+     * The produce error for a verification the coordinator refused: a coordinator that is moving or busy becomes
+     * NOT_ENOUGH_REPLICAS (retriable for every client version, as Kafka answers), a fenced producer
+     * INVALID_PRODUCER_EPOCH (what the log would say), anything else INVALID_TXN_STATE.
+     */
+    static Errors verificationError(Errors coordinatorError) {
+        return switch (coordinatorError) {
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS,
+                 REQUEST_TIMED_OUT, NETWORK_EXCEPTION -> Errors.NOT_ENOUGH_REPLICAS;
+            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
+            default -> Errors.INVALID_TXN_STATE;
+        };
     }
 
     /**
@@ -219,7 +313,8 @@ public final class ProduceHandler implements ApiHandler {
         w.response().setErrorCode(error.code()).setErrorMessage(error.message()).setBaseOffset(-1);
     }
 
-    private ProduceResponseData produce(ProduceRequestData req, short version, List<Replicating> waiting) {
+    private ProduceResponseData produce(ProduceRequestData req, short version, List<Replicating> waiting,
+                                        java.util.Map<TopicPartition, VerificationGuard> guards, java.util.Map<TopicPartition, Errors> refused) {
         ProduceResponseData resp = new ProduceResponseData();
         long nowMs = clock.millis();
         for (ProduceRequestData.TopicProduceData td : req.topicData()) {
@@ -242,8 +337,13 @@ public final class ProduceHandler implements ApiHandler {
                     pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("The in-sync replicas of "
                             + leader.log().topicPartition() + " are fewer than min.insync.replicas "
                             + leader.log().config().minInsyncReplicas());
+                } else if (refused.containsKey(leader.log().topicPartition())) {
+                    Errors e = refused.get(leader.log().topicPartition());
+                    pr.setErrorCode(e.code()).setErrorMessage("the transaction coordinator did not confirm that the transaction "
+                            + "of the producer includes " + leader.log().topicPartition() + " (KIP-890)");
                 } else {
-                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr, version);
+                    long required = append(leader.log(), leader.state().leaderEpoch(), pd.records(), nowMs, pr, version,
+                            guards.get(leader.log().topicPartition()));
                     if (req.acks() == -1 && required >= 0 && leader.log().highWatermark() < required) {
                         waiting.add(new Replicating(leader.log().topicPartition(), required,
                                 leader.log().config().minInsyncReplicas(), pr));
@@ -258,9 +358,9 @@ public final class ProduceHandler implements ApiHandler {
 
     /** Appends and fills {@code pr}; returns the offset the high watermark must reach for acks=all, or -1 on error. */
     private long append(PartitionLog log, int leaderEpoch, BaseRecords records, long nowMs, ProduceResponseData.PartitionProduceResponse pr,
-                        short version) {
+                        short version, VerificationGuard guard) {
         ByteBuffer buf = records instanceof MemoryRecords mr ? mr.buffer() : ByteBuffer.allocate(0);
-        AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs);
+        AppendResult result = log.appendAsLeader(buf, leaderEpoch, nowMs, guard);
         if (result instanceof AppendResult.Appended a) {
             pr.setErrorCode(Errors.NONE.code()).setBaseOffset(a.firstOffset())
                     .setLogAppendTimeMs(a.logAppendTimeMs()).setLogStartOffset(a.logStartOffset());

@@ -514,6 +514,19 @@ public final class BrokerConfig {
         return Long.parseLong(get(BrokerConfigDef.OFFSETS_COMMIT_TIMEOUT_MS));
     }
 
+    /** The transaction coordinator's settings (transaction.* and transactional.id.expiration.ms). */
+    public io.sluice.brokerd.txn.TransactionConfig transactionConfig() {
+        return new io.sluice.brokerd.txn.TransactionConfig(
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTION_STATE_LOG_PARTITIONS)),
+                Short.parseShort(get(BrokerConfigDef.TRANSACTION_STATE_LOG_REPLICATION_FACTOR)),
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTION_STATE_LOG_MIN_ISR)),
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTION_STATE_LOG_SEGMENT_BYTES)),
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTION_MAX_TIMEOUT_MS)),
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTIONAL_ID_EXPIRATION_MS)),
+                Integer.parseInt(get(BrokerConfigDef.TRANSACTION_ABORT_CLEANUP_INTERVAL_MS)),
+                Boolean.parseBoolean(get(BrokerConfigDef.TRANSACTION_PARTITION_VERIFICATION_ENABLE)));
+    }
+
     public int offsetsTopicPartitions() {
         return Integer.parseInt(get(BrokerConfigDef.OFFSETS_TOPIC_PARTITIONS));
     }

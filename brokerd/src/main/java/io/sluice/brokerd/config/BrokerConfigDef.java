@@ -55,6 +55,14 @@ public final class BrokerConfigDef {
     public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String PROCESS_ROLES = "process.roles";
+    public static final String TRANSACTION_STATE_LOG_PARTITIONS = "transaction.state.log.num.partitions";
+    public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
+    public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_ABORT_CLEANUP_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTION_PARTITION_VERIFICATION_ENABLE = "transaction.partition.verification.enable";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_LISTENER = "controller.listener";
     public static final String BROKER_RACK = "broker.rack";
@@ -277,6 +285,28 @@ public final class BrokerConfigDef {
                 + "the committed metadata from the quorum leader without voting; node.id must not be among "
                 + "controller.quorum.voters, which must be set)", BrokerConfigDef::roles,
                 "broker, controller or broker,controller");
+        add(TRANSACTION_STATE_LOG_PARTITIONS, "50", "", "partitions of __transaction_state when it is first created (later "
+                + "changes are ignored: transactional ids must keep mapping to the same partition)", BrokerConfigDef::positiveInt,
+                "an integer >= 1");
+        add(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, "3", "", "replication factor of __transaction_state when it is first "
+                + "created (at most the live brokers then)", v -> positiveInt(v) && Integer.parseInt(v) <= Short.MAX_VALUE,
+                "an integer from 1 to 32767");
+        add(TRANSACTION_STATE_LOG_MIN_ISR, "2", "", "min.insync.replicas of __transaction_state (at most its replication "
+                + "factor): a coordinator's state write needs that many in-sync replicas", BrokerConfigDef::positiveInt,
+                "an integer >= 1");
+        add(TRANSACTION_STATE_LOG_SEGMENT_BYTES, "104857600", "bytes", "segment.bytes of __transaction_state (small segments "
+                + "are compacted, and loaded, sooner)", v -> positiveInt(v) && Integer.parseInt(v) >= 1024, "an integer >= 1024");
+        add(TRANSACTION_MAX_TIMEOUT_MS, "900000", "ms", "longest transaction.timeout.ms a producer may ask for; a longer one "
+                + "is answered INVALID_TRANSACTION_TIMEOUT", BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(TRANSACTIONAL_ID_EXPIRATION_MS, "604800000", "ms", "a transactional id without a transaction for this long is "
+                + "forgotten (a tombstone in __transaction_state); its next producer starts with a new producer id",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(TRANSACTION_ABORT_CLEANUP_INTERVAL_MS, "10000", "ms", "how often the transaction coordinator aborts transactions "
+                + "open longer than their transaction.timeout.ms (fencing their producers) and forgets expired transactional ids",
+                BrokerConfigDef::positiveInt, "an integer >= 1");
+        add(TRANSACTION_PARTITION_VERIFICATION_ENABLE, "true", "", "KIP-890: before a producer's first transactional append "
+                + "to a partition, its leader asks the transaction coordinator whether the transaction includes the partition, "
+                + "so a late write of an ended transaction cannot leave a hanging one", BrokerConfigDef::bool, "true or false");
         add(CONTROLLER_QUORUM_VOTERS, "", "id@host:port,...",
                 "the controller quorum: every voter's node id and Raft address, the same list on every node (voters and "
                         + "broker-only processes); empty: a single node that is its own one-voter quorum", BrokerConfigDef::voters,

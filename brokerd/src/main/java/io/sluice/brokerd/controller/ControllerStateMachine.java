@@ -238,10 +238,26 @@ final class ControllerStateMachine extends BaseStateMachine implements AppliedMe
             }
         }
         if (applied.image() != before) {
-            publisher.accept(before, applied.image());
+            publishApplied(entry.getIndex(), command, before, applied.image());
         }
         signalApplied();
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(applied.result()))));
+    }
+
+    /**
+     * Tells the broker about a committed change. A task boundary: the entry is committed and applied whatever the
+     * broker makes of it, so a failure there (its log directory is expected to have gone offline through
+     * {@link io.sluice.brokerd.log.LogDirHealth}, which says so loudly) is logged here and never reaches Ratis' apply
+     * thread, which would stop applying entries for good and stall every metadata request.
+     */
+    private void publishApplied(long index, MetadataCommand command, MetadataImage before, MetadataImage after) {
+        try {
+            publisher.accept(before, after);
+        } catch (Throwable t) {
+            io.sluice.brokerd.common.Fatal.exitOnOutOfMemory(t);
+            log.error("This broker failed to act on committed metadata entry {} ({}); the controller goes on applying "
+                    + "entries", index, command.getClass().getSimpleName(), t);
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
+import io.sluice.brokerd.coordinator.CoordinatorPartitions;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import io.sluice.brokerd.group.GroupTypes.GroupDescription;
@@ -51,7 +53,7 @@ import java.util.function.Predicate;
 public final class GroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
 
-    private final OffsetStore store;
+    private final CoordinatorLog store;
     private final Executor loadExecutor;
     private final Groups groups;
     private final CoordinatorPartitions partitions;
@@ -60,7 +62,7 @@ public final class GroupCoordinator {
     private final AtomicLong loadSkippedRecords = new AtomicLong();
 
     /** A coordinator that loads partitions on the thread that asks it to (off its lock all the same). */
-    public GroupCoordinator(GroupConfig config, OffsetStore store) {
+    public GroupCoordinator(GroupConfig config, CoordinatorLog store) {
         this(config, store, Runnable::run);
     }
 
@@ -68,7 +70,7 @@ public final class GroupCoordinator {
      * @param loadExecutor where partitions of the offsets topic are read (one at a time is enough; never a network
      *                     thread: loading reads the log)
      */
-    public GroupCoordinator(GroupConfig config, OffsetStore store, Executor loadExecutor) {
+    public GroupCoordinator(GroupConfig config, CoordinatorLog store, Executor loadExecutor) {
         this.store = store;
         this.loadExecutor = loadExecutor;
         this.groups = new Groups(this::partitionFor);
@@ -87,7 +89,14 @@ public final class GroupCoordinator {
      * COORDINATOR_LOAD_IN_PROGRESS while it loads it.
      */
     public synchronized GroupError coordinatorError(String groupId) {
-        return groupId == null ? GroupError.NONE : partitions.errorFor(partitionFor(groupId));
+        if (groupId == null) {
+            return GroupError.NONE;
+        }
+        return switch (partitions.ownership(partitionFor(groupId))) {
+            case SERVED -> GroupError.NONE;
+            case NOT_OWNED -> GroupError.NOT_COORDINATOR;
+            case LOADING -> GroupError.COORDINATOR_LOAD_IN_PROGRESS;
+        };
     }
 
     /** Whether a partition of the offsets topic is being loaded (ListGroups answers COORDINATOR_LOAD_IN_PROGRESS). */

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorPartitions;
 import io.sluice.brokerd.group.GroupTypes.Assignment;
 import io.sluice.brokerd.group.GroupTypes.GroupDescription;
 import io.sluice.brokerd.group.GroupTypes.GroupOverview;

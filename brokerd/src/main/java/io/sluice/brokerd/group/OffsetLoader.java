@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import io.sluice.brokerd.metadata.InternalTopics;
@@ -34,7 +35,7 @@ final class OffsetLoader {
     private OffsetLoader() {
     }
 
-    static LoadedPartition read(OffsetStore store, int partition) {
+    static LoadedPartition read(CoordinatorLog store, int partition) {
         Replay replay = new Replay(partition);
         store.forEachRecord(partition, replay);
         replay.offsets.values().removeIf(Map::isEmpty);
@@ -46,7 +47,7 @@ final class OffsetLoader {
     }
 
     /** Applies records in log order. */
-    private static final class Replay implements OffsetStore.Replay {
+    private static final class Replay implements CoordinatorLog.Replay {
         final int partition;
         final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
         long records;

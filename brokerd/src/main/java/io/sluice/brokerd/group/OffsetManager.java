@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import io.sluice.brokerd.group.GroupTypes.OffsetDeleteResult;
@@ -25,7 +26,7 @@ import java.util.function.ToIntFunction;
 /**
  * Committed offsets of the groups: OffsetCommit, OffsetFetch, DeleteGroups, OffsetDelete, offset expiry
  * ({@code offsets.retention.minutes}) and the groups' offsets loaded from {@code __consumer_offsets}
- * ({@link #installLocked}), all written to the {@link OffsetStore}.
+ * ({@link #installLocked}), all written to the {@link CoordinatorLog}.
  * <p>
  * <b>Offset writes do not hold the coordinator.</b> As in Kafka, a commit, an OffsetDelete, a DeleteGroups or an
  * expiry appends its records (tombstones for deletions) under the lock and returns; the store's future tells when
@@ -49,7 +50,7 @@ final class OffsetManager {
     private static final Logger log = LoggerFactory.getLogger(OffsetManager.class);
 
     private final GroupConfig config;
-    private final OffsetStore store;
+    private final CoordinatorLog store;
     private final Groups groups;
     private final ToIntFunction<String> partitionOf;
     private final Object lock;
@@ -60,7 +61,7 @@ final class OffsetManager {
      * @param partitionOf the {@code __consumer_offsets} partition of a group id
      * @param lock        the coordinator's lock, which guards {@code groups} too
      */
-    OffsetManager(GroupConfig config, OffsetStore store, Groups groups, ToIntFunction<String> partitionOf, Object lock) {
+    OffsetManager(GroupConfig config, CoordinatorLog store, Groups groups, ToIntFunction<String> partitionOf, Object lock) {
         this.config = config;
         this.store = store;
         this.groups = groups;

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorWriteException;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import io.sluice.brokerd.metadata.InternalTopics;
@@ -175,7 +176,7 @@ final class PendingWrites {
      */
     static GroupError writeError(Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause instanceof OffsetWriteException e) {
+        if (cause instanceof CoordinatorWriteException e) {
             return switch (e.reason()) {
                 case NOT_ENOUGH_REPLICAS, TIMED_OUT -> GroupError.COORDINATOR_NOT_AVAILABLE;
                 case NOT_LEADER, STORAGE_ERROR -> GroupError.NOT_COORDINATOR;
@@ -188,7 +189,7 @@ final class PendingWrites {
     private static GroupError writeError(Throwable error, Write w) {
         GroupError e = writeError(error);
         Throwable cause = unwrap(error);
-        if (cause instanceof OffsetWriteException) {
+        if (cause instanceof CoordinatorWriteException) {
             log.warn("Offsets of group {} written to {}-{} are not durable ({}): {}", w.groupId, InternalTopics.CONSUMER_OFFSETS, w.partition,
                     e, cause.getMessage());
         } else {

@@ -196,7 +196,10 @@ public final class LogManager implements AutoCloseable {
                 return pl;
             } catch (IOException e) {
                 health.failed("creating the log of " + tp, e);
-                throw new UncheckedIOException("creating log " + tp, e);
+                throw new UncheckedIOException("creating log " + tp + ": " + e, e);
+            } catch (UncheckedIOException e) {
+                health.failed("creating the log of " + tp, e.getCause());
+                throw e;
             }
         });
     }
@@ -211,6 +214,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         Path renamed = dataDir.resolve(tp + "." + UUID.randomUUID().toString().replace("-", "") + "-delete");
+        pl.retire(); // a maintenance pass or an append racing this must not take the missing old path for a disk error
         try {
             Files.move(pl.dir(), renamed);
             Checkpoints.fsyncDir(dataDir);
@@ -221,6 +225,22 @@ public final class LogManager implements AutoCloseable {
         synchronized (pendingDirDeletes) {
             pendingDirDeletes.add(new PendingDirDelete(pl, renamed, clock.millis() + pl.config().fileDeleteDelayMs()));
         }
+    }
+
+    /**
+     * After the directory went offline: closes every log's files without flushing (as a crash would leave them; the
+     * next start recovers them), since nothing is written or read there any more. This gives back their descriptors,
+     * which is what the directory may have run out of, so that the broker goes on serving everything else (the
+     * controller, metadata, new connections).
+     */
+    public void releaseOfflineLogs() {
+        if (!health.isOffline()) {
+            throw new IllegalStateException("log directory " + dataDir + " is online: its logs are in use");
+        }
+        for (PartitionLog pl : logs.values()) {
+            pl.abandon();
+        }
+        log.info("Closed the files of the {} logs in offline log directory {}", logs.size(), dataDir);
     }
 
     public Collection<PartitionLog> logs() {

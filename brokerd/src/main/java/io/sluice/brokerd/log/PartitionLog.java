@@ -208,6 +208,9 @@ public final class PartitionLog implements AutoCloseable {
         if (health.isOffline()) {
             return offline();
         }
+        if (closed) {
+            return closedLog();
+        }
         LogConfig cfg = config;
         BatchValidator.Outcome outcome = BatchValidator.validate(records, cfg, nowMs, fromCoordinator);
         if (!outcome.isOk()) {
@@ -264,6 +267,9 @@ public final class PartitionLog implements AutoCloseable {
                                                          int leaderEpoch, long nowMs) {
         if (health.isOffline()) {
             return offline();
+        }
+        if (closed) {
+            return closedLog();
         }
         SequenceCheck check = producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
         if (check instanceof SequenceCheck.Reject r) {
@@ -334,6 +340,11 @@ public final class PartitionLog implements AutoCloseable {
         }
         health.failed(doing + " " + topicPartition, e);
         return offline();
+    }
+
+    /** The log was deleted or closed: its files are not its any more, whatever happens to them is not the disk's. */
+    private AppendResult.Rejected closedLog() {
+        return new AppendResult.Rejected(AppendError.KAFKA_STORAGE_ERROR, topicPartition + " is closed (deleted, or the broker is stopping)");
     }
 
     private AppendResult.Rejected offline() {
@@ -511,6 +522,9 @@ public final class PartitionLog implements AutoCloseable {
     private synchronized AppendResult appendAsFollowerLocked(ByteBuffer records, long nowMs) {
         if (health.isOffline()) {
             return offline();
+        }
+        if (closed) {
+            return closedLog();
         }
         if (!records.hasRemaining()) {
             return new AppendResult.Appended(logEndOffset, logEndOffset - 1, -1, logStartOffset, false);
@@ -762,7 +776,7 @@ public final class PartitionLog implements AutoCloseable {
      * maintenance thread. The flush and the deletions run after the lock is released.
      */
     public void maintain(long nowMs) {
-        if (health.isOffline()) {
+        if (health.isOffline() || closed) {
             return;
         }
         if (maintainLocked(nowMs)) {
@@ -778,6 +792,9 @@ public final class PartitionLog implements AutoCloseable {
 
     /** The part of maintenance that changes the segment list; returns whether flush.ms calls for a flush. */
     private synchronized boolean maintainLocked(long nowMs) {
+        if (closed) {
+            return false; // deleted (or closed) since maintain() looked
+        }
         LogConfig cfg = config;
         try {
             Segment active = segments.active();
@@ -975,11 +992,24 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests). */
+    /**
+     * Closes the files without flushing or any bookkeeping: what a crash leaves behind (tests; a log directory gone
+     * offline, {@link LogManager#releaseOfflineLogs}).
+     */
     synchronized void abandon() {
         closed = true;
         flusher.close();
         segments.closeLive();
+    }
+
+    /**
+     * The log is being deleted (its directory is renamed next): nothing is maintained, flushed or appended any more,
+     * and a failure from now on is not the disk's (the files move under it). Reads already under way go on from the
+     * open files until {@link #closeDeleted}.
+     */
+    synchronized void retire() {
+        closed = true;
+        flusher.close();
     }
 
     /** Closes every file, those awaiting deletion too, without flushing: the log itself was deleted. */

@@ -19,6 +19,10 @@ import java.util.Arrays;
  * always exactly as long as their entries — and, once a transaction aborted in it, its {@code .txnindex}
  * ({@link TransactionIndex}), which the log's producer state writes.
  * <p>
+ * Descriptors: one, the {@code .log}'s, held while the segment is open. Both indexes live in memory (every lookup
+ * reads them there); their files are read once at open and written by {@link SegmentIndexFiles} when the segment is
+ * flushed or rebuilt, each time opened and closed again.
+ * <p>
  * Thread-safety: appends and truncation come from the owning {@link PartitionLog} under its lock. Readers may run
  * at any time: they take the segment's {@link Extent} once (its end offset and size, published together in one
  * volatile write after the bytes are written) and look only at bytes below it, and at index entries below the
@@ -35,15 +39,14 @@ final class Segment {
 
     final long baseOffset;
     private final Path dir;
-    /** The three files' names; they change only when a compacted copy is renamed into place ({@link #renameTo}). */
+    /** The .log file's name; it changes only when a compacted copy is renamed into place ({@link #renameTo}). */
     private volatile Path logFile;
-    private volatile Path indexFile;
-    private volatile Path timeIndexFile;
+    /** The segment's one open descriptor. */
     private final FileChannel logChannel;
     /** The operating system's channel behind {@code logChannel}, which fetches send from (see {@link LogFileChannels#unwrap}). */
     private final FileChannel sendChannel;
-    private final FileChannel indexChannel;
-    private final FileChannel timeIndexChannel;
+    /** The .index and .timeindex files, written from the in-memory indexes below and never held open. */
+    private final SegmentIndexFiles indexFiles;
     private final int indexIntervalBytes;
     private final TransactionIndex txnIndex;
 
@@ -106,22 +109,16 @@ final class Segment {
         this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
         this.logFile = file(dir, baseOffset, ".log", suffix);
-        this.indexFile = file(dir, baseOffset, ".index", suffix);
-        this.timeIndexFile = file(dir, baseOffset, ".timeindex", suffix);
-        FileChannel[] opened = new FileChannel[3];
+        this.indexFiles = new SegmentIndexFiles(file(dir, baseOffset, ".index", suffix), file(dir, baseOffset, ".timeindex", suffix), files);
+        FileChannel opened = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            opened[0] = files.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            opened[1] = files.open(indexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            opened[2] = files.open(timeIndexFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             this.txnIndex = new TransactionIndex(file(dir, baseOffset, ".txnindex", suffix), files);
         } catch (IOException | RuntimeException e) {
             closeQuietlyAfter(e, opened);
             throw e;
         }
-        this.logChannel = opened[0];
+        this.logChannel = opened;
         this.sendChannel = files.unwrap(logChannel);
-        this.indexChannel = opened[1];
-        this.timeIndexChannel = opened[2];
         this.extent = Extent.empty(baseOffset);
     }
 
@@ -158,10 +155,9 @@ final class Segment {
         Segment s = new Segment(dir, baseOffset, "", indexIntervalBytes, nowMs, files);
         try {
             s.logChannel.truncate(0);
-            s.indexChannel.truncate(0);
-            s.timeIndexChannel.truncate(0);
+            s.indexFiles.createEmpty();
         } catch (IOException | RuntimeException e) {
-            closeQuietlyAfter(e, s.logChannel, s.indexChannel, s.timeIndexChannel);
+            closeQuietlyAfter(e, s.logChannel);
             throw e;
         }
         return s;
@@ -190,30 +186,40 @@ final class Segment {
     static Segment open(Path dir, long baseOffset, String suffix, int indexIntervalBytes, boolean recover, long nowMs,
                         long[] truncatedBytes, LogFileChannels files) throws IOException {
         Segment s = new Segment(dir, baseOffset, suffix, indexIntervalBytes, nowMs, files);
-        long fileSize = s.logChannel.size();
-        if (fileSize > Integer.MAX_VALUE) {
-            throw new IOException("segment " + s.logFile + " is larger than 2 GiB");
-        }
-        if (recover || !s.loadIndexes((int) fileSize)) {
-            int valid = s.rebuild((int) fileSize, recover);
-            if (valid < fileSize) {
-                log.warn("Truncating {} from {} to {} bytes: torn or corrupt batch at position {}", s.logFile, fileSize, valid, valid);
-                s.logChannel.truncate(valid);
-                s.logChannel.force(true);
-                truncatedBytes[0] += fileSize - valid;
-            }
+        try {
+            s.load(recover, truncatedBytes);
+        } catch (IOException | RuntimeException e) {
+            closeQuietlyAfter(e, s.logChannel);
+            throw e;
         }
         return s;
     }
 
+    private void load(boolean recover, long[] truncatedBytes) throws IOException {
+        long fileSize = logChannel.size();
+        if (fileSize > Integer.MAX_VALUE) {
+            throw new IOException("segment " + logFile + " is larger than 2 GiB");
+        }
+        if (recover || !loadIndexes((int) fileSize)) {
+            int valid = rebuild((int) fileSize, recover);
+            if (valid < fileSize) {
+                log.warn("Truncating {} from {} to {} bytes: torn or corrupt batch at position {}", logFile, fileSize, valid, valid);
+                logChannel.truncate(valid);
+                logChannel.force(true);
+                truncatedBytes[0] += fileSize - valid;
+            }
+        }
+    }
+
     /** Loads .index and .timeindex; false when they do not match the log (then the caller rebuilds). */
     private boolean loadIndexes(int logSize) throws IOException {
-        long indexSize = indexChannel.size();
-        long timeSize = timeIndexChannel.size();
+        ByteBuffer idx = indexFiles.readIndex();
+        ByteBuffer tidx = indexFiles.readTimeIndex();
+        long indexSize = idx.remaining();
+        long timeSize = tidx.remaining();
         if (indexSize % OFFSET_ENTRY_BYTES != 0 || timeSize % TIME_ENTRY_BYTES != 0) {
             return false;
         }
-        ByteBuffer idx = readAll(indexChannel, (int) indexSize);
         int n = (int) (indexSize / OFFSET_ENTRY_BYTES);
         ensureIndexCapacity(n);
         int lastPos = -1;
@@ -229,7 +235,6 @@ final class Segment {
             lastRel = rel;
             lastPos = pos;
         }
-        ByteBuffer tidx = readAll(timeIndexChannel, (int) timeSize);
         int tn = (int) (timeSize / TIME_ENTRY_BYTES);
         ensureTimeIndexCapacity(tn);
         for (int i = 0; i < tn; i++) {
@@ -269,6 +274,7 @@ final class Segment {
         maxTimestampMs = maxTs;
         offsetOfMaxTimestamp = maxTsOffset;
         extent = Extent.of(next, logSize);
+        indexFiles.loaded(n, tn);
         return true;
     }
 
@@ -278,8 +284,6 @@ final class Segment {
         indexEntries = 0;
         timeIndexEntries = 0;
         tailDirty = false;
-        indexChannel.truncate(0);
-        timeIndexChannel.truncate(0);
         bytesSinceLastIndexEntry = 0;
         maxTimestampMs = -1;
         offsetOfMaxTimestamp = -1;
@@ -300,7 +304,15 @@ final class Segment {
             pos += size;
         }
         extent = Extent.of(next, pos);
+        indexFiles.rewrite(indexEntries());
         return pos;
+    }
+
+    /** The published in-memory indexes, for {@link SegmentIndexFiles} (counts read before the arrays they bound). */
+    private SegmentIndexFiles.Entries indexEntries() {
+        int n = indexEntries;
+        int tn = timeIndexEntries;
+        return new SegmentIndexFiles.Entries(indexRelOffsets, indexPositions, n, timeIndexTimestamps, timeIndexRelOffsets, tn);
     }
 
     private static boolean framed(ByteBuffer buf, int pos) {
@@ -377,8 +389,7 @@ final class Segment {
     /** Cuts the files back to {@code end} and the published index entries (after a failed write). */
     private void trimTo(Extent end) throws IOException {
         logChannel.truncate(end.sizeBytes());
-        indexChannel.truncate((long) indexEntries * OFFSET_ENTRY_BYTES);
-        timeIndexChannel.truncate((long) timeIndexEntries * TIME_ENTRY_BYTES);
+        indexFiles.invalidate();
         tailDirty = false;
     }
 
@@ -407,8 +418,6 @@ final class Segment {
         ensureIndexCapacity(n + 1);
         indexRelOffsets[n] = rel;
         indexPositions[n] = position;
-        ByteBuffer e = ByteBuffer.allocate(OFFSET_ENTRY_BYTES).putInt(rel).putInt(position).flip();
-        indexChannel.write(e, (long) n * OFFSET_ENTRY_BYTES);
         indexEntries = n + 1;
         int tn = timeIndexEntries;
         long lastTs = tn == 0 ? Long.MIN_VALUE : timeIndexTimestamps[tn - 1];
@@ -417,8 +426,6 @@ final class Segment {
             ensureTimeIndexCapacity(tn + 1);
             timeIndexTimestamps[tn] = ts;
             timeIndexRelOffsets[tn] = rel;
-            ByteBuffer t = ByteBuffer.allocate(TIME_ENTRY_BYTES).putLong(ts).putInt(rel).flip();
-            timeIndexChannel.write(t, (long) tn * TIME_ENTRY_BYTES);
             timeIndexEntries = tn + 1;
         }
     }
@@ -568,14 +575,25 @@ final class Segment {
     }
 
     /**
-     * fsyncs the log and its indexes. Safe to call from any thread, concurrently with appends (it flushes at least
-     * what was written before the call). Throws {@link java.nio.channels.ClosedChannelException} when the segment
-     * was retired and its delete delay has passed meanwhile.
+     * fsyncs the log, writes the index entries appended since the last flush to the index files and fsyncs them. Safe
+     * to call from any thread, concurrently with appends (it flushes at least what was written before the call).
+     * Throws {@link java.nio.channels.ClosedChannelException} when the segment was retired and its delete delay has
+     * passed meanwhile.
      */
     void flush() throws IOException {
         logChannel.force(true);
-        indexChannel.force(true);
-        timeIndexChannel.force(true);
+        try {
+            indexFiles.write(indexEntries(), true);
+        } catch (IOException e) {
+            if (!DiskFaults.isNoSpace(e)) {
+                throw e;
+            }
+            // The records are on disk; the index files are only the in-memory indexes' copy for the next start, and a
+            // short or cut one is rebuilt from the log then. A full disk must not take the directory offline for them.
+            indexFiles.invalidate();
+            log.warn("No space to write the index files of {} ({}): they are rewritten at the segment's next flush; a "
+                    + "start before that completes them from the log", logFile, e.toString());
+        }
         txnIndex.flush();
     }
 
@@ -586,9 +604,7 @@ final class Segment {
 
     void close() {
         try {
-            for (FileChannel c : new FileChannel[]{logChannel, indexChannel, timeIndexChannel}) {
-                c.close();
-            }
+            logChannel.close();
             txnIndex.close();
         } catch (IOException e) {
             throw new UncheckedIOException("closing segment " + logFile, e);
@@ -600,12 +616,14 @@ final class Segment {
      * finish. After this the segment's own names may be reused (a compacted replacement).
      */
     void markDeleted() throws IOException {
-        for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
-            if (Files.exists(p)) {
-                // An older generation of this segment may still sit there awaiting its delay: replacing its name is
-                // safe because readers hold open channels, not paths.
-                Files.move(p, p.resolveSibling(p.getFileName() + ".deleted"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
+        // An older generation of this segment may still sit there awaiting its delay: replacing its name is safe
+        // because readers hold the open .log channel and the in-memory indexes, not paths.
+        indexFiles.retire();
+        Path index = indexFiles.indexFile();
+        Path timeIndex = indexFiles.timeIndexFile();
+        indexFiles.moveTo(index.resolveSibling(index.getFileName() + ".deleted"), timeIndex.resolveSibling(timeIndex.getFileName() + ".deleted"));
+        if (Files.exists(logFile)) {
+            Files.move(logFile, deletedName(logFile), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         txnIndex.markDeleted();
         markedDeleted = true;
@@ -618,13 +636,8 @@ final class Segment {
      * open. Called under the log's lock, or before the segment is shared.
      */
     void renameTo(String suffix) throws IOException {
-        Path index = file(dir, baseOffset, ".index", suffix);
-        Path timeIndex = file(dir, baseOffset, ".timeindex", suffix);
         Path log = file(dir, baseOffset, ".log", suffix);
-        Files.move(indexFile, index, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        indexFile = index;
-        Files.move(timeIndexFile, timeIndex, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        timeIndexFile = timeIndex;
+        indexFiles.moveTo(file(dir, baseOffset, ".index", suffix), file(dir, baseOffset, ".timeindex", suffix));
         txnIndex.renameTo(file(dir, baseOffset, ".txnindex", suffix));
         Files.move(logFile, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         logFile = log;
@@ -643,10 +656,14 @@ final class Segment {
     /** Closes the segment and removes its files (the {@code .deleted} names once {@link #markDeleted()} ran). */
     void deleteFiles() throws IOException {
         close();
-        for (Path p : new Path[]{logFile, indexFile, timeIndexFile}) {
-            Files.deleteIfExists(markedDeleted ? p.resolveSibling(p.getFileName() + ".deleted") : p);
-        }
+        Files.deleteIfExists(markedDeleted ? deletedName(logFile) : logFile);
+        Files.deleteIfExists(indexFiles.indexFile()); // already the .deleted names once markDeleted() ran
+        Files.deleteIfExists(indexFiles.timeIndexFile());
         txnIndex.deleteFile();
+    }
+
+    private static Path deletedName(Path p) {
+        return p.resolveSibling(p.getFileName() + ".deleted");
     }
 
     /** The .log file, for the log's own reads (through the disk seam). */

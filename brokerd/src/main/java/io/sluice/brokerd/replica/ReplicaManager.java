@@ -14,6 +14,7 @@ import io.sluice.brokerd.metadata.TopicRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -293,8 +294,15 @@ public final class ReplicaManager implements TopicRegistry.Listener {
                     logManager.health().cause());
             return false;
         }
-        logManager.getOrCreate(tp, cfg);
-        return true;
+        try {
+            logManager.getOrCreate(tp, cfg);
+            return true;
+        } catch (UncheckedIOException | IllegalStateException e) {
+            // getOrCreate took the directory offline (one ERROR line with the cause); the other partitions are told
+            // through it, and this one is answered KAFKA_STORAGE_ERROR until the controller moves its leadership.
+            log.warn("The log of {} could not be created: {}", tp, e.getMessage());
+            return false;
+        }
     }
 
     /**

@@ -1,8 +1,8 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
 import io.sluice.brokerd.group.GroupConfig;
 import io.sluice.brokerd.group.GroupCoordinator;
-import io.sluice.brokerd.group.OffsetStore;
 import io.sluice.brokerd.log.RecordBatchBuilder;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(10)
 class GroupHandlersLoadingTest {
     /** Two empty partitions; nothing is ever written. */
-    static final OffsetStore EMPTY = new OffsetStore() {
+    static final CoordinatorLog EMPTY = new CoordinatorLog() {
         @Override
         public int partitionCount() {
             return 2;
@@ -43,7 +43,7 @@ class GroupHandlersLoadingTest {
         ArrayDeque<Runnable> loads = new ArrayDeque<>();
         GroupCoordinator coordinator = new GroupCoordinator(new GroupConfig(1000, 60_000, 0, 10_000, 100), EMPTY, loads::add);
         coordinator.claimNone();
-        GroupHandlers handlers = new GroupHandlers(coordinator, null, id -> Optional.empty(), Clock.systemUTC());
+        GroupHandlers handlers = new GroupHandlers(coordinator, null, id -> Optional.empty(), id -> Optional.empty(), Clock.systemUTC());
         coordinator.becomeCoordinator(1, 0);
         ListGroupsResponseData loading = (ListGroupsResponseData) handlers.listGroups(new ListGroupsRequestData());
         assertThat(Errors.forCode(loading.errorCode())).isEqualTo(Errors.COORDINATOR_LOAD_IN_PROGRESS);

@@ -106,6 +106,27 @@ class BrokerConfigTest {
     }
 
     @Test
+    void transactionKeysDefaultAsKafkaAndRefuseBadValuesByName() {
+        io.sluice.brokerd.txn.TransactionConfig d = BrokerConfig.load(null, Map.of("data.dir", tmp.toString())).transactionConfig();
+        assertThat(d).isEqualTo(io.sluice.brokerd.txn.TransactionConfig.defaults());
+        assertThat(d.stateLogPartitions()).isEqualTo(50);
+        assertThat(d.maxTimeoutMs()).isEqualTo(900_000);
+        assertThat(d.idExpirationMs()).isEqualTo(604_800_000);
+        assertThat(d.partitionVerification()).isTrue();
+        io.sluice.brokerd.txn.TransactionConfig set = BrokerConfig.load(null, Map.of("data.dir", tmp.toString(),
+                "transaction.state.log.num.partitions", "3", "transaction.max.timeout.ms", "60000",
+                "transaction.partition.verification.enable", "false")).transactionConfig();
+        assertThat(set.stateLogPartitions()).isEqualTo(3);
+        assertThat(set.maxTimeoutMs()).isEqualTo(60_000);
+        assertThat(set.partitionVerification()).isFalse();
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("data.dir", tmp.toString(), "transaction.max.timeout.ms", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'transaction.max.timeout.ms'");
+        assertThatThrownBy(() -> BrokerConfig.load(null, Map.of("data.dir", tmp.toString(),
+                "transaction.state.log.replication.factor", "40000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'transaction.state.log.replication.factor'");
+    }
+
+    @Test
     void shippedYamlAndManPageCoverEveryKey() throws Exception {
         String yaml = Files.readString(REPO.resolve("config/brokerd.yaml"), StandardCharsets.UTF_8);
         String man = Files.readString(REPO.resolve("man/brokerd.yaml.5"), StandardCharsets.UTF_8);

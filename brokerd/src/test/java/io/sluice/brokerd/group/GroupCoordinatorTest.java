@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import io.sluice.brokerd.group.GroupTypes.JoinRequest;
@@ -318,7 +319,7 @@ class GroupCoordinatorTest {
     @Test
     void aPartitionThatCannotBeReadIsNotServed() {
         int p = gc.partitionFor("g");
-        OffsetStore broken = new OffsetStore() {
+        CoordinatorLog broken = new CoordinatorLog() {
             @Override
             public int partitionCount() {
                 return store.partitionCount();

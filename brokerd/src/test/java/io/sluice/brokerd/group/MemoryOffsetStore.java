@@ -1,5 +1,7 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorLog;
+import io.sluice.brokerd.coordinator.CoordinatorWriteException;
 import io.sluice.brokerd.log.RecordBatchBuilder;
 
 import java.util.ArrayList;
@@ -14,11 +16,11 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * In-memory OffsetStore of 3 partitions: {@link #records} is the log (every append, replicated or not, as a reload
+ * In-memory CoordinatorLog of 3 partitions: {@link #records} is the log (every append, replicated or not, as a reload
  * reads it; a record's offset is its index). Replication completes at once unless {@link #manual}; then the test
  * completes each write's future by hand. A test can make the load of one partition wait ({@link #slowPartition}).
  */
-final class MemoryOffsetStore implements OffsetStore {
+final class MemoryOffsetStore implements CoordinatorLog {
     /** One append and its replication. */
     record Write(int partition, List<RecordBatchBuilder.Entry> entries, CompletableFuture<Void> replicated) {
     }
@@ -93,7 +95,7 @@ final class MemoryOffsetStore implements OffsetStore {
         return writes.get(i).replicated();
     }
 
-    void fail(int i, OffsetWriteException.Reason reason) {
-        write(i).completeExceptionally(new OffsetWriteException(reason, "test says " + reason));
+    void fail(int i, CoordinatorWriteException.Reason reason) {
+        write(i).completeExceptionally(new CoordinatorWriteException(reason, "test says " + reason));
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.group;
 
+import io.sluice.brokerd.coordinator.CoordinatorWriteException;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.group.GroupTypes.CommittedOffset;
 import org.junit.jupiter.api.Test;
@@ -159,7 +160,7 @@ class OffsetManagerTest {
         // A later write that fails first waits for the earlier one's answer.
         CompletableFuture<Map<TopicPartition, GroupError>> third = commit("g", TP, 7);
         CompletableFuture<Map<TopicPartition, GroupError>> fourth = commit("g", TP, 8);
-        store.fail(3, OffsetWriteException.Reason.TIMED_OUT);
+        store.fail(3, CoordinatorWriteException.Reason.TIMED_OUT);
         assertThat(fourth).as("answered only after the commit before it").isNotDone();
         store.write(2).complete(null);
         assertThat(answered(third)).containsEntry(TP, GroupError.NONE);
@@ -171,20 +172,20 @@ class OffsetManagerTest {
     void failedWritesAreAnsweredAsKafkaDoes() {
         store.manual = true;
         CompletableFuture<Map<TopicPartition, GroupError>> timedOut = commit("g", TP, 1);
-        store.fail(0, OffsetWriteException.Reason.TIMED_OUT);
+        store.fail(0, CoordinatorWriteException.Reason.TIMED_OUT);
         assertThat(answered(timedOut)).containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
         assertThat(committed("g", TP)).isNull();
 
         CompletableFuture<Map<TopicPartition, GroupError>> belowMinIsr = commit("g", new TopicPartition("t", 1), 1);
-        store.fail(1, OffsetWriteException.Reason.NOT_ENOUGH_REPLICAS);
+        store.fail(1, CoordinatorWriteException.Reason.NOT_ENOUGH_REPLICAS);
         assertThat(answered(belowMinIsr)).containsEntry(new TopicPartition("t", 1), GroupError.COORDINATOR_NOT_AVAILABLE);
 
         // Refused before anything was appended.
-        store.failing = new OffsetWriteException(OffsetWriteException.Reason.NOT_LEADER, "not the leader");
+        store.failing = new CoordinatorWriteException(CoordinatorWriteException.Reason.NOT_LEADER, "not the leader");
         assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.NOT_COORDINATOR);
-        store.failing = new OffsetWriteException(OffsetWriteException.Reason.NOT_ENOUGH_REPLICAS, "ISR too small");
+        store.failing = new CoordinatorWriteException(CoordinatorWriteException.Reason.NOT_ENOUGH_REPLICAS, "ISR too small");
         assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.COORDINATOR_NOT_AVAILABLE);
-        store.failing = new OffsetWriteException(OffsetWriteException.Reason.RECORDS_TOO_LARGE, "too big");
+        store.failing = new CoordinatorWriteException(CoordinatorWriteException.Reason.RECORDS_TOO_LARGE, "too big");
         assertThat(answered(commit("g", TP, 2))).containsEntry(TP, GroupError.UNKNOWN_SERVER_ERROR);
         store.failing = null;
         assertThat(store.writes).hasSize(2);
@@ -202,7 +203,7 @@ class OffsetManagerTest {
     void aWriteWhoseLeadershipWasLostIsNeverMaterialisedHere() {
         store.manual = true;
         CompletableFuture<Map<TopicPartition, GroupError>> lost = commit("g", TP, 3);
-        store.fail(0, OffsetWriteException.Reason.NOT_LEADER);
+        store.fail(0, CoordinatorWriteException.Reason.NOT_LEADER);
         assertThat(answered(lost)).containsEntry(TP, GroupError.NOT_COORDINATOR);
         CompletableFuture<Map<TopicPartition, GroupError>> later = commit(groupIn("g", true), TP, 4);
         store.write(1).complete(null);
@@ -255,7 +256,7 @@ class OffsetManagerTest {
 
         CompletableFuture<GroupTypes.OffsetDeleteResult> failed = offsets.deleteOffsets("g", List.of(tp1), topic -> false,
                 () -> GroupError.NONE, now);
-        store.fail(6, OffsetWriteException.Reason.NOT_LEADER);
+        store.fail(6, CoordinatorWriteException.Reason.NOT_LEADER);
         assertThat(answered(failed)).isEqualTo(new GroupTypes.OffsetDeleteResult(GroupError.NOT_COORDINATOR, Map.of()));
         assertThat(answered(offsets.deleteOffsets("nope", List.of(TP), topic -> false, () -> GroupError.NONE, now)).error())
                 .isEqualTo(GroupError.GROUP_ID_NOT_FOUND);

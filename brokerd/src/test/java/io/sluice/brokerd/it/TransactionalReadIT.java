@@ -167,7 +167,8 @@ class TransactionalReadIT {
         assertThat(Errors.forCode(bare.errorCode())).as(bare.errorMessage()).isEqualTo(Errors.INVALID_RECORD);
         assertThat(bare.errorMessage()).contains("control");
         ProduceResponseData.PartitionProduceResponse withId = produceRaw("tx-1", txnBatch(77, 0, "x"));
-        assertThat(Errors.forCode(withId.errorCode())).as("no coordinator yet").isEqualTo(Errors.TRANSACTIONAL_ID_NOT_FOUND);
+        assertThat(Errors.forCode(withId.errorCode())).as("KIP-890: no coordinator confirms producer 77's transaction includes "
+                + "the partition").isEqualTo(Errors.INVALID_TXN_STATE);
         assertThat(pl.logEndOffset()).isEqualTo(end);
         assertThat(pl.lastStableOffset()).isEqualTo(end);
     }

@@ -130,14 +130,16 @@ class LogDirFailureTest {
 
     @Test
     void aFullDiskRefusesAnAppendWholeKeepsServingAndTakesAppendsAgainWhenSpaceReturns() throws Exception {
+        Path indexFile = dataDir.resolve("a-0").resolve(Segment.fileName(0) + ".index");
+        long indexBytes;
         try (LogManager lm = open(false, TopicConfigDef.INDEX_INTERVAL_BYTES, "1")) {
             PartitionLog a = lm.getOrCreate(A, PartitionLogTest.config(TopicConfigDef.INDEX_INTERVAL_BYTES, "1"));
             appended(a, "first");
             appended(a, "second");
             Path logFile = dataDir.resolve("a-0").resolve(Segment.fileName(0) + ".log");
-            Path indexFile = dataDir.resolve("a-0").resolve(Segment.fileName(0) + ".index");
+            a.flush();
             long logBytes = Files.size(logFile);
-            long indexBytes = Files.size(indexFile);
+            indexBytes = Files.size(indexFile);
             // Room for part of the next batch: the write is cut short, then ENOSPC.
             disk.fillAfter(20);
             assertThat(refusal(append(a, "third"))).isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
@@ -151,32 +153,41 @@ class LogDirFailureTest {
             disk.clear();
             assertThat(appended(a, "fifth")).isEqualTo(2);
             assertThat(lm.health().state()).isEqualTo(LogDirHealth.State.ONLINE);
-            assertThat(Files.size(indexFile)).as("one index entry more, none left over").isEqualTo(indexBytes + Segment.OFFSET_ENTRY_BYTES);
         }
         assertThat(dataDir.resolve(LogManager.CLEAN_SHUTDOWN)).exists();
+        assertThat(Files.size(indexFile)).as("one index entry more, none left over").isEqualTo(indexBytes + Segment.OFFSET_ENTRY_BYTES);
         try (LogManager lm = open(false, TopicConfigDef.INDEX_INTERVAL_BYTES, "1")) {
             assertThat(PartitionLogTest.readValues(lm.get(A).orElseThrow(), 0)).containsExactly("first", "second", "fifth");
         }
     }
 
+    /**
+     * Index entries live in memory and reach their files when the segment is flushed (no descriptor is held for
+     * them): a flush whose index write finds the disk full keeps the directory online, and the files are written
+     * once space returns.
+     */
     @Test
-    void aWriteThatFitsTheLogButNotItsIndexEntryIsRolledBackToo() throws Exception {
+    void aFlushWhoseIndexWriteFindsTheDiskFullKeepsTheLogOnlineAndWritesTheIndexLater() throws Exception {
+        Path indexFile = dataDir.resolve("a-0").resolve(Segment.fileName(0) + ".index");
         try (LogManager lm = open(false, TopicConfigDef.INDEX_INTERVAL_BYTES, "1")) {
             PartitionLog a = lm.getOrCreate(A, PartitionLogTest.config(TopicConfigDef.INDEX_INTERVAL_BYTES, "1"));
             appended(a, "first");
-            Path logFile = dataDir.resolve("a-0").resolve(Segment.fileName(0) + ".log");
-            long logBytes = Files.size(logFile);
             int batchBytes = PartitionLogTest.batch(NOW, "second").remaining();
             disk.fillAfter(batchBytes); // the batch fits; its index entry (the second batch is indexed) does not
-            assertThat(refusal(append(a, "second"))).isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
-            assertThat(Files.size(logFile)).isEqualTo(logBytes);
-            disk.clear();
             assertThat(appended(a, "second")).isEqualTo(1);
-            assertThat(PartitionLogTest.readValues(a, 0)).containsExactly("first", "second");
+            a.flush();
+            assertThat(lm.health().state()).isNotEqualTo(LogDirHealth.State.OFFLINE);
+            assertThat(offline).isEmpty();
+            assertThat(Files.size(indexFile)).as("no room for the entry yet").isZero();
+            disk.clear();
+            assertThat(appended(a, "third")).isEqualTo(2);
+            a.flush();
+            assertThat(Files.size(indexFile)).as("rewritten whole").isEqualTo(2L * Segment.OFFSET_ENTRY_BYTES);
+            assertThat(PartitionLogTest.readValues(a, 0)).containsExactly("first", "second", "third");
         }
         try (LogManager lm = open(false, TopicConfigDef.INDEX_INTERVAL_BYTES, "1")) {
             PartitionLog a = lm.get(A).orElseThrow();
-            assertThat(PartitionLogTest.readValues(a, 1)).containsExactly("second");
+            assertThat(PartitionLogTest.readValues(a, 1)).containsExactly("second", "third");
         }
     }
 
@@ -192,6 +203,28 @@ class LogDirFailureTest {
             disk.clear();
             assertThat(appended(a, "second")).isEqualTo(1);
             assertThat(a.segmentCount()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Fuzz finding (seed 8115927351306303869, about request 343,000): a topic deleted while log maintenance was due
+     * to roll or fsync its log. Its directory had been renamed {@code *-delete}; creating the new segment (or fsyncing
+     * the directory) under the old name failed with NoSuchFileException, taken for a disk error: the whole data
+     * directory went offline. A deleted log is out of maintenance and its failures are not the disk's.
+     */
+    @Test
+    void maintenanceOfALogDeletedMeanwhileLeavesTheDirectoryOnline() throws Exception {
+        try (LogManager lm = open(false, TopicConfigDef.SEGMENT_MS, "1")) {
+            PartitionLog a = lm.getOrCreate(A, PartitionLogTest.config(TopicConfigDef.SEGMENT_MS, "1"));
+            appended(a, "first");
+            lm.delete(A);
+            a.maintain(NOW + 60_000); // due to roll: the maintenance pass had taken the log before the delete
+            assertThat(offline).isEmpty();
+            assertThat(lm.health().state()).isEqualTo(LogDirHealth.State.ONLINE);
+            assertThat(refusal(append(a, "late"))).isEqualTo(AppendError.KAFKA_STORAGE_ERROR);
+            assertThat(offline).isEmpty();
+            PartitionLog b = lm.getOrCreate(B, PartitionLogTest.config());
+            appended(b, "b0");
         }
     }
 

@@ -105,6 +105,41 @@ class FuzzGeneratorTest {
         }
     }
 
+    /**
+     * Fuzz finding (seed 8115927351306303869): a DeleteTopics v6 whose topic id the field mutator set to an oracle
+     * topic's deleted fz-0 and fz-1; auto-creation brought them back with default configs, and batches the judge
+     * expected refused (null keys on the compacted topic, old timestamps) were rightly accepted: 130 false findings.
+     */
+    @Test
+    void noMutatedDeleteTopicsNamesAnOracleTopicById() {
+        TargetView view = view();
+        RequestGenerator generator = new RequestGenerator(view);
+        FieldMutators.Values values = new FieldMutators.Values();
+        java.util.Set<String> oracleIds = new java.util.HashSet<>();
+        for (String oracle : FuzzTopics.ORACLES) {
+            oracleIds.add(HexFormat.of().formatHex(uuidBytes(view.topics().get(oracle).id())));
+        }
+        int byId = 0;
+        for (long i = 1; i <= 4000; i++) {
+            Random rnd = new Random(i);
+            BaseRequest base = generator.generate(ApiKeys.DELETE_TOPICS, (short) 6, new Plausible(rnd, view, i, 1_765_000_000_000L));
+            Mutation m = values.mutate(new Mutator.Subject(base, (int) i, rnd, view, FuzzBroker.MAX_FRAME_BYTES, 1_765_000_000_000L));
+            if (m == null) {
+                continue;
+            }
+            String hex = HexFormat.of().formatHex(m.request());
+            byId += m.description().contains("UUID") ? 1 : 0;
+            for (String id : oracleIds) {
+                assertThat(hex).as("iteration %d: %s", i, m.description()).doesNotContain(id);
+            }
+        }
+        assertThat(byId).as("mutations of a topic id").isGreaterThan(100);
+    }
+
+    private static byte[] uuidBytes(Uuid id) {
+        return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    }
+
     private static byte[] mutate(FuzzSettings settings, RequestGenerator generator, Mutators mutators, TargetView view, long i) {
         Random rnd = settings.random(i);
         BaseRequest base = generator.generate(new Plausible(rnd, view, i, 1_765_000_000_000L));

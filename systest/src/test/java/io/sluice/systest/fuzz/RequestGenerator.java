@@ -34,6 +34,7 @@ final class RequestGenerator {
         GroupTemplates.register(templates);
         AdminTemplates.register(templates);
         SecurityTemplates.register(templates);
+        TxnTemplates.register(templates);
         List<ApiKeys> missing = new ArrayList<>();
         for (ApiKeys key : view.apis().keySet()) {
             if (!templates.containsKey(key)) {

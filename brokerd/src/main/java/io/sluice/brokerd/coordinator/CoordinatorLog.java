@@ -1,4 +1,4 @@
-package io.sluice.brokerd.group;
+package io.sluice.brokerd.coordinator;
 
 import io.sluice.brokerd.log.RecordBatchBuilder;
 
@@ -6,17 +6,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where the coordinator keeps committed offsets: the partitions of the compacted internal topic
- * {@code __consumer_offsets}. An I/O seam so the state machine is tested with an in-memory fake.
+ * Where a coordinator keeps its state: the partitions of its compacted internal topic ({@code __consumer_offsets}
+ * for the group coordinator, {@code __transaction_state} for the transaction coordinator). An I/O seam so the state
+ * machines are tested with an in-memory fake.
  */
-public interface OffsetStore {
+public interface CoordinatorLog {
     int partitionCount();
 
     /**
      * Appends {@code records} to {@code partition} (this broker's log, as its leader) and returns without waiting for
-     * the followers. Throws {@link OffsetWriteException} (or another RuntimeException for a fault) when nothing was
+     * the followers. Throws {@link CoordinatorWriteException} (or another RuntimeException for a fault) when nothing was
      * appended. The returned future completes once every in-sync replica has the records, or exceptionally with an
-     * {@link OffsetWriteException} when they do not get there in time or this broker stops leading the partition;
+     * {@link CoordinatorWriteException} when they do not get there in time or this broker stops leading the partition;
      * it always completes, within the store's timeout. Appends to one partition land in call order.
      * <p>
      * The future must not be completed by a thread holding a lock that {@code append} may wait for: the coordinator

@@ -1,4 +1,4 @@
-package io.sluice.brokerd.group;
+package io.sluice.brokerd.coordinator;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,9 +13,9 @@ class CoordinatorPartitionsTest {
 
     @Test
     void aNewCoordinatorServesEveryPartitionUntilItClaimsNone() {
-        assertThat(partitions.errorFor(2)).isEqualTo(GroupError.NONE);
+        assertThat(partitions.ownership(2)).isEqualTo(CoordinatorPartitions.Ownership.SERVED);
         partitions.claimNone();
-        assertThat(partitions.errorFor(2)).isEqualTo(GroupError.NOT_COORDINATOR);
+        assertThat(partitions.ownership(2)).isEqualTo(CoordinatorPartitions.Ownership.NOT_OWNED);
     }
 
     @Test
@@ -24,14 +24,14 @@ class CoordinatorPartitionsTest {
         long first = partitions.beginLoad(1);
         assertThat(first).isPositive();
         assertThat(partitions.beginLoad(1)).as("already loading").isEqualTo(-1);
-        assertThat(partitions.errorFor(1)).isEqualTo(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
+        assertThat(partitions.ownership(1)).isEqualTo(CoordinatorPartitions.Ownership.LOADING);
         assertThat(partitions.loadingCount()).isEqualTo(1);
         assertThat(partitions.resign(1)).isTrue();
         long second = partitions.beginLoad(1);
         assertThat(partitions.finishLoad(1, first)).as("the load of an earlier leadership").isFalse();
-        assertThat(partitions.errorFor(1)).isEqualTo(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
+        assertThat(partitions.ownership(1)).isEqualTo(CoordinatorPartitions.Ownership.LOADING);
         assertThat(partitions.finishLoad(1, second)).isTrue();
-        assertThat(partitions.errorFor(1)).isEqualTo(GroupError.NONE);
+        assertThat(partitions.ownership(1)).isEqualTo(CoordinatorPartitions.Ownership.SERVED);
         assertThat(partitions.loadingCount()).isZero();
         assertThat(partitions.beginLoad(1)).as("already loaded").isEqualTo(-1);
         assertThat(partitions.resign(1)).isTrue();
@@ -45,6 +45,6 @@ class CoordinatorPartitionsTest {
         assertThat(loads).containsOnlyKeys(0, 1, 2);
         assertThat(partitions.loadingCount()).isEqualTo(3);
         loads.forEach((p, id) -> assertThat(partitions.finishLoad(p, id)).isTrue());
-        assertThat(partitions.errorFor(0)).isEqualTo(GroupError.NONE);
+        assertThat(partitions.ownership(0)).isEqualTo(CoordinatorPartitions.Ownership.SERVED);
     }
 }

@@ -1,11 +1,11 @@
-package io.sluice.brokerd.group;
+package io.sluice.brokerd.coordinator;
 
 /**
- * A write to {@code __consumer_offsets} that did not become durable, and why. The store throws it when nothing was
+ * A write to a coordinator's internal topic ({@code __consumer_offsets}, {@code __transaction_state}) that did not become durable, and why. The store throws it when nothing was
  * appended, or fails the write's future with it when the appended records did not reach the in-sync replicas; the
  * coordinator turns the reason into the error the client sees ({@link PendingWrites#writeError}).
  */
-public final class OffsetWriteException extends RuntimeException {
+public final class CoordinatorWriteException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** What went wrong, in the store's terms. */
@@ -14,7 +14,7 @@ public final class OffsetWriteException extends RuntimeException {
         NOT_LEADER,
         /** Fewer in-sync replicas than min.insync.replicas, before the append or while waiting for them. */
         NOT_ENOUGH_REPLICAS,
-        /** The in-sync replicas did not all have the records within offsets.commit.timeout.ms (they stay in the log). */
+        /** The in-sync replicas did not all have the records within the store's timeout (offsets.commit.timeout.ms, the transaction write timeout) (they stay in the log). */
         TIMED_OUT,
         /** The log directory failed. */
         STORAGE_ERROR,
@@ -24,7 +24,7 @@ public final class OffsetWriteException extends RuntimeException {
 
     private final Reason reason;
 
-    public OffsetWriteException(Reason reason, String message) {
+    public CoordinatorWriteException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
