@@ -259,9 +259,16 @@ public final class Broker implements AutoCloseable {
         ready = true;
     }
 
-    /** What /health reports: the log directory's state and partitions without a leader; empty when all is well. */
+    /**
+     * What /health reports: this broker's standing with the controller (fenced, or no heartbeat accepted for a
+     * session), the log directory's state, partitions without a leader and damaged batches; empty when all is well.
+     */
     private String problems(TopicRegistry registry) {
         StringBuilder sb = new StringBuilder();
+        String session = controller.sessionProblem();
+        if (!session.isEmpty()) {
+            sb.append(session).append("; ");
+        }
         io.sluice.brokerd.log.LogDirHealth health = logManager.health();
         if (health.state() == io.sluice.brokerd.log.LogDirHealth.State.OFFLINE) {
             sb.append("log directory ").append(health.dir()).append(" is offline (").append(health.cause()).append("); ")

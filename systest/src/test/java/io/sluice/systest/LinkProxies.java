@@ -33,7 +33,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@link Fault#DROP}: bytes stop flowing in that direction and are held, not lost (a firewall's DROP as TCP
  *       sees it: retransmissions until the link heals or the application gives up); new connections are accepted
  *       but carry nothing that way;</li>
- *   <li>{@link Fault#DELAY}: every chunk waits that long before it is passed on (order kept).</li>
+ *   <li>{@link Fault#DELAY}: every chunk waits that long before it is passed on (order kept);</li>
+ *   <li>{@link Fault#CUT_OPENED}: only the connections {@code from} opens to {@code to} are reset and refused, those
+ *       {@code to} opens to {@code from} carry on both ways (a stateful firewall rejecting {@code from}'s new
+ *       connections): e.g. a broker's own heartbeats and proposals fail while the quorum leader still replicates to
+ *       it.</li>
  * </ul>
  * Linux only ({@code /proc}); Thread-safe. Used by the fault matrix; network namespaces would need privileges a CI
  * runner may not have.
@@ -42,7 +46,7 @@ final class LinkProxies implements AutoCloseable {
     /** Which of a broker's two ports a link goes to. */
     enum Link { CLIENT, CONTROLLER }
 
-    enum Fault { CUT, DROP, DELAY }
+    enum Fault { CUT, DROP, DELAY, CUT_OPENED }
 
     /** Node id of anything that is not a broker of the cluster (the test's clients). */
     static final int CLIENTS = 0;
@@ -76,10 +80,9 @@ final class LinkProxies implements AutoCloseable {
 
     /**
      * Broker {@code id}'s process is gone (kill -9, stopped): its proxies stop listening and its connections are
-     * reset, so peers see what they would see without the proxies, a refused connection. Accepting and closing at
-     * once instead wedges Ratis 3.3.0's Netty transport: the leader's log appender to that voter fails with
-     * "ILLEGAL TRANSITION CLOSED -> RUNNING" and is restarted in a busy loop that never reconnects, so the restarted
-     * voter never catches up (the first quick run of the matrix hit it after a kill -9 of the quorum leader).
+     * reset, so peers see what they would see without the proxies, a refused connection. (Accepting and closing at
+     * once wedged Ratis 3.3.0's Netty transport, which the quorum used then: the leader's log appender to that voter
+     * failed with "ILLEGAL TRANSITION CLOSED -> RUNNING" in a busy loop that never reconnected.)
      */
     void brokerDown(int id) {
         pidToNode.values().removeIf(n -> n == id);
@@ -97,9 +100,9 @@ final class LinkProxies implements AutoCloseable {
     /** Adds {@code rule}; cuts close the connections it matches at once. */
     void add(Rule rule) {
         rules.add(rule);
-        if (rule.fault() == Fault.CUT) {
+        if (rule.fault() == Fault.CUT || rule.fault() == Fault.CUT_OPENED) {
             for (Connection c : connections) {
-                if (c.matches(rule)) {
+                if (rule.fault() == Fault.CUT ? c.matches(rule) : c.openedAs(rule)) {
                     c.reset();
                 }
             }
@@ -303,7 +306,7 @@ final class LinkProxies implements AutoCloseable {
         private void open(Socket in) {
             int from = nodeOf(in, port);
             Rule r = ruleFor(from, node, link);
-            if (r != null && r.fault() == Fault.CUT) {
+            if (r != null && (r.fault() == Fault.CUT || r.fault() == Fault.CUT_OPENED)) {
                 resetQuietly(in);
                 return;
             }
@@ -342,6 +345,11 @@ final class LinkProxies implements AutoCloseable {
 
         boolean matches(Rule r) {
             return r.link() == link && ((r.from() == from && r.to() == to) || (r.from() == to && r.to() == from));
+        }
+
+        /** {@code r} names this connection's opener and destination (not merely its two ends). */
+        boolean openedAs(Rule r) {
+            return r.link() == link && r.from() == from && r.to() == to;
         }
 
         void start() {
@@ -385,6 +393,9 @@ final class LinkProxies implements AutoCloseable {
                 switch (r.fault()) {
                     case CUT -> {
                         return false;
+                    }
+                    case CUT_OPENED -> {
+                        return !openedAs(r);
                     }
                     case DELAY -> {
                         sleepFor(r.delayMs());

@@ -11,7 +11,6 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -79,14 +78,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the leader's snapshot. A voter that lost its log also lost its votes, so at most a minority may be replaced at once;
  * a quorum that lost its metadata altogether is caught by {@code Broker} before it deletes any partition log.
  * <p>
- * Transport: Ratis' Netty RPC when the cluster runs without TLS. When the inter-broker listener speaks TLS, the quorum
- * runs over Ratis' gRPC transport with mutual TLS instead, because Ratis 3.3.0's Netty RPC (server, server-to-server
- * and client) has no TLS at all (only its data-stream path does; RATIS-2634 proposes it): every voter presents the
- * inter-broker listener's keystore and accepts only peers whose certificate that listener's truststore trusts, and
- * checks that a peer's certificate names the host of its controller.quorum.voters entry (unless
- * ssl.endpoint.identification.algorithm is empty). A node without a certificate of the cluster's CA can neither join
- * the quorum nor propose changes. The key and trust managers are the reloading ones of the listener, so a rotated
- * keystore reaches new Raft connections too. All voters must agree: a TLS voter and a plaintext one cannot talk.
+ * Transport: Ratis' gRPC RPC, plaintext or mutual TLS. Not Ratis 3.3.0's Netty RPC: it has no TLS (only its
+ * data-stream path does; RATIS-2634 proposes it), and a connection that a peer accepts and then resets (a network
+ * partition healing, a proxy cutting links) wedges it: the leader's appender for that follower throws ILLEGAL
+ * TRANSITION on its connection state in a busy loop, so the follower applies nothing more and, with its stale image,
+ * goes on leading partitions the controller has moved; and a broker's client stops reaching the quorum, so the broker
+ * stays fenced. The fault matrix's "controller links cut" scenario reproduces both; over gRPC it recovers. With TLS on
+ * the inter-broker listener, every voter presents that listener's keystore and accepts only peers whose certificate
+ * that listener's truststore trusts, and checks that a peer's certificate names the host of its controller.quorum.voters
+ * entry (unless ssl.endpoint.identification.algorithm is empty). A node without a certificate of the cluster's CA can
+ * neither join the quorum nor propose changes. The key and trust managers are the reloading ones of the listener, so a
+ * rotated keystore reaches new Raft connections too. All voters must agree: a TLS voter and a plaintext one cannot talk.
  * <p>
  * Thread-safety: thread-safe. Changes block the caller until committed and applied here, so call them off the
  * network event loops.
@@ -105,6 +107,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * whose entries are a few hundred bytes.
      */
     private static final int APPEND_BATCH_BYTES = 256 * 1024;
+    /** At most one WARN line per this many ms while heartbeats keep failing past a session. */
+    private static final long HEARTBEAT_WARN_INTERVAL_MS = 10_000;
 
     private final ControllerConfig config;
     private final RaftGroupId groupId;
@@ -137,6 +141,8 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
     /** When {@link #checkLeases} last ran ({@link MonotonicClock} ms), or -1. */
     private volatile long lastLeaseCheckMs = -1;
     private volatile Registration registration;
+    /** Null until registered, and on a single voter (its own controller: nothing to heartbeat). */
+    private volatile HeartbeatTracker heartbeats;
     private volatile boolean closed;
 
     /** An observer's last {@code FetchMetadata}: what it had applied then, and when (wall-clock ms). */
@@ -151,7 +157,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         this.config = config;
         this.groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-controller:" + new TreeMap<>(config.voters()))
                 .getBytes(StandardCharsets.UTF_8)));
-        RaftProperties props = properties(config, tls != null);
+        RaftProperties props = properties(config);
         Parameters parameters = parameters(tls);
         RaftPeerId self = RaftPeerId.valueOf(String.valueOf(config.nodeId()));
         if (config.voter()) {
@@ -232,17 +238,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         return RaftGroup.valueOf(groupId, peers);
     }
 
-    private static RaftProperties properties(ControllerConfig config, boolean tls) {
+    private static RaftProperties properties(ControllerConfig config) {
         RaftProperties p = new RaftProperties();
-        if (tls) {
-            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-            org.apache.ratis.grpc.GrpcConfigKeys.Server.setHost(p, config.bindHost());
-            org.apache.ratis.grpc.GrpcConfigKeys.Server.setPort(p, config.bindPort());
-        } else {
-            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-            NettyConfigKeys.Server.setHost(p, config.bindHost());
-            NettyConfigKeys.Server.setPort(p, config.bindPort());
-        }
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        org.apache.ratis.grpc.GrpcConfigKeys.Server.setHost(p, config.bindHost());
+        org.apache.ratis.grpc.GrpcConfigKeys.Server.setPort(p, config.bindPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
         if (config.isSingleVoter()) {
             // Nobody to wait for: elect ourselves at once, so a single node is ready quickly.
@@ -265,9 +265,9 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
 
     /** Ratis parameters: the mutual-TLS settings of the gRPC transport when {@code tls} is set. */
     private static Parameters parameters(io.sluice.brokerd.security.SslFactory tls) {
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         Parameters parameters = new Parameters();
         if (tls != null) {
-            GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
             io.sluice.brokerd.security.SslConfig c = tls.config();
             if (tls.keyManager() == null) {
                 throw new IllegalArgumentException("the controller quorum runs over mutual TLS and needs the inter-broker "
@@ -401,6 +401,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         }
         long periodMs = config.heartbeatIntervalMs();
         if (!config.isSingleVoter()) {
+            heartbeats = new HeartbeatTracker(config.sessionTimeoutMs(), HEARTBEAT_WARN_INTERVAL_MS, MonotonicClock.millis());
             // A single node is its own controller: there is no one to miss its heartbeats.
             timer.scheduleWithFixedDelay(this::heartbeat, periodMs, periodMs, TimeUnit.MILLISECONDS);
             startLeaseChecks();
@@ -435,6 +436,18 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * time: {@link ControllerError#TIMED_OUT}) come back as values.
      */
     public CommandResult submit(MetadataCommand command, long timeoutMs) {
+        return submit(command, timeoutMs, false);
+    }
+
+    /**
+     * As {@link #submit(MetadataCommand, long)}; {@code onThisServer}: proposed to this node's own Raft server only,
+     * which refuses it unless it leads the quorum, instead of through the client, which finds whoever leads. For
+     * decisions only the leader may take (a lease expiring on its clock): without it, a lease check that started
+     * while this node led and proposed just after it lost the lead had its fence committed by the new leader, which
+     * had just granted every broker a fresh session (the fault matrix's SIGSTOP of a leader that also led the quorum
+     * fenced all three live brokers so).
+     */
+    CommandResult submit(MetadataCommand command, long timeoutMs, boolean onThisServer) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         byte[] encoded = MetadataCodec.encode(command);
         if (encoded.length > MAX_COMMAND_BYTES) {
@@ -442,7 +455,7 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                     + " bytes is larger than the controller accepts (" + MAX_COMMAND_BYTES + " bytes)");
         }
         try {
-            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(encoded)), false, deadlineNs)
+            RaftClientReply reply = send(Message.valueOf(ByteString.copyFrom(encoded)), false, deadlineNs, onThisServer)
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 return CommandResult.fail(ControllerError.TIMED_OUT, "the controller refused the change: " + reply.getException());
@@ -476,13 +489,19 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
      * Sends to the quorum leader and completes with its reply, or fails once {@code deadlineNs} has passed.
      * <p>
      * Through the client's blocking API on {@link #clientCalls}, never its async API: Ratis' ordered async client
-     * deadlocks when a connection fails while another request is being sent (the Netty thread fails the outstanding
+     * deadlocks when a connection fails while another request is being sent (seen on its Netty RPC, used until the
+     * gRPC one replaced it: the Netty thread fails the outstanding
      * replies holding the connection's lock and, in their callbacks, takes the sliding window's; a sender holds the
      * sliding window's and waits for the connection's). The fault suite hit it in a rolling restart: the broker's
      * heartbeats and ISR changes stopped for good, so it stayed fenced. Blocking calls take neither lock in a callback.
      */
     private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs) {
-        if (client != null) {
+        return send(message, readOnly, deadlineNs, false);
+    }
+
+    /** As above; {@code onThisServer}: to this node's own Raft server, never forwarded (see {@link #submit(MetadataCommand, long, boolean)}). */
+    private CompletableFuture<RaftClientReply> send(Message message, boolean readOnly, long deadlineNs, boolean onThisServer) {
+        if (client != null && !onThisServer) {
             return CompletableFuture.supplyAsync(() -> {
                 CALL_DEADLINE_NS.set(deadlineNs);
                 try {
@@ -521,15 +540,33 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
         send(Message.valueOf(ByteString.copyFrom(hb)), true, deadlineNs).whenComplete((reply, error) -> {
             heartbeatInFlight.set(false);
             if (error != null || reply == null || !reply.isSuccess()) {
-                log.debug("Heartbeat to the controller failed: {}", error != null ? error.toString() : reply);
+                heartbeats.failed(error != null ? error.toString() : String.valueOf(reply), MonotonicClock.millis());
                 return;
             }
             QuorumQuery.HeartbeatReply r = MetadataCodec.read(reply.getMessage().getContent().toByteArray(),
                     QuorumQuery.HeartbeatReply.class);
-            if (!r.live()) {
+            if (r.live()) {
+                heartbeats.accepted(MonotonicClock.millis());
+            } else {
+                heartbeats.failed("the controller answered that this broker is fenced", MonotonicClock.millis());
                 maybeRegisterAgain();
             }
         });
+    }
+
+    /**
+     * What is wrong with this broker's standing with the controller, for /health: fenced or not registered in its own
+     * metadata image, or (since a broker cut off from the quorum cannot see its own fencing) no heartbeat accepted for
+     * longer than a session. Empty when nothing is, and before {@link #register}.
+     */
+    public String sessionProblem() {
+        if (registration == null || closed) {
+            return "";
+        }
+        HeartbeatTracker h = heartbeats;
+        long sinceAcceptedMs = h == null ? 0 : h.sinceAcceptedMs(MonotonicClock.millis());
+        return HeartbeatTracker.problem(config.nodeId(), image().brokers().get(config.nodeId()), incarnation, sinceAcceptedMs,
+                config.sessionTimeoutMs());
     }
 
     private void maybeRegisterAgain() {
@@ -712,7 +749,11 @@ public final class QuorumController implements MetadataWriter, AutoCloseable {
                     log.warn("Fencing broker {}: {}", b.nodeId(), reason);
                     CompletableFuture.runAsync(() -> {
                         try {
-                            submit(new MetadataCommand.FenceBroker(b.nodeId(), b.incarnation(), reason), config.requestTimeoutMs());
+                            CommandResult r = submit(new MetadataCommand.FenceBroker(b.nodeId(), b.incarnation(), reason),
+                                    config.requestTimeoutMs(), true);
+                            if (!r.isOk()) {
+                                log.info("Broker {} not fenced: {}", b.nodeId(), r.message());
+                            }
                         } finally {
                             fencing.remove(b.nodeId());
                         }

@@ -23,8 +23,8 @@ import java.util.function.BooleanSupplier;
  * <pre>
  *   GET /metrics                 Prometheus text exposition
  *   GET /ready                   200 once the broker serves requests with its metadata loaded, 503 before
- *   GET /health                  200 while no partition is offline and the log directory is online, 503 (saying why)
- *                                otherwise
+ *   GET /health                  200 while no partition is offline, the log directory is online and the controller
+ *                                keeps this broker live, 503 (saying why) otherwise
  *   GET|PUT /faults/...          fault injection, only on a broker started with -Dsluice.fault.injection=true
  *   GET /loglevel?logger=NAME    the logger's effective level
  *   PUT /loglevel?logger=NAME&amp;level=LEVEL   changes it at runtime (logger ROOT for the root)
