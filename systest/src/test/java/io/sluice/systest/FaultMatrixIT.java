@@ -77,7 +77,9 @@ class FaultMatrixIT {
         FaultReport.begin("Profile: " + REPETITIONS + " run(s) of " + scenarios.size() + " scenarios; faults held "
                 + HOLD.toSeconds() + " s, " + BOUNCES + " hard bounces, workload " + RATE + " records/s, seed " + SEED
                 + ". Three brokers, topic " + FaultCluster.TOPIC + " (" + FaultCluster.PARTITIONS + " partitions, RF 3, "
-                + "min.insync.replicas 2), broker session 3 s, replica.lag.time.max.ms 2 s, a scrubber pass every 2 s.");
+                + "min.insync.replicas 2), broker session 3 s, replica.lag.time.max.ms 2 s, a scrubber pass every 2 s. Security: "
+                + (Boolean.getBoolean("faults.tls") ? "SASL_SSL for clients and replication, mutual TLS for the quorum "
+                + "(-Dfaults.tls=true)." : "none (plaintext; -Dfaults.tls=true for SASL_SSL)."));
         List<DynamicNode> runs = new ArrayList<>();
         for (int r = 1; r <= REPETITIONS; r++) {
             Run run = new Run(r);
