@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  *       (CRITICAL) or {@link #DISK_WARNING_FREE} (WARNING), from DescribeLogDirs' total and usable bytes.</li>
  *   <li>{@code quorum}: no controller quorum leader (CRITICAL), a voter more than {@link #VOTER_LAG_RECORDS} records
  *       behind the leader's log end and not caught up for {@link #VOTER_STALE_MS} (WARNING). A cluster that does not
- *       answer DescribeQuorum (brokerd so far) gets no finding: its quorum is reported as unknown.</li>
+ *       answer DescribeQuorum gets no finding: its quorum is reported as unknown.</li>
  *   <li>{@code configs}: a broker config whose value differs between live brokers (WARNING), leaving out the ones
  *       that differ by nature (ids, listeners, paths, racks, key stores).</li>
  *   <li>{@code groups}: consumer groups in STALL, STOP (WARNING) or ERR (CRITICAL: records were lost to the group)

@@ -120,8 +120,11 @@ class DoctorIT {
                 .contains("single-replica").doesNotContain("configs", "brokers", "quorum", "groups");
         assertThat(single.get("message").asText()).startsWith("1 topic has a single replica in a 3-broker cluster")
                 .contains("solo (1 partition)");
-        assertThat(before.get("quorum").get("known").asBoolean()).isFalse();
-        assertThat(before.get("quorum").get("reason").asText()).isEqualTo("the cluster does not answer DescribeQuorum");
+        // brokerd answers DescribeQuorum: three voters, one of them leading
+        JsonNode quorum = before.get("quorum");
+        assertThat(quorum.get("known").asBoolean()).as("quorum: %s", quorum).isTrue();
+        assertThat(cluster.ids()).contains(quorum.get("leaderId").asInt());
+        assertThat(quorum.get("voters")).hasSize(3);
 
         cluster.kill(victim);
         String cause = "broker " + victim + " down: 1 partition offline: solo-0; " + (6 + OFFSETS_PARTITIONS) + " partitions under-replicated: "
@@ -159,7 +162,7 @@ class DoctorIT {
         assertThat(doctor.exit()).as(doctor.out() + doctor.err()).isEqualTo(5);
         assertThat(doctor.out()).startsWith("CRITICAL  " + cause + "\n          fix: start broker " + victim + " again; if it is gone for good, "
                 + "move its replicas to the live brokers\n          run: sluice partition balance\n")
-                .contains("WARNING   1 topic has a single replica").contains("controller quorum: unknown (the cluster does not answer DescribeQuorum)")
+                .contains("WARNING   1 topic has a single replica").containsPattern("controller quorum: leader \\d, epoch \\d+, 3 voters")
                 .doesNotContain("- solo-0");
         assertThat(doctor.out().lines().filter(l -> l.contains("broker " + victim)).filter(l -> !l.contains("fix:")).count())
                 .as("the victim is named once: as the cause").isEqualTo(1);

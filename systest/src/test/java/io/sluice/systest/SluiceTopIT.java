@@ -264,7 +264,13 @@ class SluiceTopIT {
         SluiceCommandsIT.Run run = sluice("top", "--once", "-o", "json");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode s = JSON.readTree(run.out());
-        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups", "warnings", "denied");
+        assertThat(fields(s)).containsExactly("takenAtMs", "clusterId", "controllerId", "summary", "brokers", "topics", "groups", "warnings", "denied",
+                "quorum");
+        assertThat(fields(s.get("quorum"))).containsExactly("leaderId", "leaderEpoch", "highWatermark", "members");
+        assertThat(s.get("quorum").get("leaderId").asInt()).as("a single node leads its own quorum").isEqualTo(broker.nodeId());
+        assertThat(fields(s.get("quorum").get("members").get(0))).containsExactly("id", "role", "logEndOffset", "lag", "lastFetchTimestamp",
+                "lastCaughtUpTimestamp");
+        assertThat(s.get("quorum").get("members").get(0).get("role").asText()).isEqualTo("leader");
         assertThat(s.get("warnings")).isEmpty();
         assertThat(s.get("denied")).as("no authorizer: nothing hidden").isEmpty();
         assertThat(fields(s.get("summary"))).containsExactly("brokersUp", "brokersDown", "topics", "partitions", "offlinePartitions",
