@@ -44,7 +44,7 @@ class ReplicationIT {
                 "auto.leader.rebalance.enable", "false"));
         cluster.startAll();
         admin = ClusterMetadataIT.admin(cluster.bootstrap());
-        BrokerCluster.waitFor(() -> liveNodes() == 3, Duration.ofSeconds(30), "three registered brokers");
+        BrokerCluster.waitFor(() -> liveNodes() == 3, Duration.ofSeconds(60), "three registered brokers");
         admin.createTopics(List.of(new NewTopic(TOPIC, 6, (short) 3).configs(Map.of("min.insync.replicas", "2")))).all().get();
     }
 
