@@ -137,16 +137,8 @@ public final class Main {
         Broker broker;
         try {
             broker = Broker.start(config);
-        } catch (ConfigException e) {
-            err.println("brokerd: " + e.getMessage());
-            return EXIT_USAGE;
-        } catch (DataDirLockedException e) {
-            err.println("brokerd: " + e.getMessage());
-            return EXIT_FAILURE;
         } catch (RuntimeException e) {
-            err.println("brokerd: failed to start: " + e);
-            LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
-            return EXIT_FAILURE;
+            return startFailed(e, err);
         }
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("brokerd {} node.id={} cluster.id={} listener={} listeners={} data.dir={} config={}", version(), broker.nodeId(),
@@ -156,21 +148,24 @@ public final class Main {
         return EXIT_OK;
     }
 
+    /** Why start-up failed, on stderr, as the exit status: a bad config is a usage error, the rest a failure. */
+    private static int startFailed(RuntimeException e, PrintStream err) {
+        if (e instanceof ConfigException || e instanceof DataDirLockedException) {
+            err.println("brokerd: " + e.getMessage());
+            return e instanceof ConfigException ? EXIT_USAGE : EXIT_FAILURE;
+        }
+        err.println("brokerd: failed to start: " + e);
+        LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
+        return EXIT_FAILURE;
+    }
+
     /** Runs a dedicated controller (process.roles=controller) until it is told to stop; returns the exit status. */
     private static int runController(BrokerConfig config, long startNs, PrintStream err) {
         ControllerNode node;
         try {
             node = ControllerNode.start(config);
-        } catch (ConfigException e) {
-            err.println("brokerd: " + e.getMessage());
-            return EXIT_USAGE;
-        } catch (DataDirLockedException e) {
-            err.println("brokerd: " + e.getMessage());
-            return EXIT_FAILURE;
         } catch (RuntimeException e) {
-            err.println("brokerd: failed to start: " + e);
-            LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
-            return EXIT_FAILURE;
+            return startFailed(e, err);
         }
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("brokerd {} node.id={} cluster.id={} process.roles=controller controller.quorum.voters={} data.dir={} config={}",

@@ -1,5 +1,6 @@
 package io.sluice.brokerd.api;
 
+import io.sluice.brokerd.common.BoundedRegex;
 import io.sluice.brokerd.common.TopicPartition;
 import io.sluice.brokerd.log.AppendResult;
 import io.sluice.brokerd.log.PartitionLog;
@@ -233,17 +234,22 @@ public final class TransactionHandlers {
         Set<Long> producerIds = new java.util.HashSet<>(req.producerIdFilters());
         long nowMs = clock.millis();
         java.util.regex.Pattern idPattern = pattern;
-        coordinator.all().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            TxnRecord t = e.getValue();
-            boolean matches = (states.isEmpty() || states.contains(t.state().protocolName()))
-                    && (producerIds.isEmpty() || producerIds.contains(t.producerId()))
-                    && (req.durationFilter() < 0 || (t.startMs() >= 0 && nowMs - t.startMs() >= req.durationFilter()))
-                    && (idPattern == null || idPattern.matcher(e.getKey()).matches());
-            if (matches) {
-                resp.transactionStates().add(new ListTransactionsResponseData.TransactionState().setTransactionalId(e.getKey())
-                        .setProducerId(t.producerId()).setTransactionState(t.state().protocolName()));
-            }
-        });
+        try {
+            coordinator.all().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                TxnRecord t = e.getValue();
+                boolean matches = (states.isEmpty() || states.contains(t.state().protocolName()))
+                        && (producerIds.isEmpty() || producerIds.contains(t.producerId()))
+                        && (req.durationFilter() < 0 || (t.startMs() >= 0 && nowMs - t.startMs() >= req.durationFilter()))
+                        && (idPattern == null || BoundedRegex.matches(idPattern, e.getKey(), BoundedRegex.DEFAULT_BUDGET));
+                if (matches) {
+                    resp.transactionStates().add(new ListTransactionsResponseData.TransactionState().setTransactionalId(e.getKey())
+                            .setProducerId(t.producerId()).setTransactionState(t.state().protocolName()));
+                }
+            });
+        } catch (BoundedRegex.TooCostly e) {
+            // a backtracking pattern would hold this handler thread for minutes: refused like an invalid one
+            return new ListTransactionsResponseData().setErrorCode(Errors.INVALID_REGULAR_EXPRESSION.code());
+        }
         return resp.setErrorCode(Errors.NONE.code());
     }
 

@@ -254,21 +254,7 @@ public final class TransactionCoordinator {
     /** AddPartitionsToTxn (and AddOffsetsToTxn with the group's offsets partition): one error for all the partitions. */
     public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short epoch, Set<TopicPartition> added,
                                                    long nowMs) {
-        synchronized (this) {
-            Errors e = coordinatorError(transactionalId);
-            if (e != Errors.NONE) {
-                return CompletableFuture.completedFuture(e);
-            }
-            TransactionMetadata md = ids.get(transactionalId);
-            if (md == null) {
-                return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
-            }
-            TransactionMetadata.Outcome o = md.prepareAddPartitions(producerId, epoch, added, nowMs);
-            if (o.toWrite() == null) {
-                return CompletableFuture.completedFuture(o.error());
-            }
-            return writeLocked(transactionalId, md, o.toWrite(), nowMs);
-        }
+        return transition(transactionalId, nowMs, md -> md.prepareAddPartitions(producerId, epoch, added, nowMs));
     }
 
     /** KIP-890's verification (AddPartitionsToTxn verifyOnly): per partition, whether the transaction includes it. */
@@ -290,21 +276,28 @@ public final class TransactionCoordinator {
 
     /** EndTxn: answered once the PREPARE state is written; the markers follow. */
     public CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short epoch, boolean commit, long nowMs) {
-        synchronized (this) {
-            Errors e = coordinatorError(transactionalId);
-            if (e != Errors.NONE) {
-                return CompletableFuture.completedFuture(e);
-            }
-            TransactionMetadata md = ids.get(transactionalId);
-            if (md == null) {
-                return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
-            }
-            TransactionMetadata.Outcome o = md.prepareEndTxn(producerId, epoch, commit, nowMs);
-            if (o.toWrite() == null) {
-                return CompletableFuture.completedFuture(o.error());
-            }
-            return writeLocked(transactionalId, md, o.toWrite(), nowMs);
+        return transition(transactionalId, nowMs, md -> md.prepareEndTxn(producerId, epoch, commit, nowMs));
+    }
+
+    /**
+     * A producer's request that moves its transaction on: refused when this coordinator does not serve the id or
+     * knows no producer for it, answered at once when {@code step} writes nothing, else once its record is written.
+     */
+    private synchronized CompletableFuture<Errors> transition(String transactionalId, long nowMs,
+                                                              java.util.function.Function<TransactionMetadata, TransactionMetadata.Outcome> step) {
+        Errors e = coordinatorError(transactionalId);
+        if (e != Errors.NONE) {
+            return CompletableFuture.completedFuture(e);
         }
+        TransactionMetadata md = ids.get(transactionalId);
+        if (md == null) {
+            return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        TransactionMetadata.Outcome o = step.apply(md);
+        if (o.toWrite() == null) {
+            return CompletableFuture.completedFuture(o.error());
+        }
+        return writeLocked(transactionalId, md, o.toWrite(), nowMs);
     }
 
     /** The state of {@code transactionalId} as written, when this coordinator serves it (DescribeTransactions). */

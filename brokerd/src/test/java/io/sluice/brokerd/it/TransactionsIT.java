@@ -14,6 +14,10 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -220,6 +224,31 @@ class TransactionsIT {
         }
         assertThatThrownBy(() -> admin.describeTransactions(List.of("never-used")).description("never-used").get())
                 .hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
+    }
+
+    /**
+     * ListTransactions' id pattern comes from the client and java.util.regex backtracks: a pattern that would hold a
+     * handler thread for seconds (14 s on this machine unbounded) is refused like an invalid one, and the broker
+     * keeps answering; an ordinary pattern still filters.
+     */
+    @Test
+    void aBacktrackingTransactionalIdPatternIsRefusedAndTheBrokerKeepsAnswering() throws Exception {
+        String id = "a".repeat(30) + "b".repeat(30);
+        try (KafkaProducer<byte[], byte[]> p = txnProducer(id, Map.of())) {
+            p.initTransactions();
+        }
+        try (RawClient c = new RawClient("127.0.0.1", broker.boundAddress().getPort())) {
+            long t0 = System.nanoTime();
+            ListTransactionsResponseData evil = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS, (short) 2,
+                    new ListTransactionsRequestData().setTransactionalIdPattern("(.*a){12}"));
+            assertThat(Errors.forCode(evil.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
+            assertThat(evil.transactionStates()).isEmpty();
+            assertThat(System.nanoTime() - t0).as("answered without running the pattern to the end").isLessThan(TimeUnit.SECONDS.toNanos(10));
+            ListTransactionsResponseData plain = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS, (short) 2,
+                    new ListTransactionsRequestData().setTransactionalIdPattern("a+b+"));
+            assertThat(Errors.forCode(plain.errorCode())).isEqualTo(Errors.NONE);
+            assertThat(plain.transactionStates()).extracting(ListTransactionsResponseData.TransactionState::transactionalId).containsExactly(id);
+        }
     }
 
     @Test
