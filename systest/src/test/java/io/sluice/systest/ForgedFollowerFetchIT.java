@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * After SIGCONT the real follower catches up and both records are read back.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ForgedFollowerFetchIT extends FrozenBrokerTest {
+class ForgedFollowerFetchIT extends ClusterTest {
     private static final String TOPIC = "guarded";
 
     private TopicDescription describe() {

@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * raw connections to the coordinator, so no client picks the frozen broker by chance.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class GroupCommitWaitIT extends FrozenBrokerTest {
+class GroupCommitWaitIT extends ClusterTest {
     private static final String TOPIC = "work";
     /** Long enough that a loaded test machine does not expire the member between two heartbeats. */
     private static final int SESSION_TIMEOUT_MS = 10_000;

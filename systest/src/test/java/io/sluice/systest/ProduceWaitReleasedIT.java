@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the broker session are a minute) and the high watermark cannot pass the new record.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ProduceWaitReleasedIT extends FrozenBrokerTest {
+class ProduceWaitReleasedIT extends ClusterTest {
     private static final String WAITERS = "sluice_produce_acks_all_waiters";
     private static final String RELEASED = "sluice_delayed_requests_released_total{kind=\"produce\"}";
 

@@ -12,10 +12,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,24 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * directory with nothing but that name to go by, unless the directory names its topic ID.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class TopicIdsIT {
+class TopicIdsIT extends ClusterTest {
     private static final String TOPIC = "ids";
     private static final long DELETE_DELAY_MS = 4_000;
-    @TempDir
-    Path root;
-    BrokerCluster cluster;
-    Admin admin;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     void aTopicReCreatedWhileABrokerWasDownNeverServesTheOldRecords() throws Exception {
         cluster = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",

@@ -13,12 +13,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,24 +33,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * this: OffsetForLeaderEpoch (v2-4) already answered as Kafka does.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class TruncationDetectionIT {
+class TruncationDetectionIT extends ClusterTest {
     private static final String TOPIC = "truncated";
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
-    @TempDir
-    Path root;
-    BrokerCluster cluster;
-    Admin admin;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     void aConsumerPastTheNewLeadersLogEndAfterAnUncleanElectionGetsLogTruncationException() throws Exception {
         cluster = new BrokerCluster(root, 3, Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",

@@ -8,11 +8,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the tests that SIGSTOP one broker of a {@link BrokerCluster} share: the cluster, an Admin client, the id of
- * the frozen broker, and a tear-down that resumes it before closing everything (a stopped process ignores SIGTERM,
- * so closing the cluster with a broker still frozen would wait out the kill timeout).
+ * What the tests of one {@link BrokerCluster} per test share: the cluster, an Admin client, the id of a broker the
+ * test SIGSTOPped, and a tear-down that resumes that broker before closing everything (a stopped process ignores
+ * SIGTERM, so closing the cluster with a broker still frozen would wait out the kill timeout).
  */
-abstract class FrozenBrokerTest {
+abstract class ClusterTest {
     @TempDir
     Path root;
     BrokerCluster cluster;
